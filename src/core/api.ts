@@ -1,0 +1,188 @@
+// The TypeScript face of the WASM core. `Core` (src/core/core.ts) implements it over the flat
+// numeric exports of assembly/index.ts; nothing else in src/ touches the WASM memory or exports.
+// Times are integer nanoseconds of virtual time, carried as JS numbers (safe below 2^53 ns,
+// about 104 days of virtual time; the core asserts the bound) and as i64 inside the core.
+
+/** Capacities fixed at load: the core allocates nothing after init (ARCHITECTURE principle 3). */
+export interface CoreLimits {
+  vmCount: number; //          VMs, <= 16
+  hostRamBytes: number; //     host pool for guest RAM and shared regions, multiple of 4096
+  ptPages: number; //          4 KiB pages for stage-2 and IOMMU page tables
+  queueCount: number; //       virtqueues
+  deviceCount: number; //      devices (each has an IOMMU domain)
+  linkCount: number; //        point-to-point links
+  switchPortCount: number; //  Ethernet switch ports
+  macCount: number; //         static MAC table entries
+  canNodeCount: number; //     CAN controllers (virtio-can devices and external ECUs)
+  frameSlots: number; //       in-flight frames (net + CAN) held by the interconnect
+  frameBytesMax: number; //    largest frame (e.g. 1518)
+  timerCapacity: number; //    core-internal timed events (heap)
+  traceCapacity: number; //    event rows held before TypeScript must drain
+  scratchBytes: number; //     TS <-> core staging area
+}
+
+export type Perm = 0 | 1 | 2 | 3; // bit0 = read, bit1 = write
+
+export interface Segment {
+  host: number; // offset in linear memory
+  len: number;
+  writable: boolean;
+}
+export interface ChainSpec {
+  out: { gpa: number; len: number }[]; // device-readable buffers, in order
+  in: { gpa: number; len: number }[]; //  device-writable buffers, after every readable one
+  indirectGpa?: number; //                place the chain in an indirect table at this gpa
+}
+export interface UsedElem {
+  id: number; // head descriptor index
+  len: number; // bytes the device wrote
+}
+export interface QueueConfig {
+  vm: number;
+  dev: number;
+  index: number; // queue index within its device (virtio-net: 0 = receiveq1, 1 = transmitq1)
+  size: number; // power of two, <= 32768 (VIRTIO 1.2 §2.7)
+  descGpa: number; // 16-byte aligned
+  availGpa: number; // 2-byte aligned
+  usedGpa: number; // 4-byte aligned
+  eventIdx: boolean; // VIRTIO_F_EVENT_IDX negotiated
+}
+export interface TraceColumns {
+  ts_ns: BigInt64Array;
+  seq: BigInt64Array;
+  vm: Int16Array;
+  vcpu: Int16Array;
+  kind: Uint8Array;
+  dev: Int16Array;
+  queue: Int16Array;
+  id: BigInt64Array;
+  len: Int32Array;
+  val: BigInt64Array;
+}
+export interface TraceRow {
+  vm: number;
+  vcpu: number;
+  kind: number;
+  dev: number;
+  queue: number;
+  id: number;
+  len: number;
+  val: number;
+}
+export interface Irq {
+  vm: number;
+  dev: number;
+  queue: number;
+}
+export interface TlbStats {
+  hits: number;
+  misses: number;
+}
+
+/** Kind of device back-end the core runs for a queue pair (others are served from TypeScript). */
+export interface NetAttach {
+  dev: number;
+  vm: number;
+  txQueue: number;
+  rxQueue: number;
+  port: number; // switch port this device's link plugs into
+  link: number; // the device <-> switch link (full duplex)
+}
+export interface CanAttach {
+  dev: number; //  -1 for an external ECU (no virtqueues)
+  vm: number; //   -1 for an external ECU
+  bus: number;
+  txQueue: number; // -1 when dev = -1
+  rxQueue: number; // -1 when dev = -1
+}
+
+export interface CoreApi {
+  readonly limits: CoreLimits;
+  readonly version: number;
+
+  // --- virtual time and the core's own timed events (interconnect deliveries, device service)
+  now(): number;
+  /** Advance the core's clock to ns (>= now) without running anything past it. */
+  setNow(ns: number): void;
+  /**
+   * Run core-internal events with time <= untilNs in (time, seq) order. Returns EXIT.until or
+   * EXIT.irq (trace-full exits are drained to the sink inside the wrapper and never surface).
+   * On EXIT.irq, now() is the time of the interrupt and later events are still queued.
+   */
+  run(untilNs: number): number;
+  /** Time of the next core-internal event, or -1 when none. */
+  nextEventNs(): number;
+  irqTake(): Irq[];
+
+  // --- trace columns (struct of arrays in linear memory, drained without copying)
+  /**
+   * Where full columns go. After every call that can write events, and whenever run() exits
+   * with EXIT.traceFull inside the core, the wrapper hands the columns to the sink once the
+   * row count passes the soft limit (capacity minus a reserve no single call can exceed), then
+   * resets them. The sink must finish with the views before returning (they are reused).
+   */
+  setTraceSink(sink: (cols: TraceColumns, count: number) => void): void;
+  traceFlush(): void; //            hand whatever is buffered to the sink now (end of run)
+  traceEmit(row: TraceRow): void; // at now(), seq assigned by the core
+  traceCount(): number;
+  traceColumns(): TraceColumns; //  views of the first traceCount() rows
+  traceReset(): void;
+  seqNext(): number; //             sequence number the next event will get
+
+  // --- PRNG: xoshiro256** streams split from the seed with splitmix64
+  prngU32(stream: number): number;
+  prngBelow(stream: number, n: number): number; // unbiased, 0 <= r < n (n >= 1)
+  prngChance(stream: number, num: number, den: number): boolean; // integer ratio
+
+  // --- memory, stage-2 MMU, TLB, IOMMU
+  hostAlloc(pages: number): number; // host physical address (offset into the host pool)
+  vmCreate(vm: number, ramBytes: number): void; // allocates RAM and maps gpa [0, ram) RW
+  s2Map(vm: number, gpa: number, hpa: number, pages: number, perm: Perm): void;
+  s2Unmap(vm: number, gpa: number, pages: number): void; // invalidates the TLB entries
+  s2Protect(vm: number, gpa: number, pages: number, perm: Perm): void; // invalidates too
+  /** Linear-memory offset of gpa, or -(fault code) on a translation/permission fault. */
+  s2Translate(vm: number, gpa: number, write: boolean): number;
+  tlbStats(vm: number): TlbStats;
+  guestWrite(vm: number, gpa: number, data: Uint8Array): number; // 0 or -(fault code)
+  guestRead(vm: number, gpa: number, len: number): Uint8Array | number;
+  iommuCreate(dev: number, vm: number): void;
+  iommuMapGuest(dev: number, gpa: number, pages: number, perm: Perm): void; // iova = gpa
+  iommuTranslate(dev: number, iova: number, write: boolean): number;
+  iommuTlbStats(dev: number): TlbStats;
+
+  // --- VIRTIO 1.2 split virtqueues
+  vqCreate(cfg: QueueConfig): number; // queue index; throws on a config the core refuses
+  vqFailed(q: number): boolean;
+  vqReset(q: number): void;
+  /** Driver side: place chains (one core call). Returns how many fit in the free descriptors. */
+  drvSubmit(q: number, chains: ChainSpec[]): number;
+  /** Driver side: publish and decide on notification (EVENT_IDX aware). */
+  drvKick(q: number): boolean;
+  drvReclaim(q: number, max: number): UsedElem[];
+  drvFreeCount(q: number): number;
+  /** Hostile-guest door: raw descriptor and avail-ring writes (no checks on the driver side). */
+  drvRawDesc(q: number, index: number, gpa: number, len: number, flags: number, next: number): void;
+  drvRawPublish(q: number, head: number): void;
+  /** Device side: pop one chain and walk it. null when the ring is empty; a number = fault code. */
+  devPop(q: number): { head: number; segments: Segment[] } | null | number;
+  devPush(q: number, head: number, len: number): void;
+  devNotify(q: number): boolean; // EVENT_IDX aware; records vq_interrupt / _suppressed
+  /** Device side batch: pop up to max chains, gather each one's readable bytes, push used(0). */
+  devDrain(q: number, max: number): { head: number; data: Uint8Array }[];
+  /** Device side: pop one chain, scatter data into its writable buffers, push used(len). */
+  devFill(q: number, data: Uint8Array): number; // head, -1 when no buffer, -(fault) on fault
+  /** Device side batch without data movement (benchmarks, null sinks): complete all available. */
+  devCompleteAll(q: number, writtenLen: number): number;
+
+  // --- interconnect: links, Ethernet switch, CAN, memory-bus budgets
+  linkCreate(latencyNs: number, bitsPerSecond: number): number;
+  switchMac(mac: bigint, port: number): void;
+  switchPortLink(port: number, link: number, rxDev: number): void;
+  netAttach(a: NetAttach): void; // TX kicks are then served by the core
+  canBusCreate(bitsPerSecond: number): number;
+  canAttach(a: CanAttach): number; // CAN node index
+  canSend(node: number, canId: number, data: Uint8Array): void; // external ECU transmit request
+  busBudget(vm: number, bytesPerPeriod: number, periodNs: number): void;
+  /** Charge guest CPU memory traffic; returns the delay (ns) the budget imposes (0 if none). */
+  busCharge(vm: number, bytes: number): number;
+}

@@ -1,0 +1,69 @@
+// Numeric codes shared by the WASM core (assembly/trace/kinds.ts, assembly/faults.ts) and the
+// TypeScript side. The AssemblyScript files are the source the core compiles; this file mirrors
+// them for TypeScript, and test/core-codes.test.ts checks that the two lists agree line by line.
+
+/** Event kinds of the `events` table. The code is the dictionary index in the Arrow column. */
+export const EVENT_KINDS = [
+  'none', //                     0  reserved, never written
+  'vq_avail', //                 1  driver made a chain available: id=head, len=chain bytes, val=avail idx
+  'vq_notify', //                2  driver notified the device: id=avail idx
+  'vq_notify_suppressed', //     3  EVENT_IDX suppressed the notification: id=avail idx
+  'vq_used', //                  4  device returned a chain: id=head, len=bytes written, val=latency ns
+  'vq_interrupt', //             5  device interrupted the driver: id=used idx
+  'vq_interrupt_suppressed', //  6  EVENT_IDX suppressed the interrupt: id=used idx
+  'fault', //                    7  guest fault refused by the core: id=fault code, len=detail, val=address
+  'tlb_miss', //                 8  stage-2 (dev<0) or IOMMU (dev>=0) TLB miss: id=page address, val=levels
+  'sched_run', //                9  vCPU starts running: val=ns it waited runnable (steal)
+  'sched_preempt', //           10  vCPU preempted: val=ns it ran
+  'sched_block', //             11  vCPU blocks (idle): val=ns it ran
+  'sched_wake', //              12  vCPU becomes runnable
+  'link_tx', //                 13  frame starts on a link: id=link, len=bytes, val=serialisation ns
+  'link_rx', //                 14  frame reaches the link's far end: id=link, len=bytes, val=ns since tx
+  'switch_forward', //          15  switch forwards a frame: id=output port, len=bytes
+  'switch_drop', //             16  switch drops a frame: id=drop reason, len=bytes
+  'can_arbitration', //         17  CAN arbitration round: id=winning CAN id, len=contenders
+  'can_tx', //                  18  CAN frame on the bus: id=CAN id, len=dlc, val=frame duration ns
+  'can_rx', //                  19  CAN frame delivered to a node: id=CAN id, len=dlc, dev=node's device
+  'bus_throttle', //            20  memory-bus budget exhausted: len=bytes, val=delay ns
+  'rx_drop', //                 21  no receive buffer: len=bytes
+  'deadline_miss', //           22  guest task missed its deadline: id=task, val=lateness ns
+  'input', //                   23  an outside input entered the platform: id=input row
+] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+export const KIND: { readonly [K in EventKind]: number } = Object.fromEntries(
+  EVENT_KINDS.map((name, code) => [name, code]),
+) as { [K in EventKind]: number };
+
+/** Fault codes recorded in `events.id` for kind `fault` (one variant per violation). */
+export const FAULT_CODES = [
+  'none', //                       0
+  'desc_index_out_of_range', //    1  VIRTIO 1.2 §2.7.5: next/head index >= queue size
+  'desc_chain_loop', //            2  chain longer than the queue size (§2.7.5.2)
+  'addr_unmapped', //              3  stage-2 / IOMMU translation fault
+  'permission', //                 4  write to a read-only mapping (or read of no-access)
+  'readable_after_writable', //    5  §2.7.4.2: device-readable descriptor after a writable one
+  'nested_indirect', //            6  §2.7.5.3.1: INDIRECT inside an indirect table
+  'indirect_with_next', //         7  §2.7.5.3.1: INDIRECT and NEXT both set
+  'indirect_bad_len', //           8  §2.7.5.3.1: table length 0 or not a multiple of 16
+  'avail_idx_jump', //             9  avail idx moved more than the queue size (§2.7.6)
+  'queue_failed', //              10  operation on a queue in the failed state
+  'bad_queue_config', //          11  size not a power of two, misaligned ring (§2.7)
+  'buffer_too_small', //          12  receive buffer shorter than the frame
+  'bad_can_frame', //             13  virtio-can request malformed
+  'chain_too_long', //            14  more segments than the core's segment table holds
+] as const;
+export type FaultCode = (typeof FAULT_CODES)[number];
+export const FAULT: { readonly [K in FaultCode]: number } = Object.fromEntries(
+  FAULT_CODES.map((name, code) => [name, code]),
+) as { [K in FaultCode]: number };
+
+/** DLT log levels as dictionary codes of the `dlt.level` column (DLT's own numbering is 1..6). */
+export const DLT_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
+export type DltLevel = (typeof DLT_LEVELS)[number];
+
+/** Why Core.run() returned. */
+export const EXIT = {
+  until: 0, //      reached untilNs with nothing pending
+  irq: 1, //        one or more interrupts are pending for guests (Core.irqTake)
+  traceFull: 2, //  the trace columns are full: drain them (Core.traceReset) and call run again
+} as const;
