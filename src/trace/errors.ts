@@ -1,0 +1,27 @@
+// Errors a user can see: one line saying what, where and what to do (STYLE: "Our own").
+// Anything else thrown from src/trace is a bug in tracevisor and keeps its stack.
+
+export type TraceErrorCode =
+  | 'not_a_directory'
+  | 'not_empty'
+  | 'no_manifest'
+  | 'manifest_invalid'
+  | 'table_missing'
+  | 'table_unreadable'
+  | 'recorder_closed';
+
+export class TraceError extends Error {
+  override readonly name = 'TraceError';
+  constructor(
+    readonly code: TraceErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** First line of an unknown thrown value, for wrapping foreign errors into one-line messages. */
+export function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n', 1)[0] ?? '';
+}

@@ -1,0 +1,252 @@
+// Records a run as a trace directory: manifest.json + one Arrow IPC stream per table.
+// The manifest is written with complete:false first and rewritten at finish(), so a killed run
+// is recognisable and still readable up to its last batch (principle 6).
+
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { arch, hostname, platform } from 'node:os';
+import { join } from 'node:path';
+import type { TraceColumns } from '../core/api.js';
+import type { DltLevel } from '../core/codes.js';
+import { TraceError } from './errors.js';
+import { eventsBatch } from './events-batch.js';
+import {
+  MANIFEST_FILE,
+  TRACE_FORMAT,
+  TRACE_FORMAT_VERSION,
+  writeManifest,
+  type Manifest,
+  type ManifestTable,
+} from './manifest.js';
+import { packageInfo } from './package-root.js';
+import { RowBuffer } from './row-buffer.js';
+import { arrowSchema, TABLE_NAMES, type DltType, type TableName } from './schema.js';
+import { TableFileWriter } from './table-writer.js';
+
+/** 64-bit integer columns take a safe-integer number or a bigint. */
+export type Int64Input = number | bigint;
+
+export interface DltRow {
+  ts_ns: Int64Input;
+  local_ts_ns: Int64Input;
+  vm: number; // -1 for imported logs
+  ecu: string;
+  apid?: string | null;
+  ctid?: string | null;
+  session_id?: number | null;
+  type?: DltType | null;
+  subtype?: string | null;
+  level?: DltLevel | null;
+  msg_counter: number;
+  verbose: boolean;
+  noar: number;
+  message_id?: Int64Input | null;
+  payload: string;
+  payload_raw: Uint8Array;
+  lifecycle: number;
+  storage_ts_ns?: Int64Input | null;
+}
+
+export interface ClockRow {
+  ts_ns: Int64Input;
+  vm: number;
+  local_ns: Int64Input;
+  offset_ns: Int64Input;
+  drift_ppb: Int64Input;
+  steal_ns: Int64Input;
+}
+
+export interface InputRow {
+  ts_ns: Int64Input;
+  seq: Int64Input;
+  source: string;
+  kind: string;
+  data: Uint8Array;
+}
+
+export interface RecorderMeta {
+  scenario: unknown;
+  seed: string | number | bigint;
+  coreVersion: string | number;
+}
+
+export interface RecorderOptions {
+  /** Write into a non-empty directory that is not a trace (our files replace same-named ones). */
+  overwrite?: boolean;
+  /** Rows per record batch of the row-buffered tables (dlt, clock, inputs). */
+  rowsPerBatch?: number;
+}
+
+/** Fixed so that batch boundaries, and so the bytes, depend on the data alone. */
+export const ROWS_PER_BATCH_DEFAULT = 8192;
+
+type BufferedTable = Exclude<TableName, 'events'>;
+
+export class Recorder {
+  private readonly writers: Record<TableName, TableFileWriter>;
+  private readonly buffers: Record<BufferedTable, RowBuffer>;
+  private readonly manifest: Manifest;
+  private state: 'open' | 'finished' | 'aborted' = 'open';
+
+  private constructor(
+    readonly dir: string,
+    meta: RecorderMeta,
+    rowsPerBatch: number,
+  ) {
+    const writers = {} as Record<TableName, TableFileWriter>;
+    for (const table of TABLE_NAMES) {
+      writers[table] = new TableFileWriter(join(dir, `${table}.arrow`), arrowSchema(table));
+    }
+    this.writers = writers;
+    this.buffers = {
+      dlt: new RowBuffer('dlt', rowsPerBatch),
+      clock: new RowBuffer('clock', rowsPerBatch),
+      inputs: new RowBuffer('inputs', rowsPerBatch),
+    };
+    const tool = packageInfo();
+    this.manifest = {
+      format: TRACE_FORMAT,
+      formatVersion: TRACE_FORMAT_VERSION,
+      tool: { name: tool.name, version: tool.version },
+      coreVersion: meta.coreVersion,
+      scenario: meta.scenario,
+      seed: String(meta.seed),
+      complete: false,
+      tables: this.tableEntries(),
+      host: { platform: platform(), arch: arch(), node: process.version, hostname: hostname() },
+      createdAt: new Date().toISOString(),
+    };
+    writeManifest(dir, this.manifest);
+  }
+
+  /** Creates (or replaces) a trace directory and starts recording into it. */
+  static create(dir: string, meta: RecorderMeta, options: RecorderOptions = {}): Recorder {
+    const rowsPerBatch = options.rowsPerBatch ?? ROWS_PER_BATCH_DEFAULT;
+    if (!Number.isInteger(rowsPerBatch) || rowsPerBatch < 1 || rowsPerBatch > 1 << 20) {
+      throw new Error(`rowsPerBatch must be an integer in [1, 2^20], got ${rowsPerBatch}`);
+    }
+    prepareDirectory(dir, options.overwrite === true);
+    return new Recorder(dir, meta, rowsPerBatch);
+  }
+
+  /**
+   * Writes the first `count` rows of the core's columns as one record batch, without copying
+   * them; the bytes are in the file when this returns, so the caller may reuse the columns.
+   */
+  appendEvents(cols: TraceColumns, count: number): void {
+    this.assertOpen();
+    if (count === 0) return;
+    this.writers.events.writeBatch(eventsBatch(cols, count));
+  }
+
+  appendDlt(row: DltRow): void {
+    this.appendRow('dlt', row as unknown as Record<string, unknown>);
+  }
+  appendClock(row: ClockRow): void {
+    this.appendRow('clock', row as unknown as Record<string, unknown>);
+  }
+  appendInput(row: InputRow): void {
+    this.appendRow('inputs', row as unknown as Record<string, unknown>);
+  }
+
+  /** Rows written or buffered so far, per table. */
+  rowCounts(): Record<TableName, number> {
+    const counts = {} as Record<TableName, number>;
+    for (const table of TABLE_NAMES) counts[table] = this.writers[table].summary().rows;
+    for (const table of ['dlt', 'clock', 'inputs'] as const) {
+      counts[table] += this.buffers[table].length;
+    }
+    return counts;
+  }
+
+  /** Flushes the buffered rows, ends every stream, and marks the manifest complete. */
+  finish(): Manifest {
+    this.assertOpen();
+    for (const table of ['dlt', 'clock', 'inputs'] as const) this.flush(table);
+    const tables: Record<string, ManifestTable> = {};
+    for (const table of TABLE_NAMES) {
+      const summary = this.writers[table].close();
+      tables[table] = {
+        file: `${table}.arrow`,
+        rows: summary.rows,
+        batches: summary.batches,
+        sha256: summary.sha256,
+      };
+    }
+    this.state = 'finished';
+    this.manifest.tables = tables;
+    this.manifest.complete = true;
+    writeManifest(this.dir, this.manifest);
+    return structuredClone(this.manifest);
+  }
+
+  /**
+   * Stops without finishing: buffered rows are dropped, files keep what was written, and the
+   * manifest stays complete:false — what a crash leaves, minus the crash (used on errors).
+   */
+  abort(): void {
+    if (this.state !== 'open') return;
+    this.state = 'aborted';
+    for (const table of TABLE_NAMES) this.writers[table].abandon();
+  }
+
+  private appendRow(table: BufferedTable, row: Record<string, unknown>): void {
+    this.assertOpen();
+    const buffer = this.buffers[table];
+    buffer.append(row);
+    if (buffer.full) this.flush(table);
+  }
+
+  private flush(table: BufferedTable): void {
+    const buffer = this.buffers[table];
+    if (buffer.length === 0) return;
+    this.writers[table].writeBatch(buffer.toBatch());
+    buffer.reset();
+  }
+
+  private tableEntries(): Record<string, ManifestTable> {
+    const tables: Record<string, ManifestTable> = {};
+    for (const table of TABLE_NAMES) {
+      const s = this.writers[table].summary();
+      tables[table] = { file: `${table}.arrow`, rows: s.rows, batches: s.batches, sha256: s.sha256 };
+    }
+    return tables;
+  }
+
+  private assertOpen(): void {
+    if (this.state !== 'open') {
+      throw new TraceError('recorder_closed', `${this.dir}: recorder already ${this.state}`);
+    }
+  }
+}
+
+const TRACE_FILES = [MANIFEST_FILE, `${MANIFEST_FILE}.tmp`, ...TABLE_NAMES.map((t) => `${t}.arrow`)];
+
+function prepareDirectory(dir: string, overwrite: boolean): void {
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true });
+    return;
+  }
+  if (!statSync(dir).isDirectory()) {
+    throw new TraceError('not_a_directory', `${dir}: exists and is not a directory`);
+  }
+  const entries = readdirSync(dir);
+  if (entries.length === 0) return;
+  const isTrace = entries.includes(MANIFEST_FILE) && holdsTraceManifest(dir);
+  if (!isTrace && !overwrite) {
+    throw new TraceError(
+      'not_empty',
+      `${dir}: directory is not empty and holds no trace; choose another or pass overwrite`,
+    );
+  }
+  // Manifest first: a crash between these removals must not leave a manifest over new files.
+  for (const file of TRACE_FILES) rmSync(join(dir, file), { force: true });
+}
+
+function holdsTraceManifest(dir: string): boolean {
+  try {
+    const raw = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8')) as { format?: unknown };
+    return raw.format === TRACE_FORMAT;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,325 @@
+// Row-at-a-time tables (dlt, clock, inputs) are buffered in preallocated columns and leave as
+// one record batch every `capacity` rows, so batch boundaries depend only on the row count
+// (principle 1). Fixed-width columns never grow; variable-width bytes grow by doubling and are
+// kept across batches, so steady state allocates nothing but the Arrow Data wrappers.
+
+import {
+  makeData,
+  RecordBatch,
+  Struct,
+  type Data,
+  type DataType,
+  type Schema,
+} from 'apache-arrow';
+import { arrowSchema, dictionaryVector, type ColumnSpec, type TableName, TABLES } from './schema.js';
+
+const encoder = new TextEncoder();
+
+// makeData's overloads are keyed by the static DataType; these columns pick their type at run time.
+const makeAnyData = makeData as unknown as (props: Readonly<Record<string, unknown>>) => Data;
+
+abstract class ColumnBuffer {
+  protected readonly validity: Uint8Array;
+  protected nullCount = 0;
+  constructor(
+    readonly spec: ColumnSpec,
+    readonly type: DataType,
+    protected readonly capacity: number,
+  ) {
+    this.validity = new Uint8Array(Math.ceil(capacity / 8));
+  }
+
+  /** Checks and normalises a value (null for a missing one); throws on a bad value. */
+  check(value: unknown): unknown {
+    if (value === null || value === undefined) {
+      if (!this.spec.nullable) {
+        throw new Error(`column ${this.spec.name} is not nullable but got ${String(value)}`);
+      }
+      return null;
+    }
+    return this.convert(value);
+  }
+
+  /** Stores a value returned by check() at row index (rows are appended in order). */
+  push(index: number, value: unknown): void {
+    if (value === null) {
+      this.validity[index >> 3]! &= ~(1 << (index & 7));
+      this.nullCount += 1;
+      this.pushNull(index);
+      return;
+    }
+    this.validity[index >> 3]! |= 1 << (index & 7);
+    this.pushValue(index, value);
+  }
+
+  protected abstract convert(value: unknown): unknown;
+  protected abstract pushNull(index: number): void;
+  protected abstract pushValue(index: number, value: unknown): void;
+  abstract toData(length: number): Data;
+  reset(): void {
+    this.nullCount = 0;
+  }
+
+  protected nullBitmap(length: number): Uint8Array | undefined {
+    return this.nullCount > 0 ? this.validity.subarray(0, Math.ceil(length / 8)) : undefined;
+  }
+}
+
+function toInteger(spec: ColumnSpec, value: unknown, min: number, max: number): number {
+  if (typeof value === 'bigint') value = Number(value);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`column ${spec.name}: ${String(value)} is not an integer in [${min}, ${max}]`);
+  }
+  return value;
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+function toBigInt64(spec: ColumnSpec, value: unknown): bigint {
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) {
+      throw new Error(`column ${spec.name}: ${value} is not a safe integer (pass a bigint)`);
+    }
+    return BigInt(value);
+  }
+  if (typeof value !== 'bigint' || value < INT64_MIN || value > INT64_MAX) {
+    throw new Error(`column ${spec.name}: ${String(value)} is not an int64`);
+  }
+  return value;
+}
+
+class IntColumn extends ColumnBuffer {
+  private readonly values: Int16Array | Int32Array | Int8Array | Uint8Array;
+  private readonly min: number;
+  private readonly max: number;
+  private readonly codes: Map<string, number> | null;
+  constructor(spec: ColumnSpec, type: DataType, capacity: number) {
+    super(spec, type, capacity);
+    this.codes = null;
+    if (spec.kind === 'i16') {
+      this.values = new Int16Array(capacity);
+      [this.min, this.max] = [-32768, 32767];
+    } else if (spec.kind === 'i32') {
+      this.values = new Int32Array(capacity);
+      [this.min, this.max] = [-(2 ** 31), 2 ** 31 - 1];
+    } else if (spec.kind === 'enum') {
+      this.values = spec.indexWidth === 'u8' ? new Uint8Array(capacity) : new Int8Array(capacity);
+      [this.min, this.max] = [0, spec.dictionary!.length - 1];
+      this.codes = new Map(spec.dictionary!.map((name, code) => [name, code]));
+    } else {
+      throw new Error(`IntColumn cannot hold ${spec.kind}`);
+    }
+  }
+  protected pushNull(index: number): void {
+    this.values[index] = 0;
+  }
+  protected convert(value: unknown): number {
+    if (this.codes !== null && typeof value === 'string') {
+      const code = this.codes.get(value);
+      if (code === undefined) {
+        throw new Error(`column ${this.spec.name}: "${value}" is not one of its enum values`);
+      }
+      return code;
+    }
+    return toInteger(this.spec, value, this.min, this.max);
+  }
+  protected pushValue(index: number, value: unknown): void {
+    this.values[index] = value as number;
+  }
+  toData(length: number): Data {
+    const common = {
+      length,
+      nullCount: this.nullCount,
+      nullBitmap: this.nullBitmap(length),
+      data: this.values.subarray(0, length),
+    };
+    if (this.spec.kind === 'enum') {
+      return makeAnyData({ type: this.type, ...common, dictionary: dictionaryVector(this.spec) });
+    }
+    return makeAnyData({ type: this.type, ...common });
+  }
+}
+
+class Int64Column extends ColumnBuffer {
+  private readonly values: BigInt64Array;
+  constructor(spec: ColumnSpec, type: DataType, capacity: number) {
+    super(spec, type, capacity);
+    this.values = new BigInt64Array(capacity);
+  }
+  protected pushNull(index: number): void {
+    this.values[index] = 0n;
+  }
+  protected convert(value: unknown): bigint {
+    return toBigInt64(this.spec, value);
+  }
+  protected pushValue(index: number, value: unknown): void {
+    this.values[index] = value as bigint;
+  }
+  toData(length: number): Data {
+    return makeAnyData({
+      type: this.type,
+      length,
+      nullCount: this.nullCount,
+      nullBitmap: this.nullBitmap(length),
+      data: this.values.subarray(0, length),
+    });
+  }
+}
+
+class BoolColumn extends ColumnBuffer {
+  private readonly bits: Uint8Array;
+  constructor(spec: ColumnSpec, type: DataType, capacity: number) {
+    super(spec, type, capacity);
+    this.bits = new Uint8Array(Math.ceil(capacity / 8));
+  }
+  protected pushNull(index: number): void {
+    this.bits[index >> 3]! &= ~(1 << (index & 7));
+  }
+  protected convert(value: unknown): boolean {
+    if (typeof value !== 'boolean') throw new Error(`column ${this.spec.name}: not a boolean`);
+    return value;
+  }
+  protected pushValue(index: number, value: unknown): void {
+    if (value) this.bits[index >> 3]! |= 1 << (index & 7);
+    else this.bits[index >> 3]! &= ~(1 << (index & 7));
+  }
+  toData(length: number): Data {
+    return makeAnyData({
+      type: this.type,
+      length,
+      nullCount: this.nullCount,
+      nullBitmap: this.nullBitmap(length),
+      data: this.bits.subarray(0, Math.ceil(length / 8)),
+    });
+  }
+}
+
+/** Utf8 and Binary: int32 offsets + a byte buffer. */
+class VarColumn extends ColumnBuffer {
+  private readonly offsets: Int32Array;
+  private bytes = new Uint8Array(64 * 1024);
+  private end = 0;
+  constructor(spec: ColumnSpec, type: DataType, capacity: number) {
+    super(spec, type, capacity);
+    this.offsets = new Int32Array(capacity + 1);
+  }
+  protected pushNull(index: number): void {
+    this.offsets[index + 1] = this.end;
+  }
+  protected convert(value: unknown): string | Uint8Array {
+    if (this.spec.kind === 'utf8') {
+      if (typeof value !== 'string') throw new Error(`column ${this.spec.name}: not a string`);
+      return value;
+    }
+    if (!(value instanceof Uint8Array)) throw new Error(`column ${this.spec.name}: not a Uint8Array`);
+    return value;
+  }
+  protected pushValue(index: number, value: unknown): void {
+    if (typeof value === 'string') {
+      this.reserve(value.length * 3);
+      this.end += encoder.encodeInto(value, this.bytes.subarray(this.end)).written;
+    } else {
+      if (!(value instanceof Uint8Array)) throw new Error('VarColumn: unchecked value');
+      this.reserve(value.byteLength);
+      this.bytes.set(value, this.end);
+      this.end += value.byteLength;
+    }
+    this.offsets[index + 1] = this.end;
+  }
+  private reserve(extra: number): void {
+    const needed = this.end + extra;
+    if (needed > 2 ** 31 - 1) throw new Error(`column ${this.spec.name}: batch exceeds 2 GiB`);
+    if (needed <= this.bytes.byteLength) return;
+    let size = this.bytes.byteLength * 2;
+    while (size < needed) size *= 2;
+    const grown = new Uint8Array(Math.min(size, 2 ** 31 - 1));
+    grown.set(this.bytes.subarray(0, this.end));
+    this.bytes = grown;
+  }
+  override reset(): void {
+    super.reset();
+    this.end = 0;
+  }
+  toData(length: number): Data {
+    return makeAnyData({
+      type: this.type,
+      length,
+      nullCount: this.nullCount,
+      nullBitmap: this.nullBitmap(length),
+      valueOffsets: this.offsets.subarray(0, length + 1),
+      data: this.bytes.subarray(0, this.end),
+    });
+  }
+}
+
+function makeColumn(spec: ColumnSpec, type: DataType, capacity: number): ColumnBuffer {
+  switch (spec.kind) {
+    case 'i16':
+    case 'i32':
+    case 'enum':
+      return new IntColumn(spec, type, capacity);
+    case 'i64':
+      return new Int64Column(spec, type, capacity);
+    case 'bool':
+      return new BoolColumn(spec, type, capacity);
+    case 'utf8':
+    case 'binary':
+      return new VarColumn(spec, type, capacity);
+  }
+}
+
+export class RowBuffer {
+  readonly schema: Schema;
+  private readonly columns: ColumnBuffer[];
+  private readonly structType: Struct;
+  private readonly scratch: unknown[];
+  private count = 0;
+
+  constructor(
+    readonly table: TableName,
+    readonly capacity: number,
+  ) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new Error('RowBuffer capacity >= 1');
+    this.schema = arrowSchema(table);
+    const fields = this.schema.fields;
+    this.columns = TABLES[table].columns.map((spec, i) => makeColumn(spec, fields[i]!.type, capacity));
+    this.structType = new Struct(fields);
+    this.scratch = new Array<unknown>(this.columns.length).fill(null);
+  }
+
+  get length(): number {
+    return this.count;
+  }
+  get full(): boolean {
+    return this.count === this.capacity;
+  }
+
+  /**
+   * Appends one row (an object keyed by column name). Checks every value before storing any,
+   * so a bad row leaves the buffer as it was.
+   */
+  append(row: Readonly<Record<string, unknown>>): void {
+    if (this.full) throw new Error(`RowBuffer ${this.table} is full; take a batch first`);
+    const columns = this.columns;
+    for (let i = 0; i < columns.length; i++) {
+      this.scratch[i] = columns[i]!.check(row[columns[i]!.spec.name]);
+    }
+    const index = this.count;
+    for (let i = 0; i < columns.length; i++) columns[i]!.push(index, this.scratch[i]);
+    this.count = index + 1;
+  }
+
+  /** The buffered rows as one record batch over the buffers (valid until reset()). */
+  toBatch(): RecordBatch {
+    const length = this.count;
+    const children = this.columns.map((c) => c.toData(length));
+    const data = makeData({ type: this.structType, length, nullCount: 0, children });
+    return new RecordBatch(this.schema, data);
+  }
+
+  reset(): void {
+    this.count = 0;
+    for (const column of this.columns) column.reset();
+  }
+}

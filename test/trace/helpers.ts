@@ -1,0 +1,53 @@
+// Builders for tiny traces used by the trace and query tests.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TraceColumns } from '../../src/core/api.js';
+import { KIND, type EventKind } from '../../src/core/codes.js';
+
+export function tempDir(prefix = 'tv-trace-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface EventSpec {
+  ts: number;
+  kind: EventKind;
+  vm?: number;
+  vcpu?: number;
+  dev?: number;
+  queue?: number;
+  id?: number;
+  len?: number;
+  val?: number | bigint;
+}
+
+/** Columns like the core's, with room for `capacity` rows (only the first rows are filled). */
+export function eventColumns(events: readonly EventSpec[], capacity = events.length + 3): TraceColumns {
+  const cols: TraceColumns = {
+    ts_ns: new BigInt64Array(capacity),
+    seq: new BigInt64Array(capacity),
+    vm: new Int16Array(capacity),
+    vcpu: new Int16Array(capacity),
+    kind: new Uint8Array(capacity),
+    dev: new Int16Array(capacity),
+    queue: new Int16Array(capacity),
+    id: new BigInt64Array(capacity),
+    len: new Int32Array(capacity),
+    val: new BigInt64Array(capacity),
+  };
+  events.forEach((e, i) => {
+    cols.ts_ns[i] = BigInt(e.ts);
+    cols.seq[i] = BigInt(i);
+    cols.vm[i] = e.vm ?? -1;
+    cols.vcpu[i] = e.vcpu ?? -1;
+    cols.kind[i] = KIND[e.kind];
+    cols.dev[i] = e.dev ?? -1;
+    cols.queue[i] = e.queue ?? -1;
+    cols.id[i] = BigInt(e.id ?? 0);
+    cols.len[i] = e.len ?? 0;
+    cols.val[i] = BigInt(e.val ?? 0);
+  });
+  return cols;
+}
+
+export const META = { scenario: { name: 'tiny', vms: 2 }, seed: '42', coreVersion: 1 };
