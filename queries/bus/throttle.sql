@@ -1,0 +1,19 @@
+-- How often did each VM exhaust its memory-bus bandwidth budget, and what did it cost?
+-- Per VM, from `bus_throttle` events (len = bytes of the throttled access, val = delay ns).
+-- VMs that were never throttled do not appear.
+--
+-- @column vm: VM index
+-- @column throttles: times the budget was exhausted (count)
+-- @column throttled_bytes: bytes of the throttled accesses (bytes)
+-- @column delay_ns_total: total delay imposed (ns)
+-- @column delay_ns_max: largest single delay (ns)
+SELECT
+  vm,
+  count(*) AS throttles,
+  sum(len)::BIGINT AS throttled_bytes,
+  sum(val)::BIGINT AS delay_ns_total,
+  max(val) AS delay_ns_max
+FROM events
+WHERE kind = 'bus_throttle'
+GROUP BY vm
+ORDER BY vm

@@ -1,0 +1,206 @@
+// Loads trace tables into DuckDB through the data-chunk fast path (principle 7): each Arrow
+// record batch is cut into chunks of at most the DuckDB vector size (2048 rows), and every
+// fixed-width column is copied into the chunk's vector with one native memcpy
+// (copy_data_to_vector); the appender takes whole chunks. Row-by-row appends measured ≈1 M
+// rows/s here; the chunk path is an order of magnitude faster (bench/trace.ts measures both).
+//
+// The copy primitives are in @duckdb/node-bindings, the native layer @duckdb/node-api is built
+// on (node-api's own typed vectors write the same way, but only value by value through setItem).
+// DuckDB vector layouts (duckdb/common/types/vector.hpp): fixed-width values contiguous,
+// ENUM of <= 256 values stored as UTINYINT codes, BOOLEAN one byte per value, validity a
+// little-endian bitmap of uint64 words (bit i = row i valid) — the same bit order as Arrow's
+// validity bitmap, so it is copied byte for byte too.
+
+import duckdb from '@duckdb/node-bindings';
+import {
+  DuckDBDataChunk,
+  type DuckDBAppender,
+  type DuckDBConnection,
+  type DuckDBType,
+} from '@duckdb/node-api';
+import type { Data, RecordBatch, Vector } from 'apache-arrow';
+import type { Trace, TableScan } from '../trace/reader.js';
+import {
+  duckdbCreateTableSql,
+  duckdbEnumTypesSql,
+  TABLES,
+  type ColumnSpec,
+  type TableName,
+} from '../trace/schema.js';
+import { QueryError } from './errors.js';
+
+export const CHUNK_ROWS = 2048;
+
+export interface TableLoad {
+  table: TableName;
+  rows: number;
+  batches: number;
+  truncated: boolean;
+  damage: string | null;
+}
+
+export async function createTraceTables(connection: DuckDBConnection): Promise<void> {
+  for (const statement of duckdbEnumTypesSql()) await connection.run(statement);
+  for (const table of Object.keys(TABLES) as TableName[]) {
+    await connection.run(duckdbCreateTableSql(table));
+  }
+}
+
+/** Appends every intact batch of a trace table to the DuckDB table of the same name. */
+export async function loadTable(
+  connection: DuckDBConnection,
+  trace: Trace,
+  table: TableName,
+): Promise<TableLoad> {
+  const scan: TableScan = trace.scan(table);
+  const appender = await connection.createAppender(table);
+  const loader = new ChunkLoader(appender, TABLES[table].columns);
+  let rows = 0;
+  let batches = 0;
+  try {
+    for (const batch of trace.batches(table, scan)) {
+      loader.appendBatch(batch);
+      rows += batch.numRows;
+      batches += 1;
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+  if (rows !== scan.rows) {
+    throw new QueryError('load', `${table}: loaded ${rows} rows, the file frames ${scan.rows}`);
+  }
+  return { table, rows, batches, truncated: scan.truncated, damage: scan.damage };
+}
+
+class ChunkLoader {
+  private readonly appender: DuckDBAppender;
+  private readonly chunk: DuckDBDataChunk;
+  private readonly allValid = new Uint8Array(CHUNK_ROWS / 8).fill(0xff);
+  private readonly bools = new Uint8Array(CHUNK_ROWS);
+  private readonly checkedDictionaries = new WeakSet<object>();
+
+  constructor(
+    appender: DuckDBAppender,
+    private readonly columns: readonly ColumnSpec[],
+  ) {
+    if (appender.columnCount !== columns.length) {
+      throw new Error(`appender has ${appender.columnCount} columns, schema ${columns.length}`);
+    }
+    const types: DuckDBType[] = columns.map((_, i) => appender.columnType(i));
+    this.chunk = DuckDBDataChunk.create(types);
+    this.appender = appender;
+  }
+
+  appendBatch(batch: RecordBatch): void {
+    const datas = this.columns.map((spec, i) => {
+      const child = batch.getChildAt(i);
+      if (child === null || child.data.length !== 1) {
+        throw new Error(`batch column ${spec.name}: expected one data chunk`);
+      }
+      return child.data[0]!;
+    });
+    for (let start = 0; start < batch.numRows; start += CHUNK_ROWS) {
+      const count = Math.min(CHUNK_ROWS, batch.numRows - start);
+      this.chunk.reset();
+      const raw = this.chunk.chunk;
+      for (let c = 0; c < this.columns.length; c++) {
+        const vector = duckdb.data_chunk_get_vector(raw, c);
+        this.fillColumn(vector, this.columns[c]!, datas[c]!, start, count);
+      }
+      duckdb.data_chunk_set_size(raw, count);
+      this.appender.appendDataChunk(this.chunk);
+    }
+  }
+
+  private fillColumn(vector: duckdb.Vector, spec: ColumnSpec, data: Data, start: number, count: number): void {
+    const row = data.offset + start;
+    switch (spec.kind) {
+      case 'i16':
+      case 'i32':
+      case 'i64':
+        copyFixed(vector, data.values as ArrayLike<unknown> & ArrayBufferView, row, count);
+        break;
+      case 'enum':
+        this.checkDictionary(spec, data);
+        checkCodes(spec, data.values as Uint8Array | Int8Array, row, count);
+        copyFixed(vector, data.values as Uint8Array, row, count);
+        break;
+      case 'bool':
+        copyBools(vector, data.values as Uint8Array, row, count, this.bools);
+        break;
+      case 'utf8':
+      case 'binary':
+        copyVariable(vector, data, row, count);
+        break;
+    }
+    if (spec.nullable) this.copyValidity(vector, data, row, count);
+  }
+
+  private copyValidity(vector: duckdb.Vector, data: Data, row: number, count: number): void {
+    duckdb.vector_ensure_validity_writable(vector);
+    const bytes = Math.ceil(count / 8);
+    const bitmap = data.nullBitmap;
+    if (data.nullCount === 0 || bitmap === undefined || bitmap.byteLength === 0) {
+      // A reset chunk may keep the previous chunk's mask: write all-valid explicitly.
+      duckdb.copy_data_to_vector_validity(vector, 0, this.allValid.buffer, 0, bytes);
+      return;
+    }
+    if (row % 8 !== 0) throw new Error('validity copy needs a byte-aligned row offset');
+    const at = bitmap.byteOffset + row / 8;
+    duckdb.copy_data_to_vector_validity(vector, 0, bitmap.buffer as ArrayBuffer, at, bytes);
+  }
+
+  private checkDictionary(spec: ColumnSpec, data: Data): void {
+    const dictionary = data.dictionary as Vector | undefined;
+    if (dictionary === undefined) throw new Error(`${spec.name}: dictionary column without values`);
+    if (this.checkedDictionaries.has(dictionary)) return;
+    const found = dictionary.toArray() as string[];
+    const expected = spec.dictionary!;
+    const same = found.length === expected.length && found.every((v, i) => v === expected[i]);
+    if (!same) {
+      throw new QueryError(
+        'load',
+        `column ${spec.name}: the trace's dictionary differs from this tracevisor's ` +
+          `(${found.length} vs ${expected.length} values); another format version?`,
+      );
+    }
+    this.checkedDictionaries.add(dictionary);
+  }
+}
+
+function copyFixed(vector: duckdb.Vector, values: ArrayBufferView & ArrayLike<unknown>, row: number, count: number): void {
+  const width = (values as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  const source = values.buffer as ArrayBuffer;
+  duckdb.copy_data_to_vector(vector, 0, source, values.byteOffset + row * width, count * width);
+}
+
+/** An ENUM code outside the dictionary would be read back as garbage: refuse it on load. */
+function checkCodes(spec: ColumnSpec, codes: Uint8Array | Int8Array, row: number, count: number): void {
+  const limit = spec.dictionary!.length;
+  for (let i = row; i < row + count; i++) {
+    const code = codes[i]!;
+    if (code < 0 || code >= limit) {
+      throw new QueryError('load', `column ${spec.name}: code ${code} at row ${i} is not in its dictionary`);
+    }
+  }
+}
+
+function copyBools(vector: duckdb.Vector, bits: Uint8Array, row: number, count: number, into: Uint8Array): void {
+  for (let i = 0; i < count; i++) {
+    const bit = row + i;
+    into[i] = (bits[bit >> 3]! >> (bit & 7)) & 1;
+  }
+  duckdb.copy_data_to_vector(vector, 0, into.buffer as ArrayBuffer, into.byteOffset, count);
+}
+
+function copyVariable(vector: duckdb.Vector, data: Data, row: number, count: number): void {
+  const offsets = data.valueOffsets as Int32Array;
+  const bytes = data.values as Uint8Array;
+  const bitmap = data.nullCount > 0 ? data.nullBitmap : undefined;
+  for (let i = 0; i < count; i++) {
+    const r = row + i;
+    if (bitmap !== undefined && ((bitmap[r >> 3]! >> (r & 7)) & 1) === 0) continue;
+    duckdb.vector_assign_string_element_len(vector, i, bytes.subarray(offsets[r]!, offsets[r + 1]!));
+  }
+}
