@@ -1,0 +1,27 @@
+// Parsing of option values shared by commands, with errors that name the option.
+
+import { parseDuration } from '../scenario/duration.js';
+import { UsageError } from './errors.js';
+
+export function parseSeedOption(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) > 2 ** 32 - 1) {
+    throw new UsageError(`--seed: expected an integer from 0 to 4294967295, got "${text}"`);
+  }
+  return Number(text);
+}
+
+export function parseDurationOption(text: string): number {
+  const ns = parseDuration(text);
+  if (ns === null || ns <= 0) throw new UsageError(`--duration: expected a duration such as 30s or 500ms, got "${text}"`);
+  return ns;
+}
+
+export const FORMATS = ['table', 'csv', 'json'] as const;
+export type OutputFormat = (typeof FORMATS)[number];
+
+export function parseFormatOption(text: string): OutputFormat {
+  if (!(FORMATS as readonly string[]).includes(text)) {
+    throw new UsageError(`--format: expected one of ${FORMATS.join(', ')}, got "${text}"`);
+  }
+  return text as OutputFormat;
+}

@@ -1,0 +1,62 @@
+// virtio-can: arbitration, bus timing and delivery run in the core; this file attaches a device
+// to a bus and gives the guest its driver (CanPort): TX requests with a status byte, and a
+// receive queue kept full of buffers.
+
+import type { CoreApi } from '../core/api.js';
+import type { GuestMemory } from '../guests/guest-memory.js';
+import type { CanPort } from '../guests/guest-api.js';
+import { QueueDriver } from '../guests/queue-driver.js';
+import { buildCanTx, parseCanRx, type CanFrame } from '../guests/frames.js';
+
+/** virtio-can queue indices (VIRTIO 1.3 §5.20.2): txq = 0, rxq = 1, controlq = 2. */
+export const CAN_TXQ = 0;
+export const CAN_RXQ = 1;
+export const CAN_QUEUE_SIZE = 128;
+export const CAN_SLOT_BYTES = 80; // 12-byte header + 64-byte sdu (CAN FD), rounded up
+
+export interface CanOptions {
+  core: CoreApi;
+  memory: GuestMemory;
+  dev: number;
+  bus: number;
+}
+
+export class CanDevice implements CanPort {
+  readonly tx: QueueDriver;
+  readonly rx: QueueDriver;
+  readonly node: number;
+  private handler: (frame: CanFrame) => void = () => {};
+  framesReceived = 0;
+
+  constructor(options: CanOptions) {
+    const { core, memory, dev } = options;
+    const common = { core, memory, dev, size: CAN_QUEUE_SIZE, slotBytes: CAN_SLOT_BYTES };
+    this.tx = new QueueDriver({ ...common, index: CAN_TXQ });
+    this.rx = new QueueDriver({ ...common, index: CAN_RXQ });
+    this.node = core.canAttach({ dev, vm: memory.vm, bus: options.bus, txQueue: this.tx.q, rxQueue: this.rx.q });
+    this.rx.post(CAN_QUEUE_SIZE);
+    this.rx.kick();
+  }
+
+  send(frames: CanFrame[]): number {
+    this.tx.reclaim();
+    const sent = this.tx.send(frames.map((f) => buildCanTx(f.canId, f.data)), 1);
+    if (sent > 0) this.tx.kick();
+    return sent;
+  }
+
+  onReceive(handler: (frame: CanFrame) => void): void {
+    this.handler = handler;
+  }
+
+  interrupt(): void {
+    this.tx.reclaim();
+    this.rx.reclaim((data, elem) => {
+      const frame = parseCanRx(data, elem.len);
+      if (frame === null) return;
+      this.framesReceived++;
+      this.handler(frame);
+    });
+    if (this.rx.post(this.rx.freeCount) > 0) this.rx.kick();
+  }
+}

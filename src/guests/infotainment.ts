@@ -1,0 +1,56 @@
+// Infotainment (an Android-like VM): bursts of network traffic (media, telemetry upload) and
+// large memory copies that its bus budget throttles; a long stall is an audio underrun.
+
+import type { GuestApi, GuestProgram } from './guest-api.js';
+import type { ProgramConfig } from '../scenario/schema.js';
+
+type InfotainmentConfig = Extract<ProgramConfig, { type: 'infotainment' }>;
+
+const UNDERRUN_STALL_NS = 10_000_000;
+
+export class InfotainmentProgram implements GuestProgram {
+  private bursts = 0;
+  private framesSent = 0;
+
+  constructor(private readonly config: InfotainmentConfig) {}
+
+  start(api: GuestApi): void {
+    const media = api.dltApp('MEDI');
+    const sys = api.dltApp('SYS');
+    sys.log('info', 'BOOT', 'infotainment up, vcpus ready');
+    const burst = () => {
+      this.burst(api, media);
+      // Bursty: the next one comes after 50%..150% of the nominal interval.
+      const base = this.config.burstEveryNs;
+      api.timer(Math.floor(base / 2) + api.random(base + 1), burst);
+    };
+    api.timer(this.config.burstEveryNs, burst);
+  }
+
+  private burst(api: GuestApi, media: ReturnType<GuestApi['dltApp']>): void {
+    const { burstFrames, frameBytes, burstCostNs, memoryBurstBytes, peer } = this.config;
+    const copyBytes = memoryBurstBytes * (1 + api.random(4));
+    const stallNs = api.memoryTraffic(copyBytes);
+    const burst = ++this.bursts;
+    api.cpu(burstCostNs + stallNs, () => {
+      if (stallNs > UNDERRUN_STALL_NS) {
+        media.log('error', 'AUD', 'audio underrun, memory stall us', Math.floor(stallNs / 1000), 'bytes', copyBytes);
+      }
+      if (peer !== undefined && api.net !== null) {
+        const payloads = Array.from({ length: burstFrames }, (_, i) => payload(frameBytes, burst, i));
+        const sent = api.net.send(peer, payloads);
+        this.framesSent += sent;
+        if (sent < burstFrames) media.log('warn', 'NET', 'tx ring full, dropped', burstFrames - sent);
+      }
+      if (burst % 25 === 0) media.log('debug', 'NET', 'bursts', burst, 'frames sent', this.framesSent);
+    });
+  }
+}
+
+function payload(bytes: number, burst: number, index: number): Uint8Array {
+  const out = new Uint8Array(bytes);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, burst, true);
+  view.setUint32(4, index, true);
+  return out;
+}

@@ -1,0 +1,141 @@
+// A guest's driver for one split virtqueue: ring placement, a pool of fixed-size buffers, and
+// the bookkeeping that maps used elements back to buffers. The ring work itself (descriptor
+// allocation, avail/used rings, EVENT_IDX) is the core's driver side; this class decides what
+// to put in the queue, as a guest kernel's virtio driver would.
+
+import type { CoreApi, ChainSpec, UsedElem } from '../core/api.js';
+import type { GuestMemory } from './guest-memory.js';
+
+export interface QueueDriverOptions {
+  core: CoreApi;
+  memory: GuestMemory;
+  dev: number;
+  index: number; //   queue index within the device
+  size: number; //    descriptors (power of two)
+  slotBytes: number; // bytes per buffer
+  eventIdx?: boolean;
+}
+
+/** VIRTIO 1.2 §2.7: descriptor table 16·size (align 16), avail 6+2·size (align 2), used 6+8·size (align 4). */
+export function ringBytes(size: number): { desc: number; avail: number; used: number } {
+  return { desc: 16 * size, avail: 6 + 2 * size, used: 6 + 8 * size };
+}
+
+export class QueueDriver {
+  readonly q: number;
+  readonly vm: number;
+  private readonly core: CoreApi;
+  private readonly descGpa: number;
+  private readonly poolGpa: number;
+  private readonly slotBytes: number;
+  private readonly freeSlots: number[] = [];
+  private readonly slotCount: number;
+
+  constructor(options: QueueDriverOptions) {
+    const { core, memory, size, slotBytes } = options;
+    const bytes = ringBytes(size);
+    this.core = core;
+    this.vm = memory.vm;
+    this.slotBytes = slotBytes;
+    this.descGpa = memory.alloc(bytes.desc, 16);
+    const availGpa = memory.alloc(bytes.avail, 2);
+    const usedGpa = memory.alloc(bytes.used, 4);
+    this.slotCount = size;
+    this.poolGpa = memory.alloc(slotBytes * size, 64);
+    for (let slot = size - 1; slot >= 0; slot--) this.freeSlots.push(slot);
+    this.q = core.vqCreate({
+      vm: memory.vm,
+      dev: options.dev,
+      index: options.index,
+      size,
+      descGpa: this.descGpa,
+      availGpa,
+      usedGpa,
+      eventIdx: options.eventIdx ?? true,
+    });
+  }
+
+  get freeCount(): number {
+    return this.freeSlots.length;
+  }
+
+  slotGpa(slot: number): number {
+    return this.poolGpa + slot * this.slotBytes;
+  }
+
+  /**
+   * Queues device-readable messages (each in its own buffer, optionally followed by a
+   * device-writable status area of `inBytes` at the end of the same slot). One core call.
+   * Returns how many were queued (fewer when buffers run out: the guest's queue is full).
+   */
+  send(messages: Uint8Array[], inBytes = 0): number {
+    const chains: ChainSpec[] = [];
+    for (const message of messages) {
+      if (message.length + inBytes > this.slotBytes) {
+        throw new Error(`assert: message of ${message.length} bytes exceeds the ${this.slotBytes}-byte slot`);
+      }
+      const slot = this.freeSlots.pop();
+      if (slot === undefined) break;
+      const gpa = this.slotGpa(slot);
+      if (this.core.guestWrite(this.vm, gpa, message) !== 0) throw new Error('assert: driver buffer unmapped');
+      const chain: ChainSpec = { out: [{ gpa, len: message.length }], in: [] };
+      if (inBytes > 0) chain.in.push({ gpa: gpa + this.slotBytes - inBytes, len: inBytes });
+      chains.push(chain);
+    }
+    const queued = this.core.drvSubmit(this.q, chains);
+    this.returnUnqueued(chains, queued);
+    return queued;
+  }
+
+  /** Posts empty device-writable buffers (receive queues). Returns how many were posted. */
+  post(count: number): number {
+    const chains: ChainSpec[] = [];
+    for (let i = 0; i < count; i++) {
+      const slot = this.freeSlots.pop();
+      if (slot === undefined) break;
+      chains.push({ out: [], in: [{ gpa: this.slotGpa(slot), len: this.slotBytes }] });
+    }
+    const queued = this.core.drvSubmit(this.q, chains);
+    this.returnUnqueued(chains, queued);
+    return queued;
+  }
+
+  private returnUnqueued(chains: ChainSpec[], queued: number): void {
+    for (let i = chains.length - 1; i >= queued; i--) {
+      const gpa = chains[i]!.out[0]?.gpa ?? chains[i]!.in[0]!.gpa;
+      this.freeSlots.push(this.slotOf(gpa));
+    }
+  }
+
+  kick(): boolean {
+    return this.core.drvKick(this.q);
+  }
+
+  /** Takes completed buffers back; for each, `read` (if given) receives the written bytes. */
+  reclaim(read?: (data: Uint8Array, elem: UsedElem) => void, max = 1 << 16): number {
+    const used = this.core.drvReclaim(this.q, max);
+    for (const elem of used) {
+      const slot = this.slotOfHead(elem.id);
+      if (read !== undefined && elem.len > 0) {
+        const data = this.core.guestRead(this.vm, this.slotGpa(slot), Math.min(elem.len, this.slotBytes));
+        if (typeof data !== 'number') read(data, elem);
+      }
+      this.freeSlots.push(slot);
+    }
+    return used.length;
+  }
+
+  /** The driver reads its own descriptor table to find the buffer behind a head index. */
+  private slotOfHead(head: number): number {
+    const desc = this.core.guestRead(this.vm, this.descGpa + 16 * head, 8);
+    if (typeof desc === 'number') throw new Error('assert: descriptor table unmapped');
+    const view = new DataView(desc.buffer, desc.byteOffset, 8);
+    return this.slotOf(Number(view.getBigUint64(0, true)));
+  }
+
+  private slotOf(gpa: number): number {
+    const slot = Math.floor((gpa - this.poolGpa) / this.slotBytes);
+    if (slot < 0 || slot >= this.slotCount) throw new Error(`assert: gpa 0x${gpa.toString(16)} is not a pool buffer`);
+    return slot;
+  }
+}

@@ -1,0 +1,53 @@
+// The gateway's CAN-to-Ethernet telemetry payload (what the cluster and others receive):
+//   le32 can_id | u8 dlc | u8 signal | le16 reserved | le32 value | u8 data[8]   (20 bytes)
+
+export const SIGNALS = ['counter', 'speed', 'rpm', 'random'] as const;
+export type Signal = (typeof SIGNALS)[number];
+
+export interface Telemetry {
+  canId: number;
+  signal: Signal | 'unknown';
+  value: number;
+  data: Uint8Array;
+}
+
+export const TELEMETRY_BYTES = 20;
+
+/** CAN ids the gateway knows how to decode, and which signal each carries. */
+export const SIGNAL_BY_CAN_ID: ReadonlyMap<number, Signal> = new Map([
+  [0x0c1, 'speed'],
+  [0x1a0, 'rpm'],
+]);
+
+/** Signal value from CAN data: speed in 0.01 km/h (le16 at 0), rpm (le16 at 0). */
+export function decodeSignal(signal: Signal | 'unknown', data: Uint8Array): number {
+  if ((signal === 'speed' || signal === 'rpm') && data.length >= 2) {
+    const raw = data[0]! | (data[1]! << 8);
+    return signal === 'speed' ? Math.floor(raw / 100) : raw;
+  }
+  return data.length > 0 ? data[0]! : 0;
+}
+
+export function writeTelemetry(canId: number, data: Uint8Array): Uint8Array {
+  const signal = SIGNAL_BY_CAN_ID.get(canId) ?? 'unknown';
+  const out = new Uint8Array(TELEMETRY_BYTES);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, canId, true);
+  out[4] = data.length;
+  out[5] = signal === 'unknown' ? 255 : SIGNALS.indexOf(signal);
+  view.setUint32(8, decodeSignal(signal, data), true);
+  out.set(data.subarray(0, 8), 12);
+  return out;
+}
+
+export function readTelemetry(payload: Uint8Array): Telemetry | null {
+  if (payload.length < TELEMETRY_BYTES) return null;
+  const view = new DataView(payload.buffer, payload.byteOffset, TELEMETRY_BYTES);
+  const code = payload[5]!;
+  return {
+    canId: view.getUint32(0, true),
+    signal: code < SIGNALS.length ? SIGNALS[code]! : 'unknown',
+    value: view.getUint32(8, true),
+    data: payload.slice(12, 12 + Math.min(8, payload[4]!)),
+  };
+}

@@ -1,0 +1,62 @@
+// External ECUs on a CAN bus (sensors, engine, body): periodic frames with release jitter drawn
+// from their own PRNG stream. They are outside the SoC, so they have no virtqueues: the core's
+// CAN controller model takes their frames directly (Core.canSend) and arbitrates them with the
+// virtio-can devices' frames.
+
+import type { CoreApi } from '../core/api.js';
+import type { Engine } from '../engine/engine.js';
+import type { EcuConfig } from '../scenario/schema.js';
+import { CAN_ID_EXTENDED } from '../guests/frames.js';
+
+type FrameConfig = EcuConfig['frames'][number];
+
+export class ExternalEcu {
+  framesSent = 0;
+
+  constructor(
+    private readonly config: EcuConfig,
+    private readonly core: CoreApi,
+    private readonly engine: Engine,
+    private readonly node: number,
+    private readonly prngStream: number,
+  ) {}
+
+  start(): void {
+    for (const frame of this.config.frames) this.schedule(frame, 0);
+  }
+
+  private schedule(frame: FrameConfig, k: number): void {
+    const jitter = frame.jitterNs > 0 ? this.core.prngBelow(this.prngStream, frame.jitterNs + 1) : 0;
+    this.engine.at(k * frame.periodNs + jitter + frame.periodNs, () => {
+      const id = frame.canId | (frame.extended ? CAN_ID_EXTENDED : 0);
+      this.core.canSend(this.node, id >>> 0, this.payload(frame, k));
+      this.framesSent++;
+      this.schedule(frame, k + 1);
+    });
+  }
+
+  /** Signal content: a triangle speed profile (0.01 km/h), an rpm sweep, a counter, or noise. */
+  private payload(frame: FrameConfig, k: number): Uint8Array {
+    const data = new Uint8Array(frame.dlc);
+    let value: number;
+    switch (frame.signal) {
+      case 'speed': {
+        const phase = k % 4000;
+        value = (phase < 2000 ? phase : 4000 - phase) * 6; // 0..120 km/h over 40 s
+        break;
+      }
+      case 'rpm':
+        value = 800 + ((k * 7) % 5200);
+        break;
+      case 'counter':
+        value = k & 0xffff;
+        break;
+      case 'random':
+        for (let i = 0; i < data.length; i++) data[i] = this.core.prngBelow(this.prngStream, 256);
+        return data;
+    }
+    if (data.length > 0) data[0] = value & 0xff;
+    if (data.length > 1) data[1] = (value >> 8) & 0xff;
+    return data;
+  }
+}

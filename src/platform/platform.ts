@@ -1,0 +1,210 @@
+// The platform: a scenario turned into a running system. It sizes the core from the scenario
+// (the core allocates nothing after init), builds VMs, devices, links, buses and ECUs, and runs
+// the engine; everything observable goes to a PlatformSink.
+
+import type { CoreApi, CoreLimits, Irq } from '../core/api.js';
+import { Core } from '../core/core.js';
+import { Engine } from '../engine/engine.js';
+import type { Scenario, VmConfig } from '../scenario/schema.js';
+import type { GuestProgram } from '../guests/guest-api.js';
+import { ClusterProgram } from '../guests/cluster.js';
+import { GatewayProgram } from '../guests/gateway.js';
+import { InfotainmentProgram } from '../guests/infotainment.js';
+import { HostileProgram } from '../guests/hostile.js';
+import { ConsoleDevice } from '../devices/console.js';
+import { NetDevice } from '../devices/net.js';
+import { CanDevice } from '../devices/can.js';
+import { ExternalEcu } from './ecu.js';
+import { Scheduler } from './scheduler.js';
+import type { PlatformSink } from './sink.js';
+import { IRQ_COST_NS, VmRuntime } from './vm.js';
+
+const MIB = 1024 * 1024;
+/** PRNG streams: 0 platform, 1..16 VMs, 17..63 external ECUs. */
+const STREAM_VM_BASE = 1;
+const STREAM_ECU_BASE = 17;
+const STREAM_COUNT = 64;
+
+export interface RunSummary {
+  durationNs: number;
+  engineEvents: number;
+  dltMessages: number;
+  logsDropped: number;
+  deadlineMisses: number;
+  vms: { name: string; stealNs: number; runNs: number; deadlineMisses: number; logsDropped: number }[];
+  ecuFrames: number;
+}
+
+function countDevices(s: Scenario, type: string): number {
+  return s.vms.reduce((n, vm) => n + vm.devices.filter((d) => d.type === type).length, 0);
+}
+
+/** Capacities for the core, derived from the scenario (principle 3: size it once). */
+export function coreLimitsFor(s: Scenario): CoreLimits {
+  const devices = s.vms.reduce((n, vm) => n + vm.devices.length, 0);
+  const net = countDevices(s, 'net');
+  const can = countDevices(s, 'can');
+  const ramBytes = s.vms.reduce((n, vm) => n + vm.ramMiB * MIB, 0);
+  // 3-level tables: one leaf page per 2 MiB mapped, plus the upper levels, for the VM's stage-2
+  // and for each of its devices' IOMMU domains.
+  const ptPages = s.vms.reduce((n, vm) => n + (Math.ceil(vm.ramMiB / 2) + 4) * (1 + vm.devices.length), 16);
+  return {
+    vmCount: s.vms.length,
+    hostRamBytes: ramBytes + MIB,
+    ptPages,
+    queueCount: devices * 2 + 4,
+    deviceCount: devices + 1,
+    linkCount: net + 1,
+    switchPortCount: Math.max(net, ...s.vms.flatMap((vm) => vm.devices.map((d) => (d.type === 'net' ? (d.port ?? 0) + 1 : 0)))) + 1,
+    macCount: net + 1,
+    canNodeCount: can + s.ecus.length + 1,
+    frameSlots: 1024,
+    frameBytesMax: 1536,
+    timerCapacity: 8192,
+    traceCapacity: 1 << 16,
+    scratchBytes: 256 * 1024,
+  };
+}
+
+export class Platform {
+  readonly vms: VmRuntime[] = [];
+  readonly ecus: ExternalEcu[] = [];
+  readonly engine: Engine;
+  readonly scheduler: Scheduler;
+  private readonly irqHandlers = new Map<number, { vm: VmRuntime; interrupt: () => void }>();
+  private readonly consoles: ConsoleDevice[] = [];
+  private nextDev = 0;
+
+  private constructor(
+    readonly scenario: Scenario,
+    readonly core: CoreApi,
+    private readonly sink: PlatformSink,
+  ) {
+    core.setTraceSink((cols, count) => sink.events(cols, count));
+    this.engine = new Engine({ core, onIrq: (irq) => this.irq(irq) });
+    this.scheduler = new Scheduler({
+      engine: this.engine,
+      core,
+      pcpus: scenario.pcpus,
+      sliceNs: scenario.sliceNs,
+      onRun: (vcpu) => this.vms[vcpu.vm]!.publishSteal(vcpu),
+    });
+  }
+
+  static async create(scenario: Scenario, sink: PlatformSink): Promise<Platform> {
+    const core = await Core.load(coreLimitsFor(scenario), BigInt(scenario.seed));
+    const platform = new Platform(scenario, core, sink);
+    platform.build();
+    return platform;
+  }
+
+  private build(): void {
+    const s = this.scenario;
+    const { core } = this;
+    const buses = new Map(s.canBuses.map((b) => [b.name, core.canBusCreate(b.bitsPerSecond)]));
+    let port = 0;
+    s.vms.forEach((config, index) => {
+      const vm = new VmRuntime({ index, config, core, engine: this.engine, scheduler: this.scheduler, prngStream: STREAM_VM_BASE + index });
+      this.vms.push(vm);
+      if (config.busBudget) core.busBudget(index, config.busBudget.bytesPerPeriod, config.busBudget.periodNs);
+      for (const device of config.devices) {
+        const dev = this.nextDev++;
+        core.iommuCreate(dev, index);
+        core.iommuMapGuest(dev, 0, vm.memory.ramBytes / 4096, 3);
+        if (device.type === 'console') this.addConsole(vm, dev);
+        if (device.type === 'net') this.addNet(vm, dev, device.mac, device.port ?? port++);
+        if (device.type === 'can') this.addCan(vm, dev, buses.get(device.bus)!);
+      }
+    });
+    s.ecus.forEach((config, i) => {
+      const node = core.canAttach({ dev: -1, vm: -1, bus: buses.get(config.bus)!, txQueue: -1, rxQueue: -1 });
+      this.ecus.push(new ExternalEcu(config, core, this.engine, node, (STREAM_ECU_BASE + i) % STREAM_COUNT));
+    });
+  }
+
+  private addConsole(vm: VmRuntime, dev: number): void {
+    const console = new ConsoleDevice({ core: this.core, engine: this.engine, sink: this.sink, memory: vm.memory, dev, vm: vm.vmIndex });
+    this.consoles.push(console);
+    vm.console = console.driver;
+    vm.onConsoleNotify = () => console.notify();
+    // Console interrupts only return used buffers; the guest reclaims them on its next flush.
+    this.irqHandlers.set(dev, { vm, interrupt: () => console.driver.reclaim() });
+  }
+
+  private addNet(vm: VmRuntime, dev: number, mac: string, port: number): void {
+    const link = this.core.linkCreate(this.scenario.network.latencyNs, this.scenario.network.bitsPerSecond);
+    const net = new NetDevice({ core: this.core, memory: vm.memory, dev, mac, port, link });
+    vm.net = net;
+    vm.raw.netTxQueue = net.tx.q;
+    this.irqHandlers.set(dev, { vm, interrupt: () => net.interrupt() });
+  }
+
+  private addCan(vm: VmRuntime, dev: number, bus: number): void {
+    const can = new CanDevice({ core: this.core, memory: vm.memory, dev, bus });
+    vm.can = can;
+    this.irqHandlers.set(dev, { vm, interrupt: () => can.interrupt() });
+  }
+
+  /** An interrupt from the core: the guest's handler runs as CPU work on one of its vCPUs. */
+  private irq(irq: Irq): void {
+    const handler = this.irqHandlers.get(irq.dev);
+    if (handler === undefined) return;
+    handler.vm.cpu(IRQ_COST_NS, handler.interrupt);
+  }
+
+  private program(config: VmConfig): GuestProgram | null {
+    const p = config.program;
+    switch (p.type) {
+      case 'cluster':
+        return new ClusterProgram(p);
+      case 'infotainment':
+        return new InfotainmentProgram(p);
+      case 'gateway':
+        return new GatewayProgram(p);
+      case 'hostile':
+        return new HostileProgram(p, this.core);
+      case 'idle':
+        return null;
+    }
+  }
+
+  private sampleClocks(): void {
+    const now = this.engine.now;
+    for (const vm of this.vms) {
+      const local = vm.clock.localNs(now);
+      this.sink.clock({ ts_ns: now, vm: vm.vmIndex, local_ns: local, offset_ns: local - now, drift_ppb: vm.clock.driftPpb, steal_ns: vm.stealNs() });
+    }
+    this.engine.after(this.scenario.clockSampleNs, () => this.sampleClocks());
+  }
+
+  /** Boots every guest at t = 0 and runs until durationNs of virtual time. */
+  run(durationNs: number = this.scenario.durationNs): RunSummary {
+    this.engine.at(0, () => this.sampleClocks());
+    this.vms.forEach((vm, i) => {
+      const program = this.program(this.scenario.vms[i]!);
+      if (program !== null) this.engine.at(0, () => vm.guestContext(() => program.start(vm)));
+    });
+    for (const ecu of this.ecus) ecu.start();
+    this.engine.runUntil(durationNs);
+    this.core.traceFlush();
+    return this.summary(durationNs);
+  }
+
+  private summary(durationNs: number): RunSummary {
+    return {
+      durationNs,
+      engineEvents: this.engine.eventsRun,
+      dltMessages: this.consoles.reduce((n, c) => n + c.messages, 0),
+      logsDropped: this.vms.reduce((n, vm) => n + vm.logsDropped, 0),
+      deadlineMisses: this.vms.reduce((n, vm) => n + vm.deadlineMisses, 0),
+      vms: this.vms.map((vm) => ({
+        name: vm.vmName,
+        stealNs: vm.stealNs(),
+        runNs: vm.vcpus.reduce((n, v) => n + v.runNs, 0),
+        deadlineMisses: vm.deadlineMisses,
+        logsDropped: vm.logsDropped,
+      })),
+      ecuFrames: this.ecus.reduce((n, e) => n + e.framesSent, 0),
+    };
+  }
+}

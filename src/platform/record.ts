@@ -1,0 +1,54 @@
+// Record a scenario into a trace directory: the platform runs with the recorder as its sink.
+// On any error the recorder is aborted, which leaves what a crash would: the batches written so
+// far, readable, and a manifest that says complete: false.
+
+import type { Scenario } from '../scenario/schema.js';
+import { Recorder, type RecorderOptions } from '../trace/recorder.js';
+import type { Manifest } from '../trace/manifest.js';
+import { Platform, type RunSummary } from './platform.js';
+import type { PlatformSink } from './sink.js';
+
+export interface RecordOptions extends RecorderOptions {
+  /** Extra sink fed alongside the recorder (live endpoints, tests). */
+  tee?: PlatformSink;
+}
+
+export interface RecordResult {
+  manifest: Manifest;
+  summary: RunSummary;
+}
+
+export async function recordScenario(scenario: Scenario, dir: string, options: RecordOptions = {}): Promise<RecordResult> {
+  const { tee, ...recorderOptions } = options;
+  // The platform is built first (the core's version goes into the manifest); building it emits
+  // events into the core's columns, which reach the sink only once the recorder exists.
+  let recorder: Recorder | null = null;
+  const open = (): Recorder => {
+    if (recorder === null) throw new Error('assert: platform output before the recorder was created');
+    return recorder;
+  };
+  const sink: PlatformSink = {
+    events: (cols, count) => {
+      open().appendEvents(cols, count);
+      tee?.events(cols, count);
+    },
+    dlt: (row) => {
+      open().appendDlt(row);
+      tee?.dlt(row);
+    },
+    clock: (row) => {
+      open().appendClock(row);
+      tee?.clock(row);
+    },
+  };
+  const platform = await Platform.create(scenario, sink);
+  const active = Recorder.create(dir, { scenario, seed: scenario.seed, coreVersion: platform.core.version }, recorderOptions);
+  recorder = active;
+  try {
+    const summary = platform.run(scenario.durationNs);
+    return { manifest: active.finish(), summary };
+  } catch (err) {
+    active.abort();
+    throw err;
+  }
+}

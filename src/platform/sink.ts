@@ -1,0 +1,29 @@
+// Where a running platform's output goes. The recorder is one sink; a counting sink measures
+// the simulation alone (recording off), and tests can collect rows in memory.
+
+import type { TraceColumns } from '../core/api.js';
+import type { ClockRow, DltRow } from '../trace/recorder.js';
+
+export interface PlatformSink {
+  /** Event columns drained from the core; the views are reused after this returns. */
+  events(cols: TraceColumns, count: number): void;
+  dlt(row: DltRow): void;
+  clock(row: ClockRow): void;
+}
+
+/** Counts rows and keeps nothing: "recording off". */
+export class CountingSink implements PlatformSink {
+  eventRows = 0;
+  dltRows = 0;
+  clockRows = 0;
+
+  events(_cols: TraceColumns, count: number): void {
+    this.eventRows += count;
+  }
+  dlt(_row: DltRow): void {
+    this.dltRows++;
+  }
+  clock(_row: ClockRow): void {
+    this.clockRows++;
+  }
+}

@@ -1,0 +1,161 @@
+// A VM at run time: its memory, clock, vCPUs, device drivers and the services its guest program
+// gets (GuestApi). Guest callbacks run through `guestContext`, which flushes the DLT messages
+// the callback logged into the console virtqueue in one batch, as a guest's log daemon would.
+
+import type { CoreApi } from '../core/api.js';
+import { KIND, type DltLevel } from '../core/codes.js';
+import type { Engine } from '../engine/engine.js';
+import type { VmConfig } from '../scenario/schema.js';
+import type { CanPort, GuestApi, LogValue, NetPort, RawDoors } from '../guests/guest-api.js';
+import { GuestMemory, STEAL_PAGE_GPA } from '../guests/guest-memory.js';
+import type { QueueDriver } from '../guests/queue-driver.js';
+import { encodeGuestLog } from '../devices/dlt-channel.js';
+import { GuestClock } from './clock.js';
+import type { Scheduler, Vcpu } from './scheduler.js';
+
+/** CPU an interrupt handler costs the guest before its driver callbacks run. */
+export const IRQ_COST_NS = 4_000;
+/** Bytes of the stolen-time structure per vCPU (Arm DEN0057A: 64-byte aligned). */
+const STEAL_RECORD_BYTES = 64;
+
+export interface VmOptions {
+  index: number;
+  config: VmConfig;
+  core: CoreApi;
+  engine: Engine;
+  scheduler: Scheduler;
+  prngStream: number;
+}
+
+export class VmRuntime implements GuestApi {
+  readonly vmName: string;
+  readonly vmIndex: number;
+  readonly ecu: string;
+  readonly clock: GuestClock;
+  readonly memory: GuestMemory;
+  readonly vcpus: Vcpu[] = [];
+  net: NetPort | null = null;
+  can: CanPort | null = null;
+  console: QueueDriver | null = null;
+  raw: RawDoors;
+  /** Console service hook: the hypervisor's back-end, told when the guest notifies. */
+  onConsoleNotify: () => void = () => {};
+  logsDropped = 0;
+  deadlineMisses = 0;
+  private readonly pendingLogs: Uint8Array[] = [];
+  private readonly counters = new Map<string, number>();
+  private readonly core: CoreApi;
+  private readonly engine: Engine;
+  private readonly scheduler: Scheduler;
+  private readonly prngStream: number;
+  private readonly sessionId: number;
+
+  constructor(options: VmOptions) {
+    const { index, config, core } = options;
+    this.vmName = config.name;
+    this.vmIndex = index;
+    this.ecu = config.ecu;
+    this.core = core;
+    this.engine = options.engine;
+    this.scheduler = options.scheduler;
+    this.prngStream = options.prngStream;
+    this.sessionId = 100 + index;
+    this.clock = new GuestClock(config.clock);
+    const ramBytes = config.ramMiB * 1024 * 1024;
+    core.vmCreate(index, ramBytes);
+    this.memory = new GuestMemory(index, ramBytes);
+    this.raw = { netTxQueue: -1, ramBytes, scratchGpa: this.memory.alloc(4096, 4096) };
+    for (let i = 0; i < config.vcpus; i++) {
+      this.vcpus.push(options.scheduler.addVcpu(index, i, config.priority));
+    }
+  }
+
+  trueNs(): number {
+    return this.engine.now;
+  }
+
+  localNs(): number {
+    return this.clock.localNs(this.engine.now);
+  }
+
+  /** Runs a guest callback and flushes what it logged. */
+  guestContext(action: () => void): void {
+    action();
+    this.flushLogs();
+  }
+
+  timer(delayNs: number, action: () => void): void {
+    this.engine.after(delayNs, () => this.guestContext(action));
+  }
+
+  cpu(costNs: number, action: () => void): void {
+    // The least-loaded vCPU takes the job (ties: lowest index), as a guest's run queues would.
+    let target = this.vcpus[0]!;
+    for (const v of this.vcpus) if (v.jobs.length < target.jobs.length) target = v;
+    this.scheduler.submit(target, { costNs, action: () => this.guestContext(action) });
+  }
+
+  dltApp(apid: string): { log(level: DltLevel, ctid: string, ...values: LogValue[]): void } {
+    return { log: (level, ctid, ...values) => this.log(apid, ctid, level, values) };
+  }
+
+  private log(apid: string, ctid: string, level: DltLevel, values: LogValue[]): void {
+    // libdlt keeps one message counter per context, wrapping at 256.
+    const key = `${apid}/${ctid}`;
+    const counter = this.counters.get(key) ?? 0;
+    this.counters.set(key, (counter + 1) & 0xff);
+    this.pendingLogs.push(
+      encodeGuestLog({
+        ecu: this.ecu,
+        sessionId: this.sessionId,
+        timestamp: Math.floor(this.localNs() / 100_000) >>> 0,
+        counter,
+        apid,
+        ctid,
+        level,
+        values,
+      }),
+    );
+  }
+
+  private flushLogs(): void {
+    if (this.pendingLogs.length === 0) return;
+    const logs = this.pendingLogs.splice(0);
+    if (this.console === null) {
+      this.logsDropped += logs.length;
+      return;
+    }
+    this.console.reclaim();
+    const queued = this.console.send(logs);
+    this.logsDropped += logs.length - queued;
+    if (queued > 0 && this.console.kick()) this.onConsoleNotify();
+  }
+
+  random(below: number): number {
+    return below <= 1 ? 0 : this.core.prngBelow(this.prngStream, below);
+  }
+
+  chance(num: number, den: number): boolean {
+    return this.core.prngChance(this.prngStream, num, den);
+  }
+
+  memoryTraffic(bytes: number): number {
+    return this.core.busCharge(this.vmIndex, bytes);
+  }
+
+  deadlineMiss(task: number, latenessNs: number): void {
+    this.deadlineMisses++;
+    this.core.traceEmit({ vm: this.vmIndex, vcpu: -1, kind: KIND.deadline_miss, dev: -1, queue: -1, id: task, len: 0, val: latenessNs });
+  }
+
+  /** Arm DEN0057A: publish a vCPU's cumulative stolen time in the guest's steal page. */
+  publishSteal(vcpu: Vcpu): void {
+    const record = new Uint8Array(16);
+    new DataView(record.buffer).setBigUint64(8, BigInt(vcpu.stealNs), true);
+    this.core.guestWrite(this.vmIndex, STEAL_PAGE_GPA + STEAL_RECORD_BYTES * vcpu.index, record);
+  }
+
+  stealNs(): number {
+    return this.vcpus.reduce((sum, v) => sum + v.stealNs, 0);
+  }
+}
