@@ -67,8 +67,8 @@ export async function loadTable(
   } finally {
     appender.closeSync();
   }
-  if (rows !== scan.rows) {
-    throw new QueryError('load', `${table}: loaded ${rows} rows, the file frames ${scan.rows}`);
+  if (rows !== scan.rowsRecovered) {
+    throw new QueryError('load', `${table}: loaded ${rows} rows, the file frames ${scan.rowsRecovered}`);
   }
   return { table, rows, batches, truncated: scan.truncated, damage: scan.damage };
 }

@@ -24,12 +24,12 @@ export interface TableScan {
   bytesTotal: number;
   /** End of the last complete message: everything before it is readable. */
   bytesValid: number;
-  /** Complete record batches and their rows. */
+  /** Complete (readable) record batches and their rows. */
   batches: number;
-  rows: number;
+  rowsRecovered: number;
   /** The end-of-stream marker is present: the writer closed the file. */
   eos: boolean;
-  /** No end-of-stream marker: the recording was cut (rows recovered = `rows`). */
+  /** No end-of-stream marker: the recording was cut; `rowsRecovered` rows are readable. */
   truncated: boolean;
   /** Why the scan stopped before the end of the file, if it did (one line). */
   damage: string | null;
@@ -76,7 +76,9 @@ export class Trace {
     if (scan.bytesValid === 0) return;
     const reader = openArrowReader(scan);
     try {
-      for (const batch of reader) yield batch;
+      // apache-arrow yields an empty placeholder batch for a stream without batches; the
+      // recorder never writes zero-row batches, so nothing real is skipped.
+      for (const batch of reader) if (batch.numRows > 0) yield batch;
     } catch (error) {
       if (error instanceof TraceError) throw error;
       throw new TraceError('table_unreadable', `${scan.path}: ${firstLine(error)}`);
@@ -148,7 +150,7 @@ function scanFramed(table: TableName, path: string, fd: number, size: number): T
     bytesTotal: size,
     bytesValid: 0,
     batches: 0,
-    rows: 0,
+    rowsRecovered: 0,
     eos: false,
     truncated: true,
     damage: null,
@@ -196,7 +198,7 @@ function scanFramed(table: TableName, path: string, fd: number, size: number): T
     if (messages === 0) checkSchema(table, path, message);
     if (message.headerType === MessageHeader.RecordBatch) {
       const header = message.header() as { length: number | bigint };
-      result.rows += Number(header.length);
+      result.rowsRecovered += Number(header.length);
       result.batches += 1;
     }
     messages += 1;
@@ -250,10 +252,10 @@ export function verify(dir: string): Verification {
     const entry = trace.manifest.tables[table]!;
     const scan = trace.scan(table);
     const sha256Actual = hashFile(trace.tablePath(table));
-    const ok = sha256Actual === entry.sha256 && scan.rows === entry.rows && !scan.truncated;
+    const ok = sha256Actual === entry.sha256 && scan.rowsRecovered === entry.rows && !scan.truncated;
     if (sha256Actual !== entry.sha256) problems.push(`${table}: content hash differs from manifest`);
-    if (scan.rows !== entry.rows) {
-      problems.push(`${table}: ${scan.rows} rows readable, manifest says ${entry.rows}`);
+    if (scan.rowsRecovered !== entry.rows) {
+      problems.push(`${table}: ${scan.rowsRecovered} rows readable, manifest says ${entry.rows}`);
     }
     if (scan.truncated) problems.push(`${table}: file is truncated`);
     if (scan.damage) problems.push(`${table}: ${scan.damage}`);
@@ -262,7 +264,7 @@ export function verify(dir: string): Verification {
       sha256Expected: entry.sha256,
       sha256Actual,
       rowsExpected: entry.rows,
-      rowsFound: scan.rows,
+      rowsFound: scan.rowsRecovered,
       truncated: scan.truncated,
       ok,
     };

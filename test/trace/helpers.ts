@@ -51,3 +51,29 @@ export function eventColumns(events: readonly EventSpec[], capacity = events.len
 }
 
 export const META = { scenario: { name: 'tiny', vms: 2 }, seed: '42', coreVersion: 1 };
+
+import type { DltRow } from '../../src/trace/index.js';
+
+/** A DLT log row with defaults for the fields a test does not care about. */
+export function dltRow(over: Partial<DltRow> & { ts_ns: number | bigint }): DltRow {
+  return {
+    local_ts_ns: over.ts_ns,
+    vm: 0,
+    ecu: 'ECU1',
+    apid: 'APP',
+    ctid: 'CTX',
+    session_id: null,
+    type: 'log',
+    subtype: over.level ?? 'info',
+    level: 'info',
+    msg_counter: 0,
+    verbose: true,
+    noar: 1,
+    message_id: null,
+    payload: '',
+    payload_raw: new Uint8Array(0),
+    lifecycle: 1,
+    storage_ts_ns: null,
+    ...over,
+  };
+}
