@@ -167,7 +167,14 @@ export const DLT_TABLE: TableSpec = {
       unit: '',
       description: 'DLT message counter (0..255, wraps)',
     },
-    { name: 'verbose', kind: 'bool', nullable: false, unit: '', description: 'verbose mode' },
+    {
+      name: 'verbose',
+      kind: 'bool',
+      nullable: false,
+      unit: '',
+      // The contract's name; VERBOSE is a DuckDB keyword, hence the note for SQL users.
+      description: 'verbose mode (a DuckDB keyword: write "verbose" in SQL)',
+    },
     { name: 'noar', kind: 'i16', nullable: false, unit: '', description: 'number of arguments' },
     {
       name: 'message_id',

@@ -1,0 +1,180 @@
+import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DLT_LEVELS, EVENT_KINDS } from '../../src/core/codes.js';
+import { QueryError, QuerySession } from '../../src/query/index.js';
+import { DLT_TYPES, Recorder, Trace } from '../../src/trace/index.js';
+import { META, dltRow, eventColumns, tempDir, type EventSpec } from '../trace/helpers.js';
+
+let session: QuerySession | null = null;
+afterEach(() => {
+  session?.close();
+  session = null;
+});
+
+const DLT_ROWS = 5000; // one 4096-row batch (two DuckDB chunks) and one of 904
+
+function bigTrace(): string {
+  const dir = tempDir('tv-load-');
+  const rec = Recorder.create(dir, META, { rowsPerBatch: 4096 });
+  const events: EventSpec[] = Array.from({ length: 5000 }, (_, i) => ({
+    ts: i,
+    kind: EVENT_KINDS[1 + (i % (EVENT_KINDS.length - 1))]!,
+    vm: i % 3,
+    val: i * 1_000_000_007,
+  }));
+  rec.appendEvents(eventColumns(events), events.length);
+  for (let i = 0; i < DLT_ROWS; i++) {
+    rec.appendDlt(
+      dltRow({
+        ts_ns: i,
+        apid: i % 3 === 0 ? null : `A${i}`,
+        level: i % 5 === 0 ? null : DLT_LEVELS[i % 6]!,
+        verbose: i % 2 === 0,
+        message_id: i % 7 === 0 ? null : BigInt(i) * 1_000_000_000_000n,
+        session_id: i < 100 ? null : i, // nulls only in the first chunk of the first batch
+        payload: `p${i}`,
+        payload_raw: new Uint8Array([i & 255, i >> 8]),
+      }),
+    );
+  }
+  rec.appendClock({ ts_ns: 1, vm: 0, local_ns: 2, offset_ns: 1, drift_ppb: 3, steal_ns: 4 });
+  rec.appendInput({ ts_ns: 1, seq: 0, source: 'stdin', kind: 'line', data: new Uint8Array([9]) });
+  rec.finish();
+  return dir;
+}
+
+describe('loading a trace into DuckDB', () => {
+  it('creates every table with the schema types, ENUMs for the closed sets', async () => {
+    session = await QuerySession.open(bigTrace());
+    const types = await session.run(
+      `SELECT table_name, column_name, data_type FROM information_schema.columns
+       WHERE table_name IN ('events', 'dlt', 'clock', 'inputs')
+       ORDER BY table_name, ordinal_position`,
+    );
+    const byTable = (t: string): string[] =>
+      types.rows.filter((r) => r[0] === t).map((r) => `${r[1]}:${r[2]}`);
+    const kindEnum = `ENUM(${EVENT_KINDS.map((k) => `'${k}'`).join(', ')})`;
+    expect(byTable('events')).toEqual([
+      'ts_ns:BIGINT', 'seq:BIGINT', 'vm:SMALLINT', 'vcpu:SMALLINT', `kind:${kindEnum}`,
+      'dev:SMALLINT', 'queue:SMALLINT', 'id:BIGINT', 'len:INTEGER', 'val:BIGINT',
+    ]);
+    expect(byTable('dlt')).toEqual([
+      'ts_ns:BIGINT', 'local_ts_ns:BIGINT', 'vm:SMALLINT', 'ecu:VARCHAR', 'apid:VARCHAR',
+      'ctid:VARCHAR', 'session_id:INTEGER',
+      `type:ENUM(${DLT_TYPES.map((t) => `'${t}'`).join(', ')})`,
+      'subtype:VARCHAR', `level:ENUM(${DLT_LEVELS.map((l) => `'${l}'`).join(', ')})`,
+      'msg_counter:SMALLINT', 'verbose:BOOLEAN', 'noar:SMALLINT', 'message_id:BIGINT',
+      'payload:VARCHAR', 'payload_raw:BLOB', 'lifecycle:INTEGER', 'storage_ts_ns:BIGINT',
+    ]);
+    expect(byTable('clock')).toEqual([
+      'ts_ns:BIGINT', 'vm:SMALLINT', 'local_ns:BIGINT', 'offset_ns:BIGINT', 'drift_ppb:BIGINT',
+      'steal_ns:BIGINT',
+    ]);
+    expect(byTable('inputs')).toEqual([
+      'ts_ns:BIGINT', 'seq:BIGINT', 'source:VARCHAR', 'kind:VARCHAR', 'data:BLOB',
+    ]);
+    // Result columns name the enum type rather than spelling out its values.
+    const kinds = await session.run('SELECT kind, level FROM events, dlt LIMIT 1');
+    expect(kinds.columns).toEqual([
+      { name: 'kind', type: 'event_kind' },
+      { name: 'level', type: 'dlt_level' },
+    ]);
+  });
+
+  it('loads as many rows as the manifest says, with values, nulls and enums intact', async () => {
+    const dir = bigTrace();
+    session = await QuerySession.open(dir);
+    const manifest = Trace.open(dir).manifest;
+    for (const table of ['events', 'dlt', 'clock', 'inputs']) {
+      const { rows } = await session.run(`SELECT count(*) FROM ${table}`);
+      expect(rows[0]![0], table).toBe(BigInt(manifest.tables[table]!.rows));
+    }
+    expect(manifest.tables.events!.rows).toBe(5000);
+    expect(manifest.tables.dlt).toMatchObject({ rows: DLT_ROWS, batches: 2 });
+
+    // Null counts worked out from the generator: i%3==0 → 1667, i%5==0 → 1000,
+    // i%7==0 → 715 (0, 7, …, 4998), i<100 → 100; verbose on even i → 2500.
+    const nulls = await session.run(
+      `SELECT count(*) FILTER (WHERE apid IS NULL), count(*) FILTER (WHERE level IS NULL),
+              count(*) FILTER (WHERE message_id IS NULL), count(*) FILTER (WHERE session_id IS NULL),
+              count(*) FILTER (WHERE "verbose") FROM dlt`,
+    );
+    expect(nulls.rows).toEqual([[1667n, 1000n, 715n, 100n, 2500n]]);
+
+    // Rows at the DuckDB chunk boundaries (2048) and the Arrow batch boundary (4096).
+    const edges = await session.run(
+      `SELECT ts_ns, apid, level, "verbose", message_id, session_id, payload, payload_raw
+       FROM dlt WHERE ts_ns IN (2047, 2048, 4095, 4096, 4999) ORDER BY ts_ns`,
+    );
+    const raw = (i: number): Uint8Array => new Uint8Array([i & 255, i >> 8]);
+    expect(edges.rows.map((r) => [...r.slice(0, 7), new Uint8Array(r[7] as Uint8Array)])).toEqual([
+      [2047n, 'A2047', DLT_LEVELS[2047 % 6], false, 2047n * 10n ** 12n, 2047, 'p2047', raw(2047)],
+      [2048n, 'A2048', DLT_LEVELS[2048 % 6], true, 2048n * 10n ** 12n, 2048, 'p2048', raw(2048)],
+      // 4095 = 3·3·5·7·13: apid, level and message_id are all NULL.
+      [4095n, null, null, false, null, 4095, 'p4095', raw(4095)],
+      [4096n, 'A4096', DLT_LEVELS[4096 % 6], true, 4096n * 10n ** 12n, 4096, 'p4096', raw(4096)],
+      [4999n, 'A4999', DLT_LEVELS[4999 % 6], false, 4999n * 10n ** 12n, 4999, 'p4999', raw(4999)],
+    ]);
+
+    // Every kind code 1..23 appears; 5000 rows over 23 kinds: 5000 = 23·217 + 9, so kinds
+    // 1..9 appear 218 times and 10..23 appear 217 times.
+    const kinds = await session.run(
+      `SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind`,
+    );
+    expect(kinds.rows).toEqual(
+      EVENT_KINDS.slice(1).map((k, i) => [k, i < 9 ? 218n : 217n]),
+    );
+    const sum = await session.run('SELECT sum(val), max(val), sum(vm) FROM events');
+    // val = i·1000000007 → sum = 1000000007·(4999·5000/2); vm = i%3 → 1666·(0+1+2) + (0+1) = 4999.
+    expect(sum.rows).toEqual([[1_000_000_007n * 12_497_500n, 4999n * 1_000_000_007n, 4999n]]);
+  });
+
+  it('loads the intact batches of a truncated trace and reports the cut', async () => {
+    const dir = tempDir('tv-load-');
+    const rec = Recorder.create(dir, META);
+    const path = join(dir, 'events.arrow');
+    rec.appendEvents(eventColumns([{ ts: 1, kind: 'vq_used' }, { ts: 2, kind: 'vq_used' }]), 2);
+    const afterFirst = statSync(path).size;
+    rec.appendEvents(eventColumns([{ ts: 3, kind: 'fault' }]), 1);
+    rec.finish();
+    truncateSync(path, afterFirst + 20);
+    session = await QuerySession.open(dir);
+    const { rows } = await session.run('SELECT ts_ns, kind FROM events ORDER BY ts_ns');
+    expect(rows).toEqual([[1n, 'vq_used'], [2n, 'vq_used']]);
+    const events = session.loads.find((l) => l.table === 'events')!;
+    expect(events).toMatchObject({ rows: 2, batches: 1, truncated: true });
+    expect(session.loads.find((l) => l.table === 'dlt')!.truncated).toBe(false);
+  });
+
+  it('refuses an enum code outside the dictionary with one line', async () => {
+    const dir = tempDir('tv-load-');
+    const rec = Recorder.create(dir, META);
+    const cols = eventColumns([{ ts: 1, kind: 'vq_used' }, { ts: 2, kind: 'vq_used' }]);
+    cols.kind[1] = 200;
+    rec.appendEvents(cols, 2);
+    rec.finish();
+    const error = await QuerySession.open(dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueryError);
+    expect((error as QueryError).message).toBe(
+      'column kind: code 200 at row 1 is not in its dictionary',
+    );
+  });
+
+  it('refuses a trace whose dictionary is not this build\'s', async () => {
+    const dir = tempDir('tv-load-');
+    const rec = Recorder.create(dir, META);
+    rec.appendEvents(eventColumns([{ ts: 1, kind: 'vq_used' }]), 1);
+    rec.finish();
+    // Rename one dictionary entry in place ('fault' → 'FAULT': same length, same framing).
+    const path = join(dir, 'events.arrow');
+    const bytes = readFileSync(path);
+    const at = bytes.indexOf('tlb_miss');
+    expect(at).toBeGreaterThan(0);
+    bytes.write('TLB_MISS', at);
+    writeFileSync(path, bytes);
+    const error = await QuerySession.open(dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueryError);
+    expect((error as QueryError).message).toMatch(/column kind: the trace's dictionary differs/);
+  });
+});
