@@ -41,6 +41,14 @@ describe('schema module', () => {
     expect(TABLES.dlt.columns.find((c) => c.name === 'level')!.dictionary).toBe(DLT_LEVELS);
   });
 
+  it('dictionary ids are fixed, not taken from apache-arrow\'s process-wide counter', () => {
+    // A counter id would depend on how many Dictionary types were made before this module
+    // loaded, so the schema bytes (and the hashes) would change with import order.
+    const id = (t: 'events' | 'dlt', name: string): number =>
+      (arrowSchema(t).fields.find((f) => f.name === name)!.type as { id: number }).id;
+    expect([id('events', 'kind'), id('dlt', 'type'), id('dlt', 'level')]).toEqual([0, 0, 1]);
+  });
+
   it('docs describe every column of every table', () => {
     const markdown = describeTablesMarkdown();
     const text = describeTablesText();
