@@ -7,18 +7,11 @@ import { describe, expect, it } from 'vitest';
 import {
   DltParser, encodeMessage, parseMessages, renderConvertFields, renderConvertLine,
 } from '../../src/formats/dlt/index.js';
+import { splitConvertLine } from './dlt-convert.js';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
 const file = new Uint8Array(readFileSync(fixture('libdlt-all-types.dlt')));
 const convertLines = readFileSync(fixture('libdlt-all-types.txt'), 'utf8').split('\n').filter((l) => l !== '');
-
-/** Splits a dlt-convert -a line into its fields (the payload may contain spaces). */
-function splitConvertLine(line: string) {
-  const m = /^(\d+) (\S+ \S+) (.{10}) (\d{3,}) (\S{4}) (\S{4}) (\S{4}) (\S*) (\S*) ([VN]) (\S+) \[(.*)\]$/.exec(line);
-  if (m === null) throw new Error(`unexpected dlt-convert line: ${line}`);
-  const [, index, time, timestamp, counter, ecu, apid, ctid, type, subtype, mode, noar, payload] = m;
-  return { index, time, timestamp, counter, ecu, apid, ctid, type, subtype, mode, noar, payload };
-}
 
 describe('real libdlt fixture', () => {
   const { messages, stats } = parseMessages(file, { framing: 'storage' });
@@ -81,4 +74,42 @@ describe('real libdlt fixture', () => {
       { kind: 'raw', value: Uint8Array.of(0xca, 0xfe), name: 'blob' },
     ]);
   });
+
+  it('reads the same messages header-less off the TCP stream the daemon sent at the same time', () => {
+    const stream = new Uint8Array(readFileSync(fixture('libdlt-all-types.stream')));
+    const streamParser = DltParser.over(stream, { framing: 'stream' });
+    const fromStream: string[] = [];
+    for (const f of streamParser.frames()) {
+      if (f.apid === 'TVAP') fromStream.push(Buffer.from(f.messageBytes()).toString('hex'));
+    }
+    expect(streamParser.stats.damagedMessages).toBe(0);
+    expect(streamParser.stats.skippedBytes).toBe(0);
+    const fileParser = DltParser.over(file, { framing: 'storage' });
+    const fromFile: string[] = [];
+    for (const f of fileParser.frames()) {
+      if (f.apid === 'TVAP') fromFile.push(Buffer.from(f.messageBytes().subarray(16)).toString('hex'));
+    }
+    expect(fromFile.length).toBeGreaterThan(320);
+    expect(fromStream).toEqual(fromFile);
+  });
+
+  it('decodes non-verbose messages, network traces and header variants', () => {
+    const nonVerbose = messages.filter((m) => m.extended?.verbose === false && m.extended.type === 0);
+    expect(nonVerbose.map((m) => [m.messageId, m.extended?.subtype, m.extended?.noar])).toEqual([
+      [0x1234, 3, 2], [7, 4, 0],
+    ]);
+    const noExtended = messages.filter((m) => m.extended === undefined);
+    expect(noExtended.map((m) => m.messageId)).toEqual([0xcafe]);
+    const can = messages.find((m) => m.extended?.type === 2 && m.extended.subtype === 2);
+    expect(can?.args).toEqual([
+      { kind: 'raw', value: Uint8Array.of(1, 2, 3, 4) },
+      { kind: 'raw', value: Uint8Array.of(0xde, 0xad, 0xbe, 0xef, 0) },
+    ]);
+    const plain = messages.find((m) => m.args?.[0]?.kind === 'string' && m.args[0].value === 'no ecu id either');
+    expect(plain).toMatchObject({ storage: { ecu: 'RECV' }, counter: expect.any(Number) });
+    expect(plain?.ecu).toBeUndefined();
+    expect(plain?.sessionId).toBeUndefined();
+    expect(plain?.timestamp).toBeUndefined();
+  });
 });
+

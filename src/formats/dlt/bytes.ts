@@ -117,8 +117,10 @@ export class ByteWriter {
     return at;
   }
 
+  // reserve() may replace `buf`: always call it before reading `this.buf`.
   u8(value: number): void {
-    this.buf[this.reserve(1)] = value & 0xff;
+    const at = this.reserve(1);
+    this.buf[at] = value & 0xff;
   }
 
   u16(value: number): void {
@@ -167,6 +169,7 @@ export class ByteWriter {
   }
 
   raw(bytes: Uint8Array): void {
-    this.buf.set(bytes, this.reserve(bytes.length));
+    const at = this.reserve(bytes.length);
+    this.buf.set(bytes, at);
   }
 }

@@ -9,6 +9,7 @@
  * a u16 length (including the NUL) and the text. An argument carries VARI when `name` or `unit`
  * is not undefined; `null` is a length of 0 (libdlt writes a NULL name that way, and its plain
  * dlt_user_log_write_int/uint set VARI with both lengths 0), `''` a length of 1 (just the NUL).
+ * Numbers write both lengths, so a number given only a name decodes with `unit: null`.
  */
 export interface DltVarInfo {
   name?: string | null;
