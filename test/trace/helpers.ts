@@ -5,9 +5,13 @@ import { join } from 'node:path';
 import type { TraceColumns } from '../../src/core/api.js';
 import { KIND, type EventKind } from '../../src/core/codes.js';
 
+import { afterAll } from 'vitest';
+
+// Registered while the importing test file is collected, so it runs after that file's tests
+// (vitest's fork workers do not reliably emit 'exit').
 const made: string[] = [];
-process.on('exit', () => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 /** A fresh directory under the OS temp dir, removed when the test process exits. */
