@@ -1,1 +1,55 @@
-export {};
+// `npm run bench`: every figure measured side by side in one run on this machine (machines here
+// are shared and noisy, so ratios are the numbers to trust; absolute rates are for context).
+
+import { cpus } from 'node:os';
+import { benchVirtqueue } from './virtqueue.js';
+import { benchPlatform } from './platform.js';
+import { benchTrace } from './trace.js';
+import { benchDlt } from './dlt.js';
+
+const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1));
+
+async function main(): Promise<void> {
+  const only = new Set(process.argv.slice(2));
+  const want = (name: string) => only.size === 0 || only.has(name);
+  console.log(`tracevisor bench — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}`);
+
+  if (want('virtqueue')) {
+    const vq = benchVirtqueue();
+    console.log('\nvirtqueue cycle (3-descriptor chains: submit, pop+walk, push, reclaim)');
+    console.log(`  core (WASM, batched)      ${fmt(vq.coreChainsPerSec)} chains/s`);
+    console.log(`  plain TypeScript ref      ${fmt(vq.refChainsPerSec)} chains/s`);
+    console.log(`  ratio core/ref            ${vq.ratio.toFixed(2)}×`);
+  }
+  if (want('platform')) {
+    const p = await benchPlatform();
+    console.log(`\ndefault scenario (cockpit), ${p.virtualSeconds} s virtual, ${p.events} events`);
+    console.log(`  recording off             ${fmt(p.offEventsPerSec)} events/s`);
+    console.log(`  recording on              ${fmt(p.onEventsPerSec)} events/s`);
+    console.log(`  cost of recording         ${p.recordingCost.toFixed(2)}× wall time`);
+    console.log(`  Arrow bytes per event     ${p.arrowBytesPerEvent.toFixed(1)} B`);
+  }
+  if (want('trace')) {
+    const t = await benchTrace();
+    console.log('\ntrace store (synthetic events table)');
+    console.log(`  Arrow record              ${fmt(t.recordRowsPerSec)} rows/s`);
+    console.log(`  Arrow bytes per event     ${t.bytesPerEvent.toFixed(1)} B`);
+    console.log(`  DuckDB load (data chunks) ${fmt(t.duckdbLoadRowsPerSec)} rows/s`);
+  }
+  if (want('dlt')) {
+    const d = await benchDlt();
+    console.log(`\nDLT parse (${fmt(d.messages)} messages, ${d.mb.toFixed(1)} MB storage file)`);
+    console.log(`  tracevisor parser         ${fmt(d.parseMsgsPerSec)} msg/s, ${d.parseMBPerSec.toFixed(1)} MB/s`);
+    if (d.dltConvertMsgsPerSec !== undefined) {
+      console.log(`  dlt-convert -a            ${fmt(d.dltConvertMsgsPerSec)} msg/s`);
+      console.log(`  ratio                     ${(d.parseMsgsPerSec / d.dltConvertMsgsPerSec).toFixed(1)}×`);
+    } else {
+      console.log('  dlt-convert -a            not installed (apt-get install dlt-tools)');
+    }
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from './errors.js';
 import { DEFAULT_SCENARIO, loadScenario } from '../scenario/load.js';
 import { recordScenario } from '../platform/record.js';
 import { formatDuration } from '../scenario/duration.js';
@@ -29,6 +32,9 @@ export function registerRecord(program: Command): void {
 }
 
 export async function runRecord(scenarioArg: string, flags: RecordFlags): Promise<string> {
+  if (flags.force !== true && existsSync(join(flags.output, 'manifest.json'))) {
+    throw new UsageError(`${flags.output} already holds a trace; use --force to replace it, or -o another directory`);
+  }
   const scenario = loadScenario(scenarioArg);
   if (flags.seed !== undefined) scenario.seed = parseSeedOption(flags.seed);
   if (flags.duration !== undefined) scenario.durationNs = parseDurationOption(flags.duration);

@@ -1,0 +1,115 @@
+// End to end through the real core: record, determinism, hostile guests, DLT content, steal.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadScenario } from '../../src/scenario/load.js';
+import { recordScenario, type RecordResult } from '../../src/platform/record.js';
+import { QuerySession } from '../../src/query/session.js';
+import { FAULT } from '../../src/core/codes.js';
+
+let root: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'tv-rec-'));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+async function record(name: string, dir: string, patch: { seed?: number; durationNs?: number } = {}): Promise<RecordResult> {
+  const scenario = loadScenario(name);
+  Object.assign(scenario, patch);
+  return recordScenario(scenario, join(root, dir));
+}
+
+const arrow = (dir: string, table: string) => readFileSync(join(root, dir, `${table}.arrow`));
+
+describe('recording the default platform', () => {
+  let a: RecordResult;
+  beforeAll(async () => {
+    a = await record('cockpit', 'a', { durationNs: 2_000_000_000 });
+  });
+
+  test('same scenario and seed: byte-identical tables; manifests differ only in host and time', async () => {
+    const b = await record('cockpit', 'b', { durationNs: 2_000_000_000 });
+    for (const table of ['events', 'dlt', 'clock', 'inputs']) {
+      expect(arrow('b', table).equals(arrow('a', table)), table).toBe(true);
+    }
+    const strip = (m: Record<string, unknown>) => ({ ...m, host: null, createdAt: null });
+    expect(strip(b.manifest)).toEqual(strip(a.manifest));
+  });
+
+  test('another seed gives a different run', async () => {
+    const c = await record('cockpit', 'c', { durationNs: 2_000_000_000, seed: 2 });
+    expect(c.manifest.tables.events!.sha256).not.toBe(a.manifest.tables.events!.sha256);
+  });
+
+  test('every VM logs with its own ECU id, per-context counters count up by one', async () => {
+    const s = await QuerySession.open(join(root, 'a'));
+    try {
+      const ecus = await s.run('SELECT DISTINCT ecu FROM dlt ORDER BY ecu');
+      expect(ecus.rows.map((r) => r[0])).toEqual(['CLST', 'GW01', 'IVI1']);
+      // Within one (ecu, apid, ctid) the counter steps by exactly 1 mod 256 (nothing lost).
+      const gaps = await s.run(`
+        SELECT count(*) FROM (
+          SELECT msg_counter - lag(msg_counter) OVER (PARTITION BY ecu, apid, ctid ORDER BY ts_ns, local_ts_ns) AS d
+          FROM dlt) WHERE d IS NOT NULL AND d NOT IN (1, -255)`);
+      expect(gaps.rows[0]![0]).toBe(0n);
+      // Local timestamps follow each VM's clock: the infotainment clock runs 1.2 s ahead.
+      const ivi = await s.run(`SELECT min(local_ts_ns - ts_ns) FROM dlt WHERE ecu = 'IVI1'`);
+      expect(Number(ivi.rows[0]![0])).toBeGreaterThan(1_100_000_000);
+    } finally {
+      s.close();
+    }
+  });
+
+  test('steal time in the trace adds up to what the scheduler accounted', async () => {
+    const s = await QuerySession.open(join(root, 'a'));
+    try {
+      const r = await s.run(`SELECT vm, sum(val) FROM events WHERE kind = 'sched_run' GROUP BY vm ORDER BY vm`);
+      const fromTrace = r.rows.map((row) => Number(row[1]));
+      expect(fromTrace).toEqual(a.summary.vms.map((vm) => vm.stealNs));
+      expect(fromTrace.reduce((x, y) => x + y, 0)).toBeGreaterThan(0); // 4 vCPUs on 2 pCPUs
+    } finally {
+      s.close();
+    }
+  });
+
+  test('CAN frames reach the gateway and are bridged to the cluster over Ethernet', async () => {
+    const s = await QuerySession.open(join(root, 'a'));
+    try {
+      const r = await s.run(`
+        SELECT
+          count(*) FILTER (WHERE kind = 'can_tx'),
+          count(*) FILTER (WHERE kind = 'switch_forward'),
+          count(*) FILTER (WHERE kind = 'vq_used' AND vm = 0 AND queue = 0)
+        FROM events`);
+      const [canTx, forwarded, clusterRx] = r.rows[0]!.map(Number);
+      expect(canTx).toBeGreaterThan(500); // ~ 100+100+50+10+20 frames/s for 2 s
+      expect(forwarded).toBeGreaterThan(0);
+      expect(clusterRx).toBeGreaterThan(0);
+    } finally {
+      s.close();
+    }
+  });
+});
+
+describe('a hostile guest', () => {
+  test('each broken chain is a recorded fault; the other VM keeps running; the run completes', async () => {
+    const { manifest } = await record('hostile', 'hostile');
+    expect(manifest.complete).toBe(true);
+    const s = await QuerySession.open(join(root, 'hostile'));
+    try {
+      const faults = await s.run(`SELECT vm, id FROM events WHERE kind = 'fault' ORDER BY ts_ns, seq`);
+      expect(faults.rows.map((r) => [Number(r[0]), Number(r[1])])).toEqual([
+        [1, FAULT.desc_chain_loop],
+        [1, FAULT.desc_index_out_of_range],
+        [1, FAULT.addr_unmapped],
+        [1, FAULT.readable_after_writable],
+        [1, FAULT.nested_indirect],
+      ]);
+      const late = await s.run(`SELECT count(*) FROM dlt WHERE ecu = 'GW01' AND apid = 'GWAY' AND ctid = 'STAT' AND ts_ns > 500000000`);
+      expect(Number(late.rows[0]![0])).toBeGreaterThanOrEqual(2);
+    } finally {
+      s.close();
+    }
+  });
+});
