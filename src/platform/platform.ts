@@ -6,6 +6,7 @@ import type { CoreApi, CoreLimits, Irq } from '../core/api.js';
 import { Core } from '../core/core.js';
 import { Engine } from '../engine/engine.js';
 import type { Scenario, VmConfig } from '../scenario/schema.js';
+import { deviceEntries } from '../scenario/topology.js';
 import type { GuestProgram } from '../guests/guest-api.js';
 import { ClusterProgram } from '../guests/cluster.js';
 import { GatewayProgram } from '../guests/gateway.js';
@@ -101,6 +102,7 @@ export class Platform {
   private build(): void {
     const s = this.scenario;
     const { core } = this;
+    const devices = deviceEntries(s);
     const buses = new Map(s.canBuses.map((b) => [b.name, core.canBusCreate(b.bitsPerSecond)]));
     let port = 0;
     s.vms.forEach((config, index) => {
@@ -109,6 +111,7 @@ export class Platform {
       if (config.busBudget) core.busBudget(index, config.busBudget.bytesPerPeriod, config.busBudget.periodNs);
       for (const device of config.devices) {
         const dev = this.nextDev++;
+        if (devices[dev]?.type !== device.type) throw new Error(`assert: device ${dev} numbering differs from topology`);
         core.iommuCreate(dev, index);
         core.iommuMapGuest(dev, 0, vm.memory.ramBytes / 4096, 3);
         if (device.type === 'console') this.addConsole(vm, dev);

@@ -15,6 +15,7 @@ import { TABLE_NAMES, TABLES } from '../trace/schema.js';
 import { QueryError } from './errors.js';
 import { createTraceTables, loadTable, type TableLoad } from './load.js';
 import { loadNamedQuery } from './named.js';
+import { createTopologyTables } from './topology.js';
 
 export interface ResultColumn {
   name: string;
@@ -55,6 +56,7 @@ export class QuerySession {
       await createTraceTables(connection);
       const loads: TableLoad[] = [];
       for (const table of TABLE_NAMES) loads.push(await loadTable(connection, trace, table));
+      await createTopologyTables(connection, trace.manifest.scenario);
       return new QuerySession(instance, connection, trace, loads);
     } catch (error) {
       connection.closeSync();
