@@ -1,0 +1,388 @@
+// CAN buses with identifier-priority arbitration (ISO 11898-1) and the virtio-can back-end
+// (VIRTIO 1.3 §5.21). Each node holds TX frames in mailboxes ordered by arbitration priority.
+// When the bus is idle and a frame is ready, one arbitration round picks the lowest identifier;
+// the frame occupies the bus for its duration, is delivered to every other node, the sender's
+// request completes, and the next round starts. Losers keep their frames.
+//
+// virtio-can messages (little-endian):
+//   TX request, device-readable:  struct virtio_can_tx_out { le16 msg_type = 0x0001 (VIRTIO_CAN_TX);
+//                                 le16 reserved; le32 flags; le32 can_id; u8 sdu[0..8]; }
+//   TX result, device-writable:   struct virtio_can_tx_in  { u8 result; }  0 = OK, 1 = NOT_OK
+//   RX message, device-writable:  struct virtio_can_rx     { le16 msg_type = 0x0101 (VIRTIO_CAN_RX);
+//                                 le16 reserved; le32 flags; le32 can_id; u8 sdu[dlc]; }
+// can_id carries CAN_EFF_FLAG 0x80000000 for a 29-bit identifier (the SocketCAN convention).
+//
+//  BUS (128 B): +0 i32 live | +4 i32 busy | +8 i64 bps | +16 i32 gen | +20 i32 arbPending
+//    +24 i64 arbAt | +32 i32 cursor | +36 i32 sender | +40 u32 canId | +44 i32 dlc | +48 u64 sdu
+//    +56 u32 resultHost | +60 i32 head
+//  NODE (64 B): +0 i32 live | +4 i32 bus | +8 i32 dev | +12 i32 vm | +16 i32 txq | +20 i32 rxq
+//    +24 i32 mailboxCount | +28 i32 flags | +32 i64 rxCount | +40 i64 txCount
+//  MAILBOX (48 B, sorted by key): +0 u64 key | +8 u32 canId | +12 i32 dlc | +16 u64 sdu
+//    +24 u32 resultHost (0 = none) | +28 i32 head (-1 = external) | +32 i64 readyAt
+import { Fault } from '../faults';
+import { Kind } from '../trace/kinds';
+import { traceRow, traceRoom } from '../trace/columns';
+import { now } from '../clock';
+import {
+  canBusBase, canNodeBase, canNodeCount, CANBUS_STRIDE, CANNODE_STRIDE, CANNODE_HDR, MAILBOX_ENTRY,
+  CAN_MAILBOX_MAX, stateBase, ST_CAN_STAGE, stGet, ST_SEG_READ, ST_SEG_WRITE,
+} from '../layout';
+import { devAt, devLive, devVm } from '../mmu/iommu';
+import {
+  qLive, qDev, qSet, qFailed, Q_BACKEND, Q_BACKEND_ARG, BACKEND_CAN_TX, BACKEND_CAN_RX,
+} from '../virtio/queue';
+import {
+  popWalk, popCommit, publishAvailEvent, pushElem, publishUsed, devNotify, gatherReadable, fillFrom,
+  POP_EMPTY,
+} from '../virtio/device';
+import { segCount, segHost, segWritable } from '../virtio/walk';
+import { timerAdd } from './timers';
+import { frameAlloc, frameFree, frameData, frameGet, frameSet, F_LEN } from './frames';
+import { busChargeDev } from './budget';
+import { KIND_CAN, D_KIND, D_CAN_NODE } from './net';
+
+export const T_CAN_TX_SERVICE: i32 = 6;
+export const T_CAN_ARB: i32 = 7;
+export const T_CAN_TX_DONE: i32 = 8;
+export const T_CAN_RX_DELIVER: i32 = 9;
+export const CAN_EFF_FLAG: u32 = 0x80000000;
+const CAN_MSG_TX: u16 = 0x0001;
+const CAN_MSG_RX: u16 = 0x0101;
+const CAN_HDR_LEN: i32 = 12;
+const CAN_DLC_MAX: i32 = 8;
+const NS_PER_S: i64 = 1000000000;
+const FL_SCHEDULED: i32 = 1;
+const FL_BLOCKED: i32 = 2;
+
+let busesUsed: i32 = 0;
+let nodesUsed: i32 = 0;
+
+@inline function busAt(bus: i32): usize {
+  return canBusBase + <usize>bus * CANBUS_STRIDE;
+}
+@inline function nodeAt(node: i32): usize {
+  return canNodeBase + <usize>node * CANNODE_STRIDE;
+}
+@inline function mbAt(node: i32, i: i32): usize {
+  return nodeAt(node) + CANNODE_HDR + <usize>i * MAILBOX_ENTRY;
+}
+@inline function nodeGet(node: i32, field: usize): i32 {
+  return load<i32>(nodeAt(node) + field);
+}
+@inline function nodeSet(node: i32, field: usize, v: i32): void {
+  store<i32>(nodeAt(node) + field, v);
+}
+const N_BUS: usize = 4;
+const N_DEV: usize = 8;
+const N_VM: usize = 12;
+const N_TXQ: usize = 16;
+const N_RXQ: usize = 20;
+const N_MB_COUNT: usize = 24;
+const N_FLAGS: usize = 28;
+
+export function canBusCreate(bps: i64): i32 {
+  assert(busesUsed < canNodeCount, 'canBusCreate: more buses than canNodeCount');
+  assert(bps > 0 && bps <= 100000000, 'canBusCreate: bit rate must be 1..1e8');
+  const bus = busesUsed++;
+  store<i32>(busAt(bus), 1);
+  store<i64>(busAt(bus), bps, 8);
+  return bus;
+}
+
+export function canAttach(dev: i32, vm: i32, bus: i32, txq: i32, rxq: i32): i32 {
+  assert(nodesUsed < canNodeCount, 'canAttach: node table full (canNodeCount)');
+  assert(bus >= 0 && bus < busesUsed, 'canAttach: unknown bus');
+  const node = nodesUsed++;
+  nodeSet(node, 0, 1);
+  nodeSet(node, N_BUS, bus);
+  nodeSet(node, N_DEV, dev);
+  nodeSet(node, N_VM, vm);
+  nodeSet(node, N_TXQ, txq);
+  nodeSet(node, N_RXQ, rxq);
+  if (dev < 0) return node;
+  assert(devLive(dev) && devVm(dev) == vm, 'canAttach: create the device IOMMU domain first');
+  assert(load<i32>(devAt(dev), D_KIND) == 0, 'canAttach: device already has a back-end');
+  assert(qLive(txq) && qLive(rxq) && qDev(txq) == dev && qDev(rxq) == dev, 'canAttach: bad queues');
+  store<i32>(devAt(dev), KIND_CAN, D_KIND);
+  store<i32>(devAt(dev), node, D_CAN_NODE);
+  qSet(txq, Q_BACKEND, BACKEND_CAN_TX);
+  qSet(txq, Q_BACKEND_ARG, node);
+  qSet(rxq, Q_BACKEND, BACKEND_CAN_RX);
+  qSet(rxq, Q_BACKEND_ARG, node);
+  return node;
+}
+
+export function canRxCount(node: i32): i64 {
+  assert(node >= 0 && node < nodesUsed, 'canRxCount: unknown node');
+  return load<i64>(nodeAt(node), 32);
+}
+
+/**
+ * Arbitration key: the bits a node sends from SOF through RTR, dominant (0) wins, so the lowest
+ * key wins. Standard: ID[10:0] RTR IDE. Extended: ID[28:18] SRR IDE ID[17:0] RTR, with SRR and
+ * IDE recessive: a standard frame beats an extended one with the same base identifier.
+ */
+export function canKey(canId: u32): u64 {
+  if ((canId & CAN_EFF_FLAG) == 0) return (<u64>(canId & 0x7FF) << 2) << 19;
+  const id = canId & 0x1FFFFFFF;
+  return (((<u64>(id >> 18) << 2) | 3) << 19) | (<u64>(id & 0x3FFFF) << 1);
+}
+
+/** Frame duration: 47 + 8 dlc bits (standard data frame), 67 + 8 dlc (extended), no stuffing. */
+export function canFrameNs(canId: u32, dlc: i32, bps: i64): i64 {
+  const bits: i64 = ((canId & CAN_EFF_FLAG) != 0 ? 67 : 47) + 8 * <i64>dlc;
+  return (bits * NS_PER_S + bps - 1) / bps;
+}
+
+function canIdValid(canId: u32): bool {
+  if ((canId & CAN_EFF_FLAG) != 0) return (canId & 0x60000000) == 0;
+  return canId <= 0x7FF;
+}
+
+function mailboxInsert(node: i32, canId: u32, dlc: i32, sdu: u64, resultHost: u32, head: i32, readyAt: i64): void {
+  const n = nodeGet(node, N_MB_COUNT);
+  assert(n < CAN_MAILBOX_MAX, 'can: mailbox overflow');
+  const key = canKey(canId);
+  let i = n;
+  while (i > 0 && load<u64>(mbAt(node, i - 1)) > key) {
+    memory.copy(mbAt(node, i), mbAt(node, i - 1), MAILBOX_ENTRY);
+    i--;
+  }
+  const p = mbAt(node, i);
+  store<u64>(p, key);
+  store<u32>(p, canId, 8);
+  store<i32>(p, dlc, 12);
+  store<u64>(p, sdu, 16);
+  store<u32>(p, resultHost, 24);
+  store<i32>(p, head, 28);
+  store<i64>(p, readyAt, 32);
+  nodeSet(node, N_MB_COUNT, n + 1);
+}
+
+function mailboxRemove(node: i32, i: i32): void {
+  const n = nodeGet(node, N_MB_COUNT);
+  for (let j = i; j + 1 < n; j++) memory.copy(mbAt(node, j), mbAt(node, j + 1), MAILBOX_ENTRY);
+  nodeSet(node, N_MB_COUNT, n - 1);
+}
+
+/** Index of the node's highest-priority ready frame, or -1. */
+function mailboxReady(node: i32): i32 {
+  const n = nodeGet(node, N_MB_COUNT);
+  for (let i = 0; i < n; i++) {
+    if (load<i64>(mbAt(node, i), 32) <= now) return i;
+  }
+  return -1;
+}
+
+/** If the bus is idle and a frame is (or will be) ready, schedule an arbitration round. */
+export function canWake(bus: i32): void {
+  const b = busAt(bus);
+  if (load<i32>(b, 4) != 0) return;
+  let earliest: i64 = -1;
+  for (let node = 0; node < nodesUsed; node++) {
+    if (nodeGet(node, N_BUS) != bus) continue;
+    const n = nodeGet(node, N_MB_COUNT);
+    for (let i = 0; i < n; i++) {
+      const t = load<i64>(mbAt(node, i), 32);
+      if (earliest < 0 || t < earliest) earliest = t;
+    }
+  }
+  if (earliest < 0) return;
+  const t = max(now, earliest);
+  if (load<i32>(b, 20) != 0 && load<i64>(b, 24) <= t) return;
+  const gen = load<i32>(b, 16) + 1;
+  store<i32>(b, gen, 16);
+  store<i32>(b, 1, 20);
+  store<i64>(b, t, 24);
+  timerAdd(t, T_CAN_ARB, bus, gen, 0);
+}
+
+/** One arbitration round (a stale round, superseded by an earlier one, does nothing). */
+export function canArbitrate(bus: i32, gen: i32): void {
+  const b = busAt(bus);
+  if (load<i32>(b, 16) != gen) return;
+  store<i32>(b, 0, 20);
+  if (load<i32>(b, 4) != 0) return;
+  let winner = -1;
+  let winnerIdx = -1;
+  let winnerKey: u64 = 0;
+  let contenders = 0;
+  for (let node = 0; node < nodesUsed; node++) {
+    if (nodeGet(node, N_BUS) != bus) continue;
+    const i = mailboxReady(node);
+    if (i < 0) continue;
+    contenders++;
+    const key = load<u64>(mbAt(node, i));
+    if (winner < 0 || key < winnerKey) { winner = node; winnerIdx = i; winnerKey = key; }
+  }
+  if (winner < 0) { canWake(bus); return; }
+  canStart(bus, winner, winnerIdx, contenders);
+}
+
+function canStart(bus: i32, node: i32, i: i32, contenders: i32): void {
+  const b = busAt(bus);
+  const p = mbAt(node, i);
+  const canId = load<u32>(p, 8);
+  const dlc = load<i32>(p, 12);
+  store<i32>(b, 1, 4);
+  store<i32>(b, 0, 32);
+  store<i32>(b, node, 36);
+  store<u32>(b, canId, 40);
+  store<i32>(b, dlc, 44);
+  store<u64>(b, load<u64>(p, 16), 48);
+  store<u32>(b, load<u32>(p, 24), 56);
+  store<i32>(b, load<i32>(p, 28), 60);
+  mailboxRemove(node, i);
+  const vm = nodeGet(node, N_VM);
+  const dev = nodeGet(node, N_DEV);
+  const ns = canFrameNs(canId, dlc, load<i64>(b, 8));
+  traceRow(Kind.CAN_ARBITRATION, vm, dev, -1, <i64>canId, contenders, 0);
+  traceRow(Kind.CAN_TX, vm, dev, -1, <i64>canId, dlc, ns);
+  timerAdd(now + ns, T_CAN_TX_DONE, bus, 0, 0);
+  const flags = nodeGet(node, N_FLAGS);
+  if ((flags & FL_BLOCKED) != 0) {
+    nodeSet(node, N_FLAGS, flags & ~FL_BLOCKED);
+    canKickNode(node);
+  }
+}
+
+/** The frame has been on the bus for its duration: deliver to every other node, then complete. */
+export function canTxDone(bus: i32): bool {
+  const b = busAt(bus);
+  const sender = load<i32>(b, 36);
+  let cursor = load<i32>(b, 32);
+  while (cursor < nodesUsed) {
+    if (cursor != sender && nodeGet(cursor, N_BUS) == bus) {
+      if (!traceRoom()) { store<i32>(b, cursor, 32); return false; }
+      canDeliver(cursor, b);
+    }
+    cursor++;
+  }
+  store<i32>(b, cursor, 32);
+  if (!traceRoom()) return false;
+  canComplete(sender, b);
+  store<i32>(b, 0, 4);
+  canWake(bus);
+  return true;
+}
+
+function canComplete(node: i32, b: usize): void {
+  store<i64>(nodeAt(node), load<i64>(nodeAt(node), 40) + 1, 40);
+  const head = load<i32>(b, 60);
+  const txq = nodeGet(node, N_TXQ);
+  if (head < 0 || qFailed(txq)) return;
+  store<u8>(<usize>load<u32>(b, 56), 0); // virtio_can_tx_in.result = VIRTIO_CAN_RESULT_OK
+  if (pushElem(txq, head, 1) != 0 || publishUsed(txq) != 0) return;
+  devNotify(txq);
+}
+
+function canDeliver(node: i32, b: usize): void {
+  const canId = load<u32>(b, 40);
+  const dlc = load<i32>(b, 44);
+  const vm = nodeGet(node, N_VM);
+  const dev = nodeGet(node, N_DEV);
+  traceRow(Kind.CAN_RX, vm, dev, -1, <i64>canId, dlc, 0);
+  store<i64>(nodeAt(node), load<i64>(nodeAt(node), 32) + 1, 32);
+  if (dev < 0) return;
+  const stage = stateBase + ST_CAN_STAGE;
+  memory.fill(stage, 0, CAN_HDR_LEN + CAN_DLC_MAX);
+  store<u16>(stage, CAN_MSG_RX);
+  store<u32>(stage, canId, 8);
+  store<u64>(stage, load<u64>(b, 48), 12);
+  const bytes = CAN_HDR_LEN + dlc;
+  const delay = busChargeDev(vm, dev, bytes);
+  if (delay == 0) { canRxWrite(node, stage, bytes); return; }
+  const slot = frameAlloc();
+  if (slot < 0) {
+    traceRow(Kind.RX_DROP, vm, dev, nodeGet(node, N_RXQ), <i64>canId, bytes, 0);
+    return;
+  }
+  memory.copy(frameData(slot), stage, bytes);
+  frameSet(slot, F_LEN, bytes);
+  timerAdd(now + delay, T_CAN_RX_DELIVER, node, slot, 0);
+}
+
+function canRxWrite(node: i32, src: usize, bytes: i32): void {
+  const rxq = nodeGet(node, N_RXQ);
+  const r = fillFrom(rxq, 0, 0, src, bytes);
+  if (r >= 0 || r == -Fault.BUFFER_TOO_SMALL) devNotify(rxq);
+}
+
+export function canRxDeliver(node: i32, slot: i32): void {
+  canRxWrite(node, frameData(slot), frameGet(slot, F_LEN));
+  frameFree(slot);
+}
+
+/** A kick on a virtio-can TX queue: pull requests now (once). */
+export function canKickNode(node: i32): void {
+  const flags = nodeGet(node, N_FLAGS);
+  if ((flags & FL_SCHEDULED) != 0) return;
+  nodeSet(node, N_FLAGS, flags | FL_SCHEDULED);
+  timerAdd(now, T_CAN_TX_SERVICE, node, 0, 0);
+}
+
+/** Pull TX requests into the mailboxes; returns false to be resumed (trace room ran out). */
+export function canTxService(node: i32): bool {
+  const txq = nodeGet(node, N_TXQ);
+  nodeSet(node, N_FLAGS, nodeGet(node, N_FLAGS) & ~FL_SCHEDULED);
+  while (true) {
+    if (!traceRoom()) { nodeSet(node, N_FLAGS, nodeGet(node, N_FLAGS) | FL_SCHEDULED); return false; }
+    if (nodeGet(node, N_MB_COUNT) >= CAN_MAILBOX_MAX) {
+      nodeSet(node, N_FLAGS, nodeGet(node, N_FLAGS) | FL_BLOCKED);
+      return true;
+    }
+    const head = popWalk(txq);
+    if (head == POP_EMPTY) { publishAvailEvent(txq); return true; }
+    if (head < 0) return true;
+    popCommit(txq);
+    canTxChain(node, txq, head);
+  }
+  return true;
+}
+
+function firstWritableHost(): u32 {
+  const n = segCount();
+  for (let i = 0; i < n; i++) if (segWritable(i)) return <u32>segHost(i);
+  return 0;
+}
+
+/** Parse one virtio_can_tx_out request into the node's mailbox, or refuse it. */
+function canTxChain(node: i32, txq: i32, head: i32): void {
+  const readable = stGet(ST_SEG_READ);
+  const resultHost = stGet(ST_SEG_WRITE) >= 1 ? firstWritableHost() : 0;
+  const stage = stateBase + ST_CAN_STAGE;
+  let ok = readable >= CAN_HDR_LEN && readable <= CAN_HDR_LEN + CAN_DLC_MAX && resultHost != 0;
+  if (ok) {
+    memory.fill(stage, 0, CAN_HDR_LEN + CAN_DLC_MAX);
+    gatherReadable(stage);
+    ok = load<u16>(stage) == CAN_MSG_TX && canIdValid(load<u32>(stage, 8));
+  }
+  const vm = nodeGet(node, N_VM);
+  const dev = nodeGet(node, N_DEV);
+  if (!ok) {
+    traceRow(Kind.FAULT, vm, dev, txq, Fault.BAD_CAN_FRAME, readable, <i64>head);
+    if (resultHost != 0) store<u8>(<usize>resultHost, 1); // VIRTIO_CAN_RESULT_NOT_OK
+    if (pushElem(txq, head, resultHost != 0 ? 1 : 0) == 0 && publishUsed(txq) == 0) devNotify(txq);
+    return;
+  }
+  const canId = load<u32>(stage, 8);
+  const delay = busChargeDev(vm, dev, readable);
+  mailboxInsert(node, canId, readable - CAN_HDR_LEN, load<u64>(stage, 12), resultHost, head, now + delay);
+  canWake(nodeGet(node, N_BUS));
+}
+
+/** External ECU transmit request: 0, -1 malformed, -2 mailboxes full. sdu bytes at src. */
+export function canSend(node: i32, canId: u32, src: usize, dlc: i32): i32 {
+  assert(node >= 0 && node < nodesUsed, 'canSend: unknown node');
+  if (!canIdValid(canId) || dlc < 0 || dlc > CAN_DLC_MAX) return -1;
+  if (nodeGet(node, N_MB_COUNT) >= CAN_MAILBOX_MAX) return -2;
+  let sdu: u64 = 0;
+  for (let i = dlc - 1; i >= 0; i--) sdu = (sdu << 8) | <u64>load<u8>(src + <usize>i);
+  mailboxInsert(node, canId, dlc, sdu, 0, -1, now);
+  canWake(nodeGet(node, N_BUS));
+  return 0;
+}
+
+export function canNodeOfDev(dev: i32): i32 {
+  return load<i32>(devAt(dev), D_CAN_NODE);
+}

@@ -1,0 +1,72 @@
+// Frame slots: in-flight frames (net and delayed CAN deliveries) held by the interconnect.
+// A free stack threaded through the `next` field; a slot's data starts FRAME_PAD bytes after
+// its header so a 12-byte virtio header can be built in front of the frame without a copy.
+//  FRAME (48 B header): +0 i32 len | +4 i32 next | +8 i32 srcDev | +12 i32 txq | +16 i32 head
+//                       +20 i32 aux | +24 i64 txStart | +32 i32 inUse
+import { frameBase, frameSlots, frameStride, FRAME_HDR, FRAME_PAD } from '../layout';
+
+let freeTop: i32 = -1;
+let slotsUsed: i32 = 0;
+
+@inline export function frameAt(slot: i32): usize {
+  return frameBase + <usize>slot * frameStride;
+}
+@inline export function frameData(slot: i32): usize {
+  return frameAt(slot) + FRAME_HDR + FRAME_PAD;
+}
+@inline export function frameGet(slot: i32, field: usize): i32 {
+  return load<i32>(frameAt(slot) + field);
+}
+@inline export function frameSet(slot: i32, field: usize, v: i32): void {
+  store<i32>(frameAt(slot) + field, v);
+}
+export const F_LEN: usize = 0;
+export const F_NEXT: usize = 4;
+export const F_SRC_DEV: usize = 8;
+export const F_TXQ: usize = 12;
+export const F_HEAD: usize = 16;
+export const F_AUX: usize = 20;
+export const F_IN_USE: usize = 32;
+
+@inline export function frameTxStart(slot: i32): i64 {
+  return load<i64>(frameAt(slot), 24);
+}
+@inline export function frameSetTxStart(slot: i32, t: i64): void {
+  store<i64>(frameAt(slot), t, 24);
+}
+
+export function framesInit(): void {
+  for (let i = frameSlots - 1; i >= 0; i--) {
+    frameSet(i, F_NEXT, freeTop);
+    frameSet(i, F_IN_USE, 0);
+    freeTop = i;
+  }
+}
+
+/** A free slot, or -1 when all are in flight. */
+export function frameAlloc(): i32 {
+  const slot = freeTop;
+  if (slot < 0) return -1;
+  freeTop = frameGet(slot, F_NEXT);
+  assert(frameGet(slot, F_IN_USE) == 0, 'frames: allocated a slot in use');
+  frameSet(slot, F_IN_USE, 1);
+  frameSet(slot, F_NEXT, -1);
+  frameSet(slot, F_TXQ, -1);
+  frameSet(slot, F_HEAD, -1);
+  frameSet(slot, F_SRC_DEV, -1);
+  slotsUsed++;
+  return slot;
+}
+
+export function frameFree(slot: i32): void {
+  assert(slot >= 0 && slot < frameSlots, 'frames: slot out of range');
+  assert(frameGet(slot, F_IN_USE) == 1, 'frames: double free');
+  frameSet(slot, F_IN_USE, 0);
+  frameSet(slot, F_NEXT, freeTop);
+  freeTop = slot;
+  slotsUsed--;
+}
+
+export function framesInUse(): i32 {
+  return slotsUsed;
+}

@@ -1,0 +1,123 @@
+// Point-to-point full-duplex links with latency and bandwidth. Direction 0 carries frames from
+// the device end to the switch end, direction 1 the other way. A direction serialises one frame
+// at a time: ceil(bytes * 8 * 1e9 / bps) ns; frames behind it wait in a FIFO (threaded through
+// the frame slots). The far end has the frame when its last bit arrives (tx start +
+// serialisation + latency), which is when a store-and-forward switch can act on it.
+//  LINK (128 B): +0 i32 live | +4 i32 port | +8 i64 latencyNs | +16 i64 bps | +24 i32 dev
+//    per direction d at +32 + 32 d: +0 i32 current slot (-1 idle) | +4 i32 fifo head
+//                                   +8 i32 fifo tail | +12 i32 fifo length
+import { linkBase, linkCount, LINK_STRIDE, LINK_FIFO_MAX } from '../layout';
+import { now } from '../clock';
+import { traceRow } from '../trace/columns';
+import { Kind } from '../trace/kinds';
+import { timerAdd } from './timers';
+import { frameGet, frameSet, frameSetTxStart, frameTxStart, F_LEN, F_NEXT } from './frames';
+import { devVm } from '../mmu/iommu';
+
+export const T_LINK_TX_DONE: i32 = 3;
+export const T_LINK_RX: i32 = 4;
+const NS_PER_S: i64 = 1000000000;
+
+let linksUsed: i32 = 0;
+
+@inline function linkAt(link: i32): usize {
+  return linkBase + <usize>link * LINK_STRIDE;
+}
+@inline function dirAt(link: i32, dir: i32): usize {
+  return linkAt(link) + 32 + (<usize>dir << 5);
+}
+@inline export function linkLive(link: i32): bool {
+  return link >= 0 && link < linksUsed;
+}
+@inline export function linkPort(link: i32): i32 {
+  return load<i32>(linkAt(link), 4);
+}
+@inline export function linkDev(link: i32): i32 {
+  return load<i32>(linkAt(link), 24);
+}
+export function linkSetEnds(link: i32, port: i32, dev: i32): void {
+  store<i32>(linkAt(link), port, 4);
+  store<i32>(linkAt(link), dev, 24);
+}
+
+export function linkCreate(latencyNs: i64, bps: i64): i32 {
+  assert(linksUsed < linkCount, 'linkCreate: link table full (linkCount)');
+  assert(latencyNs >= 0 && bps > 0, 'linkCreate: latency >= 0 and bps > 0');
+  assert(bps <= <i64>1 << 40, 'linkCreate: bps beyond 2^40');
+  const link = linksUsed++;
+  const p = linkAt(link);
+  store<i32>(p, 1);
+  store<i32>(p, -1, 4);
+  store<i64>(p, latencyNs, 8);
+  store<i64>(p, bps, 16);
+  store<i32>(p, -1, 24);
+  for (let d = 0; d < 2; d++) {
+    store<i32>(dirAt(link, d), -1);
+    store<i32>(dirAt(link, d), -1, 4);
+    store<i32>(dirAt(link, d), -1, 8);
+    store<i32>(dirAt(link, d), 0, 12);
+  }
+  return link;
+}
+
+/** Serialisation time of `bytes` at `bps`, rounded up: ceil(bytes * 8 * 1e9 / bps). */
+export function serialisationNs(bytes: i64, bps: i64): i64 {
+  return (bytes * 8 * NS_PER_S + bps - 1) / bps;
+}
+
+export function linkCanAccept(link: i32, dir: i32): bool {
+  return load<i32>(dirAt(link, dir), 12) < LINK_FIFO_MAX;
+}
+
+function rowVm(link: i32): i32 {
+  const dev = linkDev(link);
+  return dev >= 0 ? devVm(dev) : -1;
+}
+
+function linkStart(link: i32, dir: i32, slot: i32): void {
+  const p = linkAt(link);
+  store<i32>(dirAt(link, dir), slot);
+  frameSetTxStart(slot, now);
+  const bytes = frameGet(slot, F_LEN);
+  const ser = serialisationNs(bytes, load<i64>(p, 16));
+  traceRow(Kind.LINK_TX, rowVm(link), linkDev(link), -1, link, bytes, ser);
+  timerAdd(now + ser, T_LINK_TX_DONE, link, dir, slot);
+  timerAdd(now + ser + load<i64>(p, 8), T_LINK_RX, link, dir, slot);
+}
+
+/** Send a frame: start now if the direction is idle, else queue it (caller checked room). */
+export function linkSend(link: i32, dir: i32, slot: i32): void {
+  assert(linkLive(link), 'link: unknown link');
+  const d = dirAt(link, dir);
+  if (load<i32>(d) < 0) {
+    linkStart(link, dir, slot);
+    return;
+  }
+  assert(linkCanAccept(link, dir), 'link: FIFO overflow');
+  frameSet(slot, F_NEXT, -1);
+  const tail = load<i32>(d, 8);
+  if (tail < 0) store<i32>(d, slot, 4);
+  else frameSet(tail, F_NEXT, slot);
+  store<i32>(d, slot, 8);
+  store<i32>(d, load<i32>(d, 12) + 1, 12);
+}
+
+/** The frame on the wire is serialised: free the direction and start the next one. */
+export function linkTxDone(link: i32, dir: i32, slot: i32): void {
+  const d = dirAt(link, dir);
+  assert(load<i32>(d) == slot, 'link: tx done for a frame not on the wire');
+  store<i32>(d, -1);
+  const next = load<i32>(d, 4);
+  if (next < 0) return;
+  const after = frameGet(next, F_NEXT);
+  store<i32>(d, after, 4);
+  if (after < 0) store<i32>(d, -1, 8);
+  store<i32>(d, load<i32>(d, 12) - 1, 12);
+  linkStart(link, dir, next);
+}
+
+/** The frame's last bit reached the far end. */
+export function linkRx(link: i32, slot: i32): void {
+  const bytes = frameGet(slot, F_LEN);
+  traceRow(Kind.LINK_RX, rowVm(link), linkDev(link), -1, link, bytes, now - frameTxStart(slot));
+}

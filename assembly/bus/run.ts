@@ -1,0 +1,82 @@
+// The core's event loop: runs timed events in (time, seq) order up to a bound. A handler that
+// runs out of trace room returns false; its event goes back into the heap with its own
+// (time, seq), so it resumes in exactly the same place after TypeScript drains the trace: the
+// trace does not depend on the trace capacity.
+import { now, clockSet } from '../clock';
+import { traceRoom } from '../trace/columns';
+import { timerTopTime, timerPop, timerReinsertCurrent, curTime, curKind, curA, curB, curC } from './timers';
+import { irqCount } from './irq';
+import { linkTxDone, linkRx, linkDev, T_LINK_TX_DONE, T_LINK_RX } from './link';
+import { switchIngress } from './switch';
+import {
+  netTxService, netTxStart, netTxDone, netRxArrive, netRxDeliver, netWakeWaiting,
+  T_NET_TX_SERVICE, T_NET_TX_START, T_NET_RX_DELIVER,
+} from './net';
+import {
+  canTxService, canArbitrate, canTxDone, canRxDeliver,
+  T_CAN_TX_SERVICE, T_CAN_ARB, T_CAN_TX_DONE, T_CAN_RX_DELIVER,
+} from './can';
+
+export const EXIT_UNTIL: i32 = 0;
+export const EXIT_IRQ: i32 = 1;
+export const EXIT_TRACE_FULL: i32 = 2; // also: the per-call step budget is spent; call again
+const RUN_STEPS_MAX: i32 = 1 << 20;
+
+function dispatch(kind: i32, a: i32, b: i32): bool {
+  switch (kind) {
+    case T_NET_TX_SERVICE: return netTxService(a);
+    case T_NET_TX_START: netTxStart(a, b); return true;
+    case T_LINK_TX_DONE: return linkTxDoneEvent(a, b, curC);
+    case T_LINK_RX: return linkRxEvent(a, b, curC);
+    case T_NET_RX_DELIVER: netRxDeliver(a, b); return true;
+    case T_CAN_TX_SERVICE: return canTxService(a);
+    case T_CAN_ARB: canArbitrate(a, b); return true;
+    case T_CAN_TX_DONE: return canTxDone(a);
+    case T_CAN_RX_DELIVER: canRxDeliver(a, b); return true;
+  }
+  assert(false, 'run: unknown timer kind');
+  return true;
+}
+
+function linkTxDoneEvent(link: i32, dir: i32, slot: i32): bool {
+  linkTxDone(link, dir, slot);
+  if (dir == 0) netTxDone(slot);
+  return true;
+}
+
+function linkRxEvent(link: i32, dir: i32, slot: i32): bool {
+  linkRx(link, slot);
+  if (dir == 0) switchIngress(slot);
+  else netRxArrive(linkDev(link), slot);
+  return true;
+}
+
+/** Run events with time <= until; EXIT_* says why it returned (now() = the stopping time). */
+export function run(until: i64): i32 {
+  assert(until >= now, 'run: untilNs before now');
+  if (irqCount() > 0) return EXIT_IRQ;
+  for (let steps = 0; steps < RUN_STEPS_MAX; steps++) {
+    const t = timerTopTime();
+    if (t < 0 || t > until) {
+      clockSet(until);
+      return EXIT_UNTIL;
+    }
+    if (!traceRoom()) return EXIT_TRACE_FULL;
+    timerPop();
+    clockSet(curTime);
+    if (!dispatch(curKind, curA, curB)) {
+      assert(!traceRoom(), 'run: a handler yielded with trace room left');
+      timerReinsertCurrent();
+    }
+    netWakeWaiting();
+    if (irqCount() > 0) return EXIT_IRQ;
+  }
+  return EXIT_TRACE_FULL;
+}
+
+/** setNow: move the clock without skipping events (run() them first). */
+export function setNow(ns: i64): void {
+  const t = timerTopTime();
+  assert(t < 0 || t >= ns, 'setNow: core events pending before ns (call run(ns) first)');
+  clockSet(ns);
+}

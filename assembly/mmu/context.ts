@@ -1,0 +1,112 @@
+// Translation contexts: one per VM (stage-2, ctx = vm) and one per device (IOMMU domain,
+// ctx = vmCount + dev). Each has a root table, a direct-mapped TLB and hit/miss counters.
+//
+//  CTX (64 B): +0 i32 live | +4 u32 root | +8 i32 vm | +12 i32 dev | +16 i64 hits | +24 i64 misses
+//  TLB entry (16 B): +0 i64 tag (page number + 1; 0 = empty) | +8 u32 hpa of page | +12 u32 perm
+import {
+  ctxBase, ctxCount, tlbBase, hostRamBase, CTX_STRIDE, TLB_ENTRIES, TLB_ENTRY, PAGE_SHIFT,
+} from '../layout';
+import { ptAlloc, ptLookup, ptLeafSlot, walkLevels, INPUT_LIMIT, PTE_VALID, PTE_ADDR_MASK, PTE_R, PTE_W } from './pagetable';
+import { traceRow } from '../trace/columns';
+import { Kind } from '../trace/kinds';
+import { Fault } from '../faults';
+
+const TLB_MASK: i64 = TLB_ENTRIES - 1;
+
+/** Fault of the last failed dmaPtr() (code and the address that faulted). */
+export let xlateFault: i32 = 0;
+export let xlateAddr: i64 = 0;
+
+@inline function ctxAt(ctx: i32): usize {
+  return ctxBase + <usize>ctx * CTX_STRIDE;
+}
+@inline export function ctxLive(ctx: i32): bool {
+  return ctx >= 0 && ctx < ctxCount && load<i32>(ctxAt(ctx)) != 0;
+}
+@inline export function ctxRoot(ctx: i32): u32 {
+  return load<u32>(ctxAt(ctx), 4);
+}
+@inline export function ctxHits(ctx: i32): i64 {
+  return load<i64>(ctxAt(ctx), 16);
+}
+@inline export function ctxMisses(ctx: i32): i64 {
+  return load<i64>(ctxAt(ctx), 24);
+}
+@inline function tlbEntry(ctx: i32, page: i64): usize {
+  return tlbBase + (<usize>ctx * TLB_ENTRIES + <usize>(page & TLB_MASK)) * TLB_ENTRY;
+}
+
+export function ctxCreate(ctx: i32, vm: i32, dev: i32): void {
+  assert(ctx >= 0 && ctx < ctxCount, 'mmu: context out of range');
+  assert(!ctxLive(ctx), 'mmu: context created twice');
+  const p = ctxAt(ctx);
+  store<i32>(p, 1);
+  store<u32>(p, ptAlloc(), 4);
+  store<i32>(p, vm, 8);
+  store<i32>(p, dev, 12);
+}
+
+/** Set the leaf for one page (pte 0 unmaps) and drop the page's TLB entry. */
+export function ctxSetPage(ctx: i32, addr: i64, pte: u64): void {
+  const slot = ptLeafSlot(ctxRoot(ctx), addr, pte != 0);
+  if (slot != 0) store<u64>(slot, pte);
+  tlbInvalidatePage(ctx, addr >> PAGE_SHIFT);
+}
+
+export function tlbInvalidatePage(ctx: i32, page: i64): void {
+  const e = tlbEntry(ctx, page);
+  if (load<i64>(e) == page + 1) store<i64>(e, 0);
+}
+
+/** Leaf entry without touching the TLB or the trace (configuration-time queries). */
+export function ctxLookup(ctx: i32, addr: i64): u64 {
+  if (addr < 0 || addr >= INPUT_LIMIT) return 0;
+  return ptLookup(ctxRoot(ctx), addr);
+}
+
+function tlbFill(ctx: i32, addr: i64): i64 {
+  const p = ctxAt(ctx);
+  store<i64>(p, load<i64>(p, 24) + 1, 24);
+  const pte = ptLookup(ctxRoot(ctx), addr);
+  const page = addr >> PAGE_SHIFT;
+  traceRow(Kind.TLB_MISS, load<i32>(p, 8), load<i32>(p, 12), -1, page << PAGE_SHIFT, 0, walkLevels);
+  if ((pte & PTE_VALID) == 0) return -1;
+  const e = tlbEntry(ctx, page);
+  store<i64>(e, page + 1);
+  store<u32>(e, <u32>(pte & PTE_ADDR_MASK), 8);
+  store<u32>(e, <u32>((pte >> 1) & 3), 12);
+  return <i64>e;
+}
+
+/**
+ * Linear-memory pointer for addr, checking R (or W when `write`); 0 on a fault, with the code in
+ * xlateFault. A miss walks the tables (<= 3 levels) and records tlb_miss.
+ */
+export function dmaPtr(ctx: i32, addr: i64, write: bool): usize {
+  if (addr < 0 || addr >= INPUT_LIMIT) return xlateFail(Fault.ADDR_UNMAPPED, addr);
+  const page = addr >> PAGE_SHIFT;
+  let e = tlbEntry(ctx, page);
+  if (load<i64>(e) == page + 1) {
+    const p = ctxAt(ctx);
+    store<i64>(p, load<i64>(p, 16) + 1, 16);
+  } else {
+    const filled = tlbFill(ctx, addr);
+    if (filled < 0) return xlateFail(Fault.ADDR_UNMAPPED, addr);
+    e = <usize>filled;
+  }
+  const need: u32 = write ? <u32>(PTE_W >> 1) : <u32>(PTE_R >> 1);
+  if ((load<u32>(e, 12) & need) == 0) return xlateFail(Fault.PERMISSION, addr);
+  return hostRamBase + <usize>load<u32>(e, 8) + <usize>(addr & 0xFFF);
+}
+
+function xlateFail(code: i32, addr: i64): usize {
+  xlateFault = code;
+  xlateAddr = addr;
+  return 0;
+}
+
+/** dmaPtr as a number for TypeScript: linear offset, or -(fault code). */
+export function translate(ctx: i32, addr: i64, write: bool): i64 {
+  const p = dmaPtr(ctx, addr, write);
+  return p == 0 ? -<i64>xlateFault : <i64>p;
+}

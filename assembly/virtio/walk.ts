@@ -1,0 +1,149 @@
+// Device-side descriptor-chain walk (VIRTIO 1.2 §2.7.5, §2.7.5.3) through the device's IOMMU
+// context, into the fixed segment table. Untrusted input: the walk carries a budget equal to the
+// queue size (a loop cannot run forever, §2.7.5.2 "chain longer than the Queue Size"), every
+// index is range-checked and every address is translated before use.
+//
+//  SEGMENT (16 B): +0 u32 host (linear-memory offset) | +4 u32 len | +8 u32 writable | +12 pad
+//  A segment never crosses a 4 KiB page, so a chain's translations are bounded by SEG_MAX.
+import { Fault } from '../faults';
+import { dmaPtr, xlateFault, xlateAddr } from '../mmu/context';
+import { INPUT_LIMIT } from '../mmu/pagetable';
+import {
+  segBase, SEG_MAX, SEG_ENTRY, PAGE_SIZE, stGet, stSet, ST_SEG_COUNT, ST_SEG_READ, ST_SEG_WRITE,
+  stateBase, ST_DESC_STAGE,
+} from '../layout';
+import { qSize, qDescGpa, qDevCtx } from './queue';
+import { DESC_F_NEXT, DESC_F_WRITE, DESC_F_INDIRECT, DESC_SIZE } from './spec';
+
+/** Address that made the last walk fail (recorded as the fault's val). */
+export let walkFaultAddr: i64 = 0;
+
+@inline export function segAt(i: i32): usize {
+  return segBase + <usize>i * SEG_ENTRY;
+}
+@inline export function segHost(i: i32): usize {
+  return <usize>load<u32>(segAt(i));
+}
+@inline export function segLen(i: i32): i32 {
+  return <i32>load<u32>(segAt(i), 4);
+}
+@inline export function segWritable(i: i32): bool {
+  return load<u32>(segAt(i), 8) != 0;
+}
+@inline export function segCount(): i32 {
+  return stGet(ST_SEG_COUNT);
+}
+
+function segReset(): void {
+  stSet(ST_SEG_COUNT, 0);
+  stSet(ST_SEG_READ, 0);
+  stSet(ST_SEG_WRITE, 0);
+}
+
+function walkFail(code: i32, addr: i64): i32 {
+  walkFaultAddr = addr;
+  return code;
+}
+
+/** Translate [addr, addr+len) page by page into segments; 0 or a fault code. */
+function addBuffer(ctx: i32, addr: i64, len: i32, writable: bool): i32 {
+  if (len == 0) return 0;
+  // Checked arithmetic: an address beyond the 39-bit input range (or negative as i64) is unmapped,
+  // and below the limit addr + len cannot overflow.
+  if (addr < 0 || addr >= INPUT_LIMIT) return walkFail(Fault.ADDR_UNMAPPED, addr);
+  let done = 0;
+  while (done < len) {
+    const at = addr + done;
+    const piece = min(len - done, PAGE_SIZE - <i32>(at & (PAGE_SIZE - 1)));
+    const n = stGet(ST_SEG_COUNT);
+    if (n >= SEG_MAX) return walkFail(Fault.CHAIN_TOO_LONG, at);
+    const host = dmaPtr(ctx, at, writable);
+    if (host == 0) return walkFail(xlateFault, xlateAddr);
+    const s = segAt(n);
+    store<u32>(s, <u32>host);
+    store<u32>(s, <u32>piece, 4);
+    store<u32>(s, writable ? 1 : 0, 8);
+    stSet(ST_SEG_COUNT, n + 1);
+    done += piece;
+  }
+  const total = writable ? ST_SEG_WRITE : ST_SEG_READ;
+  stSet(total, stGet(total) + len);
+  return 0;
+}
+
+/** §2.7.5.3.1 checks on a descriptor with INDIRECT set. */
+function checkIndirect(inIndirect: bool, flags: u16, len: u32, size: i32): i32 {
+  if (inIndirect) return Fault.NESTED_INDIRECT; //                  MUST NOT nest
+  if ((flags & DESC_F_NEXT) != 0) return Fault.INDIRECT_WITH_NEXT; // MUST NOT set both
+  if (len == 0 || (len & 15) != 0) return Fault.INDIRECT_BAD_LEN; //  a whole number of descriptors
+  if (len > <u32>size * 16) return Fault.INDIRECT_BAD_LEN; //       chain no longer than Queue Size
+  return 0;
+}
+
+/**
+ * Pointer to the 16 descriptor bytes at `at`, or 0 on a fault. Main-table descriptors are
+ * 16-byte aligned and never cross a page; an indirect table may be misaligned by a hostile
+ * guest, so a descriptor that straddles a page is assembled from two translations.
+ */
+function descPtr(ctx: i32, at: i64): usize {
+  const inPage = PAGE_SIZE - <i32>(at & (PAGE_SIZE - 1));
+  const p = dmaPtr(ctx, at, false);
+  if (p == 0 || inPage >= 16) return p;
+  const q = dmaPtr(ctx, at + inPage, false);
+  if (q == 0) return 0;
+  const stage = stateBase + ST_DESC_STAGE;
+  memory.copy(stage, p, inPage);
+  memory.copy(stage + <usize>inPage, q, 16 - inPage);
+  return stage;
+}
+
+/**
+ * Walk the chain starting at head. Returns 0 (segments ready) or a fault code with
+ * walkFaultAddr set. Reads at most 2 x size descriptors: the main table with a budget of size,
+ * then at most one indirect table with a budget of its length (<= size).
+ */
+export function walkChain(q: i32, head: i32): i32 {
+  const size = qSize(q);
+  const ctx = qDevCtx(q);
+  let table = qDescGpa(q);
+  let tableLen = size;
+  let idx = head;
+  let budget = size;
+  let inIndirect = false;
+  let seenWritable = false;
+  segReset();
+  if (idx >= size) return walkFail(Fault.DESC_INDEX_OUT_OF_RANGE, <i64>idx);
+  while (true) {
+    if (budget == 0) return walkFail(Fault.DESC_CHAIN_LOOP, table + DESC_SIZE * idx);
+    budget--;
+    const at = table + DESC_SIZE * idx;
+    const p = descPtr(ctx, at);
+    if (p == 0) return walkFail(xlateFault, xlateAddr);
+    const addr = load<i64>(p);
+    const len = load<u32>(p, 8);
+    const flags = load<u16>(p, 12);
+    const next = <i32>load<u16>(p, 14);
+    if ((flags & DESC_F_INDIRECT) != 0) {
+      const code = checkIndirect(inIndirect, flags, len, size);
+      if (code != 0) return walkFail(code, at);
+      table = addr;
+      tableLen = <i32>(len >> 4);
+      budget = tableLen;
+      idx = 0;
+      inIndirect = true;
+      continue;
+    }
+    const writable = (flags & DESC_F_WRITE) != 0;
+    // §2.7.4.2: all device-writable descriptors come after the device-readable ones.
+    if (!writable && seenWritable) return walkFail(Fault.READABLE_AFTER_WRITABLE, at);
+    seenWritable = seenWritable || writable;
+    if (len > 0x7FFFFFFF) return walkFail(Fault.CHAIN_TOO_LONG, addr);
+    const code = addBuffer(ctx, addr, <i32>len, writable);
+    if (code != 0) return code;
+    if ((flags & DESC_F_NEXT) == 0) return 0;
+    // §2.7.5.1 (device requirement): next must index the table being walked.
+    if (next >= tableLen) return walkFail(Fault.DESC_INDEX_OUT_OF_RANGE, at);
+    idx = next;
+  }
+  return 0;
+}

@@ -1,0 +1,552 @@
+// The only TypeScript that touches the WASM core: loads build/core.wasm, owns the instance and
+// its memory, builds the typed views once after init (the memory never grows afterwards), and
+// implements CoreApi over the flat numeric exports of assembly/index.ts. 64-bit values cross as
+// BigInt and are converted here (asserting the 2^53 bound); bulk data crosses through scratch.
+
+import type {
+  CoreApi, CoreLimits, ChainSpec, Irq, NetAttach, CanAttach, Perm, QueueConfig, Segment, TlbStats,
+  TraceColumns, TraceRow, UsedElem,
+} from './api.js';
+import { EXIT, FAULT_CODES } from './codes.js';
+import type { CoreExports } from './exports.js';
+import { loadCoreModule, type WasmMemory } from './wasm-file.js';
+
+// STATE fields (assembly/layout.ts ST_*), as Int32Array indices.
+const ST_TRACE_COUNT = 0;
+const ST_TRACE_SOFT = 1;
+const ST_SEG_COUNT = 3;
+const ST_STOP = 6;
+// Why a batch call stopped (assembly/layout.ts STOP_*).
+const STOP_TRACE = 1;
+const STOP_SCRATCH = 2;
+
+const CHAIN_HDR = 16;
+const CHAIN_BUF = 16;
+const SEG_ENTRY = 16;
+const U32_MAX = 0xffff_ffff;
+
+type Sink = (cols: TraceColumns, count: number) => void;
+
+function assertInt(value: number, what: string, min = 0, max = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new Error(`core: ${what} must be an integer in [${min}, ${max}], got ${value}`);
+  }
+}
+
+/** A JS number as i64 for the core (integers below 2^53 only). */
+function big(value: number, what: string): bigint {
+  assertInt(value, what, Number.MIN_SAFE_INTEGER);
+  return BigInt(value);
+}
+
+/** An i64 from the core as a JS number (asserts it is exactly representable). */
+function num(value: bigint): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw new Error(`core: 64-bit value ${value} beyond 2^53 cannot become a number`);
+  }
+  return Number(value);
+}
+
+function faultName(code: number): string {
+  return FAULT_CODES[code] ?? `fault ${code}`;
+}
+
+interface QueueInfo {
+  size: number;
+}
+
+export class Core implements CoreApi {
+  readonly limits: CoreLimits;
+  readonly version: number;
+  private readonly x: CoreExports;
+  private readonly memory: WasmMemory;
+  private readonly state: Int32Array;
+  private readonly scratch: Uint8Array;
+  private readonly scratchView: DataView;
+  private readonly segView: DataView;
+  private readonly cols: TraceColumns;
+  private readonly queues: QueueInfo[] = [];
+  private sink: Sink | null = null;
+
+  private constructor(limits: CoreLimits, x: CoreExports) {
+    this.limits = { ...limits };
+    this.x = x;
+    this.memory = x.memory;
+    this.version = x.coreVersion();
+    const buf = this.memory.buffer;
+    this.state = new Int32Array(buf, x.stateOffset(), 64);
+    this.scratch = new Uint8Array(buf, x.scratchOffset(), limits.scratchBytes);
+    this.scratchView = new DataView(buf, x.scratchOffset(), limits.scratchBytes);
+    this.segView = new DataView(buf, x.segOffset(), 256 * SEG_ENTRY);
+    const cap = limits.traceCapacity;
+    const at = (c: number): number => x.traceColumnOffset(c);
+    this.cols = {
+      ts_ns: new BigInt64Array(buf, at(0), cap),
+      seq: new BigInt64Array(buf, at(1), cap),
+      vm: new Int16Array(buf, at(2), cap),
+      vcpu: new Int16Array(buf, at(3), cap),
+      kind: new Uint8Array(buf, at(4), cap),
+      dev: new Int16Array(buf, at(5), cap),
+      queue: new Int16Array(buf, at(6), cap),
+      id: new BigInt64Array(buf, at(7), cap),
+      len: new Int32Array(buf, at(8), cap),
+      val: new BigInt64Array(buf, at(9), cap),
+    };
+  }
+
+  /** Instantiate a core sized by `limits`; `seed` decides every random choice of the run. */
+  static async load(limits: CoreLimits, seed: bigint): Promise<Core> {
+    checkLimits(limits);
+    const x = await loadCoreModule();
+    x.init(
+      limits.vmCount, BigInt(limits.hostRamBytes), limits.ptPages, limits.queueCount,
+      limits.deviceCount, limits.linkCount, limits.switchPortCount, limits.macCount,
+      limits.canNodeCount, limits.frameSlots, limits.frameBytesMax, limits.timerCapacity,
+      limits.traceCapacity, limits.scratchBytes, BigInt.asIntN(64, seed),
+    );
+    return new Core(limits, x);
+  }
+
+  // --- trace plumbing -------------------------------------------------------------------------
+
+  /** After any call that can write rows: hand full columns to the sink. */
+  private afterCall(): void {
+    if (this.state[ST_TRACE_COUNT]! >= this.state[ST_TRACE_SOFT]!) this.drain();
+  }
+
+  private drain(): void {
+    const count = this.state[ST_TRACE_COUNT]!;
+    if (count === 0) return;
+    if (this.sink === null) {
+      throw new Error('core: trace columns reached the soft limit and no sink is set (Core.setTraceSink)');
+    }
+    this.sink(this.traceColumns(), count);
+    this.x.traceReset();
+  }
+
+  setTraceSink(sink: Sink): void {
+    this.sink = sink;
+  }
+  traceFlush(): void {
+    if (this.sink !== null) this.drain();
+  }
+  traceEmit(row: TraceRow): void {
+    assertInt(row.kind, 'traceEmit kind', 1, 23);
+    this.x.traceEmit(row.vm, row.vcpu, row.kind, row.dev, row.queue, big(row.id, 'id'), row.len, big(row.val, 'val'));
+    this.afterCall();
+  }
+  traceCount(): number {
+    return this.state[ST_TRACE_COUNT]!;
+  }
+  traceColumns(): TraceColumns {
+    const n = this.state[ST_TRACE_COUNT]!;
+    const c = this.cols;
+    return {
+      ts_ns: c.ts_ns.subarray(0, n), seq: c.seq.subarray(0, n), vm: c.vm.subarray(0, n),
+      vcpu: c.vcpu.subarray(0, n), kind: c.kind.subarray(0, n), dev: c.dev.subarray(0, n),
+      queue: c.queue.subarray(0, n), id: c.id.subarray(0, n), len: c.len.subarray(0, n),
+      val: c.val.subarray(0, n),
+    };
+  }
+  traceReset(): void {
+    this.x.traceReset();
+  }
+  seqNext(): number {
+    return num(this.x.seqNext());
+  }
+  /** Rows at which the wrapper drains (capacity minus the per-step reserve). */
+  traceSoftLimit(): number {
+    return this.state[ST_TRACE_SOFT]!;
+  }
+
+  // --- time -------------------------------------------------------------------------------------
+
+  now(): number {
+    return num(this.x.now());
+  }
+  setNow(ns: number): void {
+    this.x.setNow(big(ns, 'setNow ns'));
+  }
+  run(untilNs: number): number {
+    const until = big(untilNs, 'run untilNs');
+    for (;;) {
+      const exit = this.x.run(until);
+      if (exit === EXIT.traceFull) {
+        this.drain();
+        continue;
+      }
+      this.afterCall();
+      return exit;
+    }
+  }
+  nextEventNs(): number {
+    return num(this.x.nextEventNs());
+  }
+  irqTake(): Irq[] {
+    const n = this.x.irqTake();
+    const out: Irq[] = [];
+    for (let i = 0; i < n; i++) {
+      const at = i * 12;
+      out.push({
+        vm: this.scratchView.getInt32(at, true),
+        dev: this.scratchView.getInt32(at + 4, true),
+        queue: this.scratchView.getInt32(at + 8, true),
+      });
+    }
+    return out;
+  }
+
+  // --- PRNG -------------------------------------------------------------------------------------
+
+  prngU32(stream: number): number {
+    assertInt(stream, 'prng stream', 0, 63);
+    return this.x.prngU32(stream) >>> 0;
+  }
+  prngBelow(stream: number, n: number): number {
+    assertInt(stream, 'prng stream', 0, 63);
+    assertInt(n, 'prngBelow n', 1, U32_MAX);
+    return this.x.prngBelow(stream, n) >>> 0;
+  }
+  prngChance(stream: number, numerator: number, den: number): boolean {
+    assertInt(stream, 'prng stream', 0, 63);
+    assertInt(den, 'prngChance den', 1, U32_MAX);
+    assertInt(numerator, 'prngChance num', 0, den);
+    return this.x.prngChance(stream, numerator, den) === 1;
+  }
+
+  // --- memory, stage-2, TLB, IOMMU ----------------------------------------------------------------
+
+  hostAlloc(pages: number): number {
+    assertInt(pages, 'hostAlloc pages', 1, 2 ** 31 - 1);
+    return num(this.x.hostAlloc(pages));
+  }
+  vmCreate(vm: number, ramBytes: number): void {
+    this.x.vmCreate(vm, big(ramBytes, 'ramBytes'));
+  }
+  s2Map(vm: number, gpa: number, hpa: number, pages: number, perm: Perm): void {
+    this.x.s2Map(vm, big(gpa, 'gpa'), big(hpa, 'hpa'), pages, perm);
+  }
+  s2Unmap(vm: number, gpa: number, pages: number): void {
+    this.x.s2Unmap(vm, big(gpa, 'gpa'), pages);
+  }
+  s2Protect(vm: number, gpa: number, pages: number, perm: Perm): void {
+    this.x.s2Protect(vm, big(gpa, 'gpa'), pages, perm);
+  }
+  s2Translate(vm: number, gpa: number, write: boolean): number {
+    const r = num(this.x.s2Translate(vm, big(gpa, 'gpa'), write ? 1 : 0));
+    this.afterCall();
+    return r;
+  }
+  tlbStats(vm: number): TlbStats {
+    return { hits: num(this.x.tlbHits(vm)), misses: num(this.x.tlbMisses(vm)) };
+  }
+  guestWrite(vm: number, gpa: number, data: Uint8Array): number {
+    const chunk = this.limits.scratchBytes;
+    for (let off = 0; off < data.length; off += chunk) {
+      const len = Math.min(chunk, data.length - off);
+      this.scratch.set(data.subarray(off, off + len));
+      const r = this.x.guestWrite(vm, big(gpa + off, 'gpa'), len);
+      this.afterCall();
+      if (r !== 0) return r;
+    }
+    return 0;
+  }
+  guestRead(vm: number, gpa: number, len: number): Uint8Array | number {
+    assertInt(len, 'guestRead len');
+    const out = new Uint8Array(len);
+    const chunk = this.limits.scratchBytes;
+    for (let off = 0; off < len; off += chunk) {
+      const n = Math.min(chunk, len - off);
+      const r = this.x.guestRead(vm, big(gpa + off, 'gpa'), n);
+      this.afterCall();
+      if (r !== 0) return r;
+      out.set(this.scratch.subarray(0, n), off);
+    }
+    return out;
+  }
+  iommuCreate(dev: number, vm: number): void {
+    this.x.iommuCreate(dev, vm);
+  }
+  iommuMapGuest(dev: number, gpa: number, pages: number, perm: Perm): void {
+    this.x.iommuMapGuest(dev, big(gpa, 'gpa'), pages, perm);
+  }
+  iommuTranslate(dev: number, iova: number, write: boolean): number {
+    const r = num(this.x.iommuTranslate(dev, big(iova, 'iova'), write ? 1 : 0));
+    this.afterCall();
+    return r;
+  }
+  iommuTlbStats(dev: number): TlbStats {
+    return { hits: num(this.x.iommuTlbHits(dev)), misses: num(this.x.iommuTlbMisses(dev)) };
+  }
+
+  // --- VIRTIO split virtqueues ---------------------------------------------------------------------
+
+  vqCreate(cfg: QueueConfig): number {
+    const q = this.x.vqCreate(
+      cfg.vm, cfg.dev, cfg.index, cfg.size, big(cfg.descGpa, 'descGpa'), big(cfg.availGpa, 'availGpa'),
+      big(cfg.usedGpa, 'usedGpa'), cfg.eventIdx ? 1 : 0,
+    );
+    this.afterCall();
+    if (q < 0) {
+      throw new Error(
+        `vqCreate: the core refused queue ${cfg.index} of device ${cfg.dev} (${faultName(-q)}): size ` +
+          `${cfg.size} must be a power of two <= 32768, desc/avail/used aligned 16/2/4 and mapped RW ` +
+          `in vm ${cfg.vm}, the device's IOMMU domain created, and traceCapacity >= ` +
+          `2 x (2 x size + 320 + scratchBytes / 4096)`,
+      );
+    }
+    this.queues[q] = { size: cfg.size };
+    return q;
+  }
+  private queue(q: number): QueueInfo {
+    const info = this.queues[q];
+    if (info === undefined) throw new Error(`core: unknown queue ${q}`);
+    return info;
+  }
+  vqFailed(q: number): boolean {
+    return this.x.vqFailed(q) === 1;
+  }
+  /** Fault code that put the queue in the failed state (0 when it is not failed). */
+  vqFailCode(q: number): number {
+    return this.x.vqFailCode(q);
+  }
+  vqReset(q: number): void {
+    this.x.vqReset(q);
+    this.afterCall();
+  }
+
+  /** Encode chains[from..] into scratch; returns how many fit. */
+  private encodeChains(q: number, chains: ChainSpec[], from: number): number {
+    const size = this.queue(q).size;
+    const v = this.scratchView;
+    let at = 0;
+    let i = from;
+    for (; i < chains.length; i++) {
+      const c = chains[i]!;
+      const n = c.out.length + c.in.length;
+      if (at + CHAIN_HDR + CHAIN_BUF * n > this.limits.scratchBytes) break;
+      if (n < 1 || n > size) throw new Error(`drvSubmit: a chain needs 1..${size} buffers, got ${n}`);
+      v.setUint16(at, c.out.length, true);
+      v.setUint16(at + 2, c.in.length, true);
+      const indirect = c.indirectGpa !== undefined;
+      if (indirect) assertInt(c.indirectGpa!, 'indirectGpa');
+      if (indirect && c.indirectGpa! % 16 !== 0) throw new Error('drvSubmit: indirectGpa must be 16-byte aligned');
+      v.setUint32(at + 4, indirect ? 1 : 0, true);
+      v.setBigInt64(at + 8, BigInt(indirect ? c.indirectGpa! : 0), true);
+      at += CHAIN_HDR;
+      for (const b of [...c.out, ...c.in]) {
+        assertInt(b.gpa, 'buffer gpa');
+        assertInt(b.len, 'buffer len', 0, U32_MAX);
+        v.setBigInt64(at, BigInt(b.gpa), true);
+        v.setUint32(at + 8, b.len, true);
+        v.setUint32(at + 12, 0, true);
+        at += CHAIN_BUF;
+      }
+    }
+    if (i === from && from < chains.length) throw new Error('drvSubmit: one chain does not fit in scratch');
+    return i - from;
+  }
+
+  drvSubmit(q: number, chains: ChainSpec[]): number {
+    let placed = 0;
+    while (placed < chains.length) {
+      const encoded = this.encodeChains(q, chains, placed);
+      const r = this.x.drvSubmit(q, encoded);
+      const stop = this.state[ST_STOP]!;
+      placed += r;
+      this.afterCall();
+      if (stop === STOP_TRACE) {
+        this.drain();
+        continue;
+      }
+      if (r < encoded) break;
+    }
+    return placed;
+  }
+  drvKick(q: number): boolean {
+    const r = this.x.drvKick(q) === 1;
+    this.afterCall();
+    return r;
+  }
+  drvReclaim(q: number, max: number): UsedElem[] {
+    assertInt(max, 'drvReclaim max');
+    const out: UsedElem[] = [];
+    while (out.length < max) {
+      const n = this.x.drvReclaim(q, max - out.length);
+      const stop = this.state[ST_STOP]!;
+      for (let i = 0; i < n; i++) {
+        out.push({ id: this.scratchView.getUint32(i * 8, true), len: this.scratchView.getUint32(i * 8 + 4, true) });
+      }
+      this.afterCall();
+      if (stop === STOP_TRACE) this.drain();
+      else if (stop !== STOP_SCRATCH) break;
+    }
+    return out;
+  }
+  drvFreeCount(q: number): number {
+    return this.x.drvFreeCount(q);
+  }
+  drvRawDesc(q: number, index: number, gpa: number, len: number, flags: number, next: number): void {
+    assertInt(index, 'desc index', 0, 0xffff);
+    assertInt(len, 'desc len', 0, U32_MAX);
+    assertInt(flags, 'desc flags', 0, 0xffff);
+    assertInt(next, 'desc next', 0, 0xffff);
+    this.x.drvRawDesc(q, index, big(gpa, 'gpa'), len, flags, next);
+    this.afterCall();
+  }
+  drvRawPublish(q: number, head: number): void {
+    assertInt(head, 'head', 0, 0xffff);
+    this.x.drvRawPublish(q, head);
+    this.afterCall();
+  }
+
+  devPop(q: number): { head: number; segments: Segment[] } | null | number {
+    const r = this.x.devPop(q);
+    this.afterCall();
+    if (r === -1) return null;
+    if (r < 0) return -r;
+    const segments: Segment[] = [];
+    const n = this.state[ST_SEG_COUNT]!;
+    for (let i = 0; i < n; i++) {
+      const at = i * SEG_ENTRY;
+      segments.push({
+        host: this.segView.getUint32(at, true),
+        len: this.segView.getUint32(at + 4, true),
+        writable: this.segView.getUint32(at + 8, true) !== 0,
+      });
+    }
+    return { head: r, segments };
+  }
+  devPush(q: number, head: number, len: number): void {
+    assertInt(head, 'devPush head', 0, this.queue(q).size - 1);
+    assertInt(len, 'devPush len', 0, 2 ** 31 - 1);
+    this.x.devPush(q, head, len);
+    this.afterCall();
+  }
+  devNotify(q: number): boolean {
+    const r = this.x.devNotify(q) === 1;
+    this.afterCall();
+    return r;
+  }
+  devDrain(q: number, max: number): { head: number; data: Uint8Array }[] {
+    assertInt(max, 'devDrain max');
+    const out: { head: number; data: Uint8Array }[] = [];
+    while (out.length < max) {
+      const n = this.x.devDrain(q, max - out.length);
+      const stop = this.state[ST_STOP]!;
+      let at = 0;
+      for (let i = 0; i < n; i++) {
+        const head = this.scratchView.getUint32(at, true);
+        const len = this.scratchView.getUint32(at + 4, true);
+        out.push({ head, data: this.scratch.slice(at + 8, at + 8 + len) });
+        at += (8 + len + 3) & ~3;
+      }
+      this.afterCall();
+      if (stop === STOP_TRACE) this.drain();
+      else if (stop !== STOP_SCRATCH) break;
+    }
+    return out;
+  }
+  devFill(q: number, data: Uint8Array): number {
+    if (data.length > this.limits.scratchBytes) {
+      throw new Error(`devFill: ${data.length} bytes exceed scratchBytes (${this.limits.scratchBytes})`);
+    }
+    this.scratch.set(data);
+    const r = this.x.devFill(q, data.length);
+    this.afterCall();
+    return r;
+  }
+  devCompleteAll(q: number, writtenLen: number): number {
+    assertInt(writtenLen, 'writtenLen', 0, 2 ** 31 - 1);
+    let total = 0;
+    for (;;) {
+      total += this.x.devCompleteAll(q, writtenLen);
+      const stop = this.state[ST_STOP]!;
+      this.afterCall();
+      if (stop !== STOP_TRACE) return total;
+      this.drain();
+    }
+  }
+
+  /**
+   * FOR THE BENCHMARK ONLY: `chains` submit/pop/push/reclaim cycles of one chain inside the core
+   * (assembly/virtio/bench.ts). Returns cycles completed (fewer only on a fault).
+   */
+  benchCycle(q: number, chain: ChainSpec, chains: number): number {
+    this.encodeChains(q, [chain], 0);
+    let done = 0;
+    while (done < chains) {
+      const r = this.x.benchCycle(q, chains - done);
+      done += r;
+      this.afterCall();
+      if (r === 0) {
+        if (this.state[ST_TRACE_COUNT]! === 0) break;
+        this.drain();
+      }
+    }
+    return done;
+  }
+
+  // --- interconnect -------------------------------------------------------------------------------
+
+  linkCreate(latencyNs: number, bitsPerSecond: number): number {
+    return this.x.linkCreate(big(latencyNs, 'latencyNs'), big(bitsPerSecond, 'bitsPerSecond'));
+  }
+  switchMac(mac: bigint, port: number): void {
+    if (mac < 0n || mac > 0xffff_ffff_ffffn) throw new Error(`switchMac: ${mac} is not a 48-bit MAC`);
+    this.x.switchMac(mac, port);
+  }
+  switchPortLink(port: number, link: number, rxDev: number): void {
+    this.x.switchPortLink(port, link, rxDev);
+  }
+  netAttach(a: NetAttach): void {
+    this.x.netAttach(a.dev, a.vm, a.txQueue, a.rxQueue, a.port, a.link);
+  }
+  canBusCreate(bitsPerSecond: number): number {
+    return this.x.canBusCreate(big(bitsPerSecond, 'bitsPerSecond'));
+  }
+  canAttach(a: CanAttach): number {
+    return this.x.canAttach(a.dev, a.vm, a.bus, a.txQueue, a.rxQueue);
+  }
+  canSend(node: number, canId: number, data: Uint8Array): void {
+    assertInt(canId, 'canId', 0, U32_MAX);
+    if (data.length > 8) throw new Error(`canSend: ${data.length} data bytes (classic CAN carries 0..8)`);
+    this.scratch.set(data);
+    const r = this.x.canSend(node, canId, data.length);
+    this.afterCall();
+    if (r === -1) throw new Error(`canSend: CAN id 0x${canId.toString(16)} is not a valid 11/29-bit id`);
+    if (r === -2) throw new Error(`canSend: node ${node} has all its TX mailboxes full`);
+  }
+  /** Frames delivered to a CAN node (external ECUs only count them). */
+  canRxCount(node: number): number {
+    return num(this.x.canRxCount(node));
+  }
+  busBudget(vm: number, bytesPerPeriod: number, periodNs: number): void {
+    this.x.busBudget(vm, big(bytesPerPeriod, 'bytesPerPeriod'), big(periodNs, 'periodNs'));
+  }
+  busCharge(vm: number, bytes: number): number {
+    const r = num(this.x.busCharge(vm, big(bytes, 'bytes')));
+    this.afterCall();
+    return r;
+  }
+
+  /** The core's linear memory (tests and zero-copy readers; it never grows after load). */
+  get linearMemory(): WasmMemory {
+    return this.memory;
+  }
+}
+
+function checkLimits(l: CoreLimits): void {
+  assertInt(l.vmCount, 'limits.vmCount', 1, 16);
+  assertInt(l.hostRamBytes, 'limits.hostRamBytes', 4096);
+  if (l.hostRamBytes % 4096 !== 0) throw new Error('core: limits.hostRamBytes must be a multiple of 4096');
+  assertInt(l.ptPages, 'limits.ptPages', 1);
+  for (const k of ['queueCount', 'deviceCount', 'linkCount', 'switchPortCount', 'macCount', 'canNodeCount', 'frameSlots'] as const) {
+    assertInt(l[k], `limits.${k}`, 0, 1 << 20);
+  }
+  assertInt(l.frameBytesMax, 'limits.frameBytesMax', 64, 65536);
+  assertInt(l.timerCapacity, 'limits.timerCapacity', 1);
+  assertInt(l.traceCapacity, 'limits.traceCapacity', 1024);
+  assertInt(l.scratchBytes, 'limits.scratchBytes', 4096);
+  if (l.scratchBytes % 8 !== 0) throw new Error('core: limits.scratchBytes must be a multiple of 8');
+}

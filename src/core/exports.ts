@@ -1,0 +1,81 @@
+// The raw export surface of build/core.wasm (assembly/index.ts), typed for the wrapper.
+// i64 parameters and results are BigInt; u32 results arrive as signed numbers (use >>> 0).
+
+import type { WasmMemory } from './wasm-file.js';
+
+export interface CoreExports {
+  readonly memory: WasmMemory;
+  coreVersion(): number;
+  init(
+    vmCount: number, hostRamBytes: bigint, ptPages: number, queueCount: number, deviceCount: number,
+    linkCount: number, switchPortCount: number, macCount: number, canNodeCount: number,
+    frameSlots: number, frameBytesMax: number, timerCapacity: number, traceCapacity: number,
+    scratchBytes: number, seed: bigint,
+  ): void;
+  stateOffset(): number;
+  scratchOffset(): number;
+  segOffset(): number;
+  traceColumnOffset(column: number): number;
+  hostRamOffset(): number;
+  layoutBytes(): number;
+
+  now(): bigint;
+  setNow(ns: bigint): void;
+  run(untilNs: bigint): number;
+  nextEventNs(): bigint;
+  irqTake(): number;
+
+  traceEmit(vm: number, vcpu: number, kind: number, dev: number, queue: number, id: bigint, len: number, val: bigint): void;
+  traceReset(): void;
+  seqNext(): bigint;
+
+  prngU32(stream: number): number;
+  prngBelow(stream: number, n: number): number;
+  prngChance(stream: number, num: number, den: number): number;
+
+  hostAlloc(pages: number): bigint;
+  vmCreate(vm: number, ramBytes: bigint): void;
+  s2Map(vm: number, gpa: bigint, hpa: bigint, pages: number, perm: number): void;
+  s2Unmap(vm: number, gpa: bigint, pages: number): void;
+  s2Protect(vm: number, gpa: bigint, pages: number, perm: number): void;
+  s2Translate(vm: number, gpa: bigint, write: number): bigint;
+  tlbHits(vm: number): bigint;
+  tlbMisses(vm: number): bigint;
+  guestWrite(vm: number, gpa: bigint, len: number): number;
+  guestRead(vm: number, gpa: bigint, len: number): number;
+  iommuCreate(dev: number, vm: number): void;
+  iommuMapGuest(dev: number, gpa: bigint, pages: number, perm: number): number;
+  iommuTranslate(dev: number, iova: bigint, write: number): bigint;
+  iommuTlbHits(dev: number): bigint;
+  iommuTlbMisses(dev: number): bigint;
+
+  vqCreate(vm: number, dev: number, index: number, size: number, desc: bigint, avail: bigint, used: bigint, eventIdx: number): number;
+  vqFailed(q: number): number;
+  vqFailCode(q: number): number;
+  vqReset(q: number): number;
+  drvSubmit(q: number, count: number): number;
+  drvKick(q: number): number;
+  drvReclaim(q: number, max: number): number;
+  drvFreeCount(q: number): number;
+  drvRawDesc(q: number, index: number, gpa: bigint, len: number, flags: number, next: number): number;
+  drvRawPublish(q: number, head: number): number;
+  devPop(q: number): number;
+  devPush(q: number, head: number, len: number): number;
+  devNotify(q: number): number;
+  devDrain(q: number, max: number): number;
+  devFill(q: number, len: number): number;
+  devCompleteAll(q: number, writtenLen: number): number;
+  benchCycle(q: number, chains: number): number;
+
+  linkCreate(latencyNs: bigint, bitsPerSecond: bigint): number;
+  switchMac(mac: bigint, port: number): void;
+  switchPortLink(port: number, link: number, rxDev: number): void;
+  netAttach(dev: number, vm: number, txq: number, rxq: number, port: number, link: number): void;
+  canBusCreate(bitsPerSecond: bigint): number;
+  canAttach(dev: number, vm: number, bus: number, txq: number, rxq: number): number;
+  canSend(node: number, canId: number, dlc: number): number;
+  canRxCount(node: number): bigint;
+  busBudget(vm: number, bytesPerPeriod: bigint, periodNs: bigint): void;
+  busCharge(vm: number, bytes: bigint): bigint;
+  ctxExists(ctx: number): number;
+}

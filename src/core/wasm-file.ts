@@ -1,0 +1,66 @@
+// Finds and instantiates build/core.wasm. The file sits at the package root, which is found by
+// walking up from this module to the directory holding package.json: the same code works from
+// src/core/ (vitest runs the TS sources) and from dist/src/core/ (compiled).
+
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CoreExports } from './exports.js';
+
+const WALK_UP_MAX = 8;
+
+/** The slice of the WebAssembly JS API used here (tsconfig has no DOM lib, @types/node 20 none). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmApi {
+  compile(bytes: Uint8Array): Promise<object>;
+  instantiate(module: object, imports: object): Promise<{ exports: object }>;
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = from;
+  for (let i = 0; i < WALK_UP_MAX; i++) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new Error(`core: no package.json above ${from}; cannot locate build/core.wasm`);
+}
+
+export function coreWasmPath(): string {
+  const path = join(packageRoot(), 'build', 'core.wasm');
+  if (!existsSync(path)) throw new Error(`core: ${path} is missing; run \`npm run build:wasm\``);
+  return path;
+}
+
+let compiled: Promise<object> | null = null;
+
+/** Compiled once per process; each call makes a fresh instance with its own memory. */
+export async function loadCoreModule(): Promise<CoreExports> {
+  compiled ??= wasm.compile(readFileSync(coreWasmPath()));
+  const module = await compiled;
+  let memory: WasmMemory | null = null;
+  const imports = {
+    env: {
+      abort(msg: number, file: number, line: number, column: number): never {
+        const text = memory === null ? '?' : readString(memory, msg);
+        const where = memory === null ? '?' : readString(memory, file);
+        throw new Error(`core assert: ${text} (${where}:${line}:${column})`);
+      },
+    },
+  };
+  const instance = await wasm.instantiate(module, imports);
+  const x = instance.exports as unknown as CoreExports;
+  memory = x.memory;
+  return x;
+}
+
+/** An AssemblyScript string: UTF-16LE, byte length in the 4 bytes before it. */
+function readString(memory: WasmMemory, ptr: number): string {
+  if (ptr === 0) return '';
+  const bytes = new DataView(memory.buffer).getUint32(ptr - 4, true);
+  return Buffer.from(memory.buffer, ptr, bytes).toString('utf16le');
+}

@@ -1,0 +1,114 @@
+// Shared set-up for the core tests: small limits, a VM with a device and queues, a trace
+// collector that copies every drained row (the sink must not keep the views).
+import { Core } from '../../src/core/core.js';
+import type { CoreLimits, QueueConfig, TraceColumns } from '../../src/core/api.js';
+import { KIND } from '../../src/core/codes.js';
+
+export const PAGE = 4096;
+
+export function smallLimits(overrides: Partial<CoreLimits> = {}): CoreLimits {
+  return {
+    vmCount: 2,
+    hostRamBytes: 8 << 20,
+    ptPages: 64,
+    queueCount: 8,
+    deviceCount: 4,
+    linkCount: 4,
+    switchPortCount: 4,
+    macCount: 8,
+    canNodeCount: 4,
+    frameSlots: 32,
+    frameBytesMax: 1536,
+    timerCapacity: 256,
+    traceCapacity: 1 << 14,
+    scratchBytes: 64 * 1024,
+    ...overrides,
+  };
+}
+
+export interface Row {
+  ts: number;
+  seq: number;
+  vm: number;
+  vcpu: number;
+  kind: number;
+  dev: number;
+  queue: number;
+  id: number;
+  len: number;
+  val: number;
+}
+
+/** Collects every row the core hands to the sink (copied), plus traceFlush on demand. */
+export class TraceLog {
+  readonly rows: Row[] = [];
+  drains = 0;
+  constructor(private readonly core: Core) {
+    core.setTraceSink((cols, count) => this.take(cols, count));
+  }
+  private take(cols: TraceColumns, count: number): void {
+    this.drains++;
+    for (let i = 0; i < count; i++) {
+      this.rows.push({
+        ts: Number(cols.ts_ns[i]), seq: Number(cols.seq[i]), vm: cols.vm[i]!, vcpu: cols.vcpu[i]!,
+        kind: cols.kind[i]!, dev: cols.dev[i]!, queue: cols.queue[i]!, id: Number(cols.id[i]),
+        len: cols.len[i]!, val: Number(cols.val[i]),
+      });
+    }
+  }
+  /** Flush and return all rows so far. */
+  all(): Row[] {
+    this.core.traceFlush();
+    return this.rows;
+  }
+  of(kind: keyof typeof KIND): Row[] {
+    return this.all().filter((r) => r.kind === KIND[kind]);
+  }
+}
+
+export async function makeCore(overrides: Partial<CoreLimits> = {}, seed = 1n): Promise<Core> {
+  return Core.load(smallLimits(overrides), seed);
+}
+
+export interface QueueSetup {
+  q: number;
+  cfg: QueueConfig;
+  /** First gpa after the rings: free for buffers. */
+  bufGpa: number;
+}
+
+/** Rings at `base` (page aligned): desc, then avail, then used, each rounded to 16 bytes. */
+export function queueAt(
+  core: Core,
+  opts: { vm: number; dev: number; index?: number; size: number; base: number; eventIdx?: boolean },
+): QueueSetup {
+  const round = (n: number): number => Math.ceil(n / 16) * 16;
+  const descGpa = opts.base;
+  const availGpa = descGpa + round(16 * opts.size);
+  const usedGpa = availGpa + round(6 + 2 * opts.size);
+  const end = usedGpa + round(6 + 8 * opts.size);
+  const cfg: QueueConfig = {
+    vm: opts.vm, dev: opts.dev, index: opts.index ?? 0, size: opts.size, descGpa, availGpa, usedGpa,
+    eventIdx: opts.eventIdx ?? false,
+  };
+  const q = core.vqCreate(cfg);
+  return { q, cfg, bufGpa: Math.ceil(end / PAGE) * PAGE };
+}
+
+/** VM `vm` with `ramBytes` of RAM and device `dev` whose IOMMU maps all of it RW. */
+export function vmWithDevice(core: Core, vm: number, dev: number, ramBytes = 1 << 20): void {
+  core.vmCreate(vm, ramBytes);
+  core.iommuCreate(dev, vm);
+  core.iommuMapGuest(dev, 0, ramBytes / PAGE, 3);
+}
+
+export function u16(core: Core, vm: number, gpa: number): number {
+  const b = core.guestRead(vm, gpa, 2);
+  if (typeof b === 'number') throw new Error(`read fault ${b}`);
+  return b[0]! | (b[1]! << 8);
+}
+
+export function writeU16(core: Core, vm: number, gpa: number, v: number): void {
+  const r = core.guestWrite(vm, gpa, new Uint8Array([v & 0xff, (v >> 8) & 0xff]));
+  if (r !== 0) throw new Error(`write fault ${r}`);
+}
