@@ -18,7 +18,13 @@ export function requireDltConvert(ctx: { skip: (condition: boolean, note?: strin
   ctx.skip(true, DLT_CONVERT_MISSING);
 }
 
-/** `TZ=UTC dlt-convert -a` of the given file contents, as text. */
+/**
+ * The warning lines libdlt's dlt_vlog writes to stdout in the middle of dlt-convert's output
+ * ("[  876.349941]~DLT~12479~WARNING  ~String does not fit hex data …"): not part of the message.
+ */
+const DLT_VLOG_LINE = /\[\s*\d+\.\d+\]~DLT~\d+~[A-Z]+\s*~[^\n]*\n/g;
+
+/** `TZ=UTC dlt-convert -a` of the given file contents, as text, without libdlt's log lines. */
 export function dltConvertAscii(bytes: Uint8Array): string {
   const dir = mkdtempSync(join(tmpdir(), 'tracevisor-dlt-'));
   try {
@@ -26,7 +32,7 @@ export function dltConvertAscii(bytes: Uint8Array): string {
     writeFileSync(path, bytes);
     return execFileSync('dlt-convert', ['-a', path], {
       env: { ...process.env, TZ: 'UTC' }, maxBuffer: 256 << 20,
-    }).toString('utf8');
+    }).toString('utf8').replace(DLT_VLOG_LINE, '');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,7 +8,7 @@
  * Ids print as 4 characters padded with '-' ("----" when absent); without an extended header
  * the type fields read "--- --- N -". The time is the storage header's, in UTC here (run
  * dlt-convert with TZ=UTC to compare) unless an offset is given.
- * When dlt-convert cannot print a payload it writes "<index> <header> " and no newline.
+ * (libdlt 2.18.8's dlt-convert always prints a payload, if need be an empty or partial one.)
  */
 import { encodeVerbosePayload } from './verbose-encode.js';
 import { DltFrame } from './frame.js';
@@ -54,8 +54,8 @@ export interface DltConvertFields {
   mode: string;
   /** "%d" of noar, "-" without extended header */
   noar: string;
-  /** between the brackets; null where dlt-convert prints no payload */
-  payload: string | null;
+  /** between the brackets */
+  payload: string;
 }
 
 export interface DltRenderOptions {
@@ -93,25 +93,18 @@ export function renderConvertFields(m: DltMessage | DltFrame, opts: DltRenderOpt
   };
 }
 
-/**
- * The payload text as dlt-convert -a prints it between the brackets. Where dlt-convert prints
- * no payload at all (it cannot read the arguments), this is '' — renderConvertFields tells the
- * two cases apart with null.
- */
+/** The payload text as dlt-convert -a prints it between the brackets. */
 export function renderPayload(m: DltMessage | DltFrame): string {
   const s = lineSource(m);
-  return renderPayloadBytes(s.payload, s) ?? '';
+  return renderPayloadBytes(s.payload, s);
 }
 
-/**
- * The exact text `dlt-convert -a` writes for the message at `index`: the line with its "\n", or
- * (payload not printable) "<index> <header> " without one.
- */
+/** The exact line `dlt-convert -a` writes for the message at `index`, with its "\n". */
 export function renderConvertLine(m: DltMessage | DltFrame, index: number, opts: DltRenderOptions = {}): string {
   const f = renderConvertFields(m, opts);
   const header = `${index} ${f.time} ${f.timestamp} ${f.counter} ${f.ecu} ${f.apid} ${f.ctid} ` +
     `${f.type} ${f.subtype} ${f.mode} ${f.noar} `;
-  return f.payload === null ? header : `${header}[${f.payload}]\n`;
+  return `${header}[${f.payload}]\n`;
 }
 
 function lineSource(m: DltMessage | DltFrame): LineSource {

@@ -3,8 +3,8 @@
  * dlt_message_payload / dlt_message_argument_print, libdlt 2.18.8 as Debian ships it), read
  * straight from the bytes like the C code does, quirks included (each checked against the tool
  * in test/dlt):
- *   - an argument that cannot be printed (unknown type, struct, too short, string of length 0,
- *     or too long for the text buffer) ends the payload: the text printed so far is kept,
+ *   - an argument that cannot be printed (unknown type, struct, too short, string of length 0)
+ *     ends the payload: the text printed so far is kept,
  *     including the space before the failed argument; arrays print as their element type;
  *   - verbose arguments are separated by one space; VARI names and units are not shown;
  *   - bool and 8-bit ints print as %d, wider ints as decimal (64-bit exact), 128-bit ints and
@@ -14,11 +14,13 @@
  *     8 and 16 bits (other widths print nothing and consume nothing), and neither skips VARI;
  *   - strings stop at their first NUL, CR and LF become spaces, an empty length is an error;
  *   - raw data prints as hex bytes joined by "'";
+ *   - the text buffer holds 10023 bytes: output past that is cut; a string that does not fit
+ *     ends the payload, raw data (or a 128-bit hex value) that does not fit prints nothing
+ *     (dlt-convert also logs a warning line to stdout then, which we do not reproduce);
  *   - non-verbose: "<id>, <hex bytes>"; control: service name or service(<id>) (nothing for a
  *     time message with an unknown id), for responses the status name (or %.2x), then the
  *     remaining bytes in hex; fewer than 4 payload bytes read as id 0 and print no bytes;
- *   - the text buffer is 10024 bytes: a string or raw argument that does not fit ends the
- *     payload; a non-verbose payload that does not fit is not printed at all (result null).
+ *   - a non-verbose payload whose hex does not fit the buffer prints as nothing at all.
  */
 import { readF32, readF64, readU16, readU32, readU64, utf8Decode } from './bytes.js';
 import {
@@ -62,8 +64,8 @@ export function controlStatusName(status: number): string {
   return STATUS_NAMES[status] ?? hex2(status);
 }
 
-/** The payload as `dlt-convert -a` prints it between the brackets, or null where it prints none. */
-export function renderPayloadBytes(payload: Uint8Array, ctx: DltPayloadContext): string | null {
+/** The payload as `dlt-convert -a` prints it between the brackets. */
+export function renderPayloadBytes(payload: Uint8Array, ctx: DltPayloadContext): string {
   const ext = ctx.extended;
   if (ext === undefined || !ext.verbose) return renderNonVerbose(payload, ctx);
   const out = new TextOut();
@@ -80,7 +82,7 @@ export function renderPayloadBytes(payload: Uint8Array, ctx: DltPayloadContext):
   return out.text();
 }
 
-function renderNonVerbose(payload: Uint8Array, ctx: DltPayloadContext): string | null {
+function renderNonVerbose(payload: Uint8Array, ctx: DltPayloadContext): string {
   const ext = ctx.extended;
   // Fewer than 4 bytes: the C code keeps id 0 and its length turns negative (-1), which prints
   // no bytes (and passes the size check by unsigned wrap-around).
@@ -88,7 +90,8 @@ function renderNonVerbose(payload: Uint8Array, ctx: DltPayloadContext): string |
   const id = short ? 0 : readU32(payload, 0, ctx.bigEndian);
   let left = short ? -1 : payload.length - 4;
   let pos = 4;
-  if (!short && TEXT_SIZE < left * 3 + 20) return null;
+  // does not fit the text buffer: libdlt 2.18 logs a warning and the payload prints empty
+  if (!short && TEXT_SIZE < left * 3 + 20) return '';
   let text = '';
   const isControl = ext !== undefined && ext.type === DltType.CONTROL;
   if (isControl) {
@@ -131,12 +134,27 @@ function canRead(cur: Cursor, count: number): boolean {
   return true;
 }
 
+/**
+ * The C text buffer: TEXT_SIZE bytes including the NUL, so at most TEXT_SIZE - 1 bytes of text;
+ * snprintf cuts whatever does not fit.
+ */
 class TextOut {
   private parts: string[] = [];
   /** bytes written so far, as the C text buffer counts them */
   size = 0;
 
+  /** `textlength` as dlt_message_argument_print receives it for the next argument */
+  get remaining(): number {
+    return TEXT_SIZE - this.size;
+  }
+
   add(text: string, byteCount = text.length): void {
+    const room = TEXT_SIZE - 1 - this.size;
+    if (byteCount > room) {
+      const bytes = new TextEncoder().encode(text).subarray(0, Math.max(room, 0));
+      text = new TextDecoder().decode(bytes);
+      byteCount = bytes.length;
+    }
     this.parts.push(text);
     this.size += byteCount;
   }
@@ -181,7 +199,7 @@ function renderString(out: TextOut, cur: Cursor, vari: boolean): boolean {
 
 /** DLT_MSG_READ_STRING: copy, CR/LF → space, then the C string ends at the first NUL. */
 function readString(out: TextOut, cur: Cursor, length: number): boolean {
-  if (cur.left < 0 || length <= 0 || TEXT_SIZE - out.size < length || cur.left < length) return false;
+  if (cur.left < 0 || length <= 0 || out.remaining < length || cur.left < length) return false;
   const at = take(cur, length);
   let end = at;
   while (end < at + length && cur.bytes[end] !== 0) end++;
@@ -263,7 +281,7 @@ function renderInt(out: TextOut, cur: Cursor, typeInfo: number, vari: boolean): 
     }
     case TYLE_128:
       if (cur.left < 16) return false;
-      out.add(hexBytes(b, take(cur, 16), cur.pos, ' '));
+      addHex(out, b, take(cur, 16), 16);
       return true;
     default:
       return false;
@@ -278,12 +296,12 @@ function renderFloat(out: TextOut, cur: Cursor, tyle: number, vari: boolean): bo
     case TYLE_128: {
       const size = tyle === TYLE_16 ? 2 : 16;
       if (cur.left < size) return false;
-      out.add(hexBytes(b, take(cur, size), cur.pos, ' '));
+      addHex(out, b, take(cur, size), size);
       return true;
     }
     case TYLE_8:
       if (cur.left < 1) return false;
-      out.add(hexBytes(b, take(cur, 1), cur.pos, ' '));
+      addHex(out, b, take(cur, 1), 1);
       return true;
     case TYLE_32: {
       if (!canRead(cur, 4)) return false;
@@ -317,8 +335,9 @@ function renderRaw(out: TextOut, cur: Cursor, vari: boolean): boolean {
   const length = readU16(cur.bytes, take(cur, 2), cur.bigEndian);
   if (vari && !skipName(cur)) return false;
   if (cur.left < length) return false;
-  if (TEXT_SIZE - out.size < length * 3) return false;
-  out.add(hexBytes(cur.bytes, take(cur, length), cur.pos, "'"));
+  const at = take(cur, length);
+  // too long for the text buffer: libdlt 2.18 logs a warning, prints nothing and goes on
+  if (out.remaining >= length * 3) out.add(hexBytes(cur.bytes, at, cur.pos, "'"));
   return true;
 }
 
@@ -331,6 +350,11 @@ function skipNameAndUnit(cur: Cursor): boolean {
   if (cur.left < unitLength) return false;
   take(cur, unitLength);
   return true;
+}
+
+/** dlt_print_hex_string into the rest of the buffer; when it does not fit it prints nothing. */
+function addHex(out: TextOut, b: Uint8Array, at: number, size: number): void {
+  if (out.remaining >= size * 3) out.add(hexBytes(b, at, at + size, ' '));
 }
 
 function hex2(value: number): string {
