@@ -184,7 +184,7 @@ export function drvRawDesc(q: i32, index: i32, gpa: i64, len: u32, flags: i32, n
 }
 /** Publish a raw avail entry (no checks); 0 or -(fault). */
 export function drvRawPublish(q: i32, head: i32): i32 { checkQueue(q); return DRV.drvRawPublish(q, head); }
-/** Pop and walk one chain: head (segments at segOffset), -1 empty, -(fault). */
+/** Pop and walk one chain: head (segments at segOffset), -65536 empty, -(fault). */
 export function devPop(q: i32): i32 { checkQueue(q); return DEV.devPop(q); }
 /** Push used {head, len} and publish used idx; 0 or -(fault). */
 export function devPush(q: i32, head: i32, len: i32): i32 { checkQueue(q); return DEV.devPush(q, head, len); }
@@ -192,7 +192,7 @@ export function devPush(q: i32, head: i32, len: i32): i32 { checkQueue(q); retur
 export function devNotify(q: i32): i32 { checkQueue(q); return DEV.devNotify(q) ? 1 : 0; }
 /** Drain up to max chains into scratch ({u32 head, u32 len, bytes, pad4}); returns count. */
 export function devDrain(q: i32, max: i32): i32 { checkQueue(q); return DEV.devDrain(q, max); }
-/** Scatter scratch[0, len) into one chain; head, -1 no buffer, -(fault). */
+/** Scatter scratch[0, len) into one chain; head, -65536 no buffer, -(fault). */
 export function devFill(q: i32, len: i32): i32 { checkQueue(q); return DEV.devFill(q, len); }
 /** Complete every available chain with used(min(writtenLen, writable)); returns count. */
 export function devCompleteAll(q: i32, writtenLen: i32): i32 { checkQueue(q); return DEV.devCompleteAll(q, writtenLen); }

@@ -23,7 +23,8 @@ import {
 import { walkChain, walkFaultAddr, segCount, segHost, segLen, segWritable } from './walk';
 import { irqRaise } from '../bus/irq';
 
-export const POP_EMPTY: i32 = -1;
+/** Empty ring. Not -1: that is -(desc_index_out_of_range). */
+export const POP_EMPTY: i32 = -65536;
 
 function dmaFail(q: i32, detail: i32): i32 {
   return failQueue(q, xlateFault, detail, xlateAddr);
@@ -207,7 +208,8 @@ function finishBatch(q: i32, count: i32): void {
 
 /**
  * Pop one chain and scatter `hdrLen` header bytes then `len` data bytes into its writable
- * buffers; push used(hdrLen + len). Returns head, -1 (no buffer: rx_drop recorded) or -(fault).
+ * buffers; push used(hdrLen + len). Returns head, POP_EMPTY (no buffer: rx_drop recorded) or
+ * -(fault).
  * A buffer too small is returned with used(0) and a buffer_too_small fault (queue stays usable).
  */
 export function fillFrom(q: i32, hdr: usize, hdrLen: i32, src: usize, len: i32): i32 {
@@ -216,7 +218,7 @@ export function fillFrom(q: i32, hdr: usize, hdrLen: i32, src: usize, len: i32):
   if (head == POP_EMPTY) {
     publishAvailEvent(q);
     traceRow(Kind.RX_DROP, qVm(q), qDev(q), q, 0, total, 0);
-    return -1;
+    return POP_EMPTY;
   }
   if (head < 0) return head;
   popCommit(q);

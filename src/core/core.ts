@@ -24,6 +24,8 @@ const CHAIN_HDR = 16;
 const CHAIN_BUF = 16;
 const SEG_ENTRY = 16;
 const U32_MAX = 0xffff_ffff;
+/** The core's "ring empty" result (distinct from -1 = -(desc_index_out_of_range)). */
+const POP_EMPTY = -65536;
 
 type Sink = (cols: TraceColumns, count: number) => void;
 
@@ -403,7 +405,7 @@ export class Core implements CoreApi {
   devPop(q: number): { head: number; segments: Segment[] } | null | number {
     const r = this.x.devPop(q);
     this.afterCall();
-    if (r === -1) return null;
+    if (r === POP_EMPTY) return null;
     if (r < 0) return -r;
     const segments: Segment[] = [];
     const n = this.state[ST_SEG_COUNT]!;
@@ -454,7 +456,9 @@ export class Core implements CoreApi {
     this.scratch.set(data);
     const r = this.x.devFill(q, data.length);
     this.afterCall();
-    return r;
+    // CoreApi says -1 for "no buffer", which is also -(desc_index_out_of_range): a fault always
+    // leaves the queue failed (vqFailed), "no buffer" never does.
+    return r === POP_EMPTY ? -1 : r;
   }
   devCompleteAll(q: number, writtenLen: number): number {
     assertInt(writtenLen, 'writtenLen', 0, 2 ** 31 - 1);
