@@ -2,7 +2,8 @@
 // The input is a storage file of ≥ 1 M messages made deterministically with our encoder (a mix
 // like a real trace: log messages with strings and numbers at several levels, a few non-verbose
 // and network-trace messages). Parse time covers header decoding of every message plus what an
-// importer reads per row (ids, level, timestamp); payload text is rendered lazily, so not here.
+// importer reads per row (ids, level, timestamp); payload text is rendered lazily, so not there.
+// A second figure parses and renders every dlt-convert -a line, the like-for-like comparison.
 
 import { execFile } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync, writeSync, closeSync, readFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
-  DltLogLevel, DltNwTraceType, DltParser, DltType, encodeMessage, nonVerbosePayload,
+  DltLogLevel, DltNwTraceType, DltParser, DltType, encodeMessage, nonVerbosePayload, renderConvertLine,
   type DltArg, type DltMessage,
 } from '../src/formats/dlt/index.js';
 
@@ -28,6 +29,8 @@ export interface DltBenchResult {
   mb: number;
   parseMsgsPerSec: number;
   parseMBPerSec: number;
+  /** parse and render every line as dlt-convert -a does (the like-for-like comparison) */
+  parseRenderMsgsPerSec: number;
   dltConvertMsgsPerSec?: number;
 }
 
@@ -103,6 +106,15 @@ function parsePass(bytes: Uint8Array): { count: number; checksum: number } {
   return { count, checksum };
 }
 
+/** Parse and render every `dlt-convert -a` line (kept, not printed). Returns the text size. */
+function parseRenderPass(bytes: Uint8Array): number {
+  const parser = DltParser.over(bytes, { framing: 'storage' });
+  let index = 0;
+  let chars = 0;
+  for (let f = parser.next(); f !== null; f = parser.next()) chars += renderConvertLine(f, index++).length;
+  return chars;
+}
+
 function runDltConvert(path: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -135,11 +147,15 @@ export async function benchDlt(opts: DltBenchOptions = {}): Promise<DltBenchResu
       best = Math.min(best, (performance.now() - started) / 1000);
       if (parsed !== count) throw new Error(`bench: parsed ${parsed} of ${count} messages`);
     }
+    const renderStarted = performance.now();
+    parseRenderPass(bytes);
+    const renderSeconds = (performance.now() - renderStarted) / 1000;
     const result: DltBenchResult = {
       messages: count,
       mb: size / 1e6,
       parseMsgsPerSec: count / best,
       parseMBPerSec: size / 1e6 / best,
+      parseRenderMsgsPerSec: count / renderSeconds,
     };
     if ((opts.dltConvert ?? true) && (await hasDltConvert())) {
       result.dltConvertMsgsPerSec = count / (await runDltConvert(path));

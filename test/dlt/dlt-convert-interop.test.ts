@@ -5,7 +5,7 @@
 // Needs the Debian package dlt-tools; skips without it, except under CI=true where it fails.
 import { describe, expect, it } from 'vitest';
 import {
-  controlPayload, encodeMessages, nonVerbosePayload, parseMessages, renderConvertLine,
+  controlPayload, encodeMessages, nonVerbosePayload, parseMessages, renderConvertLine, renderPayload,
   type DltArg, type DltMessage,
 } from '../../src/formats/dlt/index.js';
 import { dltConvertAscii, requireDltConvert, splitConvertLine } from './dlt-convert.js';
@@ -176,3 +176,31 @@ describe('our renderer matches dlt-convert -a', () => {
     expect(a[12]).toMatch(/\[0\.5 2\.5 1e-05 123456 1e\+06 1e\+21 4\.94066e-324 1\.79769e\+308 -1e-300 0\.000123457\]$/);
   });
 });
+
+describe('floats print as C %g', () => {
+  it('matches dlt-convert on 4000 seeded doubles and floats of every magnitude', (ctx) => {
+    requireDltConvert(ctx);
+    let x = 0x9e3779b9;
+    const next = () => {
+      x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+      return (x >>> 0) / 2 ** 32;
+    };
+    const messages: DltMessage[] = [];
+    for (let m = 0; m < 20; m++) {
+      const args: DltArg[] = [];
+      for (let i = 0; i < 200; i++) {
+        const magnitude = 10 ** Math.floor(next() * 40 - 20);
+        // exact halves and integers too, where rounding ties show
+        const value = i % 5 === 0 ? Math.round(next() * 2e7) / 2 : (next() - 0.5) * magnitude;
+        args.push(i % 2 === 0 ? { kind: 'float', bits: 64, value } : { kind: 'float', bits: 32, value: Math.fround(value) });
+      }
+      messages.push(log(m, m % 2 === 1, args));
+    }
+    const bytes = encodeMessages(messages, { storageHeader: true });
+    const expected = dltConvertAscii(bytes).split('\n').filter((l) => l !== '').map((l) => splitConvertLine(l).payload);
+    const ours = parseMessages(bytes, { framing: 'storage' }).messages.map((m) => renderPayload(m));
+    expect(ours).toEqual(expected);
+    expect(expected[0]!.split(' ').length).toBe(200);
+  });
+});
+

@@ -2,7 +2,8 @@
 // plus hand-written byte layouts so a symmetric mistake in encoder and decoder cannot hide.
 import { describe, expect, it } from 'vitest';
 import {
-  decodeVerbosePayload, encodeMessage, encodeVerbosePayload, parseMessages, type DltArg,
+  decodeControlPayload, decodeVerbosePayload, encodeMessage, encodeVerbosePayload, parseMessage,
+  parseMessages, printfG, type DltArg,
 } from '../../src/formats/dlt/index.js';
 
 /** One argument of each shape the codec knows, with names, units and edge values. */
@@ -133,4 +134,30 @@ describe('verbose payload round trip', () => {
     expect(() => encodeVerbosePayload([{ kind: 'sint', bits: 8, value: 1, coding: 'hex' }], false)).toThrow(RangeError);
     expect(() => encodeVerbosePayload([{ kind: 'array', element: 'uint', bits: 8, dims: [2], values: [1] }], false)).toThrow(RangeError);
   });
+
+  it('parseMessage reads one message with or without storage header', () => {
+    const m = {
+      ecu: 'ECU1', sessionId: 1, timestamp: 2, counter: 3, bigEndian: false,
+      extended: { verbose: true, type: 0, subtype: 2, apid: 'A', ctid: 'B', noar: 1 },
+      args: [{ kind: 'string', value: 'x', coding: 'utf8' }] as DltArg[], payload: new Uint8Array(0),
+    };
+    expect(parseMessage(encodeMessage(m, { storageHeader: false }))?.args).toEqual(m.args);
+    expect(parseMessage(encodeMessage(m, { storageHeader: true }))?.storage).toEqual({ seconds: 0, microseconds: 0, ecu: 'ECU1' });
+    expect(parseMessage(Uint8Array.of(1, 2, 3))).toBeNull();
+  });
+
+  it('splits control payloads into service, status and data', () => {
+    expect(decodeControlPayload(Uint8Array.of(0x02, 0x0f, 0, 0, 0, 9), { bigEndian: false, subtype: 2 })).toEqual({
+      serviceId: 0xf02, serviceName: 'service(3842)', status: 0, statusName: 'ok', data: Uint8Array.of(9),
+    });
+    expect(decodeControlPayload(Uint8Array.of(0, 0, 0, 0x13), { bigEndian: true, subtype: 1 })).toEqual({
+      serviceId: 0x13, serviceName: 'get_software_version', data: new Uint8Array(0),
+    });
+  });
+
+  it('formats floats like printf %g, ties to even', () => {
+    expect([0.5, 1234565, 1234575, 0.0001, 0.00001, 123456, 1234567, -2.5e-300, 1e21, 5e-324].map((v) => printfG(v)))
+      .toEqual(['0.5', '1.23456e+06', '1.23458e+06', '0.0001', '1e-05', '123456', '1.23457e+06', '-2.5e-300', '1e+21', '4.94066e-324']);
+  });
 });
+

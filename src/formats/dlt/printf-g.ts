@@ -19,8 +19,8 @@ export function printfG(value: number, precision = 6): string {
   if (value === -Infinity) return '-inf';
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
   const negative = value < 0;
-  const { digits, exponent } = roundedDigits(Math.abs(value), Math.max(precision, 1));
   const p = Math.max(precision, 1);
+  const { digits, exponent } = fastDigits(Math.abs(value), p) ?? roundedDigits(Math.abs(value), p);
   let text: string;
   if (exponent < -4 || exponent >= p) {
     const mantissa = stripZeros(digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits);
@@ -33,6 +33,22 @@ export function printfG(value: number, precision = 6): string {
     text = stripZeros(`0.${'0'.repeat(-exponent - 1)}${digits}`);
   }
   return negative ? `-${text}` : text;
+}
+
+/**
+ * JS's toExponential rounds correctly except on exact ties, where it rounds half up; a tie
+ * needs x to be exactly a decimal of count + 1 digits ending in 5. Such x (and only those, plus
+ * a few look-alikes) take the exact path; undefined sends them there.
+ */
+function fastDigits(x: number, count: number): { digits: string; exponent: number } | undefined {
+  if (count > 20) return undefined;
+  const longer = x.toExponential(count);
+  const mark = longer.indexOf('e');
+  if (longer.charCodeAt(mark - 1) === 53 /* '5' */ && Number(longer) === x) return undefined;
+  const text = x.toExponential(count - 1);
+  const e = text.indexOf('e');
+  const digits = count === 1 ? text.slice(0, 1) : text.slice(0, 1) + text.slice(2, e);
+  return { digits, exponent: Number(text.slice(e + 1)) };
 }
 
 /**

@@ -138,12 +138,21 @@ function printId(id: string): string {
   return (cut === -1 ? id : id.slice(0, cut)).slice(0, 4).padEnd(4, '-');
 }
 
+/** Consecutive messages share their second: the date text is cached for the last one. */
+let lastSecondsKey = NaN;
+let lastSecondsText = '';
+
 /** strftime("%Y/%m/%d %H:%M:%S") of the seconds, then ".%.6d" of the microseconds (an int32). */
 function formatStorageTime(seconds: number, microseconds: number, utcOffsetSeconds: number): string {
-  const d = new Date((seconds + utcOffsetSeconds) * 1000);
-  const two = (n: number): string => String(n).padStart(2, '0');
+  const key = seconds + utcOffsetSeconds;
+  if (key !== lastSecondsKey) {
+    const d = new Date(key * 1000);
+    const two = (n: number): string => String(n).padStart(2, '0');
+    lastSecondsText = `${d.getUTCFullYear()}/${two(d.getUTCMonth() + 1)}/${two(d.getUTCDate())} ` +
+      `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+    lastSecondsKey = key;
+  }
   const micros = microseconds | 0;
   const microText = micros < 0 ? `-${String(-micros).padStart(6, '0')}` : String(micros).padStart(6, '0');
-  return `${d.getUTCFullYear()}/${two(d.getUTCMonth() + 1)}/${two(d.getUTCDate())} ` +
-    `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}.${microText}`;
+  return `${lastSecondsText}.${microText}`;
 }
