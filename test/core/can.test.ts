@@ -1,0 +1,134 @@
+// CAN arbitration (lowest identifier wins, losers keep their frames), frame durations by the
+// bit formula, and the virtio-can back-end (TX request -> bus -> result; bus -> RX message).
+import { describe, expect, it } from 'vitest';
+import { EXIT, FAULT } from '../../src/core/codes.js';
+import type { Core } from '../../src/core/core.js';
+import type { Irq } from '../../src/core/api.js';
+import { makeCore, vmWithDevice, queueAt, TraceLog } from './helpers.js';
+
+const BPS = 500_000;
+const EFF = 0x8000_0000;
+/** ceil(bits * 1e9 / bps) with standard 47 + 8 dlc, extended 67 + 8 dlc bits. */
+const frameNs = (ext: boolean, dlc: number): number => Math.ceil(((ext ? 67 : 47) + 8 * dlc) * 1e9 / BPS);
+
+function runAll(core: Core, untilNs: number): { t: number; irqs: Irq[] }[] {
+  const seen: { t: number; irqs: Irq[] }[] = [];
+  while (core.run(untilNs) === EXIT.irq) seen.push({ t: core.now(), irqs: core.irqTake() });
+  return seen;
+}
+
+describe('CAN bus arbitration', () => {
+  it('three nodes submit at once: frames leave in id order, back to back', async () => {
+    const core = await makeCore();
+    const log = new TraceLog(core);
+    const bus = core.canBusCreate(BPS);
+    const [a, b, c] = [0, 1, 2].map(() => core.canAttach({ dev: -1, vm: -1, bus, txQueue: -1, rxQueue: -1 }));
+    core.canSend(a!, 0x300, new Uint8Array(8));
+    core.canSend(b!, 0x100, new Uint8Array(2));
+    core.canSend(c!, 0x200, new Uint8Array(0));
+    expect(runAll(core, 10_000_000)).toEqual([]);
+    const tx = log.of('can_tx');
+    expect(tx.map((r) => r.id)).toEqual([0x100, 0x200, 0x300]);
+    expect(tx.map((r) => r.len)).toEqual([2, 0, 8]);
+    expect(tx.map((r) => r.val)).toEqual([frameNs(false, 2), frameNs(false, 0), frameNs(false, 8)]);
+    expect(tx.map((r) => r.val)).toEqual([126_000, 94_000, 222_000]);
+    expect(tx.map((r) => r.ts)).toEqual([0, 126_000, 220_000]);
+    expect(log.of('can_arbitration').map((r) => [r.id, r.len])).toEqual([[0x100, 3], [0x200, 2], [0x300, 1]]);
+    const rx = log.of('can_rx');
+    expect(rx.map((r) => [r.ts, r.id])).toEqual([
+      [126_000, 0x100], [126_000, 0x100], [220_000, 0x200], [220_000, 0x200], [442_000, 0x300], [442_000, 0x300],
+    ]);
+    expect([a, b, c].map((n) => core.canRxCount(n!))).toEqual([2, 2, 2]);
+    expect(core.now()).toBe(10_000_000);
+  });
+
+  it('a standard frame beats an extended one with the same base id; extended frames take 67 + 8 dlc bits', async () => {
+    const core = await makeCore();
+    const log = new TraceLog(core);
+    const bus = core.canBusCreate(BPS);
+    const [a, b, c] = [0, 1, 2].map(() => core.canAttach({ dev: -1, vm: -1, bus, txQueue: -1, rxQueue: -1 }));
+    const extSameBase = (EFF | (0x100 << 18) | 5) >>> 0;
+    core.canSend(a!, extSameBase, new Uint8Array(8));
+    core.canSend(b!, 0x101, new Uint8Array(1));
+    core.canSend(c!, 0x100, new Uint8Array(1));
+    runAll(core, 10_000_000);
+    const tx = log.of('can_tx');
+    // 0x100 (std) < ext base 0x100 (SRR recessive) < 0x101 (std, higher base)
+    expect(tx.map((r) => r.id)).toEqual([0x100, extSameBase, 0x101]);
+    expect(tx[1]!.val).toBe(frameNs(true, 8));
+    expect(tx[1]!.val).toBe(262_000);
+  });
+
+  it('a node keeps losing frames pending and its mailbox orders its own frames by id', async () => {
+    const core = await makeCore();
+    const log = new TraceLog(core);
+    const bus = core.canBusCreate(BPS);
+    const a = core.canAttach({ dev: -1, vm: -1, bus, txQueue: -1, rxQueue: -1 });
+    const b = core.canAttach({ dev: -1, vm: -1, bus, txQueue: -1, rxQueue: -1 });
+    core.canSend(a, 0x400, new Uint8Array(0));
+    core.canSend(a, 0x010, new Uint8Array(0));
+    core.canSend(b, 0x020, new Uint8Array(0));
+    runAll(core, 1_000_000);
+    expect(log.of('can_tx').map((r) => r.id)).toEqual([0x010, 0x020, 0x400]);
+    expect(() => core.canSend(a, 0x800, new Uint8Array(0))).toThrow(/not a valid/);
+  });
+});
+
+describe('virtio-can back-end', () => {
+  async function setup(): Promise<{ core: Core; log: TraceLog; tx: number; rx: number; node: number; ecu: number; buf: number }> {
+    const core = await makeCore();
+    const log = new TraceLog(core);
+    vmWithDevice(core, 0, 0);
+    const rxq = queueAt(core, { vm: 0, dev: 0, index: 0, size: 8, base: 0x1000 });
+    const txq = queueAt(core, { vm: 0, dev: 0, index: 1, size: 8, base: 0x3000 });
+    const bus = core.canBusCreate(BPS);
+    const node = core.canAttach({ dev: 0, vm: 0, bus, txQueue: txq.q, rxQueue: rxq.q });
+    const ecu = core.canAttach({ dev: -1, vm: -1, bus, txQueue: -1, rxQueue: -1 });
+    return { core, log, tx: txq.q, rx: rxq.q, node, ecu, buf: 0x10_000 };
+  }
+
+  function txRequest(msgType: number, canId: number, sdu: number[]): Uint8Array {
+    const b = new Uint8Array(12 + sdu.length);
+    const v = new DataView(b.buffer);
+    v.setUint16(0, msgType, true);
+    v.setUint32(8, canId, true);
+    b.set(sdu, 12);
+    return b;
+  }
+
+  it('sends a guest frame, delivers an ECU frame into an RX buffer, with interrupts', async () => {
+    const { core, log, tx, rx, ecu, buf } = await setup();
+    core.guestWrite(0, buf, txRequest(0x0001, 0x123, [1, 2, 3]));
+    core.guestWrite(0, buf + 64, Uint8Array.of(0xff));
+    core.drvSubmit(rx, [{ out: [], in: [{ gpa: buf + 0x100, len: 20 }] }]);
+    core.drvSubmit(tx, [{ out: [{ gpa: buf, len: 15 }], in: [{ gpa: buf + 64, len: 1 }] }]);
+    expect(core.drvKick(tx)).toBe(true);
+    core.canSend(ecu, 0x050, Uint8Array.of(0xaa, 0xbb));
+    const irqs = runAll(core, 1_000_000);
+    expect(irqs).toEqual([
+      { t: 126_000, irqs: [{ vm: 0, dev: 0, queue: rx }] },
+      { t: 126_000 + frameNs(false, 3), irqs: [{ vm: 0, dev: 0, queue: tx }] },
+    ]);
+    expect(log.of('can_arbitration').map((r) => [r.id, r.len])).toEqual([[0x050, 2], [0x123, 1]]);
+    const rxMsg = core.guestRead(0, buf + 0x100, 14) as Uint8Array;
+    expect(Array.from(rxMsg)).toEqual([0x01, 0x01, 0, 0, 0, 0, 0, 0, 0x50, 0, 0, 0, 0xaa, 0xbb]);
+    expect(core.drvReclaim(rx, 8)).toEqual([{ id: 0, len: 14 }]);
+    expect(core.drvReclaim(tx, 8)).toEqual([{ id: 0, len: 1 }]);
+    expect(Array.from(core.guestRead(0, buf + 64, 1) as Uint8Array)).toEqual([0]); // VIRTIO_CAN_RESULT_OK
+    expect(core.canRxCount(ecu)).toBe(1);
+    expect(log.of('can_rx').map((r) => [r.id, r.dev])).toEqual([[0x050, 0], [0x123, -1]]);
+  });
+
+  it('refuses a malformed request with bad_can_frame and result NOT_OK', async () => {
+    const { core, log, tx, buf } = await setup();
+    core.guestWrite(0, buf, txRequest(0x0002, 0x123, [1]));
+    core.drvSubmit(tx, [{ out: [{ gpa: buf, len: 13 }], in: [{ gpa: buf + 64, len: 1 }] }]);
+    core.drvKick(tx);
+    runAll(core, 1_000_000);
+    expect(log.of('fault').map((r) => r.id)).toEqual([FAULT.bad_can_frame]);
+    expect(log.of('can_tx')).toEqual([]);
+    expect(core.drvReclaim(tx, 8)).toEqual([{ id: 0, len: 1 }]);
+    expect(Array.from(core.guestRead(0, buf + 64, 1) as Uint8Array)).toEqual([1]);
+    expect(core.vqFailed(tx)).toBe(false);
+  });
+});
