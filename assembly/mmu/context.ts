@@ -80,9 +80,23 @@ function tlbFill(ctx: i32, addr: i64): i64 {
 
 /**
  * Linear-memory pointer for addr, checking R (or W when `write`); 0 on a fault, with the code in
- * xlateFault. A miss walks the tables (<= 3 levels) and records tlb_miss.
+ * xlateFault. The TLB-hit path is inlined at every call site; a miss walks the tables
+ * (<= 3 levels) and records tlb_miss in dmaPtrMiss().
  */
-export function dmaPtr(ctx: i32, addr: i64, write: bool): usize {
+@inline export function dmaPtr(ctx: i32, addr: i64, write: bool): usize {
+  const page = addr >> PAGE_SHIFT;
+  const e = tlbEntry(ctx, page);
+  const need: u32 = write ? 2 : 1;
+  if (addr >= 0 && load<i64>(e) == page + 1 && (load<u32>(e, 12) & need) != 0) {
+    const p = ctxAt(ctx);
+    store<i64>(p, load<i64>(p, 16) + 1, 16);
+    return hostRamBase + <usize>load<u32>(e, 8) + <usize>(addr & 0xFFF);
+  }
+  return dmaPtrSlow(ctx, addr, write);
+}
+
+/** Everything but a permitted TLB hit: range check, miss + walk, permission fault. */
+@inline function dmaPtrSlowBody(ctx: i32, addr: i64, write: bool): usize {
   if (addr < 0 || addr >= INPUT_LIMIT) return xlateFail(Fault.ADDR_UNMAPPED, addr);
   const page = addr >> PAGE_SHIFT;
   let e = tlbEntry(ctx, page);
@@ -97,6 +111,10 @@ export function dmaPtr(ctx: i32, addr: i64, write: bool): usize {
   const need: u32 = write ? <u32>(PTE_W >> 1) : <u32>(PTE_R >> 1);
   if ((load<u32>(e, 12) & need) == 0) return xlateFail(Fault.PERMISSION, addr);
   return hostRamBase + <usize>load<u32>(e, 8) + <usize>(addr & 0xFFF);
+}
+
+function dmaPtrSlow(ctx: i32, addr: i64, write: bool): usize {
+  return dmaPtrSlowBody(ctx, addr, write);
 }
 
 function xlateFail(code: i32, addr: i64): usize {

@@ -4,7 +4,7 @@
 import { scratchBase, scratchBytes, stGet, ST_TRACE_SOFT, ST_TRACE_COUNT, ST_SEG_WRITE } from '../layout';
 import { qGet, qSize, Q_DRV_FREE_COUNT } from './queue';
 import { submitOne, publishAvail, drvReclaimTo, recordBytes } from './driver';
-import { popWalk, popCommit, pushElem, publishUsed, publishAvailEvent, POP_EMPTY } from './device';
+import { availIdxRead, popWalkAt, popCommit, pushElem, publishUsed, publishAvailEvent, POP_EMPTY } from './device';
 
 /** Run up to `chains` cycles of the chain record at scratch[0]; returns cycles completed. */
 export function benchCycle(q: i32, chains: i32): i32 {
@@ -22,8 +22,10 @@ export function benchCycle(q: i32, chains: i32): i32 {
     for (let i = 0; i < batch; i++) if (submitOne(q, rec) < 0) return done;
     if (!publishAvail(q)) return done;
     let popped = 0;
+    const availIdx = availIdxRead(q);
+    if (availIdx < 0) return done;
     while (true) {
-      const head = popWalk(q);
+      const head = popWalkAt(q, availIdx);
       if (head == POP_EMPTY) break;
       if (head < 0) return done;
       popCommit(q);

@@ -35,18 +35,29 @@ function dmaFail(q: i32, detail: i32): i32 {
  * -(fault code) after failing the queue. popCommit() consumes it.
  */
 export function popWalk(q: i32): i32 {
+  const availIdx = availIdxRead(q);
+  if (availIdx < 0) return availIdx;
+  return popWalkAt(q, availIdx);
+}
+
+/** The driver's avail idx, checked (§2.7.6: never more than size ahead of the device); or -(fault). */
+export function availIdxRead(q: i32): i32 {
   if (qFailed(q)) return refuseFailed(q);
-  const size = qSize(q);
   const avail = qAvailGpa(q);
   const p = dmaPtr(qDevCtx(q), availIdxAt(avail), false);
   if (p == 0) return dmaFail(q, -1);
   const availIdx = <i32>load<u16>(p);
+  const pending = (availIdx - qGet(q, Q_DEV_LAST_AVAIL)) & 0xFFFF;
+  if (pending > qSize(q)) return failQueue(q, Fault.AVAIL_IDX_JUMP, availIdx, availIdxAt(avail));
+  return availIdx;
+}
+
+/** popWalk with an avail idx already read by availIdxRead() (batch loops read it once). */
+export function popWalkAt(q: i32, availIdx: i32): i32 {
+  if (qFailed(q)) return refuseFailed(q);
   const last = qGet(q, Q_DEV_LAST_AVAIL);
-  // §2.7.6: the driver never has more than size chains outstanding past the device's position.
-  const pending = (availIdx - last) & 0xFFFF;
-  if (pending > size) return failQueue(q, Fault.AVAIL_IDX_JUMP, availIdx, availIdxAt(avail));
-  if (pending == 0) return POP_EMPTY;
-  const slot = availSlotAt(avail, size, last);
+  if (availIdx == last) return POP_EMPTY;
+  const slot = availSlotAt(qAvailGpa(q), qSize(q), last);
   const ps = dmaPtr(qDevCtx(q), slot, false);
   if (ps == 0) return dmaFail(q, -1);
   const head = <i32>load<u16>(ps);
@@ -74,10 +85,11 @@ export function pushElem(q: i32, head: i32, len: i32): i32 {
   const idx = qGet(q, Q_DEV_USED);
   const at = usedSlotAt(qUsedGpa(q), qSize(q), idx);
   const ctx = qDevCtx(q);
-  // The element is 4-byte aligned, so id and len are each within one page.
+  // The element is 4-byte aligned: id and len are each within one page, and both are in the
+  // same page unless the element starts in the last 4 bytes of one.
   const pId = dmaPtr(ctx, at, true);
   if (pId == 0) return dmaFail(q, head);
-  const pLen = dmaPtr(ctx, at + 4, true);
+  const pLen = (at & 0xFFF) <= 0xFF8 ? pId + 4 : dmaPtr(ctx, at + 4, true);
   if (pLen == 0) return dmaFail(q, head);
   store<u32>(pId, <u32>head);
   store<u32>(pLen, <u32>len);
@@ -173,9 +185,11 @@ export function devDrain(q: i32, max: i32): i32 {
   let count = 0;
   let out: i32 = 0;
   let stop = STOP_DONE;
+  const availIdx = availIdxRead(q);
+  if (availIdx < 0) { stSet(ST_STOP, STOP_FAULT); stSet(ST_OUT_LEN, 0); return 0; }
   while (count < max) {
     if (!traceRoom()) { stop = STOP_TRACE; break; }
-    const head = popWalk(q);
+    const head = popWalkAt(q, availIdx);
     if (head == POP_EMPTY) break;
     if (head < 0) { stop = STOP_FAULT; break; }
     const bytes = stGet(ST_SEG_READ);
@@ -244,10 +258,11 @@ export function devFill(q: i32, len: i32): i32 {
 export function devCompleteAll(q: i32, writtenLen: i32): i32 {
   let count = 0;
   let stop = STOP_DONE;
-  const bound = qSize(q);
-  while (count < bound) {
+  const availIdx = availIdxRead(q);
+  if (availIdx < 0) { stSet(ST_STOP, STOP_FAULT); return 0; }
+  while (true) {
     if (!traceRoom()) { stop = STOP_TRACE; break; }
-    const head = popWalk(q);
+    const head = popWalkAt(q, availIdx);
     if (head == POP_EMPTY) break;
     if (head < 0) { stop = STOP_FAULT; break; }
     popCommit(q);

@@ -35,7 +35,7 @@ function drvFault(q: i32): i32 {
   return -xlateFault;
 }
 
-function writeDesc(q: i32, gpa: i64, addr: i64, len: u32, flags: u16, next: u16): bool {
+@inline function writeDesc(q: i32, gpa: i64, addr: i64, len: u32, flags: u16, next: u16): bool {
   const p = dmaPtr(qVm(q), gpa, true);
   if (p == 0) return false;
   store<i64>(p, addr);
@@ -192,7 +192,7 @@ function reclaimOne(q: i32, idx: i32, out: usize): i32 {
   const at = usedSlotAt(qUsedGpa(q), size, idx);
   const pId = dmaPtr(qVm(q), at, false);
   if (pId == 0) return drvFault(q) - 1;
-  const pLen = dmaPtr(qVm(q), at + 4, false);
+  const pLen = (at & 0xFFF) <= 0xFF8 ? pId + 4 : dmaPtr(qVm(q), at + 4, false);
   if (pLen == 0) return drvFault(q) - 1;
   const id = load<u32>(pId);
   if (id >= <u32>size || drvLenGet(q, <i32>id) == 0) {

@@ -34,19 +34,25 @@ export let walkFaultAddr: i64 = 0;
   return stGet(ST_SEG_COUNT);
 }
 
-function segReset(): void {
-  stSet(ST_SEG_COUNT, 0);
-  stSet(ST_SEG_READ, 0);
-  stSet(ST_SEG_WRITE, 0);
+// Walk counters live in wasm globals during the walk and reach STATE once at the end.
+let segN: i32 = 0;
+let readBytes: i32 = 0;
+let writeBytes: i32 = 0;
+
+function segPublish(): void {
+  stSet(ST_SEG_COUNT, segN);
+  stSet(ST_SEG_READ, readBytes);
+  stSet(ST_SEG_WRITE, writeBytes);
 }
 
 function walkFail(code: i32, addr: i64): i32 {
   walkFaultAddr = addr;
+  segPublish();
   return code;
 }
 
 /** Translate [addr, addr+len) page by page into segments; 0 or a fault code. */
-function addBuffer(ctx: i32, addr: i64, len: i32, writable: bool): i32 {
+@inline function addBuffer(ctx: i32, addr: i64, len: i32, writable: bool): i32 {
   if (len == 0) return 0;
   // Checked arithmetic: an address beyond the 39-bit input range (or negative as i64) is unmapped,
   // and below the limit addr + len cannot overflow.
@@ -55,19 +61,18 @@ function addBuffer(ctx: i32, addr: i64, len: i32, writable: bool): i32 {
   while (done < len) {
     const at = addr + done;
     const piece = min(len - done, PAGE_SIZE - <i32>(at & (PAGE_SIZE - 1)));
-    const n = stGet(ST_SEG_COUNT);
-    if (n >= SEG_MAX) return walkFail(Fault.CHAIN_TOO_LONG, at);
+    if (segN >= SEG_MAX) return walkFail(Fault.CHAIN_TOO_LONG, at);
     const host = dmaPtr(ctx, at, writable);
     if (host == 0) return walkFail(xlateFault, xlateAddr);
-    const s = segAt(n);
+    const s = segAt(segN);
     store<u32>(s, <u32>host);
     store<u32>(s, <u32>piece, 4);
     store<u32>(s, writable ? 1 : 0, 8);
-    stSet(ST_SEG_COUNT, n + 1);
+    segN++;
     done += piece;
   }
-  const total = writable ? ST_SEG_WRITE : ST_SEG_READ;
-  stSet(total, stGet(total) + len);
+  if (writable) writeBytes += len;
+  else readBytes += len;
   return 0;
 }
 
@@ -111,7 +116,9 @@ export function walkChain(q: i32, head: i32): i32 {
   let budget = size;
   let inIndirect = false;
   let seenWritable = false;
-  segReset();
+  segN = 0;
+  readBytes = 0;
+  writeBytes = 0;
   if (idx >= size) return walkFail(Fault.DESC_INDEX_OUT_OF_RANGE, <i64>idx);
   while (true) {
     if (budget == 0) return walkFail(Fault.DESC_CHAIN_LOOP, table + DESC_SIZE * idx);
@@ -140,7 +147,7 @@ export function walkChain(q: i32, head: i32): i32 {
     if (len > 0x7FFFFFFF) return walkFail(Fault.CHAIN_TOO_LONG, addr);
     const code = addBuffer(ctx, addr, <i32>len, writable);
     if (code != 0) return code;
-    if ((flags & DESC_F_NEXT) == 0) return 0;
+    if ((flags & DESC_F_NEXT) == 0) { segPublish(); return 0; }
     // §2.7.5.1 (device requirement): next must index the table being walked.
     if (next >= tableLen) return walkFail(Fault.DESC_INDEX_OUT_OF_RANGE, at);
     idx = next;

@@ -9,7 +9,7 @@ import type {
 } from './api.js';
 import { EXIT, FAULT_CODES } from './codes.js';
 import type { CoreExports } from './exports.js';
-import { loadCoreModule, type WasmMemory } from './wasm-file.js';
+import { loadCoreModule, loadCoreModuleSync, type WasmMemory } from './wasm-file.js';
 
 // STATE fields (assembly/layout.ts ST_*), as Int32Array indices.
 const ST_TRACE_COUNT = 0;
@@ -99,7 +99,16 @@ export class Core implements CoreApi {
   /** Instantiate a core sized by `limits`; `seed` decides every random choice of the run. */
   static async load(limits: CoreLimits, seed: bigint): Promise<Core> {
     checkLimits(limits);
-    const x = await loadCoreModule();
+    return Core.start(limits, seed, await loadCoreModule());
+  }
+
+  /** Synchronous load (same core; for callers that cannot await, e.g. the benchmark). */
+  static loadSync(limits: CoreLimits, seed: bigint): Core {
+    checkLimits(limits);
+    return Core.start(limits, seed, loadCoreModuleSync());
+  }
+
+  private static start(limits: CoreLimits, seed: bigint, x: CoreExports): Core {
     x.init(
       limits.vmCount, BigInt(limits.hostRamBytes), limits.ptPages, limits.queueCount,
       limits.deviceCount, limits.linkCount, limits.switchPortCount, limits.macCount,

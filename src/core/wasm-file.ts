@@ -16,6 +16,8 @@ export interface WasmMemory {
 interface WasmApi {
   compile(bytes: Uint8Array): Promise<object>;
   instantiate(module: object, imports: object): Promise<{ exports: object }>;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
 }
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
@@ -38,10 +40,10 @@ export function coreWasmPath(): string {
 
 let compiled: Promise<object> | null = null;
 
-/** Compiled once per process; each call makes a fresh instance with its own memory. */
-export async function loadCoreModule(): Promise<CoreExports> {
-  compiled ??= wasm.compile(readFileSync(coreWasmPath()));
-  const module = await compiled;
+let compiledSync: object | null = null;
+
+/** env imports: asserts (abort) become exceptions carrying the core's message. */
+function makeImports(): { imports: object; bind: (x: CoreExports) => CoreExports } {
   let memory: WasmMemory | null = null;
   const imports = {
     env: {
@@ -52,10 +54,30 @@ export async function loadCoreModule(): Promise<CoreExports> {
       },
     },
   };
+  return {
+    imports,
+    bind: (x) => {
+      memory = x.memory;
+      return x;
+    },
+  };
+}
+
+/** Compiled once per process; each call makes a fresh instance with its own memory. */
+export async function loadCoreModule(): Promise<CoreExports> {
+  compiled ??= wasm.compile(readFileSync(coreWasmPath()));
+  const module = await compiled;
+  const { imports, bind } = makeImports();
   const instance = await wasm.instantiate(module, imports);
-  const x = instance.exports as unknown as CoreExports;
-  memory = x.memory;
-  return x;
+  return bind(instance.exports as unknown as CoreExports);
+}
+
+/** Synchronous variant (benchmarks and CLI paths that cannot await). */
+export function loadCoreModuleSync(): CoreExports {
+  compiledSync ??= new wasm.Module(readFileSync(coreWasmPath()));
+  const { imports, bind } = makeImports();
+  const instance = new wasm.Instance(compiledSync, imports);
+  return bind(instance.exports as unknown as CoreExports);
 }
 
 /** An AssemblyScript string: UTF-16LE, byte length in the 4 bytes before it. */
