@@ -14,11 +14,12 @@
 //
 //  BUS (128 B): +0 i32 live | +4 i32 busy | +8 i64 bps | +16 i32 gen | +20 i32 arbPending
 //    +24 i64 arbAt | +32 i32 cursor | +36 i32 sender | +40 u32 canId | +44 i32 dlc | +48 u64 sdu
-//    +56 u32 resultHost | +60 i32 head
+//    +56 u32 resultHost | +60 i32 head | +64 i32 txq generation
 //  NODE (64 B): +0 i32 live | +4 i32 bus | +8 i32 dev | +12 i32 vm | +16 i32 txq | +20 i32 rxq
 //    +24 i32 mailboxCount | +28 i32 flags | +32 i64 rxCount | +40 i64 txCount
 //  MAILBOX (48 B, sorted by key): +0 u64 key | +8 u32 canId | +12 i32 dlc | +16 u64 sdu
 //    +24 u32 resultHost (0 = none) | +28 i32 head (-1 = external) | +32 i64 readyAt
+//    +40 i32 txq generation (a reset in between drops the completion)
 import { Fault } from '../faults';
 import { Kind } from '../trace/kinds';
 import { traceRow, traceRoom } from '../trace/columns';
@@ -29,7 +30,7 @@ import {
 } from '../layout';
 import { devAt, devLive, devVm } from '../mmu/iommu';
 import {
-  qLive, qDev, qSet, qFailed, Q_BACKEND, Q_BACKEND_ARG, BACKEND_CAN_TX, BACKEND_CAN_RX,
+  qLive, qDev, qGet, qSet, qFailed, Q_GEN, Q_BACKEND, Q_BACKEND_ARG, BACKEND_CAN_TX, BACKEND_CAN_RX,
 } from '../virtio/queue';
 import {
   popWalk, popCommit, publishAvailEvent, pushElem, publishUsed, devNotify, gatherReadable, fillFrom,
@@ -139,7 +140,9 @@ function canIdValid(canId: u32): bool {
   return canId <= 0x7FF;
 }
 
-function mailboxInsert(node: i32, canId: u32, dlc: i32, sdu: u64, resultHost: u32, head: i32, readyAt: i64): void {
+function mailboxInsert(
+  node: i32, canId: u32, dlc: i32, sdu: u64, resultHost: u32, head: i32, readyAt: i64, gen: i32,
+): void {
   const n = nodeGet(node, N_MB_COUNT);
   assert(n < CAN_MAILBOX_MAX, 'can: mailbox overflow');
   const key = canKey(canId);
@@ -156,6 +159,7 @@ function mailboxInsert(node: i32, canId: u32, dlc: i32, sdu: u64, resultHost: u3
   store<u32>(p, resultHost, 24);
   store<i32>(p, head, 28);
   store<i64>(p, readyAt, 32);
+  store<i32>(p, gen, 40);
   nodeSet(node, N_MB_COUNT, n + 1);
 }
 
@@ -232,6 +236,7 @@ function canStart(bus: i32, node: i32, i: i32, contenders: i32): void {
   store<u64>(b, load<u64>(p, 16), 48);
   store<u32>(b, load<u32>(p, 24), 56);
   store<i32>(b, load<i32>(p, 28), 60);
+  store<i32>(b, load<i32>(p, 40), 64);
   mailboxRemove(node, i);
   const vm = nodeGet(node, N_VM);
   const dev = nodeGet(node, N_DEV);
@@ -270,7 +275,7 @@ function canComplete(node: i32, b: usize): void {
   store<i64>(nodeAt(node), load<i64>(nodeAt(node), 40) + 1, 40);
   const head = load<i32>(b, 60);
   const txq = nodeGet(node, N_TXQ);
-  if (head < 0 || qFailed(txq)) return;
+  if (head < 0 || qFailed(txq) || load<i32>(b, 64) != qGet(txq, Q_GEN)) return;
   store<u8>(<usize>load<u32>(b, 56), 0); // virtio_can_tx_in.result = VIRTIO_CAN_RESULT_OK
   if (pushElem(txq, head, 1) != 0 || publishUsed(txq) != 0) return;
   devNotify(txq);
@@ -367,7 +372,8 @@ function canTxChain(node: i32, txq: i32, head: i32): void {
   }
   const canId = load<u32>(stage, 8);
   const delay = busChargeDev(vm, dev, readable);
-  mailboxInsert(node, canId, readable - CAN_HDR_LEN, load<u64>(stage, 12), resultHost, head, now + delay);
+  const gen = qGet(txq, Q_GEN);
+  mailboxInsert(node, canId, readable - CAN_HDR_LEN, load<u64>(stage, 12), resultHost, head, now + delay, gen);
   canWake(nodeGet(node, N_BUS));
 }
 
@@ -378,7 +384,7 @@ export function canSend(node: i32, canId: u32, src: usize, dlc: i32): i32 {
   if (nodeGet(node, N_MB_COUNT) >= CAN_MAILBOX_MAX) return -2;
   let sdu: u64 = 0;
   for (let i = dlc - 1; i >= 0; i--) sdu = (sdu << 8) | <u64>load<u8>(src + <usize>i);
-  mailboxInsert(node, canId, dlc, sdu, 0, -1, now);
+  mailboxInsert(node, canId, dlc, sdu, 0, -1, now, 0);
   canWake(nodeGet(node, N_BUS));
   return 0;
 }

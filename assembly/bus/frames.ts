@@ -2,7 +2,7 @@
 // A free stack threaded through the `next` field; a slot's data starts FRAME_PAD bytes after
 // its header so a 12-byte virtio header can be built in front of the frame without a copy.
 //  FRAME (48 B header): +0 i32 len | +4 i32 next | +8 i32 srcDev | +12 i32 txq | +16 i32 head
-//                       +20 i32 aux | +24 i64 txStart | +32 i32 inUse
+//                       +20 i32 gen (txq generation) | +24 i64 txStart | +32 i32 inUse
 import { frameBase, frameSlots, frameStride, FRAME_HDR, FRAME_PAD } from '../layout';
 
 let freeTop: i32 = -1;
@@ -58,13 +58,39 @@ export function frameAlloc(): i32 {
   return slot;
 }
 
+// Set when a frame slot (or a device's link room) is given back: a device waiting for one may
+// then make progress. Waking waiters without a release re-ran their service at the same virtual
+// time forever (a livelock found by the cockpit scenario's infotainment bursts).
+let releasedFlag: bool = false;
+
+export function framesReleaseMark(): void {
+  releasedFlag = true;
+}
+
+export function framesReleaseTake(): bool {
+  const released = releasedFlag;
+  releasedFlag = false;
+  return released;
+}
+
 export function frameFree(slot: i32): void {
   assert(slot >= 0 && slot < frameSlots, 'frames: slot out of range');
   assert(frameGet(slot, F_IN_USE) == 1, 'frames: double free');
+  releasedFlag = true;
   frameSet(slot, F_IN_USE, 0);
   frameSet(slot, F_NEXT, freeTop);
   freeTop = slot;
   slotsUsed--;
+}
+
+/**
+ * May a sending device take a slot? Devices together use at most half of the slots (at least
+ * one): the rest is the switch's store-and-forward memory, which senders must not starve.
+ */
+export function frameSenderMayAlloc(): bool {
+  const free = frameSlots - slotsUsed;
+  if (frameSlots == 1) return free == 1;
+  return free > (frameSlots >> 1);
 }
 
 export function framesInUse(): i32 {

@@ -13,14 +13,18 @@ import { now } from '../clock';
 import { deviceCount, frameBytesMax, stGet, ST_SEG_READ, LINK_FIFO_MAX } from '../layout';
 import { devAt, devLive, devVm } from '../mmu/iommu';
 import {
-  qLive, qVm, qDev, qSet, qFailed, Q_BACKEND, Q_BACKEND_ARG, BACKEND_NET_TX, BACKEND_NET_RX,
+  qLive, qVm, qDev, qGet, qSet, qFailed, Q_GEN, Q_BACKEND, Q_BACKEND_ARG, BACKEND_NET_TX, BACKEND_NET_RX,
 } from '../virtio/queue';
 import {
   popWalk, popCommit, publishAvailEvent, pushElem, publishUsed, devNotify, gatherReadable, fillFrom,
   POP_EMPTY,
 } from '../virtio/device';
 import { timerAdd } from './timers';
-import { frameAlloc, frameFree, frameData, frameGet, frameSet, F_LEN, F_SRC_DEV, F_TXQ, F_HEAD } from './frames';
+import {
+  frameAlloc, frameFree, frameData, frameGet, frameSet, framesReleaseTake, framesReleaseMark,
+  frameSenderMayAlloc,
+  F_LEN, F_SRC_DEV, F_TXQ, F_HEAD, F_AUX,
+} from './frames';
 import { linkSend, linkLive, linkSetEnds } from './link';
 import { busChargeDev } from './budget';
 
@@ -84,9 +88,12 @@ function setWaiting(dev: i32): void {
   waitingCount++;
 }
 
-/** Reschedule devices that stopped for a slot or a full link (bounded by deviceCount). */
+/**
+ * Reschedule devices that stopped for a slot or a full link (bounded by deviceCount), only once
+ * something was released: waking them otherwise re-runs their service at the same instant forever.
+ */
 export function netWakeWaiting(): void {
-  if (waitingCount == 0) return;
+  if (waitingCount == 0 || !framesReleaseTake()) return;
   for (let dev = 0; dev < deviceCount && waitingCount > 0; dev++) {
     const flags = devGet(dev, D_FLAGS);
     if ((flags & FL_WAITING) == 0) continue;
@@ -105,8 +112,8 @@ function txReject(dev: i32, txq: i32, head: i32, code: i32, bytes: i32): void {
 /** Pop one TX chain into a frame slot; false when the service should stop. */
 function txOne(dev: i32, txq: i32): bool {
   if (devGet(dev, D_IN_FLIGHT) >= LINK_FIFO_MAX) { setWaiting(dev); return false; }
+  if (!frameSenderMayAlloc()) { setWaiting(dev); return false; }
   const slot = frameAlloc();
-  if (slot < 0) { setWaiting(dev); return false; }
   const head = popWalk(txq);
   if (head < 0) {
     frameFree(slot);
@@ -127,6 +134,7 @@ function txOne(dev: i32, txq: i32): bool {
   frameSet(slot, F_SRC_DEV, dev);
   frameSet(slot, F_TXQ, txq);
   frameSet(slot, F_HEAD, head);
+  frameSet(slot, F_AUX, qGet(txq, Q_GEN));
   devSet(dev, D_IN_FLIGHT, devGet(dev, D_IN_FLIGHT) + 1);
   const delay = busChargeDev(devVm(dev), dev, bytes);
   if (delay > 0) timerAdd(now + delay, T_NET_TX_START, dev, slot, 0);
@@ -158,8 +166,9 @@ export function netTxDone(slot: i32): void {
   if (dev < 0) return;
   const txq = frameGet(slot, F_TXQ);
   devSet(dev, D_IN_FLIGHT, devGet(dev, D_IN_FLIGHT) - 1);
+  framesReleaseMark();
   frameSet(slot, F_SRC_DEV, -1);
-  if (qFailed(txq)) return;
+  if (qFailed(txq) || frameGet(slot, F_AUX) != qGet(txq, Q_GEN)) return;
   if (pushElem(txq, frameGet(slot, F_HEAD), 0) != 0) return;
   if (publishUsed(txq) != 0) return;
   devNotify(txq);

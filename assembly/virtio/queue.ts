@@ -7,6 +7,8 @@
 //  +32 i64 descGpa     +40 i64 availGpa        +48 i64 usedGpa
 //  driver shadow:  +56 availIdx  +60 kickedIdx  +64 lastUsed  +68 freeHead  +72 freeCount
 //  device shadow:  +76 lastAvail +80 usedIdx    +84 signalledUsed
+//  +88 i32 generation: bumped by every reset, so chains held by a back-end across a reset are
+//      never returned into the new ring
 //
 //  QARRAYS per queue (32768 entries each): i64 availTime[head] | u16 drvNext[desc] | u16 drvLen[head]
 //  drvNext threads the driver's free list and, for a chain in flight, its descriptors in order
@@ -63,6 +65,7 @@ export const Q_DRV_FREE_COUNT: usize = 72;
 export const Q_DEV_LAST_AVAIL: usize = 76;
 export const Q_DEV_USED: usize = 80;
 export const Q_DEV_SIGNALLED: usize = 84;
+export const Q_GEN: usize = 88;
 
 @inline export function qDescGpa(q: i32): i64 {
   return load<i64>(qAt(q), 32);
@@ -208,6 +211,7 @@ function rangeMappedRw(vm: i32, gpa: i64, bytes: i64): bool {
 }
 
 function shadowReset(q: i32, size: i32): void {
+  qSet(q, Q_GEN, qGet(q, Q_GEN) + 1);
   qSet(q, Q_FAIL_CODE, 0);
   qSet(q, Q_DRV_AVAIL, 0);
   qSet(q, Q_DRV_KICKED, 0);

@@ -21,8 +21,8 @@ interface Net {
   tx: number[];
 }
 
-async function twoHosts(): Promise<Net> {
-  const core = await makeCore();
+async function twoHosts(frameSlots = 32): Promise<Net> {
+  const core = await makeCore({ frameSlots });
   const log = new TraceLog(core);
   const rx: number[] = [];
   const tx: number[] = [];
@@ -119,6 +119,41 @@ describe('links and the switch', () => {
     runAll(core, 1_000_000);
     expect(log.of('switch_drop').map((r) => [r.ts, r.id, r.len])).toEqual([[SER + LATENCY, 1, FRAME]]);
     expect(log.of('rx_drop').map((r) => [r.vm, r.dev, r.len])).toEqual([[1, 1, 12 + FRAME]]);
+  });
+});
+
+describe('back-pressure and resets', () => {
+  it('a sender out of frame slots waits for one instead of spinning (regression: livelock)', async () => {
+    const net = await twoHosts(3);
+    postRx(net, 6);
+    send(net, Array.from({ length: 6 }, (_, i) => packet(MAC1, i)));
+    runAll(net.core, 1_000_000);
+    expect(net.core.drvReclaim(net.rx[1]!, 8).length).toBe(6);
+    expect(net.core.drvReclaim(net.tx[0]!, 8).length).toBe(6);
+    expect(net.log.of('switch_drop')).toEqual([]);
+  });
+
+  it('the switch drops a frame when it has no slot to store it (reason 2)', async () => {
+    const net = await twoHosts(1);
+    postRx(net, 1);
+    send(net, [packet(MAC1, 1)]);
+    runAll(net.core, 1_000_000);
+    expect(net.log.of('switch_drop').map((r) => [r.id, r.len])).toEqual([[2, FRAME]]);
+    expect(net.core.drvReclaim(net.tx[0]!, 8)).toEqual([{ id: 0, len: 0 }]);
+  });
+
+  it('a TX queue reset while frames are in flight never gets their old chains back', async () => {
+    const net = await twoHosts();
+    const { core, log, tx } = net;
+    postRx(net, 2);
+    send(net, [packet(MAC1, 1), packet(MAC1, 2)]);
+    expect(core.run(SER - 1)).toBe(EXIT.until);
+    core.vqReset(tx[0]!);
+    runAll(core, 1_000_000);
+    expect(core.drvReclaim(tx[0]!, 8)).toEqual([]);
+    expect(log.of('vq_used').filter((r) => r.queue === tx[0])).toEqual([]);
+    expect(log.of('fault')).toEqual([]);
+    expect(core.drvReclaim(net.rx[1]!, 8).length).toBe(2); // already on the wire: delivered
   });
 });
 
