@@ -45,6 +45,11 @@ export function init(
   assert(scratchBytes >= 4096 && (scratchBytes & 7) == 0, 'init: scratchBytes >= 4096, multiple of 8');
   L.setLimits(vmCount, hostRamBytes, ptPages, queueCount, deviceCount, linkCount, switchPortCount,
     macCount, canNodeCount, frameSlots, frameBytesMax, timerCapacity, traceCapacity, scratchBytes);
+  // Timed events the core can hold at once: per frame slot at most two (link TX done + arrival,
+  // or a delayed start/delivery), one service per device and per CAN node, and per CAN node
+  // its mailboxes' worth of arbitration rounds plus one frame on its bus.
+  const timersNeeded = 2 * frameSlots + deviceCount + canNodeCount * (L.CAN_MAILBOX_MAX + 3);
+  assert(timerCapacity >= timersNeeded, 'init: timerCapacity < 2 x frameSlots + deviceCount + 19 x canNodeCount');
   L.layoutCompute();
   traceInit();
   assert(L.stGet(L.ST_TRACE_SOFT) > 0, 'init: traceCapacity too small for the per-step reserve');

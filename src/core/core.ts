@@ -120,7 +120,11 @@ export class Core implements CoreApi {
 
   // --- trace plumbing -------------------------------------------------------------------------
 
-  /** After any call that can write rows: hand full columns to the sink. */
+  /**
+   * Before and after every call that can write rows: hand full columns to the sink. Checking
+   * before as well keeps "count < soft limit when a core call starts" true even after a sink
+   * error, so a step can never overrun the capacity.
+   */
   private afterCall(): void {
     if (this.state[ST_TRACE_COUNT]! >= this.state[ST_TRACE_SOFT]!) this.drain();
   }
@@ -142,6 +146,7 @@ export class Core implements CoreApi {
     if (this.sink !== null) this.drain();
   }
   traceEmit(row: TraceRow): void {
+    this.afterCall();
     assertInt(row.kind, 'traceEmit kind', 1, 23);
     this.x.traceEmit(row.vm, row.vcpu, row.kind, row.dev, row.queue, big(row.id, 'id'), row.len, big(row.val, 'val'));
     this.afterCall();
@@ -179,6 +184,7 @@ export class Core implements CoreApi {
     this.x.setNow(big(ns, 'setNow ns'));
   }
   run(untilNs: number): number {
+    this.afterCall();
     const until = big(untilNs, 'run untilNs');
     for (;;) {
       const exit = this.x.run(until);
@@ -244,6 +250,7 @@ export class Core implements CoreApi {
     this.x.s2Protect(vm, big(gpa, 'gpa'), pages, perm);
   }
   s2Translate(vm: number, gpa: number, write: boolean): number {
+    this.afterCall();
     const r = num(this.x.s2Translate(vm, big(gpa, 'gpa'), write ? 1 : 0));
     this.afterCall();
     return r;
@@ -252,6 +259,7 @@ export class Core implements CoreApi {
     return { hits: num(this.x.tlbHits(vm)), misses: num(this.x.tlbMisses(vm)) };
   }
   guestWrite(vm: number, gpa: number, data: Uint8Array): number {
+    this.afterCall();
     const chunk = this.limits.scratchBytes;
     for (let off = 0; off < data.length; off += chunk) {
       const len = Math.min(chunk, data.length - off);
@@ -263,6 +271,7 @@ export class Core implements CoreApi {
     return 0;
   }
   guestRead(vm: number, gpa: number, len: number): Uint8Array | number {
+    this.afterCall();
     assertInt(len, 'guestRead len');
     const out = new Uint8Array(len);
     const chunk = this.limits.scratchBytes;
@@ -282,6 +291,7 @@ export class Core implements CoreApi {
     this.x.iommuMapGuest(dev, big(gpa, 'gpa'), pages, perm);
   }
   iommuTranslate(dev: number, iova: number, write: boolean): number {
+    this.afterCall();
     const r = num(this.x.iommuTranslate(dev, big(iova, 'iova'), write ? 1 : 0));
     this.afterCall();
     return r;
@@ -293,6 +303,7 @@ export class Core implements CoreApi {
   // --- VIRTIO split virtqueues ---------------------------------------------------------------------
 
   vqCreate(cfg: QueueConfig): number {
+    this.afterCall();
     const q = this.x.vqCreate(
       cfg.vm, cfg.dev, cfg.index, cfg.size, big(cfg.descGpa, 'descGpa'), big(cfg.availGpa, 'availGpa'),
       big(cfg.usedGpa, 'usedGpa'), cfg.eventIdx ? 1 : 0,
@@ -322,6 +333,7 @@ export class Core implements CoreApi {
     return this.x.vqFailCode(q);
   }
   vqReset(q: number): void {
+    this.afterCall();
     this.x.vqReset(q);
     this.afterCall();
   }
@@ -359,6 +371,7 @@ export class Core implements CoreApi {
   }
 
   drvSubmit(q: number, chains: ChainSpec[]): number {
+    this.afterCall();
     let placed = 0;
     while (placed < chains.length) {
       const encoded = this.encodeChains(q, chains, placed);
@@ -375,11 +388,13 @@ export class Core implements CoreApi {
     return placed;
   }
   drvKick(q: number): boolean {
+    this.afterCall();
     const r = this.x.drvKick(q) === 1;
     this.afterCall();
     return r;
   }
   drvReclaim(q: number, max: number): UsedElem[] {
+    this.afterCall();
     assertInt(max, 'drvReclaim max');
     const out: UsedElem[] = [];
     while (out.length < max) {
@@ -398,6 +413,7 @@ export class Core implements CoreApi {
     return this.x.drvFreeCount(q);
   }
   drvRawDesc(q: number, index: number, gpa: number, len: number, flags: number, next: number): void {
+    this.afterCall();
     assertInt(index, 'desc index', 0, 0xffff);
     assertInt(len, 'desc len', 0, U32_MAX);
     assertInt(flags, 'desc flags', 0, 0xffff);
@@ -406,12 +422,14 @@ export class Core implements CoreApi {
     this.afterCall();
   }
   drvRawPublish(q: number, head: number): void {
+    this.afterCall();
     assertInt(head, 'head', 0, 0xffff);
     this.x.drvRawPublish(q, head);
     this.afterCall();
   }
 
   devPop(q: number): { head: number; segments: Segment[] } | null | number {
+    this.afterCall();
     const r = this.x.devPop(q);
     this.afterCall();
     if (r === POP_EMPTY) return null;
@@ -429,17 +447,20 @@ export class Core implements CoreApi {
     return { head: r, segments };
   }
   devPush(q: number, head: number, len: number): void {
+    this.afterCall();
     assertInt(head, 'devPush head', 0, this.queue(q).size - 1);
     assertInt(len, 'devPush len', 0, 2 ** 31 - 1);
     this.x.devPush(q, head, len);
     this.afterCall();
   }
   devNotify(q: number): boolean {
+    this.afterCall();
     const r = this.x.devNotify(q) === 1;
     this.afterCall();
     return r;
   }
   devDrain(q: number, max: number): { head: number; data: Uint8Array }[] {
+    this.afterCall();
     assertInt(max, 'devDrain max');
     const out: { head: number; data: Uint8Array }[] = [];
     while (out.length < max) {
@@ -459,6 +480,7 @@ export class Core implements CoreApi {
     return out;
   }
   devFill(q: number, data: Uint8Array): number {
+    this.afterCall();
     if (data.length > this.limits.scratchBytes) {
       throw new Error(`devFill: ${data.length} bytes exceed scratchBytes (${this.limits.scratchBytes})`);
     }
@@ -470,6 +492,7 @@ export class Core implements CoreApi {
     return r === POP_EMPTY ? -1 : r;
   }
   devCompleteAll(q: number, writtenLen: number): number {
+    this.afterCall();
     assertInt(writtenLen, 'writtenLen', 0, 2 ** 31 - 1);
     let total = 0;
     for (;;) {
@@ -486,6 +509,7 @@ export class Core implements CoreApi {
    * (assembly/virtio/bench.ts). Returns cycles completed (fewer only on a fault).
    */
   benchCycle(q: number, chain: ChainSpec, chains: number): number {
+    this.afterCall();
     this.encodeChains(q, [chain], 0);
     let done = 0;
     while (done < chains) {
@@ -522,6 +546,7 @@ export class Core implements CoreApi {
     return this.x.canAttach(a.dev, a.vm, a.bus, a.txQueue, a.rxQueue);
   }
   canSend(node: number, canId: number, data: Uint8Array): void {
+    this.afterCall();
     assertInt(canId, 'canId', 0, U32_MAX);
     if (data.length > 8) throw new Error(`canSend: ${data.length} data bytes (classic CAN carries 0..8)`);
     this.scratch.set(data);
@@ -538,6 +563,7 @@ export class Core implements CoreApi {
     this.x.busBudget(vm, big(bytesPerPeriod, 'bytesPerPeriod'), big(periodNs, 'periodNs'));
   }
   busCharge(vm: number, bytes: number): number {
+    this.afterCall();
     const r = num(this.x.busCharge(vm, big(bytes, 'bytes')));
     this.afterCall();
     return r;
@@ -562,4 +588,8 @@ function checkLimits(l: CoreLimits): void {
   assertInt(l.traceCapacity, 'limits.traceCapacity', 1024);
   assertInt(l.scratchBytes, 'limits.scratchBytes', 4096);
   if (l.scratchBytes % 8 !== 0) throw new Error('core: limits.scratchBytes must be a multiple of 8');
+  const timers = 2 * l.frameSlots + l.deviceCount + 19 * l.canNodeCount;
+  if (l.timerCapacity < timers) {
+    throw new Error(`core: limits.timerCapacity ${l.timerCapacity} < ${timers} (2 x frameSlots + deviceCount + 19 x canNodeCount)`);
+  }
 }
