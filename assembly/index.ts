@@ -37,9 +37,11 @@ export function init(
   frameBytesMax: i32, timerCapacity: i32, traceCapacity: i32, scratchBytes: i32, seed: i64,
 ): void {
   assert(vmCount >= 1 && vmCount <= L.VM_MAX, 'init: vmCount must be 1..16');
-  assert(hostRamBytes > 0 && (hostRamBytes & (L.PAGE_SIZE - 1)) == 0, 'init: hostRamBytes must be whole pages');
+  const wholePages = hostRamBytes > 0 && (hostRamBytes & (L.PAGE_SIZE - 1)) == 0;
+  assert(wholePages, 'init: hostRamBytes must be whole pages');
   assert(ptPages >= 1 && queueCount >= 0 && deviceCount >= 0 && linkCount >= 0, 'init: negative limit');
-  assert(switchPortCount >= 0 && macCount >= 0 && canNodeCount >= 0 && frameSlots >= 0, 'init: negative limit');
+  assert(switchPortCount >= 0 && macCount >= 0, 'init: negative limit');
+  assert(canNodeCount >= 0 && frameSlots >= 0, 'init: negative limit');
   assert(frameBytesMax >= 64 && frameBytesMax <= 65536, 'init: frameBytesMax must be 64..65536');
   assert(timerCapacity >= 1 && traceCapacity >= 1024, 'init: timerCapacity >= 1, traceCapacity >= 1024');
   assert(scratchBytes >= 4096 && (scratchBytes & 7) == 0, 'init: scratchBytes >= 4096, multiple of 8');
@@ -49,7 +51,8 @@ export function init(
   // or a delayed start/delivery), one service per device and per CAN node, and per CAN node
   // its mailboxes' worth of arbitration rounds plus one frame on its bus.
   const timersNeeded = 2 * frameSlots + deviceCount + canNodeCount * (L.CAN_MAILBOX_MAX + 3);
-  assert(timerCapacity >= timersNeeded, 'init: timerCapacity < 2 x frameSlots + deviceCount + 19 x canNodeCount');
+  assert(timerCapacity >= timersNeeded,
+    'init: timerCapacity < 2 x frameSlots + deviceCount + 19 x canNodeCount');
   L.layoutCompute();
   traceInit();
   assert(L.stGet(L.ST_TRACE_SOFT) > 0, 'init: traceCapacity too small for the per-step reserve');
@@ -100,7 +103,9 @@ export function irqTake(): i32 { return irqTakeImpl(); }
 
 // --- trace
 /** Append a platform row at now() (kind 1..23). */
-export function traceEmit(vm: i32, vcpu: i32, kind: i32, dev: i32, queue: i32, id: i64, len: i32, val: i64): void {
+export function traceEmit(
+  vm: i32, vcpu: i32, kind: i32, dev: i32, queue: i32, id: i64, len: i32, val: i64,
+): void {
   assert(kind > Kind.NONE && kind <= Kind.INPUT, 'traceEmit: unknown kind');
   traceRowFull(kind, vm, vcpu, dev, queue, id, len, val);
 }
@@ -115,7 +120,9 @@ export function prngU32(stream: i32): u32 { return P.prngU32(stream); }
 /** Unbiased 0 <= r < n. */
 export function prngBelow(stream: i32, n: u32): u32 { return P.prngBelow(stream, n); }
 /** 1 with probability num/den. */
-export function prngChance(stream: i32, num: u32, den: u32): i32 { return P.prngChance(stream, num, den) ? 1 : 0; }
+export function prngChance(stream: i32, num: u32, den: u32): i32 {
+  return P.prngChance(stream, num, den) ? 1 : 0;
+}
 
 // --- memory, stage-2, TLB, IOMMU
 /** hpa of `pages` fresh pages of the host pool. */
@@ -123,19 +130,29 @@ export function hostAlloc(pages: i32): i64 { return hostAllocPages(pages); }
 /** Create VM `vm` with ramBytes of RAM mapped RW at gpa 0. */
 export function vmCreate(vm: i32, ramBytes: i64): void { S2.vmCreate(vm, ramBytes); }
 /** Map pages gpa -> hpa with perm (bit0 R, bit1 W). */
-export function s2Map(vm: i32, gpa: i64, hpa: i64, pages: i32, perm: i32): void { S2.s2Map(vm, gpa, hpa, pages, perm); }
+export function s2Map(vm: i32, gpa: i64, hpa: i64, pages: i32, perm: i32): void {
+  S2.s2Map(vm, gpa, hpa, pages, perm);
+}
 /** Unmap pages and drop their TLB entries. */
 export function s2Unmap(vm: i32, gpa: i64, pages: i32): void { S2.s2Unmap(vm, gpa, pages); }
 /** Change permissions of mapped pages and drop their TLB entries. */
-export function s2Protect(vm: i32, gpa: i64, pages: i32, perm: i32): void { S2.s2Protect(vm, gpa, pages, perm); }
+export function s2Protect(vm: i32, gpa: i64, pages: i32, perm: i32): void {
+  S2.s2Protect(vm, gpa, pages, perm);
+}
 /** Linear offset of gpa, or -(fault code). Uses (and counts) the VM's TLB. */
 export function s2Translate(vm: i32, gpa: i64, write: i32): i64 {
   assert(S2.vmLive(vm), 's2Translate: unknown vm');
   return translate(vm, gpa, write != 0);
 }
 /** TLB hits / misses of VM vm. */
-export function tlbHits(vm: i32): i64 { assert(S2.vmLive(vm), 'tlbHits: unknown vm'); return ctxHits(vm); }
-export function tlbMisses(vm: i32): i64 { assert(S2.vmLive(vm), 'tlbMisses: unknown vm'); return ctxMisses(vm); }
+export function tlbHits(vm: i32): i64 {
+  assert(S2.vmLive(vm), 'tlbHits: unknown vm');
+  return ctxHits(vm);
+}
+export function tlbMisses(vm: i32): i64 {
+  assert(S2.vmLive(vm), 'tlbMisses: unknown vm');
+  return ctxMisses(vm);
+}
 /** Copy scratch[0, len) to guest memory; 0 or -(fault code) (recorded). */
 export function guestWrite(vm: i32, gpa: i64, len: i32): i32 {
   assert(len >= 0 && len <= L.scratchBytes, 'guestWrite: len beyond scratch');
@@ -149,18 +166,28 @@ export function guestRead(vm: i32, gpa: i64, len: i32): i32 {
 /** Create device dev's IOMMU domain, owned by vm. */
 export function iommuCreate(dev: i32, vm: i32): void { IO.iommuCreate(dev, vm); }
 /** Map iova = gpa to what the VM maps gpa to (perm intersected); returns pages mapped. */
-export function iommuMapGuest(dev: i32, gpa: i64, pages: i32, perm: i32): i32 { return IO.iommuMapGuest(dev, gpa, pages, perm); }
+export function iommuMapGuest(dev: i32, gpa: i64, pages: i32, perm: i32): i32 {
+  return IO.iommuMapGuest(dev, gpa, pages, perm);
+}
 /** Linear offset of iova, or -(fault code). Uses (and counts) the device's TLB. */
 export function iommuTranslate(dev: i32, iova: i64, write: i32): i64 {
   assert(IO.devLive(dev), 'iommuTranslate: unknown device');
   return translate(IO.devCtx(dev), iova, write != 0);
 }
-export function iommuTlbHits(dev: i32): i64 { assert(IO.devLive(dev), 'iommuTlbHits: unknown device'); return ctxHits(IO.devCtx(dev)); }
-export function iommuTlbMisses(dev: i32): i64 { assert(IO.devLive(dev), 'iommuTlbMisses: unknown device'); return ctxMisses(IO.devCtx(dev)); }
+export function iommuTlbHits(dev: i32): i64 {
+  assert(IO.devLive(dev), 'iommuTlbHits: unknown device');
+  return ctxHits(IO.devCtx(dev));
+}
+export function iommuTlbMisses(dev: i32): i64 {
+  assert(IO.devLive(dev), 'iommuTlbMisses: unknown device');
+  return ctxMisses(IO.devCtx(dev));
+}
 
 // --- VIRTIO split virtqueues
 /** Create a queue; its index, or -(fault code) when the configuration is refused. */
-export function vqCreate(vm: i32, dev: i32, index: i32, size: i32, desc: i64, avail: i64, used: i64, eventIdx: i32): i32 {
+export function vqCreate(
+  vm: i32, dev: i32, index: i32, size: i32, desc: i64, avail: i64, used: i64, eventIdx: i32,
+): i32 {
   return Q.vqCreate(vm, dev, index, size, desc, avail, used, eventIdx != 0);
 }
 /** 1 if the queue is in the failed state. */
@@ -170,7 +197,10 @@ export function vqFailCode(q: i32): i32 { checkQueue(q); return Q.qGet(q, Q.Q_FA
 /** Reset both sides through the creation checks; 0 or the fault code. */
 export function vqReset(q: i32): i32 { return Q.vqReset(q); }
 /** Place `count` chain records from scratch (driver.ts format); returns placed (ST_STOP why). */
-export function drvSubmit(q: i32, count: i32): i32 { checkQueue(q); return DRV.drvSubmit(q, count); }
+export function drvSubmit(q: i32, count: i32): i32 {
+  checkQueue(q);
+  return DRV.drvSubmit(q, count);
+}
 /** Notify decision (EVENT_IDX aware); a notified core back-end schedules its service. */
 export function drvKick(q: i32): i32 {
   checkQueue(q);
@@ -188,11 +218,17 @@ export function drvRawDesc(q: i32, index: i32, gpa: i64, len: u32, flags: i32, n
   return DRV.drvRawDesc(q, index, gpa, len, <u16>flags, <u16>next);
 }
 /** Publish a raw avail entry (no checks); 0 or -(fault). */
-export function drvRawPublish(q: i32, head: i32): i32 { checkQueue(q); return DRV.drvRawPublish(q, head); }
+export function drvRawPublish(q: i32, head: i32): i32 {
+  checkQueue(q);
+  return DRV.drvRawPublish(q, head);
+}
 /** Pop and walk one chain: head (segments at segOffset), -65536 empty, -(fault). */
 export function devPop(q: i32): i32 { checkQueue(q); return DEV.devPop(q); }
 /** Push used {head, len} and publish used idx; 0 or -(fault). */
-export function devPush(q: i32, head: i32, len: i32): i32 { checkQueue(q); return DEV.devPush(q, head, len); }
+export function devPush(q: i32, head: i32, len: i32): i32 {
+  checkQueue(q);
+  return DEV.devPush(q, head, len);
+}
 /** Used-buffer notification decision; 1 = interrupt raised. */
 export function devNotify(q: i32): i32 { checkQueue(q); return DEV.devNotify(q) ? 1 : 0; }
 /** Drain up to max chains into scratch ({u32 head, u32 len, bytes, pad4}); returns count. */
@@ -200,9 +236,15 @@ export function devDrain(q: i32, max: i32): i32 { checkQueue(q); return DEV.devD
 /** Scatter scratch[0, len) into one chain; head, -65536 no buffer, -(fault). */
 export function devFill(q: i32, len: i32): i32 { checkQueue(q); return DEV.devFill(q, len); }
 /** Complete every available chain with used(min(writtenLen, writable)); returns count. */
-export function devCompleteAll(q: i32, writtenLen: i32): i32 { checkQueue(q); return DEV.devCompleteAll(q, writtenLen); }
+export function devCompleteAll(q: i32, writtenLen: i32): i32 {
+  checkQueue(q);
+  return DEV.devCompleteAll(q, writtenLen);
+}
 /** FOR THE BENCHMARK ONLY: submit/pop/push/reclaim cycles of the record at scratch[0]. */
-export function benchCycle(q: i32, chains: i32): i32 { checkQueue(q); return benchCycleImpl(q, chains); }
+export function benchCycle(q: i32, chains: i32): i32 {
+  checkQueue(q);
+  return benchCycleImpl(q, chains);
+}
 
 function checkQueue(q: i32): void {
   assert(Q.qLive(q) || (q >= 0 && q < Q.queuesCreated()), 'virtqueue: unknown queue');
@@ -216,11 +258,15 @@ function backendKick(q: i32): void {
 
 // --- interconnect
 /** New link; its index. */
-export function linkCreate(latencyNs: i64, bitsPerSecond: i64): i32 { return linkCreateImpl(latencyNs, bitsPerSecond); }
+export function linkCreate(latencyNs: i64, bitsPerSecond: i64): i32 {
+  return linkCreateImpl(latencyNs, bitsPerSecond);
+}
 /** Static MAC table entry (mac = 0xAABBCCDDEEFF for aa:bb:cc:dd:ee:ff). */
 export function switchMac(mac: i64, port: i32): void { SW.switchMac(<u64>mac, port); }
 /** Plug link into switch port; frames out of the port go to rxDev. */
-export function switchPortLink(port: i32, link: i32, rxDev: i32): void { SW.switchPortLink(port, link, rxDev); }
+export function switchPortLink(port: i32, link: i32, rxDev: i32): void {
+  SW.switchPortLink(port, link, rxDev);
+}
 /** Serve dev's TX queue from the core and deliver frames into its RX queue. */
 export function netAttach(dev: i32, vm: i32, txq: i32, rxq: i32, port: i32, link: i32): void {
   netAttachImpl(dev, vm, txq, rxq, port, link);
@@ -228,13 +274,19 @@ export function netAttach(dev: i32, vm: i32, txq: i32, rxq: i32, port: i32, link
 /** New CAN bus; its index. */
 export function canBusCreate(bitsPerSecond: i64): i32 { return CAN.canBusCreate(bitsPerSecond); }
 /** Attach a node (dev -1: external ECU); its index. */
-export function canAttach(dev: i32, vm: i32, bus: i32, txq: i32, rxq: i32): i32 { return CAN.canAttach(dev, vm, bus, txq, rxq); }
+export function canAttach(dev: i32, vm: i32, bus: i32, txq: i32, rxq: i32): i32 {
+  return CAN.canAttach(dev, vm, bus, txq, rxq);
+}
 /** External transmit request, sdu in scratch[0, dlc): 0, -1 malformed, -2 mailboxes full. */
-export function canSend(node: i32, canId: u32, dlc: i32): i32 { return CAN.canSend(node, canId, L.scratchBase, dlc); }
+export function canSend(node: i32, canId: u32, dlc: i32): i32 {
+  return CAN.canSend(node, canId, L.scratchBase, dlc);
+}
 /** Frames delivered to a node. */
 export function canRxCount(node: i32): i64 { return CAN.canRxCount(node); }
 /** Token-bucket budget for vm's memory-bus traffic. */
-export function busBudget(vm: i32, bytesPerPeriod: i64, periodNs: i64): void { busBudgetImpl(vm, bytesPerPeriod, periodNs); }
+export function busBudget(vm: i32, bytesPerPeriod: i64, periodNs: i64): void {
+  busBudgetImpl(vm, bytesPerPeriod, periodNs);
+}
 /** Charge guest CPU traffic; returns the delay (ns) the budget imposes. */
 export function busCharge(vm: i32, bytes: i64): i64 { return busChargeDev(vm, -1, bytes); }
 
