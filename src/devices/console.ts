@@ -65,7 +65,7 @@ export class ConsoleDevice {
           continue;
         }
         this.messages++;
-        sink.dlt(row);
+        sink.dlt(row, chain.data);
       }
       if (chains.length < DRAIN_MAX) break;
     }

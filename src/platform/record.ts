@@ -11,6 +11,11 @@ import type { PlatformSink } from './sink.js';
 export interface RecordOptions extends RecorderOptions {
   /** Extra sink fed alongside the recorder (live endpoints, tests). */
   tee?: PlatformSink;
+  /**
+   * Give the Node event loop a turn every this many ns of virtual time (so a live endpoint's
+   * sockets flush while the run goes). The simulation is the same with or without it.
+   */
+  yieldEveryNs?: number;
 }
 
 export interface RecordResult {
@@ -19,7 +24,7 @@ export interface RecordResult {
 }
 
 export async function recordScenario(scenario: Scenario, dir: string, options: RecordOptions = {}): Promise<RecordResult> {
-  const { tee, ...recorderOptions } = options;
+  const { tee, yieldEveryNs: _yield, ...recorderOptions } = options;
   // The platform is built first (the core's version goes into the manifest); building it emits
   // events into the core's columns, which reach the sink only once the recorder exists.
   let recorder: Recorder | null = null;
@@ -32,9 +37,9 @@ export async function recordScenario(scenario: Scenario, dir: string, options: R
       open().appendEvents(cols, count);
       tee?.events(cols, count);
     },
-    dlt: (row) => {
+    dlt: (row, wire) => {
       open().appendDlt(row);
-      tee?.dlt(row);
+      tee?.dlt(row, wire);
     },
     clock: (row) => {
       open().appendClock(row);
@@ -45,7 +50,9 @@ export async function recordScenario(scenario: Scenario, dir: string, options: R
   const active = Recorder.create(dir, { scenario, seed: scenario.seed, coreVersion: platform.core.version }, recorderOptions);
   recorder = active;
   try {
-    const summary = platform.run(scenario.durationNs);
+    const summary = options.yieldEveryNs !== undefined
+      ? await platform.runAsync(scenario.durationNs, options.yieldEveryNs)
+      : platform.run(scenario.durationNs);
     return { manifest: active.finish(), summary };
   } catch (err) {
     active.abort();

@@ -7,7 +7,9 @@ import type { ClockRow, DltRow } from '../trace/recorder.js';
 export interface PlatformSink {
   /** Event columns drained from the core; the views are reused after this returns. */
   events(cols: TraceColumns, count: number): void;
-  dlt(row: DltRow): void;
+  /** A guest's log message: the decoded row, and the bytes exactly as the guest wrote them
+   *  (a DLT v1 message without storage header, as on a DLT daemon's TCP connection). */
+  dlt(row: DltRow, wire: Uint8Array): void;
   clock(row: ClockRow): void;
 }
 
@@ -20,7 +22,7 @@ export class CountingSink implements PlatformSink {
   events(_cols: TraceColumns, count: number): void {
     this.eventRows += count;
   }
-  dlt(_row: DltRow): void {
+  dlt(_row: DltRow, _wire: Uint8Array): void {
     this.dltRows++;
   }
   clock(_row: ClockRow): void {
