@@ -119,6 +119,26 @@ describe('virtio-can back-end', () => {
     expect(log.of('can_rx').map((r) => [r.id, r.dev])).toEqual([[0x050, 0], [0x123, -1]]);
   });
 
+  it('bus budgets delay a request until its DMA is paid for, and an RX delivery too', async () => {
+    const { core, log, tx, rx, ecu, buf } = await setup();
+    core.busBudget(0, 10, 1000); // 10 bytes per us, 10 bytes of burst
+    core.guestWrite(0, buf, txRequest(0x0001, 0x123, [1, 2, 3]));
+    core.drvSubmit(rx, [{ out: [], in: [{ gpa: buf + 0x100, len: 20 }] }]);
+    core.drvSubmit(tx, [{ out: [{ gpa: buf, len: 15 }], in: [{ gpa: buf + 64, len: 1 }] }]);
+    core.drvKick(tx);
+    core.canSend(ecu, 0x050, Uint8Array.of(0xaa, 0xbb));
+    const irqs = runAll(core, 1_000_000);
+    // TX DMA: 15 bytes, 5 short -> ready at 500 ns, so the ECU frame is alone in round one.
+    // RX DMA at 126000: bucket full again, 14 bytes, 4 short -> written at 126400.
+    expect(log.of('bus_throttle').map((r) => [r.ts, r.len, r.val])).toEqual([[0, 15, 500], [126_000, 14, 400]]);
+    expect(log.of('can_arbitration').map((r) => [r.ts, r.id, r.len])).toEqual([[0, 0x050, 1], [126_000, 0x123, 1]]);
+    expect(irqs).toEqual([
+      { t: 126_400, irqs: [{ vm: 0, dev: 0, queue: rx }] },
+      { t: 126_000 + frameNs(false, 3), irqs: [{ vm: 0, dev: 0, queue: tx }] },
+    ]);
+    expect(core.drvReclaim(rx, 8)).toEqual([{ id: 0, len: 14 }]);
+  });
+
   it('refuses a malformed request with bad_can_frame and result NOT_OK', async () => {
     const { core, log, tx, buf } = await setup();
     core.guestWrite(0, buf, txRequest(0x0002, 0x123, [1]));
