@@ -4,6 +4,7 @@
 //
 //  0 ─────────── __heap_base (static data: assert messages)
 //  │ STATE      fixed 256 B: counters TypeScript reads without a call (trace count, soft limit…)
+//  │            and two staging areas (a page-straddling descriptor, one virtio-can message)
 //  │ SCRATCH    scratchBytes: TS <-> core staging (chain specs, frames, used elems, IRQs)
 //  │ SEGMENTS   SEG_MAX x 16 B: {u32 host, u32 len, u32 writable, u32 pad} of the last popped chain
 //  │ TRACE      10 columns x traceCapacity: ts i64 | seq i64 | id i64 | val i64 | len i32 |
@@ -19,7 +20,7 @@
 //  │ PORT       switchPortCount x 16 B        MAC   macCount x 16 B {u64 mac, i32 port}
 //  │ CANBUS     canNodeCount x 128 B (a bus needs a node, so nodes bound buses)
 //  │ CANNODE    canNodeCount x (64 B + CAN_MAILBOX_MAX x 48 B mailbox)
-//  │ FRAMES     frameSlots x (48 B header + frame bytes)
+//  │ FRAMES     frameSlots x (48 B header + 32 B pad for a virtio header + frameBytesMax)
 //  │ TIMERS     timerCapacity x 32 B min-heap {i64 time, i64 seq, i32 kind, i32 a, i32 b, i32 c}
 //  │ IRQ        (queueCount + 1) x 16 B pending list {i32 vm, i32 dev, i32 queue}
 //  │ ── 4096-aligned ──
