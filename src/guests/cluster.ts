@@ -35,7 +35,8 @@ export class ClusterProgram implements GuestProgram {
   private release(api: GuestApi, dlt: ReturnType<GuestApi['dltApp']>, frame: number): void {
     const { framePeriodNs, frameCostNs, frameCostJitterNs, framebufferBytes } = this.config;
     const releaseLocalNs = api.localNs();
-    const stallNs = api.memoryTraffic(framebufferBytes);
+    const redraw = frame > 0 && frame % this.config.fullRedrawEvery === 0;
+    const stallNs = api.memoryTraffic(framebufferBytes * (redraw ? this.config.fullRedrawFactor : 1));
     const costNs = frameCostNs + api.random(frameCostJitterNs + 1) + stallNs;
     api.cpu(costNs, () => {
       this.frames++;
@@ -43,8 +44,9 @@ export class ClusterProgram implements GuestProgram {
       if (latenessNs > 0) {
         this.misses++;
         api.deadlineMiss(0, latenessNs);
-        dlt.log('error', 'REND', 'frame deadline missed by us', Math.floor(latenessNs / 1000), 'frame', frame);
+        dlt.log('error', 'REND', 'frame deadline missed by us', Math.floor(latenessNs / 1000), 'frame', frame, 'redraw', redraw);
       }
+      if (stallNs > 0) dlt.log('debug', 'MEM', 'framebuffer stall us', Math.floor(stallNs / 1000));
       if (frame % 60 === 0) {
         dlt.log('info', 'REND', 'frames', this.frames, 'misses', this.misses, 'speed_kph', this.speedKph);
       }

@@ -54,6 +54,7 @@ export class GatewayProgram implements GuestProgram {
         }
         payloads.push(writeTelemetry(frame.canId, frame.data));
       }
+      if (payloads.length > 0) dlt.log('verbose', 'FWD', 'bridged', payloads.length, 'of', frames.length, 'frames');
       for (const peer of this.config.forwardTo) {
         if (payloads.length === 0 || api.net === null) break;
         const sent = api.net.send(peer, payloads);

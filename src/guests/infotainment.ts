@@ -6,7 +6,7 @@ import type { ProgramConfig } from '../scenario/schema.js';
 
 type InfotainmentConfig = Extract<ProgramConfig, { type: 'infotainment' }>;
 
-const UNDERRUN_STALL_NS = 10_000_000;
+const UNDERRUN_STALL_NS = 8_000_000;
 
 export class InfotainmentProgram implements GuestProgram {
   private bursts = 0;
@@ -28,8 +28,8 @@ export class InfotainmentProgram implements GuestProgram {
   }
 
   private burst(api: GuestApi, media: ReturnType<GuestApi['dltApp']>): void {
-    const { burstFrames, frameBytes, burstCostNs, memoryBurstBytes, peer } = this.config;
-    const copyBytes = memoryBurstBytes * (1 + api.random(4));
+    const { burstFrames, frameBytes, burstCostNs, memoryBurstBytes, peer, bigBurstOneIn } = this.config;
+    const copyBytes = memoryBurstBytes * (api.chance(1, bigBurstOneIn) ? 4 : 1);
     const stallNs = api.memoryTraffic(copyBytes);
     const burst = ++this.bursts;
     api.cpu(burstCostNs + stallNs, () => {
@@ -42,7 +42,7 @@ export class InfotainmentProgram implements GuestProgram {
         this.framesSent += sent;
         if (sent < burstFrames) media.log('warn', 'NET', 'tx ring full, dropped', burstFrames - sent);
       }
-      if (burst % 25 === 0) media.log('debug', 'NET', 'bursts', burst, 'frames sent', this.framesSent);
+      media.log('debug', 'NET', 'burst', burst, 'frames sent', this.framesSent, 'stall us', Math.floor(stallNs / 1000));
     });
   }
 }

@@ -61,6 +61,10 @@ const programSchema = z.discriminatedUnion('type', [
     frameCostNs: durationNs.default(4_000_000),
     frameCostJitterNs: durationNs.default(1_000_000),
     framebufferBytes: z.int().min(0).default(1_048_576),
+    /** Every this many frames the whole scene is redrawn (a map tile load, a theme change). */
+    fullRedrawEvery: z.int().min(1).default(240),
+    /** Framebuffer traffic of a full redraw, as a multiple of a normal frame's. */
+    fullRedrawFactor: z.int().min(1).max(64).default(6),
   }),
   z.strictObject({
     type: z.literal('infotainment'),
@@ -68,7 +72,9 @@ const programSchema = z.discriminatedUnion('type', [
     burstFrames: z.int().min(1).max(256).default(48),
     frameBytes: z.int().min(64).max(1514).default(1200),
     burstCostNs: durationNs.default(2_000_000),
-    memoryBurstBytes: z.int().min(0).default(4_194_304),
+    memoryBurstBytes: z.int().min(0).default(1_048_576),
+    /** One burst in `bigBurstOneIn` copies 4× the memory (a decoder reference frame). */
+    bigBurstOneIn: z.int().min(1).default(12),
     peer: mac.optional(),
   }),
   z.strictObject({
