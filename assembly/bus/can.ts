@@ -29,7 +29,7 @@ import {
   CAN_MAILBOX_MAX, stateBase, ST_CAN_STAGE, stGet, ST_SEG_READ, ST_SEG_WRITE,
 } from '../layout';
 import { devAt, devLive, devVm } from '../mmu/iommu';
-import {
+import { traceQueueRow,
   qLive, qDev, qGet, qSet, qFailed, Q_GEN, Q_BACKEND, Q_BACKEND_ARG, BACKEND_CAN_TX, BACKEND_CAN_RX,
 } from '../virtio/queue';
 import {
@@ -299,7 +299,7 @@ function canDeliver(node: i32, b: usize): void {
   if (delay == 0) { canRxWrite(node, stage, bytes); return; }
   const slot = frameAlloc();
   if (slot < 0) {
-    traceRow(Kind.RX_DROP, vm, dev, nodeGet(node, N_RXQ), <i64>canId, bytes, 0);
+    traceQueueRow(Kind.RX_DROP, nodeGet(node, N_RXQ), <i64>canId, bytes, 0);
     return;
   }
   memory.copy(frameData(slot), stage, bytes);
@@ -365,7 +365,7 @@ function canTxChain(node: i32, txq: i32, head: i32): void {
   const vm = nodeGet(node, N_VM);
   const dev = nodeGet(node, N_DEV);
   if (!ok) {
-    traceRow(Kind.FAULT, vm, dev, txq, Fault.BAD_CAN_FRAME, readable, <i64>head);
+    traceQueueRow(Kind.FAULT, txq, Fault.BAD_CAN_FRAME, readable, <i64>head);
     if (resultHost != 0) store<u8>(<usize>resultHost, 1); // VIRTIO_CAN_RESULT_NOT_OK
     if (pushElem(txq, head, resultHost != 0 ? 1 : 0) == 0 && publishUsed(txq) == 0) devNotify(txq);
     return;

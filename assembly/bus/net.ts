@@ -12,7 +12,7 @@ import { traceRow, traceRoom } from '../trace/columns';
 import { now } from '../clock';
 import { deviceCount, frameBytesMax, stGet, ST_SEG_READ, LINK_FIFO_MAX } from '../layout';
 import { devAt, devLive, devVm } from '../mmu/iommu';
-import {
+import { traceQueueRow,
   qLive, qVm, qDev, qGet, qSet, qFailed, Q_GEN, Q_BACKEND, Q_BACKEND_ARG, BACKEND_NET_TX, BACKEND_NET_RX,
 } from '../virtio/queue';
 import {
@@ -105,7 +105,7 @@ export function netWakeWaiting(): void {
 
 /** Complete a chain the device could not send (malformed): used(0) and a fault row. */
 function txReject(dev: i32, txq: i32, head: i32, code: i32, bytes: i32): void {
-  traceRow(Kind.FAULT, qVm(txq), dev, txq, code, bytes, <i64>head);
+  traceQueueRow(Kind.FAULT, txq, code, bytes, <i64>head);
   if (pushElem(txq, head, 0) == 0 && publishUsed(txq) == 0) devNotify(txq);
 }
 

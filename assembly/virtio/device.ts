@@ -12,7 +12,7 @@ import {
   scratchBase, scratchBytes, stGet, stSet, ST_STOP, ST_OUT_LEN, ST_SEG_READ, ST_SEG_WRITE,
   STOP_DONE, STOP_TRACE, STOP_SCRATCH, STOP_FAULT,
 } from '../layout';
-import {
+import { traceQueueRow,
   qGet, qSet, qSize, qVm, qDev, qAvailGpa, qUsedGpa, qEventIdx, qFailed, qDevCtx,
   Q_DEV_LAST_AVAIL, Q_DEV_USED, Q_DEV_SIGNALLED, Q_FAIL_CODE, failQueue, refuseFailed, availTimeGet,
 } from './queue';
@@ -94,7 +94,7 @@ export function pushElem(q: i32, head: i32, len: i32): i32 {
   store<u32>(pId, <u32>head);
   store<u32>(pLen, <u32>len);
   qSet(q, Q_DEV_USED, (idx + 1) & 0xFFFF);
-  traceRow(Kind.VQ_USED, qVm(q), qDev(q), q, head, len, now - availTimeGet(q, head));
+  traceQueueRow(Kind.VQ_USED, q, head, len, now - availTimeGet(q, head));
   return 0;
 }
 
@@ -142,7 +142,7 @@ export function devNotify(q: i32): bool {
     need = (load<u16>(p) & AVAIL_F_NO_INTERRUPT) == 0;
   }
   const kind = need ? Kind.VQ_INTERRUPT : Kind.VQ_INTERRUPT_SUPPRESSED;
-  traceRow(kind, qVm(q), qDev(q), q, newIdx, 0, 0);
+  traceQueueRow(kind, q, newIdx, 0, 0);
   if (need) irqRaise(qVm(q), qDev(q), q);
   return need;
 }
@@ -231,7 +231,7 @@ export function fillFrom(q: i32, hdr: usize, hdrLen: i32, src: usize, len: i32):
   const total = hdrLen + len;
   if (head == POP_EMPTY) {
     publishAvailEvent(q);
-    traceRow(Kind.RX_DROP, qVm(q), qDev(q), q, 0, total, 0);
+    traceQueueRow(Kind.RX_DROP, q, 0, total, 0);
     return POP_EMPTY;
   }
   if (head < 0) return head;
@@ -239,7 +239,7 @@ export function fillFrom(q: i32, hdr: usize, hdrLen: i32, src: usize, len: i32):
   publishAvailEvent(q);
   let written = total;
   if (stGet(ST_SEG_WRITE) < total) {
-    traceRow(Kind.FAULT, qVm(q), qDev(q), q, Fault.BUFFER_TOO_SMALL, total, stGet(ST_SEG_WRITE));
+    traceQueueRow(Kind.FAULT, q, Fault.BUFFER_TOO_SMALL, total, stGet(ST_SEG_WRITE));
     written = 0;
   } else {
     scatterWritable(hdr, hdrLen, src, len);

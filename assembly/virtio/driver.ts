@@ -15,7 +15,7 @@ import {
   scratchBase, scratchBytes, stSet, ST_STOP, ST_OUT_LEN, STOP_DONE, STOP_TRACE, STOP_FULL, STOP_FAULT,
   STOP_SCRATCH,
 } from '../layout';
-import {
+import { traceQueueRow,
   qGet, qSet, qSize, qVm, qDev, qDescGpa, qAvailGpa, qUsedGpa, qEventIdx,
   Q_DRV_AVAIL, Q_DRV_KICKED, Q_DRV_LAST_USED, Q_DRV_FREE_HEAD, Q_DRV_FREE_COUNT,
   drvNextGet, drvNextSet, drvLenGet, drvLenSet, availTimeSet,
@@ -31,7 +31,7 @@ const CHAIN_F_INDIRECT: u32 = 1;
 
 /** Record a driver-side translation fault (the guest's own access faulted). */
 function drvFault(q: i32): i32 {
-  traceRow(Kind.FAULT, qVm(q), qDev(q), q, xlateFault, 0, xlateAddr);
+  traceQueueRow(Kind.FAULT, q, xlateFault, 0, xlateAddr);
   return -xlateFault;
 }
 
@@ -122,7 +122,7 @@ export function submitOne(q: i32, rec: usize): i32 {
   qSet(q, Q_DRV_AVAIL, next);
   availTimeSet(q, head, now);
   const bytes = recordTotalBytes(rec);
-  traceRow(Kind.VQ_AVAIL, qVm(q), qDev(q), q, head, <i32>min<i64>(bytes, 0x7FFFFFFF), next);
+  traceQueueRow(Kind.VQ_AVAIL, q, head, <i32>min<i64>(bytes, 0x7FFFFFFF), next);
   return head;
 }
 
@@ -171,7 +171,7 @@ export function drvKick(q: i32): bool {
     notify = (load<u16>(p) & USED_F_NO_NOTIFY) == 0;
   }
   const kind = notify ? Kind.VQ_NOTIFY : Kind.VQ_NOTIFY_SUPPRESSED;
-  traceRow(kind, qVm(q), qDev(q), q, newIdx, 0, 0);
+  traceQueueRow(kind, q, newIdx, 0, 0);
   return notify;
 }
 
@@ -197,7 +197,7 @@ function reclaimOne(q: i32, idx: i32, out: usize): i32 {
   const id = load<u32>(pId);
   if (id >= <u32>size || drvLenGet(q, <i32>id) == 0) {
     // §2.7.8.3: the driver trusts nothing; a used id it never made available is refused.
-    traceRow(Kind.FAULT, qVm(q), qDev(q), q, Fault.DESC_INDEX_OUT_OF_RANGE, <i32>id, at);
+    traceQueueRow(Kind.FAULT, q, Fault.DESC_INDEX_OUT_OF_RANGE, <i32>id, at);
     return -1;
   }
   freeChain(q, <i32>id);

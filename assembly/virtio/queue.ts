@@ -144,6 +144,15 @@ export function vqCreate(
   return q;
 }
 
+/**
+ * A trace row about queue q. The `queue` column holds the queue's index within its device (as
+ * the VIRTIO spec numbers them: virtio-net receiveq1 = 0, transmitq1 = 1), not the core's table
+ * slot, so a query reads the same numbers a driver author uses.
+ */
+export function traceQueueRow(kind: i32, q: i32, id: i64, len: i32, val: i64): void {
+  traceRow(kind, qVm(q), qDev(q), qGet(q, Q_INDEX), id, len, val);
+}
+
 /** Re-check the stored configuration and reset both sides (the same door as vqCreate). */
 export function vqReset(q: i32): i32 {
   assert(q >= 0 && q < queuesUsed, 'vqReset: unknown queue');
@@ -152,7 +161,7 @@ export function vqReset(q: i32): i32 {
   // Refused by the door: the queue stays failed until a reset succeeds.
   qSet(q, Q_FLAGS, qGet(q, Q_FLAGS) | QF_FAILED);
   qSet(q, Q_FAIL_CODE, code);
-  traceRow(Kind.FAULT, qVm(q), qDev(q), q, code, qSize(q), qDescGpa(q));
+  traceQueueRow(Kind.FAULT, q, code, qSize(q), qDescGpa(q));
   return code;
 }
 
@@ -233,13 +242,13 @@ export function failQueue(q: i32, code: i32, detail: i32, addr: i64): i32 {
   assert(code > 0, 'failQueue: code must be a fault');
   qSet(q, Q_FLAGS, qGet(q, Q_FLAGS) | QF_FAILED);
   qSet(q, Q_FAIL_CODE, code);
-  traceRow(Kind.FAULT, qVm(q), qDev(q), q, code, detail, addr);
+  traceQueueRow(Kind.FAULT, q, code, detail, addr);
   return -code;
 }
 
 /** Refuse a device operation on a failed queue without touching guest memory. */
 export function refuseFailed(q: i32): i32 {
-  traceRow(Kind.FAULT, qVm(q), qDev(q), q, Fault.QUEUE_FAILED, qGet(q, Q_FAIL_CODE), 0);
+  traceQueueRow(Kind.FAULT, q, Fault.QUEUE_FAILED, qGet(q, Q_FAIL_CODE), 0);
   return -Fault.QUEUE_FAILED;
 }
 

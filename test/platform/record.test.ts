@@ -89,7 +89,7 @@ describe('recording the default platform', () => {
         SELECT
           count(*) FILTER (WHERE kind = 'can_tx'),
           count(*) FILTER (WHERE kind = 'switch_forward'),
-          count(*) FILTER (WHERE kind = 'vq_used' AND vm = 0 AND queue = 0)
+          count(*) FILTER (WHERE kind = 'vq_used' AND vm = 0 AND dev = 1 AND queue = 0)
         FROM events`);
       const [canTx, forwarded, clusterRx] = r.rows[0]!.map(Number);
       expect(canTx).toBeGreaterThan(500); // ~ 100+100+50+10+20 frames/s for 2 s
