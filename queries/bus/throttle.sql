@@ -3,12 +3,14 @@
 -- VMs that were never throttled do not appear.
 --
 -- @column vm: VM index
+-- @column vm_name: VM name from the scenario (NULL for traces without one)
 -- @column throttles: times the budget was exhausted (count)
 -- @column throttled_bytes: bytes of the throttled accesses (bytes)
 -- @column delay_ns_total: total delay imposed (ns)
 -- @column delay_ns_max: largest single delay (ns)
 SELECT
   vm,
+  (SELECT name FROM vms WHERE vms.vm = events.vm) AS vm_name,
   count(*) AS throttles,
   sum(len)::BIGINT AS throttled_bytes,
   sum(val)::BIGINT AS delay_ns_total,

@@ -4,6 +4,7 @@
 -- NULL when that span is zero.
 --
 -- @column vm: VM index
+-- @column vm_name: VM name from the scenario (NULL for traces without one)
 -- @column vcpu: vCPU index within the VM
 -- @column steal_ns: total time waited runnable (ns)
 -- @column waits: runs that had to wait (sched_run with val > 0) (count)
@@ -15,6 +16,7 @@ WITH span AS (
 )
 SELECT
   vm,
+  (SELECT name FROM vms WHERE vms.vm = events.vm) AS vm_name,
   vcpu,
   sum(val)::BIGINT AS steal_ns,
   count(*) FILTER (WHERE val > 0) AS waits,

@@ -81,12 +81,13 @@ describe('named queries', () => {
     const s = await open({ events });
     const result = await s.runNamed('virtio/latency');
     expect(result.columns.map((c) => c.name)).toEqual([
-      'vm', 'dev', 'queue', 'completions',
+      'vm', 'vm_name', 'dev', 'device', 'queue', 'queue_name', 'completions',
       'latency_ns_p50', 'latency_ns_p90', 'latency_ns_p99', 'latency_ns_max',
     ]);
+    // This trace's manifest holds no platform scenario, so names are NULL.
     expect(result.rows).toEqual([
-      [0, 1, 0, 10n, 500n, 900n, 1000n, 1000n],
-      [1, 2, 1, 1n, 7n, 7n, 7n, 7n],
+      [0, null, 1, null, 0, null, 10n, 500n, 900n, 1000n, 1000n],
+      [1, null, 2, null, 1, null, 1n, 7n, 7n, 7n, 7n],
     ]);
   });
 
@@ -105,13 +106,13 @@ describe('named queries', () => {
     });
     const result = await s.runNamed('sched/steal');
     expect(result.columns.map((c) => c.name)).toEqual([
-      'vm', 'vcpu', 'steal_ns', 'waits', 'wait_ns_max', 'traced_ns', 'steal_share',
+      'vm', 'vm_name', 'vcpu', 'steal_ns', 'waits', 'wait_ns_max', 'traced_ns', 'steal_share',
     ]);
     // Span of all events: 1000 − 0 = 1000 ns.
     expect(result.rows).toEqual([
-      [0, 0, 150n, 2n, 100n, 1000n, 0.15],
-      [0, 1, 0n, 0n, 0n, 1000n, 0],
-      [1, 0, 300n, 1n, 300n, 1000n, 0.3],
+      [0, null, 0, 150n, 2n, 100n, 1000n, 0.15],
+      [0, null, 1, 0n, 0n, 0n, 1000n, 0],
+      [1, null, 0, 300n, 1n, 300n, 1000n, 0.3],
     ]);
   });
 
@@ -150,11 +151,11 @@ describe('named queries', () => {
     });
     const result = await s.runNamed('bus/throttle');
     expect(result.columns.map((c) => c.name)).toEqual([
-      'vm', 'throttles', 'throttled_bytes', 'delay_ns_total', 'delay_ns_max',
+      'vm', 'vm_name', 'throttles', 'throttled_bytes', 'delay_ns_total', 'delay_ns_max',
     ]);
     expect(result.rows).toEqual([
-      [0, 2n, 192n, 2000n, 1500n],
-      [2, 1n, 32n, 10n, 10n],
+      [0, null, 2n, 192n, 2000n, 1500n],
+      [2, null, 1n, 32n, 10n, 10n],
     ]);
   });
 
