@@ -56,6 +56,16 @@ describe('record → info → query', () => {
     expect(names.stdout.split(/\r?\n/)[1]).toMatch(/^cluster,\d+$/);
   });
 
+  test('the same command twice writes byte-identical tables (determinism through the CLI)', () => {
+    const a = join(root, 'det-a');
+    const b = join(root, 'det-b');
+    expect(tv('record', 'hostile', '-o', a, '--seed', '9', '--duration', '600ms').code).toBe(0);
+    expect(tv('record', 'hostile', '-o', b, '--seed', '9', '--duration', '600ms').code).toBe(0);
+    for (const table of ['events', 'dlt', 'clock', 'inputs']) {
+      expect(readFileSync(join(a, `${table}.arrow`)).equals(readFileSync(join(b, `${table}.arrow`))), table).toBe(true);
+    }
+  });
+
   test('scenarios and queries list what exists', () => {
     const s = tv('scenarios');
     expect(s.stdout).toMatch(/^cockpit \(default\)/m);
