@@ -70,6 +70,7 @@ export class TableFileWriter {
     if (batch.numRows === 0) return;
     this.writer.write(batch);
     this.drain();
+    forgetBlocks(this.writer);
     this.rowCount += batch.numRows;
     this.batchCount += 1;
   }
@@ -143,4 +144,14 @@ function sameColumns(a: Schema, b: Schema): boolean {
     const other = b.fields[i]!;
     return field.name === other.name && field.typeId === other.typeId;
   });
+}
+
+/**
+ * apache-arrow's writer remembers a FileBlock per batch for the footer of the IPC *file*
+ * format; a stream has no footer, so the list only grows with the run length. Emptying it after
+ * each batch keeps a recorder's memory bounded however long it records.
+ */
+function forgetBlocks(writer: RecordBatchStreamWriter): void {
+  const internal = writer as unknown as { _recordBatchBlocks?: unknown[] };
+  if (Array.isArray(internal._recordBatchBlocks)) internal._recordBatchBlocks.length = 0;
 }
