@@ -10,6 +10,8 @@ import { registerRecord } from './record.js';
 import { registerInfo } from './info.js';
 import { registerQuery } from './query.js';
 import { registerDemo } from './demo.js';
+import { registerImport } from './import.js';
+import { registerExport } from './export.js';
 
 export function buildProgram(): Command {
   const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   registerInfo(program);
   registerQuery(program);
   registerDemo(program);
+  registerImport(program);
+  registerExport(program);
   return program;
 }
 

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { arch, hostname, platform } from 'node:os';
 import { join } from 'node:path';
+import type { RecordBatch } from 'apache-arrow';
 import type { TraceColumns } from '../core/api.js';
 import type { DltLevel } from '../core/codes.js';
 import { TraceError } from './errors.js';
@@ -44,6 +45,9 @@ export interface DltRow {
   payload_raw: Uint8Array;
   lifecycle: number;
   storage_ts_ns?: Int64Input | null;
+  /** DLT standard header type byte as received (imported logs); see the schema */
+  htyp?: number | null;
+  storage_ecu?: string | null;
 }
 
 export interface ClockRow {
@@ -79,7 +83,7 @@ export interface RecorderOptions {
 /** Fixed so that batch boundaries, and so the bytes, depend on the data alone. */
 export const ROWS_PER_BATCH_DEFAULT = 8192;
 
-type BufferedTable = Exclude<TableName, 'events'>;
+export type BufferedTable = Exclude<TableName, 'events'>;
 
 export class Recorder {
   private readonly writers: Record<TableName, TableFileWriter>;
@@ -146,6 +150,16 @@ export class Recorder {
   }
   appendInput(row: InputRow): void {
     this.appendRow('inputs', row as unknown as Record<string, unknown>);
+  }
+
+  /**
+   * Writes a record batch the caller built in the table's schema (bulk import builds whole
+   * columns instead of row objects). Rows buffered by append*() go first, so order is kept.
+   */
+  appendBatch(table: BufferedTable, batch: RecordBatch): void {
+    this.assertOpen();
+    this.flush(table);
+    this.writers[table].writeBatch(batch);
   }
 
   /** Rows written or buffered so far, per table. */

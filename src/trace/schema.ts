@@ -203,7 +203,25 @@ export const DLT_TABLE: TableSpec = {
       kind: 'i64',
       nullable: true,
       unit: 'ns',
-      description: 'storage header time (Unix ns), imported logs only',
+      description: 'storage header time (Unix ns); recorded runs: ts_ns',
+    },
+    {
+      name: 'htyp',
+      kind: 'i16',
+      nullable: true,
+      unit: '',
+      // Export needs it to write the message back as it was: the payload's byte order (MSBF)
+      // and which optional header fields were present (WEID, WSID, WTMS).
+      description:
+        'standard header type byte: UEH 0x01, MSBF 0x02 (big-endian payload), WEID 0x04, ' +
+        'WSID 0x08, WTMS 0x10, version << 5; NULL for recorded runs (0x3d without session)',
+    },
+    {
+      name: 'storage_ecu',
+      kind: 'utf8',
+      nullable: true,
+      unit: '',
+      description: "storage header's ECU id (imported logs; NULL: same as ecu)",
     },
   ],
 };

@@ -20,9 +20,9 @@ export function requireDltConvert(ctx: { skip: (condition: boolean, note?: strin
 
 /**
  * The warning lines libdlt's dlt_vlog writes to stdout in the middle of dlt-convert's output
- * ("[  876.349941]~DLT~12479~WARNING  ~String does not fit hex data …"): not part of the message.
+ * ("[  876.349941]~DLT~12479~WARNING  ~…"; the pid is padded to 5 places: "~DLT~ 1589~"): not part of the message.
  */
-const DLT_VLOG_LINE = /\[\s*\d+\.\d+\]~DLT~\d+~[A-Z]+\s*~[^\n]*\n/g;
+const DLT_VLOG_LINE = /\[\s*\d+\.\d+\]~DLT~\s*\d+~[A-Z]+\s*~[^\n]*\n/g;
 
 /** `TZ=UTC dlt-convert -a` of the given file contents, as text, without libdlt's log lines. */
 export function dltConvertAscii(bytes: Uint8Array): string {

@@ -53,8 +53,8 @@ describe('query errors are one line', () => {
     const e = await failure(s.runNamed('dlt/nothing'));
     expect(e.code).toBe('unknown_query');
     expect(e.message).toBe(
-      'unknown named query "dlt/nothing"; known: bus/throttle, clock/offset, dlt/errors, ' +
-        'dlt/summary, sched/steal, virtio/latency',
+      'unknown named query "dlt/nothing"; known: bus/throttle, clock/offset, dlt/counter_gaps, ' +
+        'dlt/errors, dlt/id_collisions, dlt/lifecycles, dlt/rate, dlt/summary, sched/steal, virtio/latency',
     );
     expect((await failure(s.runNamed('../package'))).code).toBe('unknown_query');
   });

@@ -66,6 +66,7 @@ describe('loading a trace into DuckDB', () => {
       'subtype:VARCHAR', `level:ENUM(${DLT_LEVELS.map((l) => `'${l}'`).join(', ')})`,
       'msg_counter:SMALLINT', 'verbose:BOOLEAN', 'noar:SMALLINT', 'message_id:BIGINT',
       'payload:VARCHAR', 'payload_raw:BLOB', 'lifecycle:INTEGER', 'storage_ts_ns:BIGINT',
+      'htyp:SMALLINT', 'storage_ecu:VARCHAR',
     ]);
     expect(byTable('clock')).toEqual([
       'ts_ns:BIGINT', 'vm:SMALLINT', 'local_ns:BIGINT', 'offset_ns:BIGINT', 'drift_ppb:BIGINT',

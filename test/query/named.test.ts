@@ -162,7 +162,8 @@ describe('named queries', () => {
   it('every named query documents exactly the columns it returns, and answers on an empty trace', async () => {
     const queries = listNamedQueries();
     expect(queries.map((q) => q.name)).toEqual([
-      'bus/throttle', 'clock/offset', 'dlt/errors', 'dlt/summary', 'sched/steal', 'virtio/latency',
+      'bus/throttle', 'clock/offset', 'dlt/counter_gaps', 'dlt/errors', 'dlt/id_collisions',
+      'dlt/lifecycles', 'dlt/rate', 'dlt/summary', 'sched/steal', 'virtio/latency',
     ]);
     const s = await open({});
     for (const q of queries) {

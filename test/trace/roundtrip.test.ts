@@ -65,6 +65,8 @@ describe('recorder → reader round trip', () => {
         payload_raw: new Uint8Array([0, 255, 7]),
         lifecycle: 3,
         storage_ts_ns: 1_700_000_000_000_000_000n,
+        htyp: 0x3f,
+        storage_ecu: 'RECV',
       }),
     );
     rec.appendDlt(dltRow({ ts_ns: 6, type: 'control', level: null, subtype: null, ctid: null }));
@@ -90,10 +92,12 @@ describe('recorder → reader round trip', () => {
       payload_raw: new Uint8Array([0, 255, 7]),
       lifecycle: 3,
       storage_ts_ns: 1_700_000_000_000_000_000n,
+      htyp: 0x3f,
+      storage_ecu: 'RECV',
     });
     expect(rows[1]).toMatchObject({
       ts_ns: 6n, type: 'control', level: null, subtype: null, ctid: null, apid: 'APP',
-      session_id: null, message_id: null, storage_ts_ns: null, verbose: true,
+      session_id: null, message_id: null, storage_ts_ns: null, verbose: true, htyp: null, storage_ecu: null,
     });
   });
 

@@ -28,7 +28,7 @@ describe('schema module', () => {
       'session_id:Int32?', 'type:Dictionary<Int8, Utf8>?', 'subtype:Utf8?',
       'level:Dictionary<Int8, Utf8>?', 'msg_counter:Int16', 'verbose:Bool', 'noar:Int16',
       'message_id:Int64?', 'payload:Utf8', 'payload_raw:Binary', 'lifecycle:Int32',
-      'storage_ts_ns:Int64?',
+      'storage_ts_ns:Int64?', 'htyp:Int16?', 'storage_ecu:Utf8?',
     ]);
     expect(types('clock')).toEqual([
       'ts_ns:Int64', 'vm:Int16', 'local_ns:Int64', 'offset_ns:Int64', 'drift_ppb:Int64',

@@ -49,6 +49,11 @@ const SERIAL_2 = 0x53;
 const MIN_STORAGE_MESSAGE = STORAGE_HEADER_SIZE + 4;
 /** Bytes kept back by a streaming parser when it skips: a marker may straddle two chunks. */
 const MARKER_OVERLAP = 3;
+/**
+ * Extra room when the streaming buffer grows: what a chunk can leave behind (a partial message,
+ * at most 16 + 65535 bytes, and the 4 bytes of the next marker) fits without growing again.
+ */
+const PUSH_HEADROOM = 80 * 1024;
 
 export class DltParser {
   readonly stats: DltParseStats = { messages: 0, skippedBytes: 0, damagedMessages: 0 };
@@ -60,6 +65,8 @@ export class DltParser {
   /** no more input will come: decide on the tail instead of waiting */
   private final = true;
   private streaming = false;
+  /** `buf` is the parser's own (reusable), not the caller's buffer from over() */
+  private ownsBuffer = false;
   /** 'stream' framing: false after a loss of sync until a message is accepted again */
   private inSync = true;
 
@@ -83,16 +90,20 @@ export class DltParser {
   push(chunk: Uint8Array): void {
     if (!this.streaming) this.startStreaming();
     const kept = this.end - this.pos;
-    if (kept === 0) {
-      this.buf = chunk.slice();
+    const needed = kept + chunk.length;
+    if (this.ownsBuffer && this.buf.length >= needed) {
+      // frames from before this push are invalid by contract, so the buffer is reused: a long
+      // import allocates nothing per chunk
+      this.buf.copyWithin(0, this.pos, this.end);
     } else {
-      const joined = new Uint8Array(kept + chunk.length);
-      joined.set(this.buf.subarray(this.pos, this.end), 0);
-      joined.set(chunk, kept);
-      this.buf = joined;
+      const grown = new Uint8Array(needed + PUSH_HEADROOM);
+      grown.set(this.buf.subarray(this.pos, this.end), 0);
+      this.buf = grown;
+      this.ownsBuffer = true;
     }
+    this.buf.set(chunk, kept);
     this.pos = 0;
-    this.end = this.buf.length;
+    this.end = needed;
     this.frame.bytesAreCallers = false;
   }
 
