@@ -1,8 +1,10 @@
-// Plain-TypeScript reference of the split-ring cycle the core runs in assembly/virtio/bench.ts:
-// driver submit of 3-descriptor chains, device pop + bounded walk + push used, driver reclaim.
-// Same layout (VIRTIO 1.2 §2.7), same checks on the device side, over one Uint8Array with a
-// DataView; no BigInt (a 64-bit address is written as two u32 halves). Guest addresses are
-// offsets into the array (identity "translation" with a bounds check).
+// BARE RING reference (no translation, no trace): the split-ring cycle alone, over one Uint8Array
+// with a DataView: driver submit of 3-descriptor chains, device pop + bounded walk + push used,
+// driver reclaim. Same layout (VIRTIO 1.2 §2.7) and the same ring checks on the device side, but
+// guest addresses are offsets into the array (identity "translation" with a bounds check), no
+// TLB, no trace rows, no avail-time bookkeeping. It is NOT the core's algorithm (that is
+// virtqueue-full-ref.ts); bench/virtqueue.ts reports it as what the ring alone costs in plain TS.
+// No BigInt (a 64-bit address is written as two u32 halves).
 
 const NEXT = 1;
 const WRITE = 2;

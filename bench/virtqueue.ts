@@ -1,45 +1,102 @@
-// Side-by-side figure: the split-virtqueue cycle in the WASM core (batched, one crossing per
-// hundreds of thousands of chains, stage-2 + IOMMU translation and trace rows included) against
-// the plain-TypeScript reference in virtqueue-ref.ts. Rounds alternate core / ref on the same
-// machine; each side reports its median round (shared, noisy machines: trust the ratio).
+// Side-by-side figure for ARCHITECTURE 2: the split-virtqueue cycle in the WASM core (batched,
+// one crossing per ~500 k chains; stage-2 + IOMMU translation with TLBs, vq_avail/vq_used trace
+// rows and latency bookkeeping included) against
+//   - virtqueue-full-ref.ts: plain TypeScript doing the SAME work per chain (the issue's
+//     "plain TypeScript implementation of the same algorithm"): `refChainsPerSec`, `ratio`;
+//   - virtqueue-ref.ts: the bare ring (identity addressing, no TLB, no trace), for context:
+//     `bareRefChainsPerSec`, `bareRatio`.
+// Before measuring, a small run checks that core and reference do the same thing (same trace rows
+// value for value, same TLB hits/misses, same ring bytes in guest memory); after measuring, that
+// both processed the same chains and wrote the same number of rows. Rounds alternate the three
+// sides (rotating the order); each side reports its median round (shared, noisy machines).
 
 import { performance } from 'node:perf_hooks';
 import { Core } from '../src/core/core.js';
-import type { ChainSpec } from '../src/core/api.js';
+import type { ChainSpec, CoreLimits, QueueConfig } from '../src/core/api.js';
 import { RefSplitQueue, refCycle, type RefBuffer } from './virtqueue-ref.js';
+import { MmuRef } from './mmu-ref.js';
+import { TraceRef, type RefTraceColumns } from './trace-ref.js';
+import { RefVirtqueue, chainRecord, refFullCycle, type ChainRecord } from './virtqueue-full-ref.js';
 
 const QUEUE_SIZE = 256;
 const ROUNDS = 7;
 const RAM = 1 << 20;
+const VERIFY_CHAINS = 70_001; // more than 65536: the 16-bit ring indices wrap during the check
+const LIMITS: CoreLimits = {
+  vmCount: 1, hostRamBytes: 2 * RAM, ptPages: 16, queueCount: 1, deviceCount: 1, linkCount: 0,
+  switchPortCount: 0, macCount: 0, canNodeCount: 0, frameSlots: 0, frameBytesMax: 1536,
+  timerCapacity: 16, traceCapacity: 1 << 20, scratchBytes: 64 * 1024,
+};
+const QUEUE: QueueConfig = {
+  vm: 0, dev: 0, index: 0, size: QUEUE_SIZE, descGpa: 0x1000, availGpa: 0x3000, usedGpa: 0x4000,
+  eventIdx: true,
+};
+const CHAIN: ChainSpec = {
+  out: [{ gpa: 0x10_000, len: 64 }],
+  in: [{ gpa: 0x11_000, len: 64 }, { gpa: 0x12_000, len: 64 }],
+};
+/** Guest bytes holding the three rings: desc table .. end of the used ring (avail_event). */
+const RINGS_GPA = QUEUE.descGpa;
+const RINGS_BYTES = QUEUE.usedGpa + 6 + 8 * QUEUE_SIZE - QUEUE.descGpa;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[s.length >> 1]!;
 }
 
-function setupCore(): { core: Core; q: number; chain: ChainSpec } {
-  const core = Core.loadSync(
-    {
-      vmCount: 1, hostRamBytes: 2 * RAM, ptPages: 16, queueCount: 1, deviceCount: 1, linkCount: 0,
-      switchPortCount: 0, macCount: 0, canNodeCount: 0, frameSlots: 0, frameBytesMax: 1536,
-      timerCapacity: 16, traceCapacity: 1 << 20, scratchBytes: 64 * 1024,
-    },
-    1n,
-  );
-  core.setTraceSink(() => {}); // rows are written, then dropped: the recorder is not measured here
+interface CoreSide {
+  core: Core;
+  q: number;
+  rowsDrained: number;
+}
+
+function setupCore(nowNs = 0): CoreSide {
+  const core = Core.loadSync(LIMITS, 1n);
+  const side: CoreSide = { core, q: -1, rowsDrained: 0 };
+  // Rows are written, counted, then dropped: the recorder is not measured here.
+  core.setTraceSink((_cols, count) => {
+    side.rowsDrained += count;
+  });
+  core.setNow(nowNs);
   core.vmCreate(0, RAM);
   core.iommuCreate(0, 0);
   core.iommuMapGuest(0, 0, RAM / 4096, 3);
-  const q = core.vqCreate({
-    vm: 0, dev: 0, index: 0, size: QUEUE_SIZE, descGpa: 0x1000, availGpa: 0x3000, usedGpa: 0x4000, eventIdx: true,
-  });
-  const chain = { out: [{ gpa: 0x10_000, len: 64 }], in: [{ gpa: 0x11_000, len: 64 }, { gpa: 0x12_000, len: 64 }] };
-  return { core, q, chain };
+  side.q = core.vqCreate(QUEUE);
+  return side;
 }
 
-function setupRef(): { q: RefSplitQueue; chain: RefBuffer[] } {
-  const mem = new Uint8Array(RAM);
-  const q = new RefSplitQueue(mem, QUEUE_SIZE, 0x1000, 0x3000, 0x4000);
+interface FullSide {
+  mmu: MmuRef;
+  trace: TraceRef;
+  q: RefVirtqueue;
+  rec: ChainRecord;
+  out: Uint32Array;
+  rowsDrained: number;
+  sink: (trace: TraceRef, count: number) => void;
+}
+
+/** The same set-up as setupCore, step for step, in the same-algorithm reference. */
+function setupFull(nowNs = 0): FullSide {
+  const trace = new TraceRef(LIMITS.traceCapacity, LIMITS.scratchBytes);
+  trace.now = nowNs;
+  const mmu = new MmuRef(LIMITS, trace);
+  mmu.vmCreate(0, RAM);
+  mmu.iommuCreate(0, 0);
+  mmu.iommuMapGuest(0, 0, RAM / 4096, 3);
+  const q = new RefVirtqueue(mmu, trace, QUEUE);
+  // bench.ts: used pairs go to scratch after the 64-byte-aligned record.
+  const out = new Uint32Array(((LIMITS.scratchBytes - 64) >> 3) * 2);
+  const side: FullSide = {
+    mmu, trace, q, rec: chainRecord(CHAIN), out, rowsDrained: 0, sink: () => {},
+  };
+  side.sink = (_trace, count) => {
+    side.rowsDrained += count;
+  };
+  return side;
+}
+
+function setupBare(): { q: RefSplitQueue; chain: RefBuffer[] } {
+  const q = new RefSplitQueue(new Uint8Array(RAM), QUEUE_SIZE, 0x1000, 0x3000, 0x4000);
   const chain = [
     { gpa: 0x10_000, len: 64, write: false },
     { gpa: 0x11_000, len: 64, write: true },
@@ -47,6 +104,10 @@ function setupRef(): { q: RefSplitQueue; chain: RefBuffer[] } {
   ];
   return { q, chain };
 }
+
+const runCore = (c: CoreSide, chains: number) => c.core.benchCycle(c.q, CHAIN, chains);
+const runFull = (f: FullSide, chains: number) => refFullCycle(f.q, f.rec, f.out, chains, f.sink);
+const rowsOf = (c: { rowsDrained: number }, count: number) => c.rowsDrained + count;
 
 function timed(run: () => number, chains: number): number {
   const t0 = performance.now();
@@ -56,24 +117,98 @@ function timed(run: () => number, chains: number): number {
   return chains / seconds;
 }
 
-export function benchVirtqueue(opts: { chains?: number } = {}): {
-  coreChainsPerSec: number;
-  refChainsPerSec: number;
-  ratio: number;
-} {
-  const chains = opts.chains ?? 2_000_000;
-  const c = setupCore();
-  const r = setupRef();
-  const warm = Math.max(1, chains >> 2);
-  timed(() => c.core.benchCycle(c.q, c.chain, warm), warm);
-  timed(() => refCycle(r.q, r.chain, warm), warm);
-  const coreRates: number[] = [];
-  const refRates: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    coreRates.push(timed(() => c.core.benchCycle(c.q, c.chain, chains), chains));
-    refRates.push(timed(() => refCycle(r.q, r.chain, chains), chains));
+function same(what: string, core: number, ref: number): void {
+  if (core === ref) return;
+  throw new Error(`bench virtqueue: core and reference differ in ${what}: ${core} vs ${ref}`);
+}
+
+type Column = ArrayLike<number | bigint>;
+
+function sameColumns(core: Record<keyof RefTraceColumns, Column>, ref: RefTraceColumns): void {
+  for (const name of Object.keys(ref) as (keyof RefTraceColumns)[]) {
+    const a = core[name];
+    const b = ref[name];
+    same(`trace rows in column ${name}`, a.length, b.length);
+    for (let i = 0; i < a.length; i++) {
+      if (a[i] !== b[i]) {
+        const values = `core ${a[i]}, reference ${b[i]}`;
+        throw new Error(`bench virtqueue: trace row ${i} column ${name}: ${values}`);
+      }
+    }
   }
-  const coreChainsPerSec = median(coreRates);
-  const refChainsPerSec = median(refRates);
-  return { coreChainsPerSec, refChainsPerSec, ratio: coreChainsPerSec / refChainsPerSec };
+}
+
+/**
+ * A small run on fresh instances (virtual time set, rows kept): the same chains, the same rows
+ * value for value, the same TLB hits/misses in both contexts, the same ring bytes.
+ */
+export function verifyVirtqueueRef(chains = VERIFY_CHAINS): { chains: number; rows: number } {
+  const nowNs = 1_234_567;
+  const c = setupCore(nowNs);
+  const f = setupFull(nowNs);
+  same('chains completed', runCore(c, chains), runFull(f, chains));
+  same('rows drained', c.rowsDrained, f.rowsDrained);
+  if (c.rowsDrained !== 0) throw new Error('bench virtqueue: the check run must fit the columns');
+  sameColumns(c.core.traceColumns(), f.trace.columns());
+  same('stage-2 TLB hits', c.core.tlbStats(0).hits, f.mmu.hits[0]!);
+  same('stage-2 TLB misses', c.core.tlbStats(0).misses, f.mmu.misses[0]!);
+  same('IOMMU TLB hits', c.core.iommuTlbStats(0).hits, f.mmu.hits[1]!);
+  same('IOMMU TLB misses', c.core.iommuTlbStats(0).misses, f.mmu.misses[1]!);
+  const rows = c.core.traceCount();
+  // Last: guestRead goes through the core's stage-2 (it counts TLB hits).
+  const coreRings = c.core.guestRead(0, RINGS_GPA, RINGS_BYTES);
+  if (typeof coreRings === 'number') throw new Error(`bench virtqueue: guestRead ${coreRings}`);
+  const refRings = f.mmu.guestBytes(0, RINGS_GPA, RINGS_BYTES);
+  for (let i = 0; i < RINGS_BYTES; i++) {
+    same(`ring byte at gpa 0x${(RINGS_GPA + i).toString(16)}`, coreRings[i]!, refRings[i]!);
+  }
+  return { chains, rows };
+}
+
+export interface VirtqueueBench {
+  coreChainsPerSec: number;
+  /** Plain TypeScript, same algorithm (translation + TLB, trace rows, latency bookkeeping). */
+  refChainsPerSec: number;
+  /** Plain TypeScript, bare ring: identity addressing, no translation, no trace. */
+  bareRefChainsPerSec: number;
+  /** core / same-algorithm reference. */
+  ratio: number;
+  /** core / bare-ring reference. */
+  bareRatio: number;
+}
+
+export function benchVirtqueue(opts: { chains?: number } = {}): VirtqueueBench {
+  const chains = opts.chains ?? 2_000_000;
+  verifyVirtqueueRef();
+  const c = setupCore();
+  const f = setupFull();
+  const b = setupBare();
+  const warm = Math.max(1, chains >> 2);
+  timed(() => runCore(c, warm), warm);
+  timed(() => runFull(f, warm), warm);
+  timed(() => refCycle(b.q, b.chain, warm), warm);
+  const coreRows0 = rowsOf(c, c.core.traceCount());
+  const fullRows0 = rowsOf(f, f.trace.count);
+  const sides = [
+    { rates: [] as number[], run: () => runCore(c, chains) },
+    { rates: [] as number[], run: () => runFull(f, chains) },
+    { rates: [] as number[], run: () => refCycle(b.q, b.chain, chains) },
+  ];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < sides.length; k++) {
+      const side = sides[(round + k) % sides.length]!;
+      side.rates.push(timed(side.run, chains));
+    }
+  }
+  same('rows written while measuring', rowsOf(c, c.core.traceCount()) - coreRows0,
+    rowsOf(f, f.trace.count) - fullRows0);
+  same('stage-2 TLB hits', c.core.tlbStats(0).hits, f.mmu.hits[0]!);
+  same('IOMMU TLB hits', c.core.iommuTlbStats(0).hits, f.mmu.hits[1]!);
+  const coreChainsPerSec = median(sides[0]!.rates);
+  const refChainsPerSec = median(sides[1]!.rates);
+  const bareRefChainsPerSec = median(sides[2]!.rates);
+  return {
+    coreChainsPerSec, refChainsPerSec, bareRefChainsPerSec,
+    ratio: coreChainsPerSec / refChainsPerSec, bareRatio: coreChainsPerSec / bareRefChainsPerSec,
+  };
 }
