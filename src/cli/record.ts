@@ -8,12 +8,16 @@ import { formatDuration } from '../scenario/duration.js';
 import type { RunSummary } from '../platform/platform.js';
 import type { Manifest } from '../trace/manifest.js';
 import { parseDurationOption, parseSeedOption } from './options.js';
+import { DltLiveServer } from '../formats/dlt/live.js';
 
 interface RecordFlags {
   output: string;
   seed?: string;
   duration?: string;
   force?: boolean;
+  dltPort?: string;
+  dltHost?: string;
+  dltWait?: string;
 }
 
 export function registerRecord(program: Command): void {
@@ -25,6 +29,9 @@ export function registerRecord(program: Command): void {
     .option('--seed <n>', 'override the scenario seed (0..2^32-1)')
     .option('--duration <d>', 'override the run length in virtual time (e.g. 30s, 500ms)')
     .option('-f, --force', 'replace an existing trace in the output directory')
+    .option('--dlt-port <port>', 'serve the guests\' DLT messages live on this TCP port, as dlt-daemon does')
+    .option('--dlt-host <addr>', 'address for --dlt-port (default: loopback, ::1 and 127.0.0.1)')
+    .option('--dlt-wait <n>', 'with --dlt-port: start the run once n clients are connected')
     .action(async (scenarioArg: string, flags: RecordFlags) => {
       const summary = await runRecord(scenarioArg, flags);
       process.stdout.write(summary);
@@ -38,10 +45,53 @@ export async function runRecord(scenarioArg: string, flags: RecordFlags): Promis
   const scenario = loadScenario(scenarioArg);
   if (flags.seed !== undefined) scenario.seed = parseSeedOption(flags.seed);
   if (flags.duration !== undefined) scenario.durationNs = parseDurationOption(flags.duration);
-  const started = performance.now();
-  const { manifest, summary } = await recordScenario(scenario, flags.output, { overwrite: flags.force === true });
-  const wallMs = performance.now() - started;
-  return describeRun(flags.output, manifest, summary, wallMs);
+  const live = await startLive(flags);
+  try {
+    const started = performance.now();
+    const { manifest, summary } = await recordScenario(scenario, flags.output, {
+      overwrite: flags.force === true,
+      ...(live !== null ? { tee: live, yieldEveryNs: LIVE_YIELD_NS } : {}),
+    });
+    const wallMs = performance.now() - started;
+    const text = describeRun(flags.output, manifest, summary, wallMs);
+    if (live === null) return text;
+    const s = await live.close();
+    return text + `  live DLT: ${s.connections} client${s.connections === 1 ? '' : 's'}, ${s.sent} messages sent, ${s.dropped} dropped (slow clients)\n`;
+  } finally {
+    await live?.close();
+  }
+}
+
+/** Virtual time between event-loop turns while serving live: sockets flush at least this often. */
+const LIVE_YIELD_NS = 1_000_000;
+
+async function startLive(flags: RecordFlags): Promise<DltLiveServer | null> {
+  if (flags.dltPort === undefined) {
+    if (flags.dltHost !== undefined || flags.dltWait !== undefined) {
+      throw new UsageError('--dlt-host and --dlt-wait need --dlt-port');
+    }
+    return null;
+  }
+  if (!/^\d+$/.test(flags.dltPort) || Number(flags.dltPort) > 65535) {
+    throw new UsageError(`--dlt-port: expected a TCP port from 0 to 65535, got "${flags.dltPort}"`);
+  }
+  const wait = flags.dltWait === undefined ? 0 : Number(flags.dltWait);
+  if (!Number.isInteger(wait) || wait < 0 || wait > 64) {
+    throw new UsageError(`--dlt-wait: expected a number of clients from 0 to 64, got "${flags.dltWait}"`);
+  }
+  let live: DltLiveServer;
+  try {
+    live = await DltLiveServer.start({ port: Number(flags.dltPort), host: flags.dltHost });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new UsageError(`--dlt-port ${flags.dltPort}: cannot listen on ${flags.dltHost ?? 'loopback'} (${code})`);
+  }
+  process.stderr.write(`tracevisor: serving DLT on ${live.addresses.join(', ')} (e.g. dlt-receive -a ::1 -p ${live.port})\n`);
+  if (wait > 0) {
+    process.stderr.write(`tracevisor: waiting for ${wait} DLT client${wait === 1 ? '' : 's'} before the run starts\n`);
+    await live.waitForClients(wait);
+  }
+  return live;
 }
 
 export function describeRun(dir: string, manifest: Manifest, summary: RunSummary, wallMs: number): string {
