@@ -108,7 +108,8 @@ export class VmRuntime implements GuestApi {
       encodeGuestLog({
         ecu: this.ecu,
         sessionId: this.sessionId,
-        timestamp: Math.floor(this.localNs() / 100_000) >>> 0,
+        // DLT timestamps are the ECU's uptime in 0.1 ms (u32): a clock set before boot reads 0.
+        timestamp: Math.floor(Math.max(0, this.localNs()) / 100_000) % 2 ** 32,
         counter,
         apid,
         ctid,
