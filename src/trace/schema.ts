@@ -214,14 +214,14 @@ export const DLT_TABLE: TableSpec = {
       // and which optional header fields were present (WEID, WSID, WTMS).
       description:
         'standard header type byte: UEH 0x01, MSBF 0x02 (big-endian payload), WEID 0x04, ' +
-        'WSID 0x08, WTMS 0x10, version << 5; NULL for recorded runs (0x3d without session)',
+        'WSID 0x08, WTMS 0x10, version << 5; NULL for recorded runs (their guests send 0x3d)',
     },
     {
       name: 'storage_ecu',
       kind: 'utf8',
       nullable: true,
       unit: '',
-      description: "storage header's ECU id (imported logs; NULL: same as ecu)",
+      description: "storage header's ECU id (imported logs; NULL for recorded runs)",
     },
   ],
 };

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import {
   DltParser, encodeMessage, encodeMessages, nonVerbosePayload, renderPayload, type DltArg, type DltMessage,
 } from '../../src/formats/dlt/index.js';
-import { renderIntoSizeMax, renderPayloadInto } from '../../src/formats/dlt/render-into.js';
+import { printfG } from '../../src/formats/dlt/printf-g.js';
+import { renderIntoSizeMax, renderPayloadInto, writeG } from '../../src/formats/dlt/render-into.js';
 import { syntheticMessage } from '../../bench/dlt.js';
 
 const fixture = new Uint8Array(readFileSync(new URL('../dlt/fixtures/libdlt-all-types.dlt', import.meta.url)));
@@ -111,5 +112,40 @@ describe('renderPayloadInto agrees with renderPayload', () => {
       at += p.length;
     }
     expect(compareAll(file).total).toBeGreaterThan(2500);
+  });
+});
+
+describe('writeG (the byte path of printf %g) agrees with printfG', () => {
+  it('on a million doubles: random bits, short decimals, ties, powers of ten, extremes', () => {
+    const r = rng(3);
+    const out = new Uint8Array(64);
+    const bits = new Float64Array(1);
+    const words = new Uint32Array(bits.buffer);
+    const values: number[] = [0.5, 1.5, 2.5, 1234565, 0.1, 1e-5, 99999.95, 999999.5, 9999995, 123456.5, 1e21, 1e22, 1e23,
+      1e-22, 1e-23, 5e-324, Number.MAX_VALUE, 0.0001, 0.00001234, 100000, 1e6, 2 ** 53, 1 / 3];
+    for (let i = 0; i < 1_000_000; i++) {
+      if (i % 3 === 0) {
+        words[0] = Math.floor(r() * 2 ** 32);
+        words[1] = Math.floor(r() * 2 ** 32);
+        values.push(bits[0]!);
+      } else if (i % 3 === 1) {
+        values.push(Math.round((r() - 0.5) * 10 ** Math.floor(r() * 12)) / 10 ** Math.floor(r() * 12));
+      } else {
+        values.push((Math.floor(r() * 2_000_000) + 0.5) * 10 ** (Math.floor(r() * 30) - 15));
+      }
+    }
+    let fast = 0;
+    for (const v of values) {
+      if (!Number.isFinite(v)) continue;
+      const end = writeG(out, 0, v);
+      if (end < 0) continue;
+      fast++;
+      if (decoder.decode(out.subarray(0, end)) !== printfG(v)) {
+        expect(decoder.decode(out.subarray(0, end)), `value ${v}`).toBe(printfG(v));
+      }
+    }
+    // random bits mostly have exponents beyond the exact powers of ten, and the x.5 values are
+    // near ties: those take printfG; short decimals, what logs hold, take the fast path
+    expect(fast).toBeGreaterThan(450_000);
   });
 });

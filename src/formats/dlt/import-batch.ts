@@ -39,20 +39,26 @@ const COLUMNS = [
   'storage_ts_ns', 'htyp', 'storage_ecu',
 ] as const;
 
-/** Fixed-width column with a validity bitmap. */
+/**
+ * Fixed-width column with a validity bitmap. The bitmap starts all valid and reset() restores
+ * it, so only NULLs cost a write (most columns never have one).
+ */
 class Fixed<T extends Int8Array | Int16Array | Int32Array | BigInt64Array> {
   readonly validity: Uint8Array;
   nullCount = 0;
   constructor(readonly values: T, capacity: number) {
-    this.validity = new Uint8Array(Math.ceil(capacity / 8));
+    this.validity = new Uint8Array(Math.ceil(capacity / 8)).fill(0xff);
   }
   valid(i: number, ok: boolean): void {
-    if (ok) {
-      this.validity[i >> 3]! |= 1 << (i & 7);
-    } else {
-      this.validity[i >> 3]! &= ~(1 << (i & 7));
-      this.nullCount++;
-    }
+    if (!ok) this.setNull(i);
+  }
+  setNull(i: number): void {
+    this.validity[i >> 3]! &= ~(1 << (i & 7));
+    this.nullCount++;
+  }
+  reset(): void {
+    if (this.nullCount > 0) this.validity.fill(0xff);
+    this.nullCount = 0;
   }
 }
 
@@ -65,7 +71,12 @@ class Var {
   nullCount = 0;
   constructor(capacity: number) {
     this.offsets = new Int32Array(capacity + 1);
-    this.validity = new Uint8Array(Math.ceil(capacity / 8));
+    this.validity = new Uint8Array(Math.ceil(capacity / 8)).fill(0xff);
+  }
+  reset(): void {
+    if (this.nullCount > 0) this.validity.fill(0xff);
+    this.nullCount = 0;
+    this.end = 0;
   }
   reserve(extra: number): void {
     const needed = this.end + extra;
@@ -79,9 +90,7 @@ class Var {
   }
   close(i: number, ok: boolean): void {
     this.offsets[i + 1] = this.end;
-    if (ok) {
-      this.validity[i >> 3]! |= 1 << (i & 7);
-    } else {
+    if (!ok) {
       this.validity[i >> 3]! &= ~(1 << (i & 7));
       this.nullCount++;
     }
@@ -91,6 +100,18 @@ class Var {
     this.reserve(8);
     const out = this.bytes;
     let o = this.end;
+    const c0 = b[at]!;
+    const c1 = b[at + 1]!;
+    const c2 = b[at + 2]!;
+    const c3 = b[at + 3]!;
+    if (((c0 | c1 | c2 | c3) & 0x80) === 0 && c0 !== 0 && c1 !== 0 && c2 !== 0 && c3 !== 0) {
+      out[o] = c0; // the usual id: four ASCII characters
+      out[o + 1] = c1;
+      out[o + 2] = c2;
+      out[o + 3] = c3;
+      this.end = o + 4;
+      return;
+    }
     for (let k = 0; k < 4; k++) {
       const c = b[at + k]!;
       if (c === 0) break;
@@ -109,7 +130,7 @@ class Var {
   }
   copy(b: Uint8Array, from: number, length: number): void {
     this.reserve(length);
-    if (length < 64) {
+    if (length < 16) {
       const out = this.bytes;
       const o = this.end;
       for (let k = 0; k < length; k++) out[o + k] = b[from + k]!;
@@ -207,7 +228,6 @@ export class DltBatchBuilder {
     const i = this.count;
     const b = f.bytes;
     this.addTimes(i, f);
-    this.vm.valid(i, true);
     const h = f.headerOffset;
     const htyp = f.htyp;
     this.ecu.id(b, (htyp & HTYP_WEID) !== 0 ? h + STANDARD_HEADER_SIZE : f.offset + 12);
@@ -224,17 +244,13 @@ export class DltBatchBuilder {
     this.sessionId.valid(i, hasSession);
     this.addTypes(i, f);
     this.counter.values[i] = f.counter;
-    this.counter.valid(i, true);
     if (f.verbose) this.verboseBits[i >> 3]! |= 1 << (i & 7);
     else this.verboseBits[i >> 3]! &= ~(1 << (i & 7));
     this.noar.values[i] = f.noar;
-    this.noar.valid(i, true);
     this.addMessageId(i, f);
     this.addPayload(i, f);
     this.lifecycle.values[i] = lifecycle;
-    this.lifecycle.valid(i, true);
     this.htyp.values[i] = htyp;
-    this.htyp.valid(i, true);
     this.storageEcu.id(b, f.offset + 12);
     this.storageEcu.close(i, true);
     this.count = i + 1;
@@ -250,12 +266,10 @@ export class DltBatchBuilder {
     const hi = xHigh + carry;
     this.tsWords[2 * i] = lo | 0;
     this.tsWords[2 * i + 1] = hi | 0;
-    this.tsNs.valid(i, true);
     const local = f.timestamp < 0 ? 0 : f.timestamp * 100_000; // < 2^32 · 10^5 < 2^53
     const localHigh = Math.floor(local / TWO_POW_32);
     this.localWords[2 * i] = (local - localHigh * TWO_POW_32) | 0;
     this.localWords[2 * i + 1] = localHigh;
-    this.localTsNs.valid(i, true);
   }
 
   private addTypes(i: number, f: DltFrame): void {
@@ -346,11 +360,8 @@ export class DltBatchBuilder {
   reset(): void {
     this.count = 0;
     for (const c of [this.tsNs, this.localTsNs, this.vm, this.sessionId, this.type, this.level,
-      this.counter, this.noar, this.messageId, this.lifecycle, this.htyp]) c.nullCount = 0;
+      this.counter, this.noar, this.messageId, this.lifecycle, this.htyp]) c.reset();
     for (const c of [this.ecu, this.apid, this.ctid, this.subtype, this.payload, this.payloadRaw,
-      this.storageEcu]) {
-      c.end = 0;
-      c.nullCount = 0;
-    }
+      this.storageEcu]) c.reset();
   }
 }

@@ -206,9 +206,73 @@ function renderFloat(tyle: number, out: Uint8Array, o: number): number {
     return -1;
   }
   if (Number.isNaN(value)) return -1; // the sign of a NaN matters ("-nan"): the reference knows
+  const fast = writeG(out, o, value);
+  if (fast >= 0) return fast;
   const text = printfG(value);
   for (let i = 0; i < text.length; i++) out[o++] = text.charCodeAt(i);
   return o;
+}
+
+const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+/** How close to a rounding tie (in units of the 6th digit) the scaled value may come. */
+const TIE_MARGIN = 1e-6;
+const G_DIGITS = new Uint8Array(6);
+
+/**
+ * printf("%g") (6 significant digits) of a finite double, when one scaling by a power of ten
+ * decides the digits: the scaled value is off by at most ~1e-10 of a unit, so unless it lies
+ * within TIE_MARGIN of a rounding tie its rounding is the exact one. Else -1: printfG() rounds
+ * on the exact binary value. Checked against printfG in test/dlt-interop/render-into.test.ts.
+ */
+export function writeG(out: Uint8Array, o: number, value: number): number {
+  if (value === 0 || !Number.isFinite(value)) return -1;
+  const a = Math.abs(value);
+  let e = Math.floor(Math.log10(a));
+  let scaled = scale(a, 5 - e);
+  if (scaled < 100_000) scaled = scale(a, 5 - --e);
+  else if (scaled >= 1_000_000) scaled = scale(a, 5 - ++e);
+  if (!(scaled >= 100_000 && scaled < 1_000_000)) return -1; // out of the exact powers' range
+  const floor = Math.floor(scaled);
+  if (Math.abs(scaled - floor - 0.5) < TIE_MARGIN) return -1;
+  let r = scaled - floor > 0.5 ? floor + 1 : floor;
+  if (r === 1_000_000) {
+    r = 100_000;
+    e++;
+  }
+  for (let k = 5; k >= 0; k--) {
+    G_DIGITS[k] = 0x30 + (r % 10);
+    r = Math.floor(r / 10);
+  }
+  let last = 5; // the last digit kept: trailing zeros go
+  while (last > 0 && G_DIGITS[last] === 0x30) last--;
+  if (value < 0) out[o++] = 0x2d;
+  if (e < -4 || e >= 6) {
+    out[o++] = G_DIGITS[0]!;
+    if (last > 0) out[o++] = 0x2e;
+    for (let k = 1; k <= last; k++) out[o++] = G_DIGITS[k]!;
+    out[o++] = 0x65; // 'e'
+    out[o++] = e < 0 ? 0x2d : 0x2b;
+    const x = Math.abs(e);
+    if (x >= 100) out[o++] = 0x30 + Math.floor(x / 100);
+    out[o++] = 0x30 + (Math.floor(x / 10) % 10);
+    out[o++] = 0x30 + (x % 10);
+  } else if (e >= 0) {
+    for (let k = 0; k <= e; k++) out[o++] = G_DIGITS[k]!;
+    if (last > e) out[o++] = 0x2e;
+    for (let k = e + 1; k <= last; k++) out[o++] = G_DIGITS[k]!;
+  } else {
+    out[o++] = 0x30;
+    out[o++] = 0x2e;
+    for (let k = -1; k > e; k--) out[o++] = 0x30;
+    for (let k = 0; k <= last; k++) out[o++] = G_DIGITS[k]!;
+  }
+  return o;
+}
+
+/** a · 10^k with one rounding, or NaN when 10^k is not an exact double. */
+function scale(a: number, k: number): number {
+  if (k > 22 || k < -22) return NaN;
+  return k >= 0 ? a * POW10[k]! : a / POW10[-k]!;
 }
 
 function copyHostOrder(b: Uint8Array, p: number, to: Uint8Array, size: number): void {

@@ -1,0 +1,171 @@
+// DLT import speed, side by side with COVESA's `dlt-convert -a` in one run:
+//   1. the whole import path (read in chunks, parse, render payload text, lifecycles, build the
+//      dlt columns, write the Arrow stream with its SHA-256, fsync, manifest) on a file of ≥ 1 M
+//      messages, against `dlt-convert -a file > /dev/null` on the same file;
+//   2. the `tracevisor import dlt` command as a process (Node start-up included) against the
+//      same dlt-convert command on a 100 k-message file.
+// Also: the import path without the trace write (parse, render, columns), to show the split.
+// The input is bench/dlt.ts's deterministic mix (log messages with strings and numbers at
+// several levels, some non-verbose and network-trace messages).
+
+import { execFile } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { DltParser } from '../src/formats/dlt/index.js';
+import { DltBatchBuilder } from '../src/formats/dlt/import-batch.js';
+import { importDltFiles, IMPORT_CHUNK_BYTES_DEFAULT } from '../src/formats/dlt/import.js';
+import { ROWS_PER_BATCH_DEFAULT } from '../src/trace/recorder.js';
+import { writeSyntheticFile } from './dlt.js';
+
+export interface DltImportBenchOptions {
+  /** messages in the large file (default 1 000 000) */
+  messages?: number;
+  /** messages in the small file for the command comparison (default 100 000) */
+  smallMessages?: number;
+  /** rounds per in-process figure; the best is reported (default 2) */
+  rounds?: number;
+  /** time dlt-convert when installed (default true) */
+  dltConvert?: boolean;
+}
+
+export interface DltImportBenchResult {
+  messages: number;
+  mb: number;
+  /** whole import path, in process */
+  importMsgsPerSec: number;
+  importMBPerSec: number;
+  /** parse + render + columns, no trace written */
+  buildMsgsPerSec: number;
+  dltConvertMsgsPerSec?: number;
+  /** importMsgsPerSec / dltConvertMsgsPerSec */
+  ratio?: number;
+  smallMessages: number;
+  /** `node dist/src/cli/main.js import dlt small.dlt -o dir`, wall seconds */
+  commandSeconds: number;
+  /** `dlt-convert -a small.dlt > /dev/null`, wall seconds */
+  dltConvertSmallSeconds?: number;
+}
+
+function timeShell(script: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    execFile('sh', ['-c', script, 'sh', ...args], { env: { ...process.env, TZ: 'UTC' }, maxBuffer: 1 << 20 },
+      (err) => (err ? reject(err) : resolve((performance.now() - started) / 1000)));
+  });
+}
+
+function hasDltConvert(): Promise<boolean> {
+  return new Promise((resolve) => execFile('sh', ['-c', 'command -v dlt-convert'], (err) => resolve(err === null)));
+}
+
+/** The import's parse + render + column work over the file, without writing a trace. */
+function buildOnly(path: string): number {
+  const parser = new DltParser({ framing: 'storage' });
+  const builder = new DltBatchBuilder(ROWS_PER_BATCH_DEFAULT);
+  const chunk = new Uint8Array(IMPORT_CHUNK_BYTES_DEFAULT);
+  const fd = openSync(path, 'r');
+  let rows = 0;
+  try {
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) parser.finish();
+      else parser.push(chunk.subarray(0, n));
+      for (let f = parser.next(); f !== null; f = parser.next()) {
+        builder.add(f, 1);
+        if (builder.full) {
+          builder.toBatch();
+          builder.reset();
+          rows += ROWS_PER_BATCH_DEFAULT;
+        }
+      }
+      if (n === 0) break;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return rows + builder.length;
+}
+
+async function best(rounds: number, run: (round: number) => void | Promise<void>): Promise<number> {
+  let seconds = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const started = performance.now();
+    await run(r);
+    seconds = Math.min(seconds, (performance.now() - started) / 1000);
+  }
+  return seconds;
+}
+
+export async function benchDltImport(opts: DltImportBenchOptions = {}): Promise<DltImportBenchResult> {
+  const count = opts.messages ?? 1_000_000;
+  const smallCount = opts.smallMessages ?? 100_000;
+  const rounds = opts.rounds ?? 2;
+  const dir = mkdtempSync(join(tmpdir(), 'tracevisor-dlt-import-bench-'));
+  try {
+    const large = join(dir, 'large.dlt');
+    const small = join(dir, 'small.dlt');
+    const size = writeSyntheticFile(large, count);
+    writeSyntheticFile(small, smallCount);
+    const importSeconds = await best(rounds, (r) => {
+      const result = importDltFiles([large], join(dir, `trace-${r}`));
+      if (result.messages !== count) throw new Error(`bench: imported ${result.messages} of ${count}`);
+    });
+    const buildSeconds = await best(rounds, () => {
+      if (buildOnly(large) !== count) throw new Error('bench: build-only pass lost messages');
+    });
+    const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url)); // dist/bench → dist/src
+    const commandSeconds = await best(rounds, (r) =>
+      timeShell('exec node "$1" import dlt "$2" -o "$3" > /dev/null', [cli, small, join(dir, `small-${r}`)]).then(() => {}));
+    const result: DltImportBenchResult = {
+      messages: count,
+      mb: size / 1e6,
+      importMsgsPerSec: count / importSeconds,
+      importMBPerSec: size / 1e6 / importSeconds,
+      buildMsgsPerSec: count / buildSeconds,
+      smallMessages: smallCount,
+      commandSeconds,
+    };
+    if ((opts.dltConvert ?? true) && (await hasDltConvert())) {
+      const convertSeconds = await timeShell('exec dlt-convert -a "$1" > /dev/null', [large]);
+      result.dltConvertMsgsPerSec = count / convertSeconds;
+      result.ratio = result.importMsgsPerSec / result.dltConvertMsgsPerSec;
+      result.dltConvertSmallSeconds = await best(rounds, () =>
+        timeShell('exec dlt-convert -a "$1" > /dev/null', [small]).then(() => {}));
+    }
+    if (statSync(large).size !== size) throw new Error('bench: input changed');
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The figures as the bench runner prints them. */
+export function formatDltImportBench(d: DltImportBenchResult): string {
+  const rate = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(1)} k`);
+  const lines = [
+    `DLT import (${rate(d.messages)} messages, ${d.mb.toFixed(1)} MB storage file → trace)`,
+    `  tracevisor import path    ${rate(d.importMsgsPerSec)} msg/s, ${d.importMBPerSec.toFixed(1)} MB/s`,
+    `    without the trace write ${rate(d.buildMsgsPerSec)} msg/s (parse, render, columns)`,
+  ];
+  if (d.dltConvertMsgsPerSec !== undefined) {
+    lines.push(`  dlt-convert -a            ${rate(d.dltConvertMsgsPerSec)} msg/s`);
+    lines.push(`  ratio                     ${d.ratio!.toFixed(1)}× (target 10×)`);
+  } else {
+    lines.push('  dlt-convert -a            not installed (apt-get install dlt-tools)');
+  }
+  lines.push(`  ${rate(d.smallMessages)}-message file: tracevisor import dlt ${d.commandSeconds.toFixed(2)} s` +
+    (d.dltConvertSmallSeconds !== undefined ? `, dlt-convert -a ${d.dltConvertSmallSeconds.toFixed(2)} s` +
+      ` (${(d.dltConvertSmallSeconds / d.commandSeconds).toFixed(1)}× faster)` : ''));
+  return lines.join('\n');
+}
+
+// `node dist/bench/dlt-import.js`: run this bench alone
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  benchDltImport().then((d) => console.log(formatDltImportBench(d))).catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
