@@ -36,6 +36,14 @@ export function runExportDlt(dir: string, flags: ExportFlags): string {
     return `exported ${result.messages} DLT messages (${result.bytes} bytes) -> ${flags.output}\n`;
   } catch (error) {
     if (error instanceof DltExportError) throw new UsageError(`${dir}: ${error.message}`);
-    throw error;
+    throw fileError(error);
   }
+}
+
+/** A failed file operation (ENOENT, EACCES, ENOSPC …) is the user's to fix: one line, exit 2. */
+export function fileError(error: unknown): unknown {
+  const e = error as NodeJS.ErrnoException;
+  if (typeof e?.code !== 'string' || typeof e.syscall !== 'string') return error;
+  const where = typeof e.path === 'string' ? e.path.replace(/\.tmp-\d+$/, '') : '?';
+  return new UsageError(`${where}: cannot ${e.syscall} (${e.code})`);
 }

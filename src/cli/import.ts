@@ -7,6 +7,7 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { importDltFiles, type DltImportResult } from '../formats/dlt/import.js';
 import { UsageError } from './errors.js';
+import { fileError } from './export.js';
 
 interface ImportFlags {
   output: string;
@@ -36,7 +37,12 @@ export function runImportDlt(files: string[], flags: ImportFlags): { summary: st
     throw new UsageError(`${flags.output} already holds a trace; use --force to replace it, or -o another directory`);
   }
   const started = performance.now();
-  const result = importDltFiles(files, flags.output, { overwrite: flags.force === true });
+  let result: DltImportResult;
+  try {
+    result = importDltFiles(files, flags.output, { overwrite: flags.force === true });
+  } catch (error) {
+    throw fileError(error);
+  }
   const seconds = (performance.now() - started) / 1000;
   return { summary: describeImport(flags.output, result, seconds), warnings: damageWarnings(result) };
 }

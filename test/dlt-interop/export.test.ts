@@ -114,5 +114,7 @@ describe('export dlt', () => {
     const notTrace = await cli('export', 'dlt', dir, '-o', join(dir, 'x.dlt'));
     expect(notTrace.code).toBe(2);
     expect(notTrace.stderr).toBe(`tracevisor: ${dir}: no manifest.json; not a tracevisor trace\n`);
+    const nowhere = await cli('export', 'dlt', recorded, '-o', join(dir, 'no', 'such', 'dir.dlt'));
+    expect(nowhere).toMatchObject({ code: 2, stderr: `tracevisor: ${join(dir, 'no', 'such', 'dir.dlt')}: cannot open (ENOENT)\n` });
   });
 });
