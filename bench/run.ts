@@ -6,6 +6,7 @@ import { benchVirtqueue } from './virtqueue.js';
 import { benchPlatform } from './platform.js';
 import { benchTrace } from './trace.js';
 import { benchDlt } from './dlt.js';
+import { benchDltImport } from './dlt-import.js';
 
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1));
 
@@ -47,6 +48,20 @@ async function main(): Promise<void> {
       console.log(`  ratio                     ${(d.parseMsgsPerSec / d.dltConvertMsgsPerSec).toFixed(1)}×`);
     } else {
       console.log('  dlt-convert -a            not installed (apt-get install dlt-tools)');
+    }
+  }
+  if (want('dlt-import')) {
+    const d = await benchDltImport();
+    console.log(`\nDLT import into a trace (${fmt(d.messages)} messages, ${d.mb.toFixed(1)} MB; parse, render, Arrow, hash)`);
+    console.log(`  tracevisor import         ${fmt(d.importMsgsPerSec)} msg/s, ${d.importMBPerSec.toFixed(1)} MB/s`);
+    if (d.dltConvertMsgsPerSec !== undefined && d.ratio !== undefined) {
+      console.log(`  dlt-convert -a            ${fmt(d.dltConvertMsgsPerSec)} msg/s`);
+      console.log(`  ratio                     ${d.ratio.toFixed(1)}× (target ≥ 10×)`);
+    }
+    const small = `${fmt(d.smallMessages)}-message file`;
+    console.log(`  import command, ${small}  ${d.commandSeconds.toFixed(2)} s`);
+    if (d.dltConvertSmallSeconds !== undefined) {
+      console.log(`  dlt-convert -a, same file  ${d.dltConvertSmallSeconds.toFixed(2)} s`);
     }
   }
 }
