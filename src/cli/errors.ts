@@ -1,9 +1,6 @@
 // Exit codes (the contract scripts rely on): 0 success, 2 bad usage or bad input (one clear line
 // per problem on stderr), 1 internal error. Every command funnels its errors through here.
 
-import { ScenarioError } from '../scenario/load.js';
-import { TraceError } from '../trace/errors.js';
-import { QueryError } from '../query/errors.js';
 
 export const EXIT_OK = 0;
 export const EXIT_INTERNAL = 1;
@@ -14,8 +11,12 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** Errors about the user's input, by class name (checked by name so that this module, loaded
+ *  by every command, does not pull in zod, apache-arrow or DuckDB). */
+const USER_ERRORS = new Set(['UsageError', 'ScenarioError', 'TraceError', 'QueryError', 'DltExportError']);
+
 function isUserError(err: unknown): err is Error {
-  return err instanceof UsageError || err instanceof ScenarioError || err instanceof TraceError || err instanceof QueryError;
+  return err instanceof Error && USER_ERRORS.has(err.name);
 }
 
 export function reportError(err: unknown): number {

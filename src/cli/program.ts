@@ -5,34 +5,46 @@ import { packageRoot } from '../util/package-root.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT_BAD_INPUT, reportError } from './errors.js';
-import { registerScenarios } from './scenarios.js';
-import { registerRecord } from './record.js';
-import { registerInfo } from './info.js';
-import { registerQuery } from './query.js';
-import { registerDemo } from './demo.js';
-import { registerImport } from './import.js';
-import { registerExport } from './export.js';
+import type { Command as CommandType } from 'commander';
 
-export function buildProgram(): Command {
+type Register = (program: CommandType) => void;
+
+// Each command's module is loaded only when that command runs (or for help listing all of
+// them): DuckDB, apache-arrow and zod take ~0.4 s to load together, which would dominate short
+// commands such as importing a small DLT file.
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  scenarios: async () => (await import('./scenarios.js')).registerScenarios,
+  record: async () => (await import('./record.js')).registerRecord,
+  info: async () => (await import('./info.js')).registerInfo,
+  query: async () => (await import('./query.js')).registerQuery,
+  queries: async () => (await import('./query.js')).registerQuery,
+  demo: async () => (await import('./demo.js')).registerDemo,
+  import: async () => (await import('./import.js')).registerImport,
+  export: async () => (await import('./export.js')).registerExport,
+};
+
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
   const program = new Command('tracevisor')
     .description('Deterministic record, replay and SQL analysis of automotive virtual platforms')
     .version(version)
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
-  registerScenarios(program);
-  registerRecord(program);
-  registerInfo(program);
-  registerQuery(program);
-  registerDemo(program);
-  registerImport(program);
-  registerExport(program);
+  const first = argv.find((arg) => !arg.startsWith('-'));
+  const wanted = first !== undefined && first in COMMANDS ? [COMMANDS[first]!] : Object.values(COMMANDS);
+  const registered = new Set<Register>();
+  for (const load of wanted) {
+    const register = await load();
+    if (registered.has(register)) continue; // query.ts registers both query and queries
+    registered.add(register);
+    register(program);
+  }
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    await (await buildProgram(argv)).parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
