@@ -4,7 +4,7 @@
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { arch, hostname, platform } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import type { TraceColumns } from '../core/api.js';
 import type { DltLevel } from '../core/codes.js';
@@ -237,7 +237,7 @@ const TRACE_FILES = [MANIFEST_FILE, `${MANIFEST_FILE}.tmp`, ...TABLE_NAMES.map((
 
 function prepareDirectory(dir: string, overwrite: boolean): void {
   if (!existsSync(dir)) {
-    mkdirSync(dir, { recursive: true });
+    createDirectory(dir);
     return;
   }
   if (!statSync(dir).isDirectory()) {
@@ -254,6 +254,28 @@ function prepareDirectory(dir: string, overwrite: boolean): void {
   }
   // Manifest first: a crash between these removals must not leave a manifest over new files.
   for (const file of TRACE_FILES) rmSync(join(dir, file), { force: true });
+}
+
+/**
+ * mkdir -p one level at a time. Node 20's recursive mkdirSync spins forever under /proc (a
+ * peer's report: `record -o /proc/x` hung at 100% CPU); creating each missing level ourselves
+ * fails at once with the system's answer, which becomes a one-line error.
+ */
+function createDirectory(dir: string): void {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  for (let depth = 0; depth < 256 && !existsSync(at); depth++) {
+    missing.push(at);
+    at = dirname(at);
+  }
+  for (const path of missing.reverse()) {
+    try {
+      mkdirSync(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      throw new TraceError('not_a_directory', `${dir}: cannot create directory ${path} (${code})`);
+    }
+  }
 }
 
 function holdsTraceManifest(dir: string): boolean {

@@ -113,6 +113,8 @@ describe('bad input: one clear line, exit 2', () => {
       [['record', '-o', join(root, 'x'), '--duration', 'soon'], /--duration/],
       [['record', 'no-such-scenario', '-o', join(root, 'y')], /not a built-in scenario/],
       [['frobnicate'], /unknown command/],
+      // Node 20's recursive mkdir spins forever under /proc: we must fail at once instead.
+      [['record', '-o', '/proc/tracevisor-test/run', '--duration', '10ms'], /cannot create directory/],
     ];
     for (const [args, pattern] of cases) {
       const r = tv(...args);
