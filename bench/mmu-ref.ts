@@ -10,7 +10,8 @@
 // Host RAM carries 16 spare bytes at its end: the staging area for a descriptor that straddles a
 // page (the core keeps it in STATE, also inside linear memory).
 
-import { KIND, type TraceRef } from './trace-ref.js';
+import type { TraceRef } from './trace-ref.js';
+import { FAULT, KIND } from '../src/core/codes.js';
 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
@@ -25,13 +26,6 @@ const TLB_MASK = TLB_ENTRIES - 1;
 const TLB_WORDS_SHIFT = 2; // {tag, host, perm, pad}: 4 words, as the core's 16-byte entry
 const TLB_WORDS = 1 << TLB_WORDS_SHIFT;
 export const STAGE_BYTES = 16;
-
-/** assembly/faults.ts codes the translation and ring code records. */
-export const FAULT = {
-  DESC_INDEX_OUT_OF_RANGE: 1, DESC_CHAIN_LOOP: 2, ADDR_UNMAPPED: 3, PERMISSION: 4,
-  READABLE_AFTER_WRITABLE: 5, NESTED_INDIRECT: 6, INDIRECT_WITH_NEXT: 7, INDIRECT_BAD_LEN: 8,
-  AVAIL_IDX_JUMP: 9, QUEUE_FAILED: 10, BAD_QUEUE_CONFIG: 11, CHAIN_TOO_LONG: 14,
-} as const;
 
 /**
  * Byte offset of an integer addr within its page, as the core's `addr & 0xFFF` on an i64: `&`
@@ -223,16 +217,16 @@ export class MmuRef {
 
   /** Everything but a permitted TLB hit: range check, miss + walk, permission fault. */
   private dmaPtrSlow(ctx: number, addr: number, write: boolean): number {
-    if (!(addr >= 0 && addr < INPUT_LIMIT)) return this.xlateFail(FAULT.ADDR_UNMAPPED, addr);
+    if (!(addr >= 0 && addr < INPUT_LIMIT)) return this.xlateFail(FAULT.addr_unmapped, addr);
     const page = Math.floor(addr / PAGE_SIZE);
     let e = this.tlbEntry(ctx, page);
     if (this.tlb[e] === page + 1) {
       this.hits[ctx]++;
     } else {
       e = this.tlbFill(ctx, addr);
-      if (e < 0) return this.xlateFail(FAULT.ADDR_UNMAPPED, addr);
+      if (e < 0) return this.xlateFail(FAULT.addr_unmapped, addr);
     }
-    if ((this.tlb[e + 2]! & (write ? 2 : 1)) === 0) return this.xlateFail(FAULT.PERMISSION, addr);
+    if ((this.tlb[e + 2]! & (write ? 2 : 1)) === 0) return this.xlateFail(FAULT.permission, addr);
     return this.tlb[e + 1]! + (addr & (PAGE_SIZE - 1));
   }
 
@@ -241,7 +235,7 @@ export class MmuRef {
     const pte = this.ptLookup(this.ctxRoot[ctx]!, addr);
     const page = Math.floor(addr / PAGE_SIZE);
     const vm = this.ctxVm[ctx]!;
-    this.trace.row(KIND.TLB_MISS, vm, this.ctxDev[ctx]!, -1, page * PAGE_SIZE, 0, this.walkLevels);
+    this.trace.row(KIND.tlb_miss, vm, this.ctxDev[ctx]!, -1, page * PAGE_SIZE, 0, this.walkLevels);
     if ((pte & PTE_VALID) === 0) return -1;
     const e = this.tlbEntry(ctx, page);
     this.tlb[e] = page + 1;

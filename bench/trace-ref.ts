@@ -7,27 +7,14 @@
 // (lo = v | 0, hi = floor(v / 2^32)), exact for every integer below 2^53. The bytes are the
 // core's, so the checks compare them through BigInt64Array views outside the loop.
 
+import type { TraceColumns } from '../src/core/api.js';
+import { EVENT_KINDS } from '../src/core/codes.js';
+
 const SEG_MAX = 256; // assembly/layout.ts SEG_MAX
 const STEP_ROWS_BASE = SEG_MAX + 64; // assembly/trace/columns.ts STEP_ROWS_BASE
 const PAGE_SHIFT = 12;
-const KIND_MAX = 23; // Kind.INPUT
+const KIND_MAX = EVENT_KINDS.length - 1; // Kind.INPUT
 const TWO_32 = 4294967296;
-
-export const KIND = { VQ_AVAIL: 1, VQ_USED: 4, FAULT: 7, TLB_MISS: 8 } as const;
-
-/** Columns as the core's Core.traceColumns() returns them (BigInt views, for checks only). */
-export interface RefTraceColumns {
-  ts_ns: BigInt64Array;
-  seq: BigInt64Array;
-  vm: Int16Array;
-  vcpu: Int16Array;
-  kind: Uint8Array;
-  dev: Int16Array;
-  queue: Int16Array;
-  id: BigInt64Array;
-  len: Int32Array;
-  val: BigInt64Array;
-}
 
 export type RefTraceSink = (trace: TraceRef, count: number) => void;
 
@@ -122,7 +109,7 @@ export class TraceRef {
   }
 
   /** The first `count` rows as BigInt views over the same bytes (checks only, not the loop). */
-  columns(): RefTraceColumns {
+  columns(): TraceColumns {
     const n = this.count;
     const i64 = (a: Int32Array) => new BigInt64Array(a.buffer, a.byteOffset, n);
     return {

@@ -10,13 +10,12 @@
 // hold it; guest memory is one DataView (the core's loads are unaligned-safe, so are DataView's).
 
 import type { ChainSpec, QueueConfig } from '../src/core/api.js';
-import { MmuRef, FAULT, INPUT_LIMIT, PAGE_SIZE, STAGE_BYTES, pageOffset } from './mmu-ref.js';
-import { KIND, type TraceRef, type RefTraceSink } from './trace-ref.js';
+import { MmuRef, INPUT_LIMIT, PAGE_SIZE, STAGE_BYTES, pageOffset } from './mmu-ref.js';
+import type { TraceRef, RefTraceSink } from './trace-ref.js';
+import { FAULT, KIND, VIRTQ_DESC_F } from '../src/core/codes.js';
 
 // VIRTIO 1.2 §2.7 (assembly/virtio/spec.ts).
-const DESC_F_NEXT = 1;
-const DESC_F_WRITE = 2;
-const DESC_F_INDIRECT = 4;
+const { next: DESC_F_NEXT, write: DESC_F_WRITE, indirect: DESC_F_INDIRECT } = VIRTQ_DESC_F;
 const DESC_SIZE = 16;
 const SEG_MAX = 256;
 const SEG_WORDS = 4; // {host, len, writable, pad}, as the core's 16-byte segment
@@ -105,7 +104,7 @@ export class RefVirtqueue {
     this.drvLen = new Uint16Array(cfg.size);
     const code = this.configCode();
     if (code !== 0) {
-      trace.row(KIND.FAULT, cfg.vm, cfg.dev, -1, code, cfg.size, cfg.descGpa);
+      trace.row(KIND.fault, cfg.vm, cfg.dev, -1, code, cfg.size, cfg.descGpa);
       throw new Error(`RefVirtqueue: configuration refused (fault ${code})`);
     }
     this.shadowReset();
@@ -114,14 +113,14 @@ export class RefVirtqueue {
 
   private configCode(): number {
     const size = this.size;
-    if (!this.mmu.vmLive(this.vm) || !this.mmu.devLive(this.dev)) return FAULT.BAD_QUEUE_CONFIG;
-    if (!validQueueSize(size) || !this.trace.reserveFor(size)) return FAULT.BAD_QUEUE_CONFIG;
+    if (!this.mmu.vmLive(this.vm) || !this.mmu.devLive(this.dev)) return FAULT.bad_queue_config;
+    if (!validQueueSize(size) || !this.trace.reserveFor(size)) return FAULT.bad_queue_config;
     if (this.descGpa % 16 !== 0 || this.availGpa % 2 !== 0 || this.usedGpa % 4 !== 0) {
-      return FAULT.BAD_QUEUE_CONFIG;
+      return FAULT.bad_queue_config;
     }
-    if (!this.rangeMappedRw(this.descGpa, DESC_SIZE * size)) return FAULT.BAD_QUEUE_CONFIG;
-    if (!this.rangeMappedRw(this.availGpa, 6 + 2 * size)) return FAULT.BAD_QUEUE_CONFIG;
-    if (!this.rangeMappedRw(this.usedGpa, 6 + 8 * size)) return FAULT.BAD_QUEUE_CONFIG;
+    if (!this.rangeMappedRw(this.descGpa, DESC_SIZE * size)) return FAULT.bad_queue_config;
+    if (!this.rangeMappedRw(this.availGpa, 6 + 2 * size)) return FAULT.bad_queue_config;
+    if (!this.rangeMappedRw(this.usedGpa, 6 + 8 * size)) return FAULT.bad_queue_config;
     return 0;
   }
 
@@ -159,17 +158,17 @@ export class RefVirtqueue {
   private failQueue(code: number, detail: number, addr: number): number {
     this.failed = true;
     this.failCode = code;
-    this.row(KIND.FAULT, code, detail, addr);
+    this.row(KIND.fault, code, detail, addr);
     return -code;
   }
 
   private refuseFailed(): number {
-    this.row(KIND.FAULT, FAULT.QUEUE_FAILED, this.failCode, 0);
-    return -FAULT.QUEUE_FAILED;
+    this.row(KIND.fault, FAULT.queue_failed, this.failCode, 0);
+    return -FAULT.queue_failed;
   }
 
   private drvFault(): number {
-    this.row(KIND.FAULT, this.mmu.xlateFault, 0, this.mmu.xlateAddr);
+    this.row(KIND.fault, this.mmu.xlateFault, 0, this.mmu.xlateAddr);
     return -this.mmu.xlateFault;
   }
 
@@ -251,7 +250,7 @@ export class RefVirtqueue {
     let bytes = 0;
     const n = rec.outCount + rec.inCount;
     for (let i = 0; i < n; i++) bytes += rec.len[i]!;
-    this.row(KIND.VQ_AVAIL, head, Math.min(bytes, 0x7fffffff), next);
+    this.row(KIND.vq_avail, head, Math.min(bytes, 0x7fffffff), next);
     return head;
   }
 
@@ -283,7 +282,7 @@ export class RefVirtqueue {
     const id = this.ram.getUint32(pId, true);
     if (id >= this.size || this.drvLen[id] === 0) {
       // §2.7.8.3: a used id the driver never made available is refused.
-      this.row(KIND.FAULT, FAULT.DESC_INDEX_OUT_OF_RANGE, id | 0, at);
+      this.row(KIND.fault, FAULT.desc_index_out_of_range, id | 0, at);
       return -1;
     }
     this.freeChain(id);
@@ -336,7 +335,7 @@ export class RefVirtqueue {
     const availIdx = this.ram.getUint16(p, true);
     const pending = (availIdx - this.devLastAvail) & 0xffff;
     if (pending > this.size) {
-      return this.failQueue(FAULT.AVAIL_IDX_JUMP, availIdx, this.availGpa + 2);
+      return this.failQueue(FAULT.avail_idx_jump, availIdx, this.availGpa + 2);
     }
     return availIdx;
   }
@@ -374,12 +373,12 @@ export class RefVirtqueue {
   /** Translate [addr, addr+len) page by page into segments; 0 or a fault code. */
   private addBuffer(addr: number, len: number, writable: boolean): number {
     if (len === 0) return 0;
-    if (!(addr >= 0 && addr < INPUT_LIMIT)) return this.walkFail(FAULT.ADDR_UNMAPPED, addr);
+    if (!(addr >= 0 && addr < INPUT_LIMIT)) return this.walkFail(FAULT.addr_unmapped, addr);
     let done = 0;
     while (done < len) {
       const at = addr + done;
       const piece = Math.min(len - done, PAGE_SIZE - pageOffset(at));
-      if (this.segN >= SEG_MAX) return this.walkFail(FAULT.CHAIN_TOO_LONG, at);
+      if (this.segN >= SEG_MAX) return this.walkFail(FAULT.chain_too_long, at);
       const host = this.mmu.dmaPtr(this.devCtx, at, writable);
       if (host < 0) return this.walkFail(this.mmu.xlateFault, this.mmu.xlateAddr);
       const s = this.segN * SEG_WORDS;
@@ -396,10 +395,10 @@ export class RefVirtqueue {
 
   /** §2.7.5.3.1 checks on a descriptor with INDIRECT set. */
   private checkIndirect(inIndirect: boolean, flags: number, len: number): number {
-    if (inIndirect) return FAULT.NESTED_INDIRECT;
-    if ((flags & DESC_F_NEXT) !== 0) return FAULT.INDIRECT_WITH_NEXT;
-    if (len === 0 || (len & 15) !== 0) return FAULT.INDIRECT_BAD_LEN;
-    if (len > this.size * 16) return FAULT.INDIRECT_BAD_LEN;
+    if (inIndirect) return FAULT.nested_indirect;
+    if ((flags & DESC_F_NEXT) !== 0) return FAULT.indirect_with_next;
+    if (len === 0 || (len & 15) !== 0) return FAULT.indirect_bad_len;
+    if (len > this.size * 16) return FAULT.indirect_bad_len;
     return 0;
   }
 
@@ -430,9 +429,9 @@ export class RefVirtqueue {
     this.segN = 0;
     this.readBytes = 0;
     this.writeBytes = 0;
-    if (idx >= size) return this.walkFail(FAULT.DESC_INDEX_OUT_OF_RANGE, idx);
+    if (idx >= size) return this.walkFail(FAULT.desc_index_out_of_range, idx);
     for (;;) {
-      if (budget === 0) return this.walkFail(FAULT.DESC_CHAIN_LOOP, table + DESC_SIZE * idx);
+      if (budget === 0) return this.walkFail(FAULT.desc_chain_loop, table + DESC_SIZE * idx);
       budget--;
       const at = table + DESC_SIZE * idx;
       const p = this.descPtr(at);
@@ -453,9 +452,9 @@ export class RefVirtqueue {
       }
       const writable = (flags & DESC_F_WRITE) !== 0;
       // §2.7.4.2: all device-writable descriptors come after the device-readable ones.
-      if (!writable && seenWritable) return this.walkFail(FAULT.READABLE_AFTER_WRITABLE, at);
+      if (!writable && seenWritable) return this.walkFail(FAULT.readable_after_writable, at);
       seenWritable = seenWritable || writable;
-      if (len > 0x7fffffff) return this.walkFail(FAULT.CHAIN_TOO_LONG, addr);
+      if (len > 0x7fffffff) return this.walkFail(FAULT.chain_too_long, addr);
       const code = this.addBuffer(addr, len, writable);
       if (code !== 0) return code;
       if ((flags & DESC_F_NEXT) === 0) {
@@ -463,7 +462,7 @@ export class RefVirtqueue {
         return 0;
       }
       // §2.7.5.1: next must index the table being walked.
-      if (next >= tableLen) return this.walkFail(FAULT.DESC_INDEX_OUT_OF_RANGE, at);
+      if (next >= tableLen) return this.walkFail(FAULT.desc_index_out_of_range, at);
       idx = next;
     }
   }
@@ -480,7 +479,7 @@ export class RefVirtqueue {
     this.ram.setUint32(pId, head, true);
     this.ram.setUint32(pLen, len, true);
     this.devUsed = (idx + 1) & 0xffff;
-    this.row(KIND.VQ_USED, head, len, this.trace.now - this.availTime[head]!);
+    this.row(KIND.vq_used, head, len, this.trace.now - this.availTime[head]!);
     return 0;
   }
 

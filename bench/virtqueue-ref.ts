@@ -6,9 +6,9 @@
 // virtqueue-full-ref.ts); bench/virtqueue.ts reports it as what the ring alone costs in plain TS.
 // No BigInt (a 64-bit address is written as two u32 halves).
 
-const NEXT = 1;
-const WRITE = 2;
-const INDIRECT = 4;
+import { VIRTQ_DESC_F } from '../src/core/codes.js';
+
+const { next: NEXT, write: WRITE, indirect: INDIRECT } = VIRTQ_DESC_F;
 
 export interface RefBuffer {
   gpa: number;

@@ -15,7 +15,8 @@ import { Core } from '../src/core/core.js';
 import type { ChainSpec, CoreLimits, QueueConfig } from '../src/core/api.js';
 import { RefSplitQueue, refCycle, type RefBuffer } from './virtqueue-ref.js';
 import { MmuRef } from './mmu-ref.js';
-import { TraceRef, type RefTraceColumns } from './trace-ref.js';
+import { TraceRef } from './trace-ref.js';
+import type { TraceColumns } from '../src/core/api.js';
 import { RefVirtqueue, chainRecord, refFullCycle, type ChainRecord } from './virtqueue-full-ref.js';
 
 const QUEUE_SIZE = 256;
@@ -124,8 +125,8 @@ function same(what: string, core: number, ref: number): void {
 
 type Column = ArrayLike<number | bigint>;
 
-function sameColumns(core: Record<keyof RefTraceColumns, Column>, ref: RefTraceColumns): void {
-  for (const name of Object.keys(ref) as (keyof RefTraceColumns)[]) {
+function sameColumns(core: Record<keyof TraceColumns, Column>, ref: TraceColumns): void {
+  for (const name of Object.keys(ref) as (keyof TraceColumns)[]) {
     const a = core[name];
     const b = ref[name];
     same(`trace rows in column ${name}`, a.length, b.length);

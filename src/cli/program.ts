@@ -1,9 +1,7 @@
 // tracevisor's command line: one file per command, errors mapped to exit codes in errors.ts.
 
 import { Command, CommanderError } from 'commander';
-import { packageRoot } from '../util/package-root.js';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { packageInfo } from '../util/package-root.js';
 import { EXIT_BAD_INPUT, reportError } from './errors.js';
 import type { Command as CommandType } from 'commander';
 
@@ -24,7 +22,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
 };
 
 export async function buildProgram(argv: string[] = []): Promise<Command> {
-  const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  const { version } = packageInfo();
   const program = new Command('tracevisor')
     .description('Deterministic record, replay and SQL analysis of automotive virtual platforms')
     .version(version)

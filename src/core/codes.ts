@@ -1,6 +1,6 @@
 // Numeric codes shared by the WASM core (assembly/trace/kinds.ts, assembly/faults.ts) and the
 // TypeScript side. The AssemblyScript files are the source the core compiles; this file mirrors
-// them for TypeScript, and test/core-codes.test.ts checks that the two lists agree line by line.
+// them for TypeScript, and test/core/codes.test.ts checks that the two lists agree line by line.
 
 /** Event kinds of the `events` table. The code is the dictionary index in the Arrow column. */
 export const EVENT_KINDS = [
@@ -60,6 +60,13 @@ export const FAULT: { readonly [K in FaultCode]: number } = Object.fromEntries(
 /** DLT log levels as dictionary codes of the `dlt.level` column (DLT's own numbering is 1..6). */
 export const DLT_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
 export type DltLevel = (typeof DLT_LEVELS)[number];
+
+/** Descriptor flags (VIRTIO 1.2 §2.7.5; the core's copy is assembly/virtio/spec.ts). */
+export const VIRTQ_DESC_F = {
+  next: 1, //     the chain continues at `next`
+  write: 2, //    device-writable buffer
+  indirect: 4, // the buffer is a table of descriptors
+} as const;
 
 /** Why Core.run() returned. */
 export const EXIT = {

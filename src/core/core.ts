@@ -7,7 +7,7 @@ import type {
   CoreApi, CoreLimits, ChainSpec, Irq, NetAttach, CanAttach, Perm, QueueConfig, Segment, TlbStats,
   TraceColumns, TraceRow, UsedElem,
 } from './api.js';
-import { EXIT, FAULT_CODES } from './codes.js';
+import { EVENT_KINDS, EXIT, FAULT_CODES } from './codes.js';
 import type { CoreExports } from './exports.js';
 import { loadCoreModule, loadCoreModuleSync, type WasmMemory } from './wasm-file.js';
 
@@ -147,7 +147,7 @@ export class Core implements CoreApi {
   }
   traceEmit(row: TraceRow): void {
     this.afterCall();
-    assertInt(row.kind, 'traceEmit kind', 1, 23);
+    assertInt(row.kind, 'traceEmit kind', 1, EVENT_KINDS.length - 1);
     this.x.traceEmit(row.vm, row.vcpu, row.kind, row.dev, row.queue, big(row.id, 'id'), row.len, big(row.val, 'val'));
     this.afterCall();
   }

@@ -1,13 +1,9 @@
-// Finds and instantiates build/core.wasm. The file sits at the package root, which is found by
-// walking up from this module to the directory holding package.json: the same code works from
-// src/core/ (vitest runs the TS sources) and from dist/src/core/ (compiled).
+// Finds and instantiates build/core.wasm, which sits at the package root (src/util/package-root.ts).
 
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../util/package-root.js';
 import type { CoreExports } from './exports.js';
-
-const WALK_UP_MAX = 8;
 
 /** The slice of the WebAssembly JS API used here (tsconfig has no DOM lib, @types/node 20 none). */
 export interface WasmMemory {
@@ -20,17 +16,6 @@ interface WasmApi {
   Instance: new (module: object, imports: object) => { exports: object };
 }
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = from;
-  for (let i = 0; i < WALK_UP_MAX; i++) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  throw new Error(`core: no package.json above ${from}; cannot locate build/core.wasm`);
-}
 
 export function coreWasmPath(): string {
   const path = join(packageRoot(), 'build', 'core.wasm');

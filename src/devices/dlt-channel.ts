@@ -82,7 +82,7 @@ export function decodeGuestLog(bytes: Uint8Array, at: { tsNs: number; vm: number
     noar: msg.extended.noar,
     message_id: null,
     payload: renderPayload(msg),
-    payload_raw: msg.payload.slice(),
+    payload_raw: msg.payload, // a view into this drained buffer; the recorder copies it
     lifecycle: 1, // a recorded VM has one lifecycle (no restarts are simulated yet)
     storage_ts_ns: at.tsNs,
   };

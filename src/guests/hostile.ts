@@ -6,13 +6,12 @@
 import type { GuestApi, GuestProgram } from './guest-api.js';
 import type { ProgramConfig } from '../scenario/schema.js';
 import type { CoreApi } from '../core/api.js';
+import { VIRTQ_DESC_F } from '../core/codes.js';
 
 type HostileConfig = Extract<ProgramConfig, { type: 'hostile' }>;
 type Attack = HostileConfig['attacks'][number]['kind'];
 
-const F_NEXT = 1;
-const F_WRITE = 2;
-const F_INDIRECT = 4;
+const { next: F_NEXT, write: F_WRITE, indirect: F_INDIRECT } = VIRTQ_DESC_F;
 
 export interface AttackTarget {
   core: CoreApi;

@@ -21,10 +21,9 @@ import type { PlatformSink } from './sink.js';
 import { IRQ_COST_NS, VmRuntime } from './vm.js';
 
 const MIB = 1024 * 1024;
-/** PRNG streams: 0 platform, 1..16 VMs, 17..63 external ECUs. */
+/** PRNG streams (the core has 64): 0 platform, 1..16 VMs, 17..63 external ECUs (schema caps both). */
 const STREAM_VM_BASE = 1;
 const STREAM_ECU_BASE = 17;
-const STREAM_COUNT = 64;
 
 export interface RunSummary {
   durationNs: number;
@@ -74,7 +73,6 @@ export class Platform {
   readonly scheduler: Scheduler;
   private readonly irqHandlers = new Map<number, { vm: VmRuntime; interrupt: () => void }>();
   private readonly consoles: ConsoleDevice[] = [];
-  private nextDev = 0;
 
   private constructor(
     readonly scenario: Scenario,
@@ -102,26 +100,25 @@ export class Platform {
   private build(): void {
     const s = this.scenario;
     const { core } = this;
-    const devices = deviceEntries(s);
     const buses = new Map(s.canBuses.map((b) => [b.name, core.canBusCreate(b.bitsPerSecond)]));
     let port = 0;
     s.vms.forEach((config, index) => {
       const vm = new VmRuntime({ index, config, core, engine: this.engine, scheduler: this.scheduler, prngStream: STREAM_VM_BASE + index });
       this.vms.push(vm);
       if (config.busBudget) core.busBudget(index, config.busBudget.bytesPerPeriod, config.busBudget.periodNs);
-      for (const device of config.devices) {
-        const dev = this.nextDev++;
-        if (devices[dev]?.type !== device.type) throw new Error(`assert: device ${dev} numbering differs from topology`);
-        core.iommuCreate(dev, index);
-        core.iommuMapGuest(dev, 0, vm.memory.ramBytes / 4096, 3);
-        if (device.type === 'console') this.addConsole(vm, dev);
-        if (device.type === 'net') this.addNet(vm, dev, device.mac, device.port ?? port++);
-        if (device.type === 'can') this.addCan(vm, dev, buses.get(device.bus)!);
-      }
     });
+    // Device numbers come from the topology module, which the query layer names them by.
+    for (const { dev, vm: index, config: device } of deviceEntries(s)) {
+      const vm = this.vms[index]!;
+      core.iommuCreate(dev, index);
+      core.iommuMapGuest(dev, 0, vm.memory.ramBytes / 4096, 3);
+      if (device.type === 'console') this.addConsole(vm, dev);
+      if (device.type === 'net') this.addNet(vm, dev, device.mac, device.port ?? port++);
+      if (device.type === 'can') this.addCan(vm, dev, buses.get(device.bus)!);
+    }
     s.ecus.forEach((config, i) => {
       const node = core.canAttach({ dev: -1, vm: -1, bus: buses.get(config.bus)!, txQueue: -1, rxQueue: -1 });
-      this.ecus.push(new ExternalEcu(config, core, this.engine, node, (STREAM_ECU_BASE + i) % STREAM_COUNT));
+      this.ecus.push(new ExternalEcu(config, core, this.engine, node, STREAM_ECU_BASE + i));
     });
   }
 

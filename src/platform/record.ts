@@ -24,7 +24,7 @@ export interface RecordResult {
 }
 
 export async function recordScenario(scenario: Scenario, dir: string, options: RecordOptions = {}): Promise<RecordResult> {
-  const { tee, yieldEveryNs: _yield, ...recorderOptions } = options;
+  const { tee, yieldEveryNs, ...recorderOptions } = options;
   // The platform is built first (the core's version goes into the manifest); building it emits
   // events into the core's columns, which reach the sink only once the recorder exists.
   let recorder: Recorder | null = null;
@@ -50,8 +50,8 @@ export async function recordScenario(scenario: Scenario, dir: string, options: R
   const active = Recorder.create(dir, { scenario, seed: scenario.seed, coreVersion: platform.core.version }, recorderOptions);
   recorder = active;
   try {
-    const summary = options.yieldEveryNs !== undefined
-      ? await platform.runAsync(scenario.durationNs, options.yieldEveryNs)
+    const summary = yieldEveryNs !== undefined
+      ? await platform.runAsync(scenario.durationNs, yieldEveryNs)
       : platform.run(scenario.durationNs);
     return { manifest: active.finish(), summary };
   } catch (err) {

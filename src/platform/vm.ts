@@ -17,6 +17,9 @@ import type { Scheduler, Vcpu } from './scheduler.js';
 export const IRQ_COST_NS = 4_000;
 /** Bytes of the stolen-time structure per vCPU (Arm DEN0057A: 64-byte aligned). */
 const STEAL_RECORD_BYTES = 64;
+/** One staging record reused for every publication (guestWrite copies it into the guest). */
+const STEAL_RECORD = new Uint8Array(16);
+const STEAL_VIEW = new DataView(STEAL_RECORD.buffer);
 
 export interface VmOptions {
   index: number;
@@ -151,9 +154,9 @@ export class VmRuntime implements GuestApi {
 
   /** Arm DEN0057A: publish a vCPU's cumulative stolen time in the guest's steal page. */
   publishSteal(vcpu: Vcpu): void {
-    const record = new Uint8Array(16);
-    new DataView(record.buffer).setBigUint64(8, BigInt(vcpu.stealNs), true);
-    this.core.guestWrite(this.vmIndex, STEAL_PAGE_GPA + STEAL_RECORD_BYTES * vcpu.index, record);
+    // le32 revision | le32 attributes | le64 stolen_time (ns); written at every vCPU dispatch.
+    STEAL_VIEW.setBigUint64(8, BigInt(vcpu.stealNs), true);
+    this.core.guestWrite(this.vmIndex, STEAL_PAGE_GPA + STEAL_RECORD_BYTES * vcpu.index, STEAL_RECORD);
   }
 
   stealNs(): number {

@@ -11,7 +11,7 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { packageInfo } from '../trace/package-root.js';
+import { packageInfo } from '../util/package-root.js';
 import { QueryError } from './errors.js';
 
 export interface NamedQueryColumn {

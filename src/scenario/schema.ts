@@ -154,7 +154,7 @@ export const scenarioSchema = z
     canBuses: z
       .array(z.strictObject({ name, bitsPerSecond: z.int().min(10_000).max(8_000_000) }))
       .default([]),
-    ecus: z.array(ecuSchema).default([]),
+    ecus: z.array(ecuSchema).max(47).default([]), // one PRNG stream each (platform.ts)
     vms: z.array(vmSchema).min(1).max(16),
   })
   .superRefine(checkReferences);

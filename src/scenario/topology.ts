@@ -2,7 +2,7 @@
 // scenario in one place, so the platform that assigns the numbers and the query layer that
 // names them (the `vms` and `devices` tables) cannot disagree.
 
-import type { Scenario } from './schema.js';
+import type { DeviceConfig, Scenario } from './schema.js';
 
 export interface VmEntry {
   vm: number;
@@ -19,6 +19,7 @@ export interface DeviceEntry {
   type: 'console' | 'net' | 'can';
   /** MAC for net devices, bus name for CAN devices, null for consoles. */
   address: string | null;
+  config: DeviceConfig;
 }
 
 export function vmEntries(s: Pick<Scenario, 'vms'>): VmEntry[] {
@@ -38,7 +39,7 @@ export function deviceEntries(s: Pick<Scenario, 'vms'>): DeviceEntry[] {
   s.vms.forEach((vm, index) => {
     for (const d of vm.devices) {
       const address = d.type === 'net' ? d.mac : d.type === 'can' ? d.bus : null;
-      out.push({ dev: out.length, vm: index, type: d.type, address });
+      out.push({ dev: out.length, vm: index, type: d.type, address, config: d });
     }
   });
   return out;

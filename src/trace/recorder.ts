@@ -18,7 +18,7 @@ import {
   type Manifest,
   type ManifestTable,
 } from './manifest.js';
-import { packageInfo } from './package-root.js';
+import { packageInfo } from '../util/package-root.js';
 import { RowBuffer } from './row-buffer.js';
 import { arrowSchema, TABLE_NAMES, type DltType, type TableName } from './schema.js';
 import { TableFileWriter } from './table-writer.js';

@@ -1,19 +1,38 @@
-// The package root (the directory holding package.json), found by walking up from this module,
-// so files shipped beside the code (build/core.wasm, queries/, built-in scenarios) are found the
-// same way from src/ (tests run the TypeScript) and from dist/src/ (the compiled CLI).
+// The package root (the directory holding package.json) and its name and version, found by
+// walking up from this module, so files shipped beside the code (build/core.wasm, queries/,
+// built-in scenarios) are found the same way from src/ (tests run the TypeScript) and from
+// dist/src/ (the compiled CLI). The one place that knows how; everything else asks here.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-let cached: string | null = null;
+export interface PackageInfo {
+  root: string;
+  name: string;
+  version: string;
+}
 
-export function packageRoot(): string {
+const WALK_UP_MAX = 8;
+let cached: PackageInfo | null = null;
+
+export function packageInfo(): PackageInfo {
   if (cached !== null) return cached;
   let dir = dirname(fileURLToPath(import.meta.url));
-  for (let depth = 0; depth < 8; depth++) {
-    if (existsSync(join(dir, 'package.json'))) return (cached = dir);
-    dir = dirname(dir);
+  for (let depth = 0; depth < WALK_UP_MAX; depth++) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate)) {
+      const json = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
+      cached = { root: dir, name: json.name ?? 'tracevisor', version: json.version ?? '0.0.0' };
+      return cached;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
   }
-  throw new Error('tracevisor: cannot find the package root (package.json) above ' + import.meta.url);
+  throw new Error(`tracevisor: cannot find the package root (package.json) above ${import.meta.url}`);
+}
+
+export function packageRoot(): string {
+  return packageInfo().root;
 }

@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EVENT_KINDS, FAULT_CODES } from '../../src/core/codes.js';
-import { packageRoot } from '../../src/core/wasm-file.js';
+import { EVENT_KINDS, FAULT_CODES, VIRTQ_DESC_F } from '../../src/core/codes.js';
+import { packageRoot } from '../../src/util/package-root.js';
 
 /** [name, value] pairs of `export const enum <name> { ... }` in an AssemblyScript file. */
 function enumEntries(file: string, enumName: string): [string, number][] {
@@ -25,5 +25,13 @@ describe('codes shared with the core', () => {
     const entries = enumEntries('assembly/faults.ts', 'Fault');
     expect(entries.map(([n]) => n.toLowerCase())).toEqual([...FAULT_CODES]);
     expect(entries.map(([, v]) => v)).toEqual(FAULT_CODES.map((_, i) => i));
+  });
+
+  it('descriptor flags agree with assembly/virtio/spec.ts', () => {
+    const text = readFileSync(join(packageRoot(), 'assembly/virtio/spec.ts'), 'utf8');
+    const flags = Object.fromEntries(
+      [...text.matchAll(/export const DESC_F_([A-Z]+): u16 = (\d+);/g)].map((m) => [m[1]!.toLowerCase(), Number(m[2])]),
+    );
+    expect(flags).toEqual({ ...VIRTQ_DESC_F });
   });
 });

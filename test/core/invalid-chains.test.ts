@@ -1,13 +1,11 @@
 // Each invalid chain fails the queue with its own fault code (recorded), later device operations
 // are refused without touching guest memory, other queues keep working, and a reset recovers.
 import { describe, expect, it } from 'vitest';
-import { FAULT } from '../../src/core/codes.js';
+import { FAULT, VIRTQ_DESC_F } from '../../src/core/codes.js';
 import type { Core } from '../../src/core/core.js';
 import { makeCore, vmWithDevice, queueAt, TraceLog, writeU16, PAGE } from './helpers.js';
 
-const NEXT = 1;
-const WRITE = 2;
-const INDIRECT = 4;
+const { next: NEXT, write: WRITE, indirect: INDIRECT } = VIRTQ_DESC_F;
 const SIZE = 8;
 const RAM = 2 << 20;
 
