@@ -17,7 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { DltParser } from '../src/formats/dlt/index.js';
 import { DltBatchBuilder } from '../src/formats/dlt/import-batch.js';
 import { importDltFiles, IMPORT_CHUNK_BYTES_DEFAULT } from '../src/formats/dlt/import.js';
-import { ROWS_PER_BATCH_DEFAULT } from '../src/trace/recorder.js';
+import { encodeRecordBatch } from '../src/trace/ipc-encode.js';
+import { ROWS_PER_BATCH_DEFAULT } from '../src/trace/tables.js';
 import { writeSyntheticFile } from './dlt.js';
 
 export interface DltImportBenchOptions {
@@ -76,7 +77,7 @@ function buildOnly(path: string): number {
       for (let f = parser.next(); f !== null; f = parser.next()) {
         builder.add(f, 1);
         if (builder.full) {
-          builder.toBatch();
+          encodeRecordBatch('dlt', builder.length, builder.columns());
           builder.reset();
           rows += ROWS_PER_BATCH_DEFAULT;
         }

@@ -29,3 +29,11 @@ export function reportError(err: unknown): number {
   if (!process.env.TRACEVISOR_DEBUG) process.stderr.write('tracevisor: (set TRACEVISOR_DEBUG=1 for the stack trace)\n');
   return EXIT_INTERNAL;
 }
+
+/** A failed file operation (ENOENT, EACCES, ENOSPC …) is the user's to fix: one line, exit 2. */
+export function fileError(error: unknown): unknown {
+  const e = error as NodeJS.ErrnoException;
+  if (typeof e?.code !== 'string' || typeof e.syscall !== 'string') return error;
+  const where = typeof e.path === 'string' ? e.path.replace(/\.tmp-\d+$/, '') : '?';
+  return new UsageError(`${where}: cannot ${e.syscall} (${e.code})`);
+}

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { DltExportError, exportDltFile } from '../formats/dlt/export.js';
-import { UsageError } from './errors.js';
+import { fileError, UsageError } from './errors.js';
 
 interface ExportFlags {
   output: string;
@@ -38,12 +38,4 @@ export function runExportDlt(dir: string, flags: ExportFlags): string {
     if (error instanceof DltExportError) throw new UsageError(`${dir}: ${error.message}`);
     throw fileError(error);
   }
-}
-
-/** A failed file operation (ENOENT, EACCES, ENOSPC …) is the user's to fix: one line, exit 2. */
-export function fileError(error: unknown): unknown {
-  const e = error as NodeJS.ErrnoException;
-  if (typeof e?.code !== 'string' || typeof e.syscall !== 'string') return error;
-  const where = typeof e.path === 'string' ? e.path.replace(/\.tmp-\d+$/, '') : '?';
-  return new UsageError(`${where}: cannot ${e.syscall} (${e.code})`);
 }

@@ -6,8 +6,7 @@ import type { Command } from 'commander';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { importDltFiles, type DltImportResult } from '../formats/dlt/import.js';
-import { UsageError } from './errors.js';
-import { fileError } from './export.js';
+import { fileError, UsageError } from './errors.js';
 
 interface ImportFlags {
   output: string;

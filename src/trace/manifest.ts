@@ -2,15 +2,14 @@
 // its row count and content hash (principle 6). Untrusted on read: it enters only through
 // parseManifest(), which runs the zod schema and the cross-field checks.
 
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { TraceError, firstLine } from './errors.js';
 import { TABLE_NAMES } from './schema.js';
+import { MANIFEST_FILE, TRACE_FORMAT, TRACE_FORMAT_VERSION, type Manifest, type ManifestTable } from './manifest-file.js';
 
-export const MANIFEST_FILE = 'manifest.json';
-export const TRACE_FORMAT = 'tracevisor-trace';
-export const TRACE_FORMAT_VERSION = 1;
+export * from './manifest-file.js';
 
 const tableEntry = z.strictObject({
   file: z.string().regex(/^[a-z_]+\.arrow$/, 'a plain <table>.arrow file name'),
@@ -32,8 +31,12 @@ export const manifestSchema = z.strictObject({
   createdAt: z.string(),
 });
 
-export type Manifest = z.infer<typeof manifestSchema>;
-export type ManifestTable = z.infer<typeof tableEntry>;
+// The zod schema and the written types (manifest-file.ts) must describe the same object.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const manifestTypesAgree: Same<z.infer<typeof manifestSchema>, Manifest> = true;
+const tableTypesAgree: Same<z.infer<typeof tableEntry>, ManifestTable> = true;
+void manifestTypesAgree;
+void tableTypesAgree;
 
 /** Validates a parsed manifest; every table the schema defines must be listed. */
 export function parseManifest(raw: unknown, where: string): Manifest {
@@ -74,38 +77,4 @@ export function readManifest(dir: string): Manifest {
     throw new TraceError('manifest_invalid', `${path}: not JSON (${firstLine(error)})`);
   }
   return parseManifest(raw, path);
-}
-
-/**
- * Writes the manifest atomically (temp file + fsync + rename) so a crash leaves either the old
- * manifest or the new one, never half of one. Keys keep the order of the Manifest type, so two
- * recordings differ only in `host` and `createdAt`.
- */
-export function writeManifest(dir: string, manifest: Manifest): void {
-  const ordered: Manifest = {
-    format: manifest.format,
-    formatVersion: manifest.formatVersion,
-    tool: manifest.tool,
-    coreVersion: manifest.coreVersion,
-    scenario: manifest.scenario,
-    seed: manifest.seed,
-    complete: manifest.complete,
-    tables: manifest.tables,
-    host: manifest.host,
-    createdAt: manifest.createdAt,
-  };
-  const text = JSON.stringify(ordered, bigintReplacer, 2) + '\n';
-  const temp = join(dir, `${MANIFEST_FILE}.tmp`);
-  const fd = openSync(temp, 'w');
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, join(dir, MANIFEST_FILE));
-}
-
-function bigintReplacer(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? value.toString() : value;
 }

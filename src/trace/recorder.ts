@@ -2,25 +2,24 @@
 // The manifest is written with complete:false first and rewritten at finish(), so a killed run
 // is recognisable and still readable up to its last batch (principle 6).
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { arch, hostname, platform } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import type { TraceColumns } from '../core/api.js';
 import type { DltLevel } from '../core/codes.js';
+import { prepareDirectory } from './directory.js';
 import { TraceError } from './errors.js';
 import { eventsBatch } from './events-batch.js';
 import {
-  MANIFEST_FILE,
-  TRACE_FORMAT,
-  TRACE_FORMAT_VERSION,
+  newManifest,
   writeManifest,
   type Manifest,
   type ManifestTable,
+  type TraceMeta,
 } from './manifest.js';
-import { packageInfo } from '../util/package-root.js';
 import { RowBuffer } from './row-buffer.js';
-import { arrowSchema, TABLE_NAMES, type DltType, type TableName } from './schema.js';
+import { arrowSchema, ROWS_PER_BATCH_DEFAULT, TABLE_NAMES, type DltType, type TableName } from './schema.js';
+
+export { ROWS_PER_BATCH_DEFAULT };
 import { TableFileWriter } from './table-writer.js';
 
 /** 64-bit integer columns take a safe-integer number or a bigint. */
@@ -67,11 +66,7 @@ export interface InputRow {
   data: Uint8Array;
 }
 
-export interface RecorderMeta {
-  scenario: unknown;
-  seed: string | number | bigint;
-  coreVersion: string | number;
-}
+export type RecorderMeta = TraceMeta;
 
 export interface RecorderOptions {
   /** Write into a non-empty directory that is not a trace (our files replace same-named ones). */
@@ -80,8 +75,6 @@ export interface RecorderOptions {
   rowsPerBatch?: number;
 }
 
-/** Fixed so that batch boundaries, and so the bytes, depend on the data alone. */
-export const ROWS_PER_BATCH_DEFAULT = 8192;
 
 export type BufferedTable = Exclude<TableName, 'events'>;
 
@@ -106,19 +99,7 @@ export class Recorder {
       clock: new RowBuffer('clock', rowsPerBatch),
       inputs: new RowBuffer('inputs', rowsPerBatch),
     };
-    const tool = packageInfo();
-    this.manifest = {
-      format: TRACE_FORMAT,
-      formatVersion: TRACE_FORMAT_VERSION,
-      tool: { name: tool.name, version: tool.version },
-      coreVersion: meta.coreVersion,
-      scenario: meta.scenario,
-      seed: String(meta.seed),
-      complete: false,
-      tables: this.tableEntries(),
-      host: { platform: platform(), arch: arch(), node: process.version, hostname: hostname() },
-      createdAt: new Date().toISOString(),
-    };
+    this.manifest = newManifest(meta, this.tableEntries());
     writeManifest(dir, this.manifest);
   }
 
@@ -230,59 +211,5 @@ export class Recorder {
     if (this.state !== 'open') {
       throw new TraceError('recorder_closed', `${this.dir}: recorder already ${this.state}`);
     }
-  }
-}
-
-const TRACE_FILES = [MANIFEST_FILE, `${MANIFEST_FILE}.tmp`, ...TABLE_NAMES.map((t) => `${t}.arrow`)];
-
-function prepareDirectory(dir: string, overwrite: boolean): void {
-  if (!existsSync(dir)) {
-    createDirectory(dir);
-    return;
-  }
-  if (!statSync(dir).isDirectory()) {
-    throw new TraceError('not_a_directory', `${dir}: exists and is not a directory`);
-  }
-  const entries = readdirSync(dir);
-  if (entries.length === 0) return;
-  const isTrace = entries.includes(MANIFEST_FILE) && holdsTraceManifest(dir);
-  if (!isTrace && !overwrite) {
-    throw new TraceError(
-      'not_empty',
-      `${dir}: directory is not empty and holds no trace; choose another or pass overwrite`,
-    );
-  }
-  // Manifest first: a crash between these removals must not leave a manifest over new files.
-  for (const file of TRACE_FILES) rmSync(join(dir, file), { force: true });
-}
-
-/**
- * mkdir -p one level at a time. Node 20's recursive mkdirSync spins forever under /proc (a
- * peer's report: `record -o /proc/x` hung at 100% CPU); creating each missing level ourselves
- * fails at once with the system's answer, which becomes a one-line error.
- */
-function createDirectory(dir: string): void {
-  const missing: string[] = [];
-  let at = resolve(dir);
-  for (let depth = 0; depth < 256 && !existsSync(at); depth++) {
-    missing.push(at);
-    at = dirname(at);
-  }
-  for (const path of missing.reverse()) {
-    try {
-      mkdirSync(path);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'error';
-      throw new TraceError('not_a_directory', `${dir}: cannot create directory ${path} (${code})`);
-    }
-  }
-}
-
-function holdsTraceManifest(dir: string): boolean {
-  try {
-    const raw = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8')) as { format?: unknown };
-    return raw.format === TRACE_FORMAT;
-  } catch {
-    return false;
   }
 }

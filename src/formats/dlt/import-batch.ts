@@ -19,15 +19,14 @@
  *   message_id              non-verbose (and control) messages: the payload's first u32
  *   htyp, storage_ecu       as received
  */
-import { makeData, RecordBatch, Struct, type Data, type DataType } from 'apache-arrow';
-import { arrowSchema, dictionaryVector, TABLES, type ColumnSpec } from '../../trace/schema.js';
+import type { ColumnBuffers } from '../../trace/ipc-encode.js';
+import { TABLES } from '../../trace/tables.js';
 import { DltFrame } from './frame.js';
 import { HTYP_WEID, HTYP_WSID, STANDARD_HEADER_SIZE } from './protocol.js';
 import { renderPayload } from './render-line.js';
 import { messageSubtypeName } from './render-line.js';
 import { renderIntoSizeMax, renderPayloadInto } from './render-into.js';
 
-const makeAnyData = makeData as unknown as (props: Readonly<Record<string, unknown>>) => Data;
 const encoder = new TextEncoder();
 const HOST_LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 const TWO_POW_32 = 0x1_0000_0000;
@@ -321,39 +320,30 @@ export class DltBatchBuilder {
     this.payloadRaw.close(i, true);
   }
 
-  /** The rows added since the last reset, as one record batch over the buffers. */
-  toBatch(): RecordBatch {
-    const schema = arrowSchema('dlt');
+  /**
+   * The rows added since the last reset as Arrow column buffers (views of the builder's arrays,
+   * valid until the next add() or reset()), in the schema's column order.
+   */
+  columns(): ColumnBuffers[] {
     const length = this.count;
-    const fields = schema.fields;
     const bitmap = (v: { validity: Uint8Array; nullCount: number }) =>
       v.nullCount > 0 ? v.validity.subarray(0, Math.ceil(length / 8)) : undefined;
-    const fixed = (k: number, c: Fixed<Int8Array | Int16Array | Int32Array | BigInt64Array>) => {
-      const spec = TABLES.dlt.columns[k]!;
-      return makeAnyData({
-        type: fields[k]!.type, length, nullCount: c.nullCount, nullBitmap: bitmap(c),
-        data: c.values.subarray(0, length),
-        ...(spec.kind === 'enum' ? { dictionary: dictionaryVector(spec as ColumnSpec) } : {}),
-      });
-    };
-    const varying = (k: number, c: Var) => makeAnyData({
-      type: fields[k]!.type, length, nullCount: c.nullCount, nullBitmap: bitmap(c),
-      valueOffsets: c.offsets.subarray(0, length + 1), data: c.bytes.subarray(0, c.end),
+    const fixed = (c: Fixed<Int8Array | Int16Array | Int32Array | BigInt64Array>): ColumnBuffers => ({
+      nullCount: c.nullCount, validity: bitmap(c), values: c.values.subarray(0, length),
     });
-    const children: Data[] = [
-      fixed(0, this.tsNs), fixed(1, this.localTsNs), fixed(2, this.vm), varying(3, this.ecu),
-      varying(4, this.apid), varying(5, this.ctid), fixed(6, this.sessionId), fixed(7, this.type),
-      varying(8, this.subtype), fixed(9, this.level), fixed(10, this.counter),
-      makeAnyData({
-        type: fields[11]!.type as DataType, length, nullCount: 0,
-        data: this.verboseBits.subarray(0, Math.ceil(length / 8)),
-      }),
-      fixed(12, this.noar), fixed(13, this.messageId), varying(14, this.payload),
-      varying(15, this.payloadRaw), fixed(16, this.lifecycle), fixed(17, this.tsNs),
-      fixed(18, this.htyp), varying(19, this.storageEcu),
+    const varying = (c: Var): ColumnBuffers => ({
+      nullCount: c.nullCount, validity: bitmap(c), offsets: c.offsets.subarray(0, length + 1),
+      values: c.bytes.subarray(0, c.end),
+    });
+    return [
+      fixed(this.tsNs), fixed(this.localTsNs), fixed(this.vm), varying(this.ecu),
+      varying(this.apid), varying(this.ctid), fixed(this.sessionId), fixed(this.type),
+      varying(this.subtype), fixed(this.level), fixed(this.counter),
+      { nullCount: 0, values: this.verboseBits.subarray(0, Math.ceil(length / 8)) },
+      fixed(this.noar), fixed(this.messageId), varying(this.payload),
+      varying(this.payloadRaw), fixed(this.lifecycle), fixed(this.tsNs),
+      fixed(this.htyp), varying(this.storageEcu),
     ];
-    const data = makeData({ type: new Struct(fields), length, nullCount: 0, children });
-    return new RecordBatch(schema, data);
   }
 
   /** Empties the builder (after the batch was written). */

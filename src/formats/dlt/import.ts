@@ -14,8 +14,9 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
-import { Recorder, ROWS_PER_BATCH_DEFAULT } from '../../trace/recorder.js';
-import { writeManifest, type Manifest } from '../../trace/manifest.js';
+import { BulkTraceWriter } from '../../trace/bulk-writer.js';
+import type { Manifest } from '../../trace/manifest-file.js';
+import { ROWS_PER_BATCH_DEFAULT } from '../../trace/tables.js';
 import { DltBatchBuilder } from './import-batch.js';
 import { LifecycleTracker } from './lifecycle.js';
 import { DltParser, type DltParseStats } from './parser.js';
@@ -24,6 +25,7 @@ import { idKey } from './bytes.js';
 import { HTYP_WEID, HTYP_WSID, STANDARD_HEADER_SIZE } from './protocol.js';
 
 export const IMPORT_CHUNK_BYTES_DEFAULT = 4 * 1024 * 1024;
+
 
 export interface DltImportOptions {
   /** replace a trace (or files) in the output directory */
@@ -120,8 +122,8 @@ function importSources(sources: Source[], dir: string, options: DltImportOptions
     name: 'dlt import', source: 'dlt', files: [], messages: 0, skippedBytes: 0, damagedMessages: 0,
     lifecycles: {},
   };
-  const recorder = Recorder.create(
-    dir, { scenario, seed: 0, coreVersion: 'none (imported)' },
+  const writer = BulkTraceWriter.create(
+    dir, 'dlt', { scenario, seed: 0, coreVersion: 'none (imported)' },
     { overwrite: options.overwrite === true },
   );
   const rowsPerBatch = options.rowsPerBatch ?? ROWS_PER_BATCH_DEFAULT;
@@ -131,7 +133,7 @@ function importSources(sources: Source[], dir: string, options: DltImportOptions
   try {
     for (const s of sources) s.advance(chunk);
     const flush = () => {
-      recorder.appendBatch('dlt', builder.toBatch());
+      writer.appendBatch(builder.length, builder.columns());
       builder.reset();
     };
     for (let s = pickEarliest(sources); s !== null; s = pickEarliest(sources)) {
@@ -142,14 +144,11 @@ function importSources(sources: Source[], dir: string, options: DltImportOptions
     }
     if (builder.length > 0) flush();
   } catch (error) {
-    recorder.abort();
+    writer.abort();
     throw error;
   }
   describeImport(scenario, sources, lifecycles, ecuNames);
-  // The manifest is written at create time, before the counts are known: write it again.
-  const manifest = recorder.finish();
-  manifest.scenario = scenario;
-  writeManifest(dir, manifest);
+  const manifest = writer.finish(scenario);
   return {
     files: sources.map((s) => ({ path: s.path, bytes: s.size, ...s.parser.stats })),
     messages: scenario.messages,

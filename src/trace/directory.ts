@@ -1,0 +1,63 @@
+// The trace directory before a recording or an import writes into it: created level by level
+// when missing, refused when it holds something that is not a trace, emptied of an old trace's
+// files when it holds one.
+
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { TraceError } from './errors.js';
+import { MANIFEST_FILE, TRACE_FORMAT } from './manifest-file.js';
+import { TABLE_NAMES } from './tables.js';
+
+const TRACE_FILES = [MANIFEST_FILE, `${MANIFEST_FILE}.tmp`, ...TABLE_NAMES.map((t) => `${t}.arrow`)];
+
+export function prepareDirectory(dir: string, overwrite: boolean): void {
+  if (!existsSync(dir)) {
+    createDirectory(dir);
+    return;
+  }
+  if (!statSync(dir).isDirectory()) {
+    throw new TraceError('not_a_directory', `${dir}: exists and is not a directory`);
+  }
+  const entries = readdirSync(dir);
+  if (entries.length === 0) return;
+  const isTrace = entries.includes(MANIFEST_FILE) && holdsTraceManifest(dir);
+  if (!isTrace && !overwrite) {
+    throw new TraceError(
+      'not_empty',
+      `${dir}: directory is not empty and holds no trace; choose another or pass overwrite`,
+    );
+  }
+  // Manifest first: a crash between these removals must not leave a manifest over new files.
+  for (const file of TRACE_FILES) rmSync(join(dir, file), { force: true });
+}
+
+/**
+ * mkdir -p one level at a time. Node 20's recursive mkdirSync spins forever under /proc (a
+ * peer's report: `record -o /proc/x` hung at 100% CPU); creating each missing level ourselves
+ * fails at once with the system's answer, which becomes a one-line error.
+ */
+function createDirectory(dir: string): void {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  for (let depth = 0; depth < 256 && !existsSync(at); depth++) {
+    missing.push(at);
+    at = dirname(at);
+  }
+  for (const path of missing.reverse()) {
+    try {
+      mkdirSync(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      throw new TraceError('not_a_directory', `${dir}: cannot create directory ${path} (${code})`);
+    }
+  }
+}
+
+function holdsTraceManifest(dir: string): boolean {
+  try {
+    const raw = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8')) as { format?: unknown };
+    return raw.format === TRACE_FORMAT;
+  } catch {
+    return false;
+  }
+}

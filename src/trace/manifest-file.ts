@@ -1,0 +1,90 @@
+// manifest.json as written: its shape, its constants and the atomic write. Free of zod so that
+// a writer on a fast path (import) does not load it; reading goes through manifest.ts, whose zod
+// schema is checked against these types at compile time.
+
+import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { arch, hostname, platform } from 'node:os';
+import { join } from 'node:path';
+import { packageInfo } from '../util/package-root.js';
+
+export const MANIFEST_FILE = 'manifest.json';
+export const TRACE_FORMAT = 'tracevisor-trace';
+export const TRACE_FORMAT_VERSION = 1;
+
+export interface ManifestTable {
+  file: string;
+  rows: number;
+  batches: number;
+  sha256: string;
+}
+
+export interface Manifest {
+  format: typeof TRACE_FORMAT;
+  formatVersion: typeof TRACE_FORMAT_VERSION;
+  tool: { name: string; version: string };
+  coreVersion: string | number;
+  scenario: unknown;
+  seed: string;
+  complete: boolean;
+  tables: Record<string, ManifestTable>;
+  host: Record<string, unknown>;
+  createdAt: string;
+}
+
+/** What a new trace says of itself before its tables are complete. */
+export interface TraceMeta {
+  scenario: unknown;
+  seed: string | number | bigint;
+  coreVersion: string | number;
+}
+
+/** The manifest of a trace being written: complete:false until the writer finishes. */
+export function newManifest(meta: TraceMeta, tables: Record<string, ManifestTable>): Manifest {
+  const tool = packageInfo();
+  return {
+    format: TRACE_FORMAT,
+    formatVersion: TRACE_FORMAT_VERSION,
+    tool: { name: tool.name, version: tool.version },
+    coreVersion: meta.coreVersion,
+    scenario: meta.scenario,
+    seed: String(meta.seed),
+    complete: false,
+    tables,
+    host: { platform: platform(), arch: arch(), node: process.version, hostname: hostname() },
+    createdAt: new Date().toISOString(),
+  };
+}
+
+/**
+ * Writes the manifest atomically (temp file + fsync + rename) so a crash leaves either the old
+ * manifest or the new one, never half of one. Keys keep the order of the Manifest type, so two
+ * recordings differ only in `host` and `createdAt`.
+ */
+export function writeManifest(dir: string, manifest: Manifest): void {
+  const ordered: Manifest = {
+    format: manifest.format,
+    formatVersion: manifest.formatVersion,
+    tool: manifest.tool,
+    coreVersion: manifest.coreVersion,
+    scenario: manifest.scenario,
+    seed: manifest.seed,
+    complete: manifest.complete,
+    tables: manifest.tables,
+    host: manifest.host,
+    createdAt: manifest.createdAt,
+  };
+  const text = JSON.stringify(ordered, bigintReplacer, 2) + '\n';
+  const temp = join(dir, `${MANIFEST_FILE}.tmp`);
+  const fd = openSync(temp, 'w');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, join(dir, MANIFEST_FILE));
+}
+
+function bigintReplacer(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}

@@ -1,0 +1,376 @@
+// The one description of the trace tables (ARCHITECTURE principle 5), free of any Arrow
+// library: the recorder builds its Arrow schemas from it (schema.ts), the IPC encoder its schema
+// messages (ipc-encode.ts), the query layer its DuckDB tables, and the README / --help their
+// column docs. Adding a column here is the whole change for all of them; the reader checks files
+// against it. Modules on a fast path (import) take this one instead of schema.ts, which loads
+// apache-arrow.
+
+import { DLT_LEVELS, EVENT_KINDS } from '../core/codes.js';
+
+/** Rows per record batch; fixed so that batch boundaries, and so the bytes, depend on the data alone. */
+export const ROWS_PER_BATCH_DEFAULT = 8192;
+
+/** DLT message types (DLT spec: MSTP field). Dictionary codes of `dlt.type`. */
+export const DLT_TYPES = ['log', 'app_trace', 'nw_trace', 'control'] as const;
+export type DltType = (typeof DLT_TYPES)[number];
+
+/** Storage class of a column: decides the Arrow type, the DuckDB type and the row buffer. */
+export type ColumnKind = 'i16' | 'i32' | 'i64' | 'bool' | 'utf8' | 'binary' | 'enum';
+
+export interface ColumnSpec {
+  readonly name: string;
+  readonly kind: ColumnKind;
+  readonly nullable: boolean;
+  /** For kind 'enum': the fixed dictionary and the width of its codes. */
+  readonly dictionary?: readonly string[];
+  readonly indexWidth?: 'u8' | 'i8';
+  /** DuckDB ENUM type name created for this dictionary (kind 'enum' only). */
+  readonly enumTypeName?: string;
+  readonly description: string;
+  /** Unit for docs ('ns', 'bytes', …); '' when the value is a code or a name. */
+  readonly unit: string;
+}
+
+export interface TableSpec {
+  readonly name: TableName;
+  readonly description: string;
+  readonly columns: readonly ColumnSpec[];
+}
+
+export const TABLE_NAMES = ['events', 'dlt', 'clock', 'inputs'] as const;
+export type TableName = (typeof TABLE_NAMES)[number];
+
+const NA = '−1 when not applicable';
+
+export const EVENTS_TABLE: TableSpec = {
+  name: 'events',
+  description:
+    'Everything the WASM core did, one row per event, in (ts_ns, seq) order. ' +
+    'id/len/val mean different things per kind (see src/core/codes.ts).',
+  columns: [
+    { name: 'ts_ns', kind: 'i64', nullable: false, unit: 'ns', description: 'virtual time' },
+    {
+      name: 'seq',
+      kind: 'i64',
+      nullable: false,
+      unit: '',
+      description: 'global sequence number; breaks ties between equal ts_ns',
+    },
+    { name: 'vm', kind: 'i16', nullable: false, unit: '', description: `VM index, ${NA}` },
+    { name: 'vcpu', kind: 'i16', nullable: false, unit: '', description: `vCPU index, ${NA}` },
+    {
+      name: 'kind',
+      kind: 'enum',
+      nullable: false,
+      dictionary: EVENT_KINDS,
+      indexWidth: 'u8',
+      enumTypeName: 'event_kind',
+      unit: '',
+      description: 'what happened (EVENT_KINDS: vq_used, sched_run, bus_throttle, …)',
+    },
+    { name: 'dev', kind: 'i16', nullable: false, unit: '', description: `device index, ${NA}` },
+    {
+      name: 'queue',
+      kind: 'i16',
+      nullable: false,
+      unit: '',
+      description: `queue index within its device (VIRTIO numbering, e.g. virtio-net rx 0, tx 1), ${NA}`,
+    },
+    {
+      name: 'id',
+      kind: 'i64',
+      nullable: false,
+      unit: '',
+      description: 'per kind: descriptor head, ring index, fault code, CAN id, link …',
+    },
+    {
+      name: 'len',
+      kind: 'i32',
+      nullable: false,
+      unit: '',
+      description: 'per kind: bytes, CAN dlc, contenders or fault detail',
+    },
+    {
+      name: 'val',
+      kind: 'i64',
+      nullable: false,
+      unit: '',
+      description: 'per kind: latency, wait, run or delay time (ns), address or walk levels',
+    },
+  ],
+};
+
+export const DLT_TABLE: TableSpec = {
+  name: 'dlt',
+  description: 'DLT log messages written by guests or imported from DLT files.',
+  columns: [
+    {
+      name: 'ts_ns',
+      kind: 'i64',
+      nullable: false,
+      unit: 'ns',
+      description: 'true (virtual) time the log collector received the message (recorded runs: the hypervisor\'s console back-end; imported logs: the storage header time)',
+    },
+    {
+      name: 'local_ts_ns',
+      kind: 'i64',
+      nullable: false,
+      unit: 'ns',
+      description: "the sender's own clock when it logged the message (the DLT header timestamp, 0.1 ms resolution)",
+    },
+    { name: 'vm', kind: 'i16', nullable: false, unit: '', description: 'VM, −1 for imported logs' },
+    { name: 'ecu', kind: 'utf8', nullable: false, unit: '', description: 'ECU id' },
+    { name: 'apid', kind: 'utf8', nullable: true, unit: '', description: 'application id' },
+    { name: 'ctid', kind: 'utf8', nullable: true, unit: '', description: 'context id' },
+    { name: 'session_id', kind: 'i32', nullable: true, unit: '', description: 'DLT session id' },
+    {
+      name: 'type',
+      kind: 'enum',
+      nullable: true,
+      dictionary: DLT_TYPES,
+      indexWidth: 'i8',
+      enumTypeName: 'dlt_type',
+      unit: '',
+      description: 'message type (log, app_trace, nw_trace, control)',
+    },
+    {
+      name: 'subtype',
+      kind: 'utf8',
+      nullable: true,
+      unit: '',
+      description: 'message subtype (the level name for log messages)',
+    },
+    {
+      name: 'level',
+      kind: 'enum',
+      nullable: true,
+      dictionary: DLT_LEVELS,
+      indexWidth: 'i8',
+      enumTypeName: 'dlt_level',
+      unit: '',
+      description: 'log level (fatal, error, warn, info, debug, verbose)',
+    },
+    {
+      name: 'msg_counter',
+      kind: 'i16',
+      nullable: false,
+      unit: '',
+      description: 'DLT message counter (0..255, wraps)',
+    },
+    {
+      name: 'verbose',
+      kind: 'bool',
+      nullable: false,
+      unit: '',
+      // The contract's name; VERBOSE is a DuckDB keyword, hence the note for SQL users.
+      description: 'verbose mode (a DuckDB keyword: write "verbose" in SQL)',
+    },
+    { name: 'noar', kind: 'i16', nullable: false, unit: '', description: 'number of arguments' },
+    {
+      name: 'message_id',
+      kind: 'i64',
+      nullable: true,
+      unit: '',
+      description: 'message id (non-verbose mode)',
+    },
+    { name: 'payload', kind: 'utf8', nullable: false, unit: '', description: 'payload as text' },
+    {
+      name: 'payload_raw',
+      kind: 'binary',
+      nullable: false,
+      unit: 'bytes',
+      description: 'payload bytes as on the wire',
+    },
+    {
+      name: 'lifecycle',
+      kind: 'i32',
+      nullable: false,
+      unit: '',
+      description: 'ECU lifecycle (boot) number',
+    },
+    {
+      name: 'storage_ts_ns',
+      kind: 'i64',
+      nullable: true,
+      unit: 'ns',
+      description: 'storage header time (Unix ns); recorded runs: ts_ns',
+    },
+    {
+      name: 'htyp',
+      kind: 'i16',
+      nullable: true,
+      unit: '',
+      // Export needs it to write the message back as it was: the payload's byte order (MSBF)
+      // and which optional header fields were present (WEID, WSID, WTMS).
+      description:
+        'standard header type byte: UEH 0x01, MSBF 0x02 (big-endian payload), WEID 0x04, ' +
+        'WSID 0x08, WTMS 0x10, version << 5; NULL for recorded runs (their guests send 0x3d)',
+    },
+    {
+      name: 'storage_ecu',
+      kind: 'utf8',
+      nullable: true,
+      unit: '',
+      description: "storage header's ECU id (imported logs; NULL for recorded runs)",
+    },
+  ],
+};
+
+export const CLOCK_TABLE: TableSpec = {
+  name: 'clock',
+  description: "Samples of each VM's clock against true (virtual) time.",
+  columns: [
+    {
+      name: 'ts_ns',
+      kind: 'i64',
+      nullable: false,
+      unit: 'ns',
+      description: 'true time of the sample',
+    },
+    { name: 'vm', kind: 'i16', nullable: false, unit: '', description: 'VM index' },
+    {
+      name: 'local_ns',
+      kind: 'i64',
+      nullable: false,
+      unit: 'ns',
+      description: "the VM's clock reading",
+    },
+    {
+      name: 'offset_ns',
+      kind: 'i64',
+      nullable: false,
+      unit: 'ns',
+      description: 'local_ns − ts_ns',
+    },
+    {
+      name: 'drift_ppb',
+      kind: 'i64',
+      nullable: false,
+      unit: 'ppb',
+      description: 'current drift rate of the VM clock',
+    },
+    {
+      name: 'steal_ns',
+      kind: 'i64',
+      nullable: false,
+      unit: 'ns',
+      description: "cumulative steal time of the VM's vCPUs",
+    },
+  ],
+};
+
+export const INPUTS_TABLE: TableSpec = {
+  name: 'inputs',
+  description: 'Every input from the outside world, at the virtual time it entered (replay feed).',
+  columns: [
+    { name: 'ts_ns', kind: 'i64', nullable: false, unit: 'ns', description: 'virtual time' },
+    { name: 'seq', kind: 'i64', nullable: false, unit: '', description: 'input sequence number' },
+    { name: 'source', kind: 'utf8', nullable: false, unit: '', description: 'where it came from' },
+    { name: 'kind', kind: 'utf8', nullable: false, unit: '', description: 'what kind of input' },
+    { name: 'data', kind: 'binary', nullable: false, unit: 'bytes', description: 'input bytes' },
+  ],
+};
+
+export const TABLES: { readonly [K in TableName]: TableSpec } = {
+  events: EVENTS_TABLE,
+  dlt: DLT_TABLE,
+  clock: CLOCK_TABLE,
+  inputs: INPUTS_TABLE,
+};
+
+// Arrow dictionary ids are per stream; fixed ids (not apache-arrow's global counter) keep the
+// schema bytes identical between runs (principle 1).
+export const DICTIONARY_IDS: Readonly<Record<string, number>> = { kind: 0, type: 0, level: 1 };
+
+/** DuckDB column type; enum columns use the named ENUM type created by duckdbEnumTypesSql(). */
+export function duckdbType(column: ColumnSpec): string {
+  switch (column.kind) {
+    case 'i16':
+      return 'SMALLINT';
+    case 'i32':
+      return 'INTEGER';
+    case 'i64':
+      return 'BIGINT';
+    case 'bool':
+      return 'BOOLEAN';
+    case 'utf8':
+      return 'VARCHAR';
+    case 'binary':
+      return 'BLOB';
+    case 'enum':
+      assertEnum(column);
+      return column.enumTypeName!;
+  }
+}
+
+function quoteSqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** CREATE TYPE statements for every enum of every table, each once, in a stable order. */
+export function duckdbEnumTypesSql(): string[] {
+  const seen = new Set<string>();
+  const statements: string[] = [];
+  for (const table of TABLE_NAMES) {
+    for (const column of TABLES[table].columns) {
+      if (column.kind !== 'enum' || seen.has(column.enumTypeName!)) continue;
+      seen.add(column.enumTypeName!);
+      const values = column.dictionary!.map(quoteSqlString).join(', ');
+      statements.push(`CREATE TYPE ${column.enumTypeName} AS ENUM (${values})`);
+    }
+  }
+  return statements;
+}
+
+export function duckdbCreateTableSql(table: TableName): string {
+  const columns = TABLES[table].columns.map((c) => {
+    const notNull = c.nullable ? '' : ' NOT NULL';
+    return `"${c.name}" ${duckdbType(c)}${notNull}`;
+  });
+  return `CREATE TABLE ${table} (${columns.join(', ')})`;
+}
+
+export function assertEnum(column: ColumnSpec): void {
+  if (column.kind !== 'enum') throw new Error(`column ${column.name} is not an enum`);
+  if (!column.dictionary || !column.indexWidth || !column.enumTypeName) {
+    throw new Error(`enum column ${column.name} lacks its dictionary, width or type name`);
+  }
+  // Codes must fit the index type (a DuckDB ENUM of <= 256 values is stored as UTINYINT too).
+  const max = column.indexWidth === 'u8' ? 256 : 128;
+  if (column.dictionary.length > max) {
+    throw new Error(`enum column ${column.name} has more values than its index type holds`);
+  }
+}
+
+/** Column docs as Markdown tables, one section per table (README, `--help`). */
+export function describeTablesMarkdown(): string {
+  const out: string[] = [];
+  for (const name of TABLE_NAMES) {
+    const spec = TABLES[name];
+    out.push(`### \`${name}\``, '', spec.description, '');
+    out.push('| column | type | unit | description |', '|---|---|---|---|');
+    for (const c of spec.columns) {
+      const type = duckdbType(c) + (c.nullable ? ' (nullable)' : '');
+      out.push(`| ${c.name} | ${type} | ${c.unit} | ${c.description} |`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+/** Column docs as plain text (terminal help): `table.column  TYPE  description (unit)`. */
+export function describeTablesText(): string {
+  const out: string[] = [];
+  for (const name of TABLE_NAMES) {
+    const spec = TABLES[name];
+    out.push(`${name}: ${spec.description}`);
+    const width = Math.max(...spec.columns.map((c) => c.name.length));
+    for (const c of spec.columns) {
+      const unit = c.unit ? ` (${c.unit})` : '';
+      const nullable = c.nullable ? ', nullable' : '';
+      out.push(`  ${c.name.padEnd(width)}  ${duckdbType(c)}${nullable}  ${c.description}${unit}`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
