@@ -129,7 +129,8 @@ class Var {
   }
   copy(b: Uint8Array, from: number, length: number): void {
     this.reserve(length);
-    if (length < 16) {
+    // a byte loop up to a few cache lines: set() needs a subarray object per call (garbage)
+    if (length <= 256) {
       const out = this.bytes;
       const o = this.end;
       for (let k = 0; k < length; k++) out[o + k] = b[from + k]!;
