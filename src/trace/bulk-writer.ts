@@ -12,8 +12,8 @@ import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareDirectory } from './directory.js';
 import {
-  encodeDictionaryMessages, encodeRecordBatch, encodeSchemaMessage, EOS_BYTES, writeMessageInto,
-  type ColumnBuffers,
+  encodeDictionaryMessages, encodeRecordBatch, encodeSchemaMessage, EOS_BYTES, type ColumnBuffers,
+  type EncodedMessage,
 } from './ipc-encode.js';
 import { newManifest, writeManifest, type Manifest, type ManifestTable, type TraceMeta } from './manifest-file.js';
 import { TABLE_NAMES, type TableName } from './tables.js';
@@ -77,19 +77,25 @@ export class BulkTraceWriter {
   }
 
   /**
-   * Appends one record batch of `length` rows over the caller's column buffers, which are
-   * copied before this returns (the caller may refill them at once).
+   * Appends one record batch of `length` rows over the caller's column buffers. Buffers in
+   * SharedArrayBuffers are written from where they are: keep them unchanged until
+   * waitWritten(ticket) returns. Others are copied before this returns.
    */
-  appendBatch(length: number, columns: readonly ColumnBuffers[]): void {
+  appendBatch(length: number, columns: readonly ColumnBuffers[]): number {
     if (this.state !== 'open') throw new Error(`${this.dir}: bulk writer already ${this.state}`);
-    if (length === 0) return;
+    if (length === 0) return 0;
     if (this.batches === 0) {
       for (const dictionary of encodeDictionaryMessages(this.table)) this.big.writeBytes(dictionary);
     }
     const message = encodeRecordBatch(this.table, length, columns);
-    this.big.write(message.byteLength, (slot) => writeMessageInto(message, slot, 0));
     this.rows += length;
     this.batches += 1;
+    return this.big.write(messageParts(message));
+  }
+
+  /** Blocks until the batch with this ticket is written (its buffers may be reused). */
+  waitWritten(ticket: number): void {
+    this.big.waitWritten(ticket);
   }
 
   /** Ends every stream, waits for the writer thread, and marks the manifest complete. */
@@ -122,6 +128,20 @@ export class BulkTraceWriter {
     this.big.abandon();
     for (const file of this.empty.values()) closeSync(file.fd);
   }
+}
+
+const ZEROS = new Uint8Array(8);
+
+/** The message as byte views: header, then each body buffer and its zero padding to 8. */
+function messageParts(m: EncodedMessage): Uint8Array[] {
+  const parts = [m.header];
+  for (const part of m.body) {
+    if (part.byteLength === 0) continue;
+    parts.push(part);
+    const pad = -part.byteLength & 7;
+    if (pad > 0) parts.push(ZEROS.subarray(0, pad));
+  }
+  return parts;
 }
 
 function sha256(...parts: Uint8Array[]): string {

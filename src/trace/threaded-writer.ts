@@ -1,25 +1,24 @@
 // ThreadedFileWriter: an append-only file whose writing and SHA-256 happen on a second thread
 // (writer-thread.ts), so a producer that is itself CPU-bound (DLT import) does not pay for them.
 //
-// The producer copies each message into one of a few slots (SharedArrayBuffers) and goes on;
-// the writer thread writes slots in the order given and hands them back. The producer waits
-// (Atomics.wait, which Node allows on the main thread) only when every slot is still being
-// written, so memory is bounded by the slots: a fast parser cannot run ahead of a slow disk.
-// The API stays synchronous, like TableFileWriter's: no event loop turn is needed, and errors
-// from the writer thread (ENOSPC, EIO) are thrown by the next call on the producer's side.
+// The producer posts jobs (lists of byte views) and goes on; the writer thread writes them in
+// order. Views over SharedArrayBuffers are not copied: the producer keeps the memory untouched
+// until waitWritten(ticket) says the job is out (import.ts keeps a few batch builders in turn,
+// so it waits only when the disk is behind by all of them, and memory stays bounded). The API
+// is synchronous, like TableFileWriter's: waiting uses Atomics.wait, which Node allows on the
+// main thread, and errors of the writer thread (ENOSPC, EIO) are thrown by the producer's next
+// call with their code.
 //
 // Durability matches TableFileWriter: finish() returns after fsync. A killed process leaves
-// the bytes of every slot the writer thread had written: a prefix of the stream.
+// the jobs the writer thread had written: a prefix of the stream.
 
 import { closeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { packageRoot } from '../util/package-root.js';
-import { CONTROL, STATE, type WriterJob, type WriterResult } from './writer-protocol.js';
+import { CONTROL, CONTROL_LENGTH, STATE, type WriterJob, type WriterResult } from './writer-protocol.js';
 
-const SLOTS_DEFAULT = 4;
-const SLOT_BYTES_MIN = 4 * 1024 * 1024;
 const WAIT_SLICE_MS = 1000;
 /** No sign of life from the writer thread for this long: give up (it failed to start, or hangs). */
 const STALL_MS = 30_000;
@@ -40,16 +39,14 @@ export class ThreadedFileWriter {
   private readonly worker: Worker;
   private readonly results: MessagePort;
   private readonly control: Int32Array;
-  private readonly slots: SharedArrayBuffer[] = [];
-  private next = 0;
+  private posted = 0;
   private queued = 0;
   private state: 'open' | 'finished' | 'abandoned' = 'open';
 
   /** Takes over `fd` (opened for writing by the caller) and closes it when finished or abandoned. */
-  constructor(readonly path: string, private readonly fd: number, slotCount = SLOTS_DEFAULT) {
-    const controlBuffer = new SharedArrayBuffer(4 * (CONTROL.BUSY + slotCount));
+  constructor(readonly path: string, private readonly fd: number) {
+    const controlBuffer = new SharedArrayBuffer(4 * CONTROL_LENGTH);
     this.control = new Int32Array(controlBuffer);
-    for (let i = 0; i < slotCount; i++) this.slots.push(new SharedArrayBuffer(SLOT_BYTES_MIN));
     const channel = new MessageChannel();
     this.results = channel.port1;
     this.worker = new Worker(writerThreadUrl(), {
@@ -65,34 +62,28 @@ export class ThreadedFileWriter {
   }
 
   /**
-   * Queues `length` bytes that `fill(slot)` writes at the start of `slot` (a Uint8Array of at
-   * least `length` bytes); fill must return `length`. Blocks while every slot is busy.
+   * Queues the parts to be written back to back; returns the job's ticket for waitWritten().
+   * Parts over a SharedArrayBuffer must stay unchanged until then; others are copied now.
    */
-  write(length: number, fill: (slot: Uint8Array) => number): void {
+  write(parts: Uint8Array[]): number {
     this.assertOpen();
-    if (length === 0) return;
-    const index = this.next;
-    this.waitUntil(() => Atomics.load(this.control, CONTROL.BUSY + index) === 0);
-    if (this.slots[index]!.byteLength < length) {
-      let size = SLOT_BYTES_MIN;
-      while (size < length) size *= 2;
-      this.slots[index] = new SharedArrayBuffer(size);
-    }
-    const buffer = this.slots[index]!;
-    const filled = fill(new Uint8Array(buffer));
-    if (filled !== length) throw new Error(`assert: slot filled with ${filled} bytes, expected ${length}`);
-    Atomics.store(this.control, CONTROL.BUSY + index, 1);
-    this.post({ op: 'write', slot: index, buffer, length });
+    this.throwIfFailed();
+    let length = 0;
+    for (const part of parts) length += part.byteLength;
+    if (length === 0) return this.posted;
+    this.post({ op: 'write', parts });
     this.queued += length;
-    this.next = (index + 1) % this.slots.length;
+    return ++this.posted;
   }
 
-  /** Queues bytes by copying them. */
-  writeBytes(bytes: Uint8Array): void {
-    this.write(bytes.byteLength, (slot) => {
-      slot.set(bytes);
-      return bytes.byteLength;
-    });
+  /** Queues a copy of the bytes. */
+  writeBytes(bytes: Uint8Array): number {
+    return this.write([bytes]);
+  }
+
+  /** Blocks until the job `ticket` (and every one before it) is written. */
+  waitWritten(ticket: number): void {
+    this.waitUntil(() => Atomics.load(this.control, CONTROL.WRITTEN) >= ticket);
   }
 
   /** Waits for every write, fsyncs and closes; the hash covers every byte written. */
@@ -137,17 +128,20 @@ export class ThreadedFileWriter {
     return received.message as WriterResult;
   }
 
+  private throwIfFailed(): void {
+    if (Atomics.load(this.control, CONTROL.STATE) !== STATE.FAILED) return;
+    if (this.state === 'open') closeSync(this.fd);
+    this.state = 'abandoned';
+    const result = this.result();
+    throw writerError(this.path, 'error' in result ? result : { error: 'writer thread failed' });
+  }
+
   private waitUntil(done: () => boolean): void {
     let idle = 0;
     for (;;) {
       const seen = Atomics.load(this.control, CONTROL.SIGNAL);
       if (done()) return;
-      if (Atomics.load(this.control, CONTROL.STATE) === STATE.FAILED) {
-        if (this.state === 'open') closeSync(this.fd);
-        this.state = 'abandoned';
-        const result = this.result();
-        throw writerError(this.path, 'error' in result ? result : { error: 'writer thread failed' });
-      }
+      this.throwIfFailed();
       if (Atomics.wait(this.control, CONTROL.SIGNAL, seen, WAIT_SLICE_MS) === 'timed-out') {
         idle += WAIT_SLICE_MS;
         if (idle >= STALL_MS) {

@@ -1,8 +1,16 @@
 // What the main thread and the writer thread (writer-thread.ts) share: the layout of the control
 // array and the job messages. Kept apart so the worker loads nothing else of tracevisor.
 
-/** Int32 indices in the control array. BUSY + i is slot i's flag (1 = the writer holds it). */
-export const CONTROL = { SIGNAL: 0, STATE: 1, BUSY: 2 } as const;
+/** Int32 indices in the control array. */
+export const CONTROL = {
+  /** bumped (and notified) on every change below */
+  SIGNAL: 0,
+  /** STATE.* */
+  STATE: 1,
+  /** write jobs completed, in the order they were posted */
+  WRITTEN: 2,
+} as const;
+export const CONTROL_LENGTH = 3;
 
 export const STATE = { RUNNING: 0, DONE: 1, FAILED: 2 } as const;
 
@@ -12,8 +20,13 @@ export interface WriterThreadData {
   control: SharedArrayBuffer;
 }
 
+/**
+ * parts: byte views written back to back. Views over a SharedArrayBuffer arrive shared (the
+ * writer reads the producer's memory: the producer must not change it before the job is
+ * WRITTEN); views over an ordinary ArrayBuffer arrive as copies.
+ */
 export type WriterJob =
-  | { op: 'write'; slot: number; buffer: SharedArrayBuffer; length: number }
+  | { op: 'write'; parts: Uint8Array[] }
   | { op: 'finish' }
   | { op: 'abandon' };
 

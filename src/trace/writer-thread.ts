@@ -1,11 +1,12 @@
 // The writer thread of ThreadedFileWriter (threaded-writer.ts): it owns the file's tail end.
-// For every filled slot it hashes the bytes (SHA-256), writes them, and hands the slot back;
+// For every job it hashes the parts (SHA-256), writes them with one writev, and counts the job
+// WRITTEN, which hands the producer's memory back;
 // every SYNC_EVERY_BYTES it asks the disk to catch up (fdatasync), so the final fsync finds
-// little left to do. The main thread meanwhile fills the next slot: on a two-core machine
+// little left to do. The main thread meanwhile fills the next batch: on a two-core machine
 // parsing and writing overlap.
 //
 // Protocol (control = Int32Array over a SharedArrayBuffer, see threaded-writer.ts):
-//   {op:'write', slot, buffer, length}  write buffer[0, length) then set busy[slot] = 0
+//   {op:'write', parts}                 hash and write the parts, then control[WRITTEN] += 1
 //   {op:'finish'}                       fsync, post {bytes, sha256}, state = DONE
 //   {op:'abandon'}                      state = DONE (no sync)
 // The descriptor stays the main thread's: it opened it and closes it once the state is not
@@ -14,7 +15,7 @@
 // Errors are caught, posted as {error, code} and set state = FAILED; nothing is thrown here.
 
 import { createHash } from 'node:crypto';
-import { fdatasyncSync, fsyncSync, writeSync } from 'node:fs';
+import { fdatasyncSync, fsyncSync, writevSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { CONTROL, STATE, type WriterJob, type WriterThreadData } from './writer-protocol.js';
@@ -40,9 +41,25 @@ function fail(error: unknown): void {
   parentPort!.close();
 }
 
-function writeAll(view: Uint8Array): void {
-  let at = 0;
-  while (at < view.byteLength) at += writeSync(fd, view, at, view.byteLength - at);
+// Linux IOV_MAX
+const IOV_MAX = 1024;
+
+/** writev until every byte is out (a regular file takes it in one call; short writes resume). */
+function writeAll(parts: Uint8Array[]): number {
+  let total = 0;
+  for (const part of parts) total += part.byteLength;
+  let queue = parts.filter((p) => p.byteLength > 0);
+  let written = 0;
+  while (queue.length > 0) {
+    let n = writevSync(fd, queue.length > IOV_MAX ? queue.slice(0, IOV_MAX) : queue);
+    written += n;
+    let k = 0;
+    while (k < queue.length && n >= queue[k]!.byteLength) n -= queue[k++]!.byteLength;
+    queue = queue.slice(k);
+    if (n > 0) queue[0] = queue[0]!.subarray(n);
+  }
+  if (written !== total) throw new Error(`assert: wrote ${written} of ${total} bytes`);
+  return total;
 }
 
 parentPort!.on('message', (job: WriterJob) => {
@@ -50,12 +67,11 @@ parentPort!.on('message', (job: WriterJob) => {
   try {
     switch (job.op) {
       case 'write': {
-        const view = new Uint8Array(job.buffer, 0, job.length);
-        hash.update(view);
-        writeAll(view);
-        bytes += job.length;
-        unsynced += job.length;
-        Atomics.store(control, CONTROL.BUSY + job.slot, 0);
+        for (const part of job.parts) hash.update(part);
+        const n = writeAll(job.parts);
+        bytes += n;
+        unsynced += n;
+        Atomics.add(control, CONTROL.WRITTEN, 1);
         signal();
         if (unsynced >= SYNC_EVERY_BYTES) {
           fdatasyncSync(fd);

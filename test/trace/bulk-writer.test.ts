@@ -46,15 +46,23 @@ function oddMessages(): DltMessage[] {
   ];
 }
 
-/** Fills `builder` batch by batch from the messages and hands each batch to `take`. */
-function batchesOf(bytes: Uint8Array, capacity: number, take: (length: number, columns: ColumnBuffers[]) => void): number {
+/**
+ * Fills a builder batch by batch from the messages and hands each batch to `take`. With
+ * `shared`, the builder's memory is SharedArrayBuffers (as in the import) and `take` returns
+ * what to wait for before the builder is refilled.
+ */
+function batchesOf(
+  bytes: Uint8Array, capacity: number, take: (length: number, columns: ColumnBuffers[]) => (() => void) | void,
+  shared = false,
+): number {
   const parser = DltParser.over(bytes, { framing: 'storage' });
-  const builder = new DltBatchBuilder(capacity);
+  const builder = shared ? new DltBatchBuilder(capacity, (n) => new SharedArrayBuffer(n)) : new DltBatchBuilder(capacity);
   let batches = 0;
   for (let f = parser.next(); f !== null; f = parser.next()) {
     builder.add(f, batches);
     if (builder.full) {
-      take(builder.length, builder.columns());
+      const wait = take(builder.length, builder.columns());
+      if (wait) wait();
       builder.reset();
       batches++;
     }
@@ -77,13 +85,16 @@ function inputBytes(): Uint8Array {
 }
 
 describe('BulkTraceWriter', () => {
-  it('writes the bytes apache-arrow writes through the Recorder, table by table', () => {
+  it.each([false, true])('writes the bytes apache-arrow writes through the Recorder, table by table (shared memory: %s)', (shared) => {
     const bytes = inputBytes();
     const ours = tempDir();
     const theirs = tempDir();
     const bulk = BulkTraceWriter.create(ours, 'dlt', META);
     const recorder = Recorder.create(theirs, META);
-    const n1 = batchesOf(bytes, 7, (length, columns) => bulk.appendBatch(length, columns));
+    const n1 = batchesOf(bytes, 7, (length, columns) => {
+      const ticket = bulk.appendBatch(length, columns);
+      return () => bulk.waitWritten(ticket);
+    }, shared);
     const n2 = batchesOf(bytes, 7, (length, columns) => recorder.appendBatch('dlt', toRecordBatch(length, columns)));
     expect(n1).toBe(n2);
     expect(n1).toBeGreaterThan(3);
@@ -114,7 +125,10 @@ describe('BulkTraceWriter', () => {
   it('a killed import leaves a complete:false manifest and a readable prefix', () => {
     const dir = tempDir();
     const bulk = BulkTraceWriter.create(dir, 'dlt', META);
-    batchesOf(inputBytes(), 5, (length, columns) => bulk.appendBatch(length, columns));
+    batchesOf(inputBytes(), 5, (length, columns) => {
+      const ticket = bulk.appendBatch(length, columns);
+      return () => bulk.waitWritten(ticket);
+    }, true);
     bulk.abort();
     const trace = Trace.open(dir);
     expect(trace.manifest.complete).toBe(false);
@@ -125,32 +139,38 @@ describe('BulkTraceWriter', () => {
 });
 
 describe('ThreadedFileWriter', () => {
-  it('keeps order and hashes every byte, through few slots and a message larger than a slot', () => {
+  it('keeps order and hashes every byte; shared parts are written from where they are', () => {
     const dir = tempDir();
     const path = join(dir, 'out.bin');
-    const writer = new ThreadedFileWriter(path, openSync(path, 'w'), 2);
+    const writer = new ThreadedFileWriter(path, openSync(path, 'w'));
     const hash = createHash('sha256');
-    const parts: Uint8Array[] = [];
+    const expected: Uint8Array[] = [];
+    const shared = [new Uint8Array(new SharedArrayBuffer(64 * 1024)), new Uint8Array(new SharedArrayBuffer(64 * 1024))];
+    const tickets = [0, 0];
     for (let i = 0; i < 40; i++) {
-      const size = i === 17 ? 9 * 1024 * 1024 + 3 : 1000 + i * 977;
-      const part = new Uint8Array(size);
-      for (let k = 0; k < size; k += 101) part[k] = (i * 31 + k) & 0xff;
-      parts.push(part);
-      hash.update(part);
-      writer.writeBytes(part);
+      const k = i % 2;
+      writer.waitWritten(tickets[k]!); // the buffer's previous job is out: refill it
+      const size = 1000 + i * 977;
+      const part = shared[k]!.subarray(0, size);
+      for (let b = 0; b < size; b++) part[b] = (i * 31 + b) & 0xff;
+      const copied = Uint8Array.of(i, 0xee); // an ordinary buffer: copied when posted
+      tickets[k] = writer.write([part, copied]);
+      copied[0] = 0xff; // must not reach the file
+      expected.push(part.slice(), Uint8Array.of(i, 0xee));
     }
+    for (const part of expected) hash.update(part);
     const summary = writer.finish();
     const file = readFileSync(path);
     expect(summary.bytes).toBe(file.length);
     expect(summary.sha256).toBe(hash.digest('hex'));
-    expect(Buffer.compare(file, Buffer.concat(parts))).toBe(0);
+    expect(Buffer.compare(file, Buffer.concat(expected))).toBe(0);
   });
 
   it('a failing disk (ENOSPC on /dev/full) is thrown to the producer with its code', () => {
-    const writer = new ThreadedFileWriter('/dev/full', openSync('/dev/full', 'w'), 2);
+    const writer = new ThreadedFileWriter('/dev/full', openSync('/dev/full', 'w'));
     let caught: NodeJS.ErrnoException | null = null;
     try {
-      for (let i = 0; i < 100; i++) writer.writeBytes(new Uint8Array(1 << 20));
+      for (let i = 0; i < 100; i++) writer.waitWritten(writer.writeBytes(new Uint8Array(1 << 20)));
       writer.finish();
     } catch (error) {
       caught = error as NodeJS.ErrnoException;

@@ -28,6 +28,9 @@ import { messageSubtypeName } from './render-line.js';
 import { renderIntoSizeMax, renderPayloadInto } from './render-into.js';
 
 const encoder = new TextEncoder();
+/** Memory for a column buffer (zero-filled, like new ArrayBuffer). */
+export type BufferAllocator = (bytes: number) => ArrayBuffer | SharedArrayBuffer;
+
 const HOST_LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 const TWO_POW_32 = 0x1_0000_0000;
 
@@ -45,8 +48,8 @@ const COLUMNS = [
 class Fixed<T extends Int8Array | Int16Array | Int32Array | BigInt64Array> {
   readonly validity: Uint8Array;
   nullCount = 0;
-  constructor(readonly values: T, capacity: number) {
-    this.validity = new Uint8Array(Math.ceil(capacity / 8)).fill(0xff);
+  constructor(readonly values: T, capacity: number, alloc: BufferAllocator) {
+    this.validity = new Uint8Array(alloc(Math.ceil(capacity / 8))).fill(0xff);
   }
   valid(i: number, ok: boolean): void {
     if (!ok) this.setNull(i);
@@ -65,12 +68,13 @@ class Fixed<T extends Int8Array | Int16Array | Int32Array | BigInt64Array> {
 class Var {
   readonly offsets: Int32Array;
   readonly validity: Uint8Array;
-  bytes = new Uint8Array(256 * 1024);
+  bytes: Uint8Array;
   end = 0;
   nullCount = 0;
-  constructor(capacity: number) {
-    this.offsets = new Int32Array(capacity + 1);
-    this.validity = new Uint8Array(Math.ceil(capacity / 8)).fill(0xff);
+  constructor(capacity: number, private readonly alloc: BufferAllocator) {
+    this.bytes = new Uint8Array(alloc(256 * 1024));
+    this.offsets = new Int32Array(alloc(4 * (capacity + 1)));
+    this.validity = new Uint8Array(alloc(Math.ceil(capacity / 8))).fill(0xff);
   }
   reset(): void {
     if (this.nullCount > 0) this.validity.fill(0xff);
@@ -83,7 +87,7 @@ class Var {
     if (needed > 2 ** 31 - 1) throw new Error('dlt import: a batch column exceeds 2 GiB');
     let size = this.bytes.length * 2;
     while (size < needed) size *= 2;
-    const grown = new Uint8Array(Math.min(size, 2 ** 31 - 1));
+    const grown = new Uint8Array(this.alloc(Math.min(size, 2 ** 31 - 1)));
     grown.set(this.bytes.subarray(0, this.end));
     this.bytes = grown;
   }
@@ -182,33 +186,37 @@ export class DltBatchBuilder {
   /** messages whose payload text needed the reference renderer */
   slowPayloads = 0;
 
-  constructor(capacity: number) {
+  /**
+   * `alloc` gives the memory of every column buffer: SharedArrayBuffers let a writer thread
+   * write a batch straight from the builder (import.ts keeps a few builders in turn).
+   */
+  constructor(capacity: number, alloc: BufferAllocator = (bytes) => new ArrayBuffer(bytes)) {
     if (!HOST_LITTLE_ENDIAN) throw new Error('dlt import: needs a little-endian host (Arrow buffers)');
     const names = TABLES.dlt.columns.map((c) => c.name);
     if (names.join() !== COLUMNS.join()) {
       throw new Error(`assert: DltBatchBuilder columns ${COLUMNS.join()} differ from the schema's ${names.join()}`);
     }
     this.capacity = capacity;
-    const fixed64 = () => new Fixed(new BigInt64Array(capacity), capacity);
+    const fixed64 = () => new Fixed(new BigInt64Array(alloc(8 * capacity)), capacity, alloc);
     this.tsNs = fixed64();
     this.localTsNs = fixed64();
     this.messageId = fixed64();
-    this.vm = new Fixed(new Int16Array(capacity).fill(-1), capacity);
-    this.sessionId = new Fixed(new Int32Array(capacity), capacity);
-    this.type = new Fixed(new Int8Array(capacity), capacity);
-    this.level = new Fixed(new Int8Array(capacity), capacity);
-    this.counter = new Fixed(new Int16Array(capacity), capacity);
-    this.noar = new Fixed(new Int16Array(capacity), capacity);
-    this.lifecycle = new Fixed(new Int32Array(capacity), capacity);
-    this.htyp = new Fixed(new Int16Array(capacity), capacity);
-    this.verboseBits = new Uint8Array(Math.ceil(capacity / 8));
-    this.ecu = new Var(capacity);
-    this.apid = new Var(capacity);
-    this.ctid = new Var(capacity);
-    this.subtype = new Var(capacity);
-    this.payload = new Var(capacity);
-    this.payloadRaw = new Var(capacity);
-    this.storageEcu = new Var(capacity);
+    this.vm = new Fixed(new Int16Array(alloc(2 * capacity)).fill(-1), capacity, alloc);
+    this.sessionId = new Fixed(new Int32Array(alloc(4 * capacity)), capacity, alloc);
+    this.type = new Fixed(new Int8Array(alloc(1 * capacity)), capacity, alloc);
+    this.level = new Fixed(new Int8Array(alloc(1 * capacity)), capacity, alloc);
+    this.counter = new Fixed(new Int16Array(alloc(2 * capacity)), capacity, alloc);
+    this.noar = new Fixed(new Int16Array(alloc(2 * capacity)), capacity, alloc);
+    this.lifecycle = new Fixed(new Int32Array(alloc(4 * capacity)), capacity, alloc);
+    this.htyp = new Fixed(new Int16Array(alloc(2 * capacity)), capacity, alloc);
+    this.verboseBits = new Uint8Array(alloc(Math.ceil(capacity / 8)));
+    this.ecu = new Var(capacity, alloc);
+    this.apid = new Var(capacity, alloc);
+    this.ctid = new Var(capacity, alloc);
+    this.subtype = new Var(capacity, alloc);
+    this.payload = new Var(capacity, alloc);
+    this.payloadRaw = new Var(capacity, alloc);
+    this.storageEcu = new Var(capacity, alloc);
     this.tsWords = new Int32Array(this.tsNs.values.buffer);
     this.localWords = new Int32Array(this.localTsNs.values.buffer);
     this.idWords = new Int32Array(this.messageId.values.buffer);

@@ -5,7 +5,8 @@
  *
  * Streaming, bounded memory: each file is read in chunks (4 MiB) through DltParser.push(),
  * rows leave as record batches of ROWS_PER_BATCH_DEFAULT rows; what is held is one chunk and
- * one partial message per file plus one batch. Several files (one per ECU, typically) merge by
+ * one partial message per file plus three batches (one filling, two being written by the
+ * writer thread: BulkTraceWriter). Several files (one per ECU, typically) merge by
  * storage time, k-way: the next row is the earliest head, ties going to the earlier file, and
  * each file keeps its own order.
  *
@@ -25,6 +26,8 @@ import { idKey } from './bytes.js';
 import { HTYP_WEID, HTYP_WSID, STANDARD_HEADER_SIZE } from './protocol.js';
 
 export const IMPORT_CHUNK_BYTES_DEFAULT = 4 * 1024 * 1024;
+/** Batch builders used in turn (one filling, the others' batches being written). */
+const BUILDERS_IN_TURN = 3;
 
 
 export interface DltImportOptions {
@@ -127,13 +130,25 @@ function importSources(sources: Source[], dir: string, options: DltImportOptions
     { overwrite: options.overwrite === true },
   );
   const rowsPerBatch = options.rowsPerBatch ?? ROWS_PER_BATCH_DEFAULT;
-  const builder = new DltBatchBuilder(rowsPerBatch);
+  // Builders in turn, their buffers shared with the writer thread: while one batch is being
+  // written from a builder's memory, the next builder fills.
+  const builders: DltBatchBuilder[] = [];
+  const tickets: number[] = [];
+  for (let k = 0; k < BUILDERS_IN_TURN; k++) {
+    builders.push(new DltBatchBuilder(rowsPerBatch, (bytes) => new SharedArrayBuffer(bytes)));
+    tickets.push(0);
+  }
+  let turn = 0;
+  let builder = builders[0]!;
   const lifecycles = new LifecycleTracker();
   const ecuNames = new Map<number, string>();
   try {
     for (const s of sources) s.advance(chunk);
     const flush = () => {
-      writer.appendBatch(builder.length, builder.columns());
+      tickets[turn] = writer.appendBatch(builder.length, builder.columns());
+      turn = (turn + 1) % builders.length;
+      builder = builders[turn]!;
+      writer.waitWritten(tickets[turn]!);
       builder.reset();
     };
     for (let s = pickEarliest(sources); s !== null; s = pickEarliest(sources)) {
@@ -155,7 +170,7 @@ function importSources(sources: Source[], dir: string, options: DltImportOptions
     skippedBytes: scenario.skippedBytes,
     damagedMessages: scenario.damagedMessages,
     lifecycles: scenario.lifecycles,
-    slowPayloads: builder.slowPayloads,
+    slowPayloads: builders.reduce((n, b) => n + b.slowPayloads, 0),
     manifest,
   };
 }
