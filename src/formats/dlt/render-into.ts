@@ -110,6 +110,34 @@ function renderNonVerbose(b: Uint8Array, start: number, end: number, bigEndian: 
   return o;
 }
 
+// Type infos of the common arguments, each with its own case in renderVerbose's switch: no VARI,
+// no coding (strings: ASCII or UTF-8). Every other type info takes the general path, which
+// checks the bits one by one.
+const GENERAL = 0;
+const STRING = 1;
+const U8 = 2;
+const S8 = 3;
+const U16 = 4;
+const S16 = 5;
+const U32 = 6;
+const S32 = 7;
+const F32 = 8;
+const F64 = 9;
+const BOOL = 10;
+/** class of a type info below 0x400 */
+const FAST_CLASS = new Uint8Array(0x400);
+FAST_CLASS[TYPE_STRG] = STRING;
+FAST_CLASS[TYPE_UINT | TYLE_8] = U8;
+FAST_CLASS[TYPE_SINT | TYLE_8] = S8;
+FAST_CLASS[TYPE_UINT | TYLE_16] = U16;
+FAST_CLASS[TYPE_SINT | TYLE_16] = S16;
+FAST_CLASS[TYPE_UINT | TYLE_32] = U32;
+FAST_CLASS[TYPE_SINT | TYLE_32] = S32;
+FAST_CLASS[TYPE_FLOA | TYLE_32] = F32;
+FAST_CLASS[TYPE_FLOA | TYLE_64] = F64;
+FAST_CLASS[TYPE_BOOL | TYLE_8] = BOOL;
+const UTF8_STRING = TYPE_STRG | SCOD_UTF8;
+
 /**
  * The verbose arguments, one loop: `p` walks the payload, `o` the output. Every argument checks
  * that its bytes lie before `end` before reading them.
@@ -126,6 +154,81 @@ function renderVerbose(
       ? (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!
       : b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
     p += 4;
+    const left = end - p;
+    const cls = (typeInfo & ~0x3ff) === 0 ? FAST_CLASS[typeInfo]! : typeInfo === UTF8_STRING ? STRING : GENERAL;
+    switch (cls) {
+      case STRING: {
+        if (left < 2) return -1;
+        const length = bigEndian ? (b[p]! << 8) | b[p + 1]! : b[p]! | (b[p + 1]! << 8);
+        p += 2;
+        if (length === 0 || left - 2 < length) return -1;
+        o = copyString(b, p, p + length, out, o);
+        if (o < 0) return -1;
+        p += length;
+        continue;
+      }
+      case U32:
+      case S32: {
+        if (left < 4) return -1;
+        let v = bigEndian
+          ? (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!
+          : b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
+        p += 4;
+        if (v < 0) {
+          if (cls === U32) {
+            o = writeU32Large(out, o, v >>> 0);
+            continue;
+          }
+          out[o++] = 0x2d; // '-'
+          v = -v; // 2^31 for -2^31: still right below
+        }
+        o = writeU32(out, o, v);
+        continue;
+      }
+      case U16:
+      case S16: {
+        if (left < 2) return -1;
+        let v = bigEndian ? (b[p]! << 8) | b[p + 1]! : b[p]! | (b[p + 1]! << 8);
+        p += 2;
+        if (cls === S16 && v >= 0x8000) {
+          out[o++] = 0x2d;
+          v = 0x1_0000 - v;
+        }
+        o = writeU32(out, o, v);
+        continue;
+      }
+      case U8:
+      case S8:
+      case BOOL: {
+        if (left < 1) return -1;
+        let v = b[p++]!;
+        if (cls === S8 && v >= 0x80) {
+          out[o++] = 0x2d;
+          v = 0x100 - v;
+        }
+        o = writeU32(out, o, v);
+        continue;
+      }
+      case F64:
+      case F32: {
+        let value: number;
+        if (cls === F64) {
+          if (left < 8) return -1;
+          value = readF64(b, p, bigEndian);
+          p += 8;
+        } else {
+          if (left < 4) return -1;
+          value = readF32(b, p, bigEndian);
+          p += 4;
+        }
+        if (value !== value) return -1; // NaN: its sign matters ("-nan"), the reference knows
+        o = writeFloat(out, o, value);
+        continue;
+      }
+      default:
+        break;
+    }
+    // the general path: any combination of known bits, checked one by one
     if ((typeInfo & UNKNOWN_BITS) !== 0) return -1;
     const kind = typeInfo & KIND_MASK;
     const scod = typeInfo & TYPE_SCOD_MASK;
@@ -141,35 +244,9 @@ function renderVerbose(
         if (p < 0) return -1;
       }
       if (length === 0 || end - p < length) return -1;
-      const stop = p + length;
-      // four plain characters (0x0e–0x7f: copied as they are) at a time, then one by one
-      let q = p;
-      for (; q + 4 <= stop; q += 4) {
-        const c0 = b[q]!;
-        const c1 = b[q + 1]!;
-        const c2 = b[q + 2]!;
-        const c3 = b[q + 3]!;
-        if (((c0 - 0x0e) | (c1 - 0x0e) | (c2 - 0x0e) | (c3 - 0x0e) | (0x7f - c0) | (0x7f - c1) | (0x7f - c2) |
-          (0x7f - c3)) < 0) break;
-        out[o] = c0;
-        out[o + 1] = c1;
-        out[o + 2] = c2;
-        out[o + 3] = c3;
-        o += 4;
-      }
-      for (; q < stop; q++) {
-        const c = b[q]!;
-        if (c > 0x0d && c < 0x80) {
-          out[o++] = c;
-        } else if (c === 0) {
-          break;
-        } else if (c >= 0x80) {
-          return -1; // UTF-8: the reference decodes it (and replaces invalid bytes)
-        } else {
-          out[o++] = c === 0x0a || c === 0x0d ? SPACE : c;
-        }
-      }
-      p = stop;
+      o = copyString(b, p, p + length, out, o);
+      if (o < 0) return -1;
+      p += length;
       continue;
     }
     if (scod !== 0) return -1;
@@ -179,26 +256,26 @@ function renderVerbose(
         p = skipNameAndUnit(b, p, end, bigEndian);
         if (p < 0) return -1;
       }
-      const left = end - p;
+      const rest = end - p;
       let v: number;
       if (tyle === TYLE_32) {
-        if (left < 4) return -1;
+        if (rest < 4) return -1;
         v = bigEndian
           ? (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!
           : b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
         p += 4;
         if (kind === TYPE_UINT) v >>>= 0;
       } else if (tyle === TYLE_16) {
-        if (left < 2) return -1;
+        if (rest < 2) return -1;
         v = bigEndian ? (b[p]! << 8) | b[p + 1]! : b[p]! | (b[p + 1]! << 8);
         p += 2;
         if (kind === TYPE_SINT) v = (v << 16) >> 16;
       } else if (tyle === TYLE_8) {
-        if (left < 1) return -1;
+        if (rest < 1) return -1;
         v = b[p++]!;
         if (kind === TYPE_SINT) v = (v << 24) >> 24;
       } else if (tyle === TYLE_64) {
-        if (left < 8) return -1;
+        if (rest < 8) return -1;
         const first = bigEndian
           ? ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0
           : (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
@@ -228,35 +305,17 @@ function renderVerbose(
       let value: number;
       if (tyle === TYLE_64) {
         if (end - p < 8) return -1;
-        const first = bigEndian
-          ? (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!
-          : b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
-        const q = p + 4;
-        const second = bigEndian
-          ? (b[q]! << 24) | (b[q + 1]! << 16) | (b[q + 2]! << 8) | b[q + 3]!
-          : b[q]! | (b[q + 1]! << 8) | (b[q + 2]! << 16) | (b[q + 3]! << 24);
-        f64Words[HIGH_WORD] = bigEndian ? first : second;
-        f64Words[LOW_WORD] = bigEndian ? second : first;
-        value = f64[0]!;
+        value = readF64(b, p, bigEndian);
         p += 8;
       } else if (tyle === TYLE_32) {
         if (end - p < 4) return -1;
-        f32Word[0] = bigEndian
-          ? (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!
-          : b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
-        value = f32[0]!;
+        value = readF32(b, p, bigEndian);
         p += 4;
       } else {
         return -1;
       }
       if (value !== value) return -1; // NaN: its sign matters ("-nan"), the reference knows
-      const fast = writeG(out, o, value);
-      if (fast >= 0) {
-        o = fast;
-      } else {
-        const text = printfG(value);
-        for (let k = 0; k < text.length; k++) out[o++] = text.charCodeAt(k);
-      }
+      o = writeFloat(out, o, value);
       continue;
     }
     if (kind === TYPE_BOOL) {
@@ -296,6 +355,70 @@ function renderVerbose(
     }
     return -1; // no kind, or several
   }
+  return o;
+}
+
+/**
+ * DLT_MSG_READ_STRING's text of b[p, stop): CR/LF print as spaces, the text ends at the first
+ * NUL; -1 for a byte ≥ 0x80 (UTF-8: the reference decodes it and replaces invalid bytes).
+ */
+function copyString(b: Uint8Array, p: number, stop: number, out: Uint8Array, o: number): number {
+  // four plain characters (0x0e–0x7f: copied as they are) at a time, then one by one
+  let q = p;
+  for (; q + 4 <= stop; q += 4) {
+    const c0 = b[q]!;
+    const c1 = b[q + 1]!;
+    const c2 = b[q + 2]!;
+    const c3 = b[q + 3]!;
+    if (((c0 - 0x0e) | (c1 - 0x0e) | (c2 - 0x0e) | (c3 - 0x0e) | (0x7f - c0) | (0x7f - c1) | (0x7f - c2) |
+      (0x7f - c3)) < 0) break;
+    out[o] = c0;
+    out[o + 1] = c1;
+    out[o + 2] = c2;
+    out[o + 3] = c3;
+    o += 4;
+  }
+  for (; q < stop; q++) {
+    const c = b[q]!;
+    if (c > 0x0d && c < 0x80) {
+      out[o++] = c;
+    } else if (c === 0) {
+      break;
+    } else if (c >= 0x80) {
+      return -1;
+    } else {
+      out[o++] = c === 0x0a || c === 0x0d ? SPACE : c;
+    }
+  }
+  return o;
+}
+
+function readF64(b: Uint8Array, p: number, bigEndian: boolean): number {
+  const first = bigEndian
+    ? (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!
+    : b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
+  const q = p + 4;
+  const second = bigEndian
+    ? (b[q]! << 24) | (b[q + 1]! << 16) | (b[q + 2]! << 8) | b[q + 3]!
+    : b[q]! | (b[q + 1]! << 8) | (b[q + 2]! << 16) | (b[q + 3]! << 24);
+  f64Words[HIGH_WORD] = bigEndian ? first : second;
+  f64Words[LOW_WORD] = bigEndian ? second : first;
+  return f64[0]!;
+}
+
+function readF32(b: Uint8Array, p: number, bigEndian: boolean): number {
+  f32Word[0] = bigEndian
+    ? (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!
+    : b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
+  return f32[0]!;
+}
+
+/** %g of a double that is not NaN: writeG, else printfG's text (ASCII). */
+function writeFloat(out: Uint8Array, o: number, value: number): number {
+  const fast = writeG(out, o, value);
+  if (fast >= 0) return fast;
+  const text = printfG(value);
+  for (let k = 0; k < text.length; k++) out[o++] = text.charCodeAt(k);
   return o;
 }
 
