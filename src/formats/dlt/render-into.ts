@@ -503,9 +503,9 @@ export function writeDecimal(out: Uint8Array, o: number, v: number): number {
 const POW10 = Float64Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 /** How close to a rounding tie (in units of the 6th digit) the scaled value may come. */
 const TIE_MARGIN = 1e-6;
+/** the six significant digits of writeG, as ASCII */
+const G_DIGITS = new Uint8Array(8);
 const LOG10_2 = 0.30102999566398120;
-/** 10^0 … 10^9 as int32, for the digit arithmetic (which stays in int32) */
-const POW10_INT = Int32Array.from({ length: 10 }, (_, k) => 10 ** k);
 
 /**
  * printf("%g") (6 significant digits) of a finite double, when one scaling by a power of ten
@@ -540,37 +540,43 @@ export function writeG(out: Uint8Array, o: number, value: number): number {
     r = 100_000;
     e++;
   }
-  // trailing zeros go: r keeps `digits` significant digits (at least 1)
+  // the six digits, as three independent pairs (no chain of divisions), then trailing zeros go
+  const hi = (r / 10_000) | 0;
+  const rest = r - 10_000 * hi;
+  const mid = (rest / 100) | 0;
+  const lo = rest - 100 * mid;
+  const d = G_DIGITS;
+  d[0] = PAIRS[2 * hi]!;
+  d[1] = PAIRS[2 * hi + 1]!;
+  d[2] = PAIRS[2 * mid]!;
+  d[3] = PAIRS[2 * mid + 1]!;
+  d[4] = PAIRS[2 * lo]!;
+  d[5] = PAIRS[2 * lo + 1]!;
   let digits = 6;
-  for (let q = (r / 10) | 0; r === 10 * q; q = (r / 10) | 0) {
-    r = q;
-    digits--;
-  }
+  while (digits > 1 && d[digits - 1] === 0x30) digits--;
   if (value < 0) out[o++] = 0x2d;
   if (e >= 0 && e < 6) {
-    const fraction = digits - e - 1; // digits after the point
-    if (fraction <= 0) return writeU32(out, o, fraction === 0 ? r : r * POW10_INT[-fraction]!);
-    const scale = POW10_INT[fraction]!;
-    const whole = (r / scale) | 0;
-    o = writeU32(out, o, whole);
-    out[o++] = 0x2e; // '.'
-    return writePadded(out, o, (r - whole * scale) | 0, fraction);
+    if (digits > e + 1) {
+      for (let k = 0; k <= e; k++) out[o++] = d[k]!;
+      out[o++] = 0x2e; // '.'
+      for (let k = e + 1; k < digits; k++) out[o++] = d[k]!;
+    } else {
+      for (let k = 0; k <= e; k++) out[o++] = d[k]!; // an integer: its zeros are digits too
+    }
+    return o;
   }
   if (e < 0 && e >= -4) {
     out[o++] = 0x30;
     out[o++] = 0x2e;
     for (let z = -1; z > e; z--) out[o++] = 0x30;
-    return writeU32(out, o, r);
+    for (let k = 0; k < digits; k++) out[o++] = d[k]!;
+    return o;
   }
   // exponential: d[.ddddd]e±xx
-  if (digits === 1) {
-    out[o++] = 0x30 + r;
-  } else {
-    const scale = POW10_INT[digits - 1]!;
-    const first = (r / scale) | 0;
-    out[o++] = 0x30 + first;
+  out[o++] = d[0]!;
+  if (digits > 1) {
     out[o++] = 0x2e;
-    o = writePadded(out, o, (r - first * scale) | 0, digits - 1);
+    for (let k = 1; k < digits; k++) out[o++] = d[k]!;
   }
   out[o++] = 0x65; // 'e'
   out[o++] = e < 0 ? 0x2d : 0x2b;
