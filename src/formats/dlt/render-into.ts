@@ -68,20 +68,6 @@ const HOST_LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 const LOW_WORD = HOST_LITTLE_ENDIAN ? 0 : 1;
 const HIGH_WORD = 1 - LOW_WORD;
 
-/** Renders the frame's payload at `out[at]`; returns the end offset, or -1 (use renderPayload). */
-export function renderPayloadInto(f: DltFrame, out: Uint8Array, at: number): number {
-  const length = f.payloadLength;
-  if (length > FAST_PAYLOAD_SIZE_MAX) return -1;
-  const msin = f.msin;
-  const start = f.payloadOffset;
-  const bigEndian = (f.htyp & HTYP_MSBF) !== 0;
-  if (msin >= 0) {
-    if ((msin & MSIN_VERB) !== 0) return renderVerbose(f.bytes, start, start + length, bigEndian, f.noar, out, at);
-    if ((msin & MSIN_MSTP_MASK) >> MSIN_MSTP_SHIFT === DltType.CONTROL) return -1;
-  }
-  return renderNonVerbose(f.bytes, start, start + length, bigEndian, out, at);
-}
-
 /** "<id>, <hex bytes>" */
 function renderNonVerbose(b: Uint8Array, start: number, end: number, bigEndian: boolean, out: Uint8Array, at: number): number {
   if (end - start < 4) return -1;
@@ -110,7 +96,7 @@ function renderNonVerbose(b: Uint8Array, start: number, end: number, bigEndian: 
   return o;
 }
 
-// Type infos of the common arguments, each with its own case in renderVerbose's switch: no VARI,
+// Type infos of the common arguments, each with its own case in renderPayloadInto's switch: no VARI,
 // no coding (strings: ASCII or UTF-8). Every other type info takes the general path, which
 // checks the bits one by one.
 const GENERAL = 0;
@@ -139,13 +125,24 @@ FAST_CLASS[TYPE_BOOL | TYLE_8] = BOOL;
 const UTF8_STRING = TYPE_STRG | SCOD_UTF8;
 
 /**
- * The verbose arguments, one loop: `p` walks the payload, `o` the output. Every argument checks
- * that its bytes lie before `end` before reading them.
+ * Renders the frame's payload at `out[at]`; returns the end offset, or -1 (use renderPayload).
+ * The verbose arguments are one loop in this function (a call per message costs): `p` walks the
+ * payload, `o` the output; every argument checks that its bytes lie before `end` before
+ * reading them.
  */
-function renderVerbose(
-  b: Uint8Array, start: number, end: number, bigEndian: boolean, noar: number, out: Uint8Array, at: number,
-): number {
-  let p = start;
+export function renderPayloadInto(f: DltFrame, out: Uint8Array, at: number): number {
+  const length = f.payloadLength;
+  if (length > FAST_PAYLOAD_SIZE_MAX) return -1;
+  const msin = f.msin;
+  const b = f.bytes;
+  let p = f.payloadOffset;
+  const end = p + length;
+  const bigEndian = (f.htyp & HTYP_MSBF) !== 0;
+  if (msin < 0 || (msin & MSIN_VERB) === 0) {
+    if (msin >= 0 && (msin & MSIN_MSTP_MASK) >> MSIN_MSTP_SHIFT === DltType.CONTROL) return -1;
+    return renderNonVerbose(b, p, end, bigEndian, out, at);
+  }
+  const noar = f.noar;
   let o = at;
   for (let i = 0; i < noar; i++) {
     if (i !== 0) out[o++] = SPACE;
@@ -156,21 +153,49 @@ function renderVerbose(
     p += 4;
     const left = end - p;
     const cls = (typeInfo & ~0x3ff) === 0 ? FAST_CLASS[typeInfo]! : typeInfo === UTF8_STRING ? STRING : GENERAL;
+    let v: number; // an integer to print, when the case breaks out of the switch
     switch (cls) {
       case STRING: {
         if (left < 2) return -1;
         const length = bigEndian ? (b[p]! << 8) | b[p + 1]! : b[p]! | (b[p + 1]! << 8);
         p += 2;
         if (length === 0 || left - 2 < length) return -1;
-        o = copyString(b, p, p + length, out, o);
-        if (o < 0) return -1;
-        p += length;
+        // DLT_MSG_READ_STRING: CR/LF print as spaces, the text ends at the first NUL; ASCII only.
+        // Four plain characters (0x0e–0x7f: copied as they are) at a time, then one by one.
+        const stop = p + length;
+        let q = p;
+        for (; q + 4 <= stop; q += 4) {
+          const c0 = b[q]!;
+          const c1 = b[q + 1]!;
+          const c2 = b[q + 2]!;
+          const c3 = b[q + 3]!;
+          if (((c0 - 0x0e) | (c1 - 0x0e) | (c2 - 0x0e) | (c3 - 0x0e) | (0x7f - c0) | (0x7f - c1) | (0x7f - c2) |
+            (0x7f - c3)) < 0) break;
+          out[o] = c0;
+          out[o + 1] = c1;
+          out[o + 2] = c2;
+          out[o + 3] = c3;
+          o += 4;
+        }
+        for (; q < stop; q++) {
+          const c = b[q]!;
+          if (c > 0x0d && c < 0x80) {
+            out[o++] = c;
+          } else if (c === 0) {
+            break;
+          } else if (c >= 0x80) {
+            return -1; // UTF-8: the reference decodes it (and replaces invalid bytes)
+          } else {
+            out[o++] = c === 0x0a || c === 0x0d ? SPACE : c;
+          }
+        }
+        p = stop;
         continue;
       }
       case U32:
-      case S32: {
+      case S32:
         if (left < 4) return -1;
-        let v = bigEndian
+        v = bigEndian
           ? (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!
           : b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
         p += 4;
@@ -180,35 +205,29 @@ function renderVerbose(
             continue;
           }
           out[o++] = 0x2d; // '-'
-          v = -v; // 2^31 for -2^31: still right below
+          v = -v; // 2^31 for -2^31: writeU32 takes it
         }
-        o = writeU32(out, o, v);
-        continue;
-      }
+        break;
       case U16:
-      case S16: {
+      case S16:
         if (left < 2) return -1;
-        let v = bigEndian ? (b[p]! << 8) | b[p + 1]! : b[p]! | (b[p + 1]! << 8);
+        v = bigEndian ? (b[p]! << 8) | b[p + 1]! : b[p]! | (b[p + 1]! << 8);
         p += 2;
         if (cls === S16 && v >= 0x8000) {
           out[o++] = 0x2d;
           v = 0x1_0000 - v;
         }
-        o = writeU32(out, o, v);
-        continue;
-      }
+        break;
       case U8:
       case S8:
-      case BOOL: {
+      case BOOL:
         if (left < 1) return -1;
-        let v = b[p++]!;
+        v = b[p++]!;
         if (cls === S8 && v >= 0x80) {
           out[o++] = 0x2d;
           v = 0x100 - v;
         }
-        o = writeU32(out, o, v);
-        continue;
-      }
+        break;
       case F64:
       case F32: {
         let value: number;
@@ -226,136 +245,158 @@ function renderVerbose(
         continue;
       }
       default:
-        break;
-    }
-    // the general path: any combination of known bits, checked one by one
-    if ((typeInfo & UNKNOWN_BITS) !== 0) return -1;
-    const kind = typeInfo & KIND_MASK;
-    const scod = typeInfo & TYPE_SCOD_MASK;
-    const vari = (typeInfo & TYPE_VARI) !== 0;
-    if (kind === TYPE_STRG) {
-      // DLT_MSG_READ_STRING: CR/LF print as spaces, the text ends at the first NUL; ASCII only
-      if (scod !== SCOD_ASCII && scod !== SCOD_UTF8) return -1;
-      if (end - p < 2) return -1;
-      const length = bigEndian ? (b[p]! << 8) | b[p + 1]! : b[p]! | (b[p + 1]! << 8);
-      p += 2;
-      if (vari) {
-        p = skipName(b, p, end, bigEndian);
-        if (p < 0) return -1;
-      }
-      if (length === 0 || end - p < length) return -1;
-      o = copyString(b, p, p + length, out, o);
-      if (o < 0) return -1;
-      p += length;
-      continue;
-    }
-    if (scod !== 0) return -1;
-    const tyle = typeInfo & TYPE_TYLE_MASK;
-    if (kind === TYPE_UINT || kind === TYPE_SINT) {
-      if (vari) {
-        p = skipNameAndUnit(b, p, end, bigEndian);
-        if (p < 0) return -1;
-      }
-      const rest = end - p;
-      let v: number;
-      if (tyle === TYLE_32) {
-        if (rest < 4) return -1;
-        v = bigEndian
-          ? (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!
-          : b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
-        p += 4;
-        if (kind === TYPE_UINT) v >>>= 0;
-      } else if (tyle === TYLE_16) {
-        if (rest < 2) return -1;
-        v = bigEndian ? (b[p]! << 8) | b[p + 1]! : b[p]! | (b[p + 1]! << 8);
-        p += 2;
-        if (kind === TYPE_SINT) v = (v << 16) >> 16;
-      } else if (tyle === TYLE_8) {
-        if (rest < 1) return -1;
-        v = b[p++]!;
-        if (kind === TYPE_SINT) v = (v << 24) >> 24;
-      } else if (tyle === TYLE_64) {
-        if (rest < 8) return -1;
-        const first = bigEndian
-          ? ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0
-          : (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
-        const q = p + 4;
-        const second = bigEndian
-          ? ((b[q]! << 24) | (b[q + 1]! << 16) | (b[q + 2]! << 8) | b[q + 3]!) >>> 0
-          : (b[q]! | (b[q + 1]! << 8) | (b[q + 2]! << 16) | (b[q + 3]! << 24)) >>> 0;
-        p += 8;
-        o = write64(out, o, bigEndian ? first : second, bigEndian ? second : first, kind === TYPE_SINT);
+        o = renderGeneral(b, p, end, bigEndian, typeInfo, out, o);
         if (o < 0) return -1;
+        p = generalEnd;
         continue;
-      } else {
-        return -1;
-      }
-      if (v < 0) {
-        out[o++] = 0x2d; // '-'
-        v = -v;
-      }
-      o = writeU32(out, o, v);
-      continue;
     }
-    if (kind === TYPE_FLOA) {
-      if (vari) {
-        p = skipNameAndUnit(b, p, end, bigEndian);
-        if (p < 0) return -1;
-      }
-      let value: number;
-      if (tyle === TYLE_64) {
-        if (end - p < 8) return -1;
-        value = readF64(b, p, bigEndian);
-        p += 8;
-      } else if (tyle === TYLE_32) {
-        if (end - p < 4) return -1;
-        value = readF32(b, p, bigEndian);
-        p += 4;
-      } else {
-        return -1;
-      }
-      if (value !== value) return -1; // NaN: its sign matters ("-nan"), the reference knows
-      o = writeFloat(out, o, value);
-      continue;
-    }
-    if (kind === TYPE_BOOL) {
-      if (vari) {
-        p = skipName(b, p, end, bigEndian);
-        if (p < 0) return -1;
-      }
-      if (end - p < 1) return -1;
-      o = writeU32(out, o, b[p++]!);
-      continue;
-    }
-    if (kind === TYPE_RAWD) {
-      // its length, then the VARI name, then the bytes as hex joined by "'"
-      if (end - p < 2) return -1;
-      const length = bigEndian ? (b[p]! << 8) | b[p + 1]! : b[p]! | (b[p + 1]! << 8);
-      p += 2;
-      if (vari) {
-        p = skipName(b, p, end, bigEndian);
-        if (p < 0) return -1;
-      }
-      if (end - p < length) return -1;
-      const stop = p + length;
-      if (p < stop) {
-        const v = b[p++]!;
-        out[o] = HEX_HI[v]!;
-        out[o + 1] = HEX_LO[v]!;
-        o += 2;
-      }
-      for (; p < stop; p++) {
-        const v = b[p]!;
-        out[o] = 0x27; // "'"
-        out[o + 1] = HEX_HI[v]!;
-        out[o + 2] = HEX_LO[v]!;
-        o += 3;
-      }
-      continue;
-    }
-    return -1; // no kind, or several
+    o = writeU32(out, o, v);
   }
   return o;
+}
+
+/** where the argument renderGeneral() last rendered ends */
+let generalEnd = 0;
+
+/**
+ * One argument of any type info the switch in renderPayloadInto does not take: every known bit
+ * checked one by one (VARI names and units, other widths). Returns the output end or -1, and
+ * leaves the argument's end in `generalEnd`.
+ */
+function renderGeneral(
+  b: Uint8Array, p: number, end: number, bigEndian: boolean, typeInfo: number, out: Uint8Array, o: number,
+): number {
+  if ((typeInfo & UNKNOWN_BITS) !== 0) return -1;
+  const kind = typeInfo & KIND_MASK;
+  const scod = typeInfo & TYPE_SCOD_MASK;
+  const vari = (typeInfo & TYPE_VARI) !== 0;
+  if (kind === TYPE_STRG) {
+    // DLT_MSG_READ_STRING: CR/LF print as spaces, the text ends at the first NUL; ASCII only
+    if (scod !== SCOD_ASCII && scod !== SCOD_UTF8) return -1;
+    if (end - p < 2) return -1;
+    const length = bigEndian ? (b[p]! << 8) | b[p + 1]! : b[p]! | (b[p + 1]! << 8);
+    p += 2;
+    if (vari) {
+      p = skipName(b, p, end, bigEndian);
+      if (p < 0) return -1;
+    }
+    if (length === 0 || end - p < length) return -1;
+    o = copyString(b, p, p + length, out, o);
+    if (o < 0) return -1;
+    p += length;
+    generalEnd = p;
+    return o;
+  }
+  if (scod !== 0) return -1;
+  const tyle = typeInfo & TYPE_TYLE_MASK;
+  if (kind === TYPE_UINT || kind === TYPE_SINT) {
+    if (vari) {
+      p = skipNameAndUnit(b, p, end, bigEndian);
+      if (p < 0) return -1;
+    }
+    const rest = end - p;
+    let v: number;
+    if (tyle === TYLE_32) {
+      if (rest < 4) return -1;
+      v = bigEndian
+        ? (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!
+        : b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
+      p += 4;
+      if (kind === TYPE_UINT) v >>>= 0;
+    } else if (tyle === TYLE_16) {
+      if (rest < 2) return -1;
+      v = bigEndian ? (b[p]! << 8) | b[p + 1]! : b[p]! | (b[p + 1]! << 8);
+      p += 2;
+      if (kind === TYPE_SINT) v = (v << 16) >> 16;
+    } else if (tyle === TYLE_8) {
+      if (rest < 1) return -1;
+      v = b[p++]!;
+      if (kind === TYPE_SINT) v = (v << 24) >> 24;
+    } else if (tyle === TYLE_64) {
+      if (rest < 8) return -1;
+      const first = bigEndian
+        ? ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0
+        : (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+      const q = p + 4;
+      const second = bigEndian
+        ? ((b[q]! << 24) | (b[q + 1]! << 16) | (b[q + 2]! << 8) | b[q + 3]!) >>> 0
+        : (b[q]! | (b[q + 1]! << 8) | (b[q + 2]! << 16) | (b[q + 3]! << 24)) >>> 0;
+      p += 8;
+      o = write64(out, o, bigEndian ? first : second, bigEndian ? second : first, kind === TYPE_SINT);
+      if (o < 0) return -1;
+      generalEnd = p;
+      return o;
+    } else {
+      return -1;
+    }
+    if (v < 0) {
+      out[o++] = 0x2d; // '-'
+      v = -v;
+    }
+    o = writeU32(out, o, v);
+    generalEnd = p;
+    return o;
+  }
+  if (kind === TYPE_FLOA) {
+    if (vari) {
+      p = skipNameAndUnit(b, p, end, bigEndian);
+      if (p < 0) return -1;
+    }
+    let value: number;
+    if (tyle === TYLE_64) {
+      if (end - p < 8) return -1;
+      value = readF64(b, p, bigEndian);
+      p += 8;
+    } else if (tyle === TYLE_32) {
+      if (end - p < 4) return -1;
+      value = readF32(b, p, bigEndian);
+      p += 4;
+    } else {
+      return -1;
+    }
+    if (value !== value) return -1; // NaN: its sign matters ("-nan"), the reference knows
+    o = writeFloat(out, o, value);
+    generalEnd = p;
+    return o;
+  }
+  if (kind === TYPE_BOOL) {
+    if (vari) {
+      p = skipName(b, p, end, bigEndian);
+      if (p < 0) return -1;
+    }
+    if (end - p < 1) return -1;
+    o = writeU32(out, o, b[p++]!);
+    generalEnd = p;
+    return o;
+  }
+  if (kind === TYPE_RAWD) {
+    // its length, then the VARI name, then the bytes as hex joined by "'"
+    if (end - p < 2) return -1;
+    const length = bigEndian ? (b[p]! << 8) | b[p + 1]! : b[p]! | (b[p + 1]! << 8);
+    p += 2;
+    if (vari) {
+      p = skipName(b, p, end, bigEndian);
+      if (p < 0) return -1;
+    }
+    if (end - p < length) return -1;
+    const stop = p + length;
+    if (p < stop) {
+      const v = b[p++]!;
+      out[o] = HEX_HI[v]!;
+      out[o + 1] = HEX_LO[v]!;
+      o += 2;
+    }
+    for (; p < stop; p++) {
+      const v = b[p]!;
+      out[o] = 0x27; // "'"
+      out[o + 1] = HEX_HI[v]!;
+      out[o + 2] = HEX_LO[v]!;
+      o += 3;
+    }
+    generalEnd = p;
+    return o;
+  }
+  return -1; // no kind, or several
 }
 
 /**
