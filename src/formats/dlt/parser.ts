@@ -55,6 +55,9 @@ const MARKER_OVERLAP = 3;
  */
 const PUSH_HEADROOM = 80 * 1024;
 
+/** headerSize() of the low five HTYP bits (the ones that add headers) */
+const HEADER_SIZE = Uint8Array.from({ length: 32 }, (_, htyp) => headerSize(htyp));
+
 export class DltParser {
   readonly stats: DltParseStats = { messages: 0, skippedBytes: 0, damagedMessages: 0 };
   readonly framing: DltFraming;
@@ -69,9 +72,11 @@ export class DltParser {
   private ownsBuffer = false;
   /** 'stream' framing: false after a loss of sync until a message is accepted again */
   private inSync = true;
+  private readonly isStorage: boolean;
 
   constructor(opts: DltParserOptions) {
     this.framing = opts.framing;
+    this.isStorage = opts.framing === 'storage';
   }
 
   /** Parses a complete buffer: frames are views into it, valid as long as it is. */
@@ -129,7 +134,7 @@ export class DltParser {
 
   /** The next message, or null when the input is used up (or, streaming, needs more). */
   next(): DltFrame | null {
-    return this.framing === 'storage' ? this.nextStorage() : this.nextStream();
+    return this.isStorage ? this.nextStorage() : this.nextStream();
   }
 
   private nextStorage(): DltFrame | null {
@@ -224,7 +229,7 @@ export class DltParser {
     f.bytes = this.buf;
     f.offset = start;
     f.size = e - start;
-    if (this.framing === 'storage') {
+    if (this.isStorage) {
       f.readStorageHeader(start);
       f.readHeaders(start + STORAGE_HEADER_SIZE);
     } else {
@@ -282,7 +287,7 @@ export class DltParser {
 
 /** Version 1 and a length that at least covers the headers the HTYP announces. */
 function plausibleHeader(htyp: number, length: number): boolean {
-  return htyp >>> HTYP_VERSION_SHIFT === PROTOCOL_VERSION && length >= headerSize(htyp);
+  return htyp >>> HTYP_VERSION_SHIFT === PROTOCOL_VERSION && length >= HEADER_SIZE[htyp & 0x1f]!;
 }
 
 function isMarkerAt(b: Uint8Array, at: number): boolean {
