@@ -1,13 +1,14 @@
 // The writer thread of ThreadedFileWriter (threaded-writer.ts): it owns the file's tail end.
 // For every job it hashes the parts (SHA-256), writes them with one writev, and counts the job
 // WRITTEN, which hands the producer's memory back;
-// every SYNC_EVERY_BYTES it asks the disk to catch up (fdatasync), so the final fsync finds
-// little left to do. The main thread meanwhile fills the next batch: on a two-core machine
+// every SYNC_EVERY_BYTES it asks the disk to catch up (an fdatasync on libuv's thread pool, so
+// writing goes on meanwhile), and the final fsync finds little left to do. The main thread meanwhile fills the next batch: on a two-core machine
 // parsing and writing overlap.
 //
 // Protocol (control = Int32Array over a SharedArrayBuffer, see threaded-writer.ts):
 //   {op:'write', parts}                 hash and write the parts, then control[WRITTEN] += 1
-//   {op:'finish'}                       fsync, post {bytes, sha256}, state = DONE
+//   {op:'finish'}                       (after a running fdatasync) fsync, post {bytes, sha256},
+//                                       state = DONE
 //   {op:'abandon'}                      state = DONE (no sync)
 // The descriptor stays the main thread's: it opened it and closes it once the state is not
 // RUNNING (a worker closing a descriptor it did not open makes Node warn).
@@ -15,7 +16,7 @@
 // Errors are caught, posted as {error, code} and set state = FAILED; nothing is thrown here.
 
 import { createHash } from 'node:crypto';
-import { fdatasyncSync, fsyncSync, writevSync } from 'node:fs';
+import { fdatasync, fsyncSync, writevSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { CONTROL, STATE, type WriterJob, type WriterThreadData } from './writer-protocol.js';
@@ -27,6 +28,10 @@ const control = new Int32Array(shared);
 const hash = createHash('sha256');
 let bytes = 0;
 let unsynced = 0;
+/** an fdatasync is running on the thread pool */
+let syncing = false;
+/** 'finish' arrived while syncing: finish when the sync is done */
+let finishWaiting = false;
 
 function signal(): void {
   Atomics.add(control, CONTROL.SIGNAL, 1);
@@ -34,6 +39,7 @@ function signal(): void {
 }
 
 function fail(error: unknown): void {
+  if (Atomics.load(control, CONTROL.STATE) !== STATE.RUNNING) return; // abandoned meanwhile
   const e = error as NodeJS.ErrnoException;
   results.postMessage({ error: e?.message ?? String(error), code: e?.code, syscall: e?.syscall });
   Atomics.store(control, CONTROL.STATE, STATE.FAILED);
@@ -62,6 +68,19 @@ function writeAll(parts: Uint8Array[]): number {
   return total;
 }
 
+function finish(): void {
+  if (Atomics.load(control, CONTROL.STATE) !== STATE.RUNNING) return;
+  try {
+    fsyncSync(fd);
+    results.postMessage({ bytes, sha256: hash.digest('hex') });
+    Atomics.store(control, CONTROL.STATE, STATE.DONE);
+    signal();
+    parentPort!.close();
+  } catch (error) {
+    fail(error);
+  }
+}
+
 parentPort!.on('message', (job: WriterJob) => {
   if (Atomics.load(control, CONTROL.STATE) !== STATE.RUNNING) return;
   try {
@@ -73,18 +92,20 @@ parentPort!.on('message', (job: WriterJob) => {
         unsynced += n;
         Atomics.add(control, CONTROL.WRITTEN, 1);
         signal();
-        if (unsynced >= SYNC_EVERY_BYTES) {
-          fdatasyncSync(fd);
+        if (unsynced >= SYNC_EVERY_BYTES && !syncing) {
           unsynced = 0;
+          syncing = true;
+          fdatasync(fd, (error) => {
+            syncing = false;
+            if (error) fail(error);
+            else if (finishWaiting) finish();
+          });
         }
         break;
       }
       case 'finish':
-        fsyncSync(fd);
-        results.postMessage({ bytes, sha256: hash.digest('hex') });
-        Atomics.store(control, CONTROL.STATE, STATE.DONE);
-        signal();
-        parentPort!.close();
+        if (syncing) finishWaiting = true;
+        else finish();
         break;
       case 'abandon':
         Atomics.store(control, CONTROL.STATE, STATE.DONE);

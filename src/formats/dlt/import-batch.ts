@@ -69,10 +69,13 @@ class Var {
   readonly offsets: Int32Array;
   readonly validity: Uint8Array;
   bytes: Uint8Array;
+  /** `bytes` as a DataView: copies move four bytes per step */
+  view: DataView<ArrayBufferLike>;
   end = 0;
   nullCount = 0;
   constructor(capacity: number, private readonly alloc: BufferAllocator) {
     this.bytes = new Uint8Array(alloc(256 * 1024));
+    this.view = new DataView(this.bytes.buffer);
     this.offsets = new Int32Array(alloc(4 * (capacity + 1)));
     this.validity = new Uint8Array(alloc(Math.ceil(capacity / 8))).fill(0xff);
   }
@@ -90,6 +93,7 @@ class Var {
     const grown = new Uint8Array(this.alloc(Math.min(size, 2 ** 31 - 1)));
     grown.set(this.bytes.subarray(0, this.end));
     this.bytes = grown;
+    this.view = new DataView(grown.buffer);
   }
   close(i: number, ok: boolean): void {
     this.offsets[i + 1] = this.end;
@@ -99,22 +103,18 @@ class Var {
     }
   }
   /** A DLT id (4 bytes up to the first NUL) as UTF-8 of its Latin-1 reading, like readId. */
-  id(b: Uint8Array, at: number): void {
+  id(b: Uint8Array, src: DataView<ArrayBufferLike>, at: number): void {
     this.reserve(8);
-    const out = this.bytes;
     let o = this.end;
-    const c0 = b[at]!;
-    const c1 = b[at + 1]!;
-    const c2 = b[at + 2]!;
-    const c3 = b[at + 3]!;
-    if (((c0 | c1 | c2 | c3) & 0x80) === 0 && c0 !== 0 && c1 !== 0 && c2 !== 0 && c3 !== 0) {
-      out[o] = c0; // the usual id: four ASCII characters
-      out[o + 1] = c1;
-      out[o + 2] = c2;
-      out[o + 3] = c3;
+    const w = src.getInt32(at, true);
+    // the usual id: four ASCII characters, none of them NUL (no byte with its top bit set, and
+    // no zero byte: the classic (w - 0x01010101) & ~w & 0x80808080 test)
+    if ((w & 0x80808080) === 0 && ((w - 0x01010101) & ~w & 0x80808080) === 0) {
+      this.view.setInt32(o, w, true);
       this.end = o + 4;
       return;
     }
+    const out = this.bytes;
     for (let k = 0; k < 4; k++) {
       const c = b[at + k]!;
       if (c === 0) break;
@@ -127,17 +127,29 @@ class Var {
     }
     this.end = o;
   }
+  /** A few bytes (a subtype name) by a byte loop. */
+  short(b: Uint8Array, length: number): void {
+    this.reserve(length);
+    const out = this.bytes;
+    const o = this.end;
+    for (let k = 0; k < length; k++) out[o + k] = b[k]!;
+    this.end = o + length;
+  }
   text(s: string): void {
     this.reserve(s.length * 3);
     this.end += encoder.encodeInto(s, this.bytes.subarray(this.end)).written;
   }
-  copy(b: Uint8Array, from: number, length: number): void {
+  copy(b: Uint8Array, src: DataView<ArrayBufferLike>, from: number, length: number): void {
     this.reserve(length);
-    // a byte loop up to a few cache lines: set() needs a subarray object per call (garbage)
+    // four bytes per step up to a few cache lines (2× a byte loop); set() would need a
+    // subarray object per call (garbage)
     if (length <= 256) {
       const out = this.bytes;
+      const view = this.view;
       const o = this.end;
-      for (let k = 0; k < length; k++) out[o + k] = b[from + k]!;
+      let k = 0;
+      for (; k + 4 <= length; k += 4) view.setInt32(o + k, src.getInt32(from + k, true), true);
+      for (; k < length; k++) out[o + k] = b[from + k]!;
     } else {
       this.bytes.set(b.subarray(from, from + length), this.end);
     }
@@ -185,6 +197,8 @@ export class DltBatchBuilder {
   private readonly idWords: Int32Array;
   /** messages whose payload text needed the reference renderer */
   slowPayloads = 0;
+  private source: Uint8Array | null = null;
+  private sourceDataView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
   /**
    * `alloc` gives the memory of every column buffer: SharedArrayBuffers let a writer thread
@@ -226,6 +240,15 @@ export class DltBatchBuilder {
     return this.count;
   }
 
+  /** A DataView of the parser's buffer, made again only when the parser changes buffers. */
+  private sourceView(b: Uint8Array): DataView<ArrayBufferLike> {
+    if (b !== this.source) {
+      this.source = b;
+      this.sourceDataView = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
+    return this.sourceDataView;
+  }
+
   get full(): boolean {
     return this.count === this.capacity;
   }
@@ -238,12 +261,13 @@ export class DltBatchBuilder {
     this.addTimes(i, f);
     const h = f.headerOffset;
     const htyp = f.htyp;
-    this.ecu.id(b, (htyp & HTYP_WEID) !== 0 ? h + STANDARD_HEADER_SIZE : f.offset + 12);
+    const src = this.sourceView(b);
+    this.ecu.id(b, src, (htyp & HTYP_WEID) !== 0 ? h + STANDARD_HEADER_SIZE : f.offset + 12);
     this.ecu.close(i, true);
     const ext = f.msin >= 0;
     if (ext) {
-      this.apid.id(b, f.payloadOffset - 8);
-      this.ctid.id(b, f.payloadOffset - 4);
+      this.apid.id(b, src, f.payloadOffset - 8);
+      this.ctid.id(b, src, f.payloadOffset - 4);
     }
     this.apid.close(i, ext);
     this.ctid.close(i, ext);
@@ -259,7 +283,7 @@ export class DltBatchBuilder {
     this.addPayload(i, f);
     this.lifecycle.values[i] = lifecycle;
     this.htyp.values[i] = htyp;
-    this.storageEcu.id(b, f.offset + 12);
+    this.storageEcu.id(b, src, f.offset + 12);
     this.storageEcu.close(i, true);
     this.count = i + 1;
   }
@@ -292,7 +316,7 @@ export class DltBatchBuilder {
     this.type.values[i] = type < 4 ? type : 0;
     this.type.valid(i, type < 4);
     const text = SUBTYPE_TEXT[type * 16 + sub]!;
-    this.subtype.copy(text, 0, text.length);
+    this.subtype.short(text, text.length);
     this.subtype.close(i, true);
     const level = type === 0 ? LEVEL_CODE[sub]! : -1;
     this.level.values[i] = level < 0 ? 0 : level;
@@ -325,7 +349,7 @@ export class DltBatchBuilder {
       text.text(renderPayload(f));
     }
     text.close(i, true);
-    this.payloadRaw.copy(f.bytes, f.payloadOffset, f.payloadLength);
+    this.payloadRaw.copy(f.bytes, this.sourceView(f.bytes), f.payloadOffset, f.payloadLength);
     this.payloadRaw.close(i, true);
   }
 
