@@ -198,6 +198,10 @@ export class DltBatchBuilder {
   /** messages whose payload text needed the reference renderer */
   slowPayloads = 0;
   private source: Uint8Array | null = null;
+  /** addTimes' cache: the last storage second and its ns as xHigh·2^32 + low·512 */
+  private seconds = -1;
+  private secondsHigh = 0;
+  private secondsLow512 = 0;
   private sourceDataView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
   /**
@@ -290,9 +294,14 @@ export class DltBatchBuilder {
 
   /** ns = seconds·10^9 + µs·1000, built from exact doubles: seconds·1953125 < 2^53, ·512 by words. */
   private addTimes(i: number, f: DltFrame): void {
-    const x = f.storageSeconds * 1953125;
-    const xHigh = Math.floor(x / 0x80_0000); // x = xHigh·2^23 + xLow
-    const sum = (x - xHigh * 0x80_0000) * 512 + f.storageMicroseconds * 1000;
+    if (f.storageSeconds !== this.seconds) { // many messages share a second
+      this.seconds = f.storageSeconds;
+      const x = f.storageSeconds * 1953125;
+      this.secondsHigh = Math.floor(x / 0x80_0000); // x = xHigh·2^23 + xLow
+      this.secondsLow512 = (x - this.secondsHigh * 0x80_0000) * 512;
+    }
+    const xHigh = this.secondsHigh;
+    const sum = this.secondsLow512 + f.storageMicroseconds * 1000;
     const carry = Math.floor(sum / TWO_POW_32);
     const lo = sum - carry * TWO_POW_32;
     const hi = xHigh + carry;

@@ -141,7 +141,7 @@ function importSources(sources: Source[], dir: string, options: DltImportOptions
   let turn = 0;
   let builder = builders[0]!;
   const lifecycles = new LifecycleTracker();
-  const ecuNames = new Map<number, string>();
+  const ecuNames = new EcuNames();
   try {
     for (const s of sources) s.advance(chunk);
     const flush = () => {
@@ -151,7 +151,9 @@ function importSources(sources: Source[], dir: string, options: DltImportOptions
       writer.waitWritten(tickets[turn]!);
       builder.reset();
     };
-    for (let s = pickEarliest(sources); s !== null; s = pickEarliest(sources)) {
+    // one file (the usual case) needs no merge: its messages in order
+    const only = sources.length === 1 ? sources[0]! : null;
+    for (let s = pickEarliest(sources); s !== null; s = only !== null ? (only.head !== null ? only : null) : pickEarliest(sources)) {
       const f = s.head!;
       builder.add(f, observeLifecycle(lifecycles, f, s.headUs, ecuNames));
       if (builder.full) flush();
@@ -185,10 +187,16 @@ function pickEarliest(sources: Source[]): Source | null {
   return best;
 }
 
-function observeLifecycle(tracker: LifecycleTracker, f: DltFrame, storedUs: number, names: Map<number, string>): number {
+/** ECU display names by id key, and the key last seen (logs come in runs of one ECU). */
+class EcuNames extends Map<number, string> {
+  last = -1;
+}
+
+function observeLifecycle(tracker: LifecycleTracker, f: DltFrame, storedUs: number, names: EcuNames): number {
   const ecuAt = (f.htyp & HTYP_WEID) !== 0 ? f.headerOffset + STANDARD_HEADER_SIZE : f.offset + 12;
   const ecu = idKey(f.bytes, ecuAt);
-  if (!names.has(ecu) && names.size < 4096) names.set(ecu, f.displayEcu);
+  if (ecu !== names.last && !names.has(ecu) && names.size < 4096) names.set(ecu, f.displayEcu);
+  names.last = ecu;
   const apid = f.msin >= 0 ? idKey(f.bytes, f.payloadOffset - 8) : -1;
   const session = (f.htyp & HTYP_WSID) !== 0 ? f.sessionId : -1;
   return tracker.observe(ecu, f.timestamp, storedUs, apid, session);

@@ -38,6 +38,9 @@ class EcuState {
   storedAtMax = 0;
   /** session id per application key in this lifecycle */
   readonly sessions = new Map<number | string, number>();
+  /** the (application, session) last put in `sessions`: consecutive messages repeat it */
+  lastApid: number | string = -1;
+  lastSession = -1;
 }
 
 /** Bounds: ids come from untrusted files; beyond this many ECUs the extra ones share state. */
@@ -47,6 +50,9 @@ const SESSIONS_PER_ECU_MAX = 4096;
 export class LifecycleTracker {
   private readonly ecus = new Map<number | string, EcuState>();
   private readonly overflow = new EcuState();
+  /** the last ECU looked up: logs come in runs of one ECU */
+  private lastKey: number | string | null = null;
+  private lastState: EcuState = this.overflow;
 
   /**
    * The lifecycle of the next message of `ecu` (any key that identifies the ECU id).
@@ -60,13 +66,17 @@ export class LifecycleTracker {
       state.lifecycle++;
       state.tsMax = -1;
       state.sessions.clear();
+      state.lastApid = -1;
     }
     if (timestamp >= state.tsMax) {
       state.tsMax = timestamp;
       state.storedAtMax = storedUs;
     }
-    if (sessionId >= 0 && apid !== -1 && (state.sessions.size < SESSIONS_PER_ECU_MAX || state.sessions.has(apid))) {
+    if (sessionId >= 0 && apid !== -1 && (apid !== state.lastApid || sessionId !== state.lastSession) &&
+      (state.sessions.size < SESSIONS_PER_ECU_MAX || state.sessions.has(apid))) {
       state.sessions.set(apid, sessionId);
+      state.lastApid = apid;
+      state.lastSession = sessionId;
     }
     return state.lifecycle;
   }
@@ -86,12 +96,15 @@ export class LifecycleTracker {
   }
 
   private state(ecu: number | string): EcuState {
+    if (ecu === this.lastKey) return this.lastState;
     let state = this.ecus.get(ecu);
     if (state === undefined) {
       if (this.ecus.size >= ECUS_MAX) return this.overflow;
       state = new EcuState();
       this.ecus.set(ecu, state);
     }
+    this.lastKey = ecu;
+    this.lastState = state;
     return state;
   }
 }
