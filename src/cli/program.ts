@@ -29,7 +29,8 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   const first = argv.find((arg) => !arg.startsWith('-'));
-  const wanted = first !== undefined && first in COMMANDS ? [COMMANDS[first]!] : Object.values(COMMANDS);
+  const versionOnly = first === undefined && (argv.includes('--version') || argv.includes('-V'));
+  const wanted = versionOnly ? [] : first !== undefined && first in COMMANDS ? [COMMANDS[first]!] : Object.values(COMMANDS);
   const registered = new Set<Register>();
   for (const load of wanted) {
     const register = await load();
