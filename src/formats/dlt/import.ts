@@ -3,7 +3,8 @@
  * (import-batch.ts says what goes in each column), the other tables stay empty, and the
  * manifest's `scenario` describes the import (files, sizes, messages, damage).
  *
- * Streaming, bounded memory: each file is read in chunks (4 MiB) through DltParser.push(),
+ * Streaming, bounded memory: each file is read in chunks (4 MiB) by DltParser.fill() (straight
+ * into the parser's buffer),
  * rows leave as record batches of ROWS_PER_BATCH_DEFAULT rows; what is held is one chunk and
  * one partial message per file plus three batches (one filling, two being written by the
  * writer thread: BulkTraceWriter). Several files (one per ECU, typically) merge by
@@ -80,7 +81,7 @@ class Source {
   constructor(readonly index: number, readonly path: string, readonly fd: number, readonly size: number) {}
 
   /** Moves to the next message; false at the end of the file. */
-  advance(chunk: Uint8Array): boolean {
+  advance(chunkBytes: number): boolean {
     for (;;) {
       const f = this.parser.next();
       if (f !== null) {
@@ -92,14 +93,10 @@ class Source {
         this.head = null;
         return false;
       }
-      const n = readSync(this.fd, chunk, 0, chunk.length, null);
-      if (n === 0) {
-        this.eof = true;
-        this.parser.finish();
-      } else {
-        this.bytesRead += n;
-        this.parser.push(chunk.subarray(0, n));
-      }
+      // read straight into the parser's buffer (no chunk copy)
+      const n = this.parser.fill((into, at, max) => readSync(this.fd, into, at, max, null), chunkBytes);
+      if (n === 0) this.eof = true;
+      else this.bytesRead += n;
     }
   }
 }
@@ -120,7 +117,8 @@ export function importDltFiles(paths: readonly string[], dir: string, options: D
 }
 
 function importSources(sources: Source[], dir: string, options: DltImportOptions): DltImportResult {
-  const chunk = new Uint8Array(options.chunkBytes ?? IMPORT_CHUNK_BYTES_DEFAULT);
+  const chunk = options.chunkBytes ?? IMPORT_CHUNK_BYTES_DEFAULT;
+  if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`chunkBytes must be a positive integer, got ${chunk}`);
   const scenario: DltImportScenario = {
     name: 'dlt import', source: 'dlt', files: [], messages: 0, skippedBytes: 0, damagedMessages: 0,
     lifecycles: {},

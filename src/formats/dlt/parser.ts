@@ -112,6 +112,34 @@ export class DltParser {
     this.frame.bytesAreCallers = false;
   }
 
+  /**
+   * Streaming without the copy of push(): `read(into, at, max)` puts up to `max` bytes into
+   * the parser's own buffer at `at` (e.g. fs.readSync from a file) and returns how many; 0
+   * means the end of the input, and finish() is implied. Returns the bytes read. The same
+   * contract as push(): frames returned before are invalid after.
+   */
+  fill(read: (into: Uint8Array, at: number, max: number) => number, chunkBytes: number): number {
+    if (!this.streaming) this.startStreaming();
+    const kept = this.end - this.pos;
+    const needed = kept + chunkBytes;
+    if (this.ownsBuffer && this.buf.length >= needed) {
+      this.buf.copyWithin(0, this.pos, this.end);
+    } else {
+      const grown = new Uint8Array(needed + PUSH_HEADROOM);
+      grown.set(this.buf.subarray(this.pos, this.end), 0);
+      this.buf = grown;
+      this.ownsBuffer = true;
+    }
+    this.pos = 0;
+    this.end = kept;
+    this.frame.bytesAreCallers = false;
+    const n = read(this.buf, kept, chunkBytes);
+    if (n < 0 || n > chunkBytes) throw new Error(`assert: read returned ${n} of at most ${chunkBytes} bytes`);
+    this.end = kept + n;
+    if (n === 0) this.finish();
+    return n;
+  }
+
   /** Streaming: no more chunks will come; next() now settles the partial message, if any. */
   finish(): void {
     this.final = true;
