@@ -12,8 +12,8 @@ import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareDirectory } from './directory.js';
 import {
-  encodeDictionaryMessages, encodeRecordBatch, encodeSchemaMessage, EOS_BYTES, type ColumnBuffers,
-  type EncodedMessage,
+  encodeDictionaryMessages, encodeRecordBatch, encodeSchemaMessage, EOS_BYTES, messageParts,
+  type ColumnBuffers,
 } from './ipc-encode.js';
 import { newManifest, writeManifest, type Manifest, type ManifestTable, type TraceMeta } from './manifest-file.js';
 import { TABLE_NAMES, type TableName } from './tables.js';
@@ -128,20 +128,6 @@ export class BulkTraceWriter {
     this.big.abandon();
     for (const file of this.empty.values()) closeSync(file.fd);
   }
-}
-
-const ZEROS = new Uint8Array(8);
-
-/** The message as byte views: header, then each body buffer and its zero padding to 8. */
-function messageParts(m: EncodedMessage): Uint8Array[] {
-  const parts = [m.header];
-  for (const part of m.body) {
-    if (part.byteLength === 0) continue;
-    parts.push(part);
-    const pad = -part.byteLength & 7;
-    if (pad > 0) parts.push(ZEROS.subarray(0, pad));
-  }
-  return parts;
 }
 
 function sha256(...parts: Uint8Array[]): string {

@@ -293,24 +293,28 @@ export function encodeDictionaryMessages(table: TableName): Uint8Array[] {
   return out;
 }
 
-/** Copies a message (header, body buffers, zero padding) into `out` at `at`; returns the end. */
-export function writeMessageInto(m: EncodedMessage, out: Uint8Array, at: number): number {
-  out.set(m.header, at);
-  let o = at + m.header.byteLength;
+const ZEROS = new Uint8Array(8);
+
+/** The message as byte views to write back to back: header, each body buffer and its padding. */
+export function messageParts(m: EncodedMessage): Uint8Array[] {
+  const parts = [m.header];
   for (const part of m.body) {
     if (part.byteLength === 0) continue;
-    out.set(part, o);
-    const end = o + part.byteLength;
-    o = o + pad8(part.byteLength);
-    out.fill(0, end, o);
+    parts.push(part);
+    const pad = -part.byteLength & 7;
+    if (pad > 0) parts.push(ZEROS.subarray(0, pad));
   }
-  if (o !== at + m.byteLength) throw new Error('assert: message length differs from its layout');
-  return o;
+  return parts;
 }
 
 /** The whole message as one fresh buffer. */
 export function concatMessage(m: EncodedMessage): Uint8Array {
   const out = new Uint8Array(m.byteLength);
-  writeMessageInto(m, out, 0);
+  let at = 0;
+  for (const part of messageParts(m)) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  if (at !== m.byteLength) throw new Error('assert: message length differs from its layout');
   return out;
 }

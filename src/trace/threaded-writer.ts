@@ -56,11 +56,6 @@ export class ThreadedFileWriter {
     this.worker.unref();
   }
 
-  /** Bytes handed to the writer thread so far. */
-  get bytesQueued(): number {
-    return this.queued;
-  }
-
   /**
    * Queues the parts to be written back to back; returns the job's ticket for waitWritten().
    * Parts over a SharedArrayBuffer must stay unchanged until then; others are copied now.
@@ -104,7 +99,7 @@ export class ThreadedFileWriter {
     return result;
   }
 
-  /** Stops: queued slots are written, the file is closed unsynced (what a crash leaves). */
+  /** Stops: jobs already queued are written, the file is closed unsynced (what a crash leaves). */
   abandon(): void {
     if (this.state !== 'open') return;
     this.state = 'abandoned';

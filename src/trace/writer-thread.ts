@@ -1,9 +1,9 @@
 // The writer thread of ThreadedFileWriter (threaded-writer.ts): it owns the file's tail end.
 // For every job it hashes the parts (SHA-256), writes them with one writev, and counts the job
-// WRITTEN, which hands the producer's memory back;
-// every SYNC_EVERY_BYTES it asks the disk to catch up (an fdatasync on libuv's thread pool, so
-// writing goes on meanwhile), and the final fsync finds little left to do. The main thread meanwhile fills the next batch: on a two-core machine
-// parsing and writing overlap.
+// WRITTEN, which hands the producer's memory back. Every SYNC_EVERY_BYTES it asks the disk to
+// catch up (an fdatasync on libuv's thread pool, so writing goes on meanwhile), and the final
+// fsync finds little left to do. The main thread meanwhile fills the next batch: on a two-core
+// machine parsing and writing overlap.
 //
 // Protocol (control = Int32Array over a SharedArrayBuffer, see threaded-writer.ts):
 //   {op:'write', parts}                 hash and write the parts, then control[WRITTEN] += 1
@@ -13,7 +13,8 @@
 // The descriptor stays the main thread's: it opened it and closes it once the state is not
 // RUNNING (a worker closing a descriptor it did not open makes Node warn).
 // Every change of state bumps control[SIGNAL] and wakes the main thread (Atomics.notify).
-// Errors are caught, posted as {error, code} and set state = FAILED; nothing is thrown here.
+// Errors are caught, posted as {error, code, syscall} and set state = FAILED; nothing is thrown
+// here.
 
 import { createHash } from 'node:crypto';
 import { fdatasync, fsyncSync, writevSync } from 'node:fs';
