@@ -20,7 +20,9 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { DltParser } from '../src/formats/dlt/index.js';
 import { DltBatchBuilder } from '../src/formats/dlt/import-batch.js';
-import { importDltFiles, IMPORT_CHUNK_BYTES_DEFAULT } from '../src/formats/dlt/import.js';
+import { importDltFiles, IMPORT_CHUNK_BYTES_DEFAULT, type DltImportKernel } from '../src/formats/dlt/import.js';
+import { DltKernel } from '../src/formats/dlt/kernel.js';
+import { PUSH_HEADROOM } from '../src/formats/dlt/parser.js';
 import { encodeRecordBatch } from '../src/trace/ipc-encode.js';
 import { ROWS_PER_BATCH_DEFAULT } from '../src/trace/tables.js';
 import { writeSyntheticFile } from './dlt.js';
@@ -42,14 +44,20 @@ export interface DltImportBenchResult {
   /** whole import path, in process */
   importMsgsPerSec: number;
   importMBPerSec: number;
-  /** parse + render + columns, no trace written */
+  /** the same with the JavaScript column builder (kernel 'js') instead of the WASM kernel */
+  importJsMsgsPerSec: number;
+  /** parse + render + columns, no trace written (WASM kernel) */
   buildMsgsPerSec: number;
+  /** the same with the JavaScript column builder */
+  buildJsMsgsPerSec: number;
   dltConvertMsgsPerSec?: number;
   /** importMsgsPerSec / dltConvertMsgsPerSec */
   ratio?: number;
   smallMessages: number;
   /** `node dist/src/cli/main.js import dlt small.dlt -o dir`, wall seconds */
   commandSeconds: number;
+  /** the same command with --kernel js */
+  commandJsSeconds: number;
   /** `dlt-convert -a small.dlt > /dev/null`, wall seconds */
   dltConvertSmallSeconds?: number;
 }
@@ -67,17 +75,17 @@ function hasDltConvert(): Promise<boolean> {
 }
 
 /** The import's parse + render + column work over the file, without writing a trace. */
-function buildOnly(path: string): number {
+export function buildOnly(path: string, kernel: DltImportKernel = 'js'): number {
+  return kernel === 'wasm' ? buildOnlyWasm(path) : buildOnlyJs(path);
+}
+
+function buildOnlyJs(path: string): number {
   const parser = new DltParser({ framing: 'storage' });
   const builder = new DltBatchBuilder(ROWS_PER_BATCH_DEFAULT);
-  const chunk = new Uint8Array(IMPORT_CHUNK_BYTES_DEFAULT);
   const fd = openSync(path, 'r');
   let rows = 0;
   try {
-    for (;;) {
-      const n = readSync(fd, chunk, 0, chunk.length, null);
-      if (n === 0) parser.finish();
-      else parser.push(chunk.subarray(0, n));
+    for (let ended = false; ;) {
       for (let f = parser.next(); f !== null; f = parser.next()) {
         builder.add(f, 1);
         if (builder.full) {
@@ -86,12 +94,42 @@ function buildOnly(path: string): number {
           rows += ROWS_PER_BATCH_DEFAULT;
         }
       }
-      if (n === 0) break;
+      if (ended) break;
+      ended = parser.fill((into, at, max) => readSync(fd, into, at, max, null), IMPORT_CHUNK_BYTES_DEFAULT) === 0;
     }
   } finally {
     closeSync(fd);
   }
   return rows + builder.length;
+}
+
+function buildOnlyWasm(path: string): number {
+  let rows = 0;
+  const kernel = DltKernel.create({
+    batchRows: ROWS_PER_BATCH_DEFAULT, regions: 3, inputs: 1,
+    inputBytes: Math.ceil((IMPORT_CHUNK_BYTES_DEFAULT + PUSH_HEADROOM) / 8) * 8,
+  }, {
+    batch: (length, columns) => {
+      encodeRecordBatch('dlt', length, columns);
+      rows += length;
+    },
+    reuse: () => {},
+  });
+  const parser = new DltParser({ framing: 'storage', buffer: kernel.input(0) });
+  const base = kernel.inputBase(0);
+  const fd = openSync(path, 'r');
+  try {
+    for (let ended = false; ;) {
+      for (let f = parser.next(); f !== null; f = parser.next()) kernel.add(base + f.offset, 1);
+      if (ended) break;
+      kernel.drain();
+      ended = parser.fill((into, at, max) => readSync(fd, into, at, max, null), IMPORT_CHUNK_BYTES_DEFAULT) === 0;
+    }
+    kernel.finish();
+  } finally {
+    closeSync(fd);
+  }
+  return rows;
 }
 
 /** The best of `rounds` timed runs; `before` runs untimed before each round. */
@@ -122,21 +160,37 @@ export async function benchDltImport(opts: DltImportBenchOptions = {}): Promise<
       if (result.messages !== count) throw new Error(`bench: imported ${result.messages} of ${count}`);
     }, removePrevious('trace'));
     removePrevious('trace')(rounds);
+    const importJsSeconds = await best(rounds, (r) => {
+      const result = importDltFiles([large], join(dir, `trace-js-${r}`), { kernel: 'js' });
+      if (result.messages !== count) throw new Error(`bench: imported ${result.messages} of ${count}`);
+    }, removePrevious('trace-js'));
+    removePrevious('trace-js')(rounds);
     const buildSeconds = await best(rounds, () => {
-      if (buildOnly(large) !== count) throw new Error('bench: build-only pass lost messages');
+      if (buildOnly(large, 'wasm') !== count) throw new Error('bench: build-only pass lost messages');
+    });
+    const buildJsSeconds = await best(rounds, () => {
+      if (buildOnly(large, 'js') !== count) throw new Error('bench: build-only pass lost messages');
     });
     const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url)); // dist/bench → dist/src
     const commandSeconds = await best(Math.max(rounds, 5), (r) =>
       timeShell('exec node "$1" import dlt "$2" -o "$3" > /dev/null', [cli, small, join(dir, `small-${r}`)]).then(() => {}),
     removePrevious('small'));
+    removePrevious('small')(Math.max(rounds, 5));
+    const commandJsSeconds = await best(Math.max(rounds, 5), (r) =>
+      timeShell('exec node "$1" import dlt "$2" -o "$3" --kernel js > /dev/null', [cli, small, join(dir, `small-js-${r}`)])
+        .then(() => {}),
+    removePrevious('small-js'));
     const result: DltImportBenchResult = {
       messages: count,
       mb: size / 1e6,
       importMsgsPerSec: count / importSeconds,
       importMBPerSec: size / 1e6 / importSeconds,
+      importJsMsgsPerSec: count / importJsSeconds,
       buildMsgsPerSec: count / buildSeconds,
+      buildJsMsgsPerSec: count / buildJsSeconds,
       smallMessages: smallCount,
       commandSeconds,
+      commandJsSeconds,
     };
     if ((opts.dltConvert ?? true) && (await hasDltConvert())) {
       // best of as many rounds as ours: both sides get the same luck on a shared machine
@@ -160,6 +214,8 @@ export function formatDltImportBench(d: DltImportBenchResult): string {
     `DLT import (${rate(d.messages)} messages, ${d.mb.toFixed(1)} MB storage file → trace)`,
     `  tracevisor import path    ${rate(d.importMsgsPerSec)} msg/s, ${d.importMBPerSec.toFixed(1)} MB/s`,
     `    without the trace write ${rate(d.buildMsgsPerSec)} msg/s (parse, render, columns)`,
+    `  with the JS column builder ${rate(d.importJsMsgsPerSec)} msg/s; without the trace write ` +
+      `${rate(d.buildJsMsgsPerSec)} msg/s`,
   ];
   if (d.dltConvertMsgsPerSec !== undefined) {
     lines.push(`  dlt-convert -a            ${rate(d.dltConvertMsgsPerSec)} msg/s`);
@@ -168,6 +224,7 @@ export function formatDltImportBench(d: DltImportBenchResult): string {
     lines.push('  dlt-convert -a            not installed (apt-get install dlt-tools)');
   }
   lines.push(`  ${rate(d.smallMessages)}-message file: tracevisor import dlt ${d.commandSeconds.toFixed(2)} s` +
+    ` (--kernel js ${d.commandJsSeconds.toFixed(2)} s)` +
     (d.dltConvertSmallSeconds !== undefined ? `, dlt-convert -a ${d.dltConvertSmallSeconds.toFixed(2)} s` +
       ` (${(d.dltConvertSmallSeconds / d.commandSeconds).toFixed(1)}× faster)` : ''));
   return lines.join('\n');

@@ -5,13 +5,16 @@
 import type { Command } from 'commander';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { importDltFiles, type DltImportResult } from '../formats/dlt/import.js';
+import { importDltFiles, type DltImportKernel, type DltImportResult } from '../formats/dlt/import.js';
 import { fileError, UsageError } from './errors.js';
 
 interface ImportFlags {
   output: string;
   force?: boolean;
+  kernel?: string;
 }
+
+const KERNELS: readonly DltImportKernel[] = ['wasm', 'js'];
 
 export function registerImport(program: Command): void {
   const command = program
@@ -23,6 +26,7 @@ export function registerImport(program: Command): void {
     .argument('<files...>', 'DLT files (with storage headers)')
     .requiredOption('-o, --output <dir>', 'trace directory to write')
     .option('-f, --force', 'replace an existing trace in the output directory')
+    .option('--kernel <kernel>', 'what fills the columns: wasm (default) or js (the reference; same trace bytes)')
     .action((files: string[], flags: ImportFlags) => {
       const { summary, warnings } = runImportDlt(files, flags);
       for (const line of warnings) process.stderr.write(`tracevisor: warning: ${line}\n`);
@@ -35,10 +39,14 @@ export function runImportDlt(files: string[], flags: ImportFlags): { summary: st
   if (flags.force !== true && existsSync(join(flags.output, 'manifest.json'))) {
     throw new UsageError(`${flags.output} already holds a trace; use --force to replace it, or -o another directory`);
   }
+  const kernel = flags.kernel ?? 'wasm';
+  if (!(KERNELS as readonly string[]).includes(kernel)) {
+    throw new UsageError(`--kernel ${kernel}: expected ${KERNELS.join(' or ')}`);
+  }
   const started = performance.now();
   let result: DltImportResult;
   try {
-    result = importDltFiles(files, flags.output, { overwrite: flags.force === true });
+    result = importDltFiles(files, flags.output, { overwrite: flags.force === true, kernel: kernel as DltImportKernel });
   } catch (error) {
     throw fileError(error);
   }

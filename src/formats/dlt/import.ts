@@ -21,7 +21,8 @@ import type { Manifest } from '../../trace/manifest-file.js';
 import { ROWS_PER_BATCH_DEFAULT } from '../../trace/tables.js';
 import { DltBatchBuilder } from './import-batch.js';
 import { LifecycleTracker } from './lifecycle.js';
-import { DltParser, type DltParseStats } from './parser.js';
+import { DltKernel } from './kernel.js';
+import { DltParser, PUSH_HEADROOM, type DltParseStats } from './parser.js';
 import type { DltFrame } from './frame.js';
 import { idKey } from './bytes.js';
 import { HTYP_WEID, HTYP_WSID, STANDARD_HEADER_SIZE } from './protocol.js';
@@ -38,7 +39,19 @@ export interface DltImportOptions {
   chunkBytes?: number;
   /** rows per record batch (default ROWS_PER_BATCH_DEFAULT) */
   rowsPerBatch?: number;
+  /**
+   * what fills the batch columns: the WebAssembly kernel (kernel.ts, the default) or
+   * DltBatchBuilder (JavaScript, the reference); the trace bytes are the same
+   */
+  kernel?: DltImportKernel;
 }
+
+export type DltImportKernel = 'wasm' | 'js';
+export const IMPORT_KERNEL_DEFAULT: DltImportKernel = 'wasm';
+/** Files the kernel takes at once (an input region each); more go to the JavaScript builder. */
+const KERNEL_INPUTS_MAX = 64;
+/** Input memory the kernel takes at most (files × chunk); above, the JavaScript builder. */
+const KERNEL_INPUT_BYTES_MAX = 512 * 1024 * 1024;
 
 export interface DltImportFile extends DltParseStats {
   /** the path as given */
@@ -71,8 +84,10 @@ export interface DltImportScenario {
 
 /** One input file: its parser, its descriptor and its current head message. */
 class Source {
-  readonly parser = new DltParser({ framing: 'storage' });
+  parser = new DltParser({ framing: 'storage' });
   head: DltFrame | null = null;
+  /** called before the parser refills its buffer (the kernel appends its queued rows) */
+  beforeFill: (() => void) | null = null;
   /** storage time of the head in µs (exact: seconds·10^6 + µs < 2^53) */
   headUs = 0;
   private eof = false;
@@ -93,6 +108,7 @@ class Source {
         this.head = null;
         return false;
       }
+      this.beforeFill?.();
       // read straight into the parser's buffer (no chunk copy)
       const n = this.parser.fill((into, at, max) => readSync(this.fd, into, at, max, null), chunkBytes);
       if (n === 0) this.eof = true;
@@ -128,36 +144,16 @@ function importSources(sources: Source[], dir: string, options: DltImportOptions
     { overwrite: options.overwrite === true },
   );
   const rowsPerBatch = options.rowsPerBatch ?? ROWS_PER_BATCH_DEFAULT;
-  // Builders in turn, their buffers shared with the writer thread: while one batch is being
-  // written from a builder's memory, the next builder fills.
-  const builders: DltBatchBuilder[] = [];
-  const tickets: number[] = [];
-  for (let k = 0; k < BUILDERS_IN_TURN; k++) {
-    builders.push(new DltBatchBuilder(rowsPerBatch, (bytes) => new SharedArrayBuffer(bytes)));
-    tickets.push(0);
-  }
-  let turn = 0;
-  let builder = builders[0]!;
   const lifecycles = new LifecycleTracker();
   const ecuNames = new EcuNames();
+  const kernel = options.kernel ?? IMPORT_KERNEL_DEFAULT;
+  const inputBytes = align8(chunk + PUSH_HEADROOM);
+  const wasm = kernel === 'wasm' && sources.length <= KERNEL_INPUTS_MAX &&
+    inputBytes * sources.length <= KERNEL_INPUT_BYTES_MAX;
+  let slowPayloads = 0;
   try {
-    for (const s of sources) s.advance(chunk);
-    const flush = () => {
-      tickets[turn] = writer.appendBatch(builder.length, builder.columns());
-      turn = (turn + 1) % builders.length;
-      builder = builders[turn]!;
-      writer.waitWritten(tickets[turn]!);
-      builder.reset();
-    };
-    // one file (the usual case) needs no merge: its messages in order
-    const only = sources.length === 1 ? sources[0]! : null;
-    for (let s = pickEarliest(sources); s !== null; s = only !== null ? (only.head !== null ? only : null) : pickEarliest(sources)) {
-      const f = s.head!;
-      builder.add(f, observeLifecycle(lifecycles, f, s.headUs, ecuNames));
-      if (builder.full) flush();
-      s.advance(chunk);
-    }
-    if (builder.length > 0) flush();
+    const rows = { sources, chunk, rowsPerBatch, writer, lifecycles, ecuNames };
+    slowPayloads = wasm ? importRowsWasm(rows, inputBytes) : importRowsJs(rows);
   } catch (error) {
     writer.abort();
     throw error;
@@ -170,9 +166,93 @@ function importSources(sources: Source[], dir: string, options: DltImportOptions
     skippedBytes: scenario.skippedBytes,
     damagedMessages: scenario.damagedMessages,
     lifecycles: scenario.lifecycles,
-    slowPayloads: builders.reduce((n, b) => n + b.slowPayloads, 0),
+    slowPayloads,
     manifest,
   };
+}
+
+interface RowsJob {
+  sources: Source[];
+  chunk: number;
+  rowsPerBatch: number;
+  writer: BulkTraceWriter;
+  lifecycles: LifecycleTracker;
+  ecuNames: EcuNames;
+}
+
+function align8(n: number): number {
+  return Math.ceil(n / 8) * 8;
+}
+
+/**
+ * Every message of the sources, merged by storage time, to `visit` with its lifecycle number;
+ * the frame is valid only during the call.
+ */
+function eachRow(job: RowsJob, visit: (s: Source, f: DltFrame, lifecycle: number) => void): void {
+  const { sources, chunk, lifecycles, ecuNames } = job;
+  for (const s of sources) s.advance(chunk);
+  // one file (the usual case) needs no merge: its messages in order
+  const only = sources.length === 1 ? sources[0]! : null;
+  for (let s = pickEarliest(sources); s !== null; s = only !== null ? (only.head !== null ? only : null) : pickEarliest(sources)) {
+    const f = s.head!;
+    visit(s, f, observeLifecycle(lifecycles, f, s.headUs, ecuNames));
+    s.advance(chunk);
+  }
+}
+
+/** The rows through DltBatchBuilders (JavaScript); returns the slow payloads. */
+function importRowsJs(job: RowsJob): number {
+  const { writer, rowsPerBatch } = job;
+  // Builders in turn, their buffers shared with the writer thread: while one batch is being
+  // written from a builder's memory, the next builder fills.
+  const builders: DltBatchBuilder[] = [];
+  const tickets: number[] = [];
+  for (let k = 0; k < BUILDERS_IN_TURN; k++) {
+    builders.push(new DltBatchBuilder(rowsPerBatch, (bytes) => new SharedArrayBuffer(bytes)));
+    tickets.push(0);
+  }
+  let turn = 0;
+  let builder = builders[0]!;
+  const flush = () => {
+    tickets[turn] = writer.appendBatch(builder.length, builder.columns());
+    turn = (turn + 1) % builders.length;
+    builder = builders[turn]!;
+    writer.waitWritten(tickets[turn]!);
+    builder.reset();
+  };
+  eachRow(job, (_s, f, lifecycle) => {
+    builder.add(f, lifecycle);
+    if (builder.full) flush();
+  });
+  if (builder.length > 0) flush();
+  return builders.reduce((n, b) => n + b.slowPayloads, 0);
+}
+
+/**
+ * The rows through the WASM kernel: each parser reads into a kernel input region, frames are
+ * queued by address, and the kernel's batch regions (in turn, shared memory) go to the writer.
+ */
+function importRowsWasm(job: RowsJob, inputBytes: number): number {
+  const { writer, sources } = job;
+  const tickets: number[] = [];
+  for (let k = 0; k < BUILDERS_IN_TURN; k++) tickets.push(0);
+  const kernel = DltKernel.create({
+    batchRows: job.rowsPerBatch, regions: BUILDERS_IN_TURN, inputs: sources.length, inputBytes,
+  }, {
+    batch: (length, columns, region) => {
+      tickets[region] = writer.appendBatch(length, columns);
+    },
+    reuse: (region) => writer.waitWritten(tickets[region]!),
+  });
+  const bases: number[] = [];
+  for (const s of sources) {
+    s.parser = new DltParser({ framing: 'storage', buffer: kernel.input(s.index) });
+    s.beforeFill = () => kernel.drain();
+    bases.push(kernel.inputBase(s.index));
+  }
+  eachRow(job, (s, f, lifecycle) => kernel.add(bases[s.index]! + f.offset, lifecycle));
+  kernel.finish();
+  return kernel.slowPayloads;
 }
 
 /** The source whose head was stored first; ties go to the earlier file. */

@@ -29,6 +29,12 @@ export type DltFraming = 'storage' | 'stream';
 
 export interface DltParserOptions {
   framing: DltFraming;
+  /**
+   * Streaming: the buffer push() and fill() use, instead of one the parser grows. It never
+   * grows: kept bytes + a chunk must fit (a chunk + PUSH_HEADROOM always does). The import's
+   * WASM kernel (kernel.ts) gives its input region, so the rows it reads are where fill() put them.
+   */
+  buffer?: Uint8Array;
 }
 
 /** What the parser met; the caller reports it (e.g. "3 damaged messages, 120 bytes skipped"). */
@@ -53,7 +59,7 @@ const MARKER_OVERLAP = 3;
  * Extra room when the streaming buffer grows: what a chunk can leave behind (a partial message,
  * at most 16 + 65535 bytes, and the 4 bytes of the next marker) fits without growing again.
  */
-const PUSH_HEADROOM = 80 * 1024;
+export const PUSH_HEADROOM = 80 * 1024;
 
 /** headerSize() of the low five HTYP bits (the ones that add headers) */
 const HEADER_SIZE = Uint8Array.from({ length: 32 }, (_, htyp) => headerSize(htyp));
@@ -70,6 +76,8 @@ export class DltParser {
   private streaming = false;
   /** `buf` is the parser's own (reusable), not the caller's buffer from over() */
   private ownsBuffer = false;
+  /** `buf` is the caller's fixed buffer (option `buffer`): never replaced */
+  private readonly fixedBuffer: boolean;
   /** 'stream' framing: false after a loss of sync until a message is accepted again */
   private inSync = true;
   private readonly isStorage: boolean;
@@ -77,6 +85,11 @@ export class DltParser {
   constructor(opts: DltParserOptions) {
     this.framing = opts.framing;
     this.isStorage = opts.framing === 'storage';
+    this.fixedBuffer = opts.buffer !== undefined;
+    if (opts.buffer !== undefined) {
+      this.buf = opts.buffer;
+      this.ownsBuffer = true;
+    }
   }
 
   /** Parses a complete buffer: frames are views into it, valid as long as it is. */
@@ -101,6 +114,7 @@ export class DltParser {
       // import allocates nothing per chunk
       this.buf.copyWithin(0, this.pos, this.end);
     } else {
+      this.assertMayGrow(needed);
       const grown = new Uint8Array(needed + PUSH_HEADROOM);
       grown.set(this.buf.subarray(this.pos, this.end), 0);
       this.buf = grown;
@@ -125,6 +139,7 @@ export class DltParser {
     if (this.ownsBuffer && this.buf.length >= needed) {
       this.buf.copyWithin(0, this.pos, this.end);
     } else {
+      this.assertMayGrow(needed);
       const grown = new Uint8Array(needed + PUSH_HEADROOM);
       grown.set(this.buf.subarray(this.pos, this.end), 0);
       this.buf = grown;
@@ -138,6 +153,12 @@ export class DltParser {
     this.end = kept + n;
     if (n === 0) this.finish();
     return n;
+  }
+
+  private assertMayGrow(needed: number): void {
+    if (this.fixedBuffer) {
+      throw new Error(`assert: DltParser's fixed buffer (${this.buf.length} B) cannot take ${needed} B`);
+    }
   }
 
   /** Streaming: no more chunks will come; next() now settles the partial message, if any. */
