@@ -35,6 +35,34 @@ function writerThreadUrl(): URL {
   return pathToFileURL(join(packageRoot(), 'dist', 'src', 'trace', 'writer-thread.js'));
 }
 
+interface WriterThread {
+  worker: Worker;
+  control: Int32Array;
+  results: MessagePort;
+}
+
+function spawnWriterThread(): WriterThread {
+  const controlBuffer = new SharedArrayBuffer(4 * CONTROL_LENGTH);
+  const channel = new MessageChannel();
+  const worker = new Worker(writerThreadUrl(), {
+    workerData: { control: controlBuffer, results: channel.port2 },
+    transferList: [channel.port2],
+  });
+  worker.unref(); // an unused thread never keeps the process alive
+  return { worker, control: new Int32Array(controlBuffer), results: channel.port1 };
+}
+
+let prestarted: WriterThread | null = null;
+
+/**
+ * Starts a writer thread now for the next ThreadedFileWriter: a thread takes ~30 ms to start
+ * (a new isolate loading its modules), which a caller can overlap with its own start-up (the
+ * import command does it before loading the import's modules).
+ */
+export function prestartWriterThread(): void {
+  prestarted ??= spawnWriterThread();
+}
+
 export class ThreadedFileWriter {
   private readonly worker: Worker;
   private readonly results: MessagePort;
@@ -45,15 +73,12 @@ export class ThreadedFileWriter {
 
   /** Takes over `fd` (opened for writing by the caller) and closes it when finished or abandoned. */
   constructor(readonly path: string, private readonly fd: number) {
-    const controlBuffer = new SharedArrayBuffer(4 * CONTROL_LENGTH);
-    this.control = new Int32Array(controlBuffer);
-    const channel = new MessageChannel();
-    this.results = channel.port1;
-    this.worker = new Worker(writerThreadUrl(), {
-      workerData: { fd, control: controlBuffer, results: channel.port2 },
-      transferList: [channel.port2],
-    });
-    this.worker.unref();
+    const thread = prestarted ?? spawnWriterThread();
+    prestarted = null;
+    this.worker = thread.worker;
+    this.control = thread.control;
+    this.results = thread.results;
+    this.post({ op: 'open', fd });
   }
 
   /**

@@ -15,8 +15,6 @@ export const CONTROL_LENGTH = 3;
 export const STATE = { RUNNING: 0, DONE: 1, FAILED: 2 } as const;
 
 export interface WriterThreadData {
-  /** file descriptor opened by the main thread (descriptors are per process) */
-  fd: number;
   control: SharedArrayBuffer;
 }
 
@@ -26,6 +24,8 @@ export interface WriterThreadData {
  * WRITTEN); views over an ordinary ArrayBuffer arrive as copies.
  */
 export type WriterJob =
+  /** the first job: the file descriptor, opened by the main thread (descriptors are per process) */
+  | { op: 'open'; fd: number }
   | { op: 'write'; parts: Uint8Array[] }
   | { op: 'finish' }
   | { op: 'abandon' };

@@ -6,6 +6,8 @@
 // machine parsing and writing overlap.
 //
 // Protocol (control = Int32Array over a SharedArrayBuffer, see threaded-writer.ts):
+//   {op:'open', fd}                     the file to write (first; the thread may start before
+//                                       the file is known: prestartWriterThread)
 //   {op:'write', parts}                 hash and write the parts, then control[WRITTEN] += 1
 //   {op:'finish'}                       (after a running fdatasync) fsync, post {bytes, sha256},
 //                                       state = DONE
@@ -24,7 +26,8 @@ import { CONTROL, STATE, type WriterJob, type WriterThreadData } from './writer-
 
 const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
 
-const { fd, control: shared, results } = workerData as WriterThreadData & { results: MessagePort };
+const { control: shared, results } = workerData as WriterThreadData & { results: MessagePort };
+let fd = -1;
 const control = new Int32Array(shared);
 const hash = createHash('sha256');
 let bytes = 0;
@@ -86,6 +89,9 @@ parentPort!.on('message', (job: WriterJob) => {
   if (Atomics.load(control, CONTROL.STATE) !== STATE.RUNNING) return;
   try {
     switch (job.op) {
+      case 'open':
+        fd = job.fd;
+        break;
       case 'write': {
         for (const part of job.parts) hash.update(part);
         const n = writeAll(job.parts);
