@@ -54,7 +54,7 @@ export interface DltImportBenchResult {
   /** importMsgsPerSec / dltConvertMsgsPerSec */
   ratio?: number;
   smallMessages: number;
-  /** `node dist/src/cli/main.js import dlt small.dlt -o dir`, wall seconds */
+  /** `node dist/cli/main.js import dlt small.dlt -o dir` (the bin), wall seconds */
   commandSeconds: number;
   /** the same command with --kernel js */
   commandJsSeconds: number;
@@ -171,7 +171,7 @@ export async function benchDltImport(opts: DltImportBenchOptions = {}): Promise<
     const buildJsSeconds = await best(rounds, () => {
       if (buildOnly(large, 'js') !== count) throw new Error('bench: build-only pass lost messages');
     });
-    const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url)); // dist/bench → dist/src
+    const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url)); // dist/bench → dist/cli (the bin)
     const commandSeconds = await best(Math.max(rounds, 5), (r) =>
       timeShell('exec node "$1" import dlt "$2" -o "$3" > /dev/null', [cli, small, join(dir, `small-${r}`)]).then(() => {}),
     removePrevious('small'));

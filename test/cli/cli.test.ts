@@ -9,7 +9,8 @@ import { packageRoot } from '../../src/util/package-root.js';
 import { Trace } from '../../src/trace/reader.js';
 import { encodeMessages, type DltMessage } from '../../src/formats/dlt/index.js';
 
-const CLI = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
+// the executable users run (package.json bin): the bundle rolldown makes of dist/src
+const CLI = join(packageRoot(), 'dist', 'cli', 'main.js');
 let root: string;
 
 function tv(...args: string[]): { code: number; stdout: string; stderr: string } {
