@@ -24,7 +24,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { CONTROL, STATE, type WriterJob, type WriterThreadData } from './writer-protocol.js';
 
-const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
+const SYNC_EVERY_BYTES = 16 * 1024 * 1024;
 
 const { control: shared, results } = workerData as WriterThreadData & { results: MessagePort };
 let fd = -1;
