@@ -31,8 +31,6 @@ function writeAllSync(fd: number, bytes: Uint8Array): void {
 
 export class BulkTraceWriter {
   private readonly big: ThreadedFileWriter;
-  /** the empty tables: descriptor and the bytes written so far (schema message) */
-  private readonly empty = new Map<TableName, { fd: number; bytes: Uint8Array }>();
   private readonly manifest: Manifest;
   private rows = 0;
   private batches = 0;
@@ -54,15 +52,22 @@ export class BulkTraceWriter {
             throw error;
           }
           big.writeBytes(schema);
+          entries[name] = { file: `${name}.arrow`, rows: 0, batches: 0, sha256: sha256(schema) };
         } else {
-          this.empty.set(name, { fd, bytes: schema });
-          writeAllSync(fd, schema);
+          // The other tables stay empty: written whole now (schema, end of stream), so the end
+          // of the import has only the big table to wait for.
+          try {
+            writeAllSync(fd, schema);
+            writeAllSync(fd, EOS_BYTES);
+            fsyncSync(fd);
+          } finally {
+            closeSync(fd);
+          }
+          entries[name] = { file: `${name}.arrow`, rows: 0, batches: 0, sha256: sha256(schema, EOS_BYTES) };
         }
-        entries[name] = { file: `${name}.arrow`, rows: 0, batches: 0, sha256: sha256(schema) };
       }
     } catch (error) {
       big?.abandon();
-      for (const file of this.empty.values()) closeSync(file.fd);
       throw error;
     }
     this.big = big!;
@@ -103,18 +108,10 @@ export class BulkTraceWriter {
     if (this.state !== 'open') throw new Error(`${this.dir}: bulk writer already ${this.state}`);
     this.state = 'finished';
     this.big.writeBytes(EOS_BYTES);
-    const tables: Record<string, ManifestTable> = {};
-    for (const [name, file] of this.empty) {
-      writeAllSync(file.fd, EOS_BYTES);
-      fsyncSync(file.fd);
-      closeSync(file.fd);
-      tables[name] = { file: `${name}.arrow`, rows: 0, batches: 0, sha256: sha256(file.bytes, EOS_BYTES) };
-    }
     const summary = this.big.finish();
-    tables[this.table] = { file: `${this.table}.arrow`, rows: this.rows, batches: this.batches, sha256: summary.sha256 };
-    const ordered: Record<string, ManifestTable> = {};
-    for (const name of TABLE_NAMES) ordered[name] = tables[name]!;
-    this.manifest.tables = ordered;
+    this.manifest.tables[this.table] = {
+      file: `${this.table}.arrow`, rows: this.rows, batches: this.batches, sha256: summary.sha256,
+    };
     this.manifest.complete = true;
     if (scenario !== undefined) this.manifest.scenario = scenario;
     writeManifest(this.dir, this.manifest);
@@ -126,7 +123,6 @@ export class BulkTraceWriter {
     if (this.state !== 'open') return;
     this.state = 'aborted';
     this.big.abandon();
-    for (const file of this.empty.values()) closeSync(file.fd);
   }
 }
 
