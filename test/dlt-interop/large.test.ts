@@ -51,8 +51,9 @@ describe('large files', () => {
     const manifest = readManifest(join(dir, 't'));
     expect(manifest.tables.dlt!.rows).toBe(MESSAGES);
     const traceBytes = statSync(join(dir, 't', 'dlt.arrow')).size;
-    // measured here: 15-35 MB of growth for a 106 MB file and a 250 MB table (one 4 MiB chunk,
-    // the parser's reused buffer, one record batch; nothing per message survives a batch)
+    // what is held: the kernel's input region (one 4 MiB chunk plus a partial message) and its
+    // three batch regions, the writer thread's queue of at most two batches; nothing per
+    // message survives a batch
     expect(rssGrowth).toBeLessThan(bytes / 2);
     expect(traceBytes).toBeGreaterThan(bytes);
   }, 120_000);
