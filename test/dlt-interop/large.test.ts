@@ -51,7 +51,7 @@ describe('large files', () => {
     const manifest = readManifest(join(dir, 't'));
     expect(manifest.tables.dlt!.rows).toBe(MESSAGES);
     const traceBytes = statSync(join(dir, 't', 'dlt.arrow')).size;
-    // what is held: the kernel's input region (one 4 MiB chunk plus a partial message) and its
+    // what is held: the kernel's input region (one 1 MiB chunk plus a partial message) and its
     // three batch regions, the writer thread's queue of at most two batches; nothing per
     // message survives a batch
     expect(rssGrowth).toBeLessThan(bytes / 2);

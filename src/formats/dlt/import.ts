@@ -3,7 +3,7 @@
  * (import-batch.ts says what goes in each column), the other tables stay empty, and the
  * manifest's `scenario` describes the import (files, sizes, messages, damage).
  *
- * Streaming, bounded memory: each file is read in chunks (4 MiB) by DltParser.fill() (straight
+ * Streaming, bounded memory: each file is read in chunks (1 MiB) by DltParser.fill() (straight
  * into the parser's buffer),
  * rows leave as record batches of ROWS_PER_BATCH_DEFAULT rows; what is held is one chunk and
  * one partial message per file plus three batches (one filling, two being written by the
@@ -27,7 +27,7 @@ import type { DltFrame } from './frame.js';
 import { idKey } from './bytes.js';
 import { HTYP_WEID, HTYP_WSID, STANDARD_HEADER_SIZE } from './protocol.js';
 
-export const IMPORT_CHUNK_BYTES_DEFAULT = 4 * 1024 * 1024;
+export const IMPORT_CHUNK_BYTES_DEFAULT = 1024 * 1024;
 /** Batch builders used in turn (one filling, the others' batches being written). */
 const BUILDERS_IN_TURN = 3;
 
@@ -35,7 +35,7 @@ const BUILDERS_IN_TURN = 3;
 export interface DltImportOptions {
   /** replace a trace (or files) in the output directory */
   overwrite?: boolean;
-  /** bytes read per chunk (default 4 MiB) */
+  /** bytes read per chunk (default 1 MiB: fewer fresh pages to touch than 4 MiB, as fast) */
   chunkBytes?: number;
   /** rows per record batch (default ROWS_PER_BATCH_DEFAULT) */
   rowsPerBatch?: number;
