@@ -6,7 +6,7 @@ import { benchVirtqueue } from './virtqueue.js';
 import { benchPlatform } from './platform.js';
 import { benchTrace } from './trace.js';
 import { benchDlt } from './dlt.js';
-import { benchDltImport } from './dlt-import.js';
+import { benchDltImport, formatDltImportBench } from './dlt-import.js';
 
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1));
 
@@ -51,20 +51,7 @@ async function main(): Promise<void> {
     }
   }
   if (want('dlt-import')) {
-    const d = await benchDltImport();
-    console.log(`\nDLT import into a trace (${fmt(d.messages)} messages, ${d.mb.toFixed(1)} MB; parse, render, Arrow, hash)`);
-    console.log(`  tracevisor import         ${fmt(d.importMsgsPerSec)} msg/s, ${d.importMBPerSec.toFixed(1)} MB/s (WASM kernel)`);
-    console.log(`    JS column builder       ${fmt(d.importJsMsgsPerSec)} msg/s`);
-    console.log(`    no trace write          ${fmt(d.buildMsgsPerSec)} msg/s WASM kernel, ${fmt(d.buildJsMsgsPerSec)} msg/s JS`);
-    if (d.dltConvertMsgsPerSec !== undefined && d.ratio !== undefined) {
-      console.log(`  dlt-convert -a            ${fmt(d.dltConvertMsgsPerSec)} msg/s`);
-      console.log(`  ratio                     ${d.ratio.toFixed(1)}× (target ≥ 10×)`);
-    }
-    const small = `${fmt(d.smallMessages)}-message file`;
-    console.log(`  import command, ${small}  ${d.commandSeconds.toFixed(2)} s (--kernel js ${d.commandJsSeconds.toFixed(2)} s)`);
-    if (d.dltConvertSmallSeconds !== undefined) {
-      console.log(`  dlt-convert -a, same file  ${d.dltConvertSmallSeconds.toFixed(2)} s`);
-    }
+    console.log(`\n${formatDltImportBench(await benchDltImport())}`);
   }
 }
 
