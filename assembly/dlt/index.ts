@@ -9,8 +9,11 @@
 // finishSlowRow(), and appendRows() goes on.
 import * as L from './layout';
 import { renderInit, renderPayload, renderSizeMax } from './render';
+import { ECU_STATES, ecuStateCount, frameRun, lifecycleInit, observeMessage } from './frame';
 
-export const DLT_KERNEL_VERSION: u32 = 1;
+export { ecuStateCount, frameRun, observeMessage };
+
+export const DLT_KERNEL_VERSION: u32 = 2;
 
 const HTYP_UEH: i32 = 0x01;
 const HTYP_MSBF: i32 = 0x02;
@@ -42,6 +45,7 @@ export function init(
   L.setLimits(batchRows, regionCount, inputCount, inputBytes, payloadBytes, rawBytes);
   L.layoutCompute();
   renderInit();
+  lifecycleInit();
   for (let r = 0; r < regionCount; r++) {
     // vm is always -1 (imported rows come from no VM); offsets[0] = 0 by zeroed memory
     const vm = L.regionPtr(r, L.P_VM);
@@ -60,6 +64,8 @@ export function inputPtr(k: i32): usize {
   assert(k >= 0 && k < L.inputCount, 'inputPtr: no such input');
   return L.INPUTS + <usize>k * <usize>L.inputBytes;
 }
+/** Address of the ECU lifecycle states (frame.ts: ecuStateCount() of ECU_STATE bytes, first seen first). */
+export function ecuStatesPtr(): usize { return ECU_STATES; }
 /** Address of the row queue: batchRows entries of {u32 message address, i32 lifecycle}. */
 export function queuePtr(): usize { return L.QUEUE; }
 /** Address of pointer id `id` (layout.ts P_*) in batch region `region`. */

@@ -18,6 +18,8 @@
 //  │   offsets   per var column: (batchRows + 1) x i32
 //  │   var bytes ecu, apid, ctid, storage_ecu: 8 B/row; subtype 16 B/row; payload payloadBytes;
 //  │             payload_raw rawBytes
+//  │ LIFECYCLES  the ECU tables of frame.ts (fixed size), then its session table (replaced by a
+//  │             larger one further on when it fills: the only growth after init)
 //  end
 
 export const WASM_PAGE: i32 = 65536;
@@ -44,6 +46,7 @@ export const ST_SLOW_AT: i32 = 12; //     STOP_SLOW: address where the row's pay
 export const ST_SLOW_MESSAGE: i32 = 16; // STOP_SLOW: address of the row's message (storage header)
 export const ST_SLOW_END: i32 = 20; //    STOP_SLOW: the payload region's end (text must stop there)
 export const ST_SLOW_ROWS: i32 = 24; //   rows whose payload text JavaScript rendered, in total
+export const ST_FRAME_AT: i32 = 28; //    frameRun(): the address where it stopped framing
 
 // Why appendRows() stopped.
 export const STOP_DONE: i32 = 0; //  every queued row is in the batch
@@ -169,6 +172,11 @@ export function layoutCompute(): void {
   const pagesNeeded = <i32>((memoryEnd + WASM_PAGE - 1) / WASM_PAGE);
   const pagesHave = memory.size();
   if (pagesNeeded > pagesHave) assert(memory.grow(pagesNeeded - pagesHave) >= 0, 'init: memory.grow failed');
+}
+
+/** The end of what is laid out (frame.ts appends its tables at the end). */
+export function setMemoryEnd(end: usize): void {
+  memoryEnd = end;
 }
 
 /** Capacity in bytes of var column `c`. */

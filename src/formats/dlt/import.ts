@@ -24,7 +24,7 @@ import { LifecycleTracker } from './lifecycle.js';
 import { DltKernel } from './kernel.js';
 import { DltParser, PUSH_HEADROOM, type DltParseStats } from './parser.js';
 import type { DltFrame } from './frame.js';
-import { idKey } from './bytes.js';
+import { idKey, readId } from './bytes.js';
 import { HTYP_WEID, HTYP_WSID, STANDARD_HEADER_SIZE } from './protocol.js';
 
 export const IMPORT_CHUNK_BYTES_DEFAULT = 1024 * 1024;
@@ -44,6 +44,12 @@ export interface DltImportOptions {
    * DltBatchBuilder (JavaScript, the reference); the trace bytes are the same
    */
   kernel?: DltImportKernel;
+  /**
+   * with the WASM kernel and one file: the kernel frames the messages the parser would accept
+   * without doubt itself (default true); false: the parser frames every message (the figures
+   * are the same)
+   */
+  kernelFraming?: boolean;
 }
 
 export type DltImportKernel = 'wasm' | 'js';
@@ -104,16 +110,22 @@ class Source {
         this.headUs = f.storageSeconds * 1e6 + f.storageMicroseconds;
         return true;
       }
-      if (this.eof) {
+      if (!this.refill(chunkBytes)) {
         this.head = null;
         return false;
       }
-      this.beforeFill?.();
-      // read straight into the parser's buffer (no chunk copy)
-      const n = this.parser.fill((into, at, max) => readSync(this.fd, into, at, max, null), chunkBytes);
-      if (n === 0) this.eof = true;
-      else this.bytesRead += n;
     }
+  }
+
+  /** After next() returned null: reads the next chunk; false when the file was read to its end. */
+  refill(chunkBytes: number): boolean {
+    if (this.eof) return false;
+    this.beforeFill?.();
+    // read straight into the parser's buffer (no chunk copy)
+    const n = this.parser.fill((into, at, max) => readSync(this.fd, into, at, max, null), chunkBytes);
+    if (n === 0) this.eof = true;
+    else this.bytesRead += n;
+    return true;
   }
 }
 
@@ -151,14 +163,22 @@ function importSources(sources: Source[], dir: string, options: DltImportOptions
   const wasm = kernel === 'wasm' && sources.length <= KERNEL_INPUTS_MAX &&
     inputBytes * sources.length <= KERNEL_INPUT_BYTES_MAX;
   let slowPayloads = 0;
+  let counts: Array<readonly [string, number]>;
   try {
     const rows = { sources, chunk, rowsPerBatch, writer, lifecycles, ecuNames };
-    slowPayloads = wasm ? importRowsWasm(rows, inputBytes) : importRowsJs(rows);
+    if (wasm) {
+      const done = importRowsWasm(rows, inputBytes, options.kernelFraming !== false);
+      slowPayloads = done.slowPayloads;
+      counts = done.lifecycles.map(([key, n]) => [idOfKey(key), n] as const);
+    } else {
+      slowPayloads = importRowsJs(rows);
+      counts = [...lifecycles.counts()].map(([key, n]) => [ecuNames.get(key as number) ?? String(key), n] as const);
+    }
   } catch (error) {
     writer.abort();
     throw error;
   }
-  describeImport(scenario, sources, lifecycles, ecuNames);
+  describeImport(scenario, sources, counts);
   const manifest = writer.finish(scenario);
   return {
     files: sources.map((s) => ({ path: s.path, bytes: s.size, ...s.parser.stats })),
@@ -188,14 +208,15 @@ function align8(n: number): number {
  * Every message of the sources, merged by storage time, to `visit` with its lifecycle number;
  * the frame is valid only during the call.
  */
-function eachRow(job: RowsJob, visit: (s: Source, f: DltFrame, lifecycle: number) => void): void {
-  const { sources, chunk, lifecycles, ecuNames } = job;
+function eachRow(job: RowsJob, lifecycleOf: (s: Source, f: DltFrame) => number,
+  visit: (s: Source, f: DltFrame, lifecycle: number) => void): void {
+  const { sources, chunk } = job;
   for (const s of sources) s.advance(chunk);
   // one file (the usual case) needs no merge: its messages in order
   const only = sources.length === 1 ? sources[0]! : null;
   for (let s = pickEarliest(sources); s !== null; s = only !== null ? (only.head !== null ? only : null) : pickEarliest(sources)) {
     const f = s.head!;
-    visit(s, f, observeLifecycle(lifecycles, f, s.headUs, ecuNames));
+    visit(s, f, lifecycleOf(s, f));
     s.advance(chunk);
   }
 }
@@ -220,7 +241,8 @@ function importRowsJs(job: RowsJob): number {
     writer.waitWritten(tickets[turn]!);
     builder.reset();
   };
-  eachRow(job, (_s, f, lifecycle) => {
+  const { lifecycles, ecuNames } = job;
+  eachRow(job, (s, f) => observeLifecycle(lifecycles, f, s.headUs, ecuNames), (_s, f, lifecycle) => {
     builder.add(f, lifecycle);
     if (builder.full) flush();
   });
@@ -231,8 +253,12 @@ function importRowsJs(job: RowsJob): number {
 /**
  * The rows through the WASM kernel: each parser reads into a kernel input region, frames are
  * queued by address, and the kernel's batch regions (in turn, shared memory) go to the writer.
+ * The kernel keeps the lifecycles (assembly/dlt/frame.ts, LifecycleTracker's rule). One file
+ * (`kernelFraming`): the kernel frames what it is sure of itself, the parser the rest.
  */
-function importRowsWasm(job: RowsJob, inputBytes: number): number {
+function importRowsWasm(job: RowsJob, inputBytes: number, kernelFraming: boolean): {
+  slowPayloads: number; lifecycles: Array<[number, number]>;
+} {
   const { writer, sources } = job;
   const tickets: number[] = [];
   for (let k = 0; k < BUILDERS_IN_TURN; k++) tickets.push(0);
@@ -250,9 +276,28 @@ function importRowsWasm(job: RowsJob, inputBytes: number): number {
     s.beforeFill = () => kernel.drain();
     bases.push(kernel.inputBase(s.index));
   }
-  eachRow(job, (s, f, lifecycle) => kernel.add(bases[s.index]! + f.offset, lifecycle));
+  if (kernelFraming && sources.length === 1) {
+    const s = sources[0]!;
+    const parser = s.parser;
+    const base = bases[0]!;
+    for (;;) {
+      const framed = kernel.frameInput(0, parser.position, parser.limit, parser.atFinalInput);
+      if (framed > 0) parser.skipFramed(kernel.framedTo, framed);
+      // what the kernel was not sure of: the parser's rules (damage, resync, refills)
+      const f = parser.next();
+      if (f !== null) {
+        const address = base + f.offset;
+        kernel.add(address, kernel.observe(address));
+      } else if (!s.refill(job.chunk)) {
+        break;
+      }
+    }
+  } else {
+    eachRow(job, (s, f) => kernel.observe(bases[s.index]! + f.offset),
+      (s, f, lifecycle) => kernel.add(bases[s.index]! + f.offset, lifecycle));
+  }
   kernel.finish();
-  return kernel.slowPayloads;
+  return { slowPayloads: kernel.slowPayloads, lifecycles: kernel.lifecycleCounts() };
 }
 
 /** The source whose head was stored first; ties go to the earlier file. */
@@ -280,7 +325,12 @@ function observeLifecycle(tracker: LifecycleTracker, f: DltFrame, storedUs: numb
   return tracker.observe(ecu, f.timestamp, storedUs, apid, session);
 }
 
-function describeImport(scenario: DltImportScenario, sources: Source[], tracker: LifecycleTracker, names: Map<number, string>): void {
+/** The ECU id whose 4 bytes give idKey `key` (what DltFrame.displayEcu reads from them). */
+function idOfKey(key: number): string {
+  return readId(Uint8Array.of(key & 0xff, (key >>> 8) & 0xff, (key >>> 16) & 0xff, key >>> 24), 0);
+}
+
+function describeImport(scenario: DltImportScenario, sources: Source[], lifecycles: Array<readonly [string, number]>): void {
   for (const s of sources) {
     const st = s.parser.stats;
     scenario.files.push({
@@ -291,7 +341,7 @@ function describeImport(scenario: DltImportScenario, sources: Source[], tracker:
     scenario.skippedBytes += st.skippedBytes;
     scenario.damagedMessages += st.damagedMessages;
   }
-  const counts = [...tracker.counts()].map(([key, n]) => [names.get(key as number) ?? String(key), n] as const);
+  const counts = [...lifecycles];
   counts.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   for (const [ecu, n] of counts) scenario.lifecycles[ecu] = n;
 }

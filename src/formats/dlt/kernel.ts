@@ -43,14 +43,23 @@ interface KernelExports {
   useRegion(region: number): void;
   appendRows(n: number): number;
   finishSlowRow(textEnd: number): void;
+  frameRun(from: number, end: number, final: number, q0: number, qMax: number): number;
+  observeMessage(address: number): number;
+  ecuStatesPtr(): number;
+  ecuStateCount(): number;
 }
 
 // assembly/dlt/layout.ts, mirrored (kernelVersion() guards the pair).
-const KERNEL_VERSION = 1;
+const KERNEL_VERSION = 2;
 const ST_SLOW_AT = 12;
 const ST_SLOW_MESSAGE = 16;
 const ST_SLOW_END = 20;
 const ST_SLOW_ROWS = 24;
+const ST_FRAME_AT = 28;
+// assembly/dlt/frame.ts
+const ECU_STATE = 48;
+const E_KEY = 0;
+const E_LIFECYCLE = 4;
 const STOP_DONE = 0;
 const STOP_FULL = 1;
 const STOP_SLOW = 2;
@@ -226,6 +235,51 @@ export class DltKernel {
   /** Rows whose payload text the reference renderer wrote. */
   get slowPayloads(): number {
     return this.state[ST_SLOW_ROWS >> 2]!;
+  }
+
+  /**
+   * Framing fast path: the kernel frames and queues (with their lifecycles) the messages of
+   * input `k` from offset `pos` on that DltParser would accept without doubt (frame.ts says
+   * which), up to `end` (`final`: no input comes after it). Returns how many; `framedTo` is
+   * the offset where it stopped, for DltParser.skipFramed().
+   */
+  frameInput(k: number, pos: number, end: number, final: boolean): number {
+    const base = this.inputs[k]!.byteOffset;
+    let framed = 0;
+    for (;;) {
+      const q = this.x.frameRun(base + pos, base + end, final ? 1 : 0, this.queued, this.room);
+      framed += q - this.queued;
+      this.queued = q;
+      pos = this.state[ST_FRAME_AT >> 2]! - base;
+      if (q < this.room) break;
+      this.drain();
+    }
+    this.framedTo = pos;
+    return framed;
+  }
+
+  /** Where the last frameInput() stopped (an offset in its input). */
+  framedTo = 0;
+
+  /**
+   * The lifecycle of the storage-framed message at `address` (inputBase + frame offset), from the
+   * kernel's lifecycle state (frame.ts: LifecycleTracker's rule, fed as import.ts's
+   * observeLifecycle feeds it); call once per message, in import order.
+   */
+  observe(address: number): number {
+    return this.x.observeMessage(address);
+  }
+
+  /** Lifecycles per ECU key (the 4 id bytes as idKey), ECUs in first-seen order (at most 4096). */
+  lifecycleCounts(): Array<[key: number, lifecycles: number]> {
+    const at = this.x.ecuStatesPtr();
+    const view = new DataView(this.memory.buffer);
+    const out: Array<[number, number]> = [];
+    for (let e = 0, n = this.x.ecuStateCount(); e < n; e++) {
+      const st = at + e * ECU_STATE;
+      out.push([view.getUint32(st + E_KEY, true), view.getInt32(st + E_LIFECYCLE, true)]);
+    }
+    return out;
   }
 
   /** Queues the storage-framed message at `address` (inputBase + frame offset) as a row. */

@@ -176,6 +176,34 @@ export class DltParser {
     return this.end - this.pos;
   }
 
+  /** Where the next message is looked for in the buffer (streaming: the buffer given as option). */
+  get position(): number {
+    return this.pos;
+  }
+
+  /** The end of the input in the buffer. */
+  get limit(): number {
+    return this.end;
+  }
+
+  /** No more input comes after `limit`. */
+  get atFinalInput(): boolean {
+    return this.final;
+  }
+
+  /**
+   * Moves past `count` messages that someone else framed in [position, to) exactly as next()
+   * would have accepted them (the import kernel's fast path, assembly/dlt/frame.ts): the stats
+   * come out as if next() had returned them. The frame is not updated.
+   */
+  skipFramed(to: number, count: number): void {
+    if (!this.isStorage || to < this.pos || to > this.end || count < 0 || (count === 0) !== (to === this.pos)) {
+      throw new Error(`assert: skipFramed(${to}, ${count}) from ${this.pos} in [0, ${this.end})`);
+    }
+    this.pos = to;
+    this.stats.messages += count;
+  }
+
   /** Every remaining message, as a generator over the reused frame. */
   *frames(): Generator<DltFrame> {
     for (let f = this.next(); f !== null; f = this.next()) yield f;
