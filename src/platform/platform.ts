@@ -55,7 +55,7 @@ export function coreLimitsFor(s: Scenario): CoreLimits {
     queueCount: devices * 2 + 4,
     deviceCount: devices + 1,
     linkCount: net + 1,
-    switchPortCount: Math.max(net, ...s.vms.flatMap((vm) => vm.devices.map((d) => (d.type === 'net' ? (d.port ?? 0) + 1 : 0)))) + 1,
+    switchPortCount: Math.max(0, ...deviceEntries(s).map((d) => (d.switchPort ?? -1) + 1)) + 1,
     macCount: net + 1,
     canNodeCount: can + s.ecus.length + 1,
     frameSlots: 1024,
@@ -101,19 +101,18 @@ export class Platform {
     const s = this.scenario;
     const { core } = this;
     const buses = new Map(s.canBuses.map((b) => [b.name, core.canBusCreate(b.bitsPerSecond)]));
-    let port = 0;
     s.vms.forEach((config, index) => {
       const vm = new VmRuntime({ index, config, core, engine: this.engine, scheduler: this.scheduler, prngStream: STREAM_VM_BASE + index });
       this.vms.push(vm);
       if (config.busBudget) core.busBudget(index, config.busBudget.bytesPerPeriod, config.busBudget.periodNs);
     });
     // Device numbers come from the topology module, which the query layer names them by.
-    for (const { dev, vm: index, config: device } of deviceEntries(s)) {
+    for (const { dev, vm: index, config: device, switchPort } of deviceEntries(s)) {
       const vm = this.vms[index]!;
       core.iommuCreate(dev, index);
       core.iommuMapGuest(dev, 0, vm.memory.ramBytes / 4096, 3);
       if (device.type === 'console') this.addConsole(vm, dev);
-      if (device.type === 'net') this.addNet(vm, dev, device.mac, device.port ?? port++);
+      if (device.type === 'net') this.addNet(vm, dev, device.mac, switchPort!);
       if (device.type === 'can') this.addCan(vm, dev, buses.get(device.bus)!);
     }
     s.ecus.forEach((config, i) => {

@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { deviceEntries } from './topology.js';
 
 const NS_MAX = Number.MAX_SAFE_INTEGER;
 
@@ -161,13 +162,13 @@ export const scenarioSchema = z
 
 type ScenarioShape = z.output<typeof scenarioSchema>;
 
-/** Cross-field rules zod's shapes cannot express: unique names, buses that exist, MACs. */
+/** Cross-field rules zod's shapes cannot express: unique names, buses that exist, MACs, switch ports. */
 function checkReferences(s: Omit<ScenarioShape, never>, ctx: z.RefinementCtx): void {
   const buses = new Set(s.canBuses.map((b) => b.name));
   const seen = new Map<string, string>();
-  const unique = (key: string, path: (string | number)[]) => {
+  const unique = (key: string, path: (string | number)[], what = 'duplicate') => {
     if (seen.has(key)) {
-      ctx.addIssue({ code: 'custom', path, message: `duplicate: already used by ${seen.get(key)}` });
+      ctx.addIssue({ code: 'custom', path, message: `${what}: already used by ${seen.get(key)}` });
     }
     seen.set(key, path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${p}`)).join(''));
   };
@@ -182,6 +183,15 @@ function checkReferences(s: Omit<ScenarioShape, never>, ctx: z.RefinementCtx): v
     const consoles = vm.devices.filter((d) => d.type === 'console').length;
     if (consoles > 1) ctx.addIssue({ code: 'custom', path: ['vms', i, 'devices'], message: 'at most one console device' });
   });
+  // Switch ports as the platform assigns them (topology.ts): an explicit `port` must not meet
+  // another one, nor a port given in order to a net device without one.
+  for (const d of deviceEntries(s)) {
+    if (d.switchPort === null) continue;
+    const path = ['vms', d.vm, 'devices', d.index];
+    const explicit = d.config.type === 'net' && d.config.port !== undefined;
+    unique(`port:${d.switchPort}`, explicit ? [...path, 'port'] : path,
+      explicit ? `switch port ${d.switchPort}` : `switch port ${d.switchPort} (given in order)`);
+  }
   s.ecus.forEach((ecu, i) => {
     unique(`name:${ecu.name}`, ['ecus', i, 'name']);
     if (!buses.has(ecu.bus)) {

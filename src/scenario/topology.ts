@@ -1,4 +1,4 @@
-// The numbering of a platform's parts — VM index, device index, CAN node — derived from the
+// The numbering of a platform's parts — VM index, device index, switch port — derived from the
 // scenario in one place, so the platform that assigns the numbers and the query layer that
 // names them (the `vms` and `devices` tables) cannot disagree.
 
@@ -16,10 +16,17 @@ export interface VmEntry {
 export interface DeviceEntry {
   dev: number;
   vm: number;
+  /** position in its VM's `devices` list */
+  index: number;
   type: 'console' | 'net' | 'can';
   /** MAC for net devices, bus name for CAN devices, null for consoles. */
   address: string | null;
   config: DeviceConfig;
+  /**
+   * Ethernet switch port of a net device: its `port` when given, else the next of 0, 1, 2, …
+   * in device order (counting only net devices without one); null for other devices.
+   */
+  switchPort: number | null;
 }
 
 export function vmEntries(s: Pick<Scenario, 'vms'>): VmEntry[] {
@@ -36,11 +43,13 @@ export function vmEntries(s: Pick<Scenario, 'vms'>): VmEntry[] {
 /** Devices are numbered VM by VM, in the order each VM lists them. */
 export function deviceEntries(s: Pick<Scenario, 'vms'>): DeviceEntry[] {
   const out: DeviceEntry[] = [];
-  s.vms.forEach((vm, index) => {
-    for (const d of vm.devices) {
+  let nextPort = 0;
+  s.vms.forEach((vm, vmIndex) => {
+    vm.devices.forEach((d, index) => {
       const address = d.type === 'net' ? d.mac : d.type === 'can' ? d.bus : null;
-      out.push({ dev: out.length, vm: index, type: d.type, address, config: d });
-    }
+      const switchPort = d.type === 'net' ? (d.port ?? nextPort++) : null;
+      out.push({ dev: out.length, vm: vmIndex, index, type: d.type, address, config: d, switchPort });
+    });
   });
   return out;
 }

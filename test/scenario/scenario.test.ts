@@ -70,6 +70,22 @@ describe('scenario validation', () => {
     ]);
   });
 
+  test('switch ports: an explicit port may meet neither another one nor one given in order', () => {
+    const net = (mac: number, port?: number) => ({ type: 'net', mac: `02:00:00:00:00:0${mac}`, ...(port === undefined ? {} : { port }) });
+    const lines = problems({
+      name: 'x',
+      vms: [
+        { ...minimalVm, devices: [net(1), net(2, 5)] }, // ports 0 and 5
+        { ...minimalVm, name: 'b', devices: [net(3, 5), net(4, 1), net(5)] }, // 5 (taken), 1, then 1 in order (taken)
+      ],
+    });
+    expect(lines).toEqual([
+      'vms[1].devices[0].port: switch port 5: already used by vms[0].devices[1].port',
+      'vms[1].devices[2]: switch port 1 (given in order): already used by vms[1].devices[1].port',
+    ]);
+    expect(problems({ name: 'y', vms: [{ ...minimalVm, devices: [net(1), net(2, 1), net(3, 7)] }] })).toEqual([]);
+  });
+
   test('ECU jitter must stay below the period (frames would reorder)', () => {
     const lines = problems({
       name: 'x',
