@@ -6,6 +6,9 @@
 //   record = header (16 B) + (outCount + inCount) x buffer (16 B)
 //   header: +0 u16 outCount | +2 u16 inCount | +4 u32 flags (bit0: indirect) | +8 u64 indirectGpa
 //   buffer: +0 u64 gpa | +8 u32 len | +12 u32 0
+// On return, +4 of each placed record holds the chain's head (descriptor index) instead of its
+// flags: the driver keeps its own head → buffer map, as Linux's virtqueue does (desc_state),
+// rather than reading its descriptor table back.
 import { Fault } from '../faults';
 import { Kind } from '../trace/kinds';
 import { traceRow, traceRoom } from '../trace/columns';
@@ -142,7 +145,9 @@ export function drvSubmit(q: i32, count: i32): i32 {
     if (!traceRoom()) { stop = STOP_TRACE; break; }
     assert(rec + <usize>recordBytes(rec) <= scratchBase + <usize>scratchBytes, 'drvSubmit: record beyond scratch');
     if (qGet(q, Q_DRV_FREE_COUNT) < recordNeed(rec)) { stop = STOP_FULL; break; }
-    if (submitOne(q, rec) < 0) { stop = STOP_FAULT; break; }
+    const head = submitOne(q, rec);
+    if (head < 0) { stop = STOP_FAULT; break; }
+    store<u32>(rec, <u32>head, 4);
     rec += <usize>recordBytes(rec);
     placed++;
   }

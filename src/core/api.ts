@@ -154,8 +154,12 @@ export interface CoreApi {
   vqCreate(cfg: QueueConfig): number; // queue index; throws on a config the core refuses
   vqFailed(q: number): boolean;
   vqReset(q: number): void;
-  /** Driver side: place chains (one core call). Returns how many fit in the free descriptors. */
-  drvSubmit(q: number, chains: ChainSpec[]): number;
+  /**
+   * Driver side: place chains (one core call). Returns how many fit in the free descriptors;
+   * `heads`, when given, receives the head descriptor index of each placed chain, in order
+   * (what drvReclaim's used elements name).
+   */
+  drvSubmit(q: number, chains: ChainSpec[], heads?: number[]): number;
   /** Driver side: publish and decide on notification (EVENT_IDX aware). */
   drvKick(q: number): boolean;
   drvReclaim(q: number, max: number): UsedElem[];

@@ -338,8 +338,8 @@ export class Core implements CoreApi {
     this.afterCall();
   }
 
-  /** Encode chains[from..] into scratch; returns how many fit. */
-  private encodeChains(q: number, chains: ChainSpec[], from: number): number {
+  /** Encode chains[from..] into scratch; returns how many fit. `offsets` gets each record's offset. */
+  private encodeChains(q: number, chains: ChainSpec[], from: number, offsets: number[]): number {
     const size = this.queue(q).size;
     const v = this.scratchView;
     let at = 0;
@@ -349,6 +349,7 @@ export class Core implements CoreApi {
       const n = c.out.length + c.in.length;
       if (at + CHAIN_HDR + CHAIN_BUF * n > this.limits.scratchBytes) break;
       if (n < 1 || n > size) throw new Error(`drvSubmit: a chain needs 1..${size} buffers, got ${n}`);
+      offsets.push(at);
       v.setUint16(at, c.out.length, true);
       v.setUint16(at + 2, c.in.length, true);
       const indirect = c.indirectGpa !== undefined;
@@ -370,13 +371,17 @@ export class Core implements CoreApi {
     return i - from;
   }
 
-  drvSubmit(q: number, chains: ChainSpec[]): number {
+  drvSubmit(q: number, chains: ChainSpec[], heads?: number[]): number {
     this.afterCall();
     let placed = 0;
+    const offsets: number[] = [];
     while (placed < chains.length) {
-      const encoded = this.encodeChains(q, chains, placed);
+      offsets.length = 0;
+      const encoded = this.encodeChains(q, chains, placed, offsets);
       const r = this.x.drvSubmit(q, encoded);
       const stop = this.state[ST_STOP]!;
+      // the core left each placed chain's head where its flags were (assembly/virtio/driver.ts)
+      if (heads !== undefined) for (let k = 0; k < r; k++) heads.push(this.scratchView.getUint32(offsets[k]! + 4, true));
       placed += r;
       this.afterCall();
       if (stop === STOP_TRACE) {
@@ -510,7 +515,7 @@ export class Core implements CoreApi {
    */
   benchCycle(q: number, chain: ChainSpec, chains: number): number {
     this.afterCall();
-    this.encodeChains(q, [chain], 0);
+    this.encodeChains(q, [chain], 0, []);
     let done = 0;
     while (done < chains) {
       const r = this.x.benchCycle(q, chains - done);

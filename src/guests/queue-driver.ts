@@ -1,5 +1,7 @@
 // A guest's driver for one split virtqueue: ring placement, a pool of fixed-size buffers, and
-// the bookkeeping that maps used elements back to buffers. The ring work itself (descriptor
+// the bookkeeping that maps used elements back to buffers (by the heads drvSubmit hands back,
+// never by reading its own descriptor table: that would be guest memory traffic, and TLB
+// misses in the trace, that a real driver does not make). The ring work itself (descriptor
 // allocation, avail/used rings, EVENT_IDX) is the core's driver side; this class decides what
 // to put in the queue, as a guest kernel's virtio driver would.
 
@@ -25,11 +27,13 @@ export class QueueDriver {
   readonly q: number;
   readonly vm: number;
   private readonly core: CoreApi;
-  private readonly descGpa: number;
   private readonly poolGpa: number;
   private readonly slotBytes: number;
   private readonly freeSlots: number[] = [];
   private readonly slotCount: number;
+  /** the buffer slot behind each in-flight head (Linux keeps desc_state per head too); -1 free */
+  private readonly slotByHead: Int32Array;
+  private readonly heads: number[] = [];
 
   constructor(options: QueueDriverOptions) {
     const { core, memory, size, slotBytes } = options;
@@ -37,10 +41,11 @@ export class QueueDriver {
     this.core = core;
     this.vm = memory.vm;
     this.slotBytes = slotBytes;
-    this.descGpa = memory.alloc(bytes.desc, 16);
+    const descGpa = memory.alloc(bytes.desc, 16);
     const availGpa = memory.alloc(bytes.avail, 2);
     const usedGpa = memory.alloc(bytes.used, 4);
     this.slotCount = size;
+    this.slotByHead = new Int32Array(size).fill(-1);
     this.poolGpa = memory.alloc(slotBytes * size, 64);
     for (let slot = size - 1; slot >= 0; slot--) this.freeSlots.push(slot);
     this.q = core.vqCreate({
@@ -48,7 +53,7 @@ export class QueueDriver {
       dev: options.dev,
       index: options.index,
       size,
-      descGpa: this.descGpa,
+      descGpa,
       availGpa,
       usedGpa,
       eventIdx: options.eventIdx ?? true,
@@ -82,9 +87,7 @@ export class QueueDriver {
       if (inBytes > 0) chain.in.push({ gpa: gpa + this.slotBytes - inBytes, len: inBytes });
       chains.push(chain);
     }
-    const queued = this.core.drvSubmit(this.q, chains);
-    this.returnUnqueued(chains, queued);
-    return queued;
+    return this.submit(chains);
   }
 
   /** Posts empty device-writable buffers (receive queues). Returns how many were posted. */
@@ -95,16 +98,21 @@ export class QueueDriver {
       if (slot === undefined) break;
       chains.push({ out: [], in: [{ gpa: this.slotGpa(slot), len: this.slotBytes }] });
     }
-    const queued = this.core.drvSubmit(this.q, chains);
-    this.returnUnqueued(chains, queued);
+    return this.submit(chains);
+  }
+
+  /** One core call; placed chains' slots are remembered by head, the others go back to the pool. */
+  private submit(chains: ChainSpec[]): number {
+    const heads = this.heads;
+    heads.length = 0;
+    const queued = this.core.drvSubmit(this.q, chains, heads);
+    for (let i = 0; i < queued; i++) this.slotByHead[heads[i]!] = this.slotOfChain(chains[i]!);
+    for (let i = chains.length - 1; i >= queued; i--) this.freeSlots.push(this.slotOfChain(chains[i]!));
     return queued;
   }
 
-  private returnUnqueued(chains: ChainSpec[], queued: number): void {
-    for (let i = chains.length - 1; i >= queued; i--) {
-      const gpa = chains[i]!.out[0]?.gpa ?? chains[i]!.in[0]!.gpa;
-      this.freeSlots.push(this.slotOf(gpa));
-    }
+  private slotOfChain(chain: ChainSpec): number {
+    return this.slotOf(chain.out[0]?.gpa ?? chain.in[0]!.gpa);
   }
 
   kick(): boolean {
@@ -115,7 +123,9 @@ export class QueueDriver {
   reclaim(read?: (data: Uint8Array, elem: UsedElem) => void, max = 1 << 16): number {
     const used = this.core.drvReclaim(this.q, max);
     for (const elem of used) {
-      const slot = this.slotOfHead(elem.id);
+      const slot = this.slotByHead[elem.id] ?? -1;
+      if (slot < 0) throw new Error(`assert: used element names head ${elem.id}, which is not in flight`);
+      this.slotByHead[elem.id] = -1;
       if (read !== undefined && elem.len > 0) {
         const data = this.core.guestRead(this.vm, this.slotGpa(slot), Math.min(elem.len, this.slotBytes));
         if (typeof data !== 'number') read(data, elem);
@@ -123,14 +133,6 @@ export class QueueDriver {
       this.freeSlots.push(slot);
     }
     return used.length;
-  }
-
-  /** The driver reads its own descriptor table to find the buffer behind a head index. */
-  private slotOfHead(head: number): number {
-    const desc = this.core.guestRead(this.vm, this.descGpa + 16 * head, 8);
-    if (typeof desc === 'number') throw new Error('assert: descriptor table unmapped');
-    const view = new DataView(desc.buffer, desc.byteOffset, 8);
-    return this.slotOf(Number(view.getBigUint64(0, true)));
   }
 
   private slotOf(gpa: number): number {
