@@ -106,9 +106,19 @@ export class DltParser {
    * returned before a push are invalid after it.
    */
   push(chunk: Uint8Array): void {
+    const kept = this.makeRoom(chunk.length);
+    this.buf.set(chunk, kept);
+    this.end = kept + chunk.length;
+  }
+
+  /**
+   * Moves the unparsed tail to the front of the parser's own buffer, growing it when `extra`
+   * more bytes would not fit; returns the tail's length (where new bytes go).
+   */
+  private makeRoom(extra: number): number {
     if (!this.streaming) this.startStreaming();
     const kept = this.end - this.pos;
-    const needed = kept + chunk.length;
+    const needed = kept + extra;
     if (this.ownsBuffer && this.buf.length >= needed) {
       // frames from before this push are invalid by contract, so the buffer is reused: a long
       // import allocates nothing per chunk
@@ -120,10 +130,10 @@ export class DltParser {
       this.buf = grown;
       this.ownsBuffer = true;
     }
-    this.buf.set(chunk, kept);
     this.pos = 0;
-    this.end = needed;
+    this.end = kept;
     this.frame.bytesAreCallers = false;
+    return kept;
   }
 
   /**
@@ -133,21 +143,7 @@ export class DltParser {
    * contract as push(): frames returned before are invalid after.
    */
   fill(read: (into: Uint8Array, at: number, max: number) => number, chunkBytes: number): number {
-    if (!this.streaming) this.startStreaming();
-    const kept = this.end - this.pos;
-    const needed = kept + chunkBytes;
-    if (this.ownsBuffer && this.buf.length >= needed) {
-      this.buf.copyWithin(0, this.pos, this.end);
-    } else {
-      this.assertMayGrow(needed);
-      const grown = new Uint8Array(needed + PUSH_HEADROOM);
-      grown.set(this.buf.subarray(this.pos, this.end), 0);
-      this.buf = grown;
-      this.ownsBuffer = true;
-    }
-    this.pos = 0;
-    this.end = kept;
-    this.frame.bytesAreCallers = false;
+    const kept = this.makeRoom(chunkBytes);
     const n = read(this.buf, kept, chunkBytes);
     if (n < 0 || n > chunkBytes) throw new Error(`assert: read returned ${n} of at most ${chunkBytes} bytes`);
     this.end = kept + n;

@@ -160,35 +160,9 @@ export function renderPayloadInto(f: DltFrame, out: Uint8Array, at: number): num
         const length = bigEndian ? (b[p]! << 8) | b[p + 1]! : b[p]! | (b[p + 1]! << 8);
         p += 2;
         if (length === 0 || left - 2 < length) return -1;
-        // DLT_MSG_READ_STRING: CR/LF print as spaces, the text ends at the first NUL; ASCII only.
-        // Four plain characters (0x0e–0x7f: copied as they are) at a time, then one by one.
         const stop = p + length;
-        let q = p;
-        for (; q + 4 <= stop; q += 4) {
-          const c0 = b[q]!;
-          const c1 = b[q + 1]!;
-          const c2 = b[q + 2]!;
-          const c3 = b[q + 3]!;
-          if (((c0 - 0x0e) | (c1 - 0x0e) | (c2 - 0x0e) | (c3 - 0x0e) | (0x7f - c0) | (0x7f - c1) | (0x7f - c2) |
-            (0x7f - c3)) < 0) break;
-          out[o] = c0;
-          out[o + 1] = c1;
-          out[o + 2] = c2;
-          out[o + 3] = c3;
-          o += 4;
-        }
-        for (; q < stop; q++) {
-          const c = b[q]!;
-          if (c > 0x0d && c < 0x80) {
-            out[o++] = c;
-          } else if (c === 0) {
-            break;
-          } else if (c >= 0x80) {
-            return -1; // UTF-8: the reference decodes it (and replaces invalid bytes)
-          } else {
-            out[o++] = c === 0x0a || c === 0x0d ? SPACE : c;
-          }
-        }
+        o = copyString(b, p, stop, out, o); // DLT_MSG_READ_STRING, ASCII only
+        if (o < 0) return -1;
         p = stop;
         continue;
       }
