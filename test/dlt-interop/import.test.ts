@@ -10,6 +10,7 @@ import { readManifest } from '../../src/trace/index.js';
 import { splitConvertLine } from '../dlt/dlt-convert.js';
 import { cli } from './cli.js';
 import { convertFieldsOfRow, dltRows, logMessage, tempDir, writeDlt } from './helpers.js';
+import { concat } from '../bytes.js';
 
 const FIXTURE = new URL('../dlt/fixtures/libdlt-all-types.dlt', import.meta.url).pathname;
 const FIXTURE_TEXT = readFileSync(new URL('../dlt/fixtures/libdlt-all-types.txt', import.meta.url), 'utf8')
@@ -111,15 +112,6 @@ describe('import dlt', () => {
 
 describe('damaged input: intact messages kept, exact counts, a warning, exit 0', () => {
   const good = (i: number) => encodeMessage(logMessage({ us: i * 10, counter: i, text: `good ${i}` }), { storageHeader: true });
-  const concat = (...parts: Uint8Array[]) => {
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
-  };
 
   it('garbage between messages, a lying length, a truncated last message', async () => {
     const dir = tempDir('tv-dmg-');

@@ -9,6 +9,7 @@ import {
 import { printfG } from '../../src/formats/dlt/printf-g.js';
 import { renderIntoSizeMax, renderPayloadInto, writeG } from '../../src/formats/dlt/render-into.js';
 import { syntheticMessage } from '../../bench/dlt.js';
+import { rng } from '../bytes.js';
 
 const fixture = new Uint8Array(readFileSync(new URL('../dlt/fixtures/libdlt-all-types.dlt', import.meta.url)));
 const decoder = new TextDecoder();
@@ -29,16 +30,6 @@ function compareAll(file: Uint8Array): { fast: number; total: number } {
   return { fast, total };
 }
 
-/** A deterministic generator (xorshift) so failures reproduce. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 function randomArg(r: () => number): DltArg {
   const named = r() < 0.3 ? { name: 'n', unit: r() < 0.5 ? 'u' : null } : {};

@@ -14,6 +14,7 @@ import { encodeMessages, type DltMessage } from '../../src/formats/dlt/index.js'
 import { importDltFiles, type DltImportOptions, type DltImportResult } from '../../src/formats/dlt/import.js';
 import { DltParser } from '../../src/formats/dlt/parser.js';
 import { int, randomMessage, rng, type R } from './random-messages.js';
+import { concat } from '../bytes.js';
 
 const FIXTURE = new URL('./fixtures/libdlt-all-types.dlt', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'tracevisor-kernel-framing-'));
@@ -68,16 +69,6 @@ function write(name: string, bytes: Uint8Array): string {
   const path = join(tmp, name);
   writeFileSync(path, bytes);
   return path;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 const id = (r: R) => String.fromCharCode(...Array.from({ length: 4 }, () => [0x41 + int(r, 26), 0, 0xe9, 0x30 + int(r, 10)][int(r, 8) === 0 ? int(r, 4) : 0]!));

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DltParser, encodeMessage, nonVerbosePayload, type DltFraming, type DltMessage,
 } from '../../src/formats/dlt/index.js';
+import { concat, rng } from '../bytes.js';
 
 function logMessage(i: number): DltMessage {
   return {
@@ -23,16 +24,6 @@ function logMessage(i: number): DltMessage {
 const storage = (i: number) => encodeMessage(logMessage(i), { storageHeader: true });
 const header = (i: number) => encodeMessage(logMessage(i), { storageHeader: false });
 const ascii = (text: string) => new TextEncoder().encode(text);
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** Sets the big-endian length field of the message whose standard header is at `h`. */
 function withLength(bytes: Uint8Array, h: number, length: number): Uint8Array {
@@ -187,16 +178,6 @@ describe('parser on damaged TCP streams (no storage header)', () => {
   });
 });
 
-/** xorshift32: the fuzz cases are reproduced by their seed. */
-function rng(seed: number): () => number {
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 function mutate(bytes: Uint8Array, random: () => number): Uint8Array {
   const out = Array.from(bytes);

@@ -6,16 +6,7 @@ import {
   controlPayload, nonVerbosePayload, type DltArg, type DltMessage,
 } from '../../src/formats/dlt/index.js';
 
-/** xorshift32: deterministic, so a failure names a reproducible message. */
-export function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
+export { rng } from '../bytes.js';
 
 export type R = () => number;
 export const int = (r: R, n: number): number => Math.floor(r() * n);
