@@ -12,7 +12,6 @@
 // The input is bench/dlt.ts's deterministic mix (log messages with strings and numbers at
 // several levels, some non-verbose and network-trace messages).
 
-import { execFile } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +24,7 @@ import { DltKernel } from '../src/formats/dlt/kernel.js';
 import { PUSH_HEADROOM } from '../src/formats/dlt/parser.js';
 import { encodeRecordBatch } from '../src/trace/ipc-encode.js';
 import { ROWS_PER_BATCH_DEFAULT } from '../src/trace/tables.js';
-import { writeSyntheticFile } from './dlt.js';
+import { hasDltConvert, timeShell, writeSyntheticFile } from './dlt.js';
 
 export interface DltImportBenchOptions {
   /** messages in the large file (default 1 000 000) */
@@ -60,18 +59,6 @@ export interface DltImportBenchResult {
   commandJsSeconds: number;
   /** `dlt-convert -a small.dlt > /dev/null`, wall seconds */
   dltConvertSmallSeconds?: number;
-}
-
-function timeShell(script: string, args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    execFile('sh', ['-c', script, 'sh', ...args], { env: { ...process.env, TZ: 'UTC' }, maxBuffer: 1 << 20 },
-      (err) => (err ? reject(err) : resolve((performance.now() - started) / 1000)));
-  });
-}
-
-function hasDltConvert(): Promise<boolean> {
-  return new Promise((resolve) => execFile('sh', ['-c', 'command -v dlt-convert'], (err) => resolve(err === null)));
 }
 
 /** The import's parse + render + column work over the file, without writing a trace. */

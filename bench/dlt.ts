@@ -115,18 +115,22 @@ function parseRenderPass(bytes: Uint8Array): number {
   return chars;
 }
 
-function runDltConvert(path: string): Promise<number> {
+/** Wall seconds of `sh -c script` with `args` as $1…, TZ=UTC (dlt-convert formats local time). */
+export function timeShell(script: string, args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    // stdout to /dev/null, as `dlt-convert -a file > /dev/null`
-    const child = execFile('sh', ['-c', 'exec dlt-convert -a "$1" > /dev/null', 'sh', path],
-      { env: { ...process.env, TZ: 'UTC' } },
+    const child = execFile('sh', ['-c', script, 'sh', ...args], { env: { ...process.env, TZ: 'UTC' }, maxBuffer: 1 << 20 },
       (err) => (err ? reject(err) : resolve((performance.now() - started) / 1000)));
     child.stdin?.end();
   });
 }
 
-function hasDltConvert(): Promise<boolean> {
+/** `dlt-convert -a file > /dev/null`, wall seconds. */
+function runDltConvert(path: string): Promise<number> {
+  return timeShell('exec dlt-convert -a "$1" > /dev/null', [path]);
+}
+
+export function hasDltConvert(): Promise<boolean> {
   return new Promise((resolve) => {
     execFile('sh', ['-c', 'command -v dlt-convert'], (err) => resolve(err === null));
   });

@@ -23,6 +23,7 @@ const METADATA_VERSION_V5 = 4;
 const TYPE = { NONE: 0, Int: 2, Binary: 4, Utf8: 5, Bool: 6 } as const;
 const ENDIANNESS_LITTLE = 0;
 const ZERO64 = BigInt(0);
+const encoder = new TextEncoder();
 
 /** End of stream: a continuation marker and a zero metadata size. */
 export const EOS_BYTES: Uint8Array = new Uint8Array(Int32Array.of(-1, 0).buffer);
@@ -272,11 +273,12 @@ export function encodeDictionaryMessages(table: TableName): Uint8Array[] {
     const id = dictionaryId(column);
     if (seen.has(id)) continue;
     seen.add(id);
-    const words = column.dictionary!;
-    const text = new TextEncoder().encode(words.join(''));
+    const words = column.dictionary!.map((word) => encoder.encode(word));
+    const text = new Uint8Array(words.reduce((n, w) => n + w.length, 0));
     const offsets = new Int32Array(words.length + 1);
     for (let i = 0, at = 0; i < words.length; i++) {
-      at += new TextEncoder().encode(words[i]!).byteLength;
+      text.set(words[i]!, at);
+      at += words[i]!.length;
       offsets[i + 1] = at;
     }
     const layout = layoutColumns([utf8], words.length, [{ nullCount: 0, offsets, values: text }]);

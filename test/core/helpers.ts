@@ -1,7 +1,7 @@
 // Shared set-up for the core tests: small limits, a VM with a device and queues, a trace
 // collector that copies every drained row (the sink must not keep the views).
 import { Core } from '../../src/core/core.js';
-import type { CoreLimits, QueueConfig, TraceColumns } from '../../src/core/api.js';
+import type { CoreLimits, QueueConfig, TraceColumns, TraceRow } from '../../src/core/api.js';
 import { KIND } from '../../src/core/codes.js';
 
 export const PAGE = 4096;
@@ -26,17 +26,10 @@ export function smallLimits(overrides: Partial<CoreLimits> = {}): CoreLimits {
   };
 }
 
-export interface Row {
+/** A trace row as the core writes it (TraceRow), with its time and sequence number. */
+export interface Row extends TraceRow {
   ts: number;
   seq: number;
-  vm: number;
-  vcpu: number;
-  kind: number;
-  dev: number;
-  queue: number;
-  id: number;
-  len: number;
-  val: number;
 }
 
 /** Collects every row the core hands to the sink (copied), plus traceFlush on demand. */

@@ -34,8 +34,11 @@ export type BufferAllocator = (bytes: number) => ArrayBuffer | SharedArrayBuffer
 const HOST_LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 const TWO_POW_32 = 0x1_0000_0000;
 
-/** The column order this builder fills; checked against the schema at construction. */
-const COLUMNS = [
+/**
+ * The column order the batch fillers (this builder, and the WASM kernel in kernel.ts) produce;
+ * each checks it against the schema at construction.
+ */
+export const DLT_FILL_COLUMNS = [
   'ts_ns', 'local_ts_ns', 'vm', 'ecu', 'apid', 'ctid', 'session_id', 'type', 'subtype', 'level',
   'msg_counter', 'verbose', 'noar', 'message_id', 'payload', 'payload_raw', 'lifecycle',
   'storage_ts_ns', 'htyp', 'storage_ecu',
@@ -157,8 +160,11 @@ class Var {
   }
 }
 
-/** subtype text and level code per (type, subtype), precomputed as UTF-8 bytes. */
-const SUBTYPE_TEXT: Uint8Array[] = [];
+/**
+ * subtype text and level code per (type, subtype) at type * 16 + subtype, precomputed as UTF-8
+ * bytes (the WASM kernel gets its table from here too).
+ */
+export const SUBTYPE_TEXT: Uint8Array[] = [];
 const LEVEL_CODE = new Int8Array(8 * 16).fill(-1);
 for (let type = 0; type < 8; type++) {
   for (let sub = 0; sub < 16; sub++) {
@@ -211,8 +217,8 @@ export class DltBatchBuilder {
   constructor(capacity: number, alloc: BufferAllocator = (bytes) => new ArrayBuffer(bytes)) {
     if (!HOST_LITTLE_ENDIAN) throw new Error('dlt import: needs a little-endian host (Arrow buffers)');
     const names = TABLES.dlt.columns.map((c) => c.name);
-    if (names.join() !== COLUMNS.join()) {
-      throw new Error(`assert: DltBatchBuilder columns ${COLUMNS.join()} differ from the schema's ${names.join()}`);
+    if (names.join() !== DLT_FILL_COLUMNS.join()) {
+      throw new Error(`assert: DltBatchBuilder columns ${DLT_FILL_COLUMNS.join()} differ from the schema's ${names.join()}`);
     }
     this.capacity = capacity;
     const fixed64 = () => new Fixed(new BigInt64Array(alloc(8 * capacity)), capacity, alloc);

@@ -157,7 +157,6 @@ function importSources(sources: Source[], dir: string, options: DltImportOptions
   );
   const rowsPerBatch = options.rowsPerBatch ?? ROWS_PER_BATCH_DEFAULT;
   const lifecycles = new LifecycleTracker();
-  const ecuNames = new EcuNames();
   const kernel = options.kernel ?? IMPORT_KERNEL_DEFAULT;
   const inputBytes = align8(chunk + PUSH_HEADROOM);
   const wasm = kernel === 'wasm' && sources.length <= KERNEL_INPUTS_MAX &&
@@ -165,14 +164,14 @@ function importSources(sources: Source[], dir: string, options: DltImportOptions
   let slowPayloads = 0;
   let counts: Array<readonly [string, number]>;
   try {
-    const rows = { sources, chunk, rowsPerBatch, writer, lifecycles, ecuNames };
+    const rows = { sources, chunk, rowsPerBatch, writer, lifecycles };
     if (wasm) {
       const done = importRowsWasm(rows, inputBytes, options.kernelFraming !== false);
       slowPayloads = done.slowPayloads;
       counts = done.lifecycles.map(([key, n]) => [idOfKey(key), n] as const);
     } else {
       slowPayloads = importRowsJs(rows);
-      counts = [...lifecycles.counts()].map(([key, n]) => [ecuNames.get(key as number) ?? String(key), n] as const);
+      counts = [...lifecycles.counts()].map(([key, n]) => [idOfKey(key as number), n] as const);
     }
   } catch (error) {
     writer.abort();
@@ -197,7 +196,6 @@ interface RowsJob {
   rowsPerBatch: number;
   writer: BulkTraceWriter;
   lifecycles: LifecycleTracker;
-  ecuNames: EcuNames;
 }
 
 function align8(n: number): number {
@@ -241,8 +239,8 @@ function importRowsJs(job: RowsJob): number {
     writer.waitWritten(tickets[turn]!);
     builder.reset();
   };
-  const { lifecycles, ecuNames } = job;
-  eachRow(job, (s, f) => observeLifecycle(lifecycles, f, s.headUs, ecuNames), (_s, f, lifecycle) => {
+  const { lifecycles } = job;
+  eachRow(job, (s, f) => observeLifecycle(lifecycles, f, s.headUs), (_s, f, lifecycle) => {
     builder.add(f, lifecycle);
     if (builder.full) flush();
   });
@@ -310,16 +308,9 @@ function pickEarliest(sources: Source[]): Source | null {
   return best;
 }
 
-/** ECU display names by id key, and the key last seen (logs come in runs of one ECU). */
-class EcuNames extends Map<number, string> {
-  last = -1;
-}
-
-function observeLifecycle(tracker: LifecycleTracker, f: DltFrame, storedUs: number, names: EcuNames): number {
+function observeLifecycle(tracker: LifecycleTracker, f: DltFrame, storedUs: number): number {
   const ecuAt = (f.htyp & HTYP_WEID) !== 0 ? f.headerOffset + STANDARD_HEADER_SIZE : f.offset + 12;
   const ecu = idKey(f.bytes, ecuAt);
-  if (ecu !== names.last && !names.has(ecu) && names.size < 4096) names.set(ecu, f.displayEcu);
-  names.last = ecu;
   const apid = f.msin >= 0 ? idKey(f.bytes, f.payloadOffset - 8) : -1;
   const session = (f.htyp & HTYP_WSID) !== 0 ? f.sessionId : -1;
   return tracker.observe(ecu, f.timestamp, storedUs, apid, session);

@@ -26,7 +26,8 @@ import { TABLES } from '../../trace/tables.js';
 import { packageRoot } from '../../util/package-root.js';
 import { DltFrame } from './frame.js';
 import { STORAGE_HEADER_SIZE } from './protocol.js';
-import { messageSubtypeName, renderPayload } from './render-line.js';
+import { DLT_FILL_COLUMNS, SUBTYPE_TEXT } from './import-batch.js';
+import { renderPayload } from './render-line.js';
 
 /** The export surface of build/dlt.wasm (assembly/dlt/index.ts). */
 interface KernelExports {
@@ -78,13 +79,6 @@ const P = {
   type: 10, level: 11, verbose: 12, validity: 13, offsets: 13 + NULLABLE_COLUMNS,
   bytes: 13 + NULLABLE_COLUMNS + VAR_COLUMNS,
 } as const;
-
-/** The column order of the `dlt` table (as DltBatchBuilder's), checked against the schema. */
-const COLUMNS = [
-  'ts_ns', 'local_ts_ns', 'vm', 'ecu', 'apid', 'ctid', 'session_id', 'type', 'subtype', 'level',
-  'msg_counter', 'verbose', 'noar', 'message_id', 'payload', 'payload_raw', 'lifecycle',
-  'storage_ts_ns', 'htyp', 'storage_ecu',
-] as const;
 
 export const KERNEL_PAYLOAD_BYTES_DEFAULT = 16 * 1024 * 1024;
 export const KERNEL_RAW_BYTES_DEFAULT = 8 * 1024 * 1024;
@@ -164,7 +158,7 @@ export class DltKernel {
     this.batchRows = opts.batchRows;
     if (x.kernelVersion() !== KERNEL_VERSION) throw new Error(`assert: dlt.wasm is version ${x.kernelVersion()}, expected ${KERNEL_VERSION}`);
     const names = TABLES.dlt.columns.map((c) => c.name);
-    if (names.join() !== COLUMNS.join()) throw new Error(`assert: DltKernel columns differ from the schema's ${names.join()}`);
+    if (names.join() !== DLT_FILL_COLUMNS.join()) throw new Error(`assert: DltKernel columns differ from the schema's ${names.join()}`);
     x.init(opts.batchRows, opts.regions, opts.inputs, opts.inputBytes,
       opts.payloadBytes ?? KERNEL_PAYLOAD_BYTES_DEFAULT, opts.rawBytes ?? KERNEL_RAW_BYTES_DEFAULT);
     const buffer = x.memory.buffer; // after init's grow: the whole memory, for good
@@ -368,18 +362,13 @@ export class DltKernel {
     ];
   }
 
-  /** The subtype texts (as DltBatchBuilder's SUBTYPE_TEXT) into the kernel's table. */
+  /** The subtype texts (DltBatchBuilder's SUBTYPE_TEXT) into the kernel's table: length, bytes. */
   private writeSubtypes(at: number): void {
-    const encoder = new TextEncoder();
-    for (let type = 0; type < 8; type++) {
-      for (let sub = 0; sub < 16; sub++) {
-        const name = type < 4 ? messageSubtypeName(type, sub) : '';
-        const bytes = encoder.encode(name !== '' ? name : type < 4 ? String(sub) : `${type}:${sub}`);
-        if (bytes.length >= SUBTYPE_ENTRY) throw new Error(`assert: subtype text ${name} longer than ${SUBTYPE_ENTRY - 1} B`);
-        const entry = at + (type * 16 + sub) * SUBTYPE_ENTRY;
-        this.memory[entry] = bytes.length;
-        this.memory.set(bytes, entry + 1);
-      }
-    }
+    SUBTYPE_TEXT.forEach((bytes, k) => {
+      if (bytes.length >= SUBTYPE_ENTRY) throw new Error(`assert: subtype text ${k} longer than ${SUBTYPE_ENTRY - 1} B`);
+      const entry = at + k * SUBTYPE_ENTRY;
+      this.memory[entry] = bytes.length;
+      this.memory.set(bytes, entry + 1);
+    });
   }
 }
