@@ -15,6 +15,8 @@ export interface NetPort {
 }
 
 export interface CanPort {
+  /** Name of the CAN bus the device is on (the scenario's `canBuses[].name`). */
+  readonly bus: string;
   /** Queue CAN frames for transmission; returns how many fit in the TX queue. */
   send(frames: CanFrame[]): number;
   onReceive(handler: (frame: CanFrame) => void): void;
@@ -40,7 +42,8 @@ export interface GuestApi {
   memoryTraffic(bytes: number): number;
   deadlineMiss(task: number, latenessNs: number): void;
   readonly net: NetPort | null;
-  readonly can: CanPort | null;
+  /** Every CAN device of the VM, in device order; each delivers its bus's frames and sends on it. */
+  readonly cans: readonly CanPort[];
   /** The raw driver doors, for programs that misbehave on purpose (hostile guests). */
   readonly raw: RawDoors;
 }

@@ -38,7 +38,7 @@ export class VmRuntime implements GuestApi {
   readonly memory: GuestMemory;
   readonly vcpus: Vcpu[] = [];
   net: NetPort | null = null;
-  can: CanPort | null = null;
+  readonly cans: CanPort[] = [];
   console: QueueDriver | null = null;
   raw: RawDoors;
   /** Console service hook: the hypervisor's back-end, told when the guest notifies. */
