@@ -48,6 +48,11 @@ export class GatewayProgram implements GuestProgram {
     return this.destinations.length - 1;
   }
 
+  /** One bridging loop (NAPI-style, coalesced): everything on vCPU 0. */
+  vcpusUsed(): number {
+    return 1;
+  }
+
   start(api: GuestApi): void {
     const dlt = api.dltApp('GWAY');
     dlt.log('info', 'MAIN', 'gateway up, forwarding to', this.config.forwardTo.length, 'peers');

@@ -32,8 +32,15 @@ export interface GuestApi {
   localNs(): number;
   /** Run `action` after `delayNs` of true time (a hardware timer interrupt). */
   timer(delayNs: number, action: () => void): void;
-  /** Ask for `costNs` of CPU on one of the VM's vCPUs; `action` runs when it has been served. */
+  /**
+   * Ask for `costNs` of CPU on one of the vCPUs the program uses (the least loaded: a guest
+   * kernel's run queues); `action` runs when it has been served.
+   */
   cpu(costNs: number, action: () => void): void;
+  /** The same on vCPU `vcpu` (0 ≤ vcpu < vcpuCount): a thread pinned to a CPU. */
+  cpuOn(vcpu: number, costNs: number, action: () => void): void;
+  /** vCPUs the VM has (the scenario's `vcpus`). */
+  readonly vcpuCount: number;
   /** Register a DLT application id and context ids (DLT_REGISTER_APP / _CONTEXT). */
   dltApp(apid: string): { log(level: DltLevel, ctid: string, ...values: LogValue[]): void };
   random(below: number): number;
@@ -56,5 +63,10 @@ export interface RawDoors {
 }
 
 export interface GuestProgram {
+  /**
+   * How many of the VM's `vcpus` the program keeps busy. Work without a vCPU of its own (cpu())
+   * and the device interrupts go to those; the others stay idle, and the VM says so at boot.
+   */
+  vcpusUsed(declared: number): number;
   start(api: GuestApi): void;
 }

@@ -181,7 +181,15 @@ export class Platform {
     this.engine.at(0, () => this.sampleClocks());
     this.vms.forEach((vm, i) => {
       const program = this.program(i);
-      if (program !== null) this.engine.at(0, () => vm.guestContext(() => program.start(vm)));
+      if (program === null) return;
+      const used = program.vcpusUsed(vm.vcpuCount);
+      vm.useVcpus(used);
+      this.engine.at(0, () =>
+        vm.guestContext(() => {
+          if (used < vm.vcpuCount) vm.announceIdleVcpus(this.scenario.vms[i]!.program.type);
+          program.start(vm);
+        }),
+      );
     });
     for (const ecu of this.ecus) ecu.start();
   }
