@@ -35,8 +35,8 @@ export class InfotainmentProgram implements GuestProgram {
   /**
    * One media burst as an Android pipeline runs it: the extractor thread (vCPU 0) copies the
    * buffer in, which is where the bus budget stalls it; the decode is split over one codec
-   * thread per vCPU (Codec2's software decoders run a thread per core); when the last part is
-   * done the burst's frames go out. With one vCPU this is the single job it always was.
+   * thread per vCPU (Codec2's C2SoftAvcDec sizes libavc's threads by the CPU count); when the
+   * last part is done the burst's frames go out. With one vCPU this is the one job it was.
    */
   private burst(api: GuestApi, media: ReturnType<GuestApi['dltApp']>): void {
     const { burstCostNs, memoryBurstBytes, bigBurstOneIn } = this.config;
@@ -53,7 +53,11 @@ export class InfotainmentProgram implements GuestProgram {
     }
   }
 
-  private finish(api: GuestApi, media: ReturnType<GuestApi['dltApp']>, b: { burst: number; stallNs: number; copyBytes: number }): void {
+  private finish(
+    api: GuestApi,
+    media: ReturnType<GuestApi['dltApp']>,
+    b: { burst: number; stallNs: number; copyBytes: number },
+  ): void {
     const { burstFrames, frameBytes, peer } = this.config;
     if (b.stallNs > UNDERRUN_STALL_NS) {
       media.log('error', 'AUD', 'audio underrun, memory stall us', Math.floor(b.stallNs / 1000), 'bytes', b.copyBytes);

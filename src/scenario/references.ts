@@ -24,7 +24,9 @@ interface ReferencedScenario extends RoutingScenario {
 export function checkGuestReferences(s: ReferencedScenario, ctx: z.RefinementCtx): void {
   const issue = (path: Path, message: string) => ctx.addIssue({ code: 'custom', path, message });
   const macs = new Set<string>();
-  for (const vm of s.vms) for (const d of vm.devices) if (d.type === 'net' && d.mac !== undefined) macs.add(d.mac.toLowerCase());
+  for (const vm of s.vms) {
+    for (const d of vm.devices) if (d.type === 'net' && d.mac !== undefined) macs.add(d.mac.toLowerCase());
+  }
   const checkMac = (mac: string, path: Path) => {
     if (macs.has(mac.toLowerCase())) return;
     const known = macs.size === 0 ? 'there are no net devices' : `net devices have ${[...macs].join(', ')}`;
@@ -54,17 +56,20 @@ function checkRoutes(
     const canId = flaggedCanId(route.canId, route.extended);
     (route.to ?? []).forEach((mac, m) => checkMac(mac, [...path, 'to', m]));
     if (!route.extended && route.canId > CAN_SFF_ID_MAX) {
-      issue([...path, 'canId'], `a standard (11-bit) CAN id is at most 0x7FF, got ${formatCanId(route.canId)}; set "extended": true for a 29-bit id`);
+      const got = formatCanId(route.canId);
+      issue([...path, 'canId'], `a standard (11-bit) CAN id is at most 0x7FF, got ${got}; set "extended": true for a 29-bit id`);
       return;
     }
     const first = seen.get(canId);
     if (first !== undefined) {
-      issue([...path, 'canId'], `${formatCanId(canId)} is already routed by routes[${first}]; list its MACs in one route's "to"`);
+      const again = `${formatCanId(canId)} is already routed by routes[${first}]`;
+      issue([...path, 'canId'], `${again}; list its MACs in one route's "to"`);
       return;
     }
     seen.set(canId, k);
     if (buses.length === 0) {
-      issue([...path, 'canId'], `the gateway has no CAN device, so nothing sends ${formatCanId(canId)}; add a "can" device`);
+      const what = `the gateway has no CAN device, so nothing sends ${formatCanId(canId)}`;
+      issue([...path, 'canId'], `${what}; add a "can" device`);
     } else if (!sent.has(canId)) {
       issue([...path, 'canId'], `no ECU on ${buses.join(' or ')} sends ${formatCanId(canId)}`);
     }

@@ -27,7 +27,9 @@ describe('a VM with two CAN devices', () => {
     const base = new CountingSink();
     const sink: PlatformSink = {
       events(cols, count) {
-        for (let i = 0; i < count; i++) if (cols.kind[i] === KIND.can_tx && cols.vm[i] === 0) tx.push([cols.dev[i]!, cols.queue[i]!, Number(cols.id[i])]);
+        for (let i = 0; i < count; i++) {
+          if (cols.kind[i] === KIND.can_tx && cols.vm[i] === 0) tx.push([cols.dev[i]!, cols.queue[i]!, Number(cols.id[i])]);
+        }
         base.events(cols, count);
       },
       dlt: (row, wire) => base.dlt(row, wire),
