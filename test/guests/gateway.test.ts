@@ -34,6 +34,12 @@ describe('a gateway with two CAN devices on two buses (it listened only on the l
     const speeds = clusterSpeeds(run.dlt);
     expect(speeds.at(-1)![1]).toBeGreaterThanOrEqual(5);
   });
+
+  test('the same two-bus scenario twice: the same events and logs (determinism of the new paths)', async () => {
+    const [a, b] = [await runScenario(input, SECOND / 2), await runScenario(input, SECOND / 2)];
+    expect(b.events).toEqual(a.events);
+    expect(b.dlt.map((r) => [r.ts_ns, r.payload])).toEqual(a.dlt.map((r) => [r.ts_ns, r.payload]));
+  });
 });
 
 describe('routing from the scenario (only 0x0C1 and 0x1A0 were ever routed)', () => {
