@@ -241,8 +241,10 @@ function canStart(bus: i32, node: i32, i: i32, contenders: i32): void {
   const vm = nodeGet(node, N_VM);
   const dev = nodeGet(node, N_DEV);
   const ns = canFrameNs(canId, dlc, load<i64>(b, 8));
-  traceRow(Kind.CAN_ARBITRATION, vm, dev, -1, <i64>canId, contenders, 0);
-  traceRow(Kind.CAN_TX, vm, dev, -1, <i64>canId, dlc, ns);
+  // The `queue` column of CAN rows carries the bus index (src/core/codes.ts): two buses' frames
+  // would otherwise be indistinguishable, and a CAN row has no virtqueue of its own.
+  traceRow(Kind.CAN_ARBITRATION, vm, dev, bus, <i64>canId, contenders, 0);
+  traceRow(Kind.CAN_TX, vm, dev, bus, <i64>canId, dlc, ns);
   timerAdd(now + ns, T_CAN_TX_DONE, bus, 0, 0);
   const flags = nodeGet(node, N_FLAGS);
   if ((flags & FL_BLOCKED) != 0) {
@@ -286,7 +288,7 @@ function canDeliver(node: i32, b: usize): void {
   const dlc = load<i32>(b, 44);
   const vm = nodeGet(node, N_VM);
   const dev = nodeGet(node, N_DEV);
-  traceRow(Kind.CAN_RX, vm, dev, -1, <i64>canId, dlc, 0);
+  traceRow(Kind.CAN_RX, vm, dev, nodeGet(node, N_BUS), <i64>canId, dlc, 0);
   store<i64>(nodeAt(node), load<i64>(nodeAt(node), 32) + 1, 32);
   if (dev < 0) return;
   const stage = stateBase + ST_CAN_STAGE;

@@ -19,9 +19,9 @@ export const enum Kind {
   LINK_RX = 14, //                 id=link, len=bytes, val=ns since tx
   SWITCH_FORWARD = 15, //          id=output port, len=bytes
   SWITCH_DROP = 16, //             id=drop reason, len=bytes
-  CAN_ARBITRATION = 17, //         id=winning CAN id, len=contenders
-  CAN_TX = 18, //                  id=CAN id, len=dlc, val=frame duration ns
-  CAN_RX = 19, //                  id=CAN id, len=dlc, dev=node's device
+  CAN_ARBITRATION = 17, //         id=winning CAN id, len=contenders, queue=bus
+  CAN_TX = 18, //                  id=CAN id, len=dlc, val=frame duration ns, queue=bus
+  CAN_RX = 19, //                  id=CAN id, len=dlc, dev=node's device, queue=bus
   BUS_THROTTLE = 20, //            len=bytes, val=delay ns
   RX_DROP = 21, //                 len=bytes
   DEADLINE_MISS = 22, //           emitted by the platform

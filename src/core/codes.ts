@@ -2,7 +2,21 @@
 // TypeScript side. The AssemblyScript files are the source the core compiles; this file mirrors
 // them for TypeScript, and test/core/codes.test.ts checks that the two lists agree line by line.
 
-/** Event kinds of the `events` table. The code is the dictionary index in the Arrow column. */
+/**
+ * Event kinds of the `events` table. The code is the dictionary index in the Arrow column.
+ *
+ * CAN rows (can_arbitration, can_tx, can_rx):
+ * - `queue` is the CAN bus index: the position of the bus in the scenario's `canBuses` list
+ *   (CAN_BUS_COLUMN). A CAN row has no virtqueue, and without the bus two buses' frames could not
+ *   be told apart. `vm`/`dev` are the sending (tx, arbitration) or receiving (rx) node's VM and
+ *   device, −1 for an external ECU. (rx_drop and fault rows of a virtio-can device keep `queue` =
+ *   the virtqueue, as every queue row does.)
+ * - `id` is the can_id as SocketCAN and virtio-can (VIRTIO 1.3 §5.20.6) carry it: bit 31 is
+ *   CAN_EFF_FLAG (0x80000000), set for a 29-bit extended identifier (id & 0x1FFFFFFF); without it
+ *   the identifier is a standard 11-bit one, always <= 0x7FF (the core refuses anything else as
+ *   bad_can_frame, the scenario as a load error). Bits 30 (RTR) and 29 (ERR) are never set: the
+ *   core models data frames only. In SQL: `id >= 2147483648` is extended, `id & 536870911` the id.
+ */
 export const EVENT_KINDS = [
   'none', //                     0  reserved, never written
   'vq_avail', //                 1  driver made a chain available: id=head, len=chain bytes, val=avail idx
@@ -21,9 +35,9 @@ export const EVENT_KINDS = [
   'link_rx', //                 14  frame reaches the link's far end: id=link, len=bytes, val=ns since tx
   'switch_forward', //          15  switch forwards a frame: id=output port, len=bytes
   'switch_drop', //             16  switch drops a frame: id=drop reason, len=bytes
-  'can_arbitration', //         17  CAN arbitration round: id=winning CAN id, len=contenders
-  'can_tx', //                  18  CAN frame on the bus: id=CAN id, len=dlc, val=frame duration ns
-  'can_rx', //                  19  CAN frame delivered to a node: id=CAN id, len=dlc, dev=node's device
+  'can_arbitration', //         17  CAN arbitration round: id=winning CAN id, len=contenders, queue=bus
+  'can_tx', //                  18  CAN frame on the bus: id=CAN id, len=dlc, val=frame duration ns, queue=bus
+  'can_rx', //                  19  CAN frame delivered to a node: id=CAN id, len=dlc, dev=node's device, queue=bus
   'bus_throttle', //            20  memory-bus budget exhausted: len=bytes, val=delay ns
   'rx_drop', //                 21  no receive buffer: len=bytes
   'deadline_miss', //           22  guest task missed its deadline: id=task, val=lateness ns
@@ -33,6 +47,14 @@ export type EventKind = (typeof EVENT_KINDS)[number];
 export const KIND: { readonly [K in EventKind]: number } = Object.fromEntries(
   EVENT_KINDS.map((name, code) => [name, code]),
 ) as { [K in EventKind]: number };
+
+/** The events column that carries the CAN bus index in CAN rows (see EVENT_KINDS). */
+export const CAN_BUS_COLUMN = 'queue';
+/** SocketCAN's CAN_EFF_FLAG: set in a can_id for a 29-bit (extended) identifier. */
+export const CAN_EFF_FLAG = 0x8000_0000;
+/** Largest standard (11-bit) identifier; an extended one is at most 0x1FFFFFFF. */
+export const CAN_SFF_ID_MAX = 0x7ff;
+export const CAN_EFF_ID_MAX = 0x1fff_ffff;
 
 /** Fault codes recorded in `events.id` for kind `fault` (one variant per violation). */
 export const FAULT_CODES = [

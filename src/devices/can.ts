@@ -18,13 +18,15 @@ export interface CanOptions {
   core: CoreApi;
   memory: GuestMemory;
   dev: number;
-  bus: number;
+  bus: number; //     core bus index
+  busName: string;
 }
 
 export class CanDevice implements CanPort {
   readonly tx: QueueDriver;
   readonly rx: QueueDriver;
   readonly node: number;
+  readonly bus: string;
   private handler: (frame: CanFrame) => void = () => {};
   framesReceived = 0;
 
@@ -33,6 +35,7 @@ export class CanDevice implements CanPort {
     const common = { core, memory, dev, size: CAN_QUEUE_SIZE, slotBytes: CAN_SLOT_BYTES };
     this.tx = new QueueDriver({ ...common, index: CAN_TXQ });
     this.rx = new QueueDriver({ ...common, index: CAN_RXQ });
+    this.bus = options.busName;
     this.node = core.canAttach({ dev, vm: memory.vm, bus: options.bus, txQueue: this.tx.q, rxQueue: this.rx.q });
     this.rx.post(CAN_QUEUE_SIZE);
     this.rx.kick();

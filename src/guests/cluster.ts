@@ -19,6 +19,11 @@ export class ClusterProgram implements GuestProgram {
 
   constructor(private readonly config: ClusterConfig) {}
 
+  /** One render loop: the cluster RTOS runs it, and its interrupts, on vCPU 0. */
+  vcpusUsed(): number {
+    return 1;
+  }
+
   start(api: GuestApi): void {
     const dlt = api.dltApp('CLU');
     dlt.log('info', 'MAIN', 'cluster up, frame period ns', this.config.framePeriodNs);

@@ -44,7 +44,6 @@ export function netPayload(buffer: Uint8Array): Uint8Array | null {
 export const CAN_HDR_BYTES = 12;
 export const VIRTIO_CAN_TX = 0x0001;
 export const VIRTIO_CAN_RX = 0x0101;
-export const CAN_ID_EXTENDED = 0x8000_0000; // flag bit in can_id, as the core reads it
 
 export function buildCanTx(canId: number, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(CAN_HDR_BYTES + data.length);

@@ -15,6 +15,8 @@ export interface NetPort {
 }
 
 export interface CanPort {
+  /** Name of the CAN bus the device is on (the scenario's `canBuses[].name`). */
+  readonly bus: string;
   /** Queue CAN frames for transmission; returns how many fit in the TX queue. */
   send(frames: CanFrame[]): number;
   onReceive(handler: (frame: CanFrame) => void): void;
@@ -30,8 +32,15 @@ export interface GuestApi {
   localNs(): number;
   /** Run `action` after `delayNs` of true time (a hardware timer interrupt). */
   timer(delayNs: number, action: () => void): void;
-  /** Ask for `costNs` of CPU on one of the VM's vCPUs; `action` runs when it has been served. */
+  /**
+   * Ask for `costNs` of CPU on one of the vCPUs the program uses (the least loaded: a guest
+   * kernel's run queues); `action` runs when it has been served.
+   */
   cpu(costNs: number, action: () => void): void;
+  /** The same on vCPU `vcpu` (0 ≤ vcpu < vcpuCount): a thread pinned to a CPU. */
+  cpuOn(vcpu: number, costNs: number, action: () => void): void;
+  /** vCPUs the VM has (the scenario's `vcpus`). */
+  readonly vcpuCount: number;
   /** Register a DLT application id and context ids (DLT_REGISTER_APP / _CONTEXT). */
   dltApp(apid: string): { log(level: DltLevel, ctid: string, ...values: LogValue[]): void };
   random(below: number): number;
@@ -40,7 +49,8 @@ export interface GuestApi {
   memoryTraffic(bytes: number): number;
   deadlineMiss(task: number, latenessNs: number): void;
   readonly net: NetPort | null;
-  readonly can: CanPort | null;
+  /** Every CAN device of the VM, in device order; each delivers its bus's frames and sends on it. */
+  readonly cans: readonly CanPort[];
   /** The raw driver doors, for programs that misbehave on purpose (hostile guests). */
   readonly raw: RawDoors;
 }
@@ -53,5 +63,10 @@ export interface RawDoors {
 }
 
 export interface GuestProgram {
+  /**
+   * How many of the VM's `vcpus` the program keeps busy. Work without a vCPU of its own (cpu())
+   * and the device interrupts go to those; the others stay idle, and the VM says so at boot.
+   */
+  vcpusUsed(declared: number): number;
   start(api: GuestApi): void;
 }

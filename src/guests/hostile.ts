@@ -60,6 +60,10 @@ export class HostileProgram implements GuestProgram {
     private readonly core: CoreApi,
   ) {}
 
+  vcpusUsed(): number {
+    return 1;
+  }
+
   start(api: GuestApi): void {
     const dlt = api.dltApp('ROGU');
     dlt.log('info', 'MAIN', 'rogue guest up,', this.config.attacks.length, 'attacks planned');

@@ -13,12 +13,6 @@ export interface Telemetry {
 
 export const TELEMETRY_BYTES = 20;
 
-/** CAN ids the gateway knows how to decode, and which signal each carries. */
-export const SIGNAL_BY_CAN_ID: ReadonlyMap<number, Signal> = new Map([
-  [0x0c1, 'speed'],
-  [0x1a0, 'rpm'],
-]);
-
 /** Signal value from CAN data: speed in 0.01 km/h (le16 at 0), rpm (le16 at 0). */
 export function decodeSignal(signal: Signal | 'unknown', data: Uint8Array): number {
   if ((signal === 'speed' || signal === 'rpm') && data.length >= 2) {
@@ -28,8 +22,8 @@ export function decodeSignal(signal: Signal | 'unknown', data: Uint8Array): numb
   return data.length > 0 ? data[0]! : 0;
 }
 
-export function writeTelemetry(canId: number, data: Uint8Array): Uint8Array {
-  const signal = SIGNAL_BY_CAN_ID.get(canId) ?? 'unknown';
+/** The signal comes from the gateway's route for the frame (src/guests/routes.ts), not from its id. */
+export function writeTelemetry(canId: number, signal: Signal | 'unknown', data: Uint8Array): Uint8Array {
   const out = new Uint8Array(TELEMETRY_BYTES);
   const view = new DataView(out.buffer);
   view.setUint32(0, canId, true);

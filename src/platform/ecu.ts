@@ -6,7 +6,7 @@
 import type { CoreApi } from '../core/api.js';
 import type { Engine } from '../engine/engine.js';
 import type { EcuConfig } from '../scenario/schema.js';
-import { CAN_ID_EXTENDED } from '../guests/frames.js';
+import { CAN_EFF_FLAG } from '../core/codes.js';
 
 type FrameConfig = EcuConfig['frames'][number];
 
@@ -28,7 +28,7 @@ export class ExternalEcu {
   private schedule(frame: FrameConfig, k: number): void {
     const jitter = frame.jitterNs > 0 ? this.core.prngBelow(this.prngStream, frame.jitterNs + 1) : 0;
     this.engine.at(k * frame.periodNs + jitter + frame.periodNs, () => {
-      const id = frame.canId | (frame.extended ? CAN_ID_EXTENDED : 0);
+      const id = frame.canId | (frame.extended ? CAN_EFF_FLAG : 0);
       this.core.canSend(this.node, id >>> 0, this.payload(frame, k));
       this.framesSent++;
       this.schedule(frame, k + 1);

@@ -5,11 +5,12 @@
 import type { CoreApi, CoreLimits, Irq } from '../core/api.js';
 import { Core } from '../core/core.js';
 import { Engine } from '../engine/engine.js';
-import type { Scenario, VmConfig } from '../scenario/schema.js';
+import type { Scenario } from '../scenario/schema.js';
 import { deviceEntries } from '../scenario/topology.js';
 import type { GuestProgram } from '../guests/guest-api.js';
 import { ClusterProgram } from '../guests/cluster.js';
 import { GatewayProgram } from '../guests/gateway.js';
+import { gatewayRoutes } from '../guests/routes.js';
 import { InfotainmentProgram } from '../guests/infotainment.js';
 import { HostileProgram } from '../guests/hostile.js';
 import { ConsoleDevice } from '../devices/console.js';
@@ -113,7 +114,7 @@ export class Platform {
       core.iommuMapGuest(dev, 0, vm.memory.ramBytes / 4096, 3);
       if (device.type === 'console') this.addConsole(vm, dev);
       if (device.type === 'net') this.addNet(vm, dev, device.mac, switchPort!);
-      if (device.type === 'can') this.addCan(vm, dev, buses.get(device.bus)!);
+      if (device.type === 'can') this.addCan(vm, dev, device.bus, buses.get(device.bus)!);
     }
     s.ecus.forEach((config, i) => {
       const node = core.canAttach({ dev: -1, vm: -1, bus: buses.get(config.bus)!, txQueue: -1, rxQueue: -1 });
@@ -138,9 +139,9 @@ export class Platform {
     this.irqHandlers.set(dev, { vm, interrupt: () => net.interrupt() });
   }
 
-  private addCan(vm: VmRuntime, dev: number, bus: number): void {
-    const can = new CanDevice({ core: this.core, memory: vm.memory, dev, bus });
-    vm.can = can;
+  private addCan(vm: VmRuntime, dev: number, busName: string, bus: number): void {
+    const can = new CanDevice({ core: this.core, memory: vm.memory, dev, bus, busName });
+    vm.cans.push(can);
     this.irqHandlers.set(dev, { vm, interrupt: () => can.interrupt() });
   }
 
@@ -151,15 +152,15 @@ export class Platform {
     handler.vm.cpu(IRQ_COST_NS, handler.interrupt);
   }
 
-  private program(config: VmConfig): GuestProgram | null {
-    const p = config.program;
+  private program(index: number): GuestProgram | null {
+    const p = this.scenario.vms[index]!.program;
     switch (p.type) {
       case 'cluster':
         return new ClusterProgram(p);
       case 'infotainment':
         return new InfotainmentProgram(p);
       case 'gateway':
-        return new GatewayProgram(p);
+        return new GatewayProgram(p, gatewayRoutes(this.scenario, index));
       case 'hostile':
         return new HostileProgram(p, this.core);
       case 'idle':
@@ -179,8 +180,16 @@ export class Platform {
   private boot(): void {
     this.engine.at(0, () => this.sampleClocks());
     this.vms.forEach((vm, i) => {
-      const program = this.program(this.scenario.vms[i]!);
-      if (program !== null) this.engine.at(0, () => vm.guestContext(() => program.start(vm)));
+      const program = this.program(i);
+      if (program === null) return;
+      const used = program.vcpusUsed(vm.vcpuCount);
+      vm.useVcpus(used);
+      this.engine.at(0, () =>
+        vm.guestContext(() => {
+          if (used < vm.vcpuCount) vm.announceIdleVcpus(this.scenario.vms[i]!.program.type);
+          program.start(vm);
+        }),
+      );
     });
     for (const ecu of this.ecus) ecu.start();
   }

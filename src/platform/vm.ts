@@ -38,13 +38,15 @@ export class VmRuntime implements GuestApi {
   readonly memory: GuestMemory;
   readonly vcpus: Vcpu[] = [];
   net: NetPort | null = null;
-  can: CanPort | null = null;
+  readonly cans: CanPort[] = [];
   console: QueueDriver | null = null;
   raw: RawDoors;
   /** Console service hook: the hypervisor's back-end, told when the guest notifies. */
   onConsoleNotify: () => void = () => {};
   logsDropped = 0;
   deadlineMisses = 0;
+  /** vCPUs that take unpinned work (useVcpus); all of them unless the program says fewer. */
+  private vcpusUsed: number;
   private readonly pendingLogs: Uint8Array[] = [];
   private readonly counters = new Map<string, number>();
   private readonly core: CoreApi;
@@ -71,6 +73,7 @@ export class VmRuntime implements GuestApi {
     for (let i = 0; i < config.vcpus; i++) {
       this.vcpus.push(options.scheduler.addVcpu(index, i, config.priority));
     }
+    this.vcpusUsed = config.vcpus;
   }
 
   trueNs(): number {
@@ -91,10 +94,37 @@ export class VmRuntime implements GuestApi {
     this.engine.after(delayNs, () => this.guestContext(action));
   }
 
+  get vcpuCount(): number {
+    return this.vcpus.length;
+  }
+
+  /**
+   * Limits unpinned work (cpu() and interrupts) to the first `count` vCPUs: a single-threaded
+   * program's kernel runs everything on vCPU 0, the others stay idle (README, scenario table).
+   */
+  useVcpus(count: number): void {
+    if (!Number.isInteger(count) || count < 1 || count > this.vcpus.length) {
+      throw new Error(`assert: vm ${this.vmName}: uses ${count} of ${this.vcpus.length} vCPUs`);
+    }
+    this.vcpusUsed = count;
+  }
+
+  /** A boot line that says which vCPUs the program leaves idle, so a trace reader need not guess. */
+  announceIdleVcpus(program: string): void {
+    const idle = this.vcpus.length - this.vcpusUsed;
+    this.log('KERN', 'SMP', 'info', [`${program} is single-threaded: idle vcpus`, idle, 'of', this.vcpus.length]);
+  }
+
   cpu(costNs: number, action: () => void): void {
     // The least-loaded vCPU takes the job (ties: lowest index), as a guest's run queues would.
     let target = this.vcpus[0]!;
-    for (const v of this.vcpus) if (v.jobs.length < target.jobs.length) target = v;
+    for (let i = 1; i < this.vcpusUsed; i++) if (this.vcpus[i]!.jobs.length < target.jobs.length) target = this.vcpus[i]!;
+    this.scheduler.submit(target, { costNs, action: () => this.guestContext(action) });
+  }
+
+  cpuOn(vcpu: number, costNs: number, action: () => void): void {
+    const target = this.vcpus[vcpu];
+    if (target === undefined) throw new Error(`assert: vm ${this.vmName} has no vCPU ${vcpu}`);
     this.scheduler.submit(target, { costNs, action: () => this.guestContext(action) });
   }
 

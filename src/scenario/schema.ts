@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { deviceEntries } from './topology.js';
+import { checkGuestReferences } from './references.js';
 
 const NS_MAX = Number.MAX_SAFE_INTEGER;
 
@@ -83,6 +84,22 @@ const programSchema = z.discriminatedUnion('type', [
     perFrameCostNs: durationNs.default(15_000),
     forwardTo: z.array(mac).default([]),
     statsEveryNs: durationNs.default(1_000_000_000),
+    /**
+     * Which CAN frames are bridged, as what signal, to which MACs. Without it: every frame an ECU
+     * on the gateway's buses declares as `speed` or `rpm`, to `forwardTo` (src/guests/routes.ts).
+     */
+    routes: z
+      .array(
+        z.strictObject({
+          canId: z.int().min(0).max(0x1fffffff),
+          extended: z.boolean().default(false),
+          /** Default: the signal the sending ECU declares for this id. */
+          signal: z.enum(['counter', 'speed', 'rpm', 'random']).optional(),
+          /** Default: the gateway's `forwardTo`. */
+          to: z.array(mac).optional(),
+        }),
+      )
+      .optional(),
   }),
   z.strictObject({
     type: z.literal('hostile'),
@@ -203,6 +220,7 @@ function checkReferences(s: Omit<ScenarioShape, never>, ctx: z.RefinementCtx): v
       }
     });
   });
+  checkGuestReferences(s, ctx);
 }
 
 export type Scenario = z.output<typeof scenarioSchema>;

@@ -74,7 +74,7 @@ export const EVENTS_TABLE: TableSpec = {
       kind: 'i16',
       nullable: false,
       unit: '',
-      description: `queue index within its device (VIRTIO numbering, e.g. virtio-net rx 0, tx 1), ${NA}`,
+      description: `queue index within its device (VIRTIO numbering, e.g. virtio-net rx 0, tx 1); in can_* rows the CAN bus index; ${NA}`,
     },
     {
       name: 'id',

@@ -49,9 +49,10 @@ describe('record → info → query', () => {
 
     const named = tv('query', dir, '--named', 'sched/steal', '--format', 'json');
     expect(named.code).toBe(0);
-    const rows = JSON.parse(named.stdout) as { vm: number; steal_ns: number }[];
-    expect(rows.map((r) => r.vm)).toEqual([0, 1, 2]);
-    const byVm = tv('query', dir, "SELECT vm, sum(val) AS s FROM events WHERE kind = 'sched_run' GROUP BY vm ORDER BY vm", '--format', 'json');
+    const rows = JSON.parse(named.stdout) as { vm: number; vcpu: number; steal_ns: number }[];
+    // One row per vCPU: the infotainment VM's two both run (issue #8), four vCPUs on two pCPUs.
+    expect(rows.map((r) => [r.vm, r.vcpu])).toEqual([[0, 0], [1, 0], [1, 1], [2, 0]]);
+    const byVm = tv('query', dir, "SELECT vm, vcpu, sum(val) AS s FROM events WHERE kind = 'sched_run' GROUP BY ALL ORDER BY ALL", '--format', 'json');
     expect(JSON.parse(byVm.stdout).map((r: { s: number }) => r.s)).toEqual(rows.map((r) => r.steal_ns));
 
     const names = tv('query', dir, 'SELECT v.name, count(*) AS faults FROM events e JOIN vms v USING (vm) GROUP BY ALL ORDER BY 1', '--format', 'csv');

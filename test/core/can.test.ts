@@ -1,7 +1,7 @@
 // CAN arbitration (lowest identifier wins, losers keep their frames), frame durations by the
 // bit formula, and the virtio-can back-end (TX request -> bus -> result; bus -> RX message).
 import { describe, expect, it } from 'vitest';
-import { EXIT, FAULT } from '../../src/core/codes.js';
+import { CAN_EFF_FLAG, CAN_EFF_ID_MAX, CAN_SFF_ID_MAX, EXIT, FAULT } from '../../src/core/codes.js';
 import type { Core } from '../../src/core/core.js';
 import type { Irq } from '../../src/core/api.js';
 import { makeCore, vmWithDevice, queueAt, TraceLog } from './helpers.js';
@@ -71,6 +71,39 @@ describe('CAN bus arbitration', () => {
     runAll(core, 1_000_000);
     expect(log.of('can_tx').map((r) => r.id)).toEqual([0x010, 0x020, 0x400]);
     expect(() => core.canSend(a, 0x800, new Uint8Array(0))).toThrow(/not a valid/);
+  });
+});
+
+describe('CAN rows carry their bus (issue #8: two buses could not be told apart)', () => {
+  it('two buses with the same id on each: can_arbitration, can_tx and can_rx name the bus in `queue`', async () => {
+    const core = await makeCore();
+    const log = new TraceLog(core);
+    const bus0 = core.canBusCreate(BPS);
+    const bus1 = core.canBusCreate(BPS);
+    const [a0, b0] = [0, 1].map(() => core.canAttach({ dev: -1, vm: -1, bus: bus0, txQueue: -1, rxQueue: -1 }));
+    const a1 = core.canAttach({ dev: -1, vm: -1, bus: bus1, txQueue: -1, rxQueue: -1 });
+    const b1 = core.canAttach({ dev: -1, vm: -1, bus: bus1, txQueue: -1, rxQueue: -1 });
+    core.canSend(a0!, 0x0c1, new Uint8Array(2));
+    core.canSend(a1, 0x0c1, new Uint8Array(2));
+    core.canSend(b1, 0x300, new Uint8Array(1));
+    runAll(core, 10_000_000);
+    expect([bus0, bus1]).toEqual([0, 1]);
+    expect(log.of('can_arbitration').map((r) => [r.queue, r.id, r.len])).toEqual([[0, 0x0c1, 1], [1, 0x0c1, 2], [1, 0x300, 1]]);
+    expect(log.of('can_tx').map((r) => [r.queue, r.id])).toEqual([[0, 0x0c1], [1, 0x0c1], [1, 0x300]]);
+    expect(log.of('can_rx').map((r) => [r.queue, r.id])).toEqual([[0, 0x0c1], [1, 0x0c1], [1, 0x300]]);
+    expect([a0, b0, a1, b1].map((n) => core.canRxCount(n!))).toEqual([0, 1, 1, 1]);
+  });
+
+  it('an extended id is stored with CAN_EFF_FLAG (bit 31); a standard id above 0x7FF is refused', async () => {
+    const core = await makeCore();
+    const log = new TraceLog(core);
+    const bus = core.canBusCreate(BPS);
+    const [a, b] = [0, 1].map(() => core.canAttach({ dev: -1, vm: -1, bus, txQueue: -1, rxQueue: -1 }));
+    core.canSend(a!, (CAN_EFF_FLAG | 0x123) >>> 0, new Uint8Array(1));
+    runAll(core, 1_000_000);
+    expect(log.of('can_tx').map((r) => r.id)).toEqual([0x8000_0123]);
+    expect(() => core.canSend(b!, CAN_SFF_ID_MAX + 1, new Uint8Array(0))).toThrow(/not a valid/);
+    expect(() => core.canSend(b!, (CAN_EFF_FLAG | (CAN_EFF_ID_MAX + 1)) >>> 0, new Uint8Array(0))).toThrow(/not a valid/);
   });
 });
 
