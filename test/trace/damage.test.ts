@@ -88,14 +88,14 @@ describe('damaged and truncated tables', () => {
     writeFileSync(path, bytes);
     const flipped = verify(dir);
     expect(flipped.ok).toBe(false);
-    expect(flipped.problems).toEqual(['events: content hash differs from manifest']);
+    expect(flipped.problems).toEqual(['events: content hash differs from the manifest']);
 
     truncateSync(path, sizes[2]! + 3);
     const cut = verify(dir);
     expect(cut.problems).toEqual([
-      'events: content hash differs from manifest',
-      'events: 12 rows readable, manifest says 23',
-      'events: file is truncated',
+      `events: file ends inside a message header at byte ${sizes[2]}`,
+      'events: 12 rows usable in the file, manifest says 23',
+      'events: content hash differs from the manifest',
     ]);
     expect(cut.tables.find((t) => t.table === 'dlt')!.ok).toBe(true);
   });
