@@ -27,6 +27,7 @@ export class FileCursor {
   private readonly fd: number;
   private readonly hash: Hash | null;
   private closed = false;
+  private scratch = new Uint8Array(0);
 
   constructor(path: string, hashing: boolean) {
     this.fd = openSync(path, 'r');
@@ -42,6 +43,20 @@ export class FileCursor {
   read(length: number): Uint8Array | null {
     if (length > this.remaining) return null;
     const bytes = new Uint8Array(length);
+    this.fill(bytes);
+    return bytes;
+  }
+
+  /**
+   * The next `length` bytes in a buffer reused by the next call (null when fewer remain): for
+   * a check that drops each batch before reading the next (no allocation, no GC per batch).
+   */
+  readReused(length: number): Uint8Array | null {
+    if (length > this.remaining) return null;
+    if (this.scratch.byteLength < length) {
+      this.scratch = new Uint8Array(Math.max(length, this.scratch.byteLength * 2));
+    }
+    const bytes = this.scratch.subarray(0, length);
     this.fill(bytes);
     return bytes;
   }

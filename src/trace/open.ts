@@ -68,7 +68,7 @@ export function checkTrace(dir: string, hashing: boolean): TraceCheck {
   const problems = complete ? [] : [INCOMPLETE];
   for (const table of TABLE_NAMES) {
     const walk = newWalk(table, trace.tablePath(table));
-    for (const _batch of walkTable(walk, hashing)); // validated and dropped: one batch in memory
+    for (const _batch of walkTable(walk, { hashing, reuseBodies: true })); // validated and dropped: one batch in memory
     walks[table] = walk;
     tables[table] = tableReport(trace, walk, hashing);
     problems.push(...tables[table].problems);
@@ -159,7 +159,7 @@ class Checked implements CheckedTrace {
     const walk = newWalk(table, this.trace.tablePath(table));
     let batches = 0;
     let rows = 0;
-    for (const batch of walkTable(walk, false)) {
+    for (const batch of walkTable(walk, { hashing: false, reuseBodies: false })) {
       if (batches === report.batchesUsable) break;
       batches += 1;
       rows += batch.numRows;

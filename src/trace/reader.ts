@@ -95,7 +95,7 @@ export class Trace {
    */
   *batches(table: TableName, _scan?: TableScan): Generator<RecordBatch> {
     const walk = newWalk(table, this.tablePath(table));
-    yield* walkTable(walk, false);
+    yield* walkTable(walk, { hashing: false, reuseBodies: false });
     if (walk.damage !== null && (walk.damage.kind === 'batch' || walk.damage.kind === 'layout')) {
       throw new TraceError('trace_damaged', `${walk.path}: ${walk.damage.reason}; use --salvage`);
     }
@@ -131,16 +131,26 @@ function openCursor(path: string, hashing: boolean): FileCursor {
   }
 }
 
+export interface WalkOptions {
+  /** Put every byte of the file through sha256 (walk.sha256). */
+  hashing: boolean;
+  /** Read each body into one reused buffer: each batch is dead once the next is read. */
+  reuseBodies: boolean;
+}
+
 /**
  * Reads a table file once, front to back, yielding each record batch that passes validation
  * and filling `walk` as it goes; stops at the first damage. With `hashing`, every byte of the
  * file goes through sha256 (the rest of the file too, after a stop).
  */
-export function* walkTable(walk: TableWalk, hashing: boolean): Generator<RecordBatch> {
-  const cursor = openCursor(walk.path, hashing);
+export function* walkTable(walk: TableWalk, options: WalkOptions): Generator<RecordBatch> {
+  const cursor = openCursor(walk.path, options.hashing);
+  const readBody = options.reuseBodies
+    ? (n: number) => cursor.readReused(n)!
+    : (n: number) => cursor.read(n)!;
   walk.bytesTotal = cursor.size;
   try {
-    if (readSchema(cursor, walk)) yield* readBatches(cursor, walk);
+    if (readSchema(cursor, walk)) yield* readBatches(cursor, walk, readBody);
     if (walk.damage !== null) countDropped(cursor, walk);
   } catch (error) {
     if (error instanceof TraceError) throw error;
@@ -211,7 +221,7 @@ function layoutMismatch(table: TableName, index: number, frame: MessageFrame, bo
  * The messages after the schema: the table's dictionaries (written before the first batch, so
  * absent from a table without rows), then record batches, then the end-of-stream marker.
  */
-function* readBatches(cursor: FileCursor, walk: TableWalk): Generator<RecordBatch> {
+function* readBatches(cursor: FileCursor, walk: TableWalk, readBody: (bytes: number) => Uint8Array): Generator<RecordBatch> {
   const layout = layoutMessages(walk.table);
   let dictionaries = 0;
   for (let index = 1; ; ) {
@@ -220,7 +230,7 @@ function* readBatches(cursor: FileCursor, walk: TableWalk): Generator<RecordBatc
       endOfBatches(cursor, walk, frame);
       return;
     }
-    const body = cursor.read(frame.bodyBytes)!;
+    const body = readBody(frame.bodyBytes);
     if (dictionaries + 1 < layout.length) {
       dictionaries += 1;
       if (!sameBytes(frame.head, body, layout[dictionaries]!)) {
