@@ -15,6 +15,7 @@ export {
 } from './schema.js';
 export {
   Recorder,
+  FLUSH_SPAN_NS,
   ROWS_PER_BATCH_DEFAULT,
   type ClockRow,
   type DltRow,
