@@ -90,13 +90,15 @@ export class Trace {
 
   /**
    * Yields the validated record batches of a table, in file order, up to where the file is cut
-   * or its framing breaks (the scan reports that). A batch that fails validation, or a schema
-   * other than the table's, is a TraceError: its bytes never reach a consumer.
+   * (a killed writer). Any other damage — a batch that fails validation, bytes that are no
+   * message, a schema other than the table's — is a TraceError: those bytes never reach a
+   * consumer, and a broken length never reads as "0 rows". openCheckedTrace (open.ts) is the
+   * door with modes; this is the reader it and older callers share.
    */
   *batches(table: TableName, _scan?: TableScan): Generator<RecordBatch> {
     const walk = newWalk(table, this.tablePath(table));
     yield* walkTable(walk, { hashing: false, reuseBodies: false });
-    if (walk.damage !== null && (walk.damage.kind === 'batch' || walk.damage.kind === 'layout')) {
+    if (walk.damage !== null && walk.damage.kind !== 'cut') {
       throw new TraceError('trace_damaged', `${walk.path}: ${walk.damage.reason}; use --salvage`);
     }
   }
