@@ -14,7 +14,7 @@ import { FileCursor, nextFrame, type Frame, type MessageFrame } from './framing.
 import { encodeDictionaryMessages, encodeSchemaMessage } from './ipc-encode.js';
 import { readManifest, type Manifest } from './manifest.js';
 import { TABLE_NAMES, type TableName } from './tables.js';
-import { decodeRecordBatch, declaredRows } from './validate.js';
+import { BatchInvalid, decodeRecordBatch, declaredRows } from './validate.js';
 
 export interface TableScan {
   table: TableName;
@@ -270,6 +270,7 @@ function decodeBatch(walk: TableWalk, frame: MessageFrame, body: Uint8Array, ind
   try {
     return decodeRecordBatch(walk.table, frame.message, body);
   } catch (error) {
+    if (!(error instanceof BatchInvalid)) throw error; // a bug of ours, not damage
     const rows = declaredRows(frame.message);
     if (rows !== null) walk.rowsDropped += rows;
     const reason = `batch ${index} at byte ${frame.byteOffset}: ${firstLine(error)}`;

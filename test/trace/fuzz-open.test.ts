@@ -13,7 +13,8 @@ import { rng } from '../bytes.js';
 import { copyTrace, smallTrace, tablePath } from './damage-helpers.js';
 
 const SEED = 20261201;
-const CASES_PER_TABLE = 100;
+// TV_FUZZ_CASES=5000 for a deeper local run; 100 per table keeps the suite's share to seconds.
+const CASES_PER_TABLE = Number(process.env.TV_FUZZ_CASES ?? 100);
 const ROWS: Record<TableName, number> = { events: 23, dlt: 12, clock: 6, inputs: 1 };
 
 let instance: DuckDBInstance;
