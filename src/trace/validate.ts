@@ -140,17 +140,20 @@ function columnData(column: ColumnContext, regions: Region[]): Data {
   const nullBitmap = validity(spec, rows, nullCount, regions[0]!, body);
   const common = { type, length: rows, nullCount, nullBitmap };
   const values = regions[1]!;
+  const at = (width: number) => fixed(spec, rows, width, values, body);
   switch (spec.kind) {
     case 'i16':
-      return makeAnyData({ ...common, data: new Int16Array(body.buffer, fixed(spec, rows, 2, values, body), rows) });
+      return makeAnyData({ ...common, data: new Int16Array(body.buffer, at(2), rows) });
     case 'i32':
-      return makeAnyData({ ...common, data: new Int32Array(body.buffer, fixed(spec, rows, 4, values, body), rows) });
+      return makeAnyData({ ...common, data: new Int32Array(body.buffer, at(4), rows) });
     case 'i64':
-      return makeAnyData({ ...common, data: new BigInt64Array(body.buffer, fixed(spec, rows, 8, values, body), rows) });
+      return makeAnyData({ ...common, data: new BigInt64Array(body.buffer, at(8), rows) });
     case 'bool':
       return makeAnyData({ ...common, data: bitmapBytes(spec, rows, values, body) });
-    case 'enum':
-      return makeAnyData({ ...common, data: codes(spec, rows, values, body), dictionary: dictionaryVector(spec) });
+    case 'enum': {
+      const dictionary = dictionaryVector(spec);
+      return makeAnyData({ ...common, data: codes(spec, rows, values, body), dictionary });
+    }
     case 'utf8':
     case 'binary': {
       const { valueOffsets, data } = variable(spec, rows, values, regions[2]!, body);
@@ -180,9 +183,17 @@ function bitmapBytes(spec: ColumnSpec, rows: number, region: Region, body: Uint8
   return view(region, body, needed);
 }
 
-function validity(spec: ColumnSpec, rows: number, nullCount: number, region: Region, body: Uint8Array): Uint8Array | undefined {
+function validity(
+  spec: ColumnSpec,
+  rows: number,
+  nullCount: number,
+  region: Region,
+  body: Uint8Array,
+): Uint8Array | undefined {
   if (region.length === 0) {
-    if (nullCount > 0) throw new BatchInvalid(`column ${spec.name}: ${nullCount} NULLs but no validity bitmap`);
+    if (nullCount > 0) {
+      throw new BatchInvalid(`column ${spec.name}: ${nullCount} NULLs but no validity bitmap`);
+    }
     return undefined;
   }
   const bitmap = bitmapBytes(spec, rows, region, body);
@@ -212,23 +223,27 @@ function countSetBits(bitmap: Uint8Array, rows: number): number {
 /** Dictionary codes, each inside the column's fixed dictionary (NULL slots hold 0 too). */
 function codes(spec: ColumnSpec, rows: number, region: Region, body: Uint8Array): Uint8Array | Int8Array {
   const at = fixed(spec, rows, 1, region, body);
-  const values = spec.indexWidth === 'u8' ? new Uint8Array(body.buffer, at, rows) : new Int8Array(body.buffer, at, rows);
+  const values =
+    spec.indexWidth === 'u8' ? new Uint8Array(body.buffer, at, rows) : new Int8Array(body.buffer, at, rows);
   const limit = spec.dictionary!.length;
   for (let i = 0; i < rows; i++) {
     const code = values[i]!;
     if (code < 0 || code >= limit) {
-      throw new BatchInvalid(`column ${spec.name}: code ${code} at row ${i} is outside its ${limit}-value dictionary`);
+      const where = `code ${code} at row ${i}`;
+      throw new BatchInvalid(`column ${spec.name}: ${where} is outside its ${limit}-value dictionary`);
     }
   }
   return values;
 }
 
 function variable(spec: ColumnSpec, rows: number, offsetsRegion: Region, valuesRegion: Region, body: Uint8Array) {
-  const valueOffsets = new Int32Array(body.buffer, fixed(spec, rows + 1, 4, offsetsRegion, body), rows + 1);
+  const at = fixed(spec, rows + 1, 4, offsetsRegion, body);
+  const valueOffsets = new Int32Array(body.buffer, at, rows + 1);
   const first = valueOffsets[0]!;
   const last = valueOffsets[rows]!;
   if (first < 0 || last > valuesRegion.length) {
-    throw new BatchInvalid(`column ${spec.name}: offsets ${first}..${last} outside ${valuesRegion.length} value bytes`);
+    const range = `offsets ${first}..${last}`;
+    throw new BatchInvalid(`column ${spec.name}: ${range} outside ${valuesRegion.length} value bytes`);
   }
   for (let i = 0; i < rows; i++) {
     if (valueOffsets[i + 1]! < valueOffsets[i]!) {
