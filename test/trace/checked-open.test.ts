@@ -1,7 +1,7 @@
 // openCheckedTrace on every class of damaged trace issue #7 lists: what verify, trust and
 // salvage each do. The damaged bytes are made from a small recorded trace (damage-helpers.ts);
 // each test states the edit, so a failure shows the input.
-import { copyFileSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openCheckedTrace, TraceError, traceFingerprint, type TableName } from '../../src/trace/index.js';
 import { encodeDictionaryMessages, encodeRecordBatch, encodeSchemaMessage, concatMessage, EOS_BYTES } from '../../src/trace/ipc-encode.js';
@@ -61,6 +61,23 @@ describe('an intact trace', () => {
     expect(second).not.toBe(first);
     editTable(dir, 'clock', (b) => { b[b.length - 9] ^= 1; });
     expect(traceFingerprint(dir)).not.toBe(second);
+  });
+});
+
+describe('a file that changes after the check', () => {
+  it('is refused when its batches are read, not read as the checked rows', () => {
+    const dir = copyTrace(intact);
+    const checked = openCheckedTrace(dir, 'verify');
+    truncateSync(tablePath(dir, 'dlt'), batchesOf(readFileSync(tablePath(intact, 'dlt')))[2]!.start);
+    expect(() => [...checked.batches('dlt')]).toThrow(/dlt\.arrow: changed since it was checked \(8 usable rows now, 12 then\); run the command again$/);
+    expect([...checked.batches('clock')].reduce((n, b) => n + b.numRows, 0)).toBe(6);
+  });
+
+  it('a missing table file is one line from traceFingerprint too', () => {
+    const dir = copyTrace(intact);
+    rmSync(tablePath(dir, 'inputs'));
+    expect(() => traceFingerprint(dir)).toThrow(/: table file inputs\.arrow is missing$/);
+    expect(() => openCheckedTrace(dir, 'salvage')).toThrow(/: table file inputs\.arrow is missing$/);
   });
 });
 
