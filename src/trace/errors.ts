@@ -8,6 +8,10 @@ export type TraceErrorCode =
   | 'manifest_invalid'
   | 'table_missing'
   | 'table_unreadable'
+  /** A table file differs from its manifest or fails validation (open.ts: verify/trust). */
+  | 'trace_damaged'
+  /** A table file changed between its check and a later read of it. */
+  | 'trace_changed'
   | 'recorder_closed';
 
 export class TraceError extends Error {

@@ -15,6 +15,7 @@ export {
 } from './schema.js';
 export {
   Recorder,
+  FLUSH_SPAN_NS,
   ROWS_PER_BATCH_DEFAULT,
   type ClockRow,
   type DltRow,
@@ -23,6 +24,17 @@ export {
   type RecorderMeta,
   type RecorderOptions,
 } from './recorder.js';
-export { Trace, verify, scanTableFile, type TableScan, type Verification } from './reader.js';
+export { Trace, scanTableFile, type TableScan } from './reader.js';
+export {
+  checkTrace,
+  openCheckedTrace,
+  traceFingerprint,
+  verify,
+  type CheckedTrace,
+  type ReadMode,
+  type TableReport,
+  type TraceCheck,
+  type Verification,
+} from './open.js';
 export { readManifest, parseManifest, type Manifest, MANIFEST_FILE } from './manifest.js';
 export { eventsBatch } from './events-batch.js';

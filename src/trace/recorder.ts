@@ -1,6 +1,13 @@
 // Records a run as a trace directory: manifest.json + one Arrow IPC stream per table.
 // The manifest is written with complete:false first and rewritten at finish(), so a killed run
 // is recognisable and still readable up to its last batch (principle 6).
+//
+// Flush policy of the row-buffered tables (dlt, clock, inputs): a killed run must not lose
+// their rows for long (issue #7: 8191 DLT rows and every clock row were lost), yet batch
+// boundaries must stay a pure function of the run (principle 1), so no wall-clock timer decides
+// them. They are flushed (1) whenever an events batch is written — the core's columns fill
+// every 64 Ki events, 0.05–0.2 s of wall time here; (2) when a table's buffered rows span
+// FLUSH_SPAN_NS of virtual time; (3) at rowsPerBatch rows.
 
 import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
@@ -77,11 +84,17 @@ export interface RecorderOptions {
 
 
 export type BufferedTable = Exclude<TableName, 'events'>;
+const BUFFERED_TABLES = ['dlt', 'clock', 'inputs'] as const;
+
+/** Virtual time the buffered rows of a table may span before they are written (1 s). */
+export const FLUSH_SPAN_NS = 1_000_000_000;
 
 export class Recorder {
   private readonly writers: Record<TableName, TableFileWriter>;
   private readonly buffers: Record<BufferedTable, RowBuffer>;
   private readonly manifest: Manifest;
+  /** ts_ns of the first buffered row of each table (meaningless while its buffer is empty). */
+  private readonly firstTsNs: Record<BufferedTable, number> = { dlt: 0, clock: 0, inputs: 0 };
   private state: 'open' | 'finished' | 'aborted' = 'open';
 
   private constructor(
@@ -121,6 +134,7 @@ export class Recorder {
     this.assertOpen();
     if (count === 0) return;
     this.writers.events.writeBatch(eventsBatch(cols, count));
+    for (const table of BUFFERED_TABLES) this.flush(table);
   }
 
   appendDlt(row: DltRow): void {
@@ -147,7 +161,7 @@ export class Recorder {
   rowCounts(): Record<TableName, number> {
     const counts = {} as Record<TableName, number>;
     for (const table of TABLE_NAMES) counts[table] = this.writers[table].summary().rows;
-    for (const table of ['dlt', 'clock', 'inputs'] as const) {
+    for (const table of BUFFERED_TABLES) {
       counts[table] += this.buffers[table].length;
     }
     return counts;
@@ -156,7 +170,7 @@ export class Recorder {
   /** Flushes the buffered rows, ends every stream, and marks the manifest complete. */
   finish(): Manifest {
     this.assertOpen();
-    for (const table of ['dlt', 'clock', 'inputs'] as const) this.flush(table);
+    for (const table of BUFFERED_TABLES) this.flush(table);
     const tables: Record<string, ManifestTable> = {};
     for (const table of TABLE_NAMES) {
       const summary = this.writers[table].close();
@@ -188,7 +202,9 @@ export class Recorder {
     this.assertOpen();
     const buffer = this.buffers[table];
     buffer.append(row);
-    if (buffer.full) this.flush(table);
+    const tsNs = Number(row.ts_ns as Int64Input);
+    if (buffer.length === 1) this.firstTsNs[table] = tsNs;
+    if (buffer.full || tsNs - this.firstTsNs[table] >= FLUSH_SPAN_NS) this.flush(table);
   }
 
   private flush(table: BufferedTable): void {

@@ -1,7 +1,7 @@
 import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Recorder, Trace, verify } from '../../src/trace/index.js';
+import { openCheckedTrace, Recorder, Trace, verify } from '../../src/trace/index.js';
 import { META, eventColumns, tempDir } from './helpers.js';
 
 /** Records events in three batches of 5, 7 and 11 rows; returns dir and file sizes after each. */
@@ -65,17 +65,20 @@ describe('damaged and truncated tables', () => {
     expect(scan).toMatchObject({ truncated: true, eos: false, rowsRecovered: 23, damage: null });
   });
 
-  it('an absurd message length is reported as damage, without a hang or a huge allocation', () => {
+  it('an absurd message length is damage, without a hang or a huge allocation', () => {
     const { dir, sizes } = threeBatches();
     const path = join(dir, 'events.arrow');
     const bytes = readFileSync(path);
     // The second batch message starts at sizes[1]: 0xFFFFFFFF then its int32 metadata length.
     bytes.writeInt32LE(0x7ffffff0, sizes[1]! + 4);
     writeFileSync(path, bytes);
-    const { batches, scan } = Trace.open(dir).read('events');
-    expect(batches.map((b) => b.numRows)).toEqual([5]);
+    const scan = Trace.open(dir).scan('events');
     expect(scan.damage).toMatch(/bad message length 2147483632 at byte \d+/);
-    expect(scan.truncated).toBe(true);
+    expect(scan).toMatchObject({ truncated: true, rowsRecovered: 5 });
+    // Reading refuses (never a silent short answer); --salvage keeps the first batch.
+    expect(() => Trace.open(dir).read('events')).toThrow(/bad message length 2147483632 at byte \d+; use --salvage$/);
+    const salvaged = openCheckedTrace(dir, 'salvage');
+    expect([...salvaged.batches('events')].map((b) => b.numRows)).toEqual([5]);
   });
 
   it('verify() accepts an intact trace and names a flipped byte and a truncation', () => {
@@ -88,14 +91,14 @@ describe('damaged and truncated tables', () => {
     writeFileSync(path, bytes);
     const flipped = verify(dir);
     expect(flipped.ok).toBe(false);
-    expect(flipped.problems).toEqual(['events: content hash differs from manifest']);
+    expect(flipped.problems).toEqual(['events: content hash differs from the manifest']);
 
     truncateSync(path, sizes[2]! + 3);
     const cut = verify(dir);
     expect(cut.problems).toEqual([
-      'events: content hash differs from manifest',
-      'events: 12 rows readable, manifest says 23',
-      'events: file is truncated',
+      `events: file ends inside a message header at byte ${sizes[2]}`,
+      'events: 12 rows usable in the file, manifest says 23',
+      'events: content hash differs from the manifest',
     ]);
     expect(cut.tables.find((t) => t.table === 'dlt')!.ok).toBe(true);
   });
