@@ -3,7 +3,7 @@
 // `-o -` writes the file to stdout (the summary line then goes to stderr).
 
 import type { Command } from 'commander';
-import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -51,13 +51,18 @@ function summaryLine(result: DltExportResult, where: string): string {
  */
 async function exportDltToStdout(dir: string): Promise<DltExportResult> {
   const temp = mkdtempSync(join(tmpdir(), 'tracevisor-export-'));
+  let fd: number;
+  let result: DltExportResult;
   try {
-    const result = exportTo(dir, join(temp, 'out.dlt'));
-    await pipeline(createReadStream(join(temp, 'out.dlt')), process.stdout, { end: false });
-    return result;
+    result = exportTo(dir, join(temp, 'out.dlt'));
+    fd = openSync(join(temp, 'out.dlt'), 'r');
   } finally {
+    // removed while still open: nothing is left behind even when a reader that stops early
+    // (| head) ends the process (main.ts exits on EPIPE)
     rmSync(temp, { recursive: true, force: true });
   }
+  await pipeline(createReadStream('', { fd }), process.stdout, { end: false });
+  return result;
 }
 
 export function runExportDlt(dir: string, flags: ExportFlags): DltExportResult {

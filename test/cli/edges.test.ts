@@ -5,7 +5,7 @@
 // live clients. The compiled CLI runs in a child process (npm test builds first).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -142,6 +142,10 @@ describe('"-" is stdin or stdout, not a file name', () => {
     expect(Buffer.compare(r.stdout, readFileSync(file))).toBe(0);
     expect(r.stderr).toBe(`exported ${dltRows(run1s).length} DLT messages (${r.stdout.length} bytes) -> stdout\n`);
     expect(existsSync('-')).toBe(false);
+    // a reader that stops early (| head -c 10) ends the process: no temporary file is left
+    const early = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" export dlt "${run1s}" -o - | head -c 10 | wc -c`], { encoding: 'utf8' });
+    expect(early.stdout.trim()).toBe('10');
+    expect(readdirSync(tmpdir()).filter((f) => f.startsWith('tracevisor-export-'))).toEqual([]);
     const both = tv(['export', 'dlt', run1s, '-o', '-', '--json']);
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/^tracevisor: --json and -o - both write to stdout/);
