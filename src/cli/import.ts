@@ -157,15 +157,16 @@ function readHead(file: string): Uint8Array {
 }
 
 /**
- * Bytes but no message at all (stdin is not sniffed first): say what the input may be (this
+ * An input without a single message (stdin is not sniffed first): say what it may be (this
  * replaces the damage line, which would call every byte skipped).
  */
 function nothingFoundWarnings(result: DltImportResult, raw: boolean): string[] {
-  return result.files
-    .filter((f) => f.messages === 0 && f.bytes > 0)
-    .map((f) => raw
-      ? `${f.path}: no DLT message found in ${f.bytes} bytes (is it a DLT file at all?)`
-      : `${f.path}: no DLT storage-framed message found in ${f.bytes} bytes; if it is a raw DLT stream (dlt-daemon's TCP output), import it with --raw`);
+  return result.files.filter((f) => f.messages === 0).map((f) => {
+    if (f.bytes === 0) return `${f.path}: empty (0 bytes), no DLT messages`;
+    if (raw) return `${f.path}: no DLT message found in ${f.bytes} bytes (is it a DLT file at all?)`;
+    return `${f.path}: no DLT storage-framed message found in ${f.bytes} bytes; ` +
+      "if it is a raw DLT stream (dlt-daemon's TCP output), import it with --raw";
+  });
 }
 
 function importJson(dir: string, result: DltImportResult, seconds: number, warnings: string[]): Record<string, unknown> {

@@ -162,6 +162,13 @@ describe('"-" is stdin or stdout, not a file name', () => {
     expect(readFileSync(join(root, 'from-stdin', 'dlt.arrow'))).toEqual(readFileSync(join(root, 'from-file', 'dlt.arrow')));
   });
 
+  test('import dlt - with nothing on stdin says so', () => {
+    const r = tv(['import', 'dlt', '-', '-o', join(root, 'empty-stdin')], '');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^imported 0 DLT messages from 1 file/);
+    expect(r.stderr).toBe('tracevisor: warning: -: empty (0 bytes), no DLT messages\n');
+  });
+
   test('record - reads the scenario from stdin', () => {
     const scenario = readFileSync(join(packageRoot(), 'src', 'scenario', 'builtin', 'cockpit.json'), 'utf8');
     const r = tv(['record', '-', '--duration', '1s', '-o', join(root, 'from-stdin-scenario')], scenario);
