@@ -13,6 +13,7 @@ import { packageRoot } from '../../src/util/package-root.js';
 import { Trace } from '../../src/trace/reader.js';
 import { parseStartUs } from '../../src/cli/import.js';
 import { DltParser } from '../../src/formats/dlt/index.js';
+import { importDltFiles } from '../../src/formats/dlt/import.js';
 
 const CLI = join(packageRoot(), 'dist', 'cli', 'main.js');
 const FIXTURES = join(packageRoot(), 'test', 'dlt', 'fixtures');
@@ -219,6 +220,21 @@ describe('raw DLT streams (no storage headers): --raw, --start, and detection', 
     expect(fromStream.length).toBeGreaterThan(300);
     expect(fromStream).toEqual(applications(dltRows(join(root, 'stored'))));
     expect(rows.filter((row) => row.storage_ecu === 'RECV').map((row) => row.ecu)).toEqual(['RECV']);
+  });
+
+  test('the same trace whatever the chunk size and the kernel (messages cut across reads)', () => {
+    const reference = join(root, 'raw-chunks-reference');
+    importDltFiles([STREAM], reference, { raw: { startUs: 5 } });
+    const expected = readFileSync(join(reference, 'dlt.arrow'));
+    for (const chunkBytes of [97, 512, 4096]) {
+      for (const kernel of ['wasm', 'js'] as const) {
+        const dir = join(root, `raw-chunks-${chunkBytes}-${kernel}`);
+        const result = importDltFiles([STREAM], dir, { raw: { startUs: 5 }, chunkBytes, kernel });
+        expect(result.files[0], `${chunkBytes} ${kernel}`).toMatchObject({ bytes: readFileSync(STREAM).length, skippedBytes: 0, damagedMessages: 0 });
+        expect(readFileSync(join(dir, 'dlt.arrow')).equals(expected), `${chunkBytes} ${kernel}`).toBe(true);
+      }
+    }
+    expect(dltRows(reference)[0]!.ts_ns).toBe(5000n);
   });
 
   test('--start takes Unix seconds or an ISO date (UTC when it names no offset)', () => {
