@@ -68,8 +68,9 @@ export async function main(argv: string[]): Promise<number> {
       // commander has printed its message (through commanderErrorLine) or the help / version
       if (err.exitCode === 0) return 0;
       if (err.code === 'commander.help') {
-        // a command that needs a subcommand was given none: the usage went to stderr
-        process.stderr.write('tracevisor: a command is missing: choose one from the usage above\n');
+        // a command that needs a subcommand was given none (or help an unknown one): the
+        // usage went to stderr
+        process.stderr.write('tracevisor: name a command (the usage above lists them)\n');
       }
       return EXIT_BAD_INPUT;
     }

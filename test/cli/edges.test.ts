@@ -73,7 +73,7 @@ describe("commander's errors in our style: one `tracevisor:` line, exit 2, a hin
     const r = tv(['import']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^Usage: tracevisor import/);
-    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('tracevisor: a command is missing: choose one from the usage above');
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('tracevisor: name a command (the usage above lists them)');
   });
 
   test('--help and --version still exit 0 on stdout', () => {
