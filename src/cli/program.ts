@@ -26,8 +26,7 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('tracevisor')
     .description('Deterministic record, replay and SQL analysis of automotive virtual platforms')
     .version(version)
-    .exitOverride()
-    .showHelpAfterError('(run with --help for usage)');
+    .exitOverride();
   const first = argv.find((arg) => !arg.startsWith('-'));
   const versionOnly = first === undefined && (argv.includes('--version') || argv.includes('-V'));
   const wanted = versionOnly ? [] : first !== undefined && first in COMMANDS ? [COMMANDS[first]!] : Object.values(COMMANDS);
@@ -38,7 +37,26 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
     registered.add(register);
     register(program);
   }
+  useOurErrorStyle(program, 'tracevisor');
   return program;
+}
+
+/**
+ * commander prints its own parse errors ("error: unknown command 'x'" and a help hint on the
+ * next line); ours are one line prefixed `tracevisor:` (errors.ts). Every command, subcommands
+ * included, gets a writer that knows its name, so the hint names the right --help.
+ */
+function useOurErrorStyle(command: CommandType, path: string): void {
+  command.configureOutput({
+    outputError: (text, write) => write(commanderErrorLine(text, path)),
+  });
+  for (const sub of command.commands) useOurErrorStyle(sub, `${path} ${sub.name()}`);
+}
+
+/** "error: unknown option '--x'\n(Did you mean --y?)\n" → one `tracevisor: …` line with a hint. */
+export function commanderErrorLine(text: string, path: string): string {
+  const message = text.trim().replace(/^error: /, '').split(/\s*\n\s*/).join(' ').replace(/\.$/, '');
+  return `tracevisor: ${message}; run "${path} --help" for usage\n`;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -47,8 +65,14 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // commander has already printed its message (or the help / version text).
-      return err.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
+      // commander has printed its message (through commanderErrorLine) or the help / version
+      if (err.exitCode === 0) return 0;
+      if (err.code === 'commander.help') {
+        // a command that needs a subcommand was given none (or help an unknown one): the
+        // usage went to stderr
+        process.stderr.write('tracevisor: name a command (the usage above lists them)\n');
+      }
+      return EXIT_BAD_INPUT;
     }
     return reportError(err);
   }

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isatty } from 'node:tty';
 import { UsageError } from './errors.js';
-import { DEFAULT_SCENARIO, loadScenario } from '../scenario/load.js';
+import { DEFAULT_SCENARIO, loadScenario, parseScenario, ScenarioError } from '../scenario/load.js';
+import type { Scenario } from '../scenario/schema.js';
 import { recordScenario } from '../platform/record.js';
 import { formatDuration } from '../scenario/duration.js';
 import type { RunSummary } from '../platform/platform.js';
@@ -18,13 +20,16 @@ interface RecordFlags {
   dltPort?: string;
   dltHost?: string;
   dltWait?: string;
+  json?: boolean;
 }
+
+const STDIN = '-';
 
 export function registerRecord(program: Command): void {
   program
     .command('record')
     .description('run a scenario (built-in name or JSON file) and record it as a trace directory')
-    .argument('[scenario]', 'built-in scenario name or path to a scenario JSON file', DEFAULT_SCENARIO)
+    .argument('[scenario]', 'built-in scenario name or path to a scenario JSON file (- reads it from stdin)', DEFAULT_SCENARIO)
     .option('-o, --output <dir>', 'trace directory to write', 'traces/run')
     .option('--seed <n>', 'override the scenario seed (0..2^32-1)')
     .option('--duration <d>', 'override the run length in virtual time (e.g. 30s, 500ms)')
@@ -32,17 +37,28 @@ export function registerRecord(program: Command): void {
     .option('--dlt-port <port>', 'serve the guests\' DLT messages live on this TCP port, as dlt-daemon does')
     .option('--dlt-host <addr>', 'address for --dlt-port (default: loopback, ::1 and 127.0.0.1)')
     .option('--dlt-wait <n>', 'with --dlt-port: start the run once n clients are connected')
+    .option('--json', 'print the summary as one JSON object')
     .action(async (scenarioArg: string, flags: RecordFlags) => {
-      const summary = await runRecord(scenarioArg, flags);
-      process.stdout.write(summary);
+      const report = await recordRun(scenarioArg, flags);
+      process.stdout.write(flags.json === true ? `${JSON.stringify(report.json)}\n` : report.text);
     });
 }
 
 export async function runRecord(scenarioArg: string, flags: RecordFlags): Promise<string> {
+  return (await recordRun(scenarioArg, flags)).text;
+}
+
+interface RecordReport {
+  text: string;
+  /** what --json prints */
+  json: Record<string, unknown>;
+}
+
+async function recordRun(scenarioArg: string, flags: RecordFlags): Promise<RecordReport> {
   if (flags.force !== true && existsSync(join(flags.output, 'manifest.json'))) {
     throw new UsageError(`${flags.output} already holds a trace; use --force to replace it, or -o another directory`);
   }
-  const scenario = loadScenario(scenarioArg);
+  const scenario = scenarioArg === STDIN ? readStdinScenario() : loadScenario(scenarioArg);
   if (flags.seed !== undefined) scenario.seed = parseSeedOption(flags.seed);
   if (flags.duration !== undefined) scenario.durationNs = parseDurationOption(flags.duration);
   const live = await startLive(flags);
@@ -54,12 +70,51 @@ export async function runRecord(scenarioArg: string, flags: RecordFlags): Promis
     });
     const wallMs = performance.now() - started;
     const text = describeRun(flags.output, manifest, summary, wallMs);
-    if (live === null) return text;
+    const json = recordJson(flags.output, manifest, summary, wallMs);
+    if (live === null) return { text, json };
     const s = await live.close();
-    return text + `  live DLT: ${s.connections} client${s.connections === 1 ? '' : 's'}, ${s.sent} messages sent, ${s.dropped} dropped (slow clients)\n`;
+    return {
+      text: text + `  live DLT: ${s.connections} client${s.connections === 1 ? '' : 's'}, ${s.sent} messages sent, ${s.dropped} dropped (slow clients)\n`,
+      json: { ...json, live: { clients: s.connections, sent: s.sent, dropped: s.dropped } },
+    };
   } finally {
     await live?.close();
   }
+}
+
+/** `record -`: the scenario's JSON from stdin (a pipe or a file; a terminal would only wait). */
+function readStdinScenario(): Scenario {
+  if (isatty(0)) throw new UsageError('-: stdin is a terminal; pipe a scenario into it (e.g. tracevisor scenarios --show cockpit | tracevisor record - …)');
+  let text: string;
+  try {
+    text = readFileSync(0, 'utf8');
+  } catch (error) {
+    throw new UsageError(`-: cannot read stdin (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ScenarioError('stdin', [`not valid JSON: ${(error as Error).message}`]);
+  }
+  return parseScenario(json, 'stdin');
+}
+
+function recordJson(dir: string, manifest: Manifest, summary: RunSummary, wallMs: number): Record<string, unknown> {
+  const scenario = manifest.scenario as { name: string };
+  return {
+    output: dir,
+    scenario: scenario.name,
+    seed: manifest.seed,
+    durationNs: summary.durationNs,
+    wallSeconds: wallMs / 1000,
+    tables: manifest.tables,
+    vms: summary.vms,
+    dltMessages: summary.dltMessages,
+    ecuFrames: summary.ecuFrames,
+    deadlineMisses: summary.deadlineMisses,
+    logsDropped: summary.logsDropped,
+  };
 }
 
 /** Virtual time between event-loop turns while serving live: sockets flush at least this often. */
@@ -86,7 +141,7 @@ async function startLive(flags: RecordFlags): Promise<DltLiveServer | null> {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     throw new UsageError(`--dlt-port ${flags.dltPort}: cannot listen on ${flags.dltHost ?? 'loopback'} (${code})`);
   }
-  process.stderr.write(`tracevisor: serving DLT on ${live.addresses.join(', ')} (e.g. dlt-receive -a ::1 -p ${live.port})\n`);
+  process.stderr.write(`tracevisor: serving DLT on ${live.addresses.join(', ')} (e.g. dlt-receive -a ${live.connectHost} -p ${live.port})\n`);
   if (wait > 0) {
     process.stderr.write(`tracevisor: waiting for ${wait} DLT client${wait === 1 ? '' : 's'} before the run starts\n`);
     await live.waitForClients(wait);

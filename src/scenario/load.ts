@@ -5,7 +5,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { scenarioSchema, type Scenario } from './schema.js';
-import { packageRoot } from '../util/package-root.js';
+import { builtinScenarioDir } from '../util/package-root.js';
 
 export class ScenarioError extends Error {
   constructor(
@@ -20,8 +20,7 @@ export class ScenarioError extends Error {
 export const DEFAULT_SCENARIO = 'cockpit';
 
 function builtinDir(): string {
-  // Built-ins are JSON files shipped in src/ (read from the package root in both src and dist).
-  return join(packageRoot(), 'src', 'scenario', 'builtin');
+  return builtinScenarioDir();
 }
 
 export const BUILTIN_SCENARIOS = ['cockpit', 'hostile'] as const;

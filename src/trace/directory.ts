@@ -24,7 +24,9 @@ export function prepareDirectory(dir: string, overwrite: boolean): void {
   if (!isTrace && !overwrite) {
     throw new TraceError(
       'not_empty',
-      `${dir}: directory is not empty and holds no trace; choose another or pass overwrite`,
+      // the CLI's flag is --force; the library's option is overwrite (RecordOptions, DltImportOptions)
+      `${dir}: directory is not empty and holds no trace; choose another, or use --force ` +
+        '(overwrite: true from code) to write the trace files into it',
     );
   }
   // Manifest first: a crash between these removals must not leave a manifest over new files.

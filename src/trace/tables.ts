@@ -193,7 +193,9 @@ export const DLT_TABLE: TableSpec = {
       kind: 'i64',
       nullable: true,
       unit: 'ns',
-      description: 'storage header time (Unix ns); recorded runs: ts_ns',
+      description:
+        'storage header time (Unix ns): when the collector stored the message; recorded runs ' +
+        'fill it too (= ts_ns); raw streams imported with --raw: --start + 1 µs per message',
     },
     {
       name: 'htyp',
@@ -204,14 +206,17 @@ export const DLT_TABLE: TableSpec = {
       // and which optional header fields were present (WEID, WSID, WTMS).
       description:
         'standard header type byte: UEH 0x01, MSBF 0x02 (big-endian payload), WEID 0x04, ' +
-        'WSID 0x08, WTMS 0x10, version << 5; NULL for recorded runs (their guests send 0x3d)',
+        'WSID 0x08, WTMS 0x10, version << 5; imported logs: as received; NULL for recorded runs ' +
+        '(their guests send 0x3d)',
     },
     {
       name: 'storage_ecu',
       kind: 'utf8',
       nullable: true,
       unit: '',
-      description: "storage header's ECU id (imported logs; NULL for recorded runs)",
+      description:
+        "storage header's ECU id (imported logs; raw streams: the message's ECU id, else RECV " +
+        'as dlt-receive writes; NULL for recorded runs)',
     },
   ],
 };

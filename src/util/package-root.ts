@@ -36,3 +36,12 @@ export function packageInfo(): PackageInfo {
 export function packageRoot(): string {
   return packageInfo().root;
 }
+
+/**
+ * The built-in scenario files: JSON kept in the source tree and shipped as is (package.json
+ * "files" lists src/scenario/builtin), so src/ (tests) and dist/ (the installed CLI and
+ * library) read the same files.
+ */
+export function builtinScenarioDir(): string {
+  return join(packageRoot(), 'src', 'scenario', 'builtin');
+}

@@ -13,8 +13,11 @@
  *
  * Damage never stops an import: the parser resynchronises on the next "DLT\x01" and counts
  * skipped bytes and damaged messages per file; the caller prints them as a warning.
+ *
+ * Raw streams (option `raw`: no storage headers, as dlt-daemon serves TCP clients) go through
+ * RawStreamReader (raw-stream.ts), which writes the storage headers; the path "-" reads stdin.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { BulkTraceWriter } from '../../trace/bulk-writer.js';
 import type { Manifest } from '../../trace/manifest-file.js';
@@ -26,6 +29,7 @@ import { DltParser, PUSH_HEADROOM, type DltParseStats } from './parser.js';
 import type { DltFrame } from './frame.js';
 import { idKey, readId } from './bytes.js';
 import { HTYP_WEID, HTYP_WSID, STANDARD_HEADER_SIZE } from './protocol.js';
+import { RawStreamReader, type ReadInto } from './raw-stream.js';
 
 export const IMPORT_CHUNK_BYTES_DEFAULT = 1024 * 1024;
 /** Batch builders used in turn (one filling, the others' batches being written). */
@@ -50,7 +54,15 @@ export interface DltImportOptions {
    * are the same)
    */
   kernelFraming?: boolean;
+  /**
+   * the inputs are raw DLT streams (standard headers back to back, no storage headers): the
+   * i-th message of a file is stored at `startUs` + i µs since the epoch (raw-stream.ts)
+   */
+  raw?: { startUs: number };
 }
+
+/** The path that means standard input (fd 0), as in the CLI. */
+export const STDIN_PATH = '-';
 
 export type DltImportKernel = 'wasm' | 'js';
 export const IMPORT_KERNEL_DEFAULT: DltImportKernel = 'wasm';
@@ -97,9 +109,33 @@ class Source {
   /** storage time of the head in µs (exact: seconds·10^6 + µs < 2^53) */
   headUs = 0;
   private eof = false;
-  bytesRead = 0;
+  private storageBytesRead = 0;
+  /** storage-framed bytes into the parser: the file's own, or a raw stream's framed */
+  private readonly read: ReadInto;
+  private readonly raw: RawStreamReader | null;
 
-  constructor(readonly index: number, readonly path: string, readonly fd: number, readonly size: number) {}
+  constructor(readonly index: number, readonly path: string, readonly fd: number, raw: { startUs: number; chunkBytes: number } | null) {
+    const readFile: ReadInto = (into, at, max) => readFd(fd, into, at, max);
+    this.raw = raw === null ? null : new RawStreamReader(readFile, raw.startUs, raw.chunkBytes);
+    this.read = this.raw === null ? readFile : (into, at, max) => this.raw!.read(into, at, max);
+  }
+
+  /** Input bytes read (a raw stream's own bytes, not the framed ones). */
+  get bytesRead(): number {
+    return this.raw === null ? this.storageBytesRead : this.raw.bytesRead;
+  }
+
+  /** The parser's counts, plus the damage a raw stream's framing met. */
+  get stats(): DltParseStats {
+    const st = this.parser.stats;
+    if (this.raw === null) return st;
+    const rawStats = this.raw.stats;
+    return {
+      messages: st.messages,
+      skippedBytes: st.skippedBytes + rawStats.skippedBytes,
+      damagedMessages: st.damagedMessages + rawStats.damagedMessages,
+    };
+  }
 
   /** Moves to the next message; false at the end of the file. */
   advance(chunkBytes: number): boolean {
@@ -122,25 +158,44 @@ class Source {
     if (this.eof) return false;
     this.beforeFill?.();
     // read straight into the parser's buffer (no chunk copy)
-    const n = this.parser.fill((into, at, max) => readSync(this.fd, into, at, max, null), chunkBytes);
+    const n = this.parser.fill(this.read, chunkBytes);
     if (n === 0) this.eof = true;
-    else this.bytesRead += n;
+    else this.storageBytesRead += n;
     return true;
+  }
+}
+
+/** A pipe on stdin may be non-blocking (its writer's choice): then wait for bytes, briefly. */
+const EAGAIN_WAIT_MS = 2;
+const waitCell = new Int32Array(new SharedArrayBuffer(4));
+
+function readFd(fd: number, into: Uint8Array, at: number, max: number): number {
+  for (;;) {
+    try {
+      return readSync(fd, into, at, max, null);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EAGAIN') throw error;
+      Atomics.wait(waitCell, 0, 0, EAGAIN_WAIT_MS);
+    }
   }
 }
 
 /** Imports DLT storage files into a new trace directory. */
 export function importDltFiles(paths: readonly string[], dir: string, options: DltImportOptions = {}): DltImportResult {
   if (paths.length === 0) throw new Error('importDltFiles: no input files');
+  if (paths.filter((p) => p === STDIN_PATH).length > 1) throw new Error('importDltFiles: stdin ("-") given twice');
+  const chunkBytes = options.chunkBytes ?? IMPORT_CHUNK_BYTES_DEFAULT;
+  const raw = options.raw === undefined ? null : { startUs: options.raw.startUs, chunkBytes };
   const sources: Source[] = [];
   try {
     for (const path of paths) {
-      const fd = openSync(path, 'r');
-      sources.push(new Source(sources.length, path, fd, fstatSync(fd).size));
+      const fd = path === STDIN_PATH ? 0 : openSync(path, 'r');
+      sources.push(new Source(sources.length, path, fd, raw));
     }
     return importSources(sources, dir, options);
   } finally {
-    for (const s of sources) closeSync(s.fd);
+    for (const s of sources) if (s.fd !== 0) closeSync(s.fd);
   }
 }
 
@@ -180,7 +235,7 @@ function importSources(sources: Source[], dir: string, options: DltImportOptions
   describeImport(scenario, sources, counts);
   const manifest = writer.finish(scenario);
   return {
-    files: sources.map((s) => ({ path: s.path, bytes: s.size, ...s.parser.stats })),
+    files: sources.map((s) => ({ path: s.path, bytes: s.bytesRead, ...s.stats })),
     messages: scenario.messages,
     skippedBytes: scenario.skippedBytes,
     damagedMessages: scenario.damagedMessages,
@@ -323,7 +378,7 @@ function idOfKey(key: number): string {
 
 function describeImport(scenario: DltImportScenario, sources: Source[], lifecycles: Array<readonly [string, number]>): void {
   for (const s of sources) {
-    const st = s.parser.stats;
+    const st = s.stats;
     scenario.files.push({
       name: basename(s.path), bytes: s.bytesRead, messages: st.messages, skippedBytes: st.skippedBytes,
       damagedMessages: st.damagedMessages,

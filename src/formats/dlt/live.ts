@@ -96,6 +96,19 @@ export class DltLiveServer implements PlatformSink {
     });
   }
 
+  /**
+   * An address a client on this host connects to, as dlt-receive takes it (no brackets): the
+   * first one bound (::1 when the loopback default got IPv6, else 127.0.0.1; an explicit host
+   * as bound), a wildcard bind as that family's loopback. Issue #8: the hint said ::1 for an
+   * IPv4-only bind.
+   */
+  get connectHost(): string {
+    const a = this.servers[0]!.address() as AddressInfo;
+    if (a.address === '0.0.0.0') return '127.0.0.1';
+    if (a.address === '::') return '::1';
+    return a.address;
+  }
+
   get currentStats(): DltLiveStats {
     return { ...this.stats, clients: this.clients.size };
   }
@@ -172,7 +185,10 @@ export class DltLiveServer implements PlatformSink {
 
 function listen(port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createServer();
+    // allowHalfOpen: a client that shuts its sending side right after connecting (nc -N,
+    // dlt-receive on some builds) still reads; Node's default would end our side on its FIN
+    // and the client would receive nothing (issue #8)
+    const server = createServer({ allowHalfOpen: true });
     server.once('error', reject);
     server.listen({ port, host, ipv6Only: host.includes(':') }, () => {
       server.off('error', reject);
