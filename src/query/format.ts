@@ -223,11 +223,13 @@ class CsvWriter implements Writer {
 
   private async writeLong(text: string): Promise<void> {
     await this.drain();
-    await this.sink.write('"');
+    const quoted = /[",\r\n]/.test(text);
+    if (quoted) await this.sink.write('"');
     for (let at = 0; at < text.length; at += FIELD_CHARS_INLINE_MAX) {
-      await this.sink.write(text.slice(at, at + FIELD_CHARS_INLINE_MAX).replaceAll('"', '""'));
+      const slice = text.slice(at, at + FIELD_CHARS_INLINE_MAX);
+      await this.sink.write(quoted ? slice.replaceAll('"', '""') : slice);
     }
-    await this.sink.write('"');
+    if (quoted) await this.sink.write('"');
   }
 
   private async drain(): Promise<void> {

@@ -65,7 +65,7 @@ export class StatementRunner {
     const texts = splitStatements(sql);
     const pieces = texts.rest === '' ? texts.statements : [...texts.statements, texts.rest];
     await this.guard(options, () => checkEnumLiterals(this.connection, pieces.length > 0 ? pieces : [sql]));
-    const extracted = await this.guard(options, () => this.connection.extractStatements(sql));
+    const extracted = await this.guard(options, () => this.extract(sql, pieces));
     const headings = pieces.length === extracted.count ? pieces : null;
     let resultsWritten = 0;
     for (let i = 0; i < extracted.count; i++) {
@@ -80,6 +80,26 @@ export class StatementRunner {
       }
       if (await this.guard(options, () => this.writeOne(result, sink, options), where)) resultsWritten += 1;
       this.throwIfCancelled(); // an interrupted stream can end early without an error
+    }
+  }
+
+  /**
+   * DuckDB parses the whole text before anything runs, so a syntax error stops every statement;
+   * the error then names the first piece that does not parse on its own.
+   */
+  private async extract(sql: string, pieces: string[]): Promise<Awaited<ReturnType<DuckDBConnection['extractStatements']>>> {
+    try {
+      return await this.connection.extractStatements(sql);
+    } catch (error) {
+      if (pieces.length < 2) throw error;
+      for (let i = 0; i < pieces.length; i++) {
+        try {
+          await this.connection.extractStatements(pieces[i]!);
+        } catch (pieceError) {
+          throw queryError(pieceError, `statement ${i + 1} of ${pieces.length}`);
+        }
+      }
+      throw error;
     }
   }
 
@@ -128,5 +148,6 @@ function queryError(error: unknown, where: string): unknown {
     );
   }
   if (!(error instanceof Error) || !/Error:/.test(text)) return error; // not DuckDB's: an internal error
-  return new QueryError('sql', `${prefix}SQL error: ${firstLine(error)}`, text);
+  const line = firstLine(error).replace(/^Failed to extract statements: /, '');
+  return new QueryError('sql', `${prefix}SQL error: ${line}`, text);
 }
