@@ -15,7 +15,7 @@ import { describeMacrosText } from '../query/macros.js';
 import { endsStatement } from '../query/split.js';
 import { QueryCancelled, StatementRunner } from '../query/statements.js';
 import type { QuerySession } from '../query/session.js';
-import { reportError } from './errors.js';
+import { UsageError, reportError } from './errors.js';
 import { addSessionOptions, openQuerySession, outputSettings, runStatements, type OutputSettings, type SessionFlags } from './query.js';
 
 const PROMPT = 'tracevisor> ';
@@ -42,12 +42,14 @@ export function registerShell(program: Command): void {
   addSessionOptions(shell).action(async (dir: string, flags: SessionFlags) => {
     const settings = outputSettings(flags);
     const session = await openQuerySession(dir, flags);
+    let failures = 0;
     try {
-      const failed = await new Shell(session, settings, flags.queries).run();
-      if (failed && !process.stdin.isTTY) process.exitCode = 2;
+      failures = await new Shell(session, settings, flags.queries).run();
     } finally {
       session.close();
     }
+    // a script piped in fails as a whole when any statement failed (each already said why)
+    if (failures > 0 && !process.stdin.isTTY) throw new UsageError(`shell: ${failures} of the piped commands failed`);
   });
 }
 
@@ -56,7 +58,7 @@ class Shell {
   private readonly sink: Sink = streamSink(process.stdout);
   private readonly interactive = process.stdin.isTTY === true;
   private buffer = '';
-  private failed = false;
+  private failures = 0;
   private rl!: Interface;
 
   constructor(
@@ -67,8 +69,8 @@ class Shell {
     this.runner = new StatementRunner(session.connection);
   }
 
-  /** Reads until .quit or end of input; returns whether any statement failed. */
-  async run(): Promise<boolean> {
+  /** Reads until .quit or end of input; returns how many commands failed. */
+  async run(): Promise<number> {
     this.rl = createInterface({
       input: process.stdin,
       output: this.interactive ? process.stdout : undefined,
@@ -91,7 +93,7 @@ class Shell {
       process.off('SIGINT', onSigint);
       this.rl.close();
     }
-    return this.failed;
+    return this.failures;
   }
 
   private prompt(): void {
@@ -174,14 +176,14 @@ class Shell {
     } catch (error) {
       if (error instanceof QueryCancelled) this.fail('query cancelled');
       else {
-        this.failed = true;
+        this.failures += 1;
         reportError(error);
       }
     }
   }
 
   private fail(message: string): void {
-    this.failed = true;
+    this.failures += 1;
     process.stderr.write(`tracevisor: ${message}\n`);
   }
 }
