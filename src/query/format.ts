@@ -100,8 +100,9 @@ class TableWriter implements Writer {
   }
 
   async chunk(chunk: DuckDBDataChunk): Promise<void> {
-    const wanted = this.rowsMax === 0 ? chunk.rowCount : Math.min(chunk.rowCount, this.rowsMax - this.rowsShown);
-    this.rows += chunk.rowCount;
+    const rowCount = chunk.rowCount; // a native call: read it once
+    const wanted = this.rowsMax === 0 ? rowCount : Math.min(rowCount, this.rowsMax - this.rowsShown);
+    this.rows += rowCount;
     if (wanted <= 0) return; // past the cap: counted, not converted
     const columns = chunkColumns(chunk);
     for (let r = 0; r < wanted; r++) {
@@ -208,7 +209,8 @@ class CsvWriter implements Writer {
 
   async chunk(chunk: DuckDBDataChunk): Promise<void> {
     const columns = chunkColumns(chunk);
-    for (let r = 0; r < chunk.rowCount; r++) {
+    const rowCount = chunk.rowCount; // a native call: read it once
+    for (let r = 0; r < rowCount; r++) {
       for (let c = 0; c < columns.length; c++) {
         if (c > 0) this.pending += ',';
         const text = valueText(columns[c]![r]!, this.types[c]!);
@@ -217,7 +219,7 @@ class CsvWriter implements Writer {
       }
       this.pending += '\r\n';
     }
-    this.rows += chunk.rowCount;
+    this.rows += rowCount;
     await this.drain();
   }
 
@@ -263,7 +265,8 @@ class JsonWriter implements Writer {
   async chunk(chunk: DuckDBDataChunk): Promise<void> {
     const columns = chunkColumns(chunk);
     let out = '';
-    for (let r = 0; r < chunk.rowCount; r++) {
+    const rowCount = chunk.rowCount; // a native call: read it once
+    for (let r = 0; r < rowCount; r++) {
       if (!this.lines) out += this.rows + r === 0 ? '[\n' : ',\n';
       let object = '{';
       for (let c = 0; c < columns.length; c++) {
@@ -275,7 +278,7 @@ class JsonWriter implements Writer {
         out = '';
       }
     }
-    this.rows += chunk.rowCount;
+    this.rows += rowCount;
     await this.sink.write(out);
   }
 
