@@ -126,7 +126,7 @@ describe('CSV output', () => {
 });
 
 describe('JSON output', () => {
-  it('keeps one JSON type per column: every integer a number with all its digits, never a string', async () => {
+  it('regression #7: a BIGINT was a number or a string by its size; now every integer is a JSON number with all its digits', async () => {
     const out = await printed(
       db,
       'SELECT * FROM (VALUES (5::BIGINT, 1::HUGEINT), (9007199254740993::BIGINT, (1::HUGEINT << 100)), ((-9223372036854775808)::BIGINT, NULL)) t(b, h)',
