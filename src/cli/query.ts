@@ -30,7 +30,7 @@ interface OpenOptions {
   allowFiles?: boolean;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[]): string[] => previous.concat([value]);
 
 /** Adds the session and output flags to a command (query and shell share them). */
 export function addSessionOptions(command: Command): Command {
@@ -193,7 +193,12 @@ function exitCancelled(): never {
 }
 
 /** Runs SQL through a runner; a timeout becomes a one-line usage error (exit 2). */
-export async function runStatements(runner: StatementRunner, source: SqlSource, sink: Sink, settings: OutputSettings): Promise<void> {
+export async function runStatements(
+  runner: StatementRunner,
+  source: SqlSource,
+  sink: Sink,
+  settings: OutputSettings,
+): Promise<void> {
   try {
     await runner.run(source.sql, sink, { ...settings, label: source.label });
   } catch (error) {
@@ -209,7 +214,11 @@ function durationText(ms: number): string {
 }
 
 /** The whole output of one query as a string (`demo` prints a few short results). */
-export async function runQuery(dir: string, sql: string | undefined, flags: { named?: string; format: string }): Promise<string> {
+export async function runQuery(
+  dir: string,
+  sql: string | undefined,
+  flags: { named?: string; format: string },
+): Promise<string> {
   const full: QueryFlags = { ...flags, queries: [] };
   const source = await sqlSource(sql, full);
   const session = await openQuerySession(dir, full);

@@ -16,7 +16,14 @@ import { endsStatement } from '../query/split.js';
 import { QueryCancelled, StatementRunner } from '../query/statements.js';
 import type { QuerySession } from '../query/session.js';
 import { UsageError, reportError } from './errors.js';
-import { addSessionOptions, openQuerySession, outputSettings, runStatements, type OutputSettings, type SessionFlags } from './query.js';
+import {
+  addSessionOptions,
+  openQuerySession,
+  outputSettings,
+  runStatements,
+  type OutputSettings,
+  type SessionFlags,
+} from './query.js';
 
 const PROMPT = 'tracevisor> ';
 const CONTINUE = '       ...> ';
@@ -150,7 +157,9 @@ class Shell {
         return true;
       case '.named':
         await this.guarded(async () => {
-          for (const q of listAllNamedQueries(this.queryDirs)) process.stdout.write(`${q.name.padEnd(18)} ${q.description}\n`);
+          for (const q of listAllNamedQueries(this.queryDirs)) {
+            process.stdout.write(`${q.name.padEnd(18)} ${q.description}\n`);
+          }
         });
         return true;
       case '.run':
@@ -193,7 +202,8 @@ const TABLES_SQL =
   "UNION ALL SELECT view_name, 'view' FROM duckdb_views() WHERE NOT internal ORDER BY name";
 
 function schemaSql(table: string): string {
-  const columns = 'SELECT table_name AS "table", column_name AS "column", data_type AS type FROM information_schema.columns';
+  const columns =
+    'SELECT table_name AS "table", column_name AS "column", data_type AS type FROM information_schema.columns';
   if (table === '') return `${columns} ORDER BY table_name, ordinal_position`;
   return `${columns} WHERE table_name = '${table.replaceAll("'", "''")}' ORDER BY ordinal_position`;
 }

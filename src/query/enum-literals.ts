@@ -53,7 +53,10 @@ export async function checkEnumLiterals(connection: DuckDBConnection, statements
   }
 }
 
-/** The statement's parse tree, or null when DuckDB cannot serialise it (not a SELECT, a syntax error: execution reports those). */
+/**
+ * The statement's parse tree, or null when DuckDB cannot serialise it (not a SELECT, or a syntax
+ * error, which execution then reports).
+ */
 async function parseTree(connection: DuckDBConnection, sql: string): Promise<unknown> {
   try {
     const reader = await connection.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql]);
@@ -79,15 +82,22 @@ function checkNode(node: Node, tables: Set<string>): void {
     checkPair(node.left, node.right, EQUALITY[type] ?? ORDERING[type]!, tables, type in ORDERING);
     checkPair(node.right, node.left, MIRRORED[ORDERING[type] ?? ''] ?? EQUALITY[type]!, tables, type in ORDERING);
   } else if (node.class === 'OPERATOR' && (type === 'COMPARE_IN' || type === 'COMPARE_NOT_IN')) {
-    const [column, ...items] = node.children as unknown[];
-    for (const item of items) checkPair(column, item, type === 'COMPARE_IN' ? 'IN' : 'NOT IN', tables, false);
+    const children = node.children as unknown[];
+    const op = type === 'COMPARE_IN' ? 'IN' : 'NOT IN';
+    for (let i = 1; i < children.length; i++) checkPair(children[0], children[i], op, tables, false);
   } else if (node.class === 'BETWEEN') {
     checkPair(node.input, node.lower, 'BETWEEN', tables, true);
     checkPair(node.input, node.upper, 'BETWEEN', tables, true);
   }
 }
 
-function checkPair(columnNode: unknown, literalNode: unknown, op: string, tables: Set<string>, ordering: boolean): void {
+function checkPair(
+  columnNode: unknown,
+  literalNode: unknown,
+  op: string,
+  tables: Set<string>,
+  ordering: boolean,
+): void {
   const name = columnName(columnNode);
   const literal = stringLiteral(literalNode);
   if (name === null || literal === null) return;

@@ -6,6 +6,7 @@
 // window (the rows it shows, capped by --limit) and only counts the rest.
 
 import type { DuckDBDataChunk, DuckDBType } from '@duckdb/node-api';
+import { releaseDroppedChunks } from './native-memory.js';
 import { isNumericType, jsonText, valueText } from './values.js';
 
 export const OUTPUT_FORMATS = ['table', 'csv', 'json', 'jsonl'] as const;
@@ -17,6 +18,8 @@ export const TABLE_ROWS_DEFAULT = 1000;
 export const TABLE_WINDOW_ROWS = 1000;
 /** A table cell is cut at this many characters (the full value: --format csv or json). */
 export const CELL_CHARS_MAX = 1000;
+/** Chunks counted past the table's cap between two collections (see native-memory.ts). */
+const DRAINED_CHUNKS_PER_GC = 64;
 /** NULL's spelling in tables; a text value is never printed bare like this (see tableCell). */
 export const TABLE_NULL = '∅';
 
@@ -86,6 +89,7 @@ class TableWriter implements Writer {
   private window: string[][] = [];
   private rows = 0;
   private rowsShown = 0;
+  private chunksDrained = 0;
   private cut = false;
   private headerWritten = false;
 
@@ -103,7 +107,11 @@ class TableWriter implements Writer {
     const rowCount = chunk.rowCount; // a native call: read it once
     const wanted = this.rowsMax === 0 ? rowCount : Math.min(rowCount, this.rowsMax - this.rowsShown);
     this.rows += rowCount;
-    if (wanted <= 0) return; // past the cap: counted, not converted
+    if (wanted <= 0) {
+      // past the cap: counted, not converted
+      if (++this.chunksDrained % DRAINED_CHUNKS_PER_GC === 0) releaseDroppedChunks();
+      return;
+    }
     const columns = chunkColumns(chunk);
     for (let r = 0; r < wanted; r++) {
       const cells: string[] = [];
@@ -159,9 +167,14 @@ class TableWriter implements Writer {
     const lines: string[] = [];
     if (this.rowsShown < this.rows) {
       const hidden = this.rows - this.rowsShown;
-      lines.push(`(${noun(this.rows)}; first ${this.rowsShown} shown, ${hidden} not shown: --limit N or --limit 0 for more, --format csv for all)`);
+      lines.push(
+        `(${noun(this.rows)}; first ${this.rowsShown} shown, ${hidden} not shown: ` +
+          '--limit N or --limit 0 for more, --format csv for all)',
+      );
     } else lines.push(`(${noun(this.rows)})`);
-    if (this.cut) lines.push(`(values longer than ${CELL_CHARS_MAX} characters were cut at …; --format csv or json prints them whole)`);
+    if (this.cut) {
+      lines.push(`(values longer than ${CELL_CHARS_MAX} characters were cut at …; --format csv or json prints them whole)`);
+    }
     return lines.join('\n') + '\n';
   }
 }
@@ -258,7 +271,12 @@ class JsonWriter implements Writer {
   private rows = 0;
   private readonly keys: string[];
 
-  constructor(names: string[], private readonly types: DuckDBType[], private readonly sink: Sink, private readonly lines: boolean) {
+  constructor(
+    names: string[],
+    private readonly types: DuckDBType[],
+    private readonly sink: Sink,
+    private readonly lines: boolean,
+  ) {
     this.keys = names.map((n) => JSON.stringify(n));
   }
 

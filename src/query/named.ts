@@ -71,7 +71,8 @@ export function isQueryPath(name: string): boolean {
 export function resolveNamedQuery(name: string, userDirs: readonly string[] = []): NamedQuery {
   if (isQueryPath(name)) {
     if (!existsSync(name) || !statSync(name).isFile()) {
-      throw new QueryError('unknown_query', `${name}: no such query file (give a .sql file or a name from \`tracevisor queries\`)`);
+      const hint = 'give a .sql file or a name from `tracevisor queries`';
+      throw new QueryError('unknown_query', `${name}: no such query file (${hint})`);
     }
     return parseNamedQuery(basename(name, '.sql'), name);
   }
@@ -101,7 +102,8 @@ export function listAllNamedQueries(userDirs: readonly string[] = []): NamedQuer
 function checkQueryDirs(userDirs: readonly string[]): void {
   for (const dir of userDirs) {
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-      throw new QueryError('unknown_query', `--queries ${dir}: not a directory (give a directory of .sql query modules)`);
+      const hint = 'give a directory of .sql query modules';
+      throw new QueryError('unknown_query', `--queries ${dir}: not a directory (${hint})`);
     }
   }
 }

@@ -69,7 +69,10 @@ function hasCode(text: string): boolean {
  */
 function skipToken(sql: string, at: number): number {
   const ch = sql[at]!;
-  if (ch === "'") return (at > 0 && /[eE]/.test(sql[at - 1]!) && !isWordChar(sql[at - 2])) ? skipEscaped(sql, at + 1) : skipQuoted(sql, at + 1, "'");
+  if (ch === "'") {
+    const escaped = at > 0 && /[eE]/.test(sql[at - 1]!) && !isWordChar(sql[at - 2]); // E'…'
+    return escaped ? skipEscaped(sql, at + 1) : skipQuoted(sql, at + 1, "'");
+  }
   if (ch === '"') return skipQuoted(sql, at + 1, '"');
   if (sql.startsWith('--', at)) {
     const newline = sql.indexOf('\n', at);

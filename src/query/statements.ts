@@ -3,7 +3,12 @@
 // DuckDB's connection.interrupt(). DuckDB's extractStatements() decides what runs; the local
 // splitter only provides the headings.
 
-import { ResultReturnType, type DuckDBConnection, type DuckDBResult } from '@duckdb/node-api';
+import {
+  ResultReturnType,
+  type DuckDBConnection,
+  type DuckDBExtractedStatements,
+  type DuckDBResult,
+} from '@duckdb/node-api';
 import { firstLine } from '../trace/errors.js';
 import { checkEnumLiterals } from './enum-literals.js';
 import { QueryError } from './errors.js';
@@ -63,7 +68,7 @@ export class StatementRunner {
 
   private async runAll(sql: string, sink: Sink, options: RunOptions): Promise<void> {
     const texts = splitStatements(sql);
-    const pieces = texts.rest === '' ? texts.statements : [...texts.statements, texts.rest];
+    const pieces = texts.rest === '' ? texts.statements : texts.statements.concat([texts.rest]);
     await this.guard(options, () => checkEnumLiterals(this.connection, pieces.length > 0 ? pieces : [sql]));
     const extracted = await this.guard(options, () => this.extract(sql, pieces));
     const headings = pieces.length === extracted.count ? pieces : null;
@@ -87,7 +92,7 @@ export class StatementRunner {
    * DuckDB parses the whole text before anything runs, so a syntax error stops every statement;
    * the error then names the first piece that does not parse on its own.
    */
-  private async extract(sql: string, pieces: string[]): Promise<Awaited<ReturnType<DuckDBConnection['extractStatements']>>> {
+  private async extract(sql: string, pieces: string[]): Promise<DuckDBExtractedStatements> {
     try {
       return await this.connection.extractStatements(sql);
     } catch (error) {
@@ -111,7 +116,8 @@ export class StatementRunner {
     }
     if (options.format !== 'table') return false;
     const changed = result.returnType === ResultReturnType.CHANGED_ROWS;
-    await sink.write(changed ? `(${result.rowsChanged} ${result.rowsChanged === 1 ? 'row' : 'rows'} changed)\n` : 'OK\n');
+    const rows = result.rowsChanged;
+    await sink.write(changed ? `(${rows} ${rows === 1 ? 'row' : 'rows'} changed)\n` : 'OK\n');
     return true;
   }
 

@@ -119,7 +119,9 @@ function objectJson(value: Exclude<DuckDBValue, null | string | number | bigint 
   }
   if (value instanceof DuckDBStructValue) {
     const parts: string[] = [];
-    for (const key of Object.keys(value.entries)) parts.push(`${JSON.stringify(key)}:${jsonText(value.entries[key]!, null)}`);
+    for (const key of Object.keys(value.entries)) {
+      parts.push(`${JSON.stringify(key)}:${jsonText(value.entries[key]!, null)}`);
+    }
     return `{${parts.join(',')}}`;
   }
   if (value instanceof DuckDBMapValue) {
