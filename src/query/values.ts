@@ -4,11 +4,16 @@
 // DECIMAL, UUID, BLOB as \xNN …) already print as DuckDB does; test/query/sql-values.test.ts
 // checks each type against DuckDB's own cast. Three cases differ and are fixed here: DOUBLE and
 // FLOAT (DuckDB prints the shortest digits of the value's own width, in Python's repr layout:
-// 1e-05, 1e+16, 100.0, nan, inf), and DATE ±infinity. Nested values (LIST, STRUCT, MAP) keep the
-// node-api text, which is DuckDB's literal syntax ({'a': 1, 'b': 'x'}); DuckDB 1.5's cast leaves
-// strings inside them unquoted ({'a': 1, 'b': x}), which is ambiguous.
+// 1e-05, 1e+16, 100.0, nan, inf), and DATE ±infinity. Nested values (LIST, STRUCT, MAP) are
+// written here, item by item at the item's type (so [100.0] stays 100.0), in the node-api's
+// syntax, which is DuckDB's literal syntax ({'a': 1, 'b': 'x'}); DuckDB 1.5's cast leaves strings
+// inside them unquoted ({'a': 1, 'b': x}), which is ambiguous.
 
 import {
+  type DuckDBArrayType,
+  type DuckDBListType,
+  type DuckDBMapType,
+  type DuckDBStructType,
   DuckDBDateValue,
   DuckDBDecimalValue,
   DuckDBListValue,
@@ -36,7 +41,43 @@ export function valueText(value: DuckDBValue, type: DuckDBType): string | null {
       return String(value);
   }
   if (value instanceof DuckDBDateValue) return dateText(value);
-  return String(value);
+  return nestedText(value, type) ?? String(value);
+}
+
+/** LIST, ARRAY, STRUCT and MAP with each item at its own type; null for other values. */
+function nestedText(value: object, type: DuckDBType): string | null {
+  const id = type.typeId;
+  const listType = id === DuckDBTypeId.LIST || id === DuckDBTypeId.ARRAY;
+  if ((value instanceof DuckDBListValue || value instanceof DuckDBArrayValue) && listType) {
+    const itemType = (type as DuckDBListType | DuckDBArrayType).valueType;
+    return `[${value.items.map((item) => itemText(item, itemType)).join(', ')}]`;
+  }
+  if (value instanceof DuckDBStructValue && id === DuckDBTypeId.STRUCT) {
+    const struct = type as DuckDBStructType;
+    const parts: string[] = [];
+    for (const name of Object.keys(value.entries)) {
+      const entryType = struct.entryTypes[struct.entryIndexes[name]!]!;
+      parts.push(`${quoted(name)}: ${itemText(value.entries[name]!, entryType)}`);
+    }
+    return `{${parts.join(', ')}}`;
+  }
+  if (value instanceof DuckDBMapValue && id === DuckDBTypeId.MAP) {
+    const map = type as DuckDBMapType;
+    const parts = value.entries.map((e) => `${itemText(e.key, map.keyType)}: ${itemText(e.value, map.valueType)}`);
+    return `{${parts.join(', ')}}`;
+  }
+  return null;
+}
+
+/** An item inside a nested value: NULL spelled out, strings quoted as SQL literals. */
+function itemText(value: DuckDBValue, type: DuckDBType): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'string') return quoted(value);
+  return valueText(value, type)!;
+}
+
+function quoted(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
 }
 
 function dateText(value: DuckDBDateValue): string {
