@@ -13,7 +13,7 @@ beforeAll(async () => {
 const table = { format: 'table' } as const;
 
 describe('table output', () => {
-  it('pads columns to the widest cell, right-aligns numbers, prints NULL as ∅ (distinct from the text NULL)', async () => {
+  it('regression #7: NULL and the text NULL looked the same; now NULL is ∅, and columns pad to the widest cell, numbers right', async () => {
     const out = await printed(
       db,
       "SELECT * FROM (VALUES ('a', 1::BIGINT, 0.5::DOUBLE), ('longer', 12345, NULL), (NULL, -2, 10), ('NULL', 0, 1.25), ('∅', 7, 2)) t(name, n, share)",
@@ -88,7 +88,7 @@ describe('table output', () => {
 });
 
 describe('CSV output', () => {
-  it('RFC 4180 quoting, CRLF, NULL as an empty field and \'\' as "", BLOB as DuckDB prints it', async () => {
+  it('regression #7: NULL and \'\' looked the same; now NULL is an empty field and \'\' is "" (RFC 4180, CRLF, BLOB as DuckDB prints it)', async () => {
     const out = await printed(
       db,
       "SELECT * FROM (VALUES ('say \"hi\"', 3::BIGINT, '\\x00\\xAB'::BLOB, ''), (e'line\\nbreak', NULL, NULL, NULL)) t(\"a,b\", v, raw, s)",
@@ -122,6 +122,11 @@ describe('CSV output', () => {
     const total = parts.reduce((n, p) => n + p.length, 0);
     expect(total).toBe('v\r\n'.length + 100_000_000 + '\r\n'.length);
     expect(parts.every((p) => p.length <= 1 << 20 || p === '')).toBe(true);
+  });
+
+  it('a long field with quotes is quoted and its quotes doubled across slices', async () => {
+    const out = await printed(db, `SELECT repeat('a"', 750000) AS v, 1 AS n`, { format: 'csv' });
+    expect(out).toBe(`v,n\r\n"${'a""'.repeat(750000)}",1\r\n`);
   });
 });
 

@@ -70,7 +70,7 @@ const SAME_AS_DUCKDB = [
   "'x'::VARCHAR",
 ];
 
-describe('value text', () => {
+describe('regression #7: values print as DuckDB prints them (TIMESTAMP was cut to ms, TIME a number, INTERVAL JSON)', () => {
   for (const expression of SAME_AS_DUCKDB) {
     it(`${expression} prints as DuckDB's ::VARCHAR`, async () => {
       const [mine, duckdb] = await mineAndDuckdb(expression);
