@@ -16,6 +16,7 @@ import { endsStatement } from '../query/split.js';
 import { QueryCancelled, StatementRunner } from '../query/statements.js';
 import type { QuerySession } from '../query/session.js';
 import { UsageError, reportError } from './errors.js';
+import { parseFormatOption, parseLimitOption } from './options.js';
 import {
   addSessionOptions,
   openQuerySession,
@@ -36,6 +37,8 @@ const HELP = [
   '  .schema [table]    columns and types (of one table, or of all)',
   '  .named             list the named queries',
   '  .run <name>        run a named query (or a .sql file path)',
+  '  .format <format>   table, csv, json or jsonl from now on',
+  '  .limit <rows>      table rows shown per result (0 = all)',
   '  .helpers           the SQL helpers (ns_to_s, fault_name, level_num, …)',
   '  .help              this text',
   '  .quit              leave (Ctrl-D too); Ctrl-C cancels a running query',
@@ -51,7 +54,7 @@ export function registerShell(program: Command): void {
     const session = await openQuerySession(dir, flags);
     let failures = 0;
     try {
-      failures = await new Shell(session, settings, flags.queries).run();
+      failures = await new Shell(session, { ...settings }, flags.queries).run();
     } finally {
       session.close();
     }
@@ -146,6 +149,12 @@ class Shell {
       case '.help':
         process.stdout.write(`${HELP}\n`);
         return true;
+      case '.format':
+        this.guardedSync(() => (this.settings.format = parseFormatOption(argument)));
+        return true;
+      case '.limit':
+        this.guardedSync(() => (this.settings.rowsMax = parseLimitOption(argument)));
+        return true;
       case '.helpers':
         process.stdout.write(describeMacrosText());
         return true;
@@ -188,6 +197,15 @@ class Shell {
         this.failures += 1;
         reportError(error);
       }
+    }
+  }
+
+  private guardedSync(step: () => unknown): void {
+    try {
+      step();
+    } catch (error) {
+      this.failures += 1;
+      reportError(error);
     }
   }
 

@@ -31,6 +31,8 @@ export interface Sink {
 /** The part of a DuckDB result the writers read (DuckDBResult has it). */
 export interface ChunkSource {
   columnNames(): string[];
+  /** Names made unique (a, a:1): JSON objects cannot repeat a key. */
+  deduplicatedColumnNames?(): string[];
   columnTypes(): DuckDBType[];
   fetchChunk(): Promise<DuckDBDataChunk | null>;
 }
@@ -48,7 +50,9 @@ export interface WriteSummary {
 
 /** Writes a whole result, chunk by chunk; returns how many rows there were and were shown. */
 export async function writeResult(source: ChunkSource, sink: Sink, options: WriteOptions): Promise<WriteSummary> {
-  const writer = createWriter(options, source.columnNames(), source.columnTypes(), sink);
+  const json = options.format === 'json' || options.format === 'jsonl';
+  const names = json && source.deduplicatedColumnNames ? source.deduplicatedColumnNames() : source.columnNames();
+  const writer = createWriter(options, names, source.columnTypes(), sink);
   for (;;) {
     const chunk = await source.fetchChunk();
     if (chunk === null || chunk.rowCount === 0) break;

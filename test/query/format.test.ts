@@ -159,6 +159,10 @@ describe('JSON output', () => {
     expect(JSON.parse(out)[0].raw).toBe('\\x01');
   });
 
+  it('repeated column names get distinct keys (DuckDB\'s deduplicated names)', async () => {
+    expect(await printed(db, 'SELECT 1 AS a, 2 AS a', { format: 'jsonl' })).toBe('{"a":1,"a:1":2}\n');
+  });
+
   it('an empty result is [], and jsonl prints one object per line', async () => {
     expect(await printed(db, 'SELECT 1 AS x WHERE false', { format: 'json' })).toBe('[]\n');
     expect(await printed(db, 'SELECT * FROM range(3) t(i)', { format: 'jsonl' })).toBe('{"i":0}\n{"i":1}\n{"i":2}\n');

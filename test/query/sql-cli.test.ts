@@ -147,6 +147,12 @@ describe('tracevisor shell', () => {
     expect(r.stdout.endsWith('last\r\n7\r\n')).toBe(true);
   });
 
+  it('.format and .limit change how the following results print', () => {
+    const r = tv(['shell', dir], '.format csv\nSELECT 1 AS a;\n.format table\n.limit 1\nSELECT * FROM range(3) t(i);\n');
+    expect(r.stdout).toBe('a\r\n1\r\ni\n-\n0\n(3 rows; first 1 shown, 2 not shown: --limit N or --limit 0 for more, --format csv for all)\n');
+    expect(r.code).toBe(0);
+  });
+
   it('an error prints one line and the shell goes on; piped, it then exits 2', () => {
     const r = tv(['shell', dir], 'SELEC 1;\n.bogus\nSELECT 5 AS five;\n');
     expect(r.stderr).toBe(
