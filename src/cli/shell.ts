@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { listAllNamedQueries, resolveNamedQuery } from '../query/named.js';
 import { streamSink, type Sink } from '../query/format.js';
 import { describeMacrosText } from '../query/macros.js';
-import { endsStatement } from '../query/split.js';
+import { endsStatement, splitStatements } from '../query/split.js';
 import { QueryCancelled, StatementRunner } from '../query/statements.js';
 import type { QuerySession } from '../query/session.js';
 import { UsageError, reportError } from './errors.js';
@@ -98,7 +98,8 @@ class Shell {
         if (!(await this.line(line))) break;
         this.prompt();
       }
-      if (this.buffer.trim() !== '') await this.execute(this.buffer); // a last statement without ';'
+      const last = splitStatements(this.buffer); // a last statement without ';'
+      if (last.statements.length > 0 || last.rest !== '') await this.execute(this.buffer);
     } finally {
       process.off('SIGINT', onSigint);
       this.rl.close();

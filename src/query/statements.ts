@@ -15,6 +15,8 @@ import { QueryError } from './errors.js';
 import { writeResult, type OutputFormat, type Sink } from './format.js';
 import { splitStatements } from './split.js';
 
+const NO_STATEMENT = 'no SQL statement to run (the text is empty or only comments)';
+
 export type CancelReason = 'timeout' | 'interrupt';
 
 /** The running query was interrupted (Ctrl-C or --timeout); the CLI maps it to its exit code. */
@@ -69,8 +71,11 @@ export class StatementRunner {
   private async runAll(sql: string, sink: Sink, options: RunOptions): Promise<void> {
     const texts = splitStatements(sql);
     const pieces = texts.rest === '' ? texts.statements : texts.statements.concat([texts.rest]);
+    // DuckDB's extractStatements fails with "Error in native callback" on a text without any
+    if (pieces.length === 0 && !texts.open) throw new QueryError('sql', NO_STATEMENT);
     await this.guard(options, () => checkEnumLiterals(this.connection, pieces.length > 0 ? pieces : [sql]));
     const extracted = await this.guard(options, () => this.extract(sql, pieces));
+    if (extracted.count === 0) throw new QueryError('sql', NO_STATEMENT);
     const headings = pieces.length === extracted.count ? pieces : null;
     let resultsWritten = 0;
     for (let i = 0; i < extracted.count; i++) {

@@ -90,6 +90,11 @@ describe('running several statements', () => {
     expect(await run('-- a comment\nSELECT 1 AS x')).toBe('x\n-\n1\n(1 row)\n');
   });
 
+  it('empty SQL, or only comments, is an error rather than silence', async () => {
+    expect((await failure(run('  -- nothing\n'))).message).toBe('no SQL statement to run (the text is empty or only comments)');
+    expect((await failure(run(''))).message).toMatch(/^no SQL statement/);
+  });
+
   it('an error names the statement it comes from, in one line', async () => {
     const e = await failure(run('SELECT 1; SELEC 2'));
     expect(e).toBeInstanceOf(QueryError);
