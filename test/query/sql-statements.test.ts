@@ -8,6 +8,7 @@ import {
   StatementRunner,
   StringSink,
   endsStatement,
+  installMacros,
   splitStatements,
   type RunOptions,
 } from '../../src/query/index.js';
@@ -18,6 +19,7 @@ beforeAll(async () => {
   db = await memoryConnection();
   await db.run("CREATE TYPE dlt_level AS ENUM ('fatal', 'error', 'warn', 'info', 'debug', 'verbose')");
   await db.run("CREATE TABLE dlt AS SELECT unnest(['fatal', 'error', 'warn', 'info', 'debug', 'verbose'])::dlt_level AS level");
+  await installMacros(db);
 });
 
 async function run(sql: string, options: Partial<RunOptions> = {}): Promise<string> {
@@ -126,6 +128,7 @@ describe('ENUM columns compared with string literals', () => {
     expect(await levels("level = 'warning'")).toBeNull();
     expect(await levels("level <= 'warn'")).toBe('fatal,error,warn,info,debug,verbose');
     expect(await levels("level <= 'warn'::dlt_level")).toBe('fatal,error,warn');
+    expect(await levels('level_num(level) <= 3')).toBe('fatal,error,warn');
   });
 
   it("regression #7: level = 'warning' silently returned nothing; now an error names the allowed values", async () => {
