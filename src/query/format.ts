@@ -130,7 +130,9 @@ class TableWriter implements Writer {
     if (text === null) return TABLE_NULL;
     if (text.length > CELL_CHARS_MAX) {
       this.cut = true;
-      return `${tableCell(text.slice(0, CELL_CHARS_MAX))}…`;
+      const high = text.charCodeAt(CELL_CHARS_MAX - 1);
+      const end = high >= 0xd800 && high <= 0xdbff ? CELL_CHARS_MAX - 1 : CELL_CHARS_MAX; // keep pairs whole
+      return `${tableCell(text.slice(0, end))}…`;
     }
     return tableCell(text);
   }

@@ -84,6 +84,8 @@ describe('table output', () => {
     const lines = out.split('\n');
     expect(lines[2]).toBe(`${'y'.repeat(CELL_CHARS_MAX)}…`);
     expect(lines[4]).toMatch(/values longer than 1000 characters were cut/);
+    const emoji = await printed(db, `SELECT repeat('y', ${CELL_CHARS_MAX - 1}) || repeat('😀', 5) AS v`, table);
+    expect(emoji.split('\n')[2]).toBe(`${'y'.repeat(CELL_CHARS_MAX - 1)}…`); // not half a surrogate pair
   });
 });
 
