@@ -186,6 +186,7 @@ class TableWriter implements Writer {
 }
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const NEEDS_ESCAPE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 /**
  * A text cell made safe and unambiguous on a terminal: line breaks become ⏎ (a row stays one
@@ -195,6 +196,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
  */
 export function tableCell(text: string): string {
   if (text === TABLE_NULL) return `\\${TABLE_NULL}`;
+  if (!NEEDS_ESCAPE.test(text)) return text; // the common case: one scan, no copies
   return text.replace(/\r?\n/g, '⏎').replace(CONTROL, (ch) => {
     const code = ch.charCodeAt(0);
     if (code === 0x09) return '\\t';
@@ -202,8 +204,11 @@ export function tableCell(text: string): string {
   });
 }
 
+const SURROGATE = /[\ud800-\udfff]/;
+
 /** Display width: code points (not UTF-16 units), good enough for the ASCII-heavy traces. */
 function displayWidth(s: string): number {
+  if (!SURROGATE.test(s)) return s.length;
   let n = 0;
   for (const _ of s) n += 1;
   return n;
