@@ -16,7 +16,7 @@ export function parseDurationOption(text: string): number {
   return ns;
 }
 
-export const FORMATS = ['table', 'csv', 'json'] as const;
+export const FORMATS = ['table', 'csv', 'json', 'jsonl'] as const;
 export type OutputFormat = (typeof FORMATS)[number];
 
 export function parseFormatOption(text: string): OutputFormat {
@@ -24,4 +24,19 @@ export function parseFormatOption(text: string): OutputFormat {
     throw new UsageError(`--format: expected one of ${FORMATS.join(', ')}, got "${text}"`);
   }
   return text as OutputFormat;
+}
+
+/** --limit: table rows shown, 0 for all. */
+export function parseLimitOption(text: string): number {
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(`--limit: expected a row count (0 shows every row), got "${text}"`);
+  }
+  return Number(text);
+}
+
+/** --timeout: a duration such as 30s or 500ms, returned in ms. */
+export function parseTimeoutOption(text: string): number {
+  const ns = parseDuration(text);
+  if (ns === null || ns <= 0) throw new UsageError(`--timeout: expected a duration such as 30s or 500ms, got "${text}"`);
+  return Math.max(1, Math.round(ns / 1e6));
 }

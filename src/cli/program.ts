@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   info: async () => (await import('./info.js')).registerInfo,
   query: async () => (await import('./query.js')).registerQuery,
   queries: async () => (await import('./query.js')).registerQuery,
+  shell: async () => (await import('./shell.js')).registerShell,
   demo: async () => (await import('./demo.js')).registerDemo,
   import: async () => (await import('./import.js')).registerImport,
   export: async () => (await import('./export.js')).registerExport,

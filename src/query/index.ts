@@ -6,16 +6,31 @@ export {
   listNamedQueries,
   loadNamedQuery,
   parseNamedQuery,
+  resolveNamedQuery,
+  listAllNamedQueries,
+  isQueryPath,
   queriesDir,
   type NamedQuery,
   type NamedQueryColumn,
 } from './named.js';
 export {
-  formatResult,
-  formatTable,
-  formatCsv,
-  formatJson,
-  jsonValue,
+  writeResult,
+  streamSink,
+  StringSink,
+  tableCell,
+  csvField,
   OUTPUT_FORMATS,
+  TABLE_ROWS_DEFAULT,
+  TABLE_NULL,
+  CELL_CHARS_MAX,
   type OutputFormat,
+  type Sink,
+  type ChunkSource,
+  type WriteOptions,
+  type WriteSummary,
 } from './format.js';
+export { valueText, jsonText, floatText } from './values.js';
+export { StatementRunner, QueryCancelled, type CancelReason, type RunOptions } from './statements.js';
+export { splitStatements, endsStatement, type SplitResult } from './split.js';
+export { installMacros, describeMacrosText, MACROS, DROP_REASONS, ENUM_NOTES, type MacroDoc } from './macros.js';
+export { checkEnumLiterals } from './enum-literals.js';

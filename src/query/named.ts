@@ -10,7 +10,7 @@
 // walking up from this module; that works from src/ and from dist/src/ alike.
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import { packageInfo } from '../util/package-root.js';
 import { QueryError } from './errors.js';
 
@@ -56,6 +56,56 @@ export function loadNamedQuery(name: string, dir: string = queriesDir()): NamedQ
     throw new QueryError('unknown_query', `unknown named query "${name}"${hint}`);
   }
   return parseNamedQuery(name, path);
+}
+
+/** A --named argument that is a file path rather than a name: ends in .sql or has a ./ or / start. */
+export function isQueryPath(name: string): boolean {
+  return name.endsWith('.sql') || name.startsWith('.') || name.startsWith('/');
+}
+
+/**
+ * Finds a named query: a path to a .sql file is read as is; a name is looked up in the user's
+ * directories (--queries, in the order given) before the built-in queries/, so a user's module
+ * can stand in for a built-in one.
+ */
+export function resolveNamedQuery(name: string, userDirs: readonly string[] = []): NamedQuery {
+  if (isQueryPath(name)) {
+    if (!existsSync(name) || !statSync(name).isFile()) {
+      const hint = 'give a .sql file or a name from `tracevisor queries`';
+      throw new QueryError('unknown_query', `${name}: no such query file (${hint})`);
+    }
+    return parseNamedQuery(basename(name, '.sql'), name);
+  }
+  checkQueryDirs(userDirs);
+  for (const dir of userDirs) {
+    if (NAME_PATTERN.test(name) && existsSync(join(dir, `${name}.sql`))) return loadNamedQuery(name, dir);
+  }
+  try {
+    return loadNamedQuery(name);
+  } catch (error) {
+    if (userDirs.length === 0 || !(error instanceof QueryError)) throw error;
+    const known = listAllNamedQueries(userDirs).map((q) => q.name);
+    throw new QueryError('unknown_query', `unknown named query "${name}"; known: ${known.join(', ')}`);
+  }
+}
+
+/** The user's queries (each --queries directory) and the built-in ones, a user's name first. */
+export function listAllNamedQueries(userDirs: readonly string[] = []): NamedQuery[] {
+  checkQueryDirs(userDirs);
+  const byName = new Map<string, NamedQuery>();
+  for (const dir of [...userDirs, queriesDir()]) {
+    for (const q of listNamedQueries(dir)) if (!byName.has(q.name)) byName.set(q.name, q);
+  }
+  return Array.from(byName.values()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function checkQueryDirs(userDirs: readonly string[]): void {
+  for (const dir of userDirs) {
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      const hint = 'give a directory of .sql query modules';
+      throw new QueryError('unknown_query', `--queries ${dir}: not a directory (${hint})`);
+    }
+  }
 }
 
 function nameOf(dir: string, path: string): string {

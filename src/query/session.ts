@@ -36,7 +36,7 @@ export class QuerySession {
 
   private constructor(
     private readonly instance: DuckDBInstance,
-    private readonly connection: DuckDBConnection,
+    readonly connection: DuckDBConnection,
     readonly trace: Trace,
     readonly loads: readonly TableLoad[],
   ) {}
