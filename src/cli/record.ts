@@ -42,9 +42,10 @@ export async function runRecord(scenarioArg: string, flags: RecordFlags): Promis
   if (flags.force !== true && existsSync(join(flags.output, 'manifest.json'))) {
     throw new UsageError(`${flags.output} already holds a trace; use --force to replace it, or -o another directory`);
   }
-  const scenario = loadScenario(scenarioArg);
-  if (flags.seed !== undefined) scenario.seed = parseSeedOption(flags.seed);
-  if (flags.duration !== undefined) scenario.durationNs = parseDurationOption(flags.duration);
+  const scenario = loadScenario(scenarioArg, {
+    ...(flags.seed !== undefined ? { seed: parseSeedOption(flags.seed) } : {}),
+    ...(flags.duration !== undefined ? { durationNs: parseDurationOption(flags.duration) } : {}),
+  });
   const live = await startLive(flags);
   try {
     const started = performance.now();

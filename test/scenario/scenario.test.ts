@@ -46,7 +46,7 @@ describe('scenario validation', () => {
       'name: expected a lowercase name (a-z, 0-9, _, -)',
       'pcpus: Too small: expected number to be >=1',
       'vms[0].ecu: expected 1-4 printable ASCII characters (a DLT id)',
-      'vms[0].program.framePeriodNs: expected a duration such as "16ms" or "2.5s", got "3 parsecs"',
+      'vms[0].program.framePeriodNs: expected integer nanoseconds or a duration such as "16ms" or "2.5s", got "3 parsecs"',
     ]);
   });
 
@@ -66,6 +66,7 @@ describe('scenario validation', () => {
     expect(lines).toEqual([
       'vms[0].devices[0].bus: no CAN bus named "can9" in canBuses',
       'vms[1].name: duplicate: already used by vms[0].name',
+      'vms[1].ecu: duplicate DLT ECU id "ECU1": already used by vms[0].ecu',
       'vms[1].devices[0].mac: duplicate: already used by vms[0].devices[1].mac',
     ]);
   });
@@ -76,7 +77,7 @@ describe('scenario validation', () => {
       name: 'x',
       vms: [
         { ...minimalVm, devices: [net(1), net(2, 5)] }, // ports 0 and 5
-        { ...minimalVm, name: 'b', devices: [net(3, 5), net(4, 1), net(5)] }, // 5 (taken), 1, then 1 in order (taken)
+        { ...minimalVm, name: 'b', ecu: 'ECU2', devices: [net(3, 5), net(4, 1), net(5)] }, // 5 (taken), 1, then 1 in order (taken)
       ],
     });
     expect(lines).toEqual([
