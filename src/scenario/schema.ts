@@ -222,10 +222,15 @@ export const scenarioSchema = z
     ecus: z.array(ecuSchema).max(47).default([]).describe('external ECUs on a CAN bus (one PRNG stream each: at most 47)'),
     vms: z.array(vmSchema).min(1).max(16).describe('guest VMs'),
   })
-  .superRefine((s, ctx) => {
-    checkReferences(s, ctx);
-    checkRunnable(s, ctx);
-  })
+  // Cross-field checks read values the field checks vouch for, so they run only when every field
+  // passed (zod would otherwise hand them an out-of-range value and report it twice).
+  .superRefine(
+    (s, ctx) => {
+      checkReferences(s, ctx);
+      checkRunnable(s, ctx);
+    },
+    { when: (payload) => payload.issues.length === 0 },
+  )
   .transform(({ $schema: _ignored, ...scenario }) => scenario);
 
 export type Scenario = z.output<typeof scenarioSchema>;
