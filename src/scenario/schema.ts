@@ -30,10 +30,14 @@ export function durationNs(options: DurationOptions = {}) {
   const { min = 0, max = DURATION_NS_MAX, signed = false } = options;
   const why = (text?: string) => (text === undefined ? '' : ` (${text})`);
   const expected = `expected integer nanoseconds or a duration such as "16ms" or "2.5s"${signed ? ' (may be negative)' : ''}`;
+  const range = (ns: z.ZodInt) =>
+    ns
+      .min(min, `must be at least ${formatDurationShort(min)}${why(options.minWhy)}`)
+      .max(max, `must be at most ${formatDurationShort(max)}${why(options.maxWhy)}`);
+  const text = z.string().regex(new RegExp(durationPattern(signed)), { error: (iss) => `${expected}, got "${String(iss.input)}"` });
+  // The range sits on both sides: on the integer (so the JSON Schema shows it) and after parsing.
   return z
-    .union([z.int(), z.string().regex(new RegExp(durationPattern(signed)), { error: (iss) => `${expected}, got "${String(iss.input)}"` })], {
-      error: expected,
-    })
+    .union([range(z.int()), text], { error: expected })
     .transform((value, ctx) => {
       if (typeof value === 'number') return value;
       const ns = parseDuration(value, { signed });
@@ -43,12 +47,7 @@ export function durationNs(options: DurationOptions = {}) {
       }
       return ns;
     })
-    .pipe(
-      z
-        .int()
-        .min(min, `must be at least ${formatDurationShort(min)}${why(options.minWhy)}`)
-        .max(max, `must be at most ${formatDurationShort(max)}${why(options.maxWhy)}`),
-    );
+    .pipe(range(z.int()));
 }
 
 const RUN_MAX = 'the longest run; every time stays below 2^53 ns';
@@ -93,7 +92,7 @@ const deviceSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('console').describe('virtio-console: the guest\'s DLT log channel') }),
   z.strictObject({
     type: z.literal('net').describe('virtio-net on the Ethernet switch'),
-    mac,
+    mac: mac.describe('its MAC address (unique)'),
     port: z.int().min(0).max(63).optional().describe('switch port; without one: 0, 1, 2, ... in device order'),
   }),
   z.strictObject({ type: z.literal('can').describe('virtio-can on a CAN bus'), bus: name.describe('a name in canBuses') }),

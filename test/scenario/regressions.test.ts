@@ -175,3 +175,17 @@ describe('issue #8 regressions: durations everywhere a time is', () => {
     expect(parseDurationOption('24h')).toBe(86_400_000_000_000);
   });
 });
+
+describe('found by the property test', () => {
+  it('more CAN buses than CAN nodes (a bus nobody is on): the core asserted "more buses than canNodeCount"', async () => {
+    const { Platform } = await import('../../src/platform/platform.js');
+    const { CountingSink } = await import('../../src/platform/sink.js');
+    // case 21 (seed 2324267120) of PROPERTY_SEED=7, reduced
+    const input = JSON.parse(`{ "name": "buses", "durationNs": "10ms", "canBuses": [ { "name": "can0", "bitsPerSecond": 8000000 },
+      { "name": "can1", "bitsPerSecond": 10000 }, { "name": "can2", "bitsPerSecond": 8000000 } ],
+      "vms": [ { "name": "vm0", "ecu": "E0", "ramMiB": 2, "devices": [ { "type": "console" }, { "type": "can", "bus": "can0" } ],
+        "program": { "type": "idle" } } ] }`);
+    const platform = await Platform.create(parseScenario(input, 'x'), new CountingSink());
+    expect(platform.run().durationNs).toBe(10_000_000);
+  });
+});
