@@ -78,7 +78,7 @@ export const clockSchema = z.strictObject({
       }),
     )
     .max(1024)
-    .default([])
+    .prefault([])
     .describe('steps applied to the local clock at a true time (an NTP/PTP correction, a manual set)'),
 });
 
@@ -151,7 +151,7 @@ const programSchema = z.discriminatedUnion('type', [
         }),
       )
       .max(1024)
-      .default([])
+      .prefault([])
       .describe('what the guest does wrong, and when'),
     logEveryNs: logEveryNs(100_000_000, 'interval of the keep-alive log message'),
   }),
@@ -218,7 +218,7 @@ export const scenarioSchema = z
       .max(16)
       .default([])
       .describe('CAN buses'),
-    ecus: z.array(ecuSchema).max(47).default([]).describe('external ECUs on a CAN bus (one PRNG stream each: at most 47)'),
+    ecus: z.array(ecuSchema).max(47).prefault([]).describe('external ECUs on a CAN bus (one PRNG stream each: at most 47)'),
     vms: z.array(vmSchema).min(1).max(16).describe('guest VMs'),
   })
   // Cross-field checks read values the field checks vouch for, so they run only when every field

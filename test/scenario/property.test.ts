@@ -154,7 +154,7 @@ function vm(g: Gen, i: number, buses: string[], nextMac: () => string, macs: str
       offsetNs: g.maybe(() => g.duration(-1e15, 1e15)), driftPpb: g.maybe(() => g.int(-1e6, 1e6)),
       steps: g.maybe(() => Array.from({ length: g.below(3) }, () => ({ atNs: g.duration(0, 2 * S), byNs: g.duration(-1e12, 1e12) }))),
     })),
-    busBudget: g.maybe(() => ({ bytesPerPeriod: g.pick([g.int(1, 2 ** 32), g.int(1, 2 ** 40)]), periodNs: g.duration(1 * US, 1 * S) })),
+    busBudget: g.maybe(() => ({ bytesPerPeriod: g.chance(0.2) ? g.int(1, 2 ** 40) : g.int(1, 2 ** 32), periodNs: g.duration(1 * US, 1 * S) })),
     devices: devices.slice(0, 8),
     program: program(g, macs),
   });
@@ -165,7 +165,7 @@ function ecu(g: Gen, i: number, buses: string[]): Record<string, unknown> {
     const extended = g.chance(0.3);
     return compact({
       canId: extended ? g.int(0, 0x1fffffff) : g.int(0, 0x7ff), extended: extended ? true : undefined,
-      dlc: g.maybe(() => g.int(0, 8)), periodNs: g.pick([g.duration(100 * US, 1 * S), g.duration(10 * MS, 1 * S)]),
+      dlc: g.maybe(() => g.int(0, 8)), periodNs: g.chance(0.2) ? g.duration(100 * US, 1 * S) : g.duration(5 * MS, 1 * S),
       jitterNs: g.maybe(() => g.duration(0, 50 * US)), signal: g.maybe(() => g.pick(['counter', 'speed', 'rpm', 'random'])),
       _j: j,
     });
