@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { coreLimitsFor } from '../platform/platform.js';
 import type { Scenario, VmConfig } from './schema.js';
 import {
-  BUS_SCALED_MAX, CAN_ID_STANDARD_MAX, CAN_LOAD_MAX, CAN_MAILBOX_MAX, CORE_MEMORY_BYTES_MAX,
+  BUS_CHARGE_BYTES_MAX, BUS_SCALED_MAX, CAN_ID_STANDARD_MAX, CAN_LOAD_MAX, CAN_MAILBOX_MAX, CORE_MEMORY_BYTES_MAX,
   DELIVERIES_PER_S_MAX, DURATION_NS_MAX, MIB, canFrameBitsMax, coreMemoryBytes,
 } from './limits.js';
 import { guestRamNeededBytes } from './guest-ram.js';
@@ -19,6 +19,7 @@ export function checkRunnable(s: Scenario, ctx: Ctx): void {
   checkCoreMemory(s, ctx);
   s.vms.forEach((vm, i) => {
     checkGuestRam(vm, i, ctx);
+    checkChargeBytes(vm, i, ctx);
     checkBusDebt(vm, i, s.durationNs, ctx);
   });
   checkCanIds(s, ctx);
@@ -66,6 +67,18 @@ function busCharges(vm: VmConfig, durationNs: number): { count: number; bytes: n
     default:
       return { count: 0, bytes: 0 };
   }
+}
+
+/** A single bus charge must stay below 2^40 bytes (assembly/bus/budget.ts busCharge asserts it). */
+function checkChargeBytes(vm: VmConfig, i: number, ctx: Ctx): void {
+  const p = vm.program;
+  if (p.type !== 'cluster' || p.framebufferBytes * p.fullRedrawFactor <= BUS_CHARGE_BYTES_MAX) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['vms', i, 'program', 'framebufferBytes'],
+    message: `a full redraw moves framebufferBytes x fullRedrawFactor = ${p.framebufferBytes * p.fullRedrawFactor} ` +
+      'bytes, more than the core charges at once (2^40 - 1): lower one of them',
+  });
 }
 
 /**

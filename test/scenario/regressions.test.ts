@@ -92,6 +92,12 @@ describe('issue #8 regressions: refused at load with the field and the limit', (
       "busBudget": { "bytesPerPeriod": 1000, "periodNs": "1ms" },
       "program": { "type": "cluster", "framebufferBytes": 1099511627776 } } ] }`);
     expect(problems(input)).toEqual(['vms[0].program.framebufferBytes: Too big: expected number to be <=1099511627775']);
+    // Each under 2^40, but a full redraw multiplies them past it.
+    const redraw = { name: 'fb', vms: [{ name: 'a', ecu: 'A', program: { type: 'cluster', framebufferBytes: 2 ** 38, fullRedrawFactor: 6 } }] };
+    expect(problems(redraw)).toEqual([
+      'vms[0].program.framebufferBytes: a full redraw moves framebufferBytes x fullRedrawFactor = 1649267441664 bytes, ' +
+        'more than the core charges at once (2^40 - 1): lower one of them',
+    ]);
     // Under 2^40 a frame's traffic still piles up a debt the core's i64 cannot hold over the run.
     const debt = { ...input, vms: [{ ...input.vms[0], program: { type: 'cluster', framebufferBytes: 2 ** 36 } }] };
     expect(problems(debt)).toEqual([
