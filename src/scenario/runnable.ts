@@ -25,6 +25,7 @@ export function checkRunnable(s: Scenario, ctx: Ctx): void {
   checkCanIds(s, ctx);
   s.canBuses.forEach((_bus, i) => checkCanBus(s, i, ctx));
   checkTraffic(s, ctx);
+  checkGatewayKeepsUp(s, ctx);
 }
 
 const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
@@ -211,5 +212,37 @@ function checkTraffic(s: Scenario, ctx: Ctx): void {
     message: `the scenario asks for ${Math.ceil(total)} frame deliveries per second of virtual time (CAN frames x ` +
       `receivers, Ethernet bursts, gateway forwards), at most ${DELIVERIES_PER_S_MAX}; this field gives ` +
       `${Math.ceil(largest.perS)} of them: lengthen the period or send fewer frames`,
+  });
+}
+
+/** CAN frames per second each bus carries from its ECUs. */
+function canFramesPerS(s: Scenario): Map<string, number> {
+  const perS = new Map<string, number>();
+  for (const ecu of s.ecus) {
+    for (const f of ecu.frames) perS.set(ecu.bus, (perS.get(ecu.bus) ?? 0) + NS_PER_S / f.periodNs);
+  }
+  return perS;
+}
+
+/**
+ * A gateway bridges its pending frames in one job of perFrameCostNs each (src/guests/gateway.ts),
+ * one job at a time: if the frames it hears take more than a CPU second per second, its queue
+ * grows for the whole run (memory without bound on a long run) instead of reaching a steady state.
+ */
+function checkGatewayKeepsUp(s: Scenario, ctx: Ctx): void {
+  const perS = canFramesPerS(s);
+  s.vms.forEach((vm, i) => {
+    const p = vm.program;
+    if (p.type !== 'gateway') return;
+    const heard = vm.devices.reduce((n, d) => n + (d.type === 'can' ? (perS.get(d.bus) ?? 0) : 0), 0);
+    const busyNsPerS = heard * p.perFrameCostNs;
+    if (busyNsPerS <= NS_PER_S) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['vms', i, 'program', 'perFrameCostNs'],
+      message: `the gateway hears ${Math.ceil(heard)} CAN frames/s at ${p.perFrameCostNs} ns each: ` +
+        `${(busyNsPerS / NS_PER_S).toFixed(2)} CPU seconds per second, more than 1 (its queue would grow ` +
+        'for the whole run): lower perFrameCostNs or the frame rate',
+    });
   });
 }

@@ -144,6 +144,17 @@ describe('issue #8 regressions: refused at load with the field and the limit', (
     ]);
   });
 
+  it('a gateway that cannot keep up with the CAN frames it hears (its queue would grow all run)', () => {
+    const input = JSON.parse(`{ "name": "slow", "canBuses": [ { "name": "can0", "bitsPerSecond": 500000 } ],
+      "ecus": [ { "name": "esc", "bus": "can0", "frames": [ { "canId": 193, "periodNs": "1ms" } ] } ],
+      "vms": [ { "name": "g", "ecu": "G", "devices": [ { "type": "can", "bus": "can0" } ],
+        "program": { "type": "gateway", "perFrameCostNs": "2ms" } } ] }`);
+    expect(problems(input)).toEqual([
+      'vms[0].program.perFrameCostNs: the gateway hears 1000 CAN frames/s at 2000000 ns each: 2.00 CPU seconds ' +
+        'per second, more than 1 (its queue would grow for the whole run): lower perFrameCostNs or the frame rate',
+    ]);
+  });
+
   it('duplicate CAN bus names and duplicate VM ECU ids', () => {
     const input = JSON.parse(`{ "name": "dup", "canBuses": [ { "name": "can0", "bitsPerSecond": 500000 }, { "name": "can0", "bitsPerSecond": 125000 } ],
       "vms": [ { "name": "a", "ecu": "GW01", "program": { "type": "idle" } }, { "name": "b", "ecu": "GW01", "program": { "type": "idle" } } ] }`);
