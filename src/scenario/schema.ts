@@ -34,7 +34,11 @@ export function durationNs(options: DurationOptions = {}) {
     ns
       .min(min, `must be at least ${formatDurationShort(min)}${why(options.minWhy)}`)
       .max(max, `must be at most ${formatDurationShort(max)}${why(options.maxWhy)}`);
-  const text = z.string().regex(new RegExp(durationPattern(signed)), { error: (iss) => `${expected}, got "${String(iss.input)}"` });
+  const textError = (input: string) =>
+    !signed && /^\s*-/.test(input) && parseDuration(input, { signed: true }) !== null
+      ? `must not be negative, got "${input}"`
+      : `${expected}, got "${input}"`;
+  const text = z.string().regex(new RegExp(durationPattern(signed)), { error: (iss) => textError(String(iss.input)) });
   // The range sits on both sides: on the integer (so the JSON Schema shows it) and after parsing.
   return z
     .union([range(z.int()), text], { error: expected })

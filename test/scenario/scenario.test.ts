@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenario, parseScenario, ScenarioError, listBuiltinScenarios } from '../../src/scenario/load.js';
-import { parseDuration } from '../../src/scenario/duration.js';
+import { durationPattern, parseDuration } from '../../src/scenario/duration.js';
 
 function problems(value: unknown): string[] {
   try {
@@ -111,5 +111,20 @@ describe('scenario validation', () => {
     expect(parseDuration('1m')).toBe(60_000_000_000);
     expect(parseDuration('1.0000000001s')).toBeNull(); // finer than 1 ns
     expect(parseDuration('ten s')).toBeNull();
+  });
+
+  test('signed durations, and the JSON Schema pattern agrees with the parser', () => {
+    expect(parseDuration('-5ms')).toBeNull(); // only where a field may be negative
+    expect(parseDuration('-5ms', { signed: true })).toBe(-5_000_000);
+    expect(parseDuration('+2s')).toBe(2_000_000_000);
+    expect(Object.is(parseDuration('-0s', { signed: true }), 0)).toBe(true);
+    const texts = ['16ms', ' 2.5s ', '-5ms', '+2s', '1h', '20 ns', '800µs', '1.5', 'ms', '--1s', '1e3ns', '2 s'];
+    for (const signed of [false, true]) {
+      const pattern = new RegExp(durationPattern(signed), 'u');
+      for (const text of texts) {
+        // (none of these is finer than 1 ns or beyond 2^53 ns, which only the parser can refuse)
+        expect(pattern.test(text), `${text} signed=${signed}`).toBe(parseDuration(text, { signed }) !== null);
+      }
+    }
   });
 });
