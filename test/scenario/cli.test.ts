@@ -68,6 +68,6 @@ describe('record: what does not run is refused before it starts', () => {
     expect(loadScenario(file).durationNs).toBe(1_000_000_000); // valid as written
     const r = tv('record', file, '-o', join(root, 'b'), '--duration', '24h');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^tracevisor: .*budget\.json: vms\[0\]\.busBudget\.periodNs: the program may charge \d+ bytes in 86400000000000 ns; .*\n$/);
+    expect(r.stderr).toMatch(/^tracevisor: .*budget\.json: vms\[0\]\.busBudget\.periodNs: the program may run up a debt of \d+ bytes in 86400000000000 ns .*\n$/);
   });
 });
