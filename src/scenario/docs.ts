@@ -38,7 +38,9 @@ function typeText(s: Schema): string {
 function rangeText(s: Schema): string {
   if (isDuration(s)) return durationRange(s);
   const parts: string[] = [];
-  if (typeof s.minimum === 'number' || typeof s.maximum === 'number') parts.push(`${s.minimum ?? ''} .. ${s.maximum ?? ''}`);
+  if (typeof s.minimum === 'number' || typeof s.maximum === 'number') {
+    parts.push(`${s.minimum ?? ''} .. ${s.maximum ?? ''}`);
+  }
   if (typeof s.minItems === 'number' || typeof s.maxItems === 'number') {
     parts.push(`${s.minItems ?? 0} .. ${s.maxItems ?? ''} items`);
   }
@@ -59,7 +61,8 @@ function rowsOf(s: Schema, path: string, out: Row[]): void {
     if (key === 'type' && p.const !== undefined) continue; // a variant's tag, named in its path
     const field = `${path}${path === '' ? '' : '.'}${key}`;
     const required_ = required.has(key) && !('default' in p) ? ' (required)' : '';
-    out.push({ field, type: typeText(p), defaultText: defaultText(p), range: rangeText(p), description: `${p.description ?? ''}${required_}` });
+    const description = `${p.description ?? ''}${required_}`;
+    out.push({ field, type: typeText(p), defaultText: defaultText(p), range: rangeText(p), description });
     children(p, field, out);
   }
 }
@@ -70,7 +73,8 @@ function children(s: Schema, path: string, out: Row[]): void {
   for (const variant of (s.oneOf ?? []) as Schema[]) {
     const tag = ((variant.properties ?? {}) as Record<string, Schema>).type;
     const name = String(tag?.const ?? '?');
-    out.push({ field: `${path} (${name})`, type: `\`type: "${name}"\``, defaultText: '', range: '', description: String(tag?.description ?? '') });
+    const description = String(tag?.description ?? '');
+    out.push({ field: `${path} (${name})`, type: `\`type: "${name}"\``, defaultText: '', range: '', description });
     rowsOf(variant, `${path} (${name})`, out);
   }
 }
@@ -82,7 +86,8 @@ export function describeScenarioMarkdown(): string {
   const escape = (text: string) => text.replace(/\|/g, '\\|');
   const lines = ['| field | type | default | range | meaning |', '|---|---|---|---|---|'];
   for (const r of rows) {
-    lines.push(`| \`${r.field}\` | ${escape(r.type)} | ${escape(r.defaultText)} | ${escape(r.range)} | ${escape(r.description)} |`);
+    const cells = [r.type, r.defaultText, r.range, r.description].map(escape);
+    lines.push(`| \`${r.field}\` | ${cells.join(' | ')} |`);
   }
   return `${lines.join('\n')}\n`;
 }

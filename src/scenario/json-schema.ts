@@ -8,11 +8,13 @@ import { z } from 'zod';
 import { scenarioSchema } from './schema.js';
 
 export function scenarioJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const options = { io: 'input', unrepresentable: 'any' } as const;
+  const schema = z.toJSONSchema(scenarioSchema, options) as Record<string, unknown>;
   return {
     $schema: schema.$schema,
     title: 'tracevisor scenario',
-    description: 'A virtual platform: VMs, devices, CAN buses and ECUs, and the guest programs that drive them.',
+    description:
+      'A virtual platform: VMs, devices, CAN buses and ECUs, and the guest programs that drive them.',
     ...Object.fromEntries(Object.entries(schema).filter(([key]) => key !== '$schema')),
   };
 }

@@ -62,9 +62,13 @@ export interface ScenarioOverrides {
 }
 
 /** Loads a built-in scenario by name, or a scenario file by path. */
-export function loadScenario(nameOrPath: string = DEFAULT_SCENARIO, overrides: ScenarioOverrides = {}): Scenario {
+export function loadScenario(
+  nameOrPath: string = DEFAULT_SCENARIO,
+  overrides: ScenarioOverrides = {},
+): Scenario {
   const json = readScenarioJson(nameOrPath);
-  const patched = typeof json === 'object' && json !== null && !Array.isArray(json) ? { ...json, ...overrides } : json;
+  const isObject = typeof json === 'object' && json !== null && !Array.isArray(json);
+  const patched = isObject ? { ...json, ...overrides } : json;
   return parseScenario(patched, nameOrPath);
 }
 

@@ -1,14 +1,15 @@
 // "Validation = what runs" (issue #8): the checks that need more than one field, against the
 // platform's limits (limits.ts) — the core's memory, the VM's RAM against its drivers' rings,
-// bus-budget arithmetic in the core's i64, CAN identifiers by format, and the load and mailbox
-// demand a CAN bus can carry. Each problem names a field path and the limit.
+// bus-budget arithmetic in the core's i64, CAN identifiers by format, the load and mailbox
+// demand a CAN bus can carry, the frame traffic a run simulates, gateways that keep up. Each
+// problem names a field path and the limit.
 
 import type { z } from 'zod';
 import { coreLimitsFor } from '../platform/platform.js';
 import type { Scenario, VmConfig } from './schema.js';
 import {
-  BUS_CHARGE_BYTES_MAX, BUS_SCALED_MAX, CAN_ID_STANDARD_MAX, CAN_LOAD_MAX, CAN_MAILBOX_MAX, CORE_MEMORY_BYTES_MAX,
-  DELIVERIES_PER_S_MAX, DURATION_NS_MAX, MIB, canFrameBitsMax, coreMemoryBytes,
+  BUS_CHARGE_BYTES_MAX, BUS_SCALED_MAX, CAN_ID_STANDARD_MAX, CAN_LOAD_MAX, CAN_MAILBOX_MAX,
+  CORE_MEMORY_BYTES_MAX, DELIVERIES_PER_S_MAX, DURATION_NS_MAX, MIB, canFrameBitsMax, coreMemoryBytes,
 } from './limits.js';
 import { guestRamNeededBytes } from './guest-ram.js';
 
@@ -207,13 +208,12 @@ function trafficSources(s: Scenario): { path: (string | number)[]; perS: number 
   for (const vm of s.vms) {
     for (const d of vm.devices) if (d.type === 'can') receivers.set(d.bus, (receivers.get(d.bus) ?? 0) + 1);
   }
-  const canPerS = new Map<string, number>();
+  const canPerS = canFramesPerS(s);
   const sources: { path: (string | number)[]; perS: number }[] = [];
   s.ecus.forEach((ecu, i) => {
     ecu.frames.forEach((f, j) => {
-      const framesPerS = NS_PER_S / f.periodNs;
-      canPerS.set(ecu.bus, (canPerS.get(ecu.bus) ?? 0) + framesPerS);
-      sources.push({ path: ['ecus', i, 'frames', j, 'periodNs'], perS: framesPerS * Math.max(1, receivers.get(ecu.bus) ?? 0) });
+      const perS = (NS_PER_S / f.periodNs) * Math.max(1, receivers.get(ecu.bus) ?? 0);
+      sources.push({ path: ['ecus', i, 'frames', j, 'periodNs'], perS });
     });
   });
   s.vms.forEach((vm, i) => {
