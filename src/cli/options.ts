@@ -1,6 +1,7 @@
 // Parsing of option values shared by commands, with errors that name the option.
 
-import { parseDuration } from '../scenario/duration.js';
+import { formatDurationShort, parseDuration } from '../scenario/duration.js';
+import { DURATION_NS_MAX } from '../scenario/limits.js';
 import { UsageError } from './errors.js';
 
 export function parseSeedOption(text: string): number {
@@ -10,9 +11,13 @@ export function parseSeedOption(text: string): number {
   return Number(text);
 }
 
+/** `--duration`: a run length, within the same bounds as the scenario's `durationNs`. */
 export function parseDurationOption(text: string): number {
-  const ns = parseDuration(text);
-  if (ns === null || ns <= 0) throw new UsageError(`--duration: expected a duration such as 30s or 500ms, got "${text}"`);
+  const range = `must be > 0 and at most ${formatDurationShort(DURATION_NS_MAX)}`;
+  const tooLong = /^\s*\d+(\.\d+)?\s*(ns|us|µs|ms|s|m|h)\s*$/.test(text); // a duration beyond 2^53 ns
+  const ns = parseDuration(text, { signed: true }) ?? (tooLong ? Infinity : null);
+  if (ns === null) throw new UsageError(`--duration: expected a duration such as 30s or 500ms, got "${text}"`);
+  if (ns <= 0 || ns > DURATION_NS_MAX) throw new UsageError(`--duration: ${range}, got "${text}"`);
   return ns;
 }
 

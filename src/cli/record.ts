@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isatty } from 'node:tty';
 import { UsageError } from './errors.js';
-import { DEFAULT_SCENARIO, loadScenario, parseScenario, ScenarioError } from '../scenario/load.js';
+import { DEFAULT_SCENARIO, loadScenario, parseScenario, ScenarioError, type ScenarioOverrides } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 import { recordScenario } from '../platform/record.js';
 import { formatDuration } from '../scenario/duration.js';
@@ -58,9 +58,11 @@ async function recordRun(scenarioArg: string, flags: RecordFlags): Promise<Recor
   if (flags.force !== true && existsSync(join(flags.output, 'manifest.json'))) {
     throw new UsageError(`${flags.output} already holds a trace; use --force to replace it, or -o another directory`);
   }
-  const scenario = scenarioArg === STDIN ? readStdinScenario() : loadScenario(scenarioArg);
-  if (flags.seed !== undefined) scenario.seed = parseSeedOption(flags.seed);
-  if (flags.duration !== undefined) scenario.durationNs = parseDurationOption(flags.duration);
+  const overrides: ScenarioOverrides = {
+    ...(flags.seed !== undefined ? { seed: parseSeedOption(flags.seed) } : {}),
+    ...(flags.duration !== undefined ? { durationNs: parseDurationOption(flags.duration) } : {}),
+  };
+  const scenario = scenarioArg === STDIN ? readStdinScenario(overrides) : loadScenario(scenarioArg, overrides);
   const live = await startLive(flags);
   try {
     const started = performance.now();
@@ -83,7 +85,7 @@ async function recordRun(scenarioArg: string, flags: RecordFlags): Promise<Recor
 }
 
 /** `record -`: the scenario's JSON from stdin (a pipe or a file; a terminal would only wait). */
-function readStdinScenario(): Scenario {
+function readStdinScenario(overrides: ScenarioOverrides): Scenario {
   if (isatty(0)) throw new UsageError('-: stdin is a terminal; pipe a scenario into it (e.g. tracevisor scenarios --show cockpit | tracevisor record - …)');
   let text: string;
   try {
@@ -97,7 +99,9 @@ function readStdinScenario(): Scenario {
   } catch (error) {
     throw new ScenarioError('stdin', [`not valid JSON: ${(error as Error).message}`]);
   }
-  return parseScenario(json, 'stdin');
+  // The overrides go into the JSON before validation, as loadScenario does for files.
+  const isObject = typeof json === 'object' && json !== null && !Array.isArray(json);
+  return parseScenario(isObject ? { ...(json as object), ...overrides } : json, 'stdin');
 }
 
 function recordJson(dir: string, manifest: Manifest, summary: RunSummary, wallMs: number): Record<string, unknown> {

@@ -58,7 +58,9 @@ export function coreLimitsFor(s: Scenario): CoreLimits {
     linkCount: net + 1,
     switchPortCount: Math.max(0, ...deviceEntries(s).map((d) => (d.switchPort ?? -1) + 1)) + 1,
     macCount: net + 1,
-    canNodeCount: can + s.ecus.length + 1,
+    // The core sizes its bus table by canNodeCount too (assembly/layout.ts CANBUS), so a bus
+    // without nodes still needs one.
+    canNodeCount: Math.max(can + s.ecus.length, s.canBuses.length) + 1,
     frameSlots: 1024,
     frameBytesMax: 1536,
     timerCapacity: 8192,

@@ -50,8 +50,36 @@ export function parseScenario(value: unknown, source: string): Scenario {
   return result.data;
 }
 
+/**
+ * Fields given on the command line instead of in the file. They are put into the file's JSON
+ * before validation, so the checks that depend on them (a bus budget's debt over the run's
+ * length) see the values that will run.
+ */
+export interface ScenarioOverrides {
+  durationNs?: number;
+  seed?: number;
+}
+
 /** Loads a built-in scenario by name, or a scenario file by path. */
-export function loadScenario(nameOrPath: string = DEFAULT_SCENARIO): Scenario {
+export function loadScenario(
+  nameOrPath: string = DEFAULT_SCENARIO,
+  overrides: ScenarioOverrides = {},
+): Scenario {
+  const json = readScenarioJson(nameOrPath);
+  const isObject = typeof json === 'object' && json !== null && !Array.isArray(json);
+  const patched = isObject ? { ...json, ...overrides } : json;
+  return parseScenario(patched, nameOrPath);
+}
+
+/** The text of a built-in scenario file, as shipped (`scenarios --show`: a template to copy). */
+export function builtinScenarioText(name: string): string {
+  if (!isBuiltin(name)) {
+    throw new ScenarioError(name, [`not a built-in scenario (built-ins: ${BUILTIN_SCENARIOS.join(', ')})`]);
+  }
+  return readFileSync(join(builtinDir(), `${name}.json`), 'utf8');
+}
+
+function readScenarioJson(nameOrPath: string): unknown {
   const path = isBuiltin(nameOrPath) ? join(builtinDir(), `${nameOrPath}.json`) : nameOrPath;
   if (!existsSync(path)) {
     throw new ScenarioError(nameOrPath, [
@@ -70,7 +98,7 @@ export function loadScenario(nameOrPath: string = DEFAULT_SCENARIO): Scenario {
   } catch (err) {
     throw new ScenarioError(nameOrPath, [`not valid JSON: ${(err as Error).message}`]);
   }
-  return parseScenario(json, nameOrPath);
+  return json;
 }
 
 export function listBuiltinScenarios(): { name: string; description: string }[] {

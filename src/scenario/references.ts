@@ -1,77 +1,64 @@
-// Load-time cross-references of the guest programs: every MAC a program sends to belongs to a net
-// device, and every gateway route names a CAN id an ECU on the gateway's buses sends. Before these
-// checks such a scenario ran silently wrong (issue #8): an unknown MAC turned every frame into a
-// switch_drop, an unknown id was never bridged.
+// Cross-field rules zod's shapes cannot express: unique names and ECU ids, buses that exist,
+// MACs, switch ports. Each problem names the field path of the second use and the first.
 
 import type { z } from 'zod';
-import { canBusesOf, canSenders, flaggedCanId, formatCanId, type RoutingScenario } from '../guests/routes.js';
-import { CAN_SFF_ID_MAX } from '../core/codes.js';
+import type { Scenario } from './schema.js';
+import { deviceEntries } from './topology.js';
+import { checkGuestReferences } from './guest-references.js';
 
 type Path = (string | number)[];
 
-interface ReferencedScenario extends RoutingScenario {
-  vms: readonly {
-    devices: readonly { type: string; bus?: string; mac?: string }[];
-    program: {
-      type: string;
-      forwardTo?: string[];
-      peer?: string | undefined;
-      routes?: { canId: number; extended: boolean; to?: string[] | undefined }[] | undefined;
-    };
-  }[];
+function formatPath(path: Path): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${p}`)).join('');
 }
 
-export function checkGuestReferences(s: ReferencedScenario, ctx: z.RefinementCtx): void {
-  const issue = (path: Path, message: string) => ctx.addIssue({ code: 'custom', path, message });
-  const macs = new Set<string>();
-  for (const vm of s.vms) {
-    for (const d of vm.devices) if (d.type === 'net' && d.mac !== undefined) macs.add(d.mac.toLowerCase());
-  }
-  const checkMac = (mac: string, path: Path) => {
-    if (macs.has(mac.toLowerCase())) return;
-    const known = macs.size === 0 ? 'there are no net devices' : `net devices have ${[...macs].join(', ')}`;
-    issue(path, `no net device has MAC ${mac} (${known})`);
+/** Reports the second use of a key, naming the first. Keys carry their namespace ("bus:can0"). */
+function uniqueChecker(ctx: z.RefinementCtx) {
+  const seen = new Map<string, string>();
+  return (key: string, path: Path, what = 'duplicate') => {
+    if (seen.has(key)) {
+      ctx.addIssue({ code: 'custom', path, message: `${what}: already used by ${seen.get(key)}` });
+    }
+    seen.set(key, formatPath(path));
   };
-  s.vms.forEach((vm, i) => {
-    const p = vm.program;
-    if (p.type === 'infotainment' && p.peer !== undefined) checkMac(p.peer, ['vms', i, 'program', 'peer']);
-    if (p.type !== 'gateway') return;
-    (p.forwardTo ?? []).forEach((mac, k) => checkMac(mac, ['vms', i, 'program', 'forwardTo', k]));
-    checkRoutes(s, i, issue, checkMac);
-  });
 }
 
-function checkRoutes(
-  s: ReferencedScenario,
-  vmIndex: number,
-  issue: (path: Path, message: string) => void,
-  checkMac: (mac: string, path: Path) => void,
-): void {
-  const vm = s.vms[vmIndex]!;
-  const buses = canBusesOf(vm);
-  const sent = new Set(canSenders(s, buses).map((x) => x.canId));
-  const seen = new Map<number, number>();
-  (vm.program.routes ?? []).forEach((route, k) => {
-    const path: Path = ['vms', vmIndex, 'program', 'routes', k];
-    const canId = flaggedCanId(route.canId, route.extended);
-    (route.to ?? []).forEach((mac, m) => checkMac(mac, [...path, 'to', m]));
-    if (!route.extended && route.canId > CAN_SFF_ID_MAX) {
-      const got = formatCanId(route.canId);
-      issue([...path, 'canId'], `a standard (11-bit) CAN id is at most 0x7FF, got ${got}; set "extended": true for a 29-bit id`);
-      return;
-    }
-    const first = seen.get(canId);
-    if (first !== undefined) {
-      const again = `${formatCanId(canId)} is already routed by routes[${first}]`;
-      issue([...path, 'canId'], `${again}; list its MACs in one route's "to"`);
-      return;
-    }
-    seen.set(canId, k);
-    if (buses.length === 0) {
-      const what = `the gateway has no CAN device, so nothing sends ${formatCanId(canId)}`;
-      issue([...path, 'canId'], `${what}; add a "can" device`);
-    } else if (!sent.has(canId)) {
-      issue([...path, 'canId'], `no ECU on ${buses.join(' or ')} sends ${formatCanId(canId)}`);
-    }
+export function checkReferences(s: Scenario, ctx: z.RefinementCtx): void {
+  const unique = uniqueChecker(ctx);
+  const buses = new Set(s.canBuses.map((b) => b.name));
+  s.canBuses.forEach((bus, i) => unique(`bus:${bus.name}`, ['canBuses', i, 'name']));
+  s.vms.forEach((vm, i) => {
+    unique(`name:${vm.name}`, ['vms', i, 'name']);
+    // The DLT ECU id is how a log message says which VM wrote it (the `dlt.ecu` column).
+    unique(`ecu:${vm.ecu}`, ['vms', i, 'ecu'], `duplicate DLT ECU id "${vm.ecu}"`);
+    vm.devices.forEach((d, j) => {
+      if (d.type === 'can' && !buses.has(d.bus)) {
+        ctx.addIssue({ code: 'custom', path: ['vms', i, 'devices', j, 'bus'], message: `no CAN bus named "${d.bus}" in canBuses` });
+      }
+      if (d.type === 'net') unique(`mac:${d.mac.toLowerCase()}`, ['vms', i, 'devices', j, 'mac']);
+    });
+    const consoles = vm.devices.filter((d) => d.type === 'console').length;
+    if (consoles > 1) ctx.addIssue({ code: 'custom', path: ['vms', i, 'devices'], message: 'at most one console device' });
   });
+  // Switch ports as the platform assigns them (topology.ts): an explicit `port` must not meet
+  // another one, nor a port given in order to a net device without one.
+  for (const d of deviceEntries(s)) {
+    if (d.switchPort === null) continue;
+    const path = ['vms', d.vm, 'devices', d.index];
+    const explicit = d.config.type === 'net' && d.config.port !== undefined;
+    unique(`port:${d.switchPort}`, explicit ? [...path, 'port'] : path,
+      explicit ? `switch port ${d.switchPort}` : `switch port ${d.switchPort} (given in order)`);
+  }
+  s.ecus.forEach((ecu, i) => {
+    unique(`name:${ecu.name}`, ['ecus', i, 'name']);
+    if (!buses.has(ecu.bus)) {
+      ctx.addIssue({ code: 'custom', path: ['ecus', i, 'bus'], message: `no CAN bus named "${ecu.bus}" in canBuses` });
+    }
+    ecu.frames.forEach((f, j) => {
+      if (f.jitterNs >= f.periodNs) {
+        ctx.addIssue({ code: 'custom', path: ['ecus', i, 'frames', j, 'jitterNs'], message: 'must be smaller than periodNs' });
+      }
+    });
+  });
+  checkGuestReferences(s, ctx);
 }

@@ -3,27 +3,60 @@
 // Every number that ends up in the simulation is an integer (ARCHITECTURE principle 1).
 
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
-import { deviceEntries } from './topology.js';
-import { checkGuestReferences } from './references.js';
+import { durationPattern, formatDurationShort, parseDuration } from './duration.js';
+import {
+  BUS_CHARGE_BYTES_MAX, BUS_PERIOD_NS_MAX, CAN_ID_EXTENDED_MAX, CAN_MAILBOX_MAX, COST_NS_MAX,
+  DURATION_NS_MAX, LINK_LATENCY_NS_MAX, MIN_PERIOD_NS, RANDOM_NS_MAX,
+} from './limits.js';
+import { checkRunnable } from './runnable.js';
+import { checkReferences } from './references.js';
 
-const NS_MAX = Number.MAX_SAFE_INTEGER;
+interface DurationOptions {
+  min?: number;
+  max?: number;
+  /** why the minimum is what it is (said in the error message) */
+  minWhy?: string;
+  maxWhy?: string;
+  /** accepts negative values ("-5ms") */
+  signed?: boolean;
+}
 
-/** A duration: integer nanoseconds or a string such as "16ms", "2.5s". */
-export const durationNs = z
-  .union([z.int().min(0).max(NS_MAX), z.string()])
-  .transform((value, ctx) => {
-    if (typeof value === 'number') return value;
-    const ns = parseDuration(value);
-    if (ns === null) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `expected a duration such as "16ms" or "2.5s", got "${value}"`,
-      });
-      return z.NEVER;
-    }
-    return ns;
-  });
+/**
+ * A duration: integer nanoseconds or a string such as "16ms", "2.5s" ("-5ms" where `signed`).
+ * The input side (integer | string with a pattern) is what the JSON Schema shows; the output is
+ * always integer ns within [min, max].
+ */
+export function durationNs(options: DurationOptions = {}) {
+  const { min = 0, max = DURATION_NS_MAX, signed = false } = options;
+  const why = (text?: string) => (text === undefined ? '' : ` (${text})`);
+  const expected = `expected integer nanoseconds or a duration such as "16ms" or "2.5s"${signed ? ' (may be negative)' : ''}`;
+  const range = (ns: z.ZodInt) =>
+    ns
+      .min(min, `must be at least ${formatDurationShort(min)}${why(options.minWhy)}`)
+      .max(max, `must be at most ${formatDurationShort(max)}${why(options.maxWhy)}`);
+  const textError = (input: string) =>
+    !signed && /^\s*-/.test(input) && parseDuration(input, { signed: true }) !== null
+      ? `must not be negative, got "${input}"`
+      : `${expected}, got "${input}"`;
+  const text = z.string().regex(new RegExp(durationPattern(signed)), { error: (iss) => textError(String(iss.input)) });
+  // The range sits on both sides: on the integer (so the JSON Schema shows it) and after parsing.
+  return z
+    .union([range(z.int()), text], { error: expected })
+    .transform((value, ctx) => {
+      if (typeof value === 'number') return value;
+      const ns = parseDuration(value, { signed });
+      if (ns === null) {
+        ctx.addIssue({ code: 'custom', message: `${expected}, got "${value}" (finer than 1 ns or beyond 2^53 ns)` });
+        return z.NEVER;
+      }
+      return ns;
+    })
+    .pipe(range(z.int()));
+}
+
+const RUN_MAX = 'the longest run; every time stays below 2^53 ns';
+const COST_MAX = 'the longest guest CPU job';
+const RANDOM_MAX = 'drawn by the core\'s PRNG below a u32 bound';
 
 const dltId = z
   .string()
@@ -36,54 +69,75 @@ const mac = z
 const name = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'expected a lowercase name (a-z, 0-9, _, -)');
 
 export const clockSchema = z.strictObject({
-  /** Local clock at true time 0 (the guest's boot offset), ns; may be negative. */
-  offsetNs: z.int().min(-1e15).max(1e15).default(0),
-  /** Rate error in parts per billion (12 ppm = 12000). */
-  driftPpb: z.int().min(-1_000_000).max(1_000_000).default(0),
-  /** Steps applied to the local clock at a true time (an NTP/PTP correction, a manual set). */
-  steps: z.array(z.strictObject({ atNs: durationNs, byNs: z.int().min(-1e12).max(1e12) })).default([]),
+  offsetNs: durationNs({ signed: true, min: -1e15, max: 1e15 })
+    .prefault(0)
+    .describe("the guest's local clock at true time 0 (its boot offset), ns; may be negative"),
+  driftPpb: z.int().min(-1_000_000).max(1_000_000).default(0)
+    .describe('rate error in parts per billion (12 ppm = 12000)'),
+  steps: z
+    .array(
+      z.strictObject({
+        atNs: durationNs({ maxWhy: RUN_MAX }).describe('true time of the step'),
+        byNs: durationNs({ signed: true, min: -1e12, max: 1e12 }).describe('how far the local clock jumps; may be negative'),
+      }),
+    )
+    .max(1024)
+    .prefault([])
+    .describe('steps applied to the local clock at a true time (an NTP/PTP correction, a manual set)'),
 });
 
 export const busBudgetSchema = z.strictObject({
-  bytesPerPeriod: z.int().min(1).max(2 ** 40),
-  periodNs: durationNs.refine((v) => v > 0, 'must be > 0'),
+  bytesPerPeriod: z.int().min(1).max(2 ** 40).describe('memory-bus bytes the VM may move per period (token bucket)'),
+  periodNs: durationNs({ min: MIN_PERIOD_NS.busPeriodNs, max: BUS_PERIOD_NS_MAX, maxWhy: 'the bucket, bytes x period, is an i64 in the core' })
+    .describe('refill period of the token bucket'),
 });
 
 const deviceSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('console') }),
-  z.strictObject({ type: z.literal('net'), mac, port: z.int().min(0).max(63).optional() }),
-  z.strictObject({ type: z.literal('can'), bus: name }),
+  z.strictObject({ type: z.literal('console').describe('virtio-console: the guest\'s DLT log channel') }),
+  z.strictObject({
+    type: z.literal('net').describe('virtio-net on the Ethernet switch'),
+    mac: mac.describe('its MAC address (unique)'),
+    port: z.int().min(0).max(63).optional().describe('switch port; without one: 0, 1, 2, ... in device order'),
+  }),
+  z.strictObject({ type: z.literal('can').describe('virtio-can on a CAN bus'), bus: name.describe('a name in canBuses') }),
 ]);
+
+const logEveryNs = (defaultNs: number, what: string) =>
+  durationNs({ min: MIN_PERIOD_NS.logEveryNs, minWhy: 'one DLT message each', maxWhy: RUN_MAX }).prefault(defaultNs).describe(what);
 
 /** Guest programs: the behaviour that drives the devices (see src/guests/). */
 const programSchema = z.discriminatedUnion('type', [
   z.strictObject({
-    type: z.literal('cluster'),
-    framePeriodNs: durationNs.default(16_666_667),
-    frameCostNs: durationNs.default(4_000_000),
-    frameCostJitterNs: durationNs.default(1_000_000),
-    framebufferBytes: z.int().min(0).default(1_048_576),
-    /** Every this many frames the whole scene is redrawn (a map tile load, a theme change). */
-    fullRedrawEvery: z.int().min(1).default(240),
-    /** Framebuffer traffic of a full redraw, as a multiple of a normal frame's. */
-    fullRedrawFactor: z.int().min(1).max(64).default(6),
+    type: z.literal('cluster').describe('instrument cluster: a frame loop with a deadline per frame'),
+    framePeriodNs: durationNs({ min: MIN_PERIOD_NS.framePeriodNs, minWhy: 'a CPU job and a bus charge each', maxWhy: RUN_MAX })
+      .prefault(16_666_667).describe('frame release period (the deadline of each frame)'),
+    frameCostNs: durationNs({ max: COST_NS_MAX, maxWhy: COST_MAX }).prefault(4_000_000).describe('CPU time a frame takes'),
+    frameCostJitterNs: durationNs({ max: COST_NS_MAX, maxWhy: COST_MAX }).prefault(1_000_000)
+      .describe('random extra CPU time per frame, 0..this'),
+    framebufferBytes: z.int().min(0).max(BUS_CHARGE_BYTES_MAX).default(1_048_576)
+      .describe('memory-bus traffic of a frame (charged to the bus budget), bytes'),
+    fullRedrawEvery: z.int().min(1).max(2 ** 31 - 1).default(240)
+      .describe('every this many frames the whole scene is redrawn (a map tile load, a theme change)'),
+    fullRedrawFactor: z.int().min(1).max(64).default(6)
+      .describe("framebuffer traffic of a full redraw, as a multiple of a normal frame's"),
   }),
   z.strictObject({
-    type: z.literal('infotainment'),
-    burstEveryNs: durationNs.default(40_000_000),
-    burstFrames: z.int().min(1).max(256).default(48),
-    frameBytes: z.int().min(64).max(1514).default(1200),
-    burstCostNs: durationNs.default(2_000_000),
-    memoryBurstBytes: z.int().min(0).default(1_048_576),
-    /** One burst in `bigBurstOneIn` copies 4× the memory (a decoder reference frame). */
-    bigBurstOneIn: z.int().min(1).default(12),
-    peer: mac.optional(),
+    type: z.literal('infotainment').describe('bursty network and memory traffic (an Android-like VM)'),
+    burstEveryNs: durationNs({ min: MIN_PERIOD_NS.burstEveryNs, minWhy: 'up to 256 Ethernet frames each', max: RANDOM_NS_MAX - 1, maxWhy: RANDOM_MAX })
+      .prefault(40_000_000).describe('nominal interval between bursts (each one 50 %..150 % of it)'),
+    burstFrames: z.int().min(1).max(256).default(48).describe('Ethernet frames per burst'),
+    frameBytes: z.int().min(64).max(1514).default(1200).describe('bytes per Ethernet frame'),
+    burstCostNs: durationNs({ max: COST_NS_MAX, maxWhy: COST_MAX }).prefault(2_000_000).describe('CPU time a burst takes'),
+    memoryBurstBytes: z.int().min(0).max(Math.floor(BUS_CHARGE_BYTES_MAX / 4)).default(1_048_576)
+      .describe('memory-bus traffic of a burst, bytes (4x in a big burst)'),
+    bigBurstOneIn: z.int().min(1).max(2 ** 32 - 1).default(12).describe('one burst in this many copies 4x the memory'),
+    peer: mac.optional().describe('MAC the bursts go to (none: no network traffic)'),
   }),
   z.strictObject({
-    type: z.literal('gateway'),
-    perFrameCostNs: durationNs.default(15_000),
-    forwardTo: z.array(mac).default([]),
-    statsEveryNs: durationNs.default(1_000_000_000),
+    type: z.literal('gateway').describe('CAN to Ethernet bridge'),
+    perFrameCostNs: durationNs({ max: COST_NS_MAX, maxWhy: COST_MAX }).prefault(15_000).describe('CPU time per bridged CAN frame'),
+    forwardTo: z.array(mac).max(16).default([]).describe('MACs every bridged frame is sent to'),
+    statsEveryNs: logEveryNs(1_000_000_000, 'interval of the statistics log message'),
     /**
      * Which CAN frames are bridged, as what signal, to which MACs. Without it: every frame an ECU
      * on the gateway's buses declares as `speed` or `rpm`, to `forwardTo` (src/guests/routes.ts).
@@ -91,7 +145,7 @@ const programSchema = z.discriminatedUnion('type', [
     routes: z
       .array(
         z.strictObject({
-          canId: z.int().min(0).max(0x1fffffff),
+          canId: z.int().min(0).max(CAN_ID_EXTENDED_MAX).describe('CAN id (standard ids up to 0x7FF)'),
           extended: z.boolean().default(false),
           /** Default: the signal the sending ECU declares for this id. */
           signal: z.enum(['counter', 'speed', 'rpm', 'random']).optional(),
@@ -102,126 +156,101 @@ const programSchema = z.discriminatedUnion('type', [
       .optional(),
   }),
   z.strictObject({
-    type: z.literal('hostile'),
-    /** What the guest does wrong, and when. */
+    type: z.literal('hostile').describe('publishes broken descriptor chains on its net TX queue'),
     attacks: z
       .array(
         z.strictObject({
-          atNs: durationNs,
+          atNs: durationNs({ maxWhy: RUN_MAX }).describe('true time of the attack'),
           kind: z.enum([
             'desc_loop',
             'desc_out_of_range',
             'addr_outside_guest',
             'readable_after_writable',
             'nested_indirect',
-          ]),
+          ]).describe('which VIRTIO 1.2 §2.7.5 rule the chain breaks'),
         }),
       )
-      .default([]),
-    logEveryNs: durationNs.default(100_000_000),
+      .max(1024)
+      .prefault([])
+      .describe('what the guest does wrong, and when'),
+    logEveryNs: logEveryNs(100_000_000, 'interval of the keep-alive log message'),
   }),
-  z.strictObject({ type: z.literal('idle') }),
+  z.strictObject({ type: z.literal('idle').describe('no program: the VM only exists') }),
 ]);
 
 export const vmSchema = z.strictObject({
-  name,
-  ecu: dltId,
-  vcpus: z.int().min(1).max(8).default(1),
-  /** Higher runs first; equal priorities share by time slices. */
-  priority: z.int().min(0).max(255).default(50),
-  ramMiB: z.int().min(1).max(1024).default(16),
-  clock: clockSchema.default({ offsetNs: 0, driftPpb: 0, steps: [] }),
-  busBudget: busBudgetSchema.optional(),
-  devices: z.array(deviceSchema).max(8).default([]),
-  program: programSchema,
+  name: name.describe('VM name (unique among VMs and ECUs)'),
+  ecu: dltId.describe('DLT ECU id of its log messages, 1-4 characters (unique)'),
+  vcpus: z.int().min(1).max(8).default(1).describe('virtual CPUs'),
+  priority: z.int().min(0).max(255).default(50).describe('higher runs first; equal priorities share by time slices'),
+  ramMiB: z.int().min(1).max(1024).default(16).describe("guest RAM, MiB; must hold its devices' rings and buffers"),
+  clock: clockSchema.prefault({}).describe('the VM\'s local clock'),
+  busBudget: busBudgetSchema.optional().describe('memory-bus budget (none: unthrottled)'),
+  devices: z.array(deviceSchema).max(8).default([]).describe('VIRTIO devices, numbered VM by VM in this order'),
+  program: programSchema.describe('the guest program'),
 });
 
 export const ecuSchema = z.strictObject({
-  name,
-  bus: name,
-  /** Periodic CAN frames this external ECU sends. */
+  name: name.describe('ECU name (unique among VMs and ECUs)'),
+  bus: name.describe('a name in canBuses'),
   frames: z
     .array(
       z.strictObject({
-        canId: z.int().min(0).max(0x1fffffff),
-        extended: z.boolean().default(false),
-        dlc: z.int().min(0).max(8).default(8),
-        periodNs: durationNs.refine((v) => v > 0, 'must be > 0'),
-        jitterNs: durationNs.default(0),
-        signal: z.enum(['counter', 'speed', 'rpm', 'random']).default('counter'),
+        canId: z.int().min(0).max(CAN_ID_EXTENDED_MAX).describe('CAN identifier: <= 0x7FF standard, <= 0x1FFFFFFF extended'),
+        extended: z.boolean().default(false).describe('29-bit (extended) identifier'),
+        dlc: z.int().min(0).max(8).default(8).describe('data bytes'),
+        periodNs: durationNs({ min: MIN_PERIOD_NS.ecuFramePeriodNs, minWhy: 'one engine event each', maxWhy: RUN_MAX })
+          .describe('send period'),
+        jitterNs: durationNs({ max: RANDOM_NS_MAX, maxWhy: RANDOM_MAX }).prefault(0).describe('random release delay, 0..this (< periodNs)'),
+        signal: z.enum(['counter', 'speed', 'rpm', 'random']).default('counter').describe('what the data bytes carry'),
       }),
     )
-    .min(1),
+    .min(1)
+    .max(CAN_MAILBOX_MAX)
+    .describe(`periodic CAN frames this external ECU sends (at most ${CAN_MAILBOX_MAX}: its TX mailboxes)`),
 });
 
 export const scenarioSchema = z
   .strictObject({
-    name,
-    description: z.string().default(''),
-    seed: z.int().min(0).max(2 ** 32 - 1).default(1),
-    durationNs: durationNs.default(10_000_000_000),
-    pcpus: z.int().min(1).max(16).default(2),
-    sliceNs: durationNs.refine((v) => v > 0, 'must be > 0').default(2_000_000),
-    clockSampleNs: durationNs.refine((v) => v > 0, 'must be > 0').default(100_000_000),
+    $schema: z.string().optional().describe('the JSON Schema this file follows (for editors; ignored)'),
+    name: name.describe('scenario name'),
+    description: z.string().default('').describe('what the scenario models'),
+    seed: z.int().min(0).max(2 ** 32 - 1).default(1).describe('PRNG seed; every random choice of the run derives from it'),
+    durationNs: durationNs({ min: 1, max: DURATION_NS_MAX, maxWhy: RUN_MAX }).prefault(10_000_000_000)
+      .describe('run length in virtual time'),
+    pcpus: z.int().min(1).max(16).default(2).describe('physical CPUs the vCPUs share'),
+    sliceNs: durationNs({ min: MIN_PERIOD_NS.sliceNs, minWhy: 'an engine event per slice and busy CPU', max: 1e9 })
+      .prefault(2_000_000).describe('scheduler time slice (fixed priority, round robin among equals)'),
+    clockSampleNs: durationNs({ min: MIN_PERIOD_NS.clockSampleNs, minWhy: 'a clock row per VM each', maxWhy: RUN_MAX })
+      .prefault(100_000_000).describe('how often each VM\'s clock is sampled into the clock table'),
     network: z
       .strictObject({
-        latencyNs: durationNs.default(1_000),
-        bitsPerSecond: z.int().min(1_000).max(100_000_000_000).default(100_000_000),
+        latencyNs: durationNs({ max: LINK_LATENCY_NS_MAX }).prefault(1_000).describe('latency of every device-switch link'),
+        bitsPerSecond: z.int().min(1_000).max(100_000_000_000).default(100_000_000).describe('bit rate of every device-switch link'),
       })
-      .default({ latencyNs: 1_000, bitsPerSecond: 100_000_000 }),
+      .prefault({})
+      .describe('the Ethernet links'),
     canBuses: z
-      .array(z.strictObject({ name, bitsPerSecond: z.int().min(10_000).max(8_000_000) }))
-      .default([]),
-    ecus: z.array(ecuSchema).max(47).default([]), // one PRNG stream each (platform.ts)
-    vms: z.array(vmSchema).min(1).max(16),
+      .array(z.strictObject({
+        name: name.describe('bus name (unique)'),
+        bitsPerSecond: z.int().min(10_000).max(8_000_000).describe('bit rate'),
+      }))
+      .max(16)
+      .default([])
+      .describe('CAN buses'),
+    ecus: z.array(ecuSchema).max(47).prefault([]).describe('external ECUs on a CAN bus (one PRNG stream each: at most 47)'),
+    vms: z.array(vmSchema).min(1).max(16).describe('guest VMs'),
   })
-  .superRefine(checkReferences);
-
-type ScenarioShape = z.output<typeof scenarioSchema>;
-
-/** Cross-field rules zod's shapes cannot express: unique names, buses that exist, MACs, switch ports. */
-function checkReferences(s: Omit<ScenarioShape, never>, ctx: z.RefinementCtx): void {
-  const buses = new Set(s.canBuses.map((b) => b.name));
-  const seen = new Map<string, string>();
-  const unique = (key: string, path: (string | number)[], what = 'duplicate') => {
-    if (seen.has(key)) {
-      ctx.addIssue({ code: 'custom', path, message: `${what}: already used by ${seen.get(key)}` });
-    }
-    seen.set(key, path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${p}`)).join(''));
-  };
-  s.vms.forEach((vm, i) => {
-    unique(`name:${vm.name}`, ['vms', i, 'name']);
-    vm.devices.forEach((d, j) => {
-      if (d.type === 'can' && !buses.has(d.bus)) {
-        ctx.addIssue({ code: 'custom', path: ['vms', i, 'devices', j, 'bus'], message: `no CAN bus named "${d.bus}" in canBuses` });
-      }
-      if (d.type === 'net') unique(`mac:${d.mac.toLowerCase()}`, ['vms', i, 'devices', j, 'mac']);
-    });
-    const consoles = vm.devices.filter((d) => d.type === 'console').length;
-    if (consoles > 1) ctx.addIssue({ code: 'custom', path: ['vms', i, 'devices'], message: 'at most one console device' });
-  });
-  // Switch ports as the platform assigns them (topology.ts): an explicit `port` must not meet
-  // another one, nor a port given in order to a net device without one.
-  for (const d of deviceEntries(s)) {
-    if (d.switchPort === null) continue;
-    const path = ['vms', d.vm, 'devices', d.index];
-    const explicit = d.config.type === 'net' && d.config.port !== undefined;
-    unique(`port:${d.switchPort}`, explicit ? [...path, 'port'] : path,
-      explicit ? `switch port ${d.switchPort}` : `switch port ${d.switchPort} (given in order)`);
-  }
-  s.ecus.forEach((ecu, i) => {
-    unique(`name:${ecu.name}`, ['ecus', i, 'name']);
-    if (!buses.has(ecu.bus)) {
-      ctx.addIssue({ code: 'custom', path: ['ecus', i, 'bus'], message: `no CAN bus named "${ecu.bus}" in canBuses` });
-    }
-    ecu.frames.forEach((f, j) => {
-      if (f.jitterNs >= f.periodNs) {
-        ctx.addIssue({ code: 'custom', path: ['ecus', i, 'frames', j, 'jitterNs'], message: 'must be smaller than periodNs' });
-      }
-    });
-  });
-  checkGuestReferences(s, ctx);
-}
+  // Cross-field checks read values the field checks vouch for, so they run only when every field
+  // passed (zod would otherwise hand them an out-of-range value and report it twice).
+  .superRefine(
+    (s, ctx) => {
+      checkReferences(s, ctx);
+      checkRunnable(s, ctx);
+    },
+    { when: (payload) => payload.issues.length === 0 },
+  )
+  .transform(({ $schema: _ignored, ...scenario }) => scenario);
 
 export type Scenario = z.output<typeof scenarioSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenario, parseScenario, ScenarioError, listBuiltinScenarios } from '../../src/scenario/load.js';
-import { parseDuration } from '../../src/scenario/duration.js';
+import { durationPattern, parseDuration } from '../../src/scenario/duration.js';
 
 function problems(value: unknown): string[] {
   try {
@@ -46,7 +46,7 @@ describe('scenario validation', () => {
       'name: expected a lowercase name (a-z, 0-9, _, -)',
       'pcpus: Too small: expected number to be >=1',
       'vms[0].ecu: expected 1-4 printable ASCII characters (a DLT id)',
-      'vms[0].program.framePeriodNs: expected a duration such as "16ms" or "2.5s", got "3 parsecs"',
+      'vms[0].program.framePeriodNs: expected integer nanoseconds or a duration such as "16ms" or "2.5s", got "3 parsecs"',
     ]);
   });
 
@@ -66,6 +66,7 @@ describe('scenario validation', () => {
     expect(lines).toEqual([
       'vms[0].devices[0].bus: no CAN bus named "can9" in canBuses',
       'vms[1].name: duplicate: already used by vms[0].name',
+      'vms[1].ecu: duplicate DLT ECU id "ECU1": already used by vms[0].ecu',
       'vms[1].devices[0].mac: duplicate: already used by vms[0].devices[1].mac',
     ]);
   });
@@ -76,7 +77,7 @@ describe('scenario validation', () => {
       name: 'x',
       vms: [
         { ...minimalVm, devices: [net(1), net(2, 5)] }, // ports 0 and 5
-        { ...minimalVm, name: 'b', devices: [net(3, 5), net(4, 1), net(5)] }, // 5 (taken), 1, then 1 in order (taken)
+        { ...minimalVm, name: 'b', ecu: 'ECU2', devices: [net(3, 5), net(4, 1), net(5)] }, // 5 (taken), 1, then 1 in order (taken)
       ],
     });
     expect(lines).toEqual([
@@ -110,5 +111,20 @@ describe('scenario validation', () => {
     expect(parseDuration('1m')).toBe(60_000_000_000);
     expect(parseDuration('1.0000000001s')).toBeNull(); // finer than 1 ns
     expect(parseDuration('ten s')).toBeNull();
+  });
+
+  test('signed durations, and the JSON Schema pattern agrees with the parser', () => {
+    expect(parseDuration('-5ms')).toBeNull(); // only where a field may be negative
+    expect(parseDuration('-5ms', { signed: true })).toBe(-5_000_000);
+    expect(parseDuration('+2s')).toBe(2_000_000_000);
+    expect(Object.is(parseDuration('-0s', { signed: true }), 0)).toBe(true);
+    const texts = ['16ms', ' 2.5s ', '-5ms', '+2s', '1h', '20 ns', '800µs', '1.5', 'ms', '--1s', '1e3ns', '2 s'];
+    for (const signed of [false, true]) {
+      const pattern = new RegExp(durationPattern(signed), 'u');
+      for (const text of texts) {
+        // (none of these is finer than 1 ns or beyond 2^53 ns, which only the parser can refuse)
+        expect(pattern.test(text), `${text} signed=${signed}`).toBe(parseDuration(text, { signed }) !== null);
+      }
+    }
   });
 });
