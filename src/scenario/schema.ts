@@ -146,14 +146,14 @@ const programSchema = z.discriminatedUnion('type', [
       .array(
         z.strictObject({
           canId: z.int().min(0).max(CAN_ID_EXTENDED_MAX).describe('CAN id (standard ids up to 0x7FF)'),
-          extended: z.boolean().default(false),
-          /** Default: the signal the sending ECU declares for this id. */
-          signal: z.enum(['counter', 'speed', 'rpm', 'random']).optional(),
-          /** Default: the gateway's `forwardTo`. */
-          to: z.array(mac).optional(),
+          extended: z.boolean().default(false).describe('the id is a 29-bit extended id'),
+          signal: z.enum(['counter', 'speed', 'rpm', 'random']).optional()
+            .describe('what the frame carries (default: the signal the sending ECU declares for this id)'),
+          to: z.array(mac).optional().describe("MACs the frame is bridged to (default: the gateway's forwardTo)"),
         }),
       )
-      .optional(),
+      .optional()
+      .describe('which CAN frames are bridged, as what signal, to which MACs (default: every frame an ECU on the gateway\'s buses declares as speed or rpm, to forwardTo)'),
   }),
   z.strictObject({
     type: z.literal('hostile').describe('publishes broken descriptor chains on its net TX queue'),
