@@ -11,6 +11,7 @@ export {
   ScenarioError,
   loadScenario,
   parseScenario,
+  type ScenarioOverrides,
 } from './scenario/load.js';
 export type { Scenario, ScenarioInput } from './scenario/schema.js';
 

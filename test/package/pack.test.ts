@@ -104,7 +104,7 @@ describe('npm pack → npm install → run', () => {
     const perEcu = [...r.stdout.matchAll(/^ {2}(\w+): (\d+) messages$/gm)];
     expect(perEcu.map((m) => m[1])).toEqual(['CLST', 'GW01', 'IVI1']);
     expect(perEcu.reduce((n, m) => n + Number(m[2]), 0)).toBe(manifest.tables.dlt.rows);
-    expect(r.stdout).toMatch(/sched\/steal: 3 rows \(vm, /);
+    expect(r.stdout).toMatch(/sched\/steal: 4 rows \(vm, /);
     expect(r.stdout).toContain(`exported ${manifest.tables.dlt.rows} DLT messages, imported ${manifest.tables.dlt.rows} back`);
   }, STEP_TIMEOUT_MS);
 
