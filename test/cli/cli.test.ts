@@ -1,25 +1,19 @@
 // The command line as a user runs it: the compiled CLI in a child process (`npm test` builds
 // first), exit codes and one-line errors included.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/util/package-root.js';
 import { Trace } from '../../src/trace/reader.js';
 import { encodeMessages, type DltMessage } from '../../src/formats/dlt/index.js';
+import { CLI, requireCli, tv } from '../executable.js';
 
-// the executable users run (package.json bin): the bundle rolldown makes of dist/src
-const CLI = join(packageRoot(), 'dist', 'cli', 'main.js');
 let root: string;
 
-function tv(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
 beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does it first)`);
+  requireCli();
   root = mkdtempSync(join(tmpdir(), 'tv-cli-'));
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));

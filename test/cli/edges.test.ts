@@ -14,22 +14,13 @@ import { Trace } from '../../src/trace/reader.js';
 import { parseStartUs } from '../../src/cli/import.js';
 import { DltParser } from '../../src/formats/dlt/index.js';
 import { importDltFiles } from '../../src/formats/dlt/import.js';
+import { CLI, requireCli, tvWith as tv } from '../executable.js';
 
-const CLI = join(packageRoot(), 'dist', 'cli', 'main.js');
 const FIXTURES = join(packageRoot(), 'test', 'dlt', 'fixtures');
 const STREAM = join(FIXTURES, 'libdlt-all-types.stream');
 const STORED = join(FIXTURES, 'libdlt-all-types.dlt');
 let root: string;
 let run1s: string;
-
-interface Run { code: number; stdout: string; stderr: string }
-
-function tv(args: string[], input?: string | Uint8Array): Run {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8', timeout: 120_000, ...(input !== undefined ? { input } : { stdio: ['ignore', 'pipe', 'pipe'] }),
-  });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** stdout as bytes (export -o -). */
 function tvBytes(args: string[]): { code: number; stdout: Buffer; stderr: string } {
@@ -45,7 +36,7 @@ function dltRows(dir: string): Record<string, unknown>[] {
 }
 
 beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does it first)`);
+  requireCli();
   root = mkdtempSync(join(tmpdir(), 'tv-edges-'));
   run1s = join(root, 'run1s');
   const r = tv(['record', '--duration', '1s', '-o', run1s]);

@@ -1,24 +1,18 @@
 // `tracevisor query`, `queries` and `shell` as a user runs them: the compiled CLI in a child
 // process (npm test builds first), on a tiny trace built with the recorder.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Recorder } from '../../src/trace/index.js';
-import { packageRoot } from '../../src/util/package-root.js';
 import { META, dltRow, tempDir } from '../trace/helpers.js';
+import { CLI, requireCli, tvWith as tv } from '../executable.js';
 
-const CLI = join(packageRoot(), 'dist', 'cli', 'main.js');
 let dir: string;
 let work: string;
 
-function tv(args: string[], input?: string): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', input, timeout: 120_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
 beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build`);
+  requireCli();
   work = tempDir('tv-sqlcli-');
   dir = join(work, 'trace');
   const rec = Recorder.create(dir, META);

@@ -1,23 +1,16 @@
 // The scenario side of the command line, as a user runs it (the compiled CLI in a child process;
 // `npm test` builds first): templates, the schema, --duration and load errors with exit codes.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../../src/util/package-root.js';
 import { loadScenario } from '../../src/scenario/load.js';
+import { requireCli, tv } from '../executable.js';
 
-const CLI = join(packageRoot(), 'dist', 'cli', 'main.js');
 let root: string;
 
-function tv(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
 beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does it first)`);
+  requireCli();
   root = mkdtempSync(join(tmpdir(), 'tv-scn-cli-'));
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));

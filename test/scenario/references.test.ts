@@ -2,20 +2,10 @@
 // route for an id no ECU on the gateway's buses sends, used to load and run silently wrong
 // (every frame a switch_drop; a frame never bridged). Each is now one line naming the field.
 import { describe, expect, test } from 'vitest';
-import { parseScenario, ScenarioError } from '../../src/scenario/load.js';
 import { bridgeScenario, CLUSTER_MAC, GATEWAY_MAC } from '../guests/scenarios.js';
+import { problems } from './problems.js';
 
 const ESC = { name: 'esc', bus: 'can0', frames: [{ canId: 0x0c1, periodNs: '10ms', signal: 'speed' as const }] };
-
-function problems(json: unknown): string[] {
-  try {
-    parseScenario(json, 'test');
-  } catch (err) {
-    if (err instanceof ScenarioError) return err.problems;
-    throw err;
-  }
-  return [];
-}
 
 describe('guest cross-references are checked when the scenario loads', () => {
   test('the bridge scenario of these tests loads (the checks accept what exists)', () => {

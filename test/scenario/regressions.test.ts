@@ -3,18 +3,9 @@
 // load, with a message naming the field and the limit. And the durations that were refused
 // although the README allows them.
 import { describe, expect, it } from 'vitest';
-import { loadScenario, parseScenario, ScenarioError } from '../../src/scenario/load.js';
+import { loadScenario, parseScenario } from '../../src/scenario/load.js';
 import { parseDurationOption } from '../../src/cli/options.js';
-
-function problems(value: unknown): string[] {
-  try {
-    parseScenario(value, 'x.json');
-  } catch (err) {
-    if (err instanceof ScenarioError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+import { problems } from './problems.js';
 
 const idle = { type: 'idle' };
 

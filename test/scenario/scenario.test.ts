@@ -2,18 +2,9 @@ import { describe, expect, test } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadScenario, parseScenario, ScenarioError, listBuiltinScenarios } from '../../src/scenario/load.js';
+import { loadScenario, parseScenario, listBuiltinScenarios } from '../../src/scenario/load.js';
 import { durationPattern, parseDuration } from '../../src/scenario/duration.js';
-
-function problems(value: unknown): string[] {
-  try {
-    parseScenario(value, 'x.json');
-  } catch (err) {
-    if (err instanceof ScenarioError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+import { problems } from './problems.js';
 
 const minimalVm = { name: 'a', ecu: 'ECU1', program: { type: 'idle' } };
 

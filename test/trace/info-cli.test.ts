@@ -1,23 +1,17 @@
 // `info` as a user runs it (the built CLI in a child process): readable row counts after a
 // kill -9, `info --verify` on intact and damaged traces, and the JSON members that carry them.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { packageRoot } from '../../src/util/package-root.js';
 import { scanTableFile, TABLE_NAMES } from '../../src/trace/index.js';
 import { copyTrace, smallTrace, tablePath } from './damage-helpers.js';
 import { tempDir } from './helpers.js';
+import { CLI, requireCli, tv } from '../executable.js';
 
-const CLI = join(packageRoot(), 'dist', 'cli', 'main.js');
-
-function tv(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does it first)`);
+  requireCli();
 });
 
 describe('info after kill -9', () => {
