@@ -13,6 +13,7 @@ interface ImportFlags {
   output: string;
   force?: boolean;
   kernel?: string;
+  index?: boolean;
 }
 
 const KERNELS: readonly DltImportKernel[] = ['wasm', 'js'];
@@ -28,10 +29,16 @@ export function registerImport(program: Command): void {
     .requiredOption('-o, --output <dir>', 'trace directory to write')
     .option('-f, --force', 'replace an existing trace in the output directory')
     .option('--kernel <kernel>', 'what fills the columns: wasm (default) or js (the reference; same trace bytes)')
+    .option('--index', 'build the query store at the end (as `tracevisor index` does)')
     .action(async (files: string[], flags: ImportFlags) => {
       const { summary, warnings } = await runImportDlt(files, flags);
       for (const line of warnings) process.stderr.write(`tracevisor: warning: ${line}\n`);
       process.stdout.write(summary);
+      if (flags.index === true) {
+        // Loaded only with --index: a plain import must not pay for loading DuckDB.
+        const { runIndex } = await import('./index-store.js');
+        process.stdout.write(await runIndex(flags.output, true));
+      }
     });
 }
 

@@ -18,6 +18,7 @@ interface RecordFlags {
   dltPort?: string;
   dltHost?: string;
   dltWait?: string;
+  index?: boolean;
 }
 
 export function registerRecord(program: Command): void {
@@ -32,9 +33,11 @@ export function registerRecord(program: Command): void {
     .option('--dlt-port <port>', 'serve the guests\' DLT messages live on this TCP port, as dlt-daemon does')
     .option('--dlt-host <addr>', 'address for --dlt-port (default: loopback, ::1 and 127.0.0.1)')
     .option('--dlt-wait <n>', 'with --dlt-port: start the run once n clients are connected')
+    .option('--index', 'build the query store at the end (as `tracevisor index` does)')
     .action(async (scenarioArg: string, flags: RecordFlags) => {
       const summary = await runRecord(scenarioArg, flags);
       process.stdout.write(summary);
+      if (flags.index === true) process.stdout.write(await indexAfter(flags.output));
     });
 }
 
@@ -60,6 +63,12 @@ export async function runRecord(scenarioArg: string, flags: RecordFlags): Promis
   } finally {
     await live?.close();
   }
+}
+
+/** `--index`: loaded only then, so a plain record does not load DuckDB. */
+async function indexAfter(dir: string): Promise<string> {
+  const { runIndex } = await import('./index-store.js');
+  return runIndex(dir, true);
 }
 
 /** Virtual time between event-loop turns while serving live: sockets flush at least this often. */
