@@ -30,6 +30,8 @@ export function sessionConfig(options: { allowFiles: boolean; readOnly: boolean 
     autoload_known_extensions: 'false',
     allow_community_extensions: 'false',
     allow_unsigned_extensions: 'false',
+    // CREATE PERSISTENT SECRET would write ~/.duckdb/stored_secrets.
+    allow_persistent_secrets: 'false',
     lock_configuration: 'true',
   };
   if (options.readOnly) config.access_mode = 'READ_ONLY';
