@@ -19,7 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Trace } from '../trace/reader.js';
 import { TABLE_NAMES, type TableName } from '../trace/tables.js';
@@ -154,8 +154,8 @@ export async function refreshFingerprint(path: string, fingerprint: string): Pro
 
 /** A killed build leaves `<store>.tmp-<pid>-<hex>`: remove those whose process is gone. */
 function removeStaleTemporaries(path: string): void {
-  const dir = join(path, '..');
-  const prefix = `${path.slice(dir.length + 1)}.tmp-`;
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.tmp-`;
   let entries: string[];
   try {
     entries = readdirSync(dir);
@@ -180,7 +180,7 @@ function processAlive(pid: number): boolean {
 
 /** Creates the cache directory level by level (see directory.ts on recursive mkdir). */
 export function ensureParent(path: string): void {
-  const parent = join(path, '..');
+  const parent = dirname(path);
   if (existsSync(parent)) return;
   ensureParent(parent);
   mkdirSync(parent);
