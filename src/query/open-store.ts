@@ -57,7 +57,7 @@ export async function openSessionDatabase(
     opened.closeSync();
     found.push({ path, meta });
   }
-  if (mode !== 'verify') return inMemory(dir, mode, allowFiles);
+  if (mode !== 'verify') return inMemory(openCheckedTrace(dir, mode), allowFiles);
   // Verification first: a changed or damaged trace is refused before any store answers.
   const checked = openCheckedTrace(dir, 'verify');
   const same = found.find((f) => f.meta !== null && sameTables(f.meta, trace));
@@ -65,13 +65,17 @@ export async function openSessionDatabase(
     await refreshFingerprint(same.path, fingerprint);
     return reused(await openStore(same.path, allowFiles), same.path);
   }
-  const warnings = found.length > 0 ? [`${dir}: the trace changed since its query store was built; rebuilt it`] : [];
+  const warnings = found.map((f) =>
+    f.meta === null
+      ? `${f.path}: not a query store of this tracevisor version; building a new one`
+      : `${dir}: the trace changed since its query store was built; rebuilt it`,
+  );
   const build = await buildStoreFor(checked, fingerprint, warnings);
   if (build !== null) {
     const instance = await openStore(build.path, allowFiles);
     return { instance, storePath: build.path, built: true, loads: build.loads, warnings };
   }
-  const memory = await inMemory(dir, 'verify', allowFiles);
+  const memory = await inMemory(checked, allowFiles);
   return { ...memory, warnings: [...warnings, 'answering from memory (slower: the trace is loaded per query)'] };
 }
 
@@ -110,8 +114,7 @@ function reused(instance: DuckDBInstance, path: string): SessionDatabase {
   return { instance, storePath: path, built: false, loads: [], warnings: [] };
 }
 
-async function inMemory(dir: string, mode: ReadMode, allowFiles: boolean): Promise<SessionDatabase> {
-  const checked = openCheckedTrace(dir, mode);
+async function inMemory(checked: CheckedTrace, allowFiles: boolean): Promise<SessionDatabase> {
   const instance = await DuckDBInstance.create(':memory:', sessionConfig({ allowFiles, readOnly: false }));
   try {
     const loads = await populate(await instance.connect(), checked);

@@ -115,6 +115,26 @@ describe('the query store', () => {
     expect(await count(s)).toBe(1n);
   });
 
+  it('a store file that is not a store (garbage, another version) is replaced, not trusted', async () => {
+    const dir = threeEvents();
+    writeFileSync(join(dir, STORE_FILE), 'not a database');
+    const s = await open(dir);
+    expect(s.store.built).toBe(true);
+    expect(await count(s)).toBe(3n);
+    s.close();
+    // A store whose format version is not this build's: rebuilt, with a line saying why.
+    const other = threeEvents();
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(join(other, STORE_FILE));
+    const c = await db.connect();
+    await c.run("CREATE TABLE store_meta AS SELECT 'format_version' AS key, '0' AS value");
+    c.closeSync();
+    db.closeSync();
+    const rebuilt = await open(other);
+    expect(rebuilt.store.built).toBe(true);
+    expect(rebuilt.warnings).toEqual([`${join(other, STORE_FILE)}: not a query store of this tracevisor version; building a new one`]);
+  });
+
   it('a salvaged or trusted read is never stored, so a later verified query still refuses', async () => {
     const dir = threeEvents();
     flipByte(join(dir, 'events.arrow'), 20);
