@@ -80,4 +80,16 @@ describe('the query store from the command line', () => {
     expect(again.code).toBe(0);
     expect(existsSync(join(dir, 'store.duckdb'))).toBe(false);
   });
+
+  it('import dlt --index leaves the store beside the imported trace', () => {
+    const dir = join(tempDir('tv-store-cli-'), 'imported');
+    const file = join(packageRoot(), 'test', 'dlt', 'fixtures', 'libdlt-all-types.dlt');
+    const r = tv('import', 'dlt', file, '-o', dir, '--index');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\nquery store built .*imported\/store\.duckdb: \d+ rows/);
+    const q = tv('query', dir, '--format', 'csv', 'SELECT count(*) AS n FROM dlt');
+    const rows = Number(/: (\d+) rows/.exec(r.stdout)![1]);
+    // An imported trace holds dlt rows only: the store's row count is the dlt table's.
+    expect(q.stdout.split(/\r?\n/).slice(0, 2)).toEqual(['n', `${rows}`]);
+  });
 });
