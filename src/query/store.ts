@@ -25,6 +25,7 @@ import type { Trace } from '../trace/reader.js';
 import { TABLE_NAMES, type TableName } from '../trace/tables.js';
 import { createTraceTables, loadTable, type TableLoad } from './load.js';
 import { buildConfig } from './settings.js';
+import { createSummaries } from './summaries.js';
 import { createTopologyTables } from './topology.js';
 import type { CheckedTrace } from './trace-source.js';
 
@@ -55,7 +56,8 @@ export function storePaths(dir: string, manifestSha256: string): { beside: strin
   return { beside: join(dir, STORE_FILE), cached: join(cacheRoot, 'tracevisor', `${manifestSha256}.duckdb`) };
 }
 
-/** Creates every table, loads the checked trace's batches, sorts events if they were not. */
+/** Creates every table, loads the checked trace's batches, sorts events if they were not,
+ *  then the lookup tables and the summaries (summaries.ts). */
 export async function populate(
   connection: DuckDBConnection,
   checked: CheckedTrace,
@@ -67,6 +69,7 @@ export async function populate(
   // not be, and time-window queries rely on it (zone maps on ts_ns).
   if (!loads.find((l) => l.table === 'events')!.sorted) await sortEvents(connection);
   await createTopologyTables(connection, checked.trace.manifest.scenario);
+  await createSummaries(connection);
   return loads;
 }
 
