@@ -7,6 +7,7 @@ import { benchPlatform } from './platform.js';
 import { benchTrace } from './trace.js';
 import { benchDlt } from './dlt.js';
 import { benchDltImport, formatDltImportBench } from './dlt-import.js';
+import { benchQuery, formatQueryBench } from './query.js';
 
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1));
 
@@ -52,6 +53,9 @@ async function main(): Promise<void> {
   }
   if (want('dlt-import')) {
     console.log(`\n${formatDltImportBench(await benchDltImport())}`);
+  }
+  if (want('query')) {
+    console.log(`\n${formatQueryBench(await benchQuery())}`);
   }
 }
 

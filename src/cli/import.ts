@@ -20,6 +20,7 @@ interface ImportFlags {
   raw?: boolean;
   start?: string;
   json?: boolean;
+  index?: boolean;
 }
 
 const STDIN = '-';
@@ -40,10 +41,18 @@ export function registerImport(program: Command): void {
     .option('--raw', 'the files are raw DLT streams (no storage headers: the TCP output of dlt-daemon or record --dlt-port); receive times come from the file order')
     .option('--start <time>', 'with --raw: the receive time of the first message, Unix seconds or an ISO date (default 0); each next message 1 µs later')
     .option('--json', 'print the summary as one JSON object')
+    .option('--index', 'build the query store at the end (as `tracevisor index` does)')
     .action(async (files: string[], flags: ImportFlags) => {
       const { summary, warnings, json } = await runImportDlt(files, flags);
       for (const line of warnings) process.stderr.write(`tracevisor: warning: ${line}\n`);
       process.stdout.write(flags.json === true ? `${JSON.stringify(json)}\n` : summary);
+      if (flags.index === true) {
+        // Loaded only with --index: a plain import must not pay for loading DuckDB. With --json
+        // stdout holds the one JSON object, so the store's report goes to stderr.
+        const { runIndex } = await import('./index-store.js');
+        const report = await runIndex(flags.output, true);
+        (flags.json === true ? process.stderr : process.stdout).write(report);
+      }
     });
 }
 

@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   demo: async () => (await import('./demo.js')).registerDemo,
   import: async () => (await import('./import.js')).registerImport,
   export: async () => (await import('./export.js')).registerExport,
+  index: async () => (await import('./index-store.js')).registerIndex,
 };
 
 export async function buildProgram(argv: string[] = []): Promise<Command> {

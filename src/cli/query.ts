@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { QuerySession } from '../query/session.js';
+import { QuerySession, type SessionOptions } from '../query/session.js';
 import { listAllNamedQueries, resolveNamedQuery } from '../query/named.js';
 import { StringSink, streamSink, type OutputFormat, type Sink } from '../query/format.js';
-import { describeMacrosText, installMacros, MACROS } from '../query/macros.js';
+import { describeMacrosText, MACROS } from '../query/macros.js';
 import { QueryCancelled, StatementRunner } from '../query/statements.js';
 import { UsageError, fileError } from './errors.js';
 import { parseFormatOption, parseLimitOption, parseTimeoutOption } from './options.js';
@@ -24,11 +24,6 @@ interface QueryFlags extends SessionFlags {
   file?: string;
 }
 
-/** The options QuerySession.open takes (the store's verified reads, issue #7 point 1). */
-interface OpenOptions {
-  mode?: 'verify' | 'trust' | 'salvage';
-  allowFiles?: boolean;
-}
 
 const collect = (value: string, previous: string[]): string[] => previous.concat([value]);
 
@@ -97,22 +92,13 @@ function describeQueries(flags: { verbose?: boolean; json?: boolean; queries: st
 /** Opens the trace with the flags' mode, prints its warnings and installs the SQL helpers. */
 export async function openQuerySession(dir: string, flags: SessionFlags): Promise<QuerySession> {
   if (flags.trust && flags.salvage) throw new UsageError('give --trust or --salvage, not both');
-  const options: OpenOptions = {
+  const options: SessionOptions = {
     mode: flags.salvage ? 'salvage' : flags.trust ? 'trust' : 'verify',
     allowFiles: flags.allowFiles === true,
   };
-  const open = QuerySession.open as (dir: string, options?: OpenOptions) => Promise<QuerySession>;
-  const session = await open.call(QuerySession, dir, options);
-  try {
-    for (const warning of (session as { warnings?: string[] }).warnings ?? []) {
-      process.stderr.write(`tracevisor: warning: ${warning}\n`);
-    }
-    await installMacros(session.connection);
-    return session;
-  } catch (error) {
-    session.close();
-    throw error;
-  }
+  const session = await QuerySession.open(dir, options);
+  for (const warning of session.warnings) process.stderr.write(`tracevisor: warning: ${warning}\n`);
+  return session;
 }
 
 export interface OutputSettings {

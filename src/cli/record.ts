@@ -21,6 +21,7 @@ interface RecordFlags {
   dltHost?: string;
   dltWait?: string;
   json?: boolean;
+  index?: boolean;
 }
 
 const STDIN = '-';
@@ -38,9 +39,12 @@ export function registerRecord(program: Command): void {
     .option('--dlt-host <addr>', 'address for --dlt-port (default: loopback, ::1 and 127.0.0.1)')
     .option('--dlt-wait <n>', 'with --dlt-port: start the run once n clients are connected')
     .option('--json', 'print the summary as one JSON object')
+    .option('--index', 'build the query store at the end (as `tracevisor index` does)')
     .action(async (scenarioArg: string, flags: RecordFlags) => {
       const report = await recordRun(scenarioArg, flags);
       process.stdout.write(flags.json === true ? `${JSON.stringify(report.json)}\n` : report.text);
+      // With --json stdout holds the one JSON object, so the store's report goes to stderr.
+      if (flags.index === true) (flags.json === true ? process.stderr : process.stdout).write(await indexAfter(flags.output));
     });
 }
 
@@ -119,6 +123,12 @@ function recordJson(dir: string, manifest: Manifest, summary: RunSummary, wallMs
     deadlineMisses: summary.deadlineMisses,
     logsDropped: summary.logsDropped,
   };
+}
+
+/** `--index`: loaded only then, so a plain record does not load DuckDB. */
+async function indexAfter(dir: string): Promise<string> {
+  const { runIndex } = await import('./index-store.js');
+  return runIndex(dir, true);
 }
 
 /** Virtual time between event-loop turns while serving live: sockets flush at least this often. */

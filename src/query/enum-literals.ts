@@ -21,10 +21,13 @@ interface EnumColumn {
 const ENUM_COLUMNS = new Map<string, EnumColumn[]>();
 for (const table of TABLE_NAMES) {
   for (const c of TABLES[table].columns) {
-    if (c.kind !== 'enum') continue;
-    const list = ENUM_COLUMNS.get(c.name) ?? [];
-    list.push({ table, typeName: c.enumTypeName!, values: c.dictionary! });
-    ENUM_COLUMNS.set(c.name, list);
+    // enum columns, and bool columns SQL sees as an ENUM (dlt.verbose is the ENUM `mode`)
+    const column = c.kind === 'enum' ? { name: c.name, typeName: c.enumTypeName!, values: c.dictionary! }
+      : c.sql ? { name: c.sql.name, typeName: c.sql.enumTypeName, values: c.sql.dictionary } : null;
+    if (column === null) continue;
+    const list = ENUM_COLUMNS.get(column.name) ?? [];
+    list.push({ table, typeName: column.typeName, values: column.values });
+    ENUM_COLUMNS.set(column.name, list);
   }
 }
 

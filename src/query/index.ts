@@ -1,7 +1,16 @@
 // Public API of the query package.
 export { QueryError, type QueryErrorCode } from './errors.js';
-export { QuerySession, type QueryParams, type QueryResult, type ResultColumn } from './session.js';
-export { createTraceTables, loadTable, CHUNK_ROWS, type TableLoad } from './load.js';
+export {
+  QuerySession,
+  type QueryParams,
+  type QueryResult,
+  type ResultColumn,
+  type SessionOptions,
+} from './session.js';
+export { createTraceTables, loadTable, CHUNK_ROWS, type BatchSource, type TableLoad } from './load.js';
+export { openCheckedTrace, traceFingerprint, READ_MODES, type ReadMode, type CheckedTrace } from '../trace/open.js';
+export { STORE_FILE, STORE_FILES, STORE_FORMAT_VERSION, storePaths } from './store.js';
+export { indexTrace, type IndexResult } from './index-trace.js';
 export {
   listNamedQueries,
   loadNamedQuery,

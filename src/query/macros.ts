@@ -107,7 +107,7 @@ export function describeMacrosText(): string {
 
 /** How ENUM columns compare with text: one note shared by `queries -v` and the README. */
 export const ENUM_NOTES = [
-  'ENUM columns (events.kind, dlt.type, dlt.level) compare with a string literal as text:',
+  'ENUM columns (events.kind, dlt.type, dlt.level, dlt.mode) compare with a string literal as text:',
   "  level = 'warning'    error: 'warning' is not a dlt_level value (tracevisor checks literals)",
   "  level <= 'warn'      error: compares text; DuckDB alone would return every level",
   "  level <= 'warn'::dlt_level   fatal, error, warn (the ENUM's order: fatal < … < verbose)",

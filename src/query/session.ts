@@ -1,21 +1,26 @@
-// A query session: an in-memory DuckDB with one trace loaded as tables named after the trace
-// tables (events, dlt, clock, inputs), ENUM types for the closed string sets.
+// A query session: DuckDB over one trace — its persistent store (store.ts) or, for trust and
+// salvage reads, an in-memory load — with tables named after the trace tables (events, dlt,
+// clock, inputs), the lookup tables vms/devices, ENUM types for the closed string sets, and
+// the safe settings of settings.ts.
 
 import {
-  DuckDBInstance,
   DuckDBTypeId,
   type DuckDBConnection,
+  type DuckDBInstance,
   type DuckDBEnumType,
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { TraceError, firstLine } from '../trace/errors.js';
 import { Trace } from '../trace/reader.js';
-import { TABLE_NAMES, TABLES } from '../trace/schema.js';
+import { sqlEnumTypes } from '../trace/tables.js';
 import { QueryError } from './errors.js';
-import { createTraceTables, loadTable, type TableLoad } from './load.js';
+import { installMacros } from './macros.js';
+import type { TableLoad } from './load.js';
 import { loadNamedQuery } from './named.js';
-import { createTopologyTables } from './topology.js';
+import { openSessionDatabase, type SessionDatabase } from './open-store.js';
+import { DEVICE_TYPES } from './topology.js';
+import type { ReadMode } from '../trace/open.js';
 
 export interface ResultColumn {
   name: string;
@@ -31,18 +36,33 @@ export interface QueryResult {
 
 export type QueryParams = Record<string, DuckDBValue> | DuckDBValue[];
 
+export interface SessionOptions {
+  /** How the trace's files are checked (default 'verify'); see src/trace/open.ts. */
+  mode?: ReadMode;
+  /** Leave DuckDB's file access on (the CLI's --allow-files); default off, see settings.ts. */
+  allowFiles?: boolean;
+}
+
 export class QuerySession {
   private closed = false;
 
   private constructor(
     private readonly instance: DuckDBInstance,
+    /** Public: the SQL layer runs and streams statements on it directly. */
     readonly connection: DuckDBConnection,
     readonly trace: Trace,
-    readonly loads: readonly TableLoad[],
+    /** Lines for the user's stderr: salvage reports, a store rebuilt or not writable. */
+    readonly warnings: string[],
+    /** The store file answering (null: in memory), whether this session built it, its loads. */
+    readonly store: { path: string | null; built: boolean; loads: readonly TableLoad[] },
   ) {}
 
-  /** Opens a trace and loads every table; a problem is a QueryError with one line. */
-  static async open(traceDir: string): Promise<QuerySession> {
+  /**
+   * Opens a trace for queries: from its store when one matches, else after verifying it
+   * (building the store) or, in trust/salvage mode, loaded into memory. A problem is a
+   * QueryError with one line.
+   */
+  static async open(traceDir: string, options: SessionOptions = {}): Promise<QuerySession> {
     let trace: Trace;
     try {
       trace = Trace.open(traceDir);
@@ -50,21 +70,26 @@ export class QuerySession {
       if (error instanceof TraceError) throw new QueryError('not_a_trace', error.message);
       throw error;
     }
-    const instance = await DuckDBInstance.create(':memory:');
-    const connection = await instance.connect();
+    let db: SessionDatabase;
     try {
-      await createTraceTables(connection);
-      const loads: TableLoad[] = [];
-      for (const table of TABLE_NAMES) loads.push(await loadTable(connection, trace, table));
-      await createTopologyTables(connection, trace.manifest.scenario);
-      return new QuerySession(instance, connection, trace, loads);
+      db = await openSessionDatabase(traceDir, trace, options.mode ?? 'verify', options.allowFiles ?? false);
     } catch (error) {
-      connection.closeSync();
-      instance.closeSync();
       if (error instanceof QueryError) throw error;
       if (error instanceof TraceError) throw new QueryError('load', error.message);
       throw new QueryError('load', `${traceDir}: cannot load trace: ${firstLine(error)}`);
     }
+    const connection = await db.instance.connect();
+    try {
+      // The SQL helpers (ns_to_s, fault_name, level_num …) in every session, the CLI's and a
+      // library user's alike: TEMP macros, which a read-only store takes too.
+      await installMacros(connection);
+    } catch (error) {
+      connection.closeSync();
+      db.instance.closeSync();
+      throw new QueryError('load', `${traceDir}: cannot set up the SQL helpers: ${firstLine(error)}`);
+    }
+    const store = { path: db.storePath, built: db.built, loads: db.loads };
+    return new QuerySession(db.instance, connection, trace, db.warnings, store);
   }
 
   async run(sql: string, params?: QueryParams): Promise<QueryResult> {
@@ -115,6 +140,4 @@ function typeName(type: DuckDBType): string {
   return type.toString();
 }
 
-const enumTypeNames = TABLE_NAMES.flatMap((t) => TABLES[t].columns)
-  .filter((c) => c.kind === 'enum')
-  .map((c) => ({ name: c.enumTypeName!, values: c.dictionary! }));
+const enumTypeNames = [...sqlEnumTypes(), { name: 'device_type', values: DEVICE_TYPES }];

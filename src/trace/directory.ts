@@ -8,7 +8,15 @@ import { TraceError } from './errors.js';
 import { MANIFEST_FILE, TRACE_FORMAT } from './manifest-file.js';
 import { TABLE_NAMES } from './tables.js';
 
-const TRACE_FILES = [MANIFEST_FILE, `${MANIFEST_FILE}.tmp`, ...TABLE_NAMES.map((t) => `${t}.arrow`)];
+// The query store (src/query/store.ts) is named here rather than imported: this module is on
+// record's and import's start-up path, which must not load DuckDB.
+const STORE_FILES = ['store.duckdb', 'store.duckdb.wal'];
+const TRACE_FILES = [
+  MANIFEST_FILE,
+  `${MANIFEST_FILE}.tmp`,
+  ...TABLE_NAMES.map((t) => `${t}.arrow`),
+  ...STORE_FILES,
+];
 
 export function prepareDirectory(dir: string, overwrite: boolean): void {
   if (!existsSync(dir)) {

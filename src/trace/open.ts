@@ -20,6 +20,7 @@ import { newWalk, Trace, walkTable, type TableWalk } from './reader.js';
 import { TABLE_NAMES, type TableName } from './tables.js';
 
 export type ReadMode = 'verify' | 'trust' | 'salvage';
+export const READ_MODES: readonly ReadMode[] = ['verify', 'trust', 'salvage'];
 
 export interface TableReport {
   table: TableName;
@@ -176,7 +177,9 @@ class Checked implements CheckedTrace {
 
 /**
  * Cheap identity of a trace's files, for a query store to notice a change without hashing:
- * sha256 of manifest.json's bytes + per table file (size, mtimeMs, ino).
+ * sha256 of manifest.json's bytes + per table file (size, mtime in ns, inode, device). Any
+ * rewrite, truncation or replacement of a file changes it (a same-size rewrite within the
+ * filesystem's timestamp granularity is the case only a full verify catches).
  */
 export function traceFingerprint(dir: string): string {
   const hash = createHash('sha256');
@@ -187,13 +190,13 @@ export function traceFingerprint(dir: string): string {
   }
   for (const table of TABLE_NAMES) {
     const path = join(dir, `${table}.arrow`);
-    let size: number, mtimeMs: number, ino: number;
+    let stat;
     try {
-      ({ size, mtimeMs, ino } = statSync(path));
+      stat = statSync(path, { bigint: true });
     } catch {
       throw new TraceError('table_missing', `${dir}: table file ${table}.arrow is missing`);
     }
-    hash.update(`\n${table} ${size} ${mtimeMs} ${ino}`);
+    hash.update(`\n${table} ${stat.size} ${stat.mtimeNs} ${stat.ino} ${stat.dev}`);
   }
   return hash.digest('hex');
 }

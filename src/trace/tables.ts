@@ -29,6 +29,18 @@ export interface ColumnSpec {
   readonly description: string;
   /** Unit for docs ('ns', 'bytes', …); '' when the value is a code or a name. */
   readonly unit: string;
+  /**
+   * How SQL sees the column when that differs from the Arrow file (kind 'bool' only): another
+   * name and an ENUM whose codes 0/1 are the bool's false/true. The trace format is unchanged.
+   */
+  readonly sql?: SqlEnumColumn;
+}
+
+export interface SqlEnumColumn {
+  readonly name: string;
+  readonly enumTypeName: string;
+  /** Code 0 (false) first, code 1 (true) second. */
+  readonly dictionary: readonly [string, string];
 }
 
 export interface TableSpec {
@@ -162,8 +174,10 @@ export const DLT_TABLE: TableSpec = {
       kind: 'bool',
       nullable: false,
       unit: '',
-      // The contract's name; VERBOSE is a DuckDB keyword, hence the note for SQL users.
-      description: 'verbose mode (a DuckDB keyword: write "verbose" in SQL)',
+      // VERBOSE is a DuckDB keyword (users had to write "verbose"): SQL sees `mode` with the
+      // words dlt-viewer shows in its Mode column; the Arrow file keeps the bool (issue #7.5).
+      sql: { name: 'mode', enumTypeName: 'dlt_mode', dictionary: ['non-verbose', 'verbose'] },
+      description: "payload mode: 'verbose' (self-describing arguments) or 'non-verbose' (message id)",
     },
     { name: 'noar', kind: 'i16', nullable: false, unit: '', description: 'number of arguments' },
     {
@@ -287,8 +301,26 @@ export const TABLES: { readonly [K in TableName]: TableSpec } = {
 // schema bytes identical between runs (principle 1).
 export const DICTIONARY_IDS: Readonly<Record<string, number>> = { kind: 0, type: 0, level: 1 };
 
+/** The column's name in SQL (the Arrow name unless the spec gives another). */
+export function sqlColumnName(column: ColumnSpec): string {
+  return column.sql?.name ?? column.name;
+}
+
+/** The ENUM types SQL sees: the enum columns' and the bool columns mapped to one (`mode`). */
+export function sqlEnumTypes(): { name: string; values: readonly string[] }[] {
+  const seen = new Map<string, readonly string[]>();
+  for (const table of TABLE_NAMES) {
+    for (const column of TABLES[table].columns) {
+      if (column.kind === 'enum') seen.set(column.enumTypeName!, column.dictionary!);
+      if (column.sql) seen.set(column.sql.enumTypeName, column.sql.dictionary);
+    }
+  }
+  return [...seen].map(([name, values]) => ({ name, values }));
+}
+
 /** DuckDB column type; enum columns use the named ENUM type created by duckdbEnumTypesSql(). */
 export function duckdbType(column: ColumnSpec): string {
+  if (column.sql) return column.sql.enumTypeName;
   switch (column.kind) {
     case 'i16':
       return 'SMALLINT';
@@ -314,23 +346,15 @@ function quoteSqlString(value: string): string {
 
 /** CREATE TYPE statements for every enum of every table, each once, in a stable order. */
 export function duckdbEnumTypesSql(): string[] {
-  const seen = new Set<string>();
-  const statements: string[] = [];
-  for (const table of TABLE_NAMES) {
-    for (const column of TABLES[table].columns) {
-      if (column.kind !== 'enum' || seen.has(column.enumTypeName!)) continue;
-      seen.add(column.enumTypeName!);
-      const values = column.dictionary!.map(quoteSqlString).join(', ');
-      statements.push(`CREATE TYPE ${column.enumTypeName} AS ENUM (${values})`);
-    }
-  }
-  return statements;
+  return sqlEnumTypes().map(
+    ({ name, values }) => `CREATE TYPE ${name} AS ENUM (${values.map(quoteSqlString).join(', ')})`,
+  );
 }
 
 export function duckdbCreateTableSql(table: TableName): string {
   const columns = TABLES[table].columns.map((c) => {
     const notNull = c.nullable ? '' : ' NOT NULL';
-    return `"${c.name}" ${duckdbType(c)}${notNull}`;
+    return `"${sqlColumnName(c)}" ${duckdbType(c)}${notNull}`;
   });
   return `CREATE TABLE ${table} (${columns.join(', ')})`;
 }
@@ -356,7 +380,8 @@ export function describeTablesMarkdown(): string {
     out.push('| column | type | unit | description |', '|---|---|---|---|');
     for (const c of spec.columns) {
       const type = duckdbType(c) + (c.nullable ? ' (nullable)' : '');
-      out.push(`| ${c.name} | ${type} | ${c.unit} | ${c.description} |`);
+      const file = c.sql ? ` (in the Arrow file: bool \`${c.name}\`)` : '';
+      out.push(`| ${sqlColumnName(c)} | ${type} | ${c.unit} | ${c.description}${file} |`);
     }
     out.push('');
   }
@@ -369,11 +394,12 @@ export function describeTablesText(): string {
   for (const name of TABLE_NAMES) {
     const spec = TABLES[name];
     out.push(`${name}: ${spec.description}`);
-    const width = Math.max(...spec.columns.map((c) => c.name.length));
+    const width = Math.max(...spec.columns.map((c) => sqlColumnName(c).length));
     for (const c of spec.columns) {
       const unit = c.unit ? ` (${c.unit})` : '';
       const nullable = c.nullable ? ', nullable' : '';
-      out.push(`  ${c.name.padEnd(width)}  ${duckdbType(c)}${nullable}  ${c.description}${unit}`);
+      const name = sqlColumnName(c).padEnd(width);
+      out.push(`  ${name}  ${duckdbType(c)}${nullable}  ${c.description}${unit}`);
     }
     out.push('');
   }

@@ -64,7 +64,7 @@ describe('loading a trace into DuckDB', () => {
       'ctid:VARCHAR', 'session_id:INTEGER',
       `type:ENUM(${DLT_TYPES.map((t) => `'${t}'`).join(', ')})`,
       'subtype:VARCHAR', `level:ENUM(${DLT_LEVELS.map((l) => `'${l}'`).join(', ')})`,
-      'msg_counter:SMALLINT', 'verbose:BOOLEAN', 'noar:SMALLINT', 'message_id:BIGINT',
+      'msg_counter:SMALLINT', "mode:ENUM('non-verbose', 'verbose')", 'noar:SMALLINT', 'message_id:BIGINT',
       'payload:VARCHAR', 'payload_raw:BLOB', 'lifecycle:INTEGER', 'storage_ts_ns:BIGINT',
       'htyp:SMALLINT', 'storage_ecu:VARCHAR',
     ]);
@@ -99,23 +99,23 @@ describe('loading a trace into DuckDB', () => {
     const nulls = await session.run(
       `SELECT count(*) FILTER (WHERE apid IS NULL), count(*) FILTER (WHERE level IS NULL),
               count(*) FILTER (WHERE message_id IS NULL), count(*) FILTER (WHERE session_id IS NULL),
-              count(*) FILTER (WHERE "verbose") FROM dlt`,
+              count(*) FILTER (WHERE mode = 'verbose') FROM dlt`,
     );
     expect(nulls.rows).toEqual([[1667n, 1000n, 715n, 100n, 2500n]]);
 
     // Rows at the DuckDB chunk boundaries (2048) and the Arrow batch boundary (4096).
     const edges = await session.run(
-      `SELECT ts_ns, apid, level, "verbose", message_id, session_id, payload, payload_raw
+      `SELECT ts_ns, apid, level, mode, message_id, session_id, payload, payload_raw
        FROM dlt WHERE ts_ns IN (2047, 2048, 4095, 4096, 4999) ORDER BY ts_ns`,
     );
     const raw = (i: number): Uint8Array => new Uint8Array([i & 255, i >> 8]);
     expect(edges.rows.map((r) => [...r.slice(0, 7), new Uint8Array(r[7] as Uint8Array)])).toEqual([
-      [2047n, 'A2047', DLT_LEVELS[2047 % 6], false, 2047n * 10n ** 12n, 2047, 'p2047', raw(2047)],
-      [2048n, 'A2048', DLT_LEVELS[2048 % 6], true, 2048n * 10n ** 12n, 2048, 'p2048', raw(2048)],
+      [2047n, 'A2047', DLT_LEVELS[2047 % 6], 'non-verbose', 2047n * 10n ** 12n, 2047, 'p2047', raw(2047)],
+      [2048n, 'A2048', DLT_LEVELS[2048 % 6], 'verbose', 2048n * 10n ** 12n, 2048, 'p2048', raw(2048)],
       // 4095 = 3·3·5·7·13: apid, level and message_id are all NULL.
-      [4095n, null, null, false, null, 4095, 'p4095', raw(4095)],
-      [4096n, 'A4096', DLT_LEVELS[4096 % 6], true, 4096n * 10n ** 12n, 4096, 'p4096', raw(4096)],
-      [4999n, 'A4999', DLT_LEVELS[4999 % 6], false, 4999n * 10n ** 12n, 4999, 'p4999', raw(4999)],
+      [4095n, null, null, 'non-verbose', null, 4095, 'p4095', raw(4095)],
+      [4096n, 'A4096', DLT_LEVELS[4096 % 6], 'verbose', 4096n * 10n ** 12n, 4096, 'p4096', raw(4096)],
+      [4999n, 'A4999', DLT_LEVELS[4999 % 6], 'non-verbose', 4999n * 10n ** 12n, 4999, 'p4999', raw(4999)],
     ]);
 
     // Every kind code 1..23 appears; 5000 rows over 23 kinds: 5000 = 23·217 + 9, so kinds
@@ -131,7 +131,7 @@ describe('loading a trace into DuckDB', () => {
     expect(sum.rows).toEqual([[1_000_000_007n * 12_497_500n, 4999n * 1_000_000_007n, 4999n]]);
   });
 
-  it('loads the intact batches of a truncated trace and reports the cut', async () => {
+  it('salvage mode loads the intact batches of a truncated trace and reports the cut', async () => {
     const dir = tempDir('tv-load-');
     const rec = Recorder.create(dir, META);
     const path = join(dir, 'events.arrow');
@@ -140,12 +140,12 @@ describe('loading a trace into DuckDB', () => {
     rec.appendEvents(eventColumns([{ ts: 3, kind: 'fault' }]), 1);
     rec.finish();
     truncateSync(path, afterFirst + 20);
-    session = await QuerySession.open(dir);
+    session = await QuerySession.open(dir, { mode: 'salvage' });
     const { rows } = await session.run('SELECT ts_ns, kind FROM events ORDER BY ts_ns');
     expect(rows).toEqual([[1n, 'vq_used'], [2n, 'vq_used']]);
-    const events = session.loads.find((l) => l.table === 'events')!;
-    expect(events).toMatchObject({ rows: 2, batches: 1, truncated: true });
-    expect(session.loads.find((l) => l.table === 'dlt')!.truncated).toBe(false);
+    expect(session.store.loads.find((l) => l.table === 'events')).toMatchObject({ rows: 2, batches: 1 });
+    expect(session.store.path).toBeNull(); // a salvaged load is never kept as a store
+    expect(session.warnings).toEqual(['events: kept 2 rows, dropped 1 (file cut short)']);
   });
 
   it('refuses an enum code outside the dictionary with one line', async () => {
@@ -175,8 +175,9 @@ describe('loading a trace into DuckDB', () => {
     expect(at).toBeGreaterThan(0);
     bytes.write('TLB_MISS', at);
     writeFileSync(path, bytes);
-    const error = await QuerySession.open(dir).catch((e: unknown) => e);
-    // The reader compares the dictionary message with this build's bytes (src/trace/reader.ts).
+    // Verify mode refuses the changed file on its hash; trust mode still reaches the reader's check
+    // of the dictionary message against this build's bytes (src/trace/reader.ts).
+    const error = await QuerySession.open(dir, { mode: 'trust' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QueryError);
     expect((error as QueryError).message).toMatch(/events\.arrow: dictionary 1 at byte \d+ differs from the events table's/);
   });

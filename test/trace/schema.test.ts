@@ -8,6 +8,7 @@ import {
   describeTablesText,
 } from '../../src/trace/index.js';
 import { eventColumns } from './helpers.js';
+import { sqlColumnName } from '../../src/trace/tables.js';
 
 describe('schema module', () => {
   it('events columns are exactly the core TraceColumns, in the contract order', () => {
@@ -56,11 +57,14 @@ describe('schema module', () => {
       expect(markdown).toContain(`### \`${table}\``);
       for (const column of TABLES[table].columns) {
         expect(column.description.length, `${table}.${column.name}`).toBeGreaterThan(3);
-        expect(markdown).toContain(`| ${column.name} |`);
-        expect(text).toMatch(new RegExp(`^  ${column.name}\\s`, 'm'));
+        // SQL names: the dlt bool `verbose` is `mode` in SQL (a DuckDB keyword, issue #7.5).
+        expect(markdown).toContain(`| ${sqlColumnName(column)} |`);
+        expect(text).toMatch(new RegExp(`^  ${sqlColumnName(column)}\\s`, 'm'));
       }
     }
     expect(markdown).toContain('| kind | event_kind |  | what happened');
     expect(markdown).toContain('| apid | VARCHAR (nullable) |');
+    expect(markdown).toContain("| mode | dlt_mode |  | payload mode: 'verbose'");
+    expect(markdown).not.toContain('| verbose |');
   });
 });

@@ -1,0 +1,224 @@
+// Query store bench (issue #7.2): store build rate, then each query as the whole `tracevisor
+// query` command — the trace's first query (which verifies the trace and builds the store) and
+// the later ones (read-only store) — with the old load-every-session path (bench/query-ref.ts)
+// side by side as the reference, in one run. Wall time and peak RSS come from /usr/bin/time
+// per process.
+//
+// Sizes (environment): TRACEVISOR_BENCH_QUERY_SECONDS  virtual seconds of the cockpit trace (600)
+//                      TRACEVISOR_BENCH_QUERY_EVENTS   rows of the synthetic events table
+//                                                      (10000000; 100000000 writes ~4.5 GB)
+//                      TRACEVISOR_BENCH_QUERY_REPEATS  runs of each later query (3)
+//                      TRACEVISOR_BENCH_QUERY_REF      reference runs per query (1; 0 skips it)
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { TraceColumns } from '../src/core/api.js';
+import { EVENT_KINDS } from '../src/core/codes.js';
+import { VQ_LATENCY_SQL } from '../src/query/summaries.js';
+import { Recorder } from '../src/trace/recorder.js';
+import { packageRoot } from '../src/util/package-root.js';
+
+const CLI = join(packageRoot(), 'dist', 'cli', 'main.js');
+const REF = join(packageRoot(), 'dist', 'bench', 'query-ref.js');
+const TIME = '/usr/bin/time';
+
+export interface CommandRun {
+  seconds: number;
+  /** user + system CPU time: on a shared machine the wall time includes waiting for a core. */
+  cpuSeconds: number;
+  rssMB: number;
+}
+
+export interface QueryFigures {
+  name: string;
+  /** Second and later runs: the store is there. */
+  later: CommandRun[];
+  reference: CommandRun[];
+}
+
+export interface TraceFigures {
+  label: string;
+  events: number;
+  buildRowsPerSec: number;
+  buildSeconds: number;
+  storeMB: number;
+  /** The trace's first query (GROUP BY kind): verification, store build, answer. */
+  first: CommandRun;
+  queries: QueryFigures[];
+}
+
+function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name}: expected a whole number, got "${raw}"`);
+  return value;
+}
+
+/** Runs node with args under /usr/bin/time; throws on a non-zero exit. */
+function timed(args: string[]): CommandRun & { stdout: string } {
+  const r = spawnSync(TIME, ['-f', '%e %M %U %S', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const last = r.stderr.trim().split('\n').at(-1) ?? '';
+  const [seconds, kb, user, sys] = last.split(' ').map(Number);
+  if (r.status !== 0 || [seconds, kb, user, sys].some((n) => n === undefined || Number.isNaN(n))) {
+    throw new Error(`bench: ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(0, 400)}`);
+  }
+  return { seconds: seconds!, cpuSeconds: user! + sys!, rssMB: kb! / 1024, stdout: r.stdout };
+}
+
+interface Query {
+  name: string;
+  /** CLI arguments after the trace directory. */
+  args: string[];
+  /** The same query as SQL, for the reference. */
+  sql: string;
+}
+
+function queriesFor(windowStartNs: bigint): Query[] {
+  const window = `SELECT count(*), sum(val) FROM events WHERE ts_ns BETWEEN ${windowStartNs} AND ${windowStartNs + 1_000_000_000n}`;
+  const kinds = 'SELECT kind, count(*) FROM events GROUP BY kind';
+  // The old path had no summary table: its virtio/latency computed the quantiles over events
+  // in every query, which is the statement the store computes once (summaries.ts).
+  const latency = VQ_LATENCY_SQL.replace(/^CREATE TABLE vq_latency AS\s*/, '');
+  return [
+    { name: 'GROUP BY kind', args: [kinds], sql: kinds },
+    { name: '1 s time window', args: [window], sql: window },
+    { name: 'virtio/latency', args: ['--named', 'virtio/latency'], sql: latency },
+  ];
+}
+
+async function measureTrace(label: string, dir: string, events: number, windowStartNs: bigint): Promise<TraceFigures> {
+  const repeats = Math.max(1, envNumber('TRACEVISOR_BENCH_QUERY_REPEATS', 3));
+  const refRuns = envNumber('TRACEVISOR_BENCH_QUERY_REF', 1);
+  const queries = queriesFor(windowStartNs);
+  rmSync(join(dir, 'store.duckdb'), { force: true });
+  const first = timed([CLI, 'query', dir, ...queries[0]!.args]);
+  const figures: QueryFigures[] = [];
+  for (const q of queries) {
+    const later = Array.from({ length: repeats }, () => timed([CLI, 'query', dir, ...q.args]));
+    const reference = Array.from({ length: refRuns }, () => timed([REF, dir, q.sql]));
+    figures.push({ name: q.name, later, reference });
+  }
+  const index = timed([CLI, 'index', dir, '--force']);
+  const m = /: (\d+) rows, ([\d.]+) MB in ([\d.]+) s/.exec(index.stdout);
+  if (m === null) throw new Error(`bench: unexpected index output: ${index.stdout}`);
+  const rows = Number(m[1]);
+  const buildSeconds = Number(m[3]);
+  const storeMB = Number(m[2]);
+  return { label, events, buildRowsPerSec: rows / buildSeconds, buildSeconds, storeMB, first, queries: figures };
+}
+
+function recordCockpit(dir: string, seconds: number): number {
+  const r = spawnSync(process.execPath, [CLI, 'record', '-o', dir, '--duration', `${seconds}s`, '-f'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bench: record failed: ${r.stderr}`);
+  return Number(/events\s+(\d+) rows/.exec(r.stdout)![1]);
+}
+
+const BATCH_ROWS = 65536;
+/** Synthetic spacing: 100 M events span 600 s, like the cockpit trace's density ×5. */
+const SYNTHETIC_STEP_NS = 6000n;
+
+/** An events table only (the other tables empty): `events` rows, every kind, latencies in val. */
+function recordSynthetic(dir: string, events: number): void {
+  const cols: TraceColumns = {
+    ts_ns: new BigInt64Array(BATCH_ROWS),
+    seq: new BigInt64Array(BATCH_ROWS),
+    vm: new Int16Array(BATCH_ROWS),
+    vcpu: new Int16Array(BATCH_ROWS),
+    kind: new Uint8Array(BATCH_ROWS),
+    dev: new Int16Array(BATCH_ROWS),
+    queue: new Int16Array(BATCH_ROWS),
+    id: new BigInt64Array(BATCH_ROWS),
+    len: new Int32Array(BATCH_ROWS),
+    val: new BigInt64Array(BATCH_ROWS),
+  };
+  for (let i = 0; i < BATCH_ROWS; i++) {
+    cols.vm[i] = i % 3;
+    cols.vcpu[i] = i % 2;
+    cols.kind[i] = 1 + (i % (EVENT_KINDS.length - 1));
+    cols.dev[i] = i % 6;
+    cols.queue[i] = i % 2;
+    cols.id[i] = BigInt(i % 256);
+    cols.len[i] = 64 + (i % 1400);
+    cols.val[i] = BigInt((i * 7919) % 100_000);
+  }
+  const recorder = Recorder.create(dir, { scenario: { bench: 'query' }, seed: '1', coreVersion: 0 });
+  for (let written = 0; written < events; written += BATCH_ROWS) {
+    const count = Math.min(BATCH_ROWS, events - written);
+    for (let i = 0; i < count; i++) {
+      cols.ts_ns[i] = BigInt(written + i) * SYNTHETIC_STEP_NS;
+      cols.seq[i] = BigInt(written + i);
+    }
+    recorder.appendEvents(cols, count);
+  }
+  recorder.finish();
+}
+
+export async function benchQuery(): Promise<TraceFigures[]> {
+  if (!existsSync(TIME)) throw new Error(`bench: ${TIME} is needed for whole-command RSS (apt-get install time)`);
+  const seconds = envNumber('TRACEVISOR_BENCH_QUERY_SECONDS', 600);
+  const synthetic = envNumber('TRACEVISOR_BENCH_QUERY_EVENTS', 10_000_000);
+  const root = mkdtempSync(join(tmpdir(), 'tv-bench-query-'));
+  const results: TraceFigures[] = [];
+  try {
+    if (seconds > 0) {
+      const dir = join(root, 'cockpit');
+      const events = recordCockpit(dir, seconds);
+      const middle = BigInt(Math.floor(seconds / 2)) * 1_000_000_000n;
+      results.push(await measureTrace(`cockpit ${seconds} s`, dir, events, middle));
+      rmSync(dir, { recursive: true, force: true });
+    }
+    if (synthetic > 0) {
+      const dir = join(root, 'synthetic');
+      recordSynthetic(dir, synthetic);
+      const middle = (BigInt(synthetic) * SYNTHETIC_STEP_NS) / 2n;
+      results.push(await measureTrace('synthetic events', dir, synthetic, middle));
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  return results;
+}
+
+const fmtRows = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(1)} k`);
+
+function minMedian(runs: CommandRun[]): { s: string; rss: number } {
+  const pair = (values: number[]): string => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+    return sorted.length > 1 ? `${sorted[0]!.toFixed(2)}/${median.toFixed(2)}` : sorted[0]!.toFixed(2);
+  };
+  const rss = Math.max(...runs.map((r) => r.rssMB));
+  const s = `${pair(runs.map((r) => r.seconds))} s (cpu ${pair(runs.map((r) => r.cpuSeconds))})`;
+  return { s, rss };
+}
+
+export function formatQueryBench(results: TraceFigures[]): string {
+  const lines = ['query store (each query as the whole command: wall min/median s, cpu user+sys, peak RSS)'];
+  for (const t of results) {
+    lines.push(`  ${t.label}, ${fmtRows(t.events)} events`);
+    lines.push(`    store build (index --force) ${fmtRows(t.buildRowsPerSec)} rows/s (${t.buildSeconds.toFixed(1)} s, ${t.storeMB.toFixed(0)} MB store)`);
+    const first = t.first;
+    lines.push(`    first query (verify + build) ${first.seconds.toFixed(2)} s (cpu ${first.cpuSeconds.toFixed(2)}), ${first.rssMB.toFixed(0)} MB`);
+    for (const q of t.queries) {
+      const later = minMedian(q.later);
+      const head = `    ${q.name.padEnd(16)} later ${later.s} ${later.rss.toFixed(0)} MB`;
+      if (q.reference.length === 0) {
+        lines.push(head);
+        continue;
+      }
+      const ref = minMedian(q.reference);
+      const best = Math.min(...q.later.map((r) => r.seconds));
+      const refBest = Math.min(...q.reference.map((r) => r.seconds));
+      lines.push(`${head}  | reload ${ref.s} ${ref.rss.toFixed(0)} MB  (${(refBest / best).toFixed(1)}×)`);
+    }
+  }
+  return lines.join('\n');
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(formatQueryBench(await benchQuery()));
+}

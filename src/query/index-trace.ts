@@ -1,0 +1,59 @@
+// `tracevisor index`, `record --index`, `import … --index`: build a trace's query store now
+// instead of on its first query (store.ts), and say what it holds.
+
+import { statSync } from 'node:fs';
+import { TraceError } from '../trace/errors.js';
+import { Trace } from '../trace/reader.js';
+import { QueryError } from './errors.js';
+import { buildStoreFor } from './open-store.js';
+import { QuerySession } from './session.js';
+import { openCheckedTrace, traceFingerprint, type CheckedTrace } from '../trace/open.js';
+
+export interface IndexResult {
+  path: string;
+  /** Rows of the trace tables in the store. */
+  rows: number;
+  bytes: number;
+  seconds: number;
+  /** False when a matching store was there already (and `force` was not given). */
+  built: boolean;
+}
+
+/** Builds (or with `force` rebuilds) the store of a verified trace; refuses a damaged one. */
+export async function indexTrace(dir: string, options: { force?: boolean } = {}): Promise<IndexResult> {
+  const started = performance.now();
+  if (options.force !== true) return describeStore(dir, started);
+  let checked: CheckedTrace;
+  try {
+    Trace.open(dir);
+    checked = openCheckedTrace(dir, 'verify');
+  } catch (error) {
+    if (error instanceof TraceError) throw new QueryError('load', error.message);
+    throw error;
+  }
+  const warnings: string[] = [];
+  const build = await buildStoreFor(checked, traceFingerprint(dir), warnings);
+  if (build === null) throw new QueryError('load', `${dir}: ${warnings.join('; ')}`);
+  return { path: build.path, rows: build.rows, bytes: build.bytes, seconds: elapsed(started), built: true };
+}
+
+/** Opens a session (which builds the store when none matches) and counts what the store holds. */
+async function describeStore(dir: string, started: number): Promise<IndexResult> {
+  const session = await QuerySession.open(dir);
+  try {
+    const { path, built } = session.store;
+    if (path === null) throw new QueryError('load', `${dir}: ${session.warnings.join('; ')}`);
+    const counts = await session.run(
+      'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM dlt) + ' +
+        '(SELECT count(*) FROM clock) + (SELECT count(*) FROM inputs)',
+    );
+    const rows = Number(counts.rows[0]![0]);
+    return { path, rows, bytes: statSync(path).size, seconds: elapsed(started), built };
+  } finally {
+    session.close();
+  }
+}
+
+function elapsed(started: number): number {
+  return (performance.now() - started) / 1000;
+}
