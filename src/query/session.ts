@@ -16,6 +16,7 @@ import { Trace } from '../trace/reader.js';
 import { sqlEnumTypes } from '../trace/tables.js';
 import { QueryError } from './errors.js';
 import { installMacros } from './macros.js';
+import { refuseUnsafeCalls } from './refused-calls.js';
 import type { TableLoad } from './load.js';
 import { loadNamedQuery } from './named.js';
 import { openSessionDatabase, type SessionDatabase } from './open-store.js';
@@ -94,6 +95,7 @@ export class QuerySession {
 
   async run(sql: string, params?: QueryParams): Promise<QueryResult> {
     if (this.closed) throw new QueryError('closed', 'query session is closed');
+    refuseUnsafeCalls(sql);
     try {
       const reader = await this.connection.runAndReadAll(sql, params);
       const names = reader.columnNames();

@@ -11,6 +11,7 @@ import {
 } from '@duckdb/node-api';
 import { firstLine } from '../trace/errors.js';
 import { checkEnumLiterals } from './enum-literals.js';
+import { refuseUnsafeCalls } from './refused-calls.js';
 import { QueryError } from './errors.js';
 import { writeResult, type OutputFormat, type Sink } from './format.js';
 import { splitStatements } from './split.js';
@@ -73,6 +74,7 @@ export class StatementRunner {
     const pieces = texts.rest === '' ? texts.statements : texts.statements.concat([texts.rest]);
     // DuckDB's extractStatements fails with "Error in native callback" on a text without any
     if (pieces.length === 0 && !texts.open) throw new QueryError('sql', NO_STATEMENT);
+    refuseUnsafeCalls(sql);
     await this.guard(options, () => checkEnumLiterals(this.connection, pieces.length > 0 ? pieces : [sql]));
     const extracted = await this.guard(options, () => this.extract(sql, pieces));
     if (extracted.count === 0) throw new QueryError('sql', NO_STATEMENT);

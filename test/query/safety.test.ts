@@ -10,6 +10,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { QueryError, QuerySession, type SessionOptions } from '../../src/query/index.js';
 import { Recorder } from '../../src/trace/index.js';
 import { META, eventColumns, tempDir } from '../trace/helpers.js';
+import { tvWith } from '../executable.js';
 
 const sessions: QuerySession[] = [];
 afterEach(() => {
@@ -96,5 +97,32 @@ describe('query sessions are safe by default', () => {
     await s.run('CREATE TEMP MACRO seconds(ns) AS ns / 1e9');
     await s.run('CREATE TEMP TABLE picked AS SELECT ts_ns FROM events');
     expect((await s.run('SELECT seconds(ts_ns * 1000000000) FROM picked')).rows).toEqual([[1]]);
+  });
+});
+
+// Regression: `CALL enable_logging(storage_path='/tmp/x'); SELECT 1` got past the configuration
+// lock and DuckDB's log writer threw from a destructor: "terminate called after throwing an
+// instance of 'duckdb::PermissionException'", exit 134, instead of an answer. Run as the real
+// executable, because an abort would take a test process with it.
+describe("DuckDB's logging controls are refused (the abort at exit 134)", () => {
+  it('CALL enable_logging(storage_path=…) then a statement: one line, exit 2, no log file', () => {
+    const dir = tempDir('tv-logging-');
+    const rec = Recorder.create(dir, META);
+    rec.appendEvents(eventColumns([{ ts: 1, kind: 'vq_used' }]), 1);
+    rec.finish();
+    const logPath = join(out, 'duckdb-log');
+    const sql = `CALL enable_logging(storage_path='${logPath}'); SELECT 1`;
+    const r = tvWith(['query', dir, sql]);
+    expect(r.stderr).toBe('tracevisor: SQL error: enable_logging is not available in tracevisor sessions ' +
+      "(DuckDB's own logging; the trace is what a query reads)\n");
+    expect(r.code).toBe(2);
+    expect(existsSync(logPath)).toBe(false);
+  });
+
+  it('the same in a library session, and a string that only mentions it is not refused', async () => {
+    const s = await session();
+    expect(await refusal(s, "CALL enable_logging(storage_path='/tmp/x')")).toMatch(/enable_logging is not available/);
+    expect(await refusal(s, 'CALL disable_logging()')).toMatch(/disable_logging is not available/);
+    expect((await s.run("SELECT 'enable_logging' AS word")).rows).toEqual([['enable_logging']]);
   });
 });
