@@ -82,7 +82,7 @@ describe('the query store', () => {
     // One bit of the events file flipped in place: same size, so only the hash can tell.
     flipByte(join(dir, 'events.arrow'), 20);
     const e = await failure(QuerySession.open(dir));
-    expect(e.message).toMatch(/events: content hash differs from manifest/);
+    expect(e.message).toMatch(/events: content hash differs from the manifest/);
     // Salvage does not reuse the old store either: it reads the files as they are now.
     const salvaged = await open(dir, { mode: 'salvage' });
     expect(salvaged.store.path).toBeNull();
@@ -141,7 +141,9 @@ describe('the query store', () => {
     const salvaged = await open(dir, { mode: 'salvage' });
     const trusted = await open(dir, { mode: 'trust' });
     expect([salvaged.store.path, trusted.store.path]).toEqual([null, null]);
-    expect(trusted.warnings[0]).toMatch(/read without checking the files against the manifest/);
+    // trust mode skips the hash, so the flipped byte (inside a batch body that still validates) is
+    // not noticed: that is what --trust means (src/trace/open.ts)
+    expect(trusted.warnings).toEqual([]);
     expect(existsSync(join(dir, STORE_FILE))).toBe(false);
     await failure(QuerySession.open(dir));
   });
