@@ -93,7 +93,7 @@ export const EVENTS_TABLE: TableSpec = {
       kind: 'i64',
       nullable: false,
       unit: '',
-      description: 'per kind: descriptor head, ring index, fault code, CAN id, link …',
+      description: 'per kind: descriptor head, ring index, fault code, CAN id (bit 31 set for a 29-bit id: SocketCAN\'s CAN_EFF_FLAG), link …',
     },
     {
       name: 'len',
