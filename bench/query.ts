@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { TraceColumns } from '../src/core/api.js';
 import { EVENT_KINDS } from '../src/core/codes.js';
-import { VQ_LATENCY_SQL } from '../src/query/summaries.js';
+import { VQ_LATENCY_QUANTILE_SQL } from '../src/query/summaries.js';
 import { Recorder } from '../src/trace/recorder.js';
 import { packageRoot } from '../src/util/package-root.js';
 
@@ -81,8 +81,8 @@ function queriesFor(windowStartNs: bigint): Query[] {
   const window = `SELECT count(*), sum(val) FROM events WHERE ts_ns BETWEEN ${windowStartNs} AND ${windowStartNs + 1_000_000_000n}`;
   const kinds = 'SELECT kind, count(*) FROM events GROUP BY kind';
   // The old path had no summary table: its virtio/latency computed the quantiles over events
-  // in every query, which is the statement the store computes once (summaries.ts).
-  const latency = VQ_LATENCY_SQL.replace(/^CREATE TABLE vq_latency AS\s*/, '');
+  // in every query: the definition of the table the store computes once (summaries.ts).
+  const latency = VQ_LATENCY_QUANTILE_SQL;
   return [
     { name: 'GROUP BY kind', args: [kinds], sql: kinds },
     { name: '1 s time window', args: [window], sql: window },
