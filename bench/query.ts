@@ -15,11 +15,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { TraceColumns } from '../src/core/api.js';
-import { EVENT_KINDS } from '../src/core/codes.js';
 import { VQ_LATENCY_QUANTILE_SQL } from '../src/query/summaries.js';
 import { Recorder } from '../src/trace/recorder.js';
 import { packageRoot } from '../src/util/package-root.js';
+import { syntheticColumns } from './trace.js';
 
 const CLI = join(packageRoot(), 'dist', 'cli', 'main.js');
 const REF = join(packageRoot(), 'dist', 'bench', 'query-ref.js');
@@ -123,28 +122,8 @@ const SYNTHETIC_STEP_NS = 6000n;
 
 /** An events table only (the other tables empty): `events` rows, every kind, latencies in val. */
 function recordSynthetic(dir: string, events: number): void {
-  const cols: TraceColumns = {
-    ts_ns: new BigInt64Array(BATCH_ROWS),
-    seq: new BigInt64Array(BATCH_ROWS),
-    vm: new Int16Array(BATCH_ROWS),
-    vcpu: new Int16Array(BATCH_ROWS),
-    kind: new Uint8Array(BATCH_ROWS),
-    dev: new Int16Array(BATCH_ROWS),
-    queue: new Int16Array(BATCH_ROWS),
-    id: new BigInt64Array(BATCH_ROWS),
-    len: new Int32Array(BATCH_ROWS),
-    val: new BigInt64Array(BATCH_ROWS),
-  };
-  for (let i = 0; i < BATCH_ROWS; i++) {
-    cols.vm[i] = i % 3;
-    cols.vcpu[i] = i % 2;
-    cols.kind[i] = 1 + (i % (EVENT_KINDS.length - 1));
-    cols.dev[i] = i % 6;
-    cols.queue[i] = i % 2;
-    cols.id[i] = BigInt(i % 256);
-    cols.len[i] = 64 + (i % 1400);
-    cols.val[i] = BigInt((i * 7919) % 100_000);
-  }
+  // the cockpit's shape: 3 VMs, 6 devices
+  const cols = syntheticColumns(BATCH_ROWS, { vms: 3, devs: 6 });
   const recorder = Recorder.create(dir, { scenario: { bench: 'query' }, seed: '1', coreVersion: 0 });
   for (let written = 0; written < events; written += BATCH_ROWS) {
     const count = Math.min(BATCH_ROWS, events - written);

@@ -24,24 +24,28 @@ export interface TraceBench {
 
 const BATCH_ROWS = 16384; // a plausible core trace capacity
 
-function syntheticColumns(): TraceColumns {
+/**
+ * A synthetic events batch of `rows` rows, every kind in turn, plausible sizes and latencies;
+ * ts_ns and seq are left 0 for the caller. Shared by the trace-store and query benches.
+ */
+export function syntheticColumns(rows = BATCH_ROWS, shape = { vms: 4, devs: 8 }): TraceColumns {
   const cols: TraceColumns = {
-    ts_ns: new BigInt64Array(BATCH_ROWS),
-    seq: new BigInt64Array(BATCH_ROWS),
-    vm: new Int16Array(BATCH_ROWS),
-    vcpu: new Int16Array(BATCH_ROWS),
-    kind: new Uint8Array(BATCH_ROWS),
-    dev: new Int16Array(BATCH_ROWS),
-    queue: new Int16Array(BATCH_ROWS),
-    id: new BigInt64Array(BATCH_ROWS),
-    len: new Int32Array(BATCH_ROWS),
-    val: new BigInt64Array(BATCH_ROWS),
+    ts_ns: new BigInt64Array(rows),
+    seq: new BigInt64Array(rows),
+    vm: new Int16Array(rows),
+    vcpu: new Int16Array(rows),
+    kind: new Uint8Array(rows),
+    dev: new Int16Array(rows),
+    queue: new Int16Array(rows),
+    id: new BigInt64Array(rows),
+    len: new Int32Array(rows),
+    val: new BigInt64Array(rows),
   };
-  for (let i = 0; i < BATCH_ROWS; i++) {
-    cols.vm[i] = i % 4;
+  for (let i = 0; i < rows; i++) {
+    cols.vm[i] = i % shape.vms;
     cols.vcpu[i] = i % 2;
     cols.kind[i] = 1 + (i % (EVENT_KINDS.length - 1));
-    cols.dev[i] = i % 8;
+    cols.dev[i] = i % shape.devs;
     cols.queue[i] = i % 2;
     cols.id[i] = BigInt(i % 256);
     cols.len[i] = 64 + (i % 1400);
