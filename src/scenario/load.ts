@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import { scenarioSchema, type Scenario } from './schema.js';
 import { builtinScenarioDir } from '../util/package-root.js';
+import { formatPath } from './field-path.js';
 
 export class ScenarioError extends Error {
   constructor(
@@ -35,12 +36,6 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
     const path = issue.path.length === 0 ? '(top level)' : formatPath(issue.path);
     return `${path}: ${issue.message}`;
   });
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`))
-    .join('');
 }
 
 /** Validates an already-parsed JSON value. */

@@ -5,12 +5,9 @@ import type { z } from 'zod';
 import type { Scenario } from './schema.js';
 import { deviceEntries } from './topology.js';
 import { checkGuestReferences } from './guest-references.js';
+import { formatPath } from './field-path.js';
 
 type Path = (string | number)[];
-
-function formatPath(path: Path): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${p}`)).join('');
-}
 
 /** Reports the second use of a key, naming the first. Keys carry their namespace ("bus:can0"). */
 function uniqueChecker(ctx: z.RefinementCtx) {

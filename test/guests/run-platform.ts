@@ -1,20 +1,15 @@
 // Runs a scenario through the real platform and core, collecting in memory what the guests did:
 // DLT rows (decoded text) and the event rows the tests look at (copied: the sink's views are reused).
+import type { TraceRow } from '../../src/core/api.js';
 import { KIND, type EventKind } from '../../src/core/codes.js';
 import { Platform, type RunSummary } from '../../src/platform/platform.js';
 import type { PlatformSink } from '../../src/platform/sink.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import type { DltRow } from '../../src/trace/recorder.js';
 
-export interface EventRow {
+/** A core trace row without its val, at its time. */
+export interface EventRow extends Omit<TraceRow, 'val'> {
   ts: number;
-  vm: number;
-  vcpu: number;
-  kind: number;
-  dev: number;
-  queue: number;
-  id: number;
-  len: number;
 }
 
 export interface GuestRun {

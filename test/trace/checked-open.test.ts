@@ -45,6 +45,20 @@ function outcome(dir: string, mode: 'verify' | 'trust' | 'salvage'): Outcome {
 const rows = (over: Partial<Record<TableName, number>>) => ({ ...ROWS, ...over });
 const damagedMessage = (what: string) => new RegExp(`^<dir>: trace damaged: ${what}.*; use --salvage to query the intact part`);
 
+/**
+ * A damaged events.arrow: verify and trust refuse it naming `reason` ("events: …"), salvage keeps
+ * the `kept` rows before the damage of the intact trace's 23 and says so.
+ */
+function expectEventsDamage(dir: string, reason: string, kept: number): void {
+  expect(outcome(dir, 'verify')).toMatch(damagedMessage(escape(reason)));
+  expect(outcome(dir, 'trust')).toMatch(damagedMessage(escape(reason)));
+  expect(outcome(dir, 'salvage')).toEqual({
+    rows: rows({ events: kept }),
+    warnings: [`events: salvaged ${kept} of 23 rows (${reason.slice('events: '.length)}; ${kept} rows usable in the file, ` +
+      'manifest says 23; content hash differs from the manifest)'],
+  });
+}
+
 describe('an intact trace', () => {
   it('passes every mode with all rows and no warnings', () => {
     for (const mode of ['verify', 'trust', 'salvage'] as const) {
@@ -106,12 +120,7 @@ describe('truncation', () => {
     const dir = copyTrace(intact);
     truncateSync(tablePath(dir, 'events'), second.bodyStart + 100);
     const cut = `events: file ends inside the message at byte ${second.start} (its body needs ${second.bodyBytes} bytes, 100 remain)`;
-    expect(outcome(dir, 'verify')).toMatch(damagedMessage(escape(cut)));
-    expect(outcome(dir, 'trust')).toMatch(damagedMessage(escape(cut)));
-    expect(outcome(dir, 'salvage')).toEqual({
-      rows: rows({ events: 5 }),
-      warnings: [`events: salvaged 5 of 23 rows (${cut.slice(8)}; 5 rows usable in the file, manifest says 23; content hash differs from the manifest)`],
-    });
+    expectEventsDamage(dir, cut, 5);
   });
 });
 
@@ -165,12 +174,7 @@ describe('lengths that lie', () => {
     // buffer 1 = ts_ns values: move its offset past the body
     editTable(dir, 'events', (b) => { b.writeBigInt64LE(BigInt(third.bodyBytes + 8), regionsAt(b, third) + 16); });
     const reason = `events: batch 3 at byte ${third.start}: buffer 1 (${third.bodyBytes + 8}+${third.regions[1]![1]}) outside the body of ${third.bodyBytes} bytes`;
-    expect(outcome(dir, 'verify')).toMatch(damagedMessage(escape(reason)));
-    expect(outcome(dir, 'trust')).toMatch(damagedMessage(escape(reason)));
-    expect(outcome(dir, 'salvage')).toEqual({
-      rows: rows({ events: 12 }),
-      warnings: [`events: salvaged 12 of 23 rows (${reason.slice(8)}; 12 rows usable in the file, manifest says 23; content hash differs from the manifest)`],
-    });
+    expectEventsDamage(dir, reason, 12);
   });
 });
 
