@@ -44,13 +44,19 @@ export class Engine {
     this.at(this.nowNs + delayNs, action);
   }
 
-  /** Runs both event sources up to and including untilNs. */
-  runUntil(untilNs: number): void {
+  /**
+   * Runs both event sources up to and including untilNs. With `stop`, it is asked after every
+   * engine event and every batch of interrupts; when it answers true the run stops right there
+   * (now() is that event's time, later events stay queued) and runUntil returns true. A later
+   * runUntil continues exactly where this one stopped, so stopping never changes the run.
+   */
+  runUntil(untilNs: number, stop?: () => boolean): boolean {
     for (;;) {
       const nextNs = Math.min(this.queue.peekTimeNs(), untilNs);
       if (this.core.run(nextNs) === EXIT.irq) {
         this.nowNs = this.core.now();
         for (const irq of this.core.irqTake()) this.onIrq(irq);
+        if (stop?.() === true) return true;
         continue;
       }
       const entry = this.queue.peekTimeNs() <= untilNs ? this.queue.pop() : undefined;
@@ -59,8 +65,20 @@ export class Engine {
       this.core.setNow(entry.timeNs);
       this.eventsRun++;
       entry.action();
+      if (stop?.() === true) return true;
     }
     this.nowNs = untilNs;
     this.core.setNow(untilNs);
+    return false;
+  }
+
+  /** Time of the next engine (TypeScript) event, Infinity when none: for state dumps. */
+  nextEventNs(): number {
+    return this.queue.peekTimeNs();
+  }
+
+  /** Engine events queued. */
+  get pending(): number {
+    return this.queue.size;
   }
 }

@@ -19,9 +19,17 @@ import { CanDevice } from '../devices/can.js';
 import { ExternalEcu } from './ecu.js';
 import { Scheduler } from './scheduler.js';
 import type { PlatformSink } from './sink.js';
+import type { InputRow } from '../trace/recorder.js';
+import { KIND } from '../core/codes.js';
 import { IRQ_COST_NS, VmRuntime } from './vm.js';
 
 const MIB = 1024 * 1024;
+
+/** Applies one input's bytes to the platform (registered per input kind with onInput). */
+export type InputHandler = (data: Uint8Array, source: string) => void;
+
+/** An input the platform cannot take (a kind nobody handles, bytes its handler refuses). */
+export class InputError extends Error {}
 /** PRNG streams (the core has 64): 0 platform, 1..16 VMs, 17..63 external ECUs (schema caps both). */
 const STREAM_VM_BASE = 1;
 const STREAM_ECU_BASE = 17;
@@ -76,6 +84,9 @@ export class Platform {
   readonly scheduler: Scheduler;
   private readonly irqHandlers = new Map<number, { vm: VmRuntime; interrupt: () => void }>();
   private readonly consoles: ConsoleDevice[] = [];
+  private readonly inputHandlers = new Map<string, InputHandler>();
+  private inputSeq = 0;
+  private booted = false;
 
   private constructor(
     readonly scenario: Scenario,
@@ -179,7 +190,10 @@ export class Platform {
     this.engine.after(this.scenario.clockSampleNs, () => this.sampleClocks());
   }
 
-  private boot(): void {
+  /** Boots every guest at t = 0 (schedules their start; nothing runs until advanceTo). */
+  boot(): void {
+    if (this.booted) throw new Error('assert: platform booted twice');
+    this.booted = true;
     this.engine.at(0, () => this.sampleClocks());
     this.vms.forEach((vm, i) => {
       const program = this.program(i);
@@ -196,12 +210,52 @@ export class Platform {
     for (const ecu of this.ecus) ecu.start();
   }
 
+  /**
+   * Runs every event up to and including untilNs (see Engine.runUntil for `stop`). Returns true
+   * when `stop` ended it early. Splitting a run into several advanceTo calls never changes it.
+   */
+  advanceTo(untilNs: number, stop?: () => boolean): boolean {
+    if (!this.booted) throw new Error('assert: advanceTo before boot');
+    return this.engine.runUntil(untilNs, stop);
+  }
+
+  /** Ends the run at the engine's current time: the last event rows go to the sink. */
+  finish(): RunSummary {
+    this.core.traceFlush();
+    return this.summary(this.engine.now);
+  }
+
+  /**
+   * Registers how inputs of one kind enter the platform (e.g. a CAN frame onto a bus). Sources
+   * and replay both end in applyInput, so a recorded input and its replay take the same path.
+   */
+  onInput(kind: string, handler: InputHandler): void {
+    if (this.inputHandlers.has(kind)) throw new Error(`assert: input kind ${kind} registered twice`);
+    this.inputHandlers.set(kind, handler);
+  }
+
+  /**
+   * The only door for outside inputs (ARCHITECTURE principle 1): applied now, at the engine's
+   * current time, after every event at or before it has run (the run loop guarantees this); the
+   * row goes to the sink's `inputs` table and an `input` event names it.
+   */
+  applyInput(source: string, kind: string, data: Uint8Array): InputRow {
+    const handler = this.inputHandlers.get(kind);
+    if (handler === undefined) {
+      throw new InputError(`input from ${source}: kind "${kind}" has no handler on this platform (known: ${[...this.inputHandlers.keys()].join(', ') || 'none'})`);
+    }
+    const row: InputRow = { ts_ns: this.engine.now, seq: this.inputSeq++, source, kind, data };
+    this.core.traceEmit({ vm: -1, vcpu: -1, kind: KIND.input, dev: -1, queue: -1, id: Number(row.seq), len: data.length, val: 0 });
+    this.sink.input(row);
+    handler(data, source);
+    return row;
+  }
+
   /** Boots every guest at t = 0 and runs until durationNs of virtual time. */
   run(durationNs: number = this.scenario.durationNs): RunSummary {
     this.boot();
-    this.engine.runUntil(durationNs);
-    this.core.traceFlush();
-    return this.summary(durationNs);
+    this.advanceTo(durationNs);
+    return this.finish();
   }
 
   /**
@@ -211,12 +265,11 @@ export class Platform {
   async runAsync(durationNs: number, sliceNs: number): Promise<RunSummary> {
     this.boot();
     for (let t = Math.min(sliceNs, durationNs); ; t = Math.min(t + sliceNs, durationNs)) {
-      this.engine.runUntil(t);
+      this.advanceTo(t);
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (t === durationNs) break;
     }
-    this.core.traceFlush();
-    return this.summary(durationNs);
+    return this.finish();
   }
 
   private summary(durationNs: number): RunSummary {

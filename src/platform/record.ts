@@ -45,6 +45,10 @@ export async function recordScenario(scenario: Scenario, dir: string, options: R
       open().appendClock(row);
       tee?.clock(row);
     },
+    input: (row) => {
+      open().appendInput(row);
+      tee?.input(row);
+    },
   };
   const platform = await Platform.create(scenario, sink);
   const active = Recorder.create(dir, { scenario, seed: scenario.seed, coreVersion: platform.core.version }, recorderOptions);

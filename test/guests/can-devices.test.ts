@@ -34,6 +34,7 @@ describe('a VM with two CAN devices', () => {
       },
       dlt: (row, wire) => base.dlt(row, wire),
       clock: (row) => base.clock(row),
+      input: (row) => base.input(row),
     };
     const platform = await Platform.create(parseScenario(input, 'test'), sink);
     const [body, chassis] = platform.vms[0]!.cans;

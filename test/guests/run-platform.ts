@@ -36,6 +36,7 @@ export async function runScenario(json: unknown, durationNs: number): Promise<Gu
     },
     dlt: (row) => dlt.push(row),
     clock: () => {},
+    input: () => {},
   };
   const platform = await Platform.create(scenario, sink);
   const summary = platform.run(durationNs);

@@ -17,7 +17,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { TraceColumns } from '../../core/api.js';
 import type { PlatformSink } from '../../platform/sink.js';
-import type { ClockRow, DltRow } from '../../trace/recorder.js';
+import type { ClockRow, DltRow, InputRow } from '../../trace/recorder.js';
 
 export interface DltLiveOptions {
   /** TCP port; 0 picks a free one (see `port` after start) */
@@ -130,6 +130,7 @@ export class DltLiveServer implements PlatformSink {
   events(_cols: TraceColumns, _count: number): void {}
 
   clock(_row: ClockRow): void {}
+  input(_row: InputRow): void {}
 
   dlt(_row: DltRow, wire: Uint8Array): void {
     this.stats.messages++;
