@@ -578,6 +578,21 @@ export class Core implements CoreApi {
   get linearMemory(): WasmMemory {
     return this.memory;
   }
+
+  // --- inputs (issue 9): virtual external Ethernet hosts
+  switchHostPort(port: number, link: number): void {
+    this.x.switchHostPort(port, link);
+  }
+  hostSend(link: number, frame: Uint8Array): number {
+    this.afterCall();
+    if (frame.length < 14 || frame.length > this.limits.frameBytesMax) {
+      throw new Error(`hostSend: a ${frame.length}-byte frame (an Ethernet frame is 14..${this.limits.frameBytesMax} bytes here)`);
+    }
+    this.scratch.set(frame);
+    const r = this.x.hostSend(link, frame.length);
+    this.afterCall();
+    return r;
+  }
 }
 
 function checkLimits(l: CoreLimits): void {
