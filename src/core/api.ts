@@ -203,4 +203,6 @@ export interface CoreApi {
    * core records a switch_drop row).
    */
   hostSend(link: number, frame: Uint8Array): number;
+  /** canSend for a sender that can wait: false (nothing queued) when its mailboxes are full. */
+  canOffer(node: number, canId: number, data: Uint8Array): boolean;
 }
