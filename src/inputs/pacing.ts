@@ -5,12 +5,17 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** A pace for drive(): waits until wall time since this call >= virtualNs / factor. */
+/**
+ * A pace for drive(): waits until the wall time since the first call >= (virtualNs - the first
+ * call's virtualNs) / factor. The first slice end anchors the clock, so the time the platform
+ * took to load and boot is not "caught up" by running flat out.
+ */
 export function realtimePace(factor: number, wallMs: () => number = () => performance.now()): (virtualNs: number) => Promise<void> {
   if (!(Number.isFinite(factor) && factor > 0)) throw new Error(`assert: realtime factor ${factor} is not positive`);
-  const startMs = wallMs();
+  let anchor: { wallMs: number; virtualNs: number } | null = null;
   return async (virtualNs) => {
-    const aheadMs = startMs + virtualNs / 1e6 / factor - wallMs();
+    anchor ??= { wallMs: wallMs(), virtualNs };
+    const aheadMs = anchor.wallMs + (virtualNs - anchor.virtualNs) / 1e6 / factor - wallMs();
     if (aheadMs > 0) await sleep(aheadMs);
   };
 }
