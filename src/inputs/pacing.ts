@@ -10,12 +10,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * call's virtualNs) / factor. The first slice end anchors the clock, so the time the platform
  * took to load and boot is not "caught up" by running flat out.
  */
-export function realtimePace(factor: number, wallMs: () => number = () => performance.now()): (virtualNs: number) => Promise<void> {
+export function realtimePace(
+  factor: number,
+  wallMs: () => number = () => performance.now(),
+  wait: (ms: number) => Promise<unknown> = sleep,
+): (virtualNs: number) => Promise<void> {
   if (!(Number.isFinite(factor) && factor > 0)) throw new Error(`assert: realtime factor ${factor} is not positive`);
   let anchor: { wallMs: number; virtualNs: number } | null = null;
   return async (virtualNs) => {
     anchor ??= { wallMs: wallMs(), virtualNs };
     const aheadMs = anchor.wallMs + (virtualNs - anchor.virtualNs) / 1e6 / factor - wallMs();
-    if (aheadMs > 0) await sleep(aheadMs);
+    if (aheadMs > 0) await wait(aheadMs);
   };
 }

@@ -1,0 +1,67 @@
+// record's input flags as a shell user meets them: a bad source is one `tracevisor:` line naming
+// the flag (or the file and line), exit 2, and the run never starts; a good file input lands in
+// the manifest and the inputs table.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireCli, tv } from '../executable.js';
+
+const root = mkdtempSync(join(tmpdir(), 'tv-inputs-cli-'));
+beforeAll(requireCli);
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const VM_MACS = '02:00:00:00:00:01 (cluster), 02:00:00:00:00:02 (infotainment), 02:00:00:00:00:03 (gateway)';
+
+function refused(args: string[], line: RegExp): void {
+  const r = tv('record', 'cockpit', '--duration', '10ms', '-o', join(root, 'refused'), '-f', ...args);
+  expect(r.code).toBe(2);
+  expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+  expect(r.stderr.trimEnd()).toMatch(line);
+  expect(r.stdout).toBe('');
+}
+
+describe('record input flags: bad sources are one line, exit 2', () => {
+  it('unknown bus', () => refused(['--can-input', 'body=x.log'], /^tracevisor: --can-input body=x\.log: no CAN bus "body" in scenario cockpit \(its buses: can0\)$/));
+  it('no = in the spec', () => refused(['--can-input', 'can0'], /^tracevisor: --can-input can0: expected <bus>=<candump file> or <bus>=tcp:<port>$/));
+  it('TCP port out of range', () => refused(['--can-input', 'can0=tcp:70000'], /^tracevisor: --can-input can0=tcp:70000: port "70000" is not a number from 0 to 65535$/));
+  it('UDP port not a number', () => refused(['--net-input', '02:00:00:00:00:99=udp:x,to=02:00:00:00:00:01'], /--net-input .*: port "x" is not a number from 0 to 65535$/));
+  it('unreadable file', () => refused(['--can-input', `can0=${join(root, 'missing.log')}`], /^tracevisor: --can-input can0=.*missing\.log: cannot read the file \(ENOENT\)$/));
+  it('a bad line in the file names the file and line', () => {
+    const file = join(root, 'bad.log');
+    writeFileSync(file, '(1436509052.249713) can0 123#DEADBEEF\n(1436509052.249714) can0 123#0G\n');
+    refused(['--can-input', `can0=${file}`], new RegExp(`^tracevisor: ${file.replaceAll('.', '\\.')}:2: frame "123#0G": data "0G" is not hexadecimal$`));
+  });
+  it('bad MAC', () => refused(['--net-input', 'zz=udp:5000,to=02:00:00:00:00:01'], /^tracevisor: --net-input zz=udp:5000,to=02:00:00:00:00:01: "zz" is not a MAC address/));
+  it('no destination', () => refused(['--net-input', '02:00:00:00:00:99=udp:5000'], new RegExp(`add ,to=<mac> of a VM's net device \\(${VM_MACS.replace(/[()]/g, '\\$&')}\\)$`)));
+  it('destination no VM has', () => refused(['--net-input', '02:00:00:00:00:99=udp:5000,to=02:00:00:00:00:77'], /to=02:00:00:00:00:77 is no VM's net device in scenario cockpit/));
+  it("the outside host takes a VM's MAC", () => refused(['--net-input', '02:00:00:00:00:01=udp:5000,to=02:00:00:00:00:02'], /02:00:00:00:00:01 is a VM's MAC; give the outside host its own$/));
+  it('the same source twice', () => refused(['--can-input', 'can0=tcp:0', '--can-input', 'can0=tcp:0'], /^tracevisor: --can-input can0=tcp:0: given twice$/));
+  it.each(['abc', '0', '1e3'])('a bad --realtime factor: %s', (factor) =>
+    refused(['--realtime', factor], new RegExp(`^tracevisor: --realtime: expected a speed factor above 0 \\(1 = real time, 0\\.5 = half speed\\), got "${factor}"$`)));
+  it('a port already taken', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      refused(['--can-input', `can0=tcp:${port}`], new RegExp(`^tracevisor: --can-input can0=tcp:${port}: cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\)$`));
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('record with a candump file', () => {
+  it('writes the inputs rows and names the source in the manifest', () => {
+    const file = join(root, 'cap.log');
+    writeFileSync(file, '(1436509052.000000) can0 123#DEADBEEF\n(1436509052.001000) can0 124#R\n');
+    const out = join(root, 'with-file');
+    const r = tv('record', 'cockpit', '--duration', '20ms', '-o', out, '--can-input', `can0=${file}`);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}inputs {10}2 rows/m);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.inputs).toEqual([{ source: `can0=${file}`, flag: '--can-input', kind: 'file', bus: 'can0', file, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+  });
+});
