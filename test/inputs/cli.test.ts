@@ -2,11 +2,12 @@
 // the flag (or the file and line), exit 2, and the run never starts; a good file input lands in
 // the manifest and the inputs table.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawn } from 'node:child_process';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireCli, tv } from '../executable.js';
+import { CLI, requireCli, tv } from '../executable.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tv-inputs-cli-'));
 beforeAll(requireCli);
@@ -64,4 +65,34 @@ describe('record with a candump file', () => {
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
     expect(manifest.inputs).toEqual([{ source: `can0=${file}`, flag: '--can-input', kind: 'file', bus: 'can0', file, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
   });
+});
+
+describe('record with a live source', () => {
+  it('stops cleanly at its duration with a client still connected, and closes the socket', async () => {
+    const out = join(root, 'live');
+    const child = spawn(process.execPath, [CLI, 'record', 'cockpit', '--duration', '300ms', '-o', out, '--can-input', 'can0=tcp:0', '--realtime', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stderr.on('data', (chunk: string) => {
+        stderr += chunk;
+        const m = /listening on 127\.0\.0\.1:(\d+) \(tcp\)/.exec(stderr);
+        if (m !== null) resolve(Number(m[1]));
+      });
+      child.once('exit', () => reject(new Error(`exited before listening: ${stderr}`)));
+    });
+    const client = connect(port, '127.0.0.1');
+    client.on('error', () => {});
+    await new Promise<void>((resolve) => client.once('connect', resolve));
+    client.write('(1.000000) can0 123#01\n');
+    const closedByServer = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await closedByServer;
+    expect(code).toBe(0);
+    expect(stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^tracevisor: --can-input can0=tcp:0: listening on/)]);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.complete).toBe(true);
+    expect(manifest.inputs).toEqual([{ source: 'can0=tcp:0', flag: '--can-input', kind: 'tcp', bus: 'can0', host: '127.0.0.1', port }]);
+    expect(manifest.tables.inputs.rows).toBe(1);
+  }, 60_000);
 });
