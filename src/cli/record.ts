@@ -158,6 +158,7 @@ function recordJson(dir: string, manifest: Manifest, summary: RunSummary, wallMs
     durationNs: summary.durationNs,
     wallSeconds: wallMs / 1000,
     tables: manifest.tables,
+    inputs: manifest.inputs ?? [],
     vms: summary.vms,
     dltMessages: summary.dltMessages,
     ecuFrames: summary.ecuFrames,

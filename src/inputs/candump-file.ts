@@ -63,7 +63,8 @@ export function readCandumpFile(file: string, bus: string): CandumpFile {
   } catch (error) {
     throw new InputSourceError(`--can-input ${bus}=${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
-  return { frames: parseCandumpText(bytes.toString('utf8'), file, bus), sha256: createHash('sha256').update(bytes).digest('hex') };
+  const frames = parseCandumpText(bytes.toString('utf8'), file, bus);
+  return { frames, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
 /** The frames as a feed that knows its times: nextNs() is the next frame's relative time. */

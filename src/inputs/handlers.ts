@@ -82,7 +82,9 @@ function attachHosts(platform: Platform, inputs: readonly ManifestInput[]): Map<
   const { scenario, core } = platform;
   const byMac = new Map<string, number>();
   const bySource = new Map<string, number>();
-  const vmMacs = new Set(scenario.vms.flatMap((vm) => vm.devices.flatMap((d) => (d.type === 'net' ? [d.mac.toLowerCase()] : []))));
+  const vmMacs = new Set(
+    scenario.vms.flatMap((vm) => vm.devices.flatMap((d) => (d.type === 'net' ? [d.mac.toLowerCase()] : []))),
+  );
   for (const input of inputs.filter((i) => i.flag === '--net-input')) {
     const mac = input.mac!.toLowerCase();
     if (vmMacs.has(mac)) throw new InputSourceError(`--net-input ${input.source}: ${mac} is a VM's MAC in scenario ${scenario.name}; give the outside host its own`);

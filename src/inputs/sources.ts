@@ -38,7 +38,9 @@ export async function openInputSources(specs: readonly ManifestInput[], options:
         inputs.push({ ...spec, sha256: log.sha256 });
         continue;
       }
-      const source = spec.kind === 'tcp' ? await listenCandumpTcp(spec, options.warn) : await listenEthernetUdp(spec, options.frameBytesMax, options.warn);
+      const source = spec.kind === 'tcp'
+        ? await listenCandumpTcp(spec, options.warn)
+        : await listenEthernetUdp(spec, options.frameBytesMax, options.warn);
       live.push(source);
       feeds.push(source.feed);
       const entry = { ...spec, port: source.port };

@@ -47,7 +47,9 @@ export function parseCanInput(value: string, scenario: Scenario): ManifestInput 
 }
 
 function vmMacs(scenario: Scenario): { mac: string; vm: string }[] {
-  return scenario.vms.flatMap((vm) => vm.devices.flatMap((d) => (d.type === 'net' ? [{ mac: d.mac.toLowerCase(), vm: vm.name }] : [])));
+  return scenario.vms.flatMap((vm) =>
+    vm.devices.flatMap((d) => (d.type === 'net' ? [{ mac: d.mac.toLowerCase(), vm: vm.name }] : [])),
+  );
 }
 
 export function parseNetInput(value: string, scenario: Scenario): ManifestInput {

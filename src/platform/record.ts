@@ -63,7 +63,8 @@ export async function recordScenario(scenario: Scenario, dir: string, options: R
   };
   const platform = await Platform.create(scenario, sink);
   installInputHandlers(platform, inputs);
-  const active = Recorder.create(dir, { scenario, seed: scenario.seed, coreVersion: platform.core.version, inputs }, recorderOptions);
+  const meta = { scenario, seed: scenario.seed, coreVersion: platform.core.version, inputs };
+  const active = Recorder.create(dir, meta, recorderOptions);
   recorder = active;
   try {
     // Slicing and pacing only split runUntil calls (run-loop.ts): the run is the same as run()'s.
