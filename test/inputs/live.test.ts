@@ -14,6 +14,8 @@ import { parseInputSpecs } from '../../src/inputs/spec.js';
 import { recordedFeed } from '../../src/platform/run-loop.js';
 import { NET_HDR_BYTES } from '../../src/guests/frames.js';
 import { bridgeScenario, CLUSTER_MAC } from '../guests/scenarios.js';
+import { encodeEthFrame } from '../../src/inputs/encoding.js';
+import { KIND } from '../../src/core/codes.js';
 import { readInputsTable, recordInputs, scenarioOf, tableBytes } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tv-live-'));
@@ -125,5 +127,33 @@ describe('live UDP Ethernet input', () => {
     expect(forwarded.map((r) => r.len)).toEqual([14 + payload.length]);
     const rxUsed = run.of('vq_used').filter((r) => r.dev === 1 && r.ts >= atNs && r.len === NET_HDR_BYTES + 14 + payload.length);
     expect(rxUsed).toHaveLength(1);
+  });
+});
+
+describe('the outside Ethernet hosts', () => {
+  it("are switch ports like a VM's: a frame to a host's MAC is forwarded to its port and leaves at its link end", async () => {
+    // Scenarios may only address VM MACs, so host A's frame to host B comes as a recorded row
+    // (replay's path: installInputHandlers from the manifest's list, no socket opened).
+    const A = '02:00:00:00:00:a1';
+    const B = '02:00:00:00:00:b2';
+    const s = scenarioOf(bridgeScenario({ buses: ['body'], ecus: [] }), 5_000_000);
+    const inputs = parseInputSpecs([], [`${A}=udp:0,to=${CLUSTER_MAC}`, `${B}=udp:0,to=${CLUSTER_MAC}`], s);
+    const frame = encodeEthFrame(B, A, new Uint8Array(50));
+    const rows = [{ ts_ns: 1_000_000, seq: 0, source: inputs[0]!.source, kind: 'eth_frame', data: frame }];
+    const run = await recordInputs(s, join(root, 'hosts'), { inputs, feed: recordedFeed(rows) });
+    expect(run.of('switch_drop')).toEqual([]);
+    expect(run.of('rx_drop')).toEqual([]);
+    // ports: the VMs' devices 0 (cluster) and 1 (gateway), the core's spare 2, then A = 3, B = 4;
+    // links: the devices' 0 and 1, then A's 2 and B's 3
+    expect(run.of('switch_forward').map((r) => [r.id, r.len])).toEqual([[4, 64]]);
+    const hostLinks = run.of('link_tx').concat(run.of('link_rx')).filter((r) => r.dev === -1);
+    expect(hostLinks.map((r) => [r.kind === KIND.link_tx ? 'tx' : 'rx', r.id, r.len]).sort()).toEqual(
+      [['rx', 2, 64], ['rx', 3, 64], ['tx', 2, 64], ['tx', 3, 64]],
+    );
+    // A's link: 64 bytes at the default 100 Mbit/s = 5120 ns, + the default 1 us latency; the
+    // switch stores and forwards: then the same on B's link
+    expect(s.network).toEqual({ latencyNs: 1000, bitsPerSecond: 100_000_000 });
+    const rx = run.of('link_rx').filter((r) => r.dev === -1);
+    expect(rx.map((r) => r.ts)).toEqual([1_000_000 + 5120 + 1000, 1_000_000 + 2 * (5120 + 1000)]);
   });
 });
