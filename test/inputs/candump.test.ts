@@ -138,6 +138,16 @@ describe('candump -l: can-utils reads what we read (log2asc, when installed)', (
     });
     expect(rows).toEqual(ours);
   });
+
+  it.skipIf(!hasLog2asc)('log2asc reads what formatCandumpLine writes', () => {
+    const frames = ['3A0#0102', '18DAF110#0210', '123#R2', '7FF#'].map((f) => parseCandumpLine(`(1.0) can0 ${f}`).frame);
+    const text = frames.map((f, i) => formatCandumpLine(1_000_000_000n + BigInt(i) * 1_000_000n, 'can0', f)).join('\n') + '\n';
+    const asc = spawnSync('log2asc', ['can0'], { input: text, encoding: 'utf8' });
+    expect(asc.status).toBe(0);
+    const rows = asc.stdout.split('\n').filter((l) => /^\s+\d+\.\d+ 1 /.test(l)).map((l) => l.trim().split(/\s+/));
+    expect(rows.map((r) => r[0])).toEqual(['0.000000', '0.001000', '0.002000', '0.003000']);
+    expect(rows.map((r) => r.slice(2).join(' '))).toEqual(['3A0 Rx d 2 01 02', '18DAF110x Rx d 2 02 10', '123 Rx r 2', '7FF Rx d 0']);
+  });
 });
 
 describe('candump -l: bad lines are one error naming the file and line', () => {
