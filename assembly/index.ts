@@ -24,6 +24,7 @@ import * as SW from './bus/switch';
 import { netAttach as netAttachImpl, netKick } from './bus/net';
 import * as CAN from './bus/can';
 import { busBudget as busBudgetImpl, busChargeDev } from './bus/budget';
+import * as HOST from './bus/host';
 
 export const CORE_VERSION: u32 = 1;
 
@@ -292,3 +293,12 @@ export function busCharge(vm: i32, bytes: i64): i64 { return busChargeDev(vm, -1
 
 /** 1 if the translation context exists (vm < vmCount: stage-2; else IOMMU of dev ctx-vmCount). */
 export function ctxExists(ctx: i32): i32 { return ctxLive(ctx) ? 1 : 0; }
+
+// --- inputs (issue 9): virtual external Ethernet hosts (bus/host.ts)
+/** Plug link into switch port as an external host (no device behind it); register its MAC too. */
+export function switchHostPort(port: i32, link: i32): void { SW.switchPortLink(port, link, -1); }
+/** The host on link sends the frame in scratch[0, len); 0, or -(switch drop reason) (recorded). */
+export function hostSend(link: i32, len: i32): i32 {
+  assert(len >= 0 && len <= L.scratchBytes, 'hostSend: len beyond scratch');
+  return HOST.hostSend(link, L.scratchBase, len);
+}

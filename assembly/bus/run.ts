@@ -8,6 +8,7 @@ import { timerTopTime, timerPop, timerReinsertCurrent, curTime, curKind, curA, c
 import { irqCount } from './irq';
 import { linkTxDone, linkRx, linkDev, T_LINK_TX_DONE, T_LINK_RX } from './link';
 import { switchIngress } from './switch';
+import { frameFree } from './frames';
 import {
   netTxService, netTxStart, netTxDone, netRxArrive, netRxDeliver, netWakeWaiting,
   T_NET_TX_SERVICE, T_NET_TX_START, T_NET_RX_DELIVER,
@@ -47,6 +48,7 @@ function linkTxDoneEvent(link: i32, dir: i32, slot: i32): bool {
 function linkRxEvent(link: i32, dir: i32, slot: i32): bool {
   linkRx(link, slot);
   if (dir == 0) switchIngress(slot);
+  else if (linkDev(link) < 0) frameFree(slot); // reached an external host (bus/host.ts): it leaves
   else netRxArrive(linkDev(link), slot);
   return true;
 }

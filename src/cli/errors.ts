@@ -13,7 +13,7 @@ export class UsageError extends Error {
 
 /** Errors about the user's input, by class name (checked by name so that this module, loaded
  *  by every command, does not pull in zod, apache-arrow or DuckDB). */
-const USER_ERRORS = new Set(['UsageError', 'ScenarioError', 'TraceError', 'QueryError', 'DltExportError']);
+const USER_ERRORS = new Set(['UsageError', 'ScenarioError', 'TraceError', 'QueryError', 'DltExportError', 'InputSourceError']);
 
 function isUserError(err: unknown): err is Error {
   return err instanceof Error && USER_ERRORS.has(err.name);

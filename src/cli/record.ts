@@ -11,6 +11,10 @@ import type { RunSummary } from '../platform/platform.js';
 import type { Manifest } from '../trace/manifest.js';
 import { parseDurationOption, parseSeedOption } from './options.js';
 import { DltLiveServer } from '../formats/dlt/live.js';
+import { parseInputSpecs } from '../inputs/spec.js';
+import { openInputSources } from '../inputs/sources.js';
+import { realtimePace } from '../inputs/pacing.js';
+import { coreLimitsFor } from '../platform/platform.js';
 
 interface RecordFlags {
   output: string;
@@ -22,6 +26,10 @@ interface RecordFlags {
   dltWait?: string;
   json?: boolean;
   index?: boolean;
+  // --- inputs (issue 9)
+  canInput?: string[];
+  netInput?: string[];
+  realtime?: string | boolean;
 }
 
 const STDIN = '-';
@@ -40,6 +48,9 @@ export function registerRecord(program: Command): void {
     .option('--dlt-wait <n>', 'with --dlt-port: start the run once n clients are connected')
     .option('--json', 'print the summary as one JSON object')
     .option('--index', 'build the query store at the end (as `tracevisor index` does)')
+    .option('--can-input <bus>=<source>', 'CAN frames onto a scenario bus: a candump -l file, or tcp:[host:]port for candump lines (repeatable)', collect, [])
+    .option('--net-input <mac>=udp:<port>,to=<mac>', 'each UDP datagram becomes an Ethernet frame from outside host <mac> to a VM (repeatable)', collect, [])
+    .option('--realtime [factor]', 'run virtual time against the wall clock (1 = real time, 2 = twice as fast)')
     .action(async (scenarioArg: string, flags: RecordFlags) => {
       const report = await recordRun(scenarioArg, flags);
       process.stdout.write(flags.json === true ? `${JSON.stringify(report.json)}\n` : report.text);
@@ -67,13 +78,27 @@ async function recordRun(scenarioArg: string, flags: RecordFlags): Promise<Recor
     ...(flags.duration !== undefined ? { durationNs: parseDurationOption(flags.duration) } : {}),
   };
   const scenario = scenarioArg === STDIN ? readStdinScenario(overrides) : loadScenario(scenarioArg, overrides);
-  const live = await startLive(flags);
+  const specs = parseInputSpecs(flags.canInput ?? [], flags.netInput ?? [], scenario);
+  const factor = parseRealtimeOption(flags.realtime);
+  const inputs = await openInputSources(specs, {
+    frameBytesMax: coreLimitsFor(scenario).frameBytesMax,
+    warn: (message) => process.stderr.write(`tracevisor: ${message}\n`),
+    onListen: (input) => process.stderr.write(`tracevisor: ${input.flag} ${input.source}: listening on ${input.host}:${input.port} (${input.kind})\n`),
+  });
+  let live: DltLiveServer | null = null;
   try {
+    live = await startLive(flags);
     const started = performance.now();
     const { manifest, summary } = await recordScenario(scenario, flags.output, {
       overwrite: flags.force === true,
       ...(live !== null ? { tee: live, yieldEveryNs: LIVE_YIELD_NS } : {}),
+      inputs: inputs.inputs,
+      feed: inputs.feed,
+      // Live sources deliver between slices; pacing waits at slice ends (src/inputs/pacing.ts).
+      ...(inputs.live || factor !== null ? { sliceNs: LIVE_YIELD_NS } : {}),
+      ...(factor !== null ? { pace: realtimePace(factor) } : {}),
     });
+    await inputs.close();
     const wallMs = performance.now() - started;
     const text = describeRun(flags.output, manifest, summary, wallMs);
     const json = recordJson(flags.output, manifest, summary, wallMs);
@@ -85,7 +110,23 @@ async function recordRun(scenarioArg: string, flags: RecordFlags): Promise<Recor
     };
   } finally {
     await live?.close();
+    await inputs.close();
   }
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** `--realtime` alone is 1 (real time); a factor is a positive number (2 = twice as fast). */
+function parseRealtimeOption(value: string | boolean | undefined): number | null {
+  if (value === undefined || value === false) return null;
+  if (value === true) return 1;
+  const factor = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !(factor > 0) || factor > 1e6) {
+    throw new UsageError(`--realtime: expected a speed factor above 0 (1 = real time, 0.5 = half speed), got "${value}"`);
+  }
+  return factor;
 }
 
 /** `record -`: the scenario's JSON from stdin (a pipe or a file; a terminal would only wait). */
@@ -117,6 +158,7 @@ function recordJson(dir: string, manifest: Manifest, summary: RunSummary, wallMs
     durationNs: summary.durationNs,
     wallSeconds: wallMs / 1000,
     tables: manifest.tables,
+    inputs: manifest.inputs ?? [],
     vms: summary.vms,
     dltMessages: summary.dltMessages,
     ecuFrames: summary.ecuFrames,

@@ -189,4 +189,20 @@ export interface CoreApi {
   busBudget(vm: number, bytesPerPeriod: number, periodNs: number): void;
   /** Charge guest CPU memory traffic; returns the delay (ns) the budget imposes (0 if none). */
   busCharge(vm: number, bytes: number): number;
+
+  // --- inputs (issue 9): virtual external Ethernet hosts (assembly/bus/host.ts)
+  /**
+   * Plug link into switch port as an external host with no device behind it: frames the switch
+   * sends there reach the link's far end (link_rx) and leave the simulation. Register the
+   * host's MAC with switchMac so frames to it are forwarded there.
+   */
+  switchHostPort(port: number, link: number): void;
+  /**
+   * The host on link sends one Ethernet frame (dst | src | ethertype | payload) over its link to
+   * the switch. 0, or -(switch drop reason) when the link FIFO or the frame slots are full (the
+   * core records a switch_drop row).
+   */
+  hostSend(link: number, frame: Uint8Array): number;
+  /** canSend for a sender that can wait: false (nothing queued) when its mailboxes are full. */
+  canOffer(node: number, canId: number, data: Uint8Array): boolean;
 }

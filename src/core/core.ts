@@ -578,6 +578,32 @@ export class Core implements CoreApi {
   get linearMemory(): WasmMemory {
     return this.memory;
   }
+
+  // --- inputs (issue 9): virtual external Ethernet hosts
+  switchHostPort(port: number, link: number): void {
+    this.x.switchHostPort(port, link);
+  }
+  hostSend(link: number, frame: Uint8Array): number {
+    this.afterCall();
+    if (frame.length < 14 || frame.length > this.limits.frameBytesMax) {
+      throw new Error(`hostSend: a ${frame.length}-byte frame (an Ethernet frame is 14..${this.limits.frameBytesMax} bytes here)`);
+    }
+    this.scratch.set(frame);
+    const r = this.x.hostSend(link, frame.length);
+    this.afterCall();
+    return r;
+  }
+  /** canSend that answers false (and queues nothing) when the node's TX mailboxes are all full. */
+  canOffer(node: number, canId: number, data: Uint8Array): boolean {
+    this.afterCall();
+    assertInt(canId, 'canId', 0, U32_MAX);
+    if (data.length > 8) throw new Error(`canOffer: ${data.length} data bytes (classic CAN carries 0..8)`);
+    this.scratch.set(data);
+    const r = this.x.canSend(node, canId, data.length);
+    this.afterCall();
+    if (r === -1) throw new Error(`canOffer: CAN id 0x${canId.toString(16)} is not a valid 11/29-bit id`);
+    return r === 0;
+  }
 }
 
 function checkLimits(l: CoreLimits): void {

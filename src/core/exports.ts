@@ -78,4 +78,8 @@ export interface CoreExports {
   busBudget(vm: number, bytesPerPeriod: bigint, periodNs: bigint): void;
   busCharge(vm: number, bytes: bigint): bigint;
   ctxExists(ctx: number): number;
+
+  // --- inputs (issue 9): virtual external Ethernet hosts
+  switchHostPort(port: number, link: number): void;
+  hostSend(link: number, len: number): number;
 }

@@ -22,6 +22,7 @@ import type { PlatformSink } from './sink.js';
 import type { InputRow } from '../trace/recorder.js';
 import { KIND } from '../core/codes.js';
 import { IRQ_COST_NS, VmRuntime } from './vm.js';
+import { inputRoom } from '../inputs/limits.js';
 
 const MIB = 1024 * 1024;
 
@@ -48,6 +49,11 @@ function countDevices(s: Scenario, type: string): number {
   return s.vms.reduce((n, vm) => n + vm.devices.filter((d) => d.type === type).length, 0);
 }
 
+/** Switch ports the scenario's devices use (0..n-1); external input hosts get the ports after. */
+export function switchPortsUsed(s: Scenario): number {
+  return Math.max(0, ...deviceEntries(s).map((d) => (d.switchPort ?? -1) + 1));
+}
+
 /** Capacities for the core, derived from the scenario (principle 3: size it once). */
 export function coreLimitsFor(s: Scenario): CoreLimits {
   const devices = s.vms.reduce((n, vm) => n + vm.devices.length, 0);
@@ -57,18 +63,19 @@ export function coreLimitsFor(s: Scenario): CoreLimits {
   // 3-level tables: one leaf page per 2 MiB mapped, plus the upper levels, for the VM's stage-2
   // and for each of its devices' IOMMU domains.
   const ptPages = s.vms.reduce((n, vm) => n + (Math.ceil(vm.ramMiB / 2) + 4) * (1 + vm.devices.length), 16);
+  const inputs = inputRoom(s.canBuses.length); // --- inputs (issue 9): see src/inputs/limits.ts
   return {
     vmCount: s.vms.length,
     hostRamBytes: ramBytes + MIB,
     ptPages,
     queueCount: devices * 2 + 4,
     deviceCount: devices + 1,
-    linkCount: net + 1,
-    switchPortCount: Math.max(0, ...deviceEntries(s).map((d) => (d.switchPort ?? -1) + 1)) + 1,
-    macCount: net + 1,
+    linkCount: net + 1 + inputs.links,
+    switchPortCount: switchPortsUsed(s) + 1 + inputs.switchPorts,
+    macCount: net + 1 + inputs.macs,
     // The core sizes its bus table by canNodeCount too (assembly/layout.ts CANBUS), so a bus
     // without nodes still needs one.
-    canNodeCount: Math.max(can + s.ecus.length, s.canBuses.length) + 1,
+    canNodeCount: Math.max(can + s.ecus.length, s.canBuses.length) + 1 + inputs.canNodes,
     frameSlots: 1024,
     frameBytesMax: 1536,
     timerCapacity: 8192,

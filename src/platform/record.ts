@@ -4,7 +4,9 @@
 
 import type { Scenario } from '../scenario/schema.js';
 import { Recorder, type RecorderOptions } from '../trace/recorder.js';
-import type { Manifest } from '../trace/manifest.js';
+import type { Manifest, ManifestInput } from '../trace/manifest.js';
+import { installInputHandlers } from '../inputs/handlers.js';
+import { drive, type InputFeed } from './run-loop.js';
 import { Platform, type RunSummary } from './platform.js';
 import type { PlatformSink } from './sink.js';
 
@@ -16,6 +18,15 @@ export interface RecordOptions extends RecorderOptions {
    * sockets flush while the run goes). The simulation is the same with or without it.
    */
   yieldEveryNs?: number;
+  // --- inputs (issue 9): outside inputs and real-time pacing (src/inputs/)
+  /** The input sources (the manifest's `inputs`); their nodes and hosts are attached. */
+  inputs?: ManifestInput[];
+  /** What feeds the inputs (src/inputs/sources.ts, or recordedFeed for a replay). */
+  feed?: InputFeed;
+  /** Slice the run (virtual ns) so live sources deliver; with yieldEveryNs the smaller wins. */
+  sliceNs?: number;
+  /** Real-time pacing at each slice end (src/inputs/pacing.ts). */
+  pace?: (virtualNs: number) => Promise<void>;
 }
 
 export interface RecordResult {
@@ -24,7 +35,7 @@ export interface RecordResult {
 }
 
 export async function recordScenario(scenario: Scenario, dir: string, options: RecordOptions = {}): Promise<RecordResult> {
-  const { tee, yieldEveryNs, ...recorderOptions } = options;
+  const { tee, yieldEveryNs, inputs = [], feed, sliceNs, pace, ...recorderOptions } = options;
   // The platform is built first (the core's version goes into the manifest); building it emits
   // events into the core's columns, which reach the sink only once the recorder exists.
   let recorder: Recorder | null = null;
@@ -51,12 +62,20 @@ export async function recordScenario(scenario: Scenario, dir: string, options: R
     },
   };
   const platform = await Platform.create(scenario, sink);
-  const active = Recorder.create(dir, { scenario, seed: scenario.seed, coreVersion: platform.core.version }, recorderOptions);
+  installInputHandlers(platform, inputs);
+  const meta = { scenario, seed: scenario.seed, coreVersion: platform.core.version, inputs };
+  const active = Recorder.create(dir, meta, recorderOptions);
   recorder = active;
   try {
-    const summary = yieldEveryNs !== undefined
-      ? await platform.runAsync(scenario.durationNs, yieldEveryNs)
-      : platform.run(scenario.durationNs);
+    // Slicing and pacing only split runUntil calls (run-loop.ts): the run is the same as run()'s.
+    const slices = [yieldEveryNs, sliceNs].filter((n): n is number => n !== undefined);
+    platform.boot();
+    await drive(platform, scenario.durationNs, {
+      ...(feed !== undefined ? { feed } : {}),
+      ...(slices.length > 0 ? { sliceNs: Math.min(...slices) } : {}),
+      ...(pace !== undefined ? { pace } : {}),
+    });
+    const summary = platform.finish();
     return { manifest: active.finish(), summary };
   } catch (err) {
     active.abort();

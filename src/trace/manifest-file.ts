@@ -18,6 +18,23 @@ export interface ManifestTable {
   sha256: string;
 }
 
+/**
+ * One outside-input source of the run (issue 9 §1): what fed the `inputs` rows whose `source` is
+ * `source`, for information (replay feeds the rows back and never opens it).
+ */
+export interface ManifestInput {
+  source: string; //  the `source` column of its inputs rows: the flag's value as given
+  flag: '--can-input' | '--net-input';
+  kind: 'file' | 'tcp' | 'udp';
+  bus?: string; //    --can-input: the scenario CAN bus the frames go onto
+  mac?: string; //    --net-input: the virtual external host's MAC (the frames' source)
+  to?: string; //     --net-input: the frames' destination MAC
+  file?: string; //   file: its path as given, and the sha256 of its bytes
+  sha256?: string;
+  host?: string; //   tcp/udp: the address and port listened on
+  port?: number;
+}
+
 export interface Manifest {
   format: typeof TRACE_FORMAT;
   formatVersion: typeof TRACE_FORMAT_VERSION;
@@ -25,6 +42,7 @@ export interface Manifest {
   coreVersion: string | number;
   scenario: unknown;
   seed: string;
+  inputs?: ManifestInput[]; // --- inputs (issue 9): the run's input sources, [] when none
   complete: boolean;
   tables: Record<string, ManifestTable>;
   host: Record<string, unknown>;
@@ -36,6 +54,7 @@ export interface TraceMeta {
   scenario: unknown;
   seed: string | number | bigint;
   coreVersion: string | number;
+  inputs?: ManifestInput[];
 }
 
 /** The manifest of a trace being written: complete:false until the writer finishes. */
@@ -48,6 +67,7 @@ export function newManifest(meta: TraceMeta, tables: Record<string, ManifestTabl
     coreVersion: meta.coreVersion,
     scenario: meta.scenario,
     seed: String(meta.seed),
+    inputs: meta.inputs ?? [],
     complete: false,
     tables,
     host: { platform: platform(), arch: arch(), node: process.version, hostname: hostname() },
@@ -68,6 +88,7 @@ export function writeManifest(dir: string, manifest: Manifest): void {
     coreVersion: manifest.coreVersion,
     scenario: manifest.scenario,
     seed: manifest.seed,
+    inputs: manifest.inputs,
     complete: manifest.complete,
     tables: manifest.tables,
     host: manifest.host,

@@ -18,6 +18,20 @@ const tableEntry = z.strictObject({
   sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits'),
 });
 
+// --- inputs (issue 9): the run's outside-input sources (ManifestInput); absent in older traces.
+const inputEntry = z.strictObject({
+  source: z.string().min(1),
+  flag: z.enum(['--can-input', '--net-input']),
+  kind: z.enum(['file', 'tcp', 'udp']),
+  bus: z.string().optional(),
+  mac: z.string().optional(),
+  to: z.string().optional(),
+  file: z.string().optional(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits').optional(),
+  host: z.string().optional(),
+  port: z.number().int().min(0).max(65535).optional(),
+});
+
 export const manifestSchema = z.strictObject({
   format: z.literal(TRACE_FORMAT),
   formatVersion: z.literal(TRACE_FORMAT_VERSION),
@@ -25,6 +39,7 @@ export const manifestSchema = z.strictObject({
   coreVersion: z.union([z.string(), z.number()]),
   scenario: z.unknown(),
   seed: z.string(),
+  inputs: z.array(inputEntry).optional(),
   complete: z.boolean(),
   tables: z.record(z.string(), tableEntry),
   host: z.record(z.string(), z.unknown()),
