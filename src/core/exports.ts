@@ -78,4 +78,10 @@ export interface CoreExports {
   busBudget(vm: number, bytesPerPeriod: bigint, periodNs: bigint): void;
   busCharge(vm: number, bytes: bigint): bigint;
   ctxExists(ctx: number): number;
+
+  // --- seeded faults (issue 9 §5)
+  faultAdd(type: number, target: number, arg: number, ppm: number, atNs: bigint, endNs: bigint): number;
+  faultHits(i: number): bigint;
+  canBusOffEdge(node: number): void;
+  busBudgetRate(vm: number, bytesPerPeriod: bigint): bigint;
 }
