@@ -214,7 +214,7 @@ export const ecuSchema = z.strictObject({
 // --- faults (issue 9 §5): seeded fault injection. The CLI's `--fault type:key=value,…` is parsed
 // into these same objects (src/faults/cli-spec.ts), so both forms take the same fields.
 const FAULT_PPM_ONE = 1_000_000;
-const faultPpm = z.int().min(0).max(FAULT_PPM_ONE).default(FAULT_PPM_ONE)
+const faultPpm = z.int().min(0, 'must be at least 0').max(FAULT_PPM_ONE, 'must be at most 1000000 (parts per million: 1000000 is every one)').default(FAULT_PPM_ONE)
   .describe('probability per frame (or element), parts per million; 1000000: every one');
 const faultAt = durationNs({ maxWhy: RUN_MAX }).describe('true time the fault starts');
 const faultFor = durationNs({ min: 1, maxWhy: RUN_MAX }).describe('how long the window lasts');
