@@ -238,7 +238,17 @@ function canStart(bus: i32, node: i32, i: i32, contenders: i32): void {
   const p = mbAt(node, i);
   const canId = load<u32>(p, 8);
   const dlc = load<i32>(p, 12);
+  const vm = nodeGet(node, N_VM);
+  const dev = nodeGet(node, N_DEV);
+  const ns = canFrameNs(canId, dlc, load<i64>(b, 8));
+  // The `queue` column of CAN rows carries the bus index (src/core/codes.ts): two buses' frames
+  // would otherwise be indistinguishable, and a CAN row has no virtqueue of its own.
+  traceRow(Kind.CAN_ARBITRATION, vm, dev, bus, <i64>canId, contenders, 0);
   store<i32>(b, 1, 4);
+  if (faultCount() > 0 && faultHit(FaultType.CAN_ERROR, bus, -1) >= 0) {
+    canErrorFrame(bus, node, dlc, ns); // the frame stays in its mailbox
+    return;
+  }
   store<i32>(b, 0, 32);
   store<i32>(b, node, 36);
   store<u32>(b, canId, 40);
@@ -248,16 +258,6 @@ function canStart(bus: i32, node: i32, i: i32, contenders: i32): void {
   store<i32>(b, load<i32>(p, 28), 60);
   store<i32>(b, load<i32>(p, 40), 64);
   mailboxRemove(node, i);
-  const vm = nodeGet(node, N_VM);
-  const dev = nodeGet(node, N_DEV);
-  const ns = canFrameNs(canId, dlc, load<i64>(b, 8));
-  // The `queue` column of CAN rows carries the bus index (src/core/codes.ts): two buses' frames
-  // would otherwise be indistinguishable, and a CAN row has no virtqueue of its own.
-  traceRow(Kind.CAN_ARBITRATION, vm, dev, bus, <i64>canId, contenders, 0);
-  if (faultCount() > 0 && faultHit(FaultType.CAN_ERROR, bus, -1) >= 0) {
-    canErrorFrame(bus, node, canId, dlc, ns);
-    return;
-  }
   traceRow(Kind.CAN_TX, vm, dev, bus, <i64>canId, dlc, ns);
   timerAdd(now + ns, T_CAN_TX_DONE, bus, 0, 0);
   const flags = nodeGet(node, N_FLAGS);
@@ -272,7 +272,7 @@ function canStart(bus: i32, node: i32, i: i32, contenders: i32): void {
  * §10.11): nobody takes the frame, the bus is busy for the frame plus the error frame, and the
  * frame stays in the sender's mailbox, so the sender retransmits it in the next arbitration.
  */
-function canErrorFrame(bus: i32, node: i32, canId: u32, dlc: i32, frameNs: i64): void {
+function canErrorFrame(bus: i32, node: i32, dlc: i32, frameNs: i64): void {
   const bps = load<i64>(busAt(bus), 8);
   const busyNs = frameNs + (CAN_ERROR_FRAME_BITS * NS_PER_S + bps - 1) / bps;
   traceRow(Kind.FAULT_INJECTED, nodeGet(node, N_VM), nodeGet(node, N_DEV), bus, FaultType.CAN_ERROR, dlc, FaultEdge.HIT);
