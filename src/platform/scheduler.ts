@@ -26,7 +26,7 @@ export class Vcpu {
   runNs = 0;
   pcpu = -1;
   generation = 0; //  invalidates the pending slice event when preempted
-  stalled = false; // a vcpu_stall fault holds it: never picked to run (issue 9 §5)
+  stalled = 0; //     vcpu_stall faults holding it (issue 9 §5): never picked to run while > 0
 
   constructor(
     readonly vm: number,
@@ -96,7 +96,7 @@ export class Scheduler {
   private bestRunnable(): Vcpu | null {
     let best: Vcpu | null = null;
     for (const v of this.vcpus) {
-      if (v.state !== 'runnable' || v.stalled) continue;
+      if (v.state !== 'runnable' || v.stalled > 0) continue;
       if (
         best === null ||
         v.priority > best.priority ||
@@ -198,15 +198,16 @@ export class Scheduler {
    * A running vCPU is preempted now; a runnable one waits; all that waiting is its steal time.
    */
   stall(vcpu: Vcpu): void {
-    vcpu.stalled = true;
+    vcpu.stalled++;
     if (vcpu.state !== 'running') return;
     this.preempt(vcpu);
     this.dispatch();
   }
 
-  /** The stall is over: the vCPU competes for a pCPU again. */
+  /** A stall is over: with no other holding it, the vCPU competes for a pCPU again. */
   unstall(vcpu: Vcpu): void {
-    vcpu.stalled = false;
+    if (vcpu.stalled <= 0) throw new Error('assert: unstall of a vCPU that is not stalled');
+    vcpu.stalled--;
     this.dispatch();
   }
 

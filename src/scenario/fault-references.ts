@@ -6,6 +6,10 @@ import type { z } from 'zod';
 import type { FaultConfig, Scenario } from './schema.js';
 import { formatDurationShort } from './duration.js';
 
+/** Each fault draws from a PRNG stream of its own: the core has 16 (assembly/layout.ts FAULT_MAX). */
+export const FAULTS_MAX = 16;
+const FAULT_SLOTS_MAX = FAULTS_MAX;
+
 type Ctx = z.RefinementCtx;
 type Path = (string | number)[];
 
@@ -89,10 +93,48 @@ function checkWindow(s: Scenario, f: FaultConfig, path: Path, ctx: Ctx): void {
   }
 }
 
+/** Slots in the core's fault table a fault takes (assembly/layout.ts FAULT_MAX). */
+function coreSlots(s: Scenario, f: FaultConfig): number {
+  switch (f.type) {
+    case 'clock_step':
+    case 'clock_drift':
+    case 'vcpu_stall':
+    case 'bus_cut':
+      return 0;
+    case 'can_bus_off': {
+      const vm = s.vms.find((v) => v.name === f.node);
+      return vm === undefined ? 1 : vm.devices.filter((d) => d.type === 'can').length;
+    }
+    default:
+      return 1;
+  }
+}
+
+/**
+ * Two bus cuts of one VM must not overlap: the end of one restores the VM's own budget, which
+ * would undo the other mid-window.
+ */
+function checkCutOverlap(s: Scenario, ctx: Ctx): void {
+  s.faults.forEach((f, i) => {
+    if (f.type !== 'bus_cut') return;
+    s.faults.slice(0, i).forEach((g, j) => {
+      if (g.type !== 'bus_cut' || g.vm !== f.vm) return;
+      if (f.at < g.at + g.for && g.at < f.at + f.for) {
+        issue(ctx, ['faults', i, 'at'], `overlaps faults[${j}], another bus_cut of VM "${f.vm}" (give them disjoint windows)`);
+      }
+    });
+  });
+}
+
 export function checkFaultReferences(s: Scenario, ctx: Ctx): void {
   s.faults.forEach((f, i) => {
     const path = ['faults', i];
     checkTarget(s, f, path, ctx);
     checkWindow(s, f, path, ctx);
   });
+  checkCutOverlap(s, ctx);
+  const slots = s.faults.reduce((n, f) => n + coreSlots(s, f), 0);
+  if (slots > FAULT_SLOTS_MAX) {
+    issue(ctx, ['faults'], `need ${slots} fault slots in the core (a can_bus_off of a VM takes one per CAN device), more than its ${FAULT_SLOTS_MAX}`);
+  }
 }

@@ -10,7 +10,7 @@ import {
 } from './limits.js';
 import { checkRunnable } from './runnable.js';
 import { checkReferences } from './references.js';
-import { checkFaultReferences } from './fault-references.js';
+import { checkFaultReferences, FAULTS_MAX } from './fault-references.js';
 
 interface DurationOptions {
   min?: number;
@@ -301,8 +301,6 @@ export const FAULT_TYPE_NAMES = [
   'link_loss', 'link_corrupt', 'can_error', 'can_bus_off', 'desc_corrupt', 'clock_step', 'clock_drift',
   'vcpu_stall', 'bus_cut',
 ] as const;
-/** Each fault draws from a PRNG stream of its own (assembly/layout.ts FAULT_MAX). */
-export const FAULTS_MAX = 16;
 
 export const scenarioSchema = z
   .strictObject({
@@ -334,7 +332,7 @@ export const scenarioSchema = z
       .describe('CAN buses'),
     ecus: z.array(ecuSchema).max(47).prefault([]).describe('external ECUs on a CAN bus (one PRNG stream each: at most 47)'),
     vms: z.array(vmSchema).min(1).max(16).describe('guest VMs'),
-    faults: z.array(faultSchema).max(FAULTS_MAX).default([])
+    faults: z.array(faultSchema).max(FAULTS_MAX, `at most ${FAULTS_MAX} faults (each draws from a PRNG stream of its own)`).default([])
       .describe(`seeded faults to inject (each draws from a PRNG stream of its own: at most ${FAULTS_MAX})`),
   })
   // Cross-field checks read values the field checks vouch for, so they run only when every field

@@ -57,6 +57,17 @@ describe('vcpu_stall', () => {
     const edges = stalled.injected('vcpu_stall').map((r) => [r.ts, r.val, r.vm, r.vcpu]);
     expect(edges).toEqual([[100 * MS, FAULT_EDGE.start, 0, 0], [150 * MS, FAULT_EDGE.end, 0, 0]]);
   });
+
+  it('two overlapping stalls of one vCPU hold it until the later one ends', async () => {
+    const stalled = await runFaults(busyVm([
+      { type: 'vcpu_stall', vm: 'busy', at: '100ms', for: '50ms' },
+      { type: 'vcpu_stall', vm: 'busy', at: '120ms', for: '80ms' },
+    ]));
+    // [100 ms, 150 ms) and [120 ms, 200 ms): not scheduled from 100 ms to 200 ms.
+    expect(stalled.summary.vms[0]!.stealNs).toBe(100 * MS);
+    const resumed = stalled.events.find((r) => r.kind === KIND.sched_run && r.ts > 100 * MS)!;
+    expect(resumed.ts).toBe(200 * MS);
+  });
 });
 
 describe('bus_cut', () => {

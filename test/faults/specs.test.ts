@@ -57,6 +57,19 @@ describe('scenario faults[]: a malformed fault names its field', () => {
     });
   }
 
+  it('two bus cuts of one VM must not overlap', () => {
+    const cut = (at: string) => ({ type: 'bus_cut', vm: 'cluster', percent: 50, at, for: '100ms' });
+    expect(problems([cut('100ms'), cut('150ms')])).toEqual([
+      'faults[1].at: overlaps faults[0], another bus_cut of VM "cluster" (give them disjoint windows)',
+    ]);
+    expect(problems([cut('100ms'), cut('200ms')])).toEqual([]);
+  });
+
+  it('at most 16 faults, each with a PRNG stream of its own', () => {
+    const many = Array.from({ length: 17 }, () => ({ type: 'link_loss', ppm: 0 }));
+    expect(problems(many)).toEqual(['faults: at most 16 faults (each draws from a PRNG stream of its own)']);
+  });
+
   it('the index in the path is the fault\'s', () => {
     expect(problems([{ type: 'link_loss' }, { type: 'link_loss', ppm: -1 }])).toEqual(['faults[1].ppm: must be at least 0']);
   });
