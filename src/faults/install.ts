@@ -70,8 +70,10 @@ class Injector {
     });
   }
 
-  private windowEnd(f: { at: number; for?: number | undefined }): number {
-    return f.for === undefined ? Number.MAX_SAFE_INTEGER : f.at + f.for;
+  /** Registers a per-frame fault in the core, active in [at, at + for) (no for: to the end). */
+  private coreFault(f: { at: number; for?: number | undefined; ppm: number }, type: number, target: number, owner = -1): void {
+    const endNs = f.for === undefined ? Number.MAX_SAFE_INTEGER : f.at + f.for;
+    this.host.core.faultAdd({ type, target, owner, ppm: f.ppm, atNs: f.at, endNs });
   }
 
   private vm(name: string): VmRuntime {
@@ -98,7 +100,7 @@ class Injector {
     const type = FAULT_TYPE[f.type];
     const link = f.mac === undefined ? undefined : this.host.targets.links.get(f.mac.toLowerCase());
     if (f.mac !== undefined && link === undefined) throw new Error(`assert: no link for MAC ${f.mac}`);
-    this.host.core.faultAdd({ type, target: link?.link ?? -1, owner: -1, ppm: f.ppm, atNs: f.at, endNs: this.windowEnd(f) });
+    this.coreFault(f, type, link?.link ?? -1);
     const where = link === undefined ? { vm: -1, queue: -1 } : { vm: link.vm, dev: link.dev, queue: link.link };
     this.edges(f, type, where);
   }
@@ -106,7 +108,7 @@ class Injector {
   private canError(f: Extract<FaultConfig, { type: 'can_error' }>): void {
     const bus = f.bus === undefined ? -1 : this.host.targets.canBuses.get(f.bus)!;
     const type = FAULT_TYPE.can_error;
-    this.host.core.faultAdd({ type, target: bus, owner: -1, ppm: f.ppm, atNs: f.at, endNs: this.windowEnd(f) });
+    this.coreFault(f, type, bus);
     this.edges(f, type, { vm: -1, queue: bus });
   }
 
@@ -122,8 +124,9 @@ class Injector {
   private descCorrupt(f: Extract<FaultConfig, { type: 'desc_corrupt' }>): void {
     const vm = this.vm(f.vm);
     const type = FAULT_TYPE.desc_corrupt;
-    const dev = f.device === undefined ? -1 : deviceEntries(this.host.scenario).find((d) => d.vm === vm.vmIndex && d.index === f.device)!.dev;
-    this.host.core.faultAdd({ type, target: dev, owner: vm.vmIndex, ppm: f.ppm, atNs: f.at, endNs: this.windowEnd(f) });
+    const entry = deviceEntries(this.host.scenario).find((d) => d.vm === vm.vmIndex && d.index === f.device);
+    const dev = f.device === undefined ? -1 : entry!.dev;
+    this.coreFault(f, type, dev, vm.vmIndex);
     this.edges(f, type, { vm: vm.vmIndex, dev });
   }
 
