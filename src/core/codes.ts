@@ -45,20 +45,22 @@ export const EVENT_KINDS = [
   'fault_injected', //          24  a seeded fault was injected: id=fault type (FAULT_TYPES), see below
 ] as const;
 /*
- * fault_injected rows (issue 9 §5): `id` is the FAULT_TYPES code, `val` says which edge or what
- * happened (FAULT_EDGE), vm/dev/queue say where, len what:
- * - link_loss:    a frame lost on a link (val=0, queue=link, len=bytes); or a down window's
- *                 edges (val=1 start / 2 end, queue=link or -1 for every link, len=0)
- * - link_corrupt: a bit flipped in a frame (val=0, queue=link, len=bit offset in the frame); the
- *                 receiver's FCS check then drops it: switch_drop fcs_error or rx_drop
+ * fault_injected rows (issue 9 §5; src/faults/install.ts, assembly/inject.ts): `id` is the
+ * FAULT_TYPES code; `val` says what the row marks (FAULT_EDGE: 0 hit, 1 start, 2 end, 3 refused)
+ * except for the clock faults; vm/vcpu/dev/queue say where, len what:
+ * - link_loss:    a frame lost on a link (val=0, queue=link, vm/dev=the link's device, len=bytes);
+ *                 a window's edges (val=1/2, queue=link, or -1 with vm=-1 for every link)
+ * - link_corrupt: a bit flipped in a frame (val=0, queue=link, len=the bit's offset in the frame);
+ *                 the receiver's FCS check then drops it: switch_drop fcs_error or rx_drop
  * - can_error:    an error frame destroyed a frame (val=0, queue=bus, vm/dev=sender, len=dlc);
- *                 the sender retransmits it (ISO 11898-1 §10.11)
- * - can_bus_off:  window edges (val=1/2, queue=bus, vm/dev=node) and each transmit request refused
- *                 while bus-off (val=3, len=dlc)
+ *                 the sender retransmits it; edges val=1/2 with queue=bus (-1: every bus)
+ * - can_bus_off:  window edges (val=1/2, queue=bus, vm/dev=node: -1/-1 for an ECU) and each
+ *                 transmit request refused while bus-off (val=3, len=dlc)
  * - desc_corrupt: a used element returned with a wrong id (val=0, vm/dev/queue=the queue, len=the
  *                 head the device meant); the driver then records fault desc_index_out_of_range
- * - clock_step:   val=1, vm, len=0; the clock table's offset jumps by the step
- * - clock_drift:  val=1, vm, len=0; the clock table's drift_ppb changes
+ *                 with len = head + queue size; edges val=1/2 with vm and dev (-1: every device)
+ * - clock_step:   vm; val=the step (ns, signed); the clock table's offset jumps by it
+ * - clock_drift:  vm; val=the new drift (ppb); the clock table's drift_ppb changes to it
  * - vcpu_stall:   window edges (val=1/2, vm, vcpu)
  * - bus_cut:      window edges (val=1/2, vm, len=the bytes per period in force from there)
  */
