@@ -18,3 +18,25 @@ export const enum Fault {
   BAD_CAN_FRAME = 13, //           virtio-can request malformed
   CHAIN_TOO_LONG = 14, //          more segments than the core's segment table holds
 }
+
+// Seeded fault types (issue 9 §5), recorded in `events.id` for kind FAULT_INJECTED.
+// src/core/codes.ts FAULT_TYPES mirrors this list; test/core/codes.test.ts checks that they agree.
+export const enum FaultType {
+  NONE = 0,
+  LINK_LOSS = 1, //     Ethernet frames lost on a link
+  LINK_CORRUPT = 2, //  a bit flipped in an Ethernet frame
+  CAN_ERROR = 3, //     CAN error frame: the frame is destroyed and retransmitted
+  CAN_BUS_OFF = 4, //   a CAN node is bus-off for a window
+  DESC_CORRUPT = 5, //  a used element returned with a wrong id
+  CLOCK_STEP = 6, //    (TypeScript) a VM clock jumps
+  CLOCK_DRIFT = 7, //   (TypeScript) a VM clock's drift changes
+  VCPU_STALL = 8, //    (TypeScript) a vCPU is not scheduled for a window
+  BUS_CUT = 9, //       a VM's memory-bus budget is cut for a window
+}
+// `val` of a FAULT_INJECTED row (src/core/codes.ts FAULT_EDGE).
+export const enum FaultEdge {
+  HIT = 0,
+  START = 1,
+  END = 2,
+  REFUSED = 3,
+}

@@ -5,7 +5,7 @@
 import * as L from './layout';
 import { now as clockNow, seq as clockSeq } from './clock';
 import { traceInit, traceReset as traceClear, traceRowFull } from './trace/columns';
-import { Kind } from './trace/kinds';
+import { Kind, KIND_LAST } from './trace/kinds';
 import * as P from './prng';
 import { hostAlloc as hostAllocPages } from './mmu/hostram';
 import * as S2 from './mmu/stage2';
@@ -103,11 +103,11 @@ export function nextEventNs(): i64 { return timerTopTime(); }
 export function irqTake(): i32 { return irqTakeImpl(); }
 
 // --- trace
-/** Append a platform row at now() (kind 1..23). */
+/** Append a platform row at now() (kind 1..KIND_LAST). */
 export function traceEmit(
   vm: i32, vcpu: i32, kind: i32, dev: i32, queue: i32, id: i64, len: i32, val: i64,
 ): void {
-  assert(kind > Kind.NONE && kind <= Kind.INPUT, 'traceEmit: unknown kind');
+  assert(kind > Kind.NONE && kind <= KIND_LAST, 'traceEmit: unknown kind');
   traceRowFull(kind, vm, vcpu, dev, queue, id, len, val);
 }
 /** Forget the buffered rows (after TypeScript drained them). */
@@ -301,4 +301,25 @@ export function switchHostPort(port: i32, link: i32): void { SW.switchPortLink(p
 export function hostSend(link: i32, len: i32): i32 {
   assert(len >= 0 && len <= L.scratchBytes, 'hostSend: len beyond scratch');
   return HOST.hostSend(link, L.scratchBase, len);
+}
+
+// --- seeded faults (issue 9 §5)
+import { faultAdd as faultAddImpl, faultHits as faultHitsImpl } from './inject';
+import { canBusOffEdge as canBusOffEdgeImpl } from './bus/can';
+import { busBudgetRate as busBudgetRateImpl } from './bus/budget';
+/**
+ * Register a seeded fault (type: faults.ts FaultType) active in [atNs, endNs) with ppm per frame
+ * or element; target = link, CAN bus, CAN node or device (-1 every one; with arg = vm: every
+ * device of that vm). Returns its index; it draws from PRNG stream 64 + index.
+ */
+export function faultAdd(type: i32, target: i32, arg: i32, ppm: i32, atNs: i64, endNs: i64): i32 {
+  return faultAddImpl(type, target, arg, ppm, atNs, endNs);
+}
+/** Times fault i hit so far. */
+export function faultHits(i: i32): i64 { return faultHitsImpl(i); }
+/** A can_bus_off window of CAN node `node` began or ended: let its bus arbitrate again. */
+export function canBusOffEdge(node: i32): void { canBusOffEdgeImpl(node); }
+/** bus_cut: vm's memory-bus rate becomes bytesPerPeriod from now; returns the rate before. */
+export function busBudgetRate(vm: i32, bytesPerPeriod: i64): i64 {
+  return busBudgetRateImpl(vm, bytesPerPeriod);
 }

@@ -9,7 +9,7 @@
 //  │ SEGMENTS   SEG_MAX x 16 B: {u32 host, u32 len, u32 writable, u32 pad} of the last popped chain
 //  │ TRACE      10 columns x traceCapacity: ts i64 | seq i64 | id i64 | val i64 | len i32 |
 //  │            vm i16 | vcpu i16 | dev i16 | queue i16 | kind u8   (8-byte columns first)
-//  │ PRNG       64 streams x 4 x u64 (xoshiro256** state)
+//  │ PRNG       (64 + 16) streams x 4 x u64 (xoshiro256** state; 64.. are the fault streams)
 //  │ CTX        (vmCount + deviceCount) x 64 B translation contexts (root, hits, misses)
 //  │ TLB        (vmCount + deviceCount) x 64 entries x 16 B {i64 tag=page+1, u32 host, u32 perm}
 //  │ VM         vmCount x 64 B (created, memory-bus token bucket)
@@ -23,6 +23,7 @@
 //  │ FRAMES     frameSlots x (48 B header + 32 B pad for a virtio header + frameBytesMax)
 //  │ TIMERS     timerCapacity x 32 B min-heap {i64 time, i64 seq, i32 kind, i32 a, i32 b, i32 c}
 //  │ IRQ        (queueCount + 1) x 16 B pending list {i32 vm, i32 dev, i32 queue}
+//  │ FAULT      FAULT_MAX x 64 B seeded faults (inject.ts)
 //  │ ── 4096-aligned ──
 //  │ PTPOOL     ptPages x 4 KiB page-table pages (stage-2 and IOMMU)
 //  │ HOSTRAM    hostRamBytes (guest RAM and shared regions; hpa = offset in this pool)
@@ -34,7 +35,10 @@ export const WASM_PAGE: i32 = 65536;
 export const SEG_MAX: i32 = 256; //           segments per chain (each at most one 4 KiB page)
 export const QUEUE_SIZE_MAX: i32 = 32768; //  VIRTIO 1.2 §2.7: Queue Size <= 32768
 export const TLB_ENTRIES: i32 = 64; //        direct-mapped, per translation context
-export const PRNG_STREAMS: i32 = 64;
+export const PRNG_STREAMS: i32 = 64; //       the platform's streams 0..63 (their numbers never change)
+export const FAULT_MAX: i32 = 16; //          seeded faults, each with a PRNG stream 64 + its index
+export const PRNG_STREAMS_ALL: i32 = PRNG_STREAMS + FAULT_MAX;
+export const FAULT_STRIDE: i32 = 64;
 export const CAN_MAILBOX_MAX: i32 = 16; //   TX frames a CAN node holds (a controller's mailboxes)
 export const LINK_FIFO_MAX: i32 = 64; //      frames waiting behind the one on the wire
 export const VM_MAX: i32 = 16;
@@ -130,6 +134,7 @@ export let canNodeBase: usize = 0;
 export let frameBase: usize = 0;
 export let timerBase: usize = 0;
 export let irqBase: usize = 0;
+export let faultBase: usize = 0;
 export let ptPoolBase: usize = 0;
 export let hostRamBase: usize = 0;
 export let layoutEnd: usize = 0;
@@ -178,7 +183,7 @@ function takeColumns(cap: u64): void {
 }
 
 function takeTables(): void {
-  prngBase = take(<u64>PRNG_STREAMS * 32, 64);
+  prngBase = take(<u64>PRNG_STREAMS_ALL * 32, 64);
   ctxBase = take(<u64>ctxCount * CTX_STRIDE, 64);
   tlbBase = take(<u64>ctxCount * TLB_ENTRIES * TLB_ENTRY, 64);
   vmBase = take(<u64>vmCount * VM_STRIDE, 64);
@@ -193,6 +198,7 @@ function takeTables(): void {
   frameBase = take(<u64>frameSlots * frameStride, 64);
   timerBase = take(<u64>timerCapacity * TIMER_ENTRY, 64);
   irqBase = take(<u64>(queueCount + 1) * IRQ_ENTRY, 64);
+  faultBase = take(<u64>FAULT_MAX * FAULT_STRIDE, 64);
 }
 
 /** Compute every region from the limits (already stored) and grow the memory once. */

@@ -1,7 +1,7 @@
-// Deterministic randomness: xoshiro256** (Blackman & Vigna), 64 independent streams seeded by
+// Deterministic randomness: xoshiro256** (Blackman & Vigna), 64 + 16 independent streams seeded by
 // splitmix64 from the one run seed, so one seed decides every option of a run (TigerStyle VOPR).
 // Integer only: probabilities are ratios, never floats (ARCHITECTURE 1).
-import { prngBase, PRNG_STREAMS } from './layout';
+import { prngBase, PRNG_STREAMS_ALL } from './layout';
 
 const GOLDEN: u64 = 0x9E3779B97F4A7C15;
 const REJECT_ROUNDS_MAX: i32 = 64; // each round rejects with p < 1/2: 2^-64 to hit the assert
@@ -20,9 +20,12 @@ function splitmix64(): u64 {
   return prngBase + (<usize>stream << 5);
 }
 
-/** Stream i = the splitmix64 sequence started from the seed with i mixed in. */
+/**
+ * Stream i = the splitmix64 sequence started from the seed with i mixed in. Stream i depends on
+ * i and the seed only, so the fault streams (64..79) left every older stream's numbers as they were.
+ */
 export function prngSeed(seed: u64): void {
-  for (let i = 0; i < PRNG_STREAMS; i++) {
+  for (let i = 0; i < PRNG_STREAMS_ALL; i++) {
     splitState = seed ^ ((<u64>(i + 1)) * 0xD1B54A32D192ED03);
     const p = streamAt(i);
     const s0 = splitmix64();
@@ -38,7 +41,7 @@ export function prngSeed(seed: u64): void {
 }
 
 export function prngNext(stream: i32): u64 {
-  assert(stream >= 0 && stream < PRNG_STREAMS, 'prng: stream out of range');
+  assert(stream >= 0 && stream < PRNG_STREAMS_ALL, 'prng: stream out of range');
   const p = streamAt(stream);
   const s0 = load<u64>(p);
   const s1 = load<u64>(p + 8);

@@ -8,6 +8,7 @@ import { benchTrace } from './trace.js';
 import { benchDlt } from './dlt.js';
 import { benchDltImport, formatDltImportBench } from './dlt-import.js';
 import { benchQuery, formatQueryBench } from './query.js';
+import { benchFaults } from './faults.js';
 
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1));
 
@@ -56,6 +57,14 @@ async function main(): Promise<void> {
   }
   if (want('query')) {
     console.log(`\n${formatQueryBench(await benchQuery())}`);
+  }
+  // --- seeded faults (issue 9 §5)
+  if (want('faults')) {
+    const f = await benchFaults();
+    console.log(`\nseeded faults: cockpit, ${f.virtualSeconds} s virtual, recording off, ${f.events} events`);
+    console.log(`  no faults                 ${fmt(f.plainEventsPerSec)} events/s`);
+    console.log(`  hooks armed, never hit    ${fmt(f.armedEventsPerSec)} events/s (4 faults at ppm 0)`);
+    console.log(`  cost of the armed hooks   ${f.hookCost.toFixed(2)}× wall time`);
   }
 }
 

@@ -54,3 +54,22 @@ export function busChargeDev(vm: i32, dev: i32, bytes: i64): i64 {
   traceRow(Kind.BUS_THROTTLE, vm, dev, -1, 0, <i32>min<i64>(bytes, 0x7FFFFFFF), delay);
   return delay;
 }
+
+/**
+ * bus_cut (issue 9 §5): change vm's rate (bytes per period) from now, keeping its period and its
+ * debt; tokens above the new capacity are dropped. Refills up to now at the old rate first, so the
+ * cut applies from now on only. Returns the rate in force before.
+ */
+export function busBudgetRate(vm: i32, bytesPerPeriod: i64): i64 {
+  assert(vmLive(vm), 'busBudgetRate: unknown vm');
+  const p = vmAt(vm);
+  assert(load<i32>(p, 40) != 0, 'busBudgetRate: the vm has no budget');
+  const period = load<i64>(p, 16);
+  assert(bytesPerPeriod > 0 && bytesPerPeriod <= SCALED_MAX / period, 'busBudgetRate: bad rate');
+  refill(p);
+  const before = load<i64>(p, 8);
+  store<i64>(p, bytesPerPeriod, 8);
+  const cap = bytesPerPeriod * period;
+  if (load<i64>(p, 24) > cap) store<i64>(p, cap, 24);
+  return before;
+}

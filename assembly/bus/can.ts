@@ -20,7 +20,8 @@
 //  MAILBOX (48 B, sorted by key): +0 u64 key | +8 u32 canId | +12 i32 dlc | +16 u64 sdu
 //    +24 u32 resultHost (0 = none) | +28 i32 head (-1 = external) | +32 i64 readyAt
 //    +40 i32 txq generation (a reset in between drops the completion)
-import { Fault } from '../faults';
+import { Fault, FaultEdge, FaultType } from '../faults';
+import { faultCount, faultHit, faultHolds } from '../inject';
 import { Kind } from '../trace/kinds';
 import { traceRow, traceRoom } from '../trace/columns';
 import { now } from '../clock';
@@ -46,6 +47,9 @@ export const T_CAN_TX_SERVICE: i32 = 6;
 export const T_CAN_ARB: i32 = 7;
 export const T_CAN_TX_DONE: i32 = 8;
 export const T_CAN_RX_DELIVER: i32 = 9;
+export const T_CAN_ERROR_DONE: i32 = 10;
+/** Error flag (6) + error delimiter (8) + intermission (3) bits: ISO 11898-1 §10.4.4, §10.4.6. */
+const CAN_ERROR_FRAME_BITS: i64 = 17;
 export const CAN_EFF_FLAG: u32 = 0x80000000;
 const CAN_MSG_TX: u16 = 0x0001;
 const CAN_MSG_RX: u16 = 0x0101;
@@ -169,8 +173,14 @@ function mailboxRemove(node: i32, i: i32): void {
   nodeSet(node, N_MB_COUNT, n - 1);
 }
 
+/** A node bus-off by a seeded fault (issue 9 §5) sends nothing and takes no new requests. */
+@inline function busOff(node: i32): bool {
+  return faultCount() > 0 && faultHolds(FaultType.CAN_BUS_OFF, node);
+}
+
 /** Index of the node's highest-priority ready frame, or -1. */
 function mailboxReady(node: i32): i32 {
+  if (busOff(node)) return -1;
   const n = nodeGet(node, N_MB_COUNT);
   for (let i = 0; i < n; i++) {
     if (load<i64>(mbAt(node, i), 32) <= now) return i;
@@ -184,7 +194,7 @@ export function canWake(bus: i32): void {
   if (load<i32>(b, 4) != 0) return;
   let earliest: i64 = -1;
   for (let node = 0; node < nodesUsed; node++) {
-    if (nodeGet(node, N_BUS) != bus) continue;
+    if (nodeGet(node, N_BUS) != bus || busOff(node)) continue;
     const n = nodeGet(node, N_MB_COUNT);
     for (let i = 0; i < n; i++) {
       const t = load<i64>(mbAt(node, i), 32);
@@ -228,7 +238,17 @@ function canStart(bus: i32, node: i32, i: i32, contenders: i32): void {
   const p = mbAt(node, i);
   const canId = load<u32>(p, 8);
   const dlc = load<i32>(p, 12);
+  const vm = nodeGet(node, N_VM);
+  const dev = nodeGet(node, N_DEV);
+  const ns = canFrameNs(canId, dlc, load<i64>(b, 8));
+  // The `queue` column of CAN rows carries the bus index (src/core/codes.ts): two buses' frames
+  // would otherwise be indistinguishable, and a CAN row has no virtqueue of its own.
+  traceRow(Kind.CAN_ARBITRATION, vm, dev, bus, <i64>canId, contenders, 0);
   store<i32>(b, 1, 4);
+  if (faultCount() > 0 && faultHit(FaultType.CAN_ERROR, bus, -1) >= 0) {
+    canErrorFrame(bus, node, dlc, ns); // the frame stays in its mailbox
+    return;
+  }
   store<i32>(b, 0, 32);
   store<i32>(b, node, 36);
   store<u32>(b, canId, 40);
@@ -238,12 +258,6 @@ function canStart(bus: i32, node: i32, i: i32, contenders: i32): void {
   store<i32>(b, load<i32>(p, 28), 60);
   store<i32>(b, load<i32>(p, 40), 64);
   mailboxRemove(node, i);
-  const vm = nodeGet(node, N_VM);
-  const dev = nodeGet(node, N_DEV);
-  const ns = canFrameNs(canId, dlc, load<i64>(b, 8));
-  // The `queue` column of CAN rows carries the bus index (src/core/codes.ts): two buses' frames
-  // would otherwise be indistinguishable, and a CAN row has no virtqueue of its own.
-  traceRow(Kind.CAN_ARBITRATION, vm, dev, bus, <i64>canId, contenders, 0);
   traceRow(Kind.CAN_TX, vm, dev, bus, <i64>canId, dlc, ns);
   timerAdd(now + ns, T_CAN_TX_DONE, bus, 0, 0);
   const flags = nodeGet(node, N_FLAGS);
@@ -251,6 +265,36 @@ function canStart(bus: i32, node: i32, i: i32, contenders: i32): void {
     nodeSet(node, N_FLAGS, flags & ~FL_BLOCKED);
     canKickNode(node);
   }
+}
+
+/**
+ * can_error: a receiver signals an error frame at the end of the frame (a CRC error, ISO 11898-1
+ * §10.11): nobody takes the frame, the bus is busy for the frame plus the error frame, and the
+ * frame stays in the sender's mailbox, so the sender retransmits it in the next arbitration.
+ */
+function canErrorFrame(bus: i32, node: i32, dlc: i32, frameNs: i64): void {
+  const bps = load<i64>(busAt(bus), 8);
+  const busyNs = frameNs + (CAN_ERROR_FRAME_BITS * NS_PER_S + bps - 1) / bps;
+  traceRow(Kind.FAULT_INJECTED, nodeGet(node, N_VM), nodeGet(node, N_DEV), bus, FaultType.CAN_ERROR, dlc, FaultEdge.HIT);
+  timerAdd(now + busyNs, T_CAN_ERROR_DONE, bus, 0, 0);
+}
+
+/** The error frame is over: the bus is idle again. */
+export function canErrorDone(bus: i32): void {
+  store<i32>(busAt(bus), 0, 4);
+  canWake(bus);
+}
+
+/** A bus-off window of `node` ended (or began): let its bus arbitrate what is ready. */
+export function canBusOffEdge(node: i32): void {
+  assert(node >= 0 && node < nodesUsed, 'canBusOffEdge: unknown node');
+  canWake(nodeGet(node, N_BUS));
+}
+
+/** A transmit request that a bus-off node refuses: one fault_injected row. */
+function refuseBusOff(node: i32, dlc: i32): void {
+  traceRow(Kind.FAULT_INJECTED, nodeGet(node, N_VM), nodeGet(node, N_DEV), nodeGet(node, N_BUS),
+    FaultType.CAN_BUS_OFF, dlc, FaultEdge.REFUSED);
 }
 
 /** The frame has been on the bus for its duration: deliver to every other node, then complete. */
@@ -372,6 +416,13 @@ function canTxChain(node: i32, txq: i32, head: i32): void {
     if (pushElem(txq, head, resultHost != 0 ? 1 : 0) == 0 && publishUsed(txq) == 0) devNotify(txq);
     return;
   }
+  if (busOff(node)) {
+    // VIRTIO 1.3 §5.21.6.2: a controller that cannot send answers VIRTIO_CAN_RESULT_NOT_OK.
+    refuseBusOff(node, readable - CAN_HDR_LEN);
+    store<u8>(<usize>resultHost, 1);
+    if (pushElem(txq, head, 1) == 0 && publishUsed(txq) == 0) devNotify(txq);
+    return;
+  }
   const canId = load<u32>(stage, 8);
   const delay = busChargeDev(vm, dev, readable);
   const gen = qGet(txq, Q_GEN);
@@ -379,10 +430,11 @@ function canTxChain(node: i32, txq: i32, head: i32): void {
   canWake(nodeGet(node, N_BUS));
 }
 
-/** External ECU transmit request: 0, -1 malformed, -2 mailboxes full. sdu bytes at src. */
+/** External ECU transmit request: 0, -1 malformed, -2 mailboxes full, -3 bus-off. sdu at src. */
 export function canSend(node: i32, canId: u32, src: usize, dlc: i32): i32 {
   assert(node >= 0 && node < nodesUsed, 'canSend: unknown node');
   if (!canIdValid(canId) || dlc < 0 || dlc > CAN_DLC_MAX) return -1;
+  if (busOff(node)) { refuseBusOff(node, dlc); return -3; }
   if (nodeGet(node, N_MB_COUNT) >= CAN_MAILBOX_MAX) return -2;
   let sdu: u64 = 0;
   for (let i = dlc - 1; i >= 0; i--) sdu = (sdu << 8) | <u64>load<u8>(src + <usize>i);

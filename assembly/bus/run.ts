@@ -9,13 +9,14 @@ import { irqCount } from './irq';
 import { linkTxDone, linkRx, linkDev, T_LINK_TX_DONE, T_LINK_RX } from './link';
 import { switchIngress } from './switch';
 import { frameFree } from './frames';
+import { linkFaultOnArrival } from './link-faults';
 import {
   netTxService, netTxStart, netTxDone, netRxArrive, netRxDeliver, netWakeWaiting,
   T_NET_TX_SERVICE, T_NET_TX_START, T_NET_RX_DELIVER,
 } from './net';
 import {
-  canTxService, canArbitrate, canTxDone, canRxDeliver,
-  T_CAN_TX_SERVICE, T_CAN_ARB, T_CAN_TX_DONE, T_CAN_RX_DELIVER,
+  canTxService, canArbitrate, canTxDone, canRxDeliver, canErrorDone,
+  T_CAN_TX_SERVICE, T_CAN_ARB, T_CAN_TX_DONE, T_CAN_RX_DELIVER, T_CAN_ERROR_DONE,
 } from './can';
 
 export const EXIT_UNTIL: i32 = 0;
@@ -34,6 +35,7 @@ function dispatch(kind: i32, a: i32, b: i32): bool {
     case T_CAN_ARB: canArbitrate(a, b); return true;
     case T_CAN_TX_DONE: return canTxDone(a);
     case T_CAN_RX_DELIVER: canRxDeliver(a, b); return true;
+    case T_CAN_ERROR_DONE: canErrorDone(a); return true;
   }
   assert(false, 'run: unknown timer kind');
   return true;
@@ -46,6 +48,7 @@ function linkTxDoneEvent(link: i32, dir: i32, slot: i32): bool {
 }
 
 function linkRxEvent(link: i32, dir: i32, slot: i32): bool {
+  if (linkFaultOnArrival(link, dir, slot)) return true; // seeded faults (issue 9 §5)
   linkRx(link, slot);
   if (dir == 0) switchIngress(slot);
   else if (linkDev(link) < 0) frameFree(slot); // reached an external host (bus/host.ts): it leaves

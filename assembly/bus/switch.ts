@@ -12,6 +12,7 @@ import { linkLive, linkSend, linkCanAccept, linkSetEnds } from './link';
 export const DROP_UNKNOWN_MAC: i32 = 1;
 export const DROP_NO_SLOT: i32 = 2;
 export const DROP_QUEUE_FULL: i32 = 3;
+export const DROP_FCS_ERROR: i32 = 4; // a corrupted frame (link_corrupt fault): IEEE 802.3 §3.2.9
 
 let macsUsed: i32 = 0;
 

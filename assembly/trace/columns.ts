@@ -8,7 +8,7 @@ import {
   scratchBytes, PAGE_SHIFT,
 } from '../layout';
 import { now, seqTake } from '../clock';
-import { Kind } from './kinds';
+import { Kind, KIND_LAST } from './kinds';
 
 /** Rows one step may write besides descriptor reads: buffer pages, ring fields, back-end rows. */
 const STEP_ROWS_BASE: i32 = SEG_MAX + 64;
@@ -58,7 +58,7 @@ export function traceRowFull(
 ): void {
   const n = stGet(ST_TRACE_COUNT);
   assert(n < traceCapacity, 'trace: a step wrote more rows than the reserve');
-  assert(kind > Kind.NONE && kind <= Kind.INPUT, 'trace: unknown event kind');
+  assert(kind > Kind.NONE && kind <= KIND_LAST, 'trace: unknown event kind');
   const i = <usize>n;
   store<i64>(colTs + (i << 3), now);
   store<i64>(colSeq + (i << 3), seqTake());

@@ -26,4 +26,7 @@ export const enum Kind {
   RX_DROP = 21, //                 len=bytes
   DEADLINE_MISS = 22, //           emitted by the platform
   INPUT = 23, //                   emitted by the platform
+  FAULT_INJECTED = 24, //          id=fault type (faults.ts FaultType), val=FaultEdge
 }
+/** The last kind: traceRowFull and traceEmit refuse anything above it. */
+export const KIND_LAST: i32 = Kind.FAULT_INJECTED;

@@ -3,7 +3,8 @@
 // a reset, like DEVICE_NEEDS_RESET) and records a fault; later device operations on a failed
 // queue are refused without touching guest memory. popWalk() is the checked public path;
 // pushElem() assumes a head that popWalk() produced (asserted).
-import { Fault } from '../faults';
+import { Fault, FaultEdge, FaultType } from '../faults';
+import { faultCount, faultHit } from '../inject';
 import { Kind } from '../trace/kinds';
 import { traceRow, traceRoom } from '../trace/columns';
 import { now } from '../clock';
@@ -91,11 +92,22 @@ export function pushElem(q: i32, head: i32, len: i32): i32 {
   if (pId == 0) return dmaFail(q, head);
   const pLen = (at & 0xFFF) <= 0xFF8 ? pId + 4 : dmaPtr(ctx, at + 4, true);
   if (pLen == 0) return dmaFail(q, head);
-  store<u32>(pId, <u32>head);
+  store<u32>(pId, usedIdFor(q, head));
   store<u32>(pLen, <u32>len);
   qSet(q, Q_DEV_USED, (idx + 1) & 0xFFFF);
   traceQueueRow(Kind.VQ_USED, q, head, len, now - availTimeGet(q, head));
   return 0;
+}
+
+/**
+ * The id the device writes into a used element: the head, unless a seeded desc_corrupt fault
+ * (issue 9 §5) makes it return head + size, an id the driver never made available. The driver
+ * refuses it (§2.7.8.3: desc_index_out_of_range) and the chain behind the head stays lost to it.
+ */
+function usedIdFor(q: i32, head: i32): u32 {
+  if (faultCount() == 0 || faultHit(FaultType.DESC_CORRUPT, qDev(q), qVm(q)) < 0) return <u32>head;
+  traceQueueRow(Kind.FAULT_INJECTED, q, FaultType.DESC_CORRUPT, head, FaultEdge.HIT);
+  return <u32>(head + qSize(q));
 }
 
 /** §2.7.8.2: publish used idx after the elements it covers. */

@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isatty } from 'node:tty';
 import { UsageError } from './errors.js';
-import { DEFAULT_SCENARIO, loadScenario, parseScenario, ScenarioError, type ScenarioOverrides } from '../scenario/load.js';
+import { applyOverrides, DEFAULT_SCENARIO, loadScenario, parseScenario, ScenarioError, type ScenarioOverrides } from '../scenario/load.js';
+import { parseFaultSpec } from '../faults/cli-spec.js';
 import type { Scenario } from '../scenario/schema.js';
 import { recordScenario } from '../platform/record.js';
 import { formatDuration } from '../scenario/duration.js';
@@ -30,6 +31,7 @@ interface RecordFlags {
   canInput?: string[];
   netInput?: string[];
   realtime?: string | boolean;
+  fault?: string[];
 }
 
 const STDIN = '-';
@@ -51,6 +53,7 @@ export function registerRecord(program: Command): void {
     .option('--can-input <bus>=<source>', 'CAN frames onto a scenario bus: a candump -l file, or tcp:[host:]port for candump lines (repeatable)', collect, [])
     .option('--net-input <mac>=udp:<port>,to=<mac>', 'each UDP datagram becomes an Ethernet frame from outside host <mac> to a VM (repeatable)', collect, [])
     .option('--realtime [factor]', 'run virtual time against the wall clock (1 = real time, 2 = twice as fast)')
+    .option('--fault <type[:key=value,...]>', 'inject a seeded fault, as an entry of the scenario\'s faults[] (repeatable; e.g. link_loss:ppm=200000, vcpu_stall:vm=cluster,at=2s,for=50ms)', collectFault, [])
     .action(async (scenarioArg: string, flags: RecordFlags) => {
       const report = await recordRun(scenarioArg, flags);
       process.stdout.write(flags.json === true ? `${JSON.stringify(report.json)}\n` : report.text);
@@ -76,6 +79,7 @@ async function recordRun(scenarioArg: string, flags: RecordFlags): Promise<Recor
   const overrides: ScenarioOverrides = {
     ...(flags.seed !== undefined ? { seed: parseSeedOption(flags.seed) } : {}),
     ...(flags.duration !== undefined ? { durationNs: parseDurationOption(flags.duration) } : {}),
+    ...((flags.fault ?? []).length > 0 ? { faults: flags.fault!.map(parseFaultSpec) } : {}),
   };
   const scenario = scenarioArg === STDIN ? readStdinScenario(overrides) : loadScenario(scenarioArg, overrides);
   const specs = parseInputSpecs(flags.canInput ?? [], flags.netInput ?? [], scenario);
@@ -145,8 +149,12 @@ function readStdinScenario(overrides: ScenarioOverrides): Scenario {
     throw new ScenarioError('stdin', [`not valid JSON: ${(error as Error).message}`]);
   }
   // The overrides go into the JSON before validation, as loadScenario does for files.
-  const isObject = typeof json === 'object' && json !== null && !Array.isArray(json);
-  return parseScenario(isObject ? { ...(json as object), ...overrides } : json, 'stdin');
+  const { value, cliFaults } = applyOverrides(json, overrides);
+  return parseScenario(value, 'stdin', cliFaults);
+}
+
+function collectFault(spec: string, previous: string[]): string[] {
+  return [...previous, spec];
 }
 
 function recordJson(dir: string, manifest: Manifest, summary: RunSummary, wallMs: number): Record<string, unknown> {

@@ -206,3 +206,26 @@ export interface CoreApi {
   /** canSend for a sender that can wait: false (nothing queued) when its mailboxes are full. */
   canOffer(node: number, canId: number, data: Uint8Array): boolean;
 }
+
+// --- seeded faults (issue 9 §5)
+/** A fault the core injects on its data path (links, CAN, used elements), registered at build. */
+export interface CoreFault {
+  type: number; //   FAULT_TYPE code (src/core/codes.ts)
+  target: number; // link, CAN bus, CAN node or device; -1 = every one (of `owner`, when given)
+  owner: number; //  desc_corrupt with target -1: the vm whose devices it covers; else -1
+  ppm: number; //    probability per frame / element, parts per million (1e6: every one)
+  atNs: number; //   window start (inclusive)
+  endNs: number; //  window end (exclusive)
+}
+export interface CoreFaultApi {
+  /** Registers a fault; returns its index (its PRNG stream is 64 + index). */
+  faultAdd(fault: CoreFault): number;
+  /** Times fault `index` hit so far. */
+  faultHits(index: number): number;
+  /** A can_bus_off window of CAN node `node` began or ended: its bus arbitrates again. */
+  canBusOffEdge(node: number): void;
+  /** bus_cut: vm's memory-bus budget moves bytesPerPeriod from now on; returns the rate before. */
+  busBudgetRate(vm: number, bytesPerPeriod: number): number;
+  /** Like canSend, but a full or bus-off node answers 'full' / 'bus_off' instead of throwing. */
+  canSendTry(node: number, canId: number, data: Uint8Array): 'sent' | 'full' | 'bus_off';
+}

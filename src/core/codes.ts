@@ -42,7 +42,28 @@ export const EVENT_KINDS = [
   'rx_drop', //                 21  no receive buffer: len=bytes
   'deadline_miss', //           22  guest task missed its deadline: id=task, val=lateness ns
   'input', //                   23  an outside input entered the platform: id=input row
+  'fault_injected', //          24  a seeded fault was injected: id=fault type (FAULT_TYPES), see below
 ] as const;
+/*
+ * fault_injected rows (issue 9 §5; src/faults/install.ts, assembly/inject.ts): `id` is the
+ * FAULT_TYPES code; `val` says what the row marks (FAULT_EDGE: 0 hit, 1 start, 2 end, 3 refused)
+ * except for the clock faults; vm/vcpu/dev/queue say where, len what:
+ * - link_loss:    a frame lost on a link (val=0, queue=link, vm/dev=the link's device, len=bytes);
+ *                 a window's edges (val=1/2, queue=link, or -1 with vm=-1 for every link)
+ * - link_corrupt: a bit flipped in a frame (val=0, queue=link, len=the bit's offset in the frame);
+ *                 the receiver's FCS check then drops it: switch_drop fcs_error or rx_drop
+ * - can_error:    an error frame destroyed a frame (val=0, queue=bus, vm/dev=sender, len=dlc);
+ *                 the sender retransmits it; edges val=1/2 with queue=bus (-1: every bus)
+ * - can_bus_off:  window edges (val=1/2, queue=bus, vm/dev=node: -1/-1 for an ECU) and each
+ *                 transmit request refused while bus-off (val=3, len=dlc)
+ * - desc_corrupt: a used element returned with a wrong id (val=0, vm/dev/queue=the queue, len=the
+ *                 head the device meant); the driver then records fault desc_index_out_of_range
+ *                 with len = head + queue size; edges val=1/2 with vm and dev (-1: every device)
+ * - clock_step:   vm; val=the step (ns, signed); the clock table's offset jumps by it
+ * - clock_drift:  vm; val=the new drift (ppb); the clock table's drift_ppb changes to it
+ * - vcpu_stall:   window edges (val=1/2, vm, vcpu)
+ * - bus_cut:      window edges (val=1/2, vm, len=the bytes per period in force from there)
+ */
 export type EventKind = (typeof EVENT_KINDS)[number];
 export const KIND: { readonly [K in EventKind]: number } = Object.fromEntries(
   EVENT_KINDS.map((name, code) => [name, code]),
@@ -78,6 +99,32 @@ export type FaultCode = (typeof FAULT_CODES)[number];
 export const FAULT: { readonly [K in FaultCode]: number } = Object.fromEntries(
   FAULT_CODES.map((name, code) => [name, code]),
 ) as { [K in FaultCode]: number };
+
+/** Seeded fault types (`events.id` of kind fault_injected; assembly/faults.ts FaultType). */
+export const FAULT_TYPES = [
+  'none', //           0
+  'link_loss', //      1  Ethernet frames lost on a link (ppm per frame, or a down window)
+  'link_corrupt', //   2  a bit flipped in an Ethernet frame (ppm per frame)
+  'can_error', //      3  CAN error frames (ppm per frame): destroyed, retransmitted
+  'can_bus_off', //    4  a CAN node goes bus-off for a window
+  'desc_corrupt', //   5  a device returns a used element with a wrong id (ppm per element)
+  'clock_step', //     6  a VM's clock jumps
+  'clock_drift', //    7  a VM's clock drift changes
+  'vcpu_stall', //     8  the hypervisor does not schedule a vCPU for a window
+  'bus_cut', //        9  a VM's memory-bus budget is cut for a window
+] as const;
+export type FaultType = (typeof FAULT_TYPES)[number];
+export const FAULT_TYPE: { readonly [K in FaultType]: number } = Object.fromEntries(
+  FAULT_TYPES.map((name, code) => [name, code]),
+) as { [K in FaultType]: number };
+
+/** `val` of a fault_injected row: what the row marks (assembly/faults.ts FaultEdge). */
+export const FAULT_EDGE = {
+  hit: 0, //     one frame / element was hit
+  start: 1, //   a window starts (or a point fault takes effect)
+  end: 2, //     a window ends
+  refused: 3, // a request refused while the fault holds (can_bus_off)
+} as const;
 
 /** DLT log levels as dictionary codes of the `dlt.level` column (DLT's own numbering is 1..6). */
 export const DLT_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;

@@ -4,7 +4,7 @@
 // BigInt and are converted here (asserting the 2^53 bound); bulk data crosses through scratch.
 
 import type {
-  CoreApi, CoreLimits, ChainSpec, Irq, NetAttach, CanAttach, Perm, QueueConfig, Segment, TlbStats,
+  CoreApi, CoreFault, CoreFaultApi, CoreLimits, ChainSpec, Irq, NetAttach, CanAttach, Perm, QueueConfig, Segment, TlbStats,
   TraceColumns, TraceRow, UsedElem,
 } from './api.js';
 import { EVENT_KINDS, EXIT, FAULT_CODES } from './codes.js';
@@ -57,7 +57,7 @@ interface QueueInfo {
   size: number;
 }
 
-export class Core implements CoreApi {
+export class Core implements CoreApi, CoreFaultApi {
   readonly limits: CoreLimits;
   readonly version: number;
   private readonly x: CoreExports;
@@ -572,6 +572,36 @@ export class Core implements CoreApi {
     const r = num(this.x.busCharge(vm, big(bytes, 'bytes')));
     this.afterCall();
     return r;
+  }
+
+  // --- seeded faults (issue 9 §5) -----------------------------------------------------------------
+
+  faultAdd(f: CoreFault): number {
+    assertInt(f.ppm, 'fault ppm', 0, 1_000_000);
+    assertInt(f.atNs, 'fault atNs');
+    assertInt(f.endNs, 'fault endNs', f.atNs);
+    return this.x.faultAdd(f.type, f.target, f.owner, f.ppm, BigInt(f.atNs), BigInt(f.endNs));
+  }
+  faultHits(index: number): number {
+    return num(this.x.faultHits(index));
+  }
+  canBusOffEdge(node: number): void {
+    this.afterCall();
+    this.x.canBusOffEdge(node);
+    this.afterCall();
+  }
+  busBudgetRate(vm: number, bytesPerPeriod: number): number {
+    return num(this.x.busBudgetRate(vm, big(bytesPerPeriod, 'bytesPerPeriod')));
+  }
+  canSendTry(node: number, canId: number, data: Uint8Array): 'sent' | 'full' | 'bus_off' {
+    this.afterCall();
+    assertInt(canId, 'canId', 0, U32_MAX);
+    if (data.length > 8) throw new Error(`canSend: ${data.length} data bytes (classic CAN carries 0..8)`);
+    this.scratch.set(data);
+    const r = this.x.canSend(node, canId, data.length);
+    this.afterCall();
+    if (r === -1) throw new Error(`canSend: CAN id 0x${canId.toString(16)} is not a valid 11/29-bit id`);
+    return r === -2 ? 'full' : r === -3 ? 'bus_off' : 'sent';
   }
 
   /** The core's linear memory (tests and zero-copy readers; it never grows after load). */

@@ -82,4 +82,9 @@ export interface CoreExports {
   // --- inputs (issue 9): virtual external Ethernet hosts
   switchHostPort(port: number, link: number): void;
   hostSend(link: number, len: number): number;
+  // --- seeded faults (issue 9 §5)
+  faultAdd(type: number, target: number, arg: number, ppm: number, atNs: bigint, endNs: bigint): number;
+  faultHits(i: number): bigint;
+  canBusOffEdge(node: number): void;
+  busBudgetRate(vm: number, bytesPerPeriod: bigint): bigint;
 }

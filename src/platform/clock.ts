@@ -15,24 +15,72 @@ export function driftTermNs(trueNs: number, driftPpb: number): number {
   return seconds * driftPpb + Math.floor((rest * driftPpb) / NS_PER_S);
 }
 
+/**
+ * A stretch of constant drift: from fromNs (true time) the clock reads localAtFromNs (steps
+ * aside) and runs at 1 + ppb / 1e9. The first one starts at 0 with the boot offset; a
+ * clock_drift fault (issue 9 §5) starts another where the clock stands, so the reading is
+ * continuous and only its rate changes.
+ */
+interface DriftSegment {
+  fromNs: number;
+  localAtFromNs: number;
+  ppb: number;
+}
+
 export class GuestClock {
   private readonly steps: { atNs: number; byNs: number }[];
+  private readonly segments: DriftSegment[];
 
-  constructor(private readonly config: ClockConfig) {
+  constructor(config: ClockConfig) {
     this.steps = [...config.steps].sort((a, b) => a.atNs - b.atNs);
+    this.segments = [{ fromNs: 0, localAtFromNs: config.offsetNs, ppb: config.driftPpb }];
   }
 
+  /** The drift in force now (after every change registered at or before the latest one). */
   get driftPpb(): number {
-    return this.config.driftPpb;
+    return this.segments[this.segments.length - 1]!.ppb;
+  }
+
+  /** The drift in force at a true time. */
+  driftPpbAt(trueNs: number): number {
+    return this.segmentAt(trueNs).ppb;
   }
 
   /** The guest's clock reading (ns) at a true time. */
   localNs(trueNs: number): number {
-    let local = this.config.offsetNs + trueNs + driftTermNs(trueNs, this.config.driftPpb);
+    const seg = this.segmentAt(trueNs);
+    const sinceNs = trueNs - seg.fromNs;
+    let local = seg.localAtFromNs + sinceNs + driftTermNs(sinceNs, seg.ppb);
     for (const step of this.steps) {
       if (step.atNs > trueNs) break;
       local += step.byNs;
     }
     return local;
+  }
+
+  // --- seeded faults (issue 9 §5): registered before the run, in time order per clock
+
+  /** clock_step: the clock jumps by byNs at atNs (as a scenario step does). */
+  addStep(atNs: number, byNs: number): void {
+    this.steps.push({ atNs, byNs });
+    this.steps.sort((a, b) => a.atNs - b.atNs);
+  }
+
+  /** clock_drift: from atNs the clock runs at ppb; its reading at atNs is unchanged. */
+  changeDrift(atNs: number, ppb: number): void {
+    const last = this.segments[this.segments.length - 1]!;
+    if (atNs < last.fromNs) throw new Error(`assert: drift changes registered out of order (${atNs} < ${last.fromNs})`);
+    const sinceNs = atNs - last.fromNs;
+    const localAtFromNs = last.localAtFromNs + sinceNs + driftTermNs(sinceNs, last.ppb);
+    this.segments.push({ fromNs: atNs, localAtFromNs, ppb });
+  }
+
+  private segmentAt(trueNs: number): DriftSegment {
+    let seg = this.segments[0]!;
+    for (const s of this.segments) {
+      if (s.fromNs > trueNs) break;
+      seg = s;
+    }
+    return seg;
   }
 }

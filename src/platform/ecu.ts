@@ -3,7 +3,7 @@
 // CAN controller model takes their frames directly (Core.canSend) and arbitrates them with the
 // virtio-can devices' frames.
 
-import type { CoreApi } from '../core/api.js';
+import type { CoreApi, CoreFaultApi } from '../core/api.js';
 import type { Engine } from '../engine/engine.js';
 import type { EcuConfig } from '../scenario/schema.js';
 import { CAN_EFF_FLAG } from '../core/codes.js';
@@ -12,10 +12,12 @@ type FrameConfig = EcuConfig['frames'][number];
 
 export class ExternalEcu {
   framesSent = 0;
+  /** Frames the controller could not take: mailboxes full, or bus-off (seeded faults, issue 9 §5). */
+  framesRefused = 0;
 
   constructor(
     private readonly config: EcuConfig,
-    private readonly core: CoreApi,
+    private readonly core: CoreApi & CoreFaultApi,
     private readonly engine: Engine,
     private readonly node: number,
     private readonly prngStream: number,
@@ -29,8 +31,10 @@ export class ExternalEcu {
     const jitter = frame.jitterNs > 0 ? this.core.prngBelow(this.prngStream, frame.jitterNs + 1) : 0;
     this.engine.at(k * frame.periodNs + jitter + frame.periodNs, () => {
       const id = frame.canId | (frame.extended ? CAN_EFF_FLAG : 0);
-      this.core.canSend(this.node, id >>> 0, this.payload(frame, k));
-      this.framesSent++;
+      // Without faults the mailboxes never fill (the scenario's load checks see to it); with CAN
+      // errors retransmitting or a bus-off node they can, and a controller then drops the frame.
+      if (this.core.canSendTry(this.node, id >>> 0, this.payload(frame, k)) === 'sent') this.framesSent++;
+      else this.framesRefused++;
       this.schedule(frame, k + 1);
     });
   }

@@ -2,7 +2,7 @@
 // (the core allocates nothing after init), builds VMs, devices, links, buses and ECUs, and runs
 // the engine; everything observable goes to a PlatformSink.
 
-import type { CoreApi, CoreLimits, Irq } from '../core/api.js';
+import type { CoreApi, CoreFaultApi, CoreLimits, Irq } from '../core/api.js';
 import { Core } from '../core/core.js';
 import { Engine } from '../engine/engine.js';
 import type { Scenario } from '../scenario/schema.js';
@@ -23,6 +23,7 @@ import type { InputRow } from '../trace/recorder.js';
 import { KIND } from '../core/codes.js';
 import { IRQ_COST_NS, VmRuntime } from './vm.js';
 import { inputRoom } from '../inputs/limits.js';
+import { emptyFaultTargets, installFaults } from '../faults/install.js';
 
 const MIB = 1024 * 1024;
 
@@ -94,10 +95,12 @@ export class Platform {
   private readonly inputHandlers = new Map<string, InputHandler>();
   private inputSeq = 0;
   private booted = false;
+  /** Where the seeded faults (issue 9 §5) find the links, buses and CAN nodes they name. */
+  private readonly faultTargets = emptyFaultTargets();
 
   private constructor(
     readonly scenario: Scenario,
-    readonly core: CoreApi,
+    readonly core: CoreApi & CoreFaultApi,
     private readonly sink: PlatformSink,
   ) {
     core.setTraceSink((cols, count) => sink.events(cols, count));
@@ -122,6 +125,7 @@ export class Platform {
     const s = this.scenario;
     const { core } = this;
     const buses = new Map(s.canBuses.map((b) => [b.name, core.canBusCreate(b.bitsPerSecond)]));
+    for (const [name, bus] of buses) this.faultTargets.canBuses.set(name, bus);
     s.vms.forEach((config, index) => {
       const vm = new VmRuntime({ index, config, core, engine: this.engine, scheduler: this.scheduler, prngStream: STREAM_VM_BASE + index });
       this.vms.push(vm);
@@ -138,6 +142,7 @@ export class Platform {
     }
     s.ecus.forEach((config, i) => {
       const node = core.canAttach({ dev: -1, vm: -1, bus: buses.get(config.bus)!, txQueue: -1, rxQueue: -1 });
+      this.faultTargets.canNodes.set(config.name, [{ node, bus: buses.get(config.bus)!, dev: -1, vm: -1 }]);
       this.ecus.push(new ExternalEcu(config, core, this.engine, node, STREAM_ECU_BASE + i));
     });
   }
@@ -154,6 +159,7 @@ export class Platform {
   private addNet(vm: VmRuntime, dev: number, mac: string, port: number): void {
     const link = this.core.linkCreate(this.scenario.network.latencyNs, this.scenario.network.bitsPerSecond);
     const net = new NetDevice({ core: this.core, memory: vm.memory, dev, mac, port, link });
+    this.faultTargets.links.set(mac.toLowerCase(), { link, dev, vm: vm.vmIndex });
     vm.net = net;
     vm.raw.netTxQueue = net.tx.q;
     this.irqHandlers.set(dev, { vm, interrupt: () => net.interrupt() });
@@ -162,6 +168,9 @@ export class Platform {
   private addCan(vm: VmRuntime, dev: number, busName: string, bus: number): void {
     const can = new CanDevice({ core: this.core, memory: vm.memory, dev, bus, busName });
     vm.cans.push(can);
+    const nodes = this.faultTargets.canNodes.get(vm.vmName) ?? [];
+    nodes.push({ node: can.node, bus, dev, vm: vm.vmIndex });
+    this.faultTargets.canNodes.set(vm.vmName, nodes);
     this.irqHandlers.set(dev, { vm, interrupt: () => can.interrupt() });
   }
 
@@ -192,7 +201,7 @@ export class Platform {
     const now = this.engine.now;
     for (const vm of this.vms) {
       const local = vm.clock.localNs(now);
-      this.sink.clock({ ts_ns: now, vm: vm.vmIndex, local_ns: local, offset_ns: local - now, drift_ppb: vm.clock.driftPpb, steal_ns: vm.stealNs() });
+      this.sink.clock({ ts_ns: now, vm: vm.vmIndex, local_ns: local, offset_ns: local - now, drift_ppb: vm.clock.driftPpbAt(now), steal_ns: vm.stealNs() });
     }
     this.engine.after(this.scenario.clockSampleNs, () => this.sampleClocks());
   }
@@ -201,6 +210,10 @@ export class Platform {
   boot(): void {
     if (this.booted) throw new Error('assert: platform booted twice');
     this.booted = true;
+    if (this.scenario.faults.length > 0) {
+      const { scenario, core, engine, scheduler, vms, faultTargets: targets } = this;
+      installFaults({ scenario, core, engine, scheduler, vms, targets });
+    }
     this.engine.at(0, () => this.sampleClocks());
     this.vms.forEach((vm, i) => {
       const program = this.program(i);

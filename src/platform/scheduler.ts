@@ -26,6 +26,7 @@ export class Vcpu {
   runNs = 0;
   pcpu = -1;
   generation = 0; //  invalidates the pending slice event when preempted
+  stalled = 0; //     vcpu_stall faults holding it (issue 9 §5): never picked to run while > 0
 
   constructor(
     readonly vm: number,
@@ -95,7 +96,7 @@ export class Scheduler {
   private bestRunnable(): Vcpu | null {
     let best: Vcpu | null = null;
     for (const v of this.vcpus) {
-      if (v.state !== 'runnable') continue;
+      if (v.state !== 'runnable' || v.stalled > 0) continue;
       if (
         best === null ||
         v.priority > best.priority ||
@@ -188,6 +189,26 @@ export class Scheduler {
       return;
     }
     this.armSlice(vcpu, this.sliceNs - (usedNs % this.sliceNs));
+  }
+
+  // --- seeded faults (issue 9 §5)
+
+  /**
+   * vcpu_stall: the hypervisor stops scheduling `vcpu` (a host-side hiccup, another tenant).
+   * A running vCPU is preempted now; a runnable one waits; all that waiting is its steal time.
+   */
+  stall(vcpu: Vcpu): void {
+    vcpu.stalled++;
+    if (vcpu.state !== 'running') return;
+    this.preempt(vcpu);
+    this.dispatch();
+  }
+
+  /** A stall is over: with no other holding it, the vCPU competes for a pCPU again. */
+  unstall(vcpu: Vcpu): void {
+    if (vcpu.stalled <= 0) throw new Error('assert: unstall of a vCPU that is not stalled');
+    vcpu.stalled--;
+    this.dispatch();
   }
 
   private preempt(vcpu: Vcpu): void {

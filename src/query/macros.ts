@@ -12,7 +12,7 @@ import { DLT_LEVELS, FAULT_CODES } from '../core/codes.js';
  * DROP_* in assembly/bus/switch.ts (code 0 is never written); test/query/sql-macros.test.ts
  * reads that file and checks this list against it.
  */
-export const DROP_REASONS = ['none', 'unknown_mac', 'no_slot', 'queue_full'] as const;
+export const DROP_REASONS = ['none', 'unknown_mac', 'no_slot', 'queue_full', 'fcs_error'] as const;
 
 export interface MacroDoc {
   signature: string;

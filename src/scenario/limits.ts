@@ -95,10 +95,11 @@ export function coreMemoryBytes(l: CoreLimits): number {
   take(l.scratchBytes);
   take(256 * 16); // SEGMENTS: SEG_MAX x SEG_ENTRY
   for (const width of [8, 8, 8, 8, 4, 2, 2, 2, 2, 1]) take(l.traceCapacity * width);
-  const tables = [64 * 32, ctx * 64, ctx * 64 * 16, l.vmCount * 64, l.deviceCount * 64,
+  const tables = [(64 + 16) * 32, ctx * 64, ctx * 64 * 16, l.vmCount * 64, l.deviceCount * 64,
     l.queueCount * 128, l.queueCount * 32768 * 12, l.linkCount * 128, l.switchPortCount * 16,
     l.macCount * 16, l.canNodeCount * 128, l.canNodeCount * (64 + CAN_MAILBOX_MAX * 48),
-    l.frameSlots * frameStride, l.timerCapacity * 32, (l.queueCount + 1) * 16];
+    l.frameSlots * frameStride, l.timerCapacity * 32, (l.queueCount + 1) * 16,
+    16 * 64]; // PRNG: 64 + 16 fault streams; FAULT: FAULT_MAX x 64 B (assembly/layout.ts)
   for (const bytes of tables) take(bytes);
   take(l.ptPages * PAGE_BYTES, PAGE_BYTES);
   take(l.hostRamBytes, PAGE_BYTES);

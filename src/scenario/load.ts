@@ -31,18 +31,43 @@ export function isBuiltin(nameOrPath: string): boolean {
 }
 
 /** Formats zod issues as `field.path: message` lines. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+export function describeIssues(
+  issues: readonly z.core.$ZodIssue[], cliFaults: CliFaultOverride = { fileCount: 0, specs: [] },
+): string[] {
   return issues.map((issue) => {
+    const [head, index, ...rest] = issue.path;
+    const cli = head === 'faults' && typeof index === 'number' ? cliFaults.specs[index - cliFaults.fileCount] : undefined;
+    if (cli !== undefined) return `--fault ${cli}: ${rest.length === 0 ? '' : `${formatPath(rest)}: `}${issue.message}`;
     const path = issue.path.length === 0 ? '(top level)' : formatPath(issue.path);
     return `${path}: ${issue.message}`;
   });
 }
 
 /** Validates an already-parsed JSON value. */
-export function parseScenario(value: unknown, source: string): Scenario {
+export function parseScenario(value: unknown, source: string, cliFaults: CliFaultOverride = { fileCount: 0, specs: [] }): Scenario {
   const result = scenarioSchema.safeParse(value);
-  if (!result.success) throw new ScenarioError(source, describeIssues(result.error.issues));
+  if (!result.success) throw new ScenarioError(source, describeIssues(result.error.issues, cliFaults));
   return result.data;
+}
+
+/**
+ * `record --fault` entries (issue 9 §5) go after the file's own `faults[]`; a problem with one of
+ * them names the option as given (`--fault link_loss:mac=…: mac: …`), not a path in the file.
+ */
+export interface CliFaultOverride {
+  fileCount: number;
+  specs: string[];
+}
+
+/** The JSON with the overrides in; `--fault`s appended to the file's faults. */
+export function applyOverrides(json: unknown, overrides: ScenarioOverrides): { value: unknown; cliFaults: CliFaultOverride } {
+  const { faults = [], ...fields } = overrides;
+  const isObject = typeof json === 'object' && json !== null && !Array.isArray(json);
+  if (!isObject) return { value: json, cliFaults: { fileCount: 0, specs: [] } };
+  const own = (json as { faults?: unknown }).faults;
+  const fileFaults = Array.isArray(own) ? own : own === undefined ? [] : null;
+  const value = { ...json, ...fields, ...(faults.length > 0 && fileFaults !== null ? { faults: [...fileFaults, ...faults.map((f) => f.fault)] } : {}) };
+  return { value, cliFaults: { fileCount: fileFaults?.length ?? 0, specs: faults.map((f) => f.spec) } };
 }
 
 /**
@@ -53,6 +78,8 @@ export function parseScenario(value: unknown, source: string): Scenario {
 export interface ScenarioOverrides {
   durationNs?: number;
   seed?: number;
+  /** `record --fault`, parsed (src/faults/cli-spec.ts) */
+  faults?: { spec: string; fault: Record<string, unknown> }[];
 }
 
 /** Loads a built-in scenario by name, or a scenario file by path. */
@@ -60,10 +87,8 @@ export function loadScenario(
   nameOrPath: string = DEFAULT_SCENARIO,
   overrides: ScenarioOverrides = {},
 ): Scenario {
-  const json = readScenarioJson(nameOrPath);
-  const isObject = typeof json === 'object' && json !== null && !Array.isArray(json);
-  const patched = isObject ? { ...json, ...overrides } : json;
-  return parseScenario(patched, nameOrPath);
+  const { value, cliFaults } = applyOverrides(readScenarioJson(nameOrPath), overrides);
+  return parseScenario(value, nameOrPath, cliFaults);
 }
 
 /** The text of a built-in scenario file, as shipped (`scenarios --show`: a template to copy). */

@@ -10,6 +10,7 @@ import {
 } from './limits.js';
 import { checkRunnable } from './runnable.js';
 import { checkReferences } from './references.js';
+import { checkFaultReferences, FAULTS_MAX } from './fault-references.js';
 
 interface DurationOptions {
   min?: number;
@@ -210,6 +211,97 @@ export const ecuSchema = z.strictObject({
     .describe(`periodic CAN frames this external ECU sends (at most ${CAN_MAILBOX_MAX}: its TX mailboxes)`),
 });
 
+// --- faults (issue 9 §5): seeded fault injection. The CLI's `--fault type:key=value,…` is parsed
+// into these same objects (src/faults/cli-spec.ts), so both forms take the same fields.
+const FAULT_PPM_ONE = 1_000_000;
+const faultPpm = z.int().min(0, 'must be at least 0').max(FAULT_PPM_ONE, 'must be at most 1000000 (parts per million: 1000000 is every one)').default(FAULT_PPM_ONE)
+  .describe('probability per frame (or element), parts per million; 1000000: every one');
+const faultAt = durationNs({ maxWhy: RUN_MAX }).describe('true time the fault starts');
+const faultFor = durationNs({ min: 1, maxWhy: RUN_MAX }).describe('how long the window lasts');
+/** Probabilistic faults: active in [at, at + for), by default the whole run. */
+const faultWindow = {
+  at: faultAt.prefault(0),
+  for: faultFor.optional().describe('how long the window lasts (none: to the end of the run)'),
+};
+const faultVm = name.describe('the VM (a name in vms)');
+
+/** A fault variant: an unknown field is named with the fields the type has. */
+function faultObject<T extends z.core.$ZodLooseShape & { type: z.ZodLiteral<string> }>(shape: T) {
+  const fields = Object.keys(shape).filter((k) => k !== 'type');
+  const type = String(shape.type.value);
+  return z.strictObject(shape, {
+    error: (iss) => iss.code === 'unrecognized_keys'
+      ? `unknown field${iss.keys.length > 1 ? 's' : ''} ${iss.keys.map((k) => `"${k}"`).join(', ')} (${type} takes: ${fields.join(', ')})`
+      : undefined,
+  });
+}
+
+export const faultSchema = z.discriminatedUnion('type', [
+  faultObject({
+    type: z.literal('link_loss').describe('Ethernet frames lost on a link (with ppm 1000000: the link is down)'),
+    mac: mac.optional().describe("the link of the net device with this MAC (none: every link)"),
+    ppm: faultPpm,
+    ...faultWindow,
+  }),
+  faultObject({
+    type: z.literal('link_corrupt').describe("a bit flipped in an Ethernet frame; the receiver's FCS check drops it"),
+    mac: mac.optional().describe("the link of the net device with this MAC (none: every link)"),
+    ppm: faultPpm,
+    ...faultWindow,
+  }),
+  faultObject({
+    type: z.literal('can_error').describe('CAN error frames: the frame is destroyed and retransmitted'),
+    bus: name.optional().describe('a name in canBuses (none: every bus)'),
+    ppm: faultPpm,
+    ...faultWindow,
+  }),
+  faultObject({
+    type: z.literal('can_bus_off').describe('a CAN node goes bus-off for a window: it sends nothing, then recovers'),
+    node: name.describe("a VM (its CAN devices) or an ECU, by name"),
+    at: faultAt,
+    for: faultFor,
+  }),
+  faultObject({
+    type: z.literal('desc_corrupt').describe('a device returns used elements with a wrong id; the driver refuses them'),
+    vm: faultVm,
+    device: z.int().min(0).max(7).optional().describe("index in the VM's devices (none: every device of the VM)"),
+    ppm: faultPpm,
+    ...faultWindow,
+  }),
+  faultObject({
+    type: z.literal('clock_step').describe("a VM's local clock jumps"),
+    vm: faultVm,
+    at: faultAt,
+    by: durationNs({ signed: true, min: -1e12, max: 1e12 }).describe('how far the clock jumps; may be negative'),
+  }),
+  faultObject({
+    type: z.literal('clock_drift').describe("a VM's clock drift changes"),
+    vm: faultVm,
+    at: faultAt,
+    ppb: z.int().min(-1_000_000).max(1_000_000).describe('the new rate error, parts per billion'),
+  }),
+  faultObject({
+    type: z.literal('vcpu_stall').describe('the hypervisor does not schedule a vCPU for a window (its steal grows)'),
+    vm: faultVm,
+    vcpu: z.int().min(0).max(7).default(0).describe('vCPU index in the VM'),
+    at: faultAt,
+    for: faultFor,
+  }),
+  faultObject({
+    type: z.literal('bus_cut').describe("a VM's memory-bus budget is cut for a window"),
+    vm: faultVm.describe('the VM (a name in vms; it needs a busBudget)'),
+    percent: z.int().min(1).max(100).optional().describe("the budget left, % of the VM's bytesPerPeriod"),
+    bytesPerPeriod: z.int().min(1).max(2 ** 40).optional().describe('the budget left, bytes per period (instead of percent)'),
+    at: faultAt,
+    for: faultFor,
+  }),
+], { error: (iss) => iss.code === 'invalid_union' ? `unknown fault type (known: ${FAULT_TYPE_NAMES.join(', ')})` : undefined });
+
+export const FAULT_TYPE_NAMES = [
+  'link_loss', 'link_corrupt', 'can_error', 'can_bus_off', 'desc_corrupt', 'clock_step', 'clock_drift',
+  'vcpu_stall', 'bus_cut',
+] as const;
+
 export const scenarioSchema = z
   .strictObject({
     $schema: z.string().optional().describe('the JSON Schema this file follows (for editors; ignored)'),
@@ -240,12 +332,15 @@ export const scenarioSchema = z
       .describe('CAN buses'),
     ecus: z.array(ecuSchema).max(47).prefault([]).describe('external ECUs on a CAN bus (one PRNG stream each: at most 47)'),
     vms: z.array(vmSchema).min(1).max(16).describe('guest VMs'),
+    faults: z.array(faultSchema).max(FAULTS_MAX, `at most ${FAULTS_MAX} faults (each draws from a PRNG stream of its own)`).default([])
+      .describe(`seeded faults to inject (each draws from a PRNG stream of its own: at most ${FAULTS_MAX})`),
   })
   // Cross-field checks read values the field checks vouch for, so they run only when every field
   // passed (zod would otherwise hand them an out-of-range value and report it twice).
   .superRefine(
     (s, ctx) => {
       checkReferences(s, ctx);
+      checkFaultReferences(s, ctx);
       checkRunnable(s, ctx);
     },
     { when: (payload) => payload.issues.length === 0 },
@@ -258,3 +353,4 @@ export type VmConfig = Scenario['vms'][number];
 export type DeviceConfig = VmConfig['devices'][number];
 export type ProgramConfig = VmConfig['program'];
 export type EcuConfig = Scenario['ecus'][number];
+export type FaultConfig = Scenario['faults'][number];

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EVENT_KINDS, FAULT_CODES, VIRTQ_DESC_F } from '../../src/core/codes.js';
+import { EVENT_KINDS, FAULT_CODES, FAULT_EDGE, FAULT_TYPES, VIRTQ_DESC_F } from '../../src/core/codes.js';
 import { packageRoot } from '../../src/util/package-root.js';
 
 /** [name, value] pairs of `export const enum <name> { ... }` in an AssemblyScript file. */
@@ -25,6 +25,17 @@ describe('codes shared with the core', () => {
     const entries = enumEntries('assembly/faults.ts', 'Fault');
     expect(entries.map(([n]) => n.toLowerCase())).toEqual([...FAULT_CODES]);
     expect(entries.map(([, v]) => v)).toEqual(FAULT_CODES.map((_, i) => i));
+  });
+
+  it('seeded fault types agree name for name and value for value (issue 9 §5)', () => {
+    const entries = enumEntries('assembly/faults.ts', 'FaultType');
+    expect(entries.map(([n]) => n.toLowerCase())).toEqual([...FAULT_TYPES]);
+    expect(entries.map(([, v]) => v)).toEqual(FAULT_TYPES.map((_, i) => i));
+  });
+
+  it('fault_injected edges agree with assembly/faults.ts FaultEdge', () => {
+    const entries = enumEntries('assembly/faults.ts', 'FaultEdge');
+    expect(Object.fromEntries(entries.map(([n, v]) => [n.toLowerCase(), v]))).toEqual({ ...FAULT_EDGE });
   });
 
   it('descriptor flags agree with assembly/virtio/spec.ts', () => {

@@ -56,7 +56,7 @@ describe('names for codes', () => {
   });
 
   it('drop_reason follows the DROP_* constants of assembly/bus/switch.ts', async () => {
-    expect(await values('drop_reason(x)', ['1', '2', '3', '4'])).toEqual(['unknown_mac', 'no_slot', 'queue_full', null]);
+    expect(await values('drop_reason(x)', ['1', '2', '3', '4', '5'])).toEqual(['unknown_mac', 'no_slot', 'queue_full', 'fcs_error', null]);
     const source = readFileSync(join(packageRoot(), 'assembly', 'bus', 'switch.ts'), 'utf8');
     const core = Array.from(source.matchAll(/export const DROP_([A-Z_]+): i32 = (\d+);/g), (m) => [Number(m[2]), m[1]!.toLowerCase()]);
     expect(core.length).toBeGreaterThan(0);
