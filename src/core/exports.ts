@@ -78,4 +78,19 @@ export interface CoreExports {
   busBudget(vm: number, bytesPerPeriod: bigint, periodNs: bigint): void;
   busCharge(vm: number, bytes: bigint): bigint;
   ctxExists(ctx: number): number;
+
+  // --- time travel (issue 9): read-only views of the core's tables
+  vqCount(): number;
+  vqStateField(q: number, field: number): number;
+  guestPeek(vm: number, gpa: bigint, len: number): number;
+  timerPending(): number;
+  timerField(i: number, field: number): bigint;
+  linkCount(): number;
+  linkField(link: number, dir: number, field: number): bigint;
+  canNodeCount(): number;
+  canBusCount(): number;
+  canNodeField(node: number, field: number): bigint;
+  canMailboxField(node: number, i: number, field: number): bigint;
+  canBusField(bus: number, field: number): bigint;
+  busBudgetField(vm: number, field: number): bigint;
 }

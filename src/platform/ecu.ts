@@ -12,6 +12,8 @@ type FrameConfig = EcuConfig['frames'][number];
 
 export class ExternalEcu {
   framesSent = 0;
+  /** Names its frame events in state dumps (built once). */
+  private readonly frameLabel: string;
 
   constructor(
     private readonly config: EcuConfig,
@@ -19,7 +21,9 @@ export class ExternalEcu {
     private readonly engine: Engine,
     private readonly node: number,
     private readonly prngStream: number,
-  ) {}
+  ) {
+    this.frameLabel = `ecu frame: ${config.name}`;
+  }
 
   start(): void {
     for (const frame of this.config.frames) this.schedule(frame, 0);
@@ -32,7 +36,7 @@ export class ExternalEcu {
       this.core.canSend(this.node, id >>> 0, this.payload(frame, k));
       this.framesSent++;
       this.schedule(frame, k + 1);
-    });
+    }, this.frameLabel);
   }
 
   /** Signal content: a triangle speed profile (0.01 km/h), an rpm sweep, a counter, or noise. */

@@ -1,0 +1,87 @@
+// The time-travel flags of `tracevisor replay` (issue 9 §4): --until / --break pick the moment,
+// --state and --memory say what to print there. replay.ts registers them with
+// addTravelOptions and hands over to runTravel when isTravelRequested says a flag was given.
+
+import type { Command } from 'commander';
+import { formatDuration } from '../scenario/duration.js';
+import { dumpMemory, formatHexDump, parseMemorySpec, type MemoryDump } from '../replay/memory-dump.js';
+import { collectState } from '../replay/state.js';
+import { formatJson, formatStateText } from '../replay/state-format.js';
+import { parseUntil, travel, type TravelStop } from '../replay/travel.js';
+import { TravelError } from '../replay/travel-error.js';
+import { UsageError } from './errors.js';
+
+export interface TravelFlags {
+  until?: string;
+  break?: string;
+  state?: boolean;
+  format?: string;
+  memory?: string[];
+}
+
+const collect = (value: string, previous: string[] | undefined): string[] => (previous ?? []).concat([value]);
+
+export function addTravelOptions(command: Command): Command {
+  return command
+    .option('--until <time>', 'time travel: stop at this virtual time (e.g. 2.5s, 1500ms, or ns), after every event at or before it')
+    .option('--break <predicate>', 'time travel: stop right after the first event matching this SQL condition over events columns (e.g. "kind = \'fault\'")')
+    .option('--state', 'time travel: print the platform state where it stopped')
+    .option('--format <format>', 'time travel output: table (default) or json (one object)')
+    .option('--memory <vm:gpa:len>', 'time travel: dump guest memory there (hex + ASCII; len <= 64 KiB; repeatable)', collect);
+}
+
+/** True when any time-travel flag was given (the verifying replay hands over then). */
+export function isTravelRequested(flags: TravelFlags): boolean {
+  return flags.until !== undefined || flags.break !== undefined || flags.state === true ||
+    flags.format !== undefined || (flags.memory?.length ?? 0) > 0;
+}
+
+export async function runTravel(traceDir: string, flags: TravelFlags): Promise<void> {
+  try {
+    process.stdout.write(await travelOutput(traceDir, flags));
+  } catch (error) {
+    if (error instanceof TravelError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** Everything runTravel prints, as one string (tests call this directly). */
+export async function travelOutput(traceDir: string, flags: TravelFlags): Promise<string> {
+  const format = flags.format ?? 'table';
+  if (format !== 'table' && format !== 'json') throw new TravelError(`--format: expected table or json, got "${format}"`);
+  if (flags.until !== undefined && flags.break !== undefined) {
+    throw new TravelError('give --until <time> or --break <predicate>, not both');
+  }
+  // Check every spec before the (possibly long) re-execution.
+  const untilNs = flags.until === undefined ? undefined : parseUntil(flags.until);
+  const specs = (flags.memory ?? []).map(parseMemorySpec);
+  const request = { ...(untilNs !== undefined ? { untilNs } : {}), ...(flags.break !== undefined ? { breakPredicate: flags.break } : {}) };
+  const { platform, stop } = await travel(traceDir, request);
+  const state = flags.state === true ? collectState(platform) : null;
+  const dumps = specs.map((spec) => dumpMemory(platform, spec));
+  if (format === 'json') {
+    const memory = dumps.map((d) => ({ vm: d.vm, gpa: d.gpa, len: d.bytes.length, hex: Buffer.from(d.bytes).toString('hex') }));
+    // one object: the state's fields at the top (README), where it stopped, the dumps
+    return formatJson({ ...(state ?? {}), stop, ...(dumps.length > 0 ? { memory } : {}) });
+  }
+  return [describeStop(stop, flags.break), state === null ? '' : `\n${formatStateText(state)}`, ...dumps.map(dumpText)].join('');
+}
+
+function dumpText(dump: MemoryDump): string {
+  return `\n${formatHexDump(dump)}`;
+}
+
+export function describeStop(stop: TravelStop, predicate: string | undefined): string {
+  const at = `${stop.timeNs} ns (${formatDuration(stop.timeNs)})`;
+  if (stop.event === null) {
+    return `stopped at ${at}: every event at or before it has run; the next event row gets seq ${stop.seqNext}\n`;
+  }
+  const e = stop.event;
+  const row = `ts_ns=${e.ts_ns} seq=${e.seq} vm=${e.vm} vcpu=${e.vcpu} kind=${e.kind} dev=${e.dev} queue=${e.queue} id=${e.id} len=${e.len} val=${e.val}`;
+  return (
+    `break: first event matching ${predicate}: seq ${e.seq} at ${e.ts_ns} ns (${formatDuration(e.ts_ns)})\n` +
+    `  ${row}\n` +
+    `stopped at ${at}, at the end of the step that emitted seq ${e.seq} (an engine event's action, or the core's ` +
+    `run of its own events up to that time); what that step did after the event has happened too; next seq ${stop.seqNext}\n`
+  );
+}
