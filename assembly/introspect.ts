@@ -10,7 +10,7 @@ import { PTE_VALID, PTE_R, PTE_ADDR_MASK } from './mmu/pagetable';
 import { vmLive } from './mmu/stage2';
 import { Fault } from './faults';
 import {
-  qGet, qLive, qFailed, qEventIdx, qAvailGpa, qUsedGpa, qDevCtx, queuesCreated,
+  qGet, qLive, qFailed, qEventIdx, qDescGpa, qAvailGpa, qUsedGpa, qDevCtx, queuesCreated,
   Q_VM, Q_DEV, Q_INDEX, Q_SIZE, Q_FAIL_CODE, Q_DEV_LAST_AVAIL, Q_DRV_LAST_USED, Q_DRV_FREE_COUNT,
 } from './virtio/queue';
 import { availIdxAt, usedIdxAt } from './virtio/spec';
@@ -42,6 +42,14 @@ export const FQ_FAILED: i32 = 9; //       1 when in the failed state
 export const FQ_FAIL_CODE: i32 = 10;
 export const FQ_LIVE: i32 = 11;
 export const FQ_EVENT_IDX: i32 = 12;
+export const FQ_DESC_GPA: i32 = 13; //    ring addresses: guest RAM is <= 1 GiB (scenario schema),
+export const FQ_AVAIL_GPA: i32 = 14; //   so a gpa of a live queue fits an i32
+export const FQ_USED_GPA: i32 = 15;
+
+function gpaI32(gpa: i64): i32 {
+  assert(gpa >= 0 && gpa < <i64>1 << 31, 'vqStateField: ring gpa beyond 2^31');
+  return <i32>gpa;
+}
 
 export function vqStateField(q: i32, field: i32): i32 {
   assert(q >= 0 && q < queuesCreated(), 'vqStateField: unknown queue');
@@ -59,8 +67,11 @@ export function vqStateField(q: i32, field: i32): i32 {
     case FQ_FAIL_CODE: return qGet(q, Q_FAIL_CODE);
     case FQ_LIVE: return qLive(q) ? 1 : 0;
     case FQ_EVENT_IDX: return qEventIdx(q) ? 1 : 0;
+    case FQ_DESC_GPA: return gpaI32(qDescGpa(q));
+    case FQ_AVAIL_GPA: return gpaI32(qAvailGpa(q));
+    case FQ_USED_GPA: return gpaI32(qUsedGpa(q));
   }
-  assert(false, 'vqStateField: field 0..12');
+  assert(false, 'vqStateField: field 0..15');
   return 0;
 }
 

@@ -78,10 +78,12 @@ export function describeStop(stop: TravelStop, predicate: string | undefined): s
   }
   const e = stop.event;
   const row = `ts_ns=${e.ts_ns} seq=${e.seq} vm=${e.vm} vcpu=${e.vcpu} kind=${e.kind} dev=${e.dev} queue=${e.queue} id=${e.id} len=${e.len} val=${e.val}`;
+  const where = stop.timeNs === e.ts_ns
+    ? `right after the step that emitted seq ${e.seq} (an engine event's action or a batch of interrupts; what it did after the row has happened too)`
+    : `seq ${e.seq} came from the core's own events, which run as one batch up to the next engine event (at ${stop.timeNs} ns, not run yet): the core events after it up to then have happened too`;
   return (
     `break: first event matching ${predicate}: seq ${e.seq} at ${e.ts_ns} ns (${formatDuration(e.ts_ns)})\n` +
     `  ${row}\n` +
-    `stopped at ${at}, at the end of the step that emitted seq ${e.seq} (an engine event's action, or the core's ` +
-    `run of its own events up to that time); what that step did after the event has happened too; next seq ${stop.seqNext}\n`
+    `stopped at ${at}: ${where}; next seq ${stop.seqNext}\n`
   );
 }

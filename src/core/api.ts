@@ -209,6 +209,9 @@ export interface QueueState {
   failed: boolean;
   failCode: number; //   0 unless failed
   eventIdx: boolean;
+  descGpa: number; //    ring addresses in guest memory (for --memory)
+  availGpa: number;
+  usedGpa: number;
 }
 export interface LinkDirState {
   onWire: boolean; //        a frame is being serialised

@@ -592,6 +592,7 @@ export class Core implements CoreApi {
         q, vm: f(q, 0), dev: f(q, 1), index: f(q, 2), size: f(q, 3), availIdx: f(q, 4),
         lastAvail: f(q, 5), usedIdx: f(q, 6), drvLastUsed: f(q, 7), freeDesc: f(q, 8),
         failed: f(q, 9) === 1, failCode: f(q, 10), eventIdx: f(q, 12) === 1,
+        descGpa: f(q, 13), availGpa: f(q, 14), usedGpa: f(q, 15),
       });
     }
     return out;

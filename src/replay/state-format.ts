@@ -58,10 +58,10 @@ function queueSection(s: PlatformState): string {
   const rows = s.devices.flatMap((d) =>
     d.queues.map((q) => [
       d.dev, d.type, d.address ?? '-', q.index, q.size, q.availIdx, q.lastAvail, q.usedIdx, q.waiting, q.inFlight,
-      q.freeDesc, q.failed ? `failed: ${q.fault}` : 'ok',
+      q.freeDesc, `0x${q.descGpa.toString(16)}`, q.failed ? `failed: ${q.fault}` : 'ok',
     ]),
   );
-  const header = ['dev', 'type', 'address', 'queue', 'size', 'avail idx', 'last avail', 'used idx', 'waiting', 'in flight', 'free desc', 'state'];
+  const header = ['dev', 'type', 'address', 'queue', 'size', 'avail idx', 'last avail', 'used idx', 'waiting', 'in flight', 'free desc', 'desc gpa', 'state'];
   return 'virtqueues (device side: last avail = avail idx the device has seen)\n' + textTable(header, rows);
 }
 
