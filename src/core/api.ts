@@ -279,5 +279,4 @@ export interface CoreIntrospection {
 }
 
 // Declaration merging: CoreApi gains the views without touching its declaration above.
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface CoreApi extends CoreIntrospection {}

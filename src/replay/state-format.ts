@@ -47,10 +47,11 @@ function vmSection(s: PlatformState): string {
 function vcpuSection(s: PlatformState): string {
   const rows = s.vms.flatMap((vm) =>
     vm.vcpus.map((v) => [
-      vm.name, v.vcpu, v.state, v.pcpu < 0 ? '-' : v.pcpu, v.runNs, v.sliceRunNs, v.stealNs, v.waitingNs, v.jobsQueued,
+      vm.name, v.vcpu, v.state, v.pcpu < 0 ? '-' : v.pcpu, v.runNs, v.sliceRunNs, v.sliceEndNs < 0 ? '-' : v.sliceEndNs,
+      v.stealNs, v.waitingNs, v.jobsQueued,
     ]),
   );
-  const header = ['vm', 'vcpu', 'state', 'pcpu', 'run ns', '+slice ns', 'steal ns', '+waiting ns', 'jobs'];
+  const header = ['vm', 'vcpu', 'state', 'pcpu', 'run ns', '+slice ns', 'slice ends ns', 'steal ns', '+waiting ns', 'jobs'];
   return 'vCPUs (run/steal credited; +slice/+waiting: in progress, not yet credited)\n' + textTable(header, rows);
 }
 

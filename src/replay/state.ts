@@ -18,6 +18,7 @@ export interface VcpuState {
   priority: number;
   runNs: number; //       CPU time credited at slice ends (what the run summary counts)
   sliceRunNs: number; //  CPU time of the slice in progress, not yet credited (0 unless running)
+  sliceEndNs: number; //  when the slice in progress ends (its engine event), -1 unless running
   stealNs: number; //     wait credited when dispatched (the steal the guest has been told)
   waitingNs: number; //   runnable and not running since this long, not yet credited
   jobsQueued: number;
@@ -106,6 +107,7 @@ function vcpuState(v: Vcpu, nowNs: number): VcpuState {
     priority: v.priority,
     runNs: v.runNs,
     sliceRunNs: v.state === 'running' ? nowNs - v.sliceStartNs : 0,
+    sliceEndNs: v.sliceEndNs,
     stealNs: v.stealNs,
     waitingNs: v.state === 'runnable' ? nowNs - v.runnableSinceNs : 0,
     jobsQueued: v.jobs.length,
@@ -142,7 +144,7 @@ function queueView(q: QueueState): QueueView {
 function pending(platform: Platform, max: number): PlatformState['pending'] {
   const engineNext: PendingView[] = platform.engine
     .pendingEvents(max)
-    .map((e) => ({ timeNs: e.timeNs, source: 'engine', what: e.label }));
+    .map((e) => ({ timeNs: e.timeNs, source: 'engine', what: staleSlice(platform, e.label, e.timeNs) ? `${e.label} (stale: its slice was preempted; runs as a no-op)` : e.label }));
   const coreTimers = platform.core.coreTimers(Infinity);
   const coreNext: PendingView[] = coreTimers
     .slice(0, max)
@@ -150,6 +152,12 @@ function pending(platform: Platform, max: number): PlatformState['pending'] {
   // At equal times core events run before engine events (src/engine/engine.ts), so they list first.
   const next = [...coreNext, ...engineNext].sort((a, b) => a.timeNs - b.timeNs || order(a) - order(b));
   return { engineEvents: platform.engine.pending, coreEvents: coreTimers.length, next };
+}
+
+/** A slice-end event whose vCPU was preempted (or blocked) since it was armed. */
+function staleSlice(platform: Platform, label: string, timeNs: number): boolean {
+  const vcpu = platform.scheduler.vcpus.find((v) => v.sliceLabel === label);
+  return vcpu !== undefined && vcpu.sliceEndNs !== timeNs;
 }
 
 function order(p: PendingView): number {

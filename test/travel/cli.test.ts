@@ -25,7 +25,7 @@ describe('replay --until / --break / --state / --memory', () => {
     const r = tv('replay', okTrace, '--until', '3000000', '--state');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('state at 3000000 ns');
-    expect(r.stdout).toMatch(/\n\s+solo\s+0\s+running\s+0\s+2000000\s+1000000\s+0\s+0\s+2\n/);
+    expect(r.stdout).toMatch(/\n\s+solo\s+0\s+running\s+0\s+2000000\s+1000000\s+4000000\s+0\s+0\s+2\n/);
     expect(r.stdout).toContain('slice end: vm 0 vcpu 0');
   });
 

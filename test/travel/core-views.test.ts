@@ -16,7 +16,7 @@ import { travel } from '../../src/replay/travel.js';
 
 const RUN_NS = 200_000_000;
 
-interface Row { seq: number; ts: number; kind: number; vm: number; dev: number; queue: number; id: number; len: number; val: number }
+interface Row { seq: number; ts: number; kind: number; vm: number; vcpu: number; dev: number; queue: number; id: number; len: number; val: number }
 
 let trace: string;
 const rows: Row[] = [];
@@ -28,7 +28,7 @@ beforeAll(async () => {
     events(cols, count) {
       for (let i = 0; i < count; i++) {
         rows.push({
-          seq: Number(cols.seq[i]), ts: Number(cols.ts_ns[i]), kind: cols.kind[i]!, vm: cols.vm[i]!, dev: cols.dev[i]!,
+          seq: Number(cols.seq[i]), ts: Number(cols.ts_ns[i]), kind: cols.kind[i]!, vm: cols.vm[i]!, vcpu: cols.vcpu[i]!, dev: cols.dev[i]!,
           queue: cols.queue[i]!, id: Number(cols.id[i]), len: cols.len[i]!, val: Number(cols.val[i]),
         });
       }
@@ -77,6 +77,24 @@ describe('core views', () => {
     // …and a real refill (a charge of 0 bytes) agrees
     expect(core.busCharge(0, 0)).toBe(0);
     expect(core.busBudgetState(0).tokensBytes).toBe(76_544);
+  });
+
+  it("a preempted vCPU's slice-end event still queued is shown as stale, the live one is not", async () => {
+    // A preemption by priority (not a round-robin yield at the slice's own end): the cluster
+    // (vm 0, priority 90) starts running at the same time on the pCPU the victim left.
+    const preempt = rows.find((r) => r.kind === KIND.sched_preempt && r.vm !== 0 &&
+      rows.some((q) => q.kind === KIND.sched_run && q.vm === 0 && q.ts === r.ts && q.seq > r.seq))!;
+    expect(preempt).toBeDefined();
+    const { platform } = await travel(trace, { untilNs: preempt.ts });
+    const s = collectState(platform, { pendingMax: 1000 });
+    const label = `slice end: vm ${preempt.vm} vcpu ${preempt.vcpu}`;
+    const ends = s.pending.next.filter((p) => p.what.startsWith(label));
+    const vcpu = s.vms[preempt.vm]!.vcpus[preempt.vcpu]!;
+    // the preempted slice's event is still queued (it was armed to fire after now)…
+    expect(ends.filter((p) => p.what.includes('(stale')).length).toBeGreaterThanOrEqual(1);
+    // …and a live slice end, if the vCPU runs again, is at exactly its sliceEndNs
+    for (const live of ends.filter((p) => !p.what.includes('(stale'))) expect(live.timeNs).toBe(vcpu.sliceEndNs);
+    if (vcpu.state !== 'running') expect(vcpu.sliceEndNs).toBe(-1);
   });
 
   it('looking changes nothing: no TLB counted, no row, the same state twice', async () => {

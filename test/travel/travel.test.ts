@@ -44,7 +44,7 @@ describe('--until then --state (tiny scenario, worked out by hand)', () => {
     const vm = s.vms[0]!;
     expect(vm.guestClockNs).toBe(10_000); // offset 0, drift 0
     expect(vm.vcpus).toEqual([
-      { vcpu: 0, state: 'running', pcpu: 0, priority: 50, runNs: 0, sliceRunNs: 10_000, stealNs: 0, waitingNs: 0, jobsQueued: 1 },
+      { vcpu: 0, state: 'running', pcpu: 0, priority: 50, runNs: 0, sliceRunNs: 10_000, sliceEndNs: SLICE_NS, stealNs: 0, waitingNs: 0, jobsQueued: 1 },
     ]);
     const q = consoleQueue(s);
     expect(q).toMatchObject({ index: 1, size: 256, availIdx: 1, lastAvail: 0, usedIdx: 0, waiting: 1, inFlight: 0, freeDesc: 255, failed: false });
@@ -65,7 +65,7 @@ describe('--until then --state (tiny scenario, worked out by hand)', () => {
   it('at 3 ms: second slice in progress, the interrupt job queued, the message consumed', async () => {
     const s = await stateAt(okTrace, 3_000_000);
     expect(s.vms[0]!.vcpus[0]).toEqual({
-      vcpu: 0, state: 'running', pcpu: 0, priority: 50, runNs: SLICE_NS, sliceRunNs: 1_000_000, stealNs: 0, waitingNs: 0, jobsQueued: 2,
+      vcpu: 0, state: 'running', pcpu: 0, priority: 50, runNs: SLICE_NS, sliceRunNs: 1_000_000, sliceEndNs: 2 * SLICE_NS, stealNs: 0, waitingNs: 0, jobsQueued: 2,
     });
     expect(consoleQueue(s)).toMatchObject({ availIdx: 1, lastAvail: 1, usedIdx: 1, waiting: 0, inFlight: 0, freeDesc: 255 });
     expect(s.pending.next.map((p) => p.timeNs)).toEqual([2 * SLICE_NS, FRAME_PERIOD_NS, 100_000_000]);
@@ -78,7 +78,7 @@ describe('--until then --state (tiny scenario, worked out by hand)', () => {
   it('at 5 ms: vCPU 0 idle after 4 ms + 2 interrupt jobs, both messages consumed and reclaimed', async () => {
     const s = await stateAt(okTrace, 5_000_000);
     expect(s.vms[0]!.vcpus[0]).toEqual({
-      vcpu: 0, state: 'idle', pcpu: -1, priority: 50, runNs: FRAME_COST_NS + 2 * IRQ_COST_NS, sliceRunNs: 0, stealNs: 0, waitingNs: 0, jobsQueued: 0,
+      vcpu: 0, state: 'idle', pcpu: -1, priority: 50, runNs: FRAME_COST_NS + 2 * IRQ_COST_NS, sliceRunNs: 0, sliceEndNs: -1, stealNs: 0, waitingNs: 0, jobsQueued: 0,
     });
     expect(consoleQueue(s)).toMatchObject({ availIdx: 2, lastAvail: 2, usedIdx: 2, waiting: 0, inFlight: 0, freeDesc: 256 });
     expect(s.vms[0]!.deadlineMisses).toBe(0);
