@@ -20,6 +20,8 @@ export interface BreakEvent {
   val: number;
 }
 
+const COLUMNS = 'ts_ns, seq, vm, vcpu, kind, dev, queue, id, len, val';
+
 /** The first event (by seq) matching `predicate`, or null when none does. */
 export async function findBreakEvent(traceDir: string, predicate: string): Promise<BreakEvent | null> {
   checkPredicate(predicate);
@@ -27,7 +29,9 @@ export async function findBreakEvent(traceDir: string, predicate: string): Promi
   try {
     // The predicate sits on lines of its own, so a trailing `--` comment cannot swallow the
     // closing parenthesis; one statement only (checkPredicate refused `;`).
-    const sql = `SELECT ts_ns, seq, vm, vcpu, kind::VARCHAR AS kind, dev, queue, id, len, val FROM events\nWHERE (\n${predicate}\n)\nORDER BY seq LIMIT 1`;
+    const sql =
+      `SELECT ${COLUMNS.replace('kind', 'kind::VARCHAR AS kind')} FROM events\n` +
+      `WHERE (\n${predicate}\n)\nORDER BY seq LIMIT 1`;
     const result = await session.run(sql);
     const row = result.rows[0];
     if (row === undefined) return null;
@@ -40,7 +44,10 @@ export async function findBreakEvent(traceDir: string, predicate: string): Promi
     };
   } catch (error) {
     if (error instanceof QueryError && error.code === 'sql') {
-      throw new TravelError(`--break "${oneLine(predicate)}": ${error.message}; the predicate is a SQL condition over events columns (ts_ns, seq, vm, vcpu, kind, dev, queue, id, len, val), e.g. "kind = 'fault'"`);
+      throw new TravelError(
+        `--break "${oneLine(predicate)}": ${error.message}; the predicate is a SQL condition over ` +
+          `events columns (${COLUMNS}), e.g. "kind = 'fault'"`,
+      );
     }
     throw error;
   } finally {
@@ -49,9 +56,13 @@ export async function findBreakEvent(traceDir: string, predicate: string): Promi
 }
 
 function checkPredicate(predicate: string): void {
-  if (predicate.trim() === '') throw new TravelError('--break: the predicate is empty; give a SQL condition such as "kind = \'deadline_miss\'"');
+  if (predicate.trim() === '') {
+    throw new TravelError(`--break: the predicate is empty; give a SQL condition such as "kind = 'deadline_miss'"`);
+  }
   if (predicate.includes(';')) {
-    throw new TravelError(`--break "${oneLine(predicate)}": one condition only (no ";"); e.g. "kind = 'deadline_miss' AND vm = 0"`);
+    throw new TravelError(
+      `--break "${oneLine(predicate)}": one condition only (no ";"); e.g. "kind = 'deadline_miss' AND vm = 0"`,
+    );
   }
 }
 

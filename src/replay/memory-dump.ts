@@ -47,7 +47,8 @@ function resolveVm(platform: Platform, spec: MemorySpec): number {
   const names = platform.vms.map((vm) => vm.vmName);
   const index = /^\d+$/.test(spec.vm) ? Number(spec.vm) : names.indexOf(spec.vm);
   if (index < 0 || index >= names.length) {
-    throw new TravelError(`--memory "${spec.text}": no vm "${spec.vm}" in this trace (vms: ${names.map((n, i) => `${i} ${n}`).join(', ')})`);
+    const known = names.map((n, i) => `${i} ${n}`).join(', ');
+    throw new TravelError(`--memory "${spec.text}": no vm "${spec.vm}" in this trace (vms: ${known})`);
   }
   return index;
 }
@@ -56,10 +57,12 @@ export function dumpMemory(platform: Platform, spec: MemorySpec): MemoryDump {
   const vm = resolveVm(platform, spec);
   const bytes = platform.core.guestPeek(vm, spec.gpa, spec.len);
   if (typeof bytes === 'number') {
-    const ramBytes = platform.vms[vm]!.memory.ramBytes;
+    const { memory, vmName } = platform.vms[vm]!;
     const fault = FAULT_CODES[-bytes] ?? `fault ${-bytes}`;
+    const range = `[0x${spec.gpa.toString(16)}, 0x${(spec.gpa + spec.len).toString(16)})`;
     throw new TravelError(
-      `--memory "${spec.text}": [0x${spec.gpa.toString(16)}, 0x${(spec.gpa + spec.len).toString(16)}) is not all mapped readable in vm ${platform.vms[vm]!.vmName} (${fault}); its RAM is [0, 0x${ramBytes.toString(16)})`,
+      `--memory "${spec.text}": ${range} is not all mapped readable in vm ${vmName} (${fault}); ` +
+        `its RAM is [0, 0x${memory.ramBytes.toString(16)})`,
     );
   }
   return { vm, vmName: platform.vms[vm]!.vmName, gpa: spec.gpa, bytes };

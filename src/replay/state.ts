@@ -144,7 +144,7 @@ function queueView(q: QueueState): QueueView {
 function pending(platform: Platform, max: number): PlatformState['pending'] {
   const engineNext: PendingView[] = platform.engine
     .pendingEvents(max)
-    .map((e) => ({ timeNs: e.timeNs, source: 'engine', what: staleSlice(platform, e.label, e.timeNs) ? `${e.label} (stale: its slice was preempted; runs as a no-op)` : e.label }));
+    .map((e) => ({ timeNs: e.timeNs, source: 'engine', what: engineWhat(platform, e.label, e.timeNs) }));
   const coreTimers = platform.core.coreTimers(Infinity);
   const coreNext: PendingView[] = coreTimers
     .slice(0, max)
@@ -154,10 +154,11 @@ function pending(platform: Platform, max: number): PlatformState['pending'] {
   return { engineEvents: platform.engine.pending, coreEvents: coreTimers.length, next };
 }
 
-/** A slice-end event whose vCPU was preempted (or blocked) since it was armed. */
-function staleSlice(platform: Platform, label: string, timeNs: number): boolean {
+/** An engine event's label, marked when it is a slice end whose vCPU was preempted since. */
+function engineWhat(platform: Platform, label: string, timeNs: number): string {
   const vcpu = platform.scheduler.vcpus.find((v) => v.sliceLabel === label);
-  return vcpu !== undefined && vcpu.sliceEndNs !== timeNs;
+  const stale = vcpu !== undefined && vcpu.sliceEndNs !== timeNs;
+  return stale ? `${label} (stale: its slice was preempted; runs as a no-op)` : label;
 }
 
 function order(p: PendingView): number {

@@ -51,27 +51,37 @@ export function traceScenario(traceDir: string): { trace: Trace; scenario: Scena
   const { manifest } = trace;
   const scenario = parseScenario(manifest.scenario, `${traceDir}/manifest.json (scenario)`);
   if (String(scenario.seed) !== manifest.seed) {
-    throw new TravelError(`${traceDir}/manifest.json: seed ${manifest.seed} differs from its scenario's seed ${scenario.seed}; the manifest is inconsistent`);
+    throw new TravelError(
+      `${traceDir}/manifest.json: seed ${manifest.seed} differs from its scenario's seed ${scenario.seed}; ` +
+        'the manifest is inconsistent',
+    );
   }
   const inputRows = manifest.tables.inputs?.rows ?? 0;
   if (inputRows > 0) {
     // The input handlers (CAN playback, live sources) are wired into the platform at the merge
     // with the input work; until then a run with inputs cannot be re-executed faithfully.
-    throw new TravelError(`${traceDir}: the trace has ${inputRows} outside input rows; time travel does not replay inputs yet (only traces without inputs)`);
+    throw new TravelError(
+      `${traceDir}: the trace has ${inputRows} outside input rows; time travel does not replay ` +
+        'inputs yet (only traces without inputs)',
+    );
   }
   return { trace, scenario };
 }
 
 export async function travel(traceDir: string, request: TravelRequest): Promise<Travel> {
   const { trace, scenario } = traceScenario(traceDir);
-  const event = request.breakPredicate === undefined ? null : await breakEvent(traceDir, request.breakPredicate);
+  const predicate = request.breakPredicate;
+  const event = predicate === undefined ? null : await breakEvent(traceDir, predicate);
   const untilNs = request.untilNs ?? scenario.durationNs;
   if (untilNs > scenario.durationNs) {
     throw new TravelError(`--until ${untilNs} ns is beyond the end of the run (${scenario.durationNs} ns)`);
   }
   const platform = await Platform.create(scenario, new CountingSink());
   if (String(platform.core.version) !== String(trace.manifest.coreVersion)) {
-    throw new TravelError(`${traceDir}: recorded by core version ${trace.manifest.coreVersion}, this tracevisor has ${platform.core.version}; re-execution would not be the recorded run`);
+    throw new TravelError(
+      `${traceDir}: recorded by core version ${trace.manifest.coreVersion}, this tracevisor has ` +
+        `${platform.core.version}; re-execution would not be the recorded run`,
+    );
   }
   platform.boot();
   // A core (or engine) step can emit several rows: the stop is asked after each step, so it
@@ -79,16 +89,27 @@ export async function travel(traceDir: string, request: TravelRequest): Promise<
   const stop = event === null ? undefined : (): boolean => platform.core.seqNext() > event.seq;
   const outcome = await drive(platform, untilNs, { feed: recordedFeed([]), ...(stop ? { stop } : {}) });
   if (event !== null && outcome !== 'stopped') {
-    throw new TravelError(`${traceDir}: the replay ended at ${platform.engine.now} ns without emitting event seq ${event.seq}; the trace does not re-execute identically (tampered, or recorded by another version)`);
+    throw new TravelError(
+      `${traceDir}: the replay ended at ${platform.engine.now} ns without emitting event seq ` +
+        `${event.seq}; the trace does not re-execute identically (tampered, or another version)`,
+    );
   }
-  const reason = event === null ? 'until' : 'break';
-  return { scenario, platform, stop: { reason, timeNs: platform.engine.now, seqNext: platform.core.seqNext(), event } };
+  const stopped: TravelStop = {
+    reason: event === null ? 'until' : 'break',
+    timeNs: platform.engine.now,
+    seqNext: platform.core.seqNext(),
+    event,
+  };
+  return { scenario, platform, stop: stopped };
 }
 
 async function breakEvent(traceDir: string, predicate: string): Promise<BreakEvent> {
   const event = await findBreakEvent(traceDir, predicate);
   if (event === null) {
-    throw new TravelError(`--break "${predicate}": no recorded event of ${traceDir} matches; nothing to stop at (look with: tracevisor query ${traceDir} "SELECT kind, count(*) FROM events GROUP BY ALL")`);
+    throw new TravelError(
+      `--break "${predicate}": no recorded event of ${traceDir} matches; nothing to stop at (look ` +
+        `with: tracevisor query ${traceDir} "SELECT kind, count(*) FROM events GROUP BY ALL")`,
+    );
   }
   return event;
 }
