@@ -22,10 +22,14 @@ export interface BreakEvent {
 
 const COLUMNS = 'ts_ns, seq, vm, vcpu, kind, dev, queue, id, len, val';
 
-/** The first event (by seq) matching `predicate`, or null when none does. */
-export async function findBreakEvent(traceDir: string, predicate: string): Promise<BreakEvent | null> {
+/**
+ * The first event (by seq) matching `predicate`, or null when none does; `warnings` gets the
+ * session's lines for the user (a store rebuilt or not writable).
+ */
+export async function findBreakEvent(traceDir: string, predicate: string, warnings: string[] = []): Promise<BreakEvent | null> {
   checkPredicate(predicate);
   const session = await QuerySession.open(traceDir);
+  warnings.push(...session.warnings);
   try {
     // The predicate sits on lines of its own, so a trailing `--` comment cannot swallow the
     // closing parenthesis; one statement only (checkPredicate refused `;`).

@@ -34,6 +34,8 @@ export interface TravelStop {
 }
 
 export interface Travel {
+  /** Lines for the user's stderr (from opening the query store for --break). */
+  warnings: string[];
   scenario: Scenario;
   platform: Platform;
   stop: TravelStop;
@@ -71,7 +73,8 @@ export function traceScenario(traceDir: string): { trace: Trace; scenario: Scena
 export async function travel(traceDir: string, request: TravelRequest): Promise<Travel> {
   const { trace, scenario } = traceScenario(traceDir);
   const predicate = request.breakPredicate;
-  const event = predicate === undefined ? null : await breakEvent(traceDir, predicate);
+  const warnings: string[] = [];
+  const event = predicate === undefined ? null : await breakEvent(traceDir, predicate, warnings);
   const untilNs = request.untilNs ?? scenario.durationNs;
   if (untilNs > scenario.durationNs) {
     throw new TravelError(`--until ${untilNs} ns is beyond the end of the run (${scenario.durationNs} ns)`);
@@ -100,11 +103,11 @@ export async function travel(traceDir: string, request: TravelRequest): Promise<
     seqNext: platform.core.seqNext(),
     event,
   };
-  return { scenario, platform, stop: stopped };
+  return { warnings, scenario, platform, stop: stopped };
 }
 
-async function breakEvent(traceDir: string, predicate: string): Promise<BreakEvent> {
-  const event = await findBreakEvent(traceDir, predicate);
+async function breakEvent(traceDir: string, predicate: string, warnings: string[]): Promise<BreakEvent> {
+  const event = await findBreakEvent(traceDir, predicate, warnings);
   if (event === null) {
     throw new TravelError(
       `--break "${predicate}": no recorded event of ${traceDir} matches; nothing to stop at (look ` +
