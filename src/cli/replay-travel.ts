@@ -92,7 +92,10 @@ export function describeStop(stop: TravelStop, predicate: string | undefined): s
     `queue=${e.queue} id=${e.id} len=${e.len} val=${e.val}`;
   // An engine event stops at its own time; the core's events run as one batch up to the next
   // engine event's time, so a row they wrote stops there (src/engine/engine.ts runUntil).
-  const where = stop.timeNs === e.ts_ns
+  const where = stop.duringBuild
+    ? `seq ${e.seq} was written while the platform was built (ring and memory set-up), before any ` +
+      'event ran: nothing has run yet'
+    : stop.timeNs === e.ts_ns
     ? `right after the step that emitted seq ${e.seq} (an engine event's action or a batch of ` +
       'interrupts; what it did after the row has happened too)'
     : `seq ${e.seq} came from the core's own events, which run as one batch up to the next engine ` +

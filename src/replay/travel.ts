@@ -31,6 +31,8 @@ export interface TravelStop {
   seqNext: number;
   /** --break: the recorded event it stopped after. */
   event: BreakEvent | null;
+  /** The event was written while the platform was built (before any event ran): no step ran. */
+  duringBuild: boolean;
 }
 
 export interface Travel {
@@ -87,10 +89,15 @@ export async function travel(traceDir: string, request: TravelRequest): Promise<
     );
   }
   platform.boot();
+  // Building the platform writes rows too (ring set-up touches guest memory: tlb_miss); a break
+  // on one of those stops before the run starts.
+  const duringBuild = event !== null && platform.core.seqNext() > event.seq;
   // A core (or engine) step can emit several rows: the stop is asked after each step, so it
   // lands at the end of the step that emitted the event (src/engine/engine.ts runUntil).
   const stop = event === null ? undefined : (): boolean => platform.core.seqNext() > event.seq;
-  const outcome = await drive(platform, untilNs, { feed: recordedFeed([]), ...(stop ? { stop } : {}) });
+  const outcome = duringBuild
+    ? 'stopped'
+    : await drive(platform, untilNs, { feed: recordedFeed([]), ...(stop ? { stop } : {}) });
   if (event !== null && outcome !== 'stopped') {
     throw new TravelError(
       `${traceDir}: the replay ended at ${platform.engine.now} ns without emitting event seq ` +
@@ -102,6 +109,7 @@ export async function travel(traceDir: string, request: TravelRequest): Promise<
     timeNs: platform.engine.now,
     seqNext: platform.core.seqNext(),
     event,
+    duringBuild,
   };
   return { warnings, scenario, platform, stop: stopped };
 }

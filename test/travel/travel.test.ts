@@ -160,3 +160,18 @@ describe('--memory', () => {
 function hex16(len: number): string {
   return `${(len & 0xff).toString(16).padStart(2, '0')}${((len >> 8) & 0xff).toString(16).padStart(2, '0')}`;
 }
+
+describe('--break on a row written while the platform is built', () => {
+  // vqCreate zeroes the console rings' headers through the VM's page tables (a tlb_miss row for
+  // the ring page) before boot: the first row, seq 0, exists before any event runs.
+  it('stops before the run starts, at 0 ns, with no event run', async () => {
+    const { platform, stop } = await travel(okTrace, { breakPredicate: 'seq = 0' });
+    expect(stop).toMatchObject({ reason: 'break', duringBuild: true, timeNs: 0 });
+    expect(stop.event!.kind).toBe('tlb_miss');
+    expect(platform.engine.eventsRun).toBe(0);
+    // guest start and the first clock sample are still pending at 0
+    expect(collectState(platform).pending.next.filter((p) => p.timeNs === 0).map((p) => p.what)).toEqual([
+      'clock sample', 'guest start: vm solo',
+    ]);
+  });
+});
