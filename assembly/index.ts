@@ -323,3 +323,32 @@ export function canBusOffEdge(node: i32): void { canBusOffEdgeImpl(node); }
 export function busBudgetRate(vm: i32, bytesPerPeriod: i64): i64 {
   return busBudgetRateImpl(vm, bytesPerPeriod);
 }
+// --- time travel (issue 9): read-only views of the core's tables for state dumps. None of
+// these counts a TLB hit, fills a TLB entry or emits a row, so a dump never changes the run.
+import * as IN from './introspect';
+import { timerCount, timerField as timerFieldImpl } from './bus/timers';
+import { linksCreated, linkField as linkFieldImpl } from './bus/link';
+import { busBudgetField as busBudgetFieldImpl } from './bus/budget';
+/** Queues created (valid q for vqStateField are 0..this-1). */
+export function vqCount(): i32 { return Q.queuesCreated(); }
+/** Field f of queue q (introspect.ts FQ_*: vm, dev, index, size, avail idx, last avail …). */
+export function vqStateField(q: i32, f: i32): i32 { return IN.vqStateField(q, f); }
+/** Copy guest memory to scratch[0, len) without TLB or trace; 0 or -(fault code). */
+export function guestPeek(vm: i32, gpa: i64, len: i32): i32 { return IN.guestPeek(vm, gpa, len); }
+/** Core timed events pending (heap entries). */
+export function timerPending(): i32 { return timerCount(); }
+/** Field f of timer heap entry i: 0 time, 1 seq, 2 kind, 3 a, 4 b, 5 c. */
+export function timerField(i: i32, f: i32): i64 { return timerFieldImpl(i, f); }
+/** Links created. */
+export function linkCount(): i32 { return linksCreated(); }
+/** Field f of link direction (bus/link.ts linkField: wire slot, queued frames, bytes, free at …). */
+export function linkField(link: i32, dir: i32, f: i32): i64 { return linkFieldImpl(link, dir, f); }
+/** CAN nodes / buses created. */
+export function canNodeCount(): i32 { return CAN.canNodesCreated(); }
+export function canBusCount(): i32 { return CAN.canBusesCreated(); }
+/** Field f of a CAN node, one of its mailboxes, a bus (bus/can.ts canNodeField …). */
+export function canNodeField(node: i32, f: i32): i64 { return CAN.canNodeField(node, f); }
+export function canMailboxField(node: i32, i: i32, f: i32): i64 { return CAN.canMailboxField(node, i, f); }
+export function canBusField(bus: i32, f: i32): i64 { return CAN.canBusField(bus, f); }
+/** Field f of vm's memory-bus budget (bus/budget.ts busBudgetField: on, rate, period, tokens). */
+export function busBudgetField(vm: i32, f: i32): i64 { return busBudgetFieldImpl(vm, f); }

@@ -9,6 +9,7 @@ import { benchDlt } from './dlt.js';
 import { benchDltImport, formatDltImportBench } from './dlt-import.js';
 import { benchQuery, formatQueryBench } from './query.js';
 import { benchFaults } from './faults.js';
+import { benchTravel, formatTravelBench } from './travel.js';
 
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1));
 
@@ -65,6 +66,9 @@ async function main(): Promise<void> {
     console.log(`  no faults                 ${fmt(f.plainEventsPerSec)} events/s`);
     console.log(`  hooks armed, never hit    ${fmt(f.armedEventsPerSec)} events/s (4 faults at ppm 0)`);
     console.log(`  cost of the armed hooks   ${f.hookCost.toFixed(2)}× wall time`);
+  }
+  if (want('travel')) {
+    console.log(`\n${formatTravelBench(await benchTravel())}`);
   }
 }
 

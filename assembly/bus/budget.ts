@@ -73,3 +73,36 @@ export function busBudgetRate(vm: i32, bytesPerPeriod: i64): i64 {
   if (load<i64>(p, 24) > cap) store<i64>(p, cap, 24);
   return before;
 }
+
+// --- introspection (time travel, issue 9): the bucket as a charge at now would see it, read-only
+/** Field f of vm's budget: 0 on, 1 bytes per period, 2 period ns, 3 tokens in bytes at now
+ *  (refilled to now without storing; negative = debt), 4 capacity in bytes. */
+export function busBudgetField(vm: i32, f: i32): i64 {
+  assert(vmLive(vm), 'busBudgetField: unknown vm');
+  const p = vmAt(vm);
+  const on = load<i32>(p, 40) != 0;
+  switch (f) {
+    case 0: return on ? 1 : 0;
+    case 1: return load<i64>(p, 8);
+    case 2: return load<i64>(p, 16);
+    case 3: return on ? tokensAtNow(p) : 0;
+    case 4: return load<i64>(p, 8);
+  }
+  assert(false, 'busBudgetField: field 0..4');
+  return 0;
+}
+
+/** refill()'s arithmetic without the stores, in whole bytes (floor; debt rounds away from 0). */
+function tokensAtNow(p: usize): i64 {
+  const rate = load<i64>(p, 8);
+  const period = load<i64>(p, 16);
+  const cap = rate * period;
+  let scaled = load<i64>(p, 24);
+  const need = cap - scaled;
+  if (need > 0) {
+    const fillNs = (need + rate - 1) / rate;
+    const elapsed = now - load<i64>(p, 32);
+    scaled = elapsed >= fillNs ? cap : scaled + elapsed * rate;
+  }
+  return scaled >= 0 ? scaled / period : -((-scaled + period - 1) / period);
+}

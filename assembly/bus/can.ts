@@ -446,3 +446,59 @@ export function canSend(node: i32, canId: u32, src: usize, dlc: i32): i32 {
 export function canNodeOfDev(dev: i32): i32 {
   return load<i32>(devAt(dev), D_CAN_NODE);
 }
+
+// --- introspection (time travel, issue 9): read-only views of buses, nodes and mailboxes
+export function canNodesCreated(): i32 {
+  return nodesUsed;
+}
+export function canBusesCreated(): i32 {
+  return busesUsed;
+}
+
+/** Field f of node: 0 bus, 1 dev (-1 external ECU), 2 vm, 3 mailboxes held, 4 frames received,
+ *  5 frames sent, 6 flags (1 service scheduled, 2 blocked on a full mailbox set). */
+export function canNodeField(node: i32, f: i32): i64 {
+  assert(node >= 0 && node < nodesUsed, 'canNodeField: unknown node');
+  switch (f) {
+    case 0: return nodeGet(node, N_BUS);
+    case 1: return nodeGet(node, N_DEV);
+    case 2: return nodeGet(node, N_VM);
+    case 3: return nodeGet(node, N_MB_COUNT);
+    case 4: return load<i64>(nodeAt(node), 32);
+    case 5: return load<i64>(nodeAt(node), 40);
+    case 6: return nodeGet(node, N_FLAGS);
+  }
+  assert(false, 'canNodeField: field 0..6');
+  return 0;
+}
+
+/** Field f of mailbox i (< mailboxes held, arbitration order): 0 can_id, 1 dlc, 2 ready at ns,
+ *  3 head descriptor (-1 external). */
+export function canMailboxField(node: i32, i: i32, f: i32): i64 {
+  assert(node >= 0 && node < nodesUsed, 'canMailboxField: unknown node');
+  assert(i >= 0 && i < nodeGet(node, N_MB_COUNT), 'canMailboxField: mailbox not held');
+  const p = mbAt(node, i);
+  switch (f) {
+    case 0: return <i64>load<u32>(p, 8);
+    case 1: return load<i32>(p, 12);
+    case 2: return load<i64>(p, 32);
+    case 3: return load<i32>(p, 28);
+  }
+  assert(false, 'canMailboxField: field 0..3');
+  return 0;
+}
+
+/** Field f of bus: 0 busy (a frame on the bus), 1 sending node (when busy), 2 can_id on the
+ *  bus, 3 bits per second. */
+export function canBusField(bus: i32, f: i32): i64 {
+  assert(bus >= 0 && bus < busesUsed, 'canBusField: unknown bus');
+  const b = busAt(bus);
+  switch (f) {
+    case 0: return load<i32>(b, 4);
+    case 1: return load<i32>(b, 36);
+    case 2: return <i64>load<u32>(b, 40);
+    case 3: return load<i64>(b, 8);
+  }
+  assert(false, 'canBusField: field 0..3');
+  return 0;
+}

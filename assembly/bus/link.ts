@@ -121,3 +121,43 @@ export function linkRx(link: i32, slot: i32): void {
   const bytes = frameGet(slot, F_LEN);
   traceRow(Kind.LINK_RX, rowVm(link), linkDev(link), -1, link, bytes, now - frameTxStart(slot));
 }
+
+// --- introspection (time travel, issue 9): read-only views of a link direction
+export function linksCreated(): i32 {
+  return linksUsed;
+}
+
+/**
+ * Field f of link direction dir: 0 frame on the wire (slot, -1 idle), 1 frames queued behind
+ * it, 2 bytes queued, 3 time the wire is free (tx start + serialisation of the frame on it;
+ * -1 idle), 4 latency ns, 5 bits per second, 6 device end, 7 switch port.
+ */
+export function linkField(link: i32, dir: i32, f: i32): i64 {
+  assert(linkLive(link) && (dir == 0 || dir == 1), 'linkField: unknown link or direction');
+  const p = linkAt(link);
+  const d = dirAt(link, dir);
+  const current = load<i32>(d);
+  switch (f) {
+    case 0: return current;
+    case 1: return load<i32>(d, 12);
+    case 2: return fifoBytes(d);
+    case 3: return current < 0 ? -1 : frameTxStart(current) + serialisationNs(frameGet(current, F_LEN), load<i64>(p, 16));
+    case 4: return load<i64>(p, 8);
+    case 5: return load<i64>(p, 16);
+    case 6: return linkDev(link);
+    case 7: return linkPort(link);
+  }
+  assert(false, 'linkField: field 0..7');
+  return 0;
+}
+
+/** Bytes of the frames waiting in a direction's FIFO (walk bounded by LINK_FIFO_MAX). */
+function fifoBytes(d: usize): i64 {
+  let bytes: i64 = 0;
+  let slot = load<i32>(d, 4);
+  for (let n = 0; slot >= 0 && n < LINK_FIFO_MAX; n++) {
+    bytes += frameGet(slot, F_LEN);
+    slot = frameGet(slot, F_NEXT);
+  }
+  return bytes;
+}

@@ -93,3 +93,13 @@ export function timerPop(): void {
     i = m;
   }
 }
+
+// --- introspection (time travel, issue 9): read-only, heap order (callers sort by time, seq)
+/** Field f of heap entry i (< timerCount()): 0 time, 1 seq, 2 kind, 3 a, 4 b, 5 c. */
+export function timerField(i: i32, f: i32): i64 {
+  assert(i >= 0 && i < heapCount, 'timerField: entry beyond the heap');
+  assert(f >= 0 && f <= 5, 'timerField: field 0..5');
+  const p = at(i);
+  if (f < 2) return load<i64>(p + (<usize>f << 3));
+  return <i64>load<i32>(p + 16 + (<usize>(f - 2) << 2));
+}

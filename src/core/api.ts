@@ -229,3 +229,93 @@ export interface CoreFaultApi {
   /** Like canSend, but a full or bus-off node answers 'full' / 'bus_off' instead of throwing. */
   canSendTry(node: number, canId: number, data: Uint8Array): 'sent' | 'full' | 'bus_off';
 }
+
+// --- time travel (issue 9): read-only views of the core's tables, for state dumps. None of
+// them counts a TLB hit, fills a TLB entry or emits a row, so looking never changes the run.
+
+/** A virtqueue as both sides see it (indices are the free-running 16-bit ones, VIRTIO 1.2 §2.7). */
+export interface QueueState {
+  q: number; //          the core's queue slot
+  vm: number;
+  dev: number;
+  index: number; //      queue index within its device
+  size: number;
+  availIdx: number; //   avail->idx in guest memory (-1 unreadable)
+  lastAvail: number; //  the device's last seen avail idx
+  usedIdx: number; //    used->idx in guest memory (-1 unreadable)
+  drvLastUsed: number; // the driver's last reclaimed used idx
+  freeDesc: number; //   free descriptors on the driver side
+  failed: boolean;
+  failCode: number; //   0 unless failed
+  eventIdx: boolean;
+  descGpa: number; //    ring addresses in guest memory (for --memory)
+  availGpa: number;
+  usedGpa: number;
+}
+export interface LinkDirState {
+  onWire: boolean; //        a frame is being serialised
+  framesQueued: number; //   frames waiting behind it
+  bytesQueued: number;
+  busyUntilNs: number; //    when the wire is free, -1 when idle
+}
+export interface LinkState {
+  link: number;
+  dev: number; //    device end (-1 none)
+  port: number; //   switch port end
+  latencyNs: number;
+  bitsPerSecond: number;
+  toSwitch: LinkDirState;
+  fromSwitch: LinkDirState;
+}
+export interface CanMailboxState {
+  canId: number; //  with CAN_EFF_FLAG 0x80000000 for 29-bit ids
+  dlc: number;
+  readyAtNs: number;
+  head: number; //   descriptor head of the virtio-can request, -1 external ECU
+}
+export interface CanNodeState {
+  node: number;
+  bus: number;
+  dev: number; //    -1 external ECU
+  vm: number;
+  rxFrames: number;
+  txFrames: number;
+  mailboxes: CanMailboxState[]; // in arbitration order
+}
+export interface CanBusState {
+  bus: number;
+  busy: boolean;
+  sender: number; // node sending, -1 when idle
+  canId: number; //  on the bus, when busy
+  bitsPerSecond: number;
+}
+export interface BusBudgetState {
+  on: boolean;
+  bytesPerPeriod: number;
+  periodNs: number;
+  tokensBytes: number; // at now() (refilled without storing); negative = debt
+}
+/** A core timed event (assembly/bus/timers.ts): kind T_* and its three arguments. */
+export interface CoreTimer {
+  timeNs: number;
+  seq: number;
+  kind: number;
+  a: number;
+  b: number;
+  c: number;
+}
+
+export interface CoreIntrospection {
+  queueStates(): QueueState[];
+  linkStates(): LinkState[];
+  canNodeStates(): CanNodeState[];
+  canBusStates(): CanBusState[];
+  busBudgetState(vm: number): BusBudgetState;
+  /** Pending core timed events in (time, seq) order, at most `max`. */
+  coreTimers(max: number): CoreTimer[];
+  /** Guest memory through the VM's page tables (no TLB, no fault row), or -(fault code). */
+  guestPeek(vm: number, gpa: number, len: number): Uint8Array | number;
+}
+
+// Declaration merging: CoreApi gains the views without touching its declaration above.
+export interface CoreApi extends CoreIntrospection {}

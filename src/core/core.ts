@@ -7,6 +7,9 @@ import type {
   CoreApi, CoreFault, CoreFaultApi, CoreLimits, ChainSpec, Irq, NetAttach, CanAttach, Perm, QueueConfig, Segment, TlbStats,
   TraceColumns, TraceRow, UsedElem,
 } from './api.js';
+import type {
+  BusBudgetState, CanBusState, CanMailboxState, CanNodeState, CoreTimer, LinkDirState, LinkState, QueueState,
+} from './api.js'; // time travel (issue 9)
 import { EVENT_KINDS, EXIT, FAULT_CODES } from './codes.js';
 import type { CoreExports } from './exports.js';
 import { loadCoreModule, loadCoreModuleSync, type WasmMemory } from './wasm-file.js';
@@ -633,6 +636,83 @@ export class Core implements CoreApi, CoreFaultApi {
     this.afterCall();
     if (r === -1) throw new Error(`canOffer: CAN id 0x${canId.toString(16)} is not a valid 11/29-bit id`);
     return r === 0;
+  }
+  // --- time travel (issue 9): read-only views of the core's tables (api.ts CoreIntrospection)
+
+  queueStates(): QueueState[] {
+    const out: QueueState[] = [];
+    const f = (q: number, field: number): number => this.x.vqStateField(q, field);
+    for (let q = 0; q < this.x.vqCount(); q++) {
+      out.push({
+        q, vm: f(q, 0), dev: f(q, 1), index: f(q, 2), size: f(q, 3), availIdx: f(q, 4),
+        lastAvail: f(q, 5), usedIdx: f(q, 6), drvLastUsed: f(q, 7), freeDesc: f(q, 8),
+        failed: f(q, 9) === 1, failCode: f(q, 10), eventIdx: f(q, 12) === 1,
+        descGpa: f(q, 13), availGpa: f(q, 14), usedGpa: f(q, 15),
+      });
+    }
+    return out;
+  }
+  linkStates(): LinkState[] {
+    const out: LinkState[] = [];
+    for (let link = 0; link < this.x.linkCount(); link++) {
+      const f = (dir: number, field: number): number => num(this.x.linkField(link, dir, field));
+      const dir = (d: number): LinkDirState => ({
+        onWire: f(d, 0) >= 0, framesQueued: f(d, 1), bytesQueued: f(d, 2), busyUntilNs: f(d, 3),
+      });
+      out.push({
+        link, dev: f(0, 6), port: f(0, 7), latencyNs: f(0, 4), bitsPerSecond: f(0, 5),
+        toSwitch: dir(0), fromSwitch: dir(1),
+      });
+    }
+    return out;
+  }
+  canNodeStates(): CanNodeState[] {
+    const out: CanNodeState[] = [];
+    for (let node = 0; node < this.x.canNodeCount(); node++) {
+      const f = (field: number): number => num(this.x.canNodeField(node, field));
+      const mailboxes: CanMailboxState[] = [];
+      for (let i = 0; i < f(3); i++) {
+        const m = (field: number): number => num(this.x.canMailboxField(node, i, field));
+        mailboxes.push({ canId: m(0), dlc: m(1), readyAtNs: m(2), head: m(3) });
+      }
+      out.push({ node, bus: f(0), dev: f(1), vm: f(2), rxFrames: f(4), txFrames: f(5), mailboxes });
+    }
+    return out;
+  }
+  canBusStates(): CanBusState[] {
+    const out: CanBusState[] = [];
+    for (let bus = 0; bus < this.x.canBusCount(); bus++) {
+      const f = (field: number): number => num(this.x.canBusField(bus, field));
+      const busy = f(0) !== 0;
+      out.push({ bus, busy, sender: busy ? f(1) : -1, canId: busy ? f(2) : 0, bitsPerSecond: f(3) });
+    }
+    return out;
+  }
+  busBudgetState(vm: number): BusBudgetState {
+    const f = (field: number): number => num(this.x.busBudgetField(vm, field));
+    return { on: f(0) === 1, bytesPerPeriod: f(1), periodNs: f(2), tokensBytes: f(3) };
+  }
+  coreTimers(max: number): CoreTimer[] {
+    const all: CoreTimer[] = [];
+    for (let i = 0; i < this.x.timerPending(); i++) {
+      const f = (field: number): number => num(this.x.timerField(i, field));
+      all.push({ timeNs: f(0), seq: f(1), kind: f(2), a: f(3), b: f(4), c: f(5) });
+    }
+    // heap order is not time order: sort as the core pops them, by (time, seq)
+    all.sort((p, q) => p.timeNs - q.timeNs || p.seq - q.seq);
+    return all.slice(0, max);
+  }
+  guestPeek(vm: number, gpa: number, len: number): Uint8Array | number {
+    assertInt(len, 'guestPeek len');
+    const out = new Uint8Array(len);
+    const chunk = this.limits.scratchBytes;
+    for (let off = 0; off < len; off += chunk) {
+      const n = Math.min(chunk, len - off);
+      const r = this.x.guestPeek(vm, big(gpa + off, 'gpa'), n);
+      if (r !== 0) return r;
+      out.set(this.scratch.subarray(0, n), off);
+    }
+    return out;
   }
 }
 

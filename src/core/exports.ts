@@ -87,4 +87,18 @@ export interface CoreExports {
   faultHits(i: number): bigint;
   canBusOffEdge(node: number): void;
   busBudgetRate(vm: number, bytesPerPeriod: bigint): bigint;
+  // --- time travel (issue 9): read-only views of the core's tables
+  vqCount(): number;
+  vqStateField(q: number, field: number): number;
+  guestPeek(vm: number, gpa: bigint, len: number): number;
+  timerPending(): number;
+  timerField(i: number, field: number): bigint;
+  linkCount(): number;
+  linkField(link: number, dir: number, field: number): bigint;
+  canNodeCount(): number;
+  canBusCount(): number;
+  canNodeField(node: number, field: number): bigint;
+  canMailboxField(node: number, i: number, field: number): bigint;
+  canBusField(bus: number, field: number): bigint;
+  busBudgetField(vm: number, field: number): bigint;
 }

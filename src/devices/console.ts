@@ -33,8 +33,11 @@ export class ConsoleDevice {
   messages = 0;
   undecodable = 0;
   private serviceArmed = false;
+  /** Names the service event in state dumps (built once). */
+  private readonly serviceLabel: string;
 
   constructor(private readonly options: ConsoleOptions) {
+    this.serviceLabel = `console service: dev ${options.dev}`;
     this.driver = new QueueDriver({
       core: options.core,
       memory: options.memory,
@@ -49,7 +52,7 @@ export class ConsoleDevice {
   notify(): void {
     if (this.serviceArmed) return;
     this.serviceArmed = true;
-    this.options.engine.after(CONSOLE_SERVICE_NS, () => this.service());
+    this.options.engine.after(CONSOLE_SERVICE_NS, () => this.service(), this.serviceLabel);
   }
 
   private service(): void {

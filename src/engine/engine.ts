@@ -6,7 +6,7 @@
 
 import type { CoreApi, Irq } from '../core/api.js';
 import { EXIT } from '../core/codes.js';
-import { EventQueue, type Action } from './event-queue.js';
+import { EventQueue, type Action, type PendingEvent } from './event-queue.js';
 
 export interface EngineOptions {
   core: CoreApi;
@@ -32,16 +32,19 @@ export class Engine {
     return this.nowNs;
   }
 
-  /** Schedule an action at an absolute virtual time (>= now). */
-  at(timeNs: number, action: Action): void {
+  /**
+   * Schedule an action at an absolute virtual time (>= now). `label` names it in state dumps
+   * (time travel); pass a constant string so the hot path builds nothing per event.
+   */
+  at(timeNs: number, action: Action, label?: string): void {
     if (timeNs < this.nowNs) {
       throw new Error(`assert: scheduling at ${timeNs} ns, before now (${this.nowNs} ns)`);
     }
-    this.queue.push(timeNs, action);
+    this.queue.push(timeNs, action, label);
   }
 
-  after(delayNs: number, action: Action): void {
-    this.at(this.nowNs + delayNs, action);
+  after(delayNs: number, action: Action, label?: string): void {
+    this.at(this.nowNs + delayNs, action, label);
   }
 
   /**
@@ -58,6 +61,12 @@ export class Engine {
         for (const irq of this.core.irqTake()) this.onIrq(irq);
         if (stop?.() === true) return true;
         continue;
+      }
+      // Time travel (issue 9): rows the core's own events wrote are seen before the next engine
+      // event runs, so a --break on one stops at the end of that core.run, not one step later.
+      if (stop !== undefined && stop()) {
+        this.nowNs = this.core.now();
+        return true;
       }
       const entry = this.queue.peekTimeNs() <= untilNs ? this.queue.pop() : undefined;
       if (entry === undefined) break;
@@ -80,5 +89,10 @@ export class Engine {
   /** Engine events queued. */
   get pending(): number {
     return this.queue.size;
+  }
+
+  /** The next `max` pending engine events in run order, with their labels (state dumps). */
+  pendingEvents(max: number): PendingEvent[] {
+    return this.queue.pendingFirst(max);
   }
 }

@@ -8,6 +8,15 @@ interface Entry {
   timeNs: number;
   seq: number;
   action: Action;
+  /** What the event is, for state dumps (time travel); a constant string, never built per event. */
+  label: string | undefined;
+}
+
+/** A pending event as a state dump shows it. */
+export interface PendingEvent {
+  timeNs: number;
+  seq: number;
+  label: string;
 }
 
 export class EventQueue {
@@ -20,14 +29,14 @@ export class EventQueue {
     return this.heap.length;
   }
 
-  push(timeNs: number, action: Action): void {
+  push(timeNs: number, action: Action, label?: string): void {
     if (!Number.isSafeInteger(timeNs) || timeNs < 0) {
       throw new Error(`assert: event time ${timeNs} is not a non-negative safe integer`);
     }
     if (this.heap.length >= this.capacity) {
       throw new Error(`assert: event queue capacity ${this.capacity} exceeded`);
     }
-    const entry = { timeNs, seq: this.seqNext++, action };
+    const entry: Entry = { timeNs, seq: this.seqNext++, action, label };
     this.heap.push(entry);
     this.siftUp(this.heap.length - 1);
   }
@@ -46,6 +55,12 @@ export class EventQueue {
       this.siftDown(0);
     }
     return top;
+  }
+
+  /** The first `max` pending events in run order (a copy: the heap is not touched). */
+  pendingFirst(max: number): PendingEvent[] {
+    const sorted = [...this.heap].sort((a, b) => (this.less(a, b) ? -1 : 1));
+    return sorted.slice(0, max).map((e) => ({ timeNs: e.timeNs, seq: e.seq, label: e.label ?? 'engine event' }));
   }
 
   private less(a: Entry, b: Entry): boolean {

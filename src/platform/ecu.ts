@@ -14,6 +14,8 @@ export class ExternalEcu {
   framesSent = 0;
   /** Frames the controller could not take: mailboxes full, or bus-off (seeded faults, issue 9 §5). */
   framesRefused = 0;
+  /** Names its frame events in state dumps (built once). */
+  private readonly frameLabel: string;
 
   constructor(
     private readonly config: EcuConfig,
@@ -21,7 +23,9 @@ export class ExternalEcu {
     private readonly engine: Engine,
     private readonly node: number,
     private readonly prngStream: number,
-  ) {}
+  ) {
+    this.frameLabel = `ecu frame: ${config.name}`;
+  }
 
   start(): void {
     for (const frame of this.config.frames) this.schedule(frame, 0);
@@ -36,7 +40,7 @@ export class ExternalEcu {
       if (this.core.canSendTry(this.node, id >>> 0, this.payload(frame, k)) === 'sent') this.framesSent++;
       else this.framesRefused++;
       this.schedule(frame, k + 1);
-    });
+    }, this.frameLabel);
   }
 
   /** Signal content: a triangle speed profile (0.01 km/h), an rpm sweep, a counter, or noise. */

@@ -203,7 +203,7 @@ export class Platform {
       const local = vm.clock.localNs(now);
       this.sink.clock({ ts_ns: now, vm: vm.vmIndex, local_ns: local, offset_ns: local - now, drift_ppb: vm.clock.driftPpbAt(now), steal_ns: vm.stealNs() });
     }
-    this.engine.after(this.scenario.clockSampleNs, () => this.sampleClocks());
+    this.engine.after(this.scenario.clockSampleNs, () => this.sampleClocks(), 'clock sample');
   }
 
   /** Boots every guest at t = 0 (schedules their start; nothing runs until advanceTo). */
@@ -214,7 +214,7 @@ export class Platform {
       const { scenario, core, engine, scheduler, vms, faultTargets: targets } = this;
       installFaults({ scenario, core, engine, scheduler, vms, targets });
     }
-    this.engine.at(0, () => this.sampleClocks());
+    this.engine.at(0, () => this.sampleClocks(), 'clock sample');
     this.vms.forEach((vm, i) => {
       const program = this.program(i);
       if (program === null) return;
@@ -225,6 +225,7 @@ export class Platform {
           if (used < vm.vcpuCount) vm.announceIdleVcpus(this.scenario.vms[i]!.program.type);
           program.start(vm);
         }),
+        `guest start: vm ${vm.vmName}`,
       );
     });
     for (const ecu of this.ecus) ecu.start();

@@ -27,13 +27,20 @@ export class Vcpu {
   pcpu = -1;
   generation = 0; //  invalidates the pending slice event when preempted
   stalled = 0; //     vcpu_stall faults holding it (issue 9 §5): never picked to run while > 0
+  /** Names its slice event in state dumps (built once, so arming a slice allocates no string). */
+  readonly sliceLabel: string;
+  /** When the armed slice event fires, -1 when none is live (a preempted slice's event stays
+   *  queued as a no-op; state dumps tell the two apart by this). */
+  sliceEndNs = -1;
 
   constructor(
     readonly vm: number,
     readonly index: number,
     readonly globalIndex: number,
     readonly priority: number,
-  ) {}
+  ) {
+    this.sliceLabel = `slice end: vm ${vm} vcpu ${index}`;
+  }
 }
 
 export interface SchedulerOptions {
@@ -147,9 +154,11 @@ export class Scheduler {
   private armSlice(vcpu: Vcpu, budgetNs: number = this.sliceNs): void {
     const generation = ++vcpu.generation;
     vcpu.sliceStartNs = this.engine.now;
-    this.engine.after(Math.min(vcpu.remainingNs, budgetNs), () => {
+    const delayNs = Math.min(vcpu.remainingNs, budgetNs);
+    vcpu.sliceEndNs = this.engine.now + delayNs;
+    this.engine.after(delayNs, () => {
       if (vcpu.generation === generation) this.sliceEnd(vcpu);
-    });
+    }, vcpu.sliceLabel);
   }
 
   /** Credits the CPU time run since the slice was armed (a slice can end early by preemption). */
@@ -220,6 +229,7 @@ export class Scheduler {
     const ran = this.engine.now - vcpu.runStartNs;
     this.emit(vcpu, kind, ran);
     vcpu.generation++;
+    vcpu.sliceEndNs = -1;
     this.running[vcpu.pcpu] = null;
     vcpu.pcpu = -1;
     vcpu.state = state;

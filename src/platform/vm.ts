@@ -54,6 +54,8 @@ export class VmRuntime implements GuestApi {
   private readonly scheduler: Scheduler;
   private readonly prngStream: number;
   private readonly sessionId: number;
+  /** Names this VM's guest timers in state dumps (built once). */
+  private readonly timerLabel: string;
 
   constructor(options: VmOptions) {
     const { index, config, core } = options;
@@ -65,6 +67,7 @@ export class VmRuntime implements GuestApi {
     this.scheduler = options.scheduler;
     this.prngStream = options.prngStream;
     this.sessionId = 100 + index;
+    this.timerLabel = `guest timer: vm ${config.name}`;
     this.clock = new GuestClock(config.clock);
     const ramBytes = config.ramMiB * 1024 * 1024;
     core.vmCreate(index, ramBytes);
@@ -91,7 +94,7 @@ export class VmRuntime implements GuestApi {
   }
 
   timer(delayNs: number, action: () => void): void {
-    this.engine.after(delayNs, () => this.guestContext(action));
+    this.engine.after(delayNs, () => this.guestContext(action), this.timerLabel);
   }
 
   get vcpuCount(): number {
