@@ -8,6 +8,7 @@ import type {
   TraceColumns, TraceRow, UsedElem,
 } from './api.js';
 import { EVENT_KINDS, EXIT, FAULT_CODES } from './codes.js';
+import { CORE_COMPONENTS } from './api.js';
 import type { CoreExports } from './exports.js';
 import { loadCoreModule, loadCoreModuleSync, type WasmMemory } from './wasm-file.js';
 
@@ -577,6 +578,18 @@ export class Core implements CoreApi {
   /** The core's linear memory (tests and zero-copy readers; it never grows after load). */
   get linearMemory(): WasmMemory {
     return this.memory;
+  }
+
+  // --- replay: state digests (issue 9)
+  /** One 64-bit digest per CORE_COMPONENTS entry, hashed in the core (one call each, no copy). */
+  stateDigests(): bigint[] {
+    const count = this.x.stateComponentCount();
+    if (count !== CORE_COMPONENTS.length) {
+      throw new Error(`assert: core digests ${count} components, CORE_COMPONENTS names ${CORE_COMPONENTS.length}`);
+    }
+    const digests: bigint[] = [];
+    for (let c = 0; c < count; c++) digests.push(BigInt.asUintN(64, this.x.stateDigest(c)));
+    return digests;
   }
 }
 

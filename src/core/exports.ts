@@ -78,4 +78,8 @@ export interface CoreExports {
   busBudget(vm: number, bytesPerPeriod: bigint, periodNs: bigint): void;
   busCharge(vm: number, bytes: bigint): bigint;
   ctxExists(ctx: number): number;
+
+  // --- replay: state digests (issue 9)
+  stateComponentCount(): number;
+  stateDigest(component: number): bigint;
 }

@@ -7,6 +7,8 @@ import { Recorder, type RecorderOptions } from '../trace/recorder.js';
 import type { Manifest } from '../trace/manifest.js';
 import { Platform, type RunSummary } from './platform.js';
 import type { PlatformSink } from './sink.js';
+import { CORE_COMPONENTS } from '../core/api.js';
+import { driveEpochs, EPOCH_NS_DEFAULT } from '../replay/digest-epochs.js';
 
 export interface RecordOptions extends RecorderOptions {
   /** Extra sink fed alongside the recorder (live endpoints, tests). */
@@ -16,6 +18,8 @@ export interface RecordOptions extends RecorderOptions {
    * sockets flush while the run goes). The simulation is the same with or without it.
    */
   yieldEveryNs?: number;
+  /** Virtual time between two state-digest epochs (replay, issue 9 §2); default 100 ms. */
+  epochNs?: number;
 }
 
 export interface RecordResult {
@@ -24,7 +28,7 @@ export interface RecordResult {
 }
 
 export async function recordScenario(scenario: Scenario, dir: string, options: RecordOptions = {}): Promise<RecordResult> {
-  const { tee, yieldEveryNs, ...recorderOptions } = options;
+  const { tee, yieldEveryNs, epochNs = EPOCH_NS_DEFAULT, ...recorderOptions } = options;
   // The platform is built first (the core's version goes into the manifest); building it emits
   // events into the core's columns, which reach the sink only once the recorder exists.
   let recorder: Recorder | null = null;
@@ -51,12 +55,18 @@ export async function recordScenario(scenario: Scenario, dir: string, options: R
     },
   };
   const platform = await Platform.create(scenario, sink);
-  const active = Recorder.create(dir, { scenario, seed: scenario.seed, coreVersion: platform.core.version }, recorderOptions);
+  const digests = { epochNs, vms: scenario.vms.map((vm) => vm.name), core: [...CORE_COMPONENTS] };
+  const active = Recorder.create(dir, { scenario, seed: scenario.seed, coreVersion: platform.core.version }, { digests, ...recorderOptions });
   recorder = active;
   try {
-    const summary = yieldEveryNs !== undefined
-      ? await platform.runAsync(scenario.durationNs, yieldEveryNs)
-      : platform.run(scenario.durationNs);
+    // --- replay (issue 9): the run goes in epochs so the state digests are taken on the way
+    platform.boot();
+    await driveEpochs(platform, scenario.durationNs, {
+      epochNs,
+      onEpoch: (epoch) => active.appendEpoch(epoch),
+      ...(yieldEveryNs !== undefined ? { sliceNs: yieldEveryNs } : {}),
+    });
+    const summary = platform.finish();
     return { manifest: active.finish(), summary };
   } catch (err) {
     active.abort();

@@ -27,8 +27,21 @@ export interface Manifest {
   seed: string;
   complete: boolean;
   tables: Record<string, ManifestTable>;
+  /** The digests sidecar (src/replay/digest-file.ts), once the recording finished; replay
+   *  compares against it. Absent in traces recorded before digests and in imported ones. */
+  digests?: ManifestDigests | undefined;
   host: Record<string, unknown>;
   createdAt: string;
+}
+
+export interface ManifestDigests {
+  file: string;
+  sha256: string;
+  /** Batch lines and epoch lines in the file. */
+  batches: number;
+  epochs: number;
+  /** Virtual time between two state epochs. */
+  epochNs: number;
 }
 
 /** What a new trace says of itself before its tables are complete. */
@@ -70,6 +83,7 @@ export function writeManifest(dir: string, manifest: Manifest): void {
     seed: manifest.seed,
     complete: manifest.complete,
     tables: manifest.tables,
+    ...(manifest.digests !== undefined ? { digests: manifest.digests } : {}),
     host: manifest.host,
     createdAt: manifest.createdAt,
   };
