@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   import: async () => (await import('./import.js')).registerImport,
   export: async () => (await import('./export.js')).registerExport,
   index: async () => (await import('./index-store.js')).registerIndex,
+  replay: async () => (await import('./replay.js')).registerReplay,
 };
 
 export async function buildProgram(argv: string[] = []): Promise<Command> {
