@@ -27,9 +27,13 @@ export function replayReport(outcome: ReplayOutcome): string {
 
 function reach(outcome: ReplayOutcome): string {
   const at = formatDuration(outcome.atNs);
+  // A killed recording: each table is compared up to its last complete batch, and the run ends
+  // there (or at the end, when a table's last batch would only come out at the end of the run).
+  const incomplete = outcome.incomplete ? ' up to the recording\'s last complete batch of each table (the trace is incomplete' : '';
+  if (incomplete !== '') return `${incomplete}; replayed to ${at})`;
   switch (outcome.ended) {
     case 'recording_end':
-      return ` up to the recording's last complete batch (the trace is incomplete; replayed to ${at})`;
+      return ` up to the recording's last complete batch (replayed to ${at})`;
     case 'stop':
       return ` up to ${at} (stopped there)`;
     case 'divergence':
@@ -45,5 +49,5 @@ function stateLine(outcome: ReplayOutcome): string {
   if (outcome.rowByRow) return 'state digests: none in this trace (recorded before digests)';
   if (s === null) return `state digests: all ${verifier.epochsCompared} epochs compared matched (the state never differed)`;
   return `first state digest that differed: epoch ${s.epoch} (at ${formatDuration(s.atNs)}), ${s.component}` +
-    ` (${verifier.epochsMatched} epochs matched before it)`;
+    ` (${s.matchedBefore} epochs matched before it)`;
 }

@@ -17,6 +17,8 @@ export interface StateDivergence {
   atNs: number;
   /** 'engine', 'vm <name>' or 'core <component>'. */
   component: string;
+  /** Epochs compared and matched before this one. */
+  matchedBefore: number;
 }
 
 export interface TableTally {
@@ -106,7 +108,7 @@ export class ReplayVerifier {
       this.epochsMatched++;
       return;
     }
-    this.stateDivergence ??= { epoch: epoch.epoch, atNs: epoch.atNs, component };
+    this.stateDivergence ??= { epoch: epoch.epoch, atNs: epoch.atNs, component, matchedBefore: this.epochsMatched };
   }
 
   /** After a finished run: a recorded table with batches the replay never produced diverged. */
