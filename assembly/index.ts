@@ -294,11 +294,16 @@ export function busCharge(vm: i32, bytes: i64): i64 { return busChargeDev(vm, -1
 export function ctxExists(ctx: i32): i32 { return ctxLive(ctx) ? 1 : 0; }
 
 // --- replay: state digests (issue 9)
-import { stateDigestOf, COMP_COUNT } from './state-digest';
+import { stateDigestOf, stateDigestsInto, COMP_COUNT } from './state-digest';
 /** Components stateDigest knows (assembly/state-digest.ts COMP_*). */
 export function stateComponentCount(): i32 { return COMP_COUNT; }
 /** 64-bit digest of one component's tables in linear memory (replay epochs; not cryptographic). */
 export function stateDigest(component: i32): i64 {
   assert(component >= 0 && component < COMP_COUNT, 'stateDigest: no such component');
   return <i64>stateDigestOf(component);
+}
+/** Every component's digest into scratch[0, 8 x stateComponentCount()) as u64: one call per epoch. */
+export function stateDigestAll(): void {
+  assert(L.scratchBytes >= COMP_COUNT * 8, 'stateDigestAll: scratch too small');
+  stateDigestsInto(L.scratchBase);
 }

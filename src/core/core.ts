@@ -581,15 +581,14 @@ export class Core implements CoreApi {
   }
 
   // --- replay: state digests (issue 9)
-  /** One 64-bit digest per CORE_COMPONENTS entry, hashed in the core (one call each, no copy). */
+  /** One 64-bit digest per CORE_COMPONENTS entry, hashed in the core in one call (no copy). */
   stateDigests(): bigint[] {
     const count = this.x.stateComponentCount();
     if (count !== CORE_COMPONENTS.length) {
       throw new Error(`assert: core digests ${count} components, CORE_COMPONENTS names ${CORE_COMPONENTS.length}`);
     }
-    const digests: bigint[] = [];
-    for (let c = 0; c < count; c++) digests.push(BigInt.asUintN(64, this.x.stateDigest(c)));
-    return digests;
+    this.x.stateDigestAll();
+    return Array.from(new BigUint64Array(this.scratch.buffer, this.scratch.byteOffset, count));
   }
 }
 

@@ -82,4 +82,5 @@ export interface CoreExports {
   // --- replay: state digests (issue 9)
   stateComponentCount(): number;
   stateDigest(component: number): bigint;
+  stateDigestAll(): void;
 }

@@ -5,7 +5,6 @@
 // hashed by the core over its own tables in one call each (assembly/state-digest.ts).
 // Taking them reads state only, so a run with epochs is the run without (run-epochs.ts).
 
-import { createHash } from 'node:crypto';
 import { CORE_COMPONENTS, type StateDigester } from '../core/api.js';
 import type { Platform } from '../platform/platform.js';
 
@@ -59,6 +58,37 @@ export function epochDigest(platform: Platform, epoch: number): EpochDigest {
 
 const VCPU_STATE_CODE: Record<string, number> = { idle: 0, runnable: 1, running: 2, blocked: 3 };
 
+/**
+ * 64 bits over integers (|n| < 2^53): two 32-bit murmur3-style lanes over each number's low and
+ * high words. Not cryptographic, like the core's; sha256 here cost more than the core's whole
+ * digest (bench/replay.ts).
+ */
 function digestNumbers(values: readonly number[]): string {
-  return createHash('sha256').update(new Float64Array(values)).digest('hex').slice(0, STATE_HEX_CHARS);
+  let a = 0x9e3779b9;
+  let b = 0x85ebca6b ^ values.length;
+  for (const n of values) {
+    if (!Number.isSafeInteger(n)) throw new Error(`assert: state value ${n} is not a safe integer`);
+    const lo = n >>> 0;
+    const hi = Math.floor(n / 0x1_0000_0000) | 0;
+    a = Math.imul(rotl32(a ^ Math.imul(lo, 0xcc9e2d51), 15), 0x1b873593);
+    b = Math.imul(rotl32(b ^ Math.imul(hi ^ lo, 0x85ebca6b), 13), 0xc2b2ae35);
+    a = (a + b) | 0;
+  }
+  return hex32(fmix32(a ^ b)) + hex32(fmix32(b + Math.imul(a, 5)));
+}
+
+function rotl32(x: number, r: number): number {
+  return (x << r) | (x >>> (32 - r));
+}
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+function hex32(x: number): string {
+  return x.toString(16).padStart(8, '0');
 }

@@ -26,6 +26,16 @@ export interface TableTally {
   batches: number;
 }
 
+/**
+ * The recording as the verifier sees it: how many batches each table holds (the usable ones of
+ * an incomplete trace), and its checked reader, opened only when rows must be read.
+ */
+export interface RecordedTrace {
+  complete: boolean;
+  batches: Record<TableName, number>;
+  open(): CheckedTrace;
+}
+
 /** The recorded batches of one table, read in order only as far as a comparison needs. */
 class RecordedTable {
   private readonly iterator: Generator<RecordBatch>;
@@ -59,18 +69,19 @@ export class ReplayVerifier {
   private readonly replayedBatches = Object.fromEntries(TABLE_NAMES.map((t) => [t, 0])) as Record<TableName, number>;
   private readonly tails = Object.fromEntries(TABLE_NAMES.map((t) => [t, [] as Row[]])) as Record<TableName, Row[]>;
   private readonly recordedTables = new Map<TableName, RecordedTable>();
+  private checked: CheckedTrace | null = null;
   /** Rows of each table before the batch being compared (the replay's, equal to the recording's while nothing diverged). */
   private readonly rowsBefore = Object.fromEntries(TABLE_NAMES.map((t) => [t, 0])) as Record<TableName, number>;
 
   constructor(
-    private readonly recorded: CheckedTrace,
+    private readonly recorded: RecordedTrace,
     private readonly digests: TraceDigests | null,
     private readonly vmNames: readonly string[],
   ) {}
 
   /** Batches of a table the recording holds (usable ones, for an incomplete trace). */
   recordedBatches(table: TableName): number {
-    return this.recorded.tables[table].batchesUsable;
+    return this.recorded.batches[table];
   }
 
   /** Every recorded batch of every table has had its replayed counterpart. */
@@ -84,7 +95,7 @@ export class ReplayVerifier {
     this.rowsBefore[table] += batch.numRows;
     if (index >= this.recordedBatches(table)) {
       // Past the recording's end: for a finished trace the replay has rows it lacks.
-      if (this.recorded.trace.manifest.complete) this.diverged(table, index, firstRow, null, batch, 0);
+      if (this.recorded.complete) this.diverged(table, index, firstRow, null, batch, 0);
       return;
     }
     const expected = this.digests?.batches[table][index]?.digest ?? batchDigest(this.recordedTable(table).at(index));
@@ -113,7 +124,7 @@ export class ReplayVerifier {
 
   /** After a finished run: a recorded table with batches the replay never produced diverged. */
   finish(): void {
-    if (!this.recorded.trace.manifest.complete) return;
+    if (!this.recorded.complete) return;
     for (const table of TABLE_NAMES) {
       const index = this.replayedBatches[table];
       if (index >= this.recordedBatches(table)) continue;
@@ -128,7 +139,8 @@ export class ReplayVerifier {
   private recordedTable(table: TableName): RecordedTable {
     let t = this.recordedTables.get(table);
     if (t === undefined) {
-      t = new RecordedTable(this.recorded, table);
+      this.checked ??= this.recorded.open();
+      t = new RecordedTable(this.checked, table);
       this.recordedTables.set(table, t);
     }
     return t;
