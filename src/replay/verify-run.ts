@@ -150,6 +150,11 @@ function sinkTo(recorder: () => Recorder | null): PlatformSink {
 }
 
 function scenarioOf(dir: string, manifest: Manifest): Scenario {
+  const raw = manifest.scenario as { source?: unknown; vms?: unknown } | null;
+  if (raw === null || typeof raw !== 'object' || !('vms' in raw)) {
+    const what = typeof raw?.source === 'string' ? `imported from ${raw.source}` : 'its manifest holds no scenario';
+    throw new ReplayError(`${dir}: not a recorded run (${what}); only traces written by tracevisor record can be replayed`);
+  }
   const scenario = parseScenario(manifest.scenario, `${dir}/manifest.json (scenario)`);
   if (String(scenario.seed) !== manifest.seed) {
     throw new ReplayError(`${dir}: manifest seed ${manifest.seed} differs from its scenario's seed ${scenario.seed}; the manifest is inconsistent`);

@@ -1,7 +1,7 @@
 // tracevisor replay (issue 9 §2): a fresh recording replays identical; a tampered row, a
 // tampered state digest, another core or tool version, recorded inputs and an incomplete trace
 // each get the answer a user needs. Traces are recorded by the real executable.
-import { cpSync, existsSync, readFileSync, truncateSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, truncateSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { replayTrace } from '../../src/replay/verify-run.js';
@@ -194,6 +194,46 @@ describe('replay refuses what it cannot replay faithfully', () => {
     const r = tv('replay', dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^tracevisor: .*has 1 recorded input and this build cannot apply inputs yet/);
+  });
+
+  it('an imported DLT log is no recorded run: refused in one line', () => {
+    const dir = join(tempDir('tv-replay-imp-'), 'imported');
+    const imported = tv('import', 'dlt', join(import.meta.dirname, '..', 'dlt', 'fixtures', 'libdlt-all-types.dlt'), '-o', dir);
+    expect(imported.code, imported.stderr).toBe(0);
+    const r = tv('replay', dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^tracevisor: .*: not a recorded run \(imported from dlt\); only traces written by tracevisor record can be replayed\n$/);
+  });
+});
+
+describe('replay of a trace without digests (recorded before them)', () => {
+  function withoutDigests(): string {
+    const dir = copy();
+    const { digests: _d, ...rest } = readManifest(dir);
+    writeManifest(dir, rest);
+    rmSync(join(dir, 'digests.ndjson'));
+    return dir;
+  }
+
+  it('compares row by row and says so', () => {
+    const r = tv('replay', withoutDigests());
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^replay identical: .*; compared row by row \(the trace has no digests\)\n$/);
+  });
+
+  it('still names a tampered row', () => {
+    const dir = copy();
+    rewriteTable(dir, 'events', (index, batch) => {
+      if (index === 0) columnValues<Int16Array>(batch, 'dev')[7]! += 1;
+    });
+    const { digests: _d, ...rest } = readManifest(dir);
+    writeManifest(dir, rest);
+    rmSync(join(dir, 'digests.ndjson'));
+    const { ts_ns, seq } = eventRow(dir, 7);
+    const r = tv('replay', dir);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stdout).toContain(`first divergent row: events row 7 (batch 0) at ts_ns ${ts_ns} seq ${seq}`);
+    expect(r.stdout).toContain('state digests: none in this trace');
   });
 });
 
