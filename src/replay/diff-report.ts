@@ -23,8 +23,16 @@ export function diffReport(diff: TraceDiff): string {
     const at = d === null ? 'identical' : `first differs at row ${d.row} (ts_ns ${valueText((d.left ?? d.right)?.ts_ns)})`;
     lines.push(`  ${table}: ${at}`);
   }
+  lines.push(stateLine(diff));
   lines.push('', ...summaryTable(diff));
   return lines.join('\n') + '\n';
+}
+
+function stateLine(diff: TraceDiff): string {
+  if (diff.epochsCompared === 0) return '  state digests: not compared (a trace has none, or their epochs differ)';
+  const s = diff.state;
+  if (s === null) return `  state digests: the ${diff.epochsCompared} epochs both have match`;
+  return `  state: first differs at epoch ${s.epoch} (at ${formatDuration(s.atNs)}), ${s.component}`;
 }
 
 type Figure = [label: string, a: number | bigint, b: number | bigint, format?: (v: bigint) => string];

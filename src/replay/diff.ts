@@ -12,6 +12,7 @@ import { batchDigest } from './digest.js';
 import { readDigests, type TraceDigests } from './digest-file.js';
 import { columnNames, divergenceNs, ROWS_BEFORE, rowAt, sameRow, tailRows, type Divergence, type Row } from './divergence.js';
 import { summarizeTrace, type TraceSummary } from './diff-summary.js';
+import { firstStateDifference } from './digest-state.js';
 
 export interface DiffSide {
   dir: string;
@@ -30,6 +31,16 @@ export interface TraceDiff {
   first: Divergence | null;
   /** Batches whose rows were not compared because their digests agreed, per side. */
   batchesSkipped: number;
+  /** The first epoch whose state digests differ (both traces have digests), else null. */
+  state: StateDifference | null;
+  /** Epochs both traces have digests for. */
+  epochsCompared: number;
+}
+
+export interface StateDifference {
+  epoch: number;
+  atNs: number;
+  component: string;
 }
 
 /** Warnings (salvaged or incomplete traces) go to `warn`. */
@@ -45,7 +56,21 @@ export function diffTraces(dirA: string, dirB: string, warn: (line: string) => v
   }
   const differing = TABLE_NAMES.map((t) => tables[t]).filter((d): d is Divergence => d !== null);
   const first = differing.reduce<Divergence | null>((best, d) => (best === null || divergenceNs(d) < divergenceNs(best) ? d : best), null);
-  return { a, b, tables, first, batchesSkipped };
+  return { a, b, tables, first, batchesSkipped, ...firstStateDifferenceOf(a, b) };
+}
+
+/** Epoch by epoch while both traces have one (and the same epoch length). */
+function firstStateDifferenceOf(a: DiffSide, b: DiffSide): { state: StateDifference | null; epochsCompared: number } {
+  if (a.digests === null || b.digests === null || a.digests.header.epochNs !== b.digests.header.epochNs) {
+    return { state: null, epochsCompared: 0 };
+  }
+  const count = Math.min(a.digests.epochs.length, b.digests.epochs.length);
+  for (let i = 0; i < count; i++) {
+    const ea = a.digests.epochs[i]!;
+    const component = firstStateDifference(ea, b.digests.epochs[i]!, a.vmNames);
+    if (component !== null) return { state: { epoch: ea.epoch, atNs: ea.atNs, component }, epochsCompared: count };
+  }
+  return { state: null, epochsCompared: count };
 }
 
 function openSide(dir: string, warn: (line: string) => void): DiffSide {

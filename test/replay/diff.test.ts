@@ -62,6 +62,34 @@ describe('diff', () => {
     expect(r.stdout).toMatch(/rows events\s+58\s+58\s+0\n/);
   });
 
+  it('seed 7 against seed 8: the state differs from the first epoch on, first in the engine', () => {
+    const r = tv('diff', seed7, seed8);
+    // At the first epoch's end (100 ms) the engine's next event is the ECU's next release,
+    // (k + 1) x 10 ms + jitter_k, which the seed decides; the engine is compared before the VMs
+    // and the core components (digest-state.ts), and the idle VM's state depends on no seed.
+    expect(r.stdout).toContain('  state: first differs at epoch 1 (at 100.000 ms), engine\n');
+  });
+
+  it('a run against a longer run of the same scenario: the shorter one ends, the longer goes on', () => {
+    const short = join(tempDir('tv-diff-len-'), 'short');
+    const long = join(tempDir('tv-diff-len-'), 'long');
+    expect(tv('record', 'cockpit', '--duration', '2s', '-o', short).code).toBe(0);
+    expect(tv('record', 'cockpit', '--duration', '3s', '-o', long).code).toBe(0);
+    // The first 2 s are the same run (stopping never changes it), so every table agrees until
+    // the short trace ends; the earliest row past that is the long run's first event after 2 s.
+    const rows = (JSON.parse(readFileSync(join(short, 'manifest.json'), 'utf8')) as { tables: Record<string, { rows: number }> }).tables.events!.rows;
+    const diff = diffTraces(short, long);
+    expect(diff.first?.table).toBe('events');
+    expect(diff.first?.row).toBe(rows);
+    expect(diff.first?.left).toBeNull();
+    expect(diff.first?.right?.ts_ns as bigint).toBeGreaterThan(2_000_000_000n);
+    expect(diff.state).toBeNull(); // the 20 epochs both have agree
+    expect(diff.epochsCompared).toBe(20);
+    const r = tv('diff', short, long);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain(`  a has no row ${rows} of events: it ends there; b goes on`);
+  });
+
   it('a trace against itself is identical: exit 0', () => {
     const r = tv('diff', seed7, seed7);
     expect(r.code, r.stderr).toBe(0);
