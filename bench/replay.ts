@@ -9,6 +9,9 @@ import { Platform } from '../src/platform/platform.js';
 import { recordScenario } from '../src/platform/record.js';
 import { CountingSink } from '../src/platform/sink.js';
 import { epochDigest } from '../src/replay/digest-state.js';
+import { batchDigest } from '../src/replay/digest.js';
+import { openCheckedTrace } from '../src/trace/open.js';
+import { TABLE_NAMES } from '../src/trace/tables.js';
 import { EPOCH_NS_DEFAULT } from '../src/replay/digest-epochs.js';
 import { replayTrace } from '../src/replay/verify-run.js';
 import { loadScenario } from '../src/scenario/load.js';
@@ -27,6 +30,10 @@ export interface ReplayBench {
   /** epochs x epochDigestUs over the recording-off run's median time */
   digestShare: number;
   sidecarBytes: number;
+  /** Digesting every batch of every table of the trace once (what recording adds), ms. */
+  batchDigestsMs: number;
+  /** batchDigestsMs over the recording-off run's median time */
+  batchDigestShare: number;
 }
 
 const stats = (xs: number[]) => {
@@ -60,9 +67,22 @@ function timeEpochDigest(platform: Platform, count = 200): number {
   return stats(us).median;
 }
 
+/** Median time to digest every batch of a trace (read once, digested `rounds` times). */
+function timeBatchDigests(dir: string, rounds = 5): number {
+  const trace = openCheckedTrace(dir, 'verify');
+  const batches = TABLE_NAMES.flatMap((t) => [...trace.batches(t)]);
+  const ms: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    for (const b of batches) batchDigest(b);
+    ms.push(performance.now() - t0);
+  }
+  return stats(ms).median;
+}
+
 export async function benchReplay(opts: { durationNs?: number; repeats?: number } = {}): Promise<ReplayBench> {
   const durationNs = opts.durationNs ?? 10_000_000_000;
-  const repeats = opts.repeats ?? 5;
+  const repeats = opts.repeats ?? 7;
   const root = mkdtempSync(join(tmpdir(), 'tv-bench-replay-'));
   try {
     const dir = join(root, 'cockpit');
@@ -78,6 +98,7 @@ export async function benchReplay(opts: { durationNs?: number; repeats?: number 
       replay.push(await timeReplay(dir));
     }
     const epochDigestUs = timeEpochDigest(last!);
+    const batchDigestsMs = timeBatchDigests(dir);
     const epochs = Math.floor(durationNs / EPOCH_NS_DEFAULT);
     const offStats = stats(off);
     const replayStats = stats(replay);
@@ -92,6 +113,8 @@ export async function benchReplay(opts: { durationNs?: number; repeats?: number 
       epochs,
       digestShare: (epochs * epochDigestUs) / 1000 / offStats.median,
       sidecarBytes: statSync(join(dir, 'digests.ndjson')).size,
+      batchDigestsMs,
+      batchDigestShare: batchDigestsMs / offStats.median,
     };
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -106,6 +129,7 @@ export function formatReplayBench(b: ReplayBench): string {
     `  replay with verification  ${ms(b.replayMs)} (whole call: checks the files, digests every batch and epoch)`,
     `  ratio replay/off          ${b.ratioMedian.toFixed(2)}× median, ${b.ratioMin.toFixed(2)}× min (target <= 1.2×)`,
     `  state digests             ${b.epochDigestUs.toFixed(0)} µs per epoch × ${b.epochs} epochs = ${(b.digestShare * 100).toFixed(2)} % of the run (target <= 5 %)`,
+    `  batch digests             ${b.batchDigestsMs.toFixed(1)} ms for every batch of the trace = ${(b.batchDigestShare * 100).toFixed(2)} % of the run`,
     `  digests.ndjson            ${(b.sidecarBytes / 1024).toFixed(1)} KiB (${((b.sidecarBytes * 600) / b.virtualSeconds / 1024 / 1024).toFixed(1)} MiB for 600 s)`,
   ].join('\n');
 }
