@@ -51,6 +51,23 @@ describe('digests', () => {
     expect(readDigestsOf(fine).epochs).toHaveLength(300);
   });
 
+  it('the cockpit with an epoch every 1 ms writes the same tables as with none in between', async () => {
+    const cockpit = loadScenario('cockpit', { durationNs: 1_000_000_000 });
+    const coarse = join(tempDir('tv-digests-'), 'coarse');
+    const fine = join(tempDir('tv-digests-'), 'fine');
+    await recordScenario(cockpit, coarse, { epochNs: 1_000_000_000 });
+    await recordScenario(cockpit, fine, { epochNs: 1_000_000 });
+    for (const t of ['events', 'dlt', 'clock', 'inputs']) {
+      expect(readFileSync(join(fine, `${t}.arrow`)).equals(readFileSync(join(coarse, `${t}.arrow`))), t).toBe(true);
+    }
+    expect(readDigestsOf(fine).epochs).toHaveLength(1000);
+    // the one epoch both take (at 1 s) has the same state
+    const { epoch: k, ...atOneSecond } = readDigestsOf(fine).epochs[999]!;
+    const { epoch: one, ...coarseAtOneSecond } = readDigestsOf(coarse).epochs[0]!;
+    expect([k, one]).toEqual([1000, 1]);
+    expect(atOneSecond).toEqual(coarseAtOneSecond);
+  });
+
   it('a batch digests alike from the core-style columns and read back from its file; one value changes it', () => {
     const dir = tempDir();
     const cols = eventColumns([
