@@ -70,11 +70,12 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
 
   let recorder: Recorder | null = null;
   const platform = await Platform.create(scenario, sinkTo(() => recorder));
+  // INPUTS (issue 9 §1) — the one call site to wire at merge, at the same point as in
+  // recordScenario (after Platform.create, before the recorder): installInputHandlers(platform,
+  // manifest.inputs ?? []); then drop the refusal in inputFeed() and pass `inputs` in newRecorder's meta.
   checkCoreVersion(dir, manifest, platform.core.version, options.force === true);
   recorder = newRecorder(manifest, scenario, epochNs, verifier, options);
   const active = recorder;
-  // INPUTS (issue 9 §1) — the one call site to wire at merge: installInputHandlers(platform,
-  // manifest.inputs) here, then drop the refusal in inputFeed().
   try {
     const ended = await run(platform, scenario, { feed, epochNs, verifier, recorder: active, options, incomplete: !manifest.complete });
     if (ended === 'end') {
