@@ -3,7 +3,7 @@
 // misses and dropped logs; its stage-2 TLB counters), one for the engine (time, events run,
 // events pending and the next one's time, the core's next seq) and one per core component,
 // hashed by the core over its own tables in one call each (assembly/state-digest.ts).
-// Taking them reads state only, so a run with epochs is the run without (run-epochs.ts).
+// Taking them reads state only, so a run with epochs is the run without (digest-epochs.ts).
 
 import { CORE_COMPONENTS, type StateDigester } from '../core/api.js';
 import type { Platform } from '../platform/platform.js';

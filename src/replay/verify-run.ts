@@ -237,4 +237,3 @@ function inputFeed(dir: string, manifest: Manifest, recorded: RecordedTrace): In
   return recordedFeed(rows);
 }
 
-export type { TraceDigests };
