@@ -352,3 +352,18 @@ export function canMailboxField(node: i32, i: i32, f: i32): i64 { return CAN.can
 export function canBusField(bus: i32, f: i32): i64 { return CAN.canBusField(bus, f); }
 /** Field f of vm's memory-bus budget (bus/budget.ts busBudgetField: on, rate, period, tokens). */
 export function busBudgetField(vm: i32, f: i32): i64 { return busBudgetFieldImpl(vm, f); }
+
+// --- replay: state digests (issue 9)
+import { stateDigestOf, stateDigestsInto, COMP_COUNT } from './state-digest';
+/** Components stateDigest knows (assembly/state-digest.ts COMP_*). */
+export function stateComponentCount(): i32 { return COMP_COUNT; }
+/** 64-bit digest of one component's tables in linear memory (replay epochs; not cryptographic). */
+export function stateDigest(component: i32): i64 {
+  assert(component >= 0 && component < COMP_COUNT, 'stateDigest: no such component');
+  return <i64>stateDigestOf(component);
+}
+/** Every component's digest into scratch[0, 8 x stateComponentCount()) as u64: one call per epoch. */
+export function stateDigestAll(): void {
+  assert(L.scratchBytes >= COMP_COUNT * 8, 'stateDigestAll: scratch too small');
+  stateDigestsInto(L.scratchBase);
+}

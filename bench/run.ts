@@ -10,6 +10,7 @@ import { benchDltImport, formatDltImportBench } from './dlt-import.js';
 import { benchQuery, formatQueryBench } from './query.js';
 import { benchFaults } from './faults.js';
 import { benchTravel, formatTravelBench } from './travel.js';
+import { benchReplay, formatReplayBench } from './replay.js';
 
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1));
 
@@ -69,6 +70,10 @@ async function main(): Promise<void> {
   }
   if (want('travel')) {
     console.log(`\n${formatTravelBench(await benchTravel())}`);
+  }
+  // replay (issue 9 §2)
+  if (want('replay')) {
+    console.log(`\n${formatReplayBench(await benchReplay())}`);
   }
 }
 

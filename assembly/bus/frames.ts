@@ -96,3 +96,8 @@ export function frameSenderMayAlloc(): bool {
 export function framesInUse(): i32 {
   return slotsUsed;
 }
+
+/** Top of the free stack, -1 when every slot is in flight (replay's state digest). */
+export function framesFreeTop(): i32 {
+  return freeTop;
+}

@@ -5,6 +5,13 @@
 export const EXIT_OK = 0;
 export const EXIT_INTERNAL = 1;
 export const EXIT_BAD_INPUT = 2;
+/** replay / diff: the two runs differ (what differs is already printed). */
+export const EXIT_DIFFERENT = 3;
+
+/** Thrown by replay and diff after printing a divergence: exit 3, nothing more on stderr. */
+export class RunsDiffer extends Error {
+  override readonly name = 'RunsDiffer';
+}
 
 /** A problem with what the user asked for (arguments, files): exit 2 with this message. */
 export class UsageError extends Error {
@@ -13,13 +20,14 @@ export class UsageError extends Error {
 
 /** Errors about the user's input, by class name (checked by name so that this module, loaded
  *  by every command, does not pull in zod, apache-arrow or DuckDB). */
-const USER_ERRORS = new Set(['UsageError', 'ScenarioError', 'TraceError', 'QueryError', 'DltExportError', 'InputSourceError']);
+const USER_ERRORS = new Set(['UsageError', 'ScenarioError', 'TraceError', 'QueryError', 'DltExportError', 'InputSourceError', 'ReplayError']);
 
 function isUserError(err: unknown): err is Error {
   return err instanceof Error && USER_ERRORS.has(err.name);
 }
 
 export function reportError(err: unknown): number {
+  if (err instanceof Error && err.name === 'RunsDiffer') return EXIT_DIFFERENT;
   if (isUserError(err)) {
     process.stderr.write(`tracevisor: ${err.message.split('\n').join('\ntracevisor: ')}\n`);
     return EXIT_BAD_INPUT;

@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   export: async () => (await import('./export.js')).registerExport,
   index: async () => (await import('./index-store.js')).registerIndex,
   replay: async () => (await import('./replay.js')).registerReplay,
+  diff: async () => (await import('./diff.js')).registerDiff,
 };
 
 export async function buildProgram(argv: string[] = []): Promise<Command> {

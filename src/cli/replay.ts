@@ -1,15 +1,46 @@
-// `tracevisor replay <trace>`: in this branch only the time-travel flags (replay-travel.ts); the
-// verifying replay merges in here and hands over to runTravel when a travel flag is given.
-
+// `tracevisor replay <trace>`: options and dispatch; the work is in src/replay/. Without a
+// time-travel flag it replays the whole run and verifies it (verify-run.ts); with --until,
+// --break, --state, --format or --memory it stops at a moment and shows it (replay-travel.ts).
 import type { Command } from 'commander';
-import { addTravelOptions, runTravel, type TravelFlags } from './replay-travel.js';
+import { resolve } from 'node:path';
+import { RunsDiffer, UsageError } from './errors.js';
+import { addTravelOptions, isTravelRequested, runTravel, type TravelFlags } from './replay-travel.js';
+
+interface ReplayFlags extends TravelFlags {
+  output?: string;
+  force?: boolean;
+  keepGoing?: boolean;
+}
 
 export function registerReplay(program: Command): void {
   const replay = program
     .command('replay')
-    .description('re-execute a trace; time travel: --until/--break, then --state, --memory')
-    .argument('<trace>', 'trace directory');
-  addTravelOptions(replay).action(async (trace: string, flags: TravelFlags) => {
-    await runTravel(trace, flags);
-  });
+    .description('replay a trace from its manifest and check it against the recording, batch by batch and epoch by epoch; or stop at a moment (--until/--break) and show the state there')
+    .argument('<trace>', 'trace directory')
+    .option('-o, --output <dir>', 'write the replayed trace into this directory too (an empty one, or one holding a trace it replaces)')
+    .option('--force', 'replay a trace recorded by another tracevisor or core version')
+    .option('--keep-going', 'run to the end after the first divergence');
+  addTravelOptions(replay)
+    .addHelpText('after', '\nExit status: 0 the replay is identical, 3 it diverged (the first divergent row is printed), 2 bad input or refused.')
+    .action(async (dir: string, flags: ReplayFlags) => {
+      if (isTravelRequested(flags)) {
+        if (flags.output !== undefined || flags.keepGoing === true) {
+          throw new UsageError('-o and --keep-going replay the whole run; they do not go with --until/--break/--state/--memory');
+        }
+        await runTravel(dir, flags);
+        return;
+      }
+      if (flags.output !== undefined && resolve(flags.output) === resolve(dir)) {
+        throw new UsageError(`-o ${flags.output}: that is the trace being replayed; write the replay to another directory`);
+      }
+      const { replayTrace } = await import('../replay/verify-run.js');
+      const { replayReport } = await import('../replay/verify-report.js');
+      const outcome = await replayTrace(dir, {
+        ...(flags.output !== undefined ? { output: flags.output } : {}),
+        force: flags.force === true,
+        keepGoing: flags.keepGoing === true,
+      });
+      process.stdout.write(replayReport(outcome));
+      if (!outcome.verifier.identical) throw new RunsDiffer('replay diverged');
+    });
 }

@@ -319,3 +319,17 @@ export interface CoreIntrospection {
 
 // Declaration merging: CoreApi gains the views without touching its declaration above.
 export interface CoreApi extends CoreIntrospection {}
+
+// --- replay: state digests (issue 9)
+/**
+ * The core components whose tables Core.stateDigests() hashes, in the core's order
+ * (assembly/state-digest.ts COMP_*). Replay compares them at every epoch of virtual time.
+ */
+export const CORE_COMPONENTS = [
+  'clock', 'prng', 'mmu', 'vms', 'devices', 'queues', 'links', 'switch', 'can', 'frames', 'timers',
+] as const;
+export type CoreComponent = (typeof CORE_COMPONENTS)[number];
+/** A core that can digest its own state (Core does; test stand-ins need not). */
+export interface StateDigester {
+  stateDigests(): bigint[];
+}

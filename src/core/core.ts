@@ -11,6 +11,7 @@ import type {
   BusBudgetState, CanBusState, CanMailboxState, CanNodeState, CoreTimer, LinkDirState, LinkState, QueueState,
 } from './api.js'; // time travel (issue 9)
 import { EVENT_KINDS, EXIT, FAULT_CODES } from './codes.js';
+import { CORE_COMPONENTS } from './api.js';
 import type { CoreExports } from './exports.js';
 import { loadCoreModule, loadCoreModuleSync, type WasmMemory } from './wasm-file.js';
 
@@ -713,6 +714,16 @@ export class Core implements CoreApi, CoreFaultApi {
       out.set(this.scratch.subarray(0, n), off);
     }
     return out;
+  }
+  // --- replay: state digests (issue 9)
+  /** One 64-bit digest per CORE_COMPONENTS entry, hashed in the core in one call (no copy). */
+  stateDigests(): bigint[] {
+    const count = this.x.stateComponentCount();
+    if (count !== CORE_COMPONENTS.length) {
+      throw new Error(`assert: core digests ${count} components, CORE_COMPONENTS names ${CORE_COMPONENTS.length}`);
+    }
+    this.x.stateDigestAll();
+    return Array.from(new BigUint64Array(this.scratch.buffer, this.scratch.byteOffset, count));
   }
 }
 

@@ -101,4 +101,8 @@ export interface CoreExports {
   canMailboxField(node: number, i: number, field: number): bigint;
   canBusField(bus: number, field: number): bigint;
   busBudgetField(vm: number, field: number): bigint;
+  // --- replay: state digests (issue 9)
+  stateComponentCount(): number;
+  stateDigest(component: number): bigint;
+  stateDigestAll(): void;
 }

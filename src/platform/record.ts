@@ -6,9 +6,11 @@ import type { Scenario } from '../scenario/schema.js';
 import { Recorder, type RecorderOptions } from '../trace/recorder.js';
 import type { Manifest, ManifestInput } from '../trace/manifest.js';
 import { installInputHandlers } from '../inputs/handlers.js';
-import { drive, type InputFeed } from './run-loop.js';
+import type { InputFeed } from './run-loop.js';
 import { Platform, type RunSummary } from './platform.js';
 import type { PlatformSink } from './sink.js';
+import { CORE_COMPONENTS } from '../core/api.js';
+import { driveEpochs, EPOCH_NS_DEFAULT } from '../replay/digest-epochs.js';
 
 export interface RecordOptions extends RecorderOptions {
   /** Extra sink fed alongside the recorder (live endpoints, tests). */
@@ -27,6 +29,8 @@ export interface RecordOptions extends RecorderOptions {
   sliceNs?: number;
   /** Real-time pacing at each slice end (src/inputs/pacing.ts). */
   pace?: (virtualNs: number) => Promise<void>;
+  /** Virtual time between two state-digest epochs (replay, issue 9 §2); default 100 ms. */
+  epochNs?: number;
 }
 
 export interface RecordResult {
@@ -35,7 +39,7 @@ export interface RecordResult {
 }
 
 export async function recordScenario(scenario: Scenario, dir: string, options: RecordOptions = {}): Promise<RecordResult> {
-  const { tee, yieldEveryNs, inputs = [], feed, sliceNs, pace, ...recorderOptions } = options;
+  const { tee, yieldEveryNs, inputs = [], feed, sliceNs, pace, epochNs = EPOCH_NS_DEFAULT, ...recorderOptions } = options;
   // The platform is built first (the core's version goes into the manifest); building it emits
   // events into the core's columns, which reach the sink only once the recorder exists.
   let recorder: Recorder | null = null;
@@ -64,13 +68,17 @@ export async function recordScenario(scenario: Scenario, dir: string, options: R
   const platform = await Platform.create(scenario, sink);
   installInputHandlers(platform, inputs);
   const meta = { scenario, seed: scenario.seed, coreVersion: platform.core.version, inputs };
-  const active = Recorder.create(dir, meta, recorderOptions);
+  const digests = { epochNs, vms: scenario.vms.map((vm) => vm.name), core: [...CORE_COMPONENTS] };
+  const active = Recorder.create(dir, meta, { digests, ...recorderOptions });
   recorder = active;
   try {
-    // Slicing and pacing only split runUntil calls (run-loop.ts): the run is the same as run()'s.
+    // Slicing and pacing only split runUntil calls (run-loop.ts): the run is the same as run()'s;
+    // the run goes in epochs so the state digests are taken on the way (replay, issue 9 §2).
     const slices = [yieldEveryNs, sliceNs].filter((n): n is number => n !== undefined);
     platform.boot();
-    await drive(platform, scenario.durationNs, {
+    await driveEpochs(platform, scenario.durationNs, {
+      epochNs,
+      onEpoch: (epoch) => active.appendEpoch(epoch),
       ...(feed !== undefined ? { feed } : {}),
       ...(slices.length > 0 ? { sliceNs: Math.min(...slices) } : {}),
       ...(pace !== undefined ? { pace } : {}),

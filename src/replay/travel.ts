@@ -14,6 +14,8 @@ import type { Scenario } from '../scenario/schema.js';
 import { TraceError } from '../trace/errors.js';
 import { Trace } from '../trace/reader.js';
 import { findBreakEvent, type BreakEvent } from './break.js';
+import { installInputHandlers } from '../inputs/handlers.js';
+import type { InputRow } from '../trace/recorder.js';
 import { TravelError } from './travel-error.js';
 
 export interface TravelRequest {
@@ -60,15 +62,6 @@ export function traceScenario(traceDir: string): { trace: Trace; scenario: Scena
         'the manifest is inconsistent',
     );
   }
-  const inputRows = manifest.tables.inputs?.rows ?? 0;
-  if (inputRows > 0) {
-    // The input handlers (CAN playback, live sources) are wired into the platform at the merge
-    // with the input work; until then a run with inputs cannot be re-executed faithfully.
-    throw new TravelError(
-      `${traceDir}: the trace has ${inputRows} outside input rows; time travel does not replay ` +
-        'inputs yet (only traces without inputs)',
-    );
-  }
   return { trace, scenario };
 }
 
@@ -88,6 +81,10 @@ export async function travel(traceDir: string, request: TravelRequest): Promise<
         `${platform.core.version}; re-execution would not be the recorded run`,
     );
   }
+  // The recording's input nodes and hosts, attached as record did; the inputs themselves come
+  // from the recorded rows (no source is opened).
+  installInputHandlers(platform, trace.manifest.inputs ?? []);
+  const feed = recordedFeed(recordedInputs(trace));
   platform.boot();
   // Building the platform writes rows too (ring set-up touches guest memory: tlb_miss); a break
   // on one of those stops before the run starts.
@@ -97,7 +94,7 @@ export async function travel(traceDir: string, request: TravelRequest): Promise<
   const stop = event === null ? undefined : (): boolean => platform.core.seqNext() > event.seq;
   const outcome = duringBuild
     ? 'stopped'
-    : await drive(platform, untilNs, { feed: recordedFeed([]), ...(stop ? { stop } : {}) });
+    : await drive(platform, untilNs, { feed, ...(stop ? { stop } : {}) });
   if (event !== null && outcome !== 'stopped') {
     throw new TravelError(
       `${traceDir}: the replay ended at ${platform.engine.now} ns without emitting event seq ` +
@@ -134,4 +131,14 @@ export function parseUntil(text: string): number {
     throw new TravelError(`--until "${text}": expected a virtual time such as 2.5s, 1500ms or 2500000000 (ns)`);
   }
   return ns;
+}
+
+/** The trace's `inputs` rows (every intact batch), as the run loop feeds them back. */
+function recordedInputs(trace: Trace): InputRow[] {
+  const rows: InputRow[] = [];
+  if (trace.manifest.complete && trace.manifest.tables.inputs!.rows === 0) return rows;
+  for (const batch of trace.batches('inputs')) {
+    for (const row of batch) rows.push(row!.toJSON() as unknown as InputRow);
+  }
+  return rows;
 }

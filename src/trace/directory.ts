@@ -15,6 +15,7 @@ const TRACE_FILES = [
   MANIFEST_FILE,
   `${MANIFEST_FILE}.tmp`,
   ...TABLE_NAMES.map((t) => `${t}.arrow`),
+  'digests.ndjson', // the replay digests (src/replay/digest-file.ts), named here for the same reason
   ...STORE_FILES,
 ];
 

@@ -45,8 +45,21 @@ export interface Manifest {
   inputs?: ManifestInput[]; // --- inputs (issue 9): the run's input sources, [] when none
   complete: boolean;
   tables: Record<string, ManifestTable>;
+  /** The digests sidecar (src/replay/digest-file.ts), once the recording finished; replay
+   *  compares against it. Absent in traces recorded before digests and in imported ones. */
+  digests?: ManifestDigests | undefined;
   host: Record<string, unknown>;
   createdAt: string;
+}
+
+export interface ManifestDigests {
+  file: string;
+  sha256: string;
+  /** Batch lines and epoch lines in the file. */
+  batches: number;
+  epochs: number;
+  /** Virtual time between two state epochs. */
+  epochNs: number;
 }
 
 /** What a new trace says of itself before its tables are complete. */
@@ -91,6 +104,7 @@ export function writeManifest(dir: string, manifest: Manifest): void {
     inputs: manifest.inputs,
     complete: manifest.complete,
     tables: manifest.tables,
+    ...(manifest.digests !== undefined ? { digests: manifest.digests } : {}),
     host: manifest.host,
     createdAt: manifest.createdAt,
   };

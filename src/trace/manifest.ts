@@ -42,6 +42,13 @@ export const manifestSchema = z.strictObject({
   inputs: z.array(inputEntry).optional(),
   complete: z.boolean(),
   tables: z.record(z.string(), tableEntry),
+  digests: z.strictObject({
+    file: z.string().regex(/^digests\.ndjson$/, 'digests.ndjson'),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits'),
+    batches: z.number().int().nonnegative(),
+    epochs: z.number().int().nonnegative(),
+    epochNs: z.number().int().positive(),
+  }).optional(),
   host: z.record(z.string(), z.unknown()),
   createdAt: z.string(),
 });

@@ -27,7 +27,10 @@ import { RowBuffer } from './row-buffer.js';
 import { arrowSchema, ROWS_PER_BATCH_DEFAULT, TABLE_NAMES, type DltType, type TableName } from './schema.js';
 
 export { ROWS_PER_BATCH_DEFAULT };
-import { TableFileWriter } from './table-writer.js';
+import { TableFileWriter, type TableFileSummary } from './table-writer.js';
+import { batchDigest } from '../replay/digest.js';
+import { DigestLog, type DigestHeader } from '../replay/digest-file.js';
+import type { EpochDigest } from '../replay/digest-state.js';
 
 /** 64-bit integer columns take a safe-integer number or a bigint. */
 export type Int64Input = number | bigint;
@@ -80,6 +83,41 @@ export interface RecorderOptions {
   overwrite?: boolean;
   /** Rows per record batch of the row-buffered tables (dlt, clock, inputs). */
   rowsPerBatch?: number;
+  /**
+   * Write the replay digests (digests.ndjson: one per batch, and the epochs given to
+   * appendEpoch) with this header; recordScenario always does (issue 9 §2).
+   */
+  digests?: DigestHeader;
+  /**
+   * Told of every batch as it is written, with its digest (replay verifies here). An events
+   * batch's columns are views the core reuses: use them before returning.
+   */
+  onBatch?: (table: TableName, index: number, batch: RecordBatch, digest: string) => void;
+}
+
+/** What the recorder needs of a table file; a detached recorder (replay) counts only. */
+interface BatchWriter {
+  writeBatch(batch: RecordBatch): void;
+  summary(): TableFileSummary;
+  close(): TableFileSummary;
+  abandon(): void;
+}
+
+class CountingWriter implements BatchWriter {
+  private rows = 0;
+  private batches = 0;
+  writeBatch(batch: RecordBatch): void {
+    if (batch.numRows === 0) return;
+    this.rows += batch.numRows;
+    this.batches += 1;
+  }
+  summary(): TableFileSummary {
+    return { rows: this.rows, batches: this.batches, bytes: 0, sha256: '0'.repeat(64) };
+  }
+  close(): TableFileSummary {
+    return this.summary();
+  }
+  abandon(): void {}
 }
 
 
@@ -90,7 +128,10 @@ const BUFFERED_TABLES = ['dlt', 'clock', 'inputs'] as const;
 export const FLUSH_SPAN_NS = 1_000_000_000;
 
 export class Recorder {
-  private readonly writers: Record<TableName, TableFileWriter>;
+  private readonly writers: Record<TableName, BatchWriter>;
+  private readonly batchesWritten: Record<TableName, number> = { events: 0, dlt: 0, clock: 0, inputs: 0 };
+  private readonly digestLog: DigestLog | null;
+  private readonly onBatch: RecorderOptions['onBatch'];
   private readonly buffers: Record<BufferedTable, RowBuffer>;
   private readonly manifest: Manifest;
   /** ts_ns of the first buffered row of each table (meaningless while its buffer is empty). */
@@ -98,22 +139,26 @@ export class Recorder {
   private state: 'open' | 'finished' | 'aborted' = 'open';
 
   private constructor(
-    readonly dir: string,
+    /** null: a detached recorder (replay without -o) that batches and digests but writes nothing. */
+    readonly dir: string | null,
     meta: RecorderMeta,
     rowsPerBatch: number,
+    options: RecorderOptions,
   ) {
-    const writers = {} as Record<TableName, TableFileWriter>;
+    const writers = {} as Record<TableName, BatchWriter>;
     for (const table of TABLE_NAMES) {
-      writers[table] = new TableFileWriter(join(dir, `${table}.arrow`), arrowSchema(table));
+      writers[table] = dir === null ? new CountingWriter() : new TableFileWriter(join(dir, `${table}.arrow`), arrowSchema(table));
     }
     this.writers = writers;
+    this.onBatch = options.onBatch;
+    this.digestLog = dir !== null && options.digests !== undefined ? new DigestLog(dir, options.digests) : null;
     this.buffers = {
       dlt: new RowBuffer('dlt', rowsPerBatch),
       clock: new RowBuffer('clock', rowsPerBatch),
       inputs: new RowBuffer('inputs', rowsPerBatch),
     };
     this.manifest = newManifest(meta, this.tableEntries());
-    writeManifest(dir, this.manifest);
+    if (dir !== null) writeManifest(dir, this.manifest);
   }
 
   /** Creates (or replaces) a trace directory and starts recording into it. */
@@ -123,7 +168,18 @@ export class Recorder {
       throw new Error(`rowsPerBatch must be an integer in [1, 2^20], got ${rowsPerBatch}`);
     }
     prepareDirectory(dir, options.overwrite === true);
-    return new Recorder(dir, meta, rowsPerBatch);
+    return new Recorder(dir, meta, rowsPerBatch, options);
+  }
+
+  /** A recorder that writes no files: the same batches, digests and onBatch calls (replay). */
+  static detached(meta: RecorderMeta, options: RecorderOptions = {}): Recorder {
+    return new Recorder(null, meta, options.rowsPerBatch ?? ROWS_PER_BATCH_DEFAULT, options);
+  }
+
+  /** One epoch's state digests (the run loop takes them at fixed virtual times). */
+  appendEpoch(epoch: EpochDigest): void {
+    this.assertOpen();
+    this.digestLog?.epoch(epoch);
   }
 
   /**
@@ -133,7 +189,7 @@ export class Recorder {
   appendEvents(cols: TraceColumns, count: number): void {
     this.assertOpen();
     if (count === 0) return;
-    this.writers.events.writeBatch(eventsBatch(cols, count));
+    this.write('events', eventsBatch(cols, count));
     for (const table of BUFFERED_TABLES) this.flush(table);
   }
 
@@ -154,7 +210,7 @@ export class Recorder {
   appendBatch(table: BufferedTable, batch: RecordBatch): void {
     this.assertOpen();
     this.flush(table);
-    this.writers[table].writeBatch(batch);
+    this.write(table, batch);
   }
 
   /** Rows written or buffered so far, per table. */
@@ -184,7 +240,8 @@ export class Recorder {
     this.state = 'finished';
     this.manifest.tables = tables;
     this.manifest.complete = true;
-    writeManifest(this.dir, this.manifest);
+    if (this.digestLog !== null) this.manifest.digests = this.digestLog.close();
+    if (this.dir !== null) writeManifest(this.dir, this.manifest);
     return structuredClone(this.manifest);
   }
 
@@ -196,6 +253,7 @@ export class Recorder {
     if (this.state !== 'open') return;
     this.state = 'aborted';
     for (const table of TABLE_NAMES) this.writers[table].abandon();
+    this.digestLog?.abandon();
   }
 
   private appendRow(table: BufferedTable, row: Record<string, unknown>): void {
@@ -210,8 +268,23 @@ export class Recorder {
   private flush(table: BufferedTable): void {
     const buffer = this.buffers[table];
     if (buffer.length === 0) return;
-    this.writers[table].writeBatch(buffer.toBatch());
+    this.write(table, buffer.toBatch());
     buffer.reset();
+  }
+
+  /** Every batch goes out here: digested (when asked), told to onBatch, then written. */
+  private write(table: TableName, batch: RecordBatch): void {
+    if (batch.numRows === 0) {
+      this.writers[table].writeBatch(batch); // nothing written (the writer still checks the schema)
+      return;
+    }
+    const index = this.batchesWritten[table]++;
+    if (this.digestLog !== null || this.onBatch !== undefined) {
+      const digest = batchDigest(batch);
+      this.digestLog?.batch(table, index, { rows: batch.numRows, digest });
+      this.onBatch?.(table, index, batch, digest);
+    }
+    this.writers[table].writeBatch(batch);
   }
 
   private tableEntries(): Record<string, ManifestTable> {
@@ -225,7 +298,7 @@ export class Recorder {
 
   private assertOpen(): void {
     if (this.state !== 'open') {
-      throw new TraceError('recorder_closed', `${this.dir}: recorder already ${this.state}`);
+      throw new TraceError('recorder_closed', `${this.dir ?? '(detached)'}: recorder already ${this.state}`);
     }
   }
 }

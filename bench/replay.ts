@@ -1,0 +1,135 @@
+// Replay with verification against the same run with recording off, side by side in one run
+// (issue 9 target: replay <= 1.2x recording off), and the state digests' cost as a share of the
+// run (target <= 5 %): the whole wall time of each, repeated, min and median.
+
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Platform } from '../src/platform/platform.js';
+import { recordScenario } from '../src/platform/record.js';
+import { CountingSink } from '../src/platform/sink.js';
+import { epochDigest } from '../src/replay/digest-state.js';
+import { batchDigest } from '../src/replay/digest.js';
+import { openCheckedTrace } from '../src/trace/open.js';
+import { TABLE_NAMES } from '../src/trace/tables.js';
+import { EPOCH_NS_DEFAULT } from '../src/replay/digest-epochs.js';
+import { replayTrace } from '../src/replay/verify-run.js';
+import { loadScenario } from '../src/scenario/load.js';
+
+export interface ReplayBench {
+  virtualSeconds: number;
+  repeats: number;
+  offMs: { min: number; median: number };
+  replayMs: { min: number; median: number };
+  /** replay / off, of the medians and of the minima */
+  ratioMedian: number;
+  ratioMin: number;
+  /** One epoch's digests (all VMs, engine, every core component), median of many. */
+  epochDigestUs: number;
+  epochs: number;
+  /** epochs x epochDigestUs over the recording-off run's median time */
+  digestShare: number;
+  sidecarBytes: number;
+  /** Digesting every batch of every table of the trace once (what recording adds), ms. */
+  batchDigestsMs: number;
+  /** batchDigestsMs over the recording-off run's median time */
+  batchDigestShare: number;
+}
+
+const stats = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return { min: sorted[0]!, median: sorted[Math.floor(sorted.length / 2)]! };
+};
+
+async function timeOff(durationNs: number): Promise<{ ms: number; platform: Platform }> {
+  const t0 = performance.now();
+  const platform = await Platform.create(loadScenario('cockpit', { durationNs }), new CountingSink());
+  platform.run(durationNs);
+  return { ms: performance.now() - t0, platform };
+}
+
+async function timeReplay(dir: string): Promise<number> {
+  const t0 = performance.now();
+  const outcome = await replayTrace(dir);
+  const ms = performance.now() - t0;
+  if (!outcome.verifier.identical) throw new Error('assert: the bench trace did not replay identical');
+  return ms;
+}
+
+/** Median time of one epoch's digests, taken on a platform at the end of its run. */
+function timeEpochDigest(platform: Platform, count = 200): number {
+  const us: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    epochDigest(platform, i + 1);
+    us.push((performance.now() - t0) * 1000);
+  }
+  return stats(us).median;
+}
+
+/** Median time to digest every batch of a trace (read once, digested `rounds` times). */
+function timeBatchDigests(dir: string, rounds = 5): number {
+  const trace = openCheckedTrace(dir, 'verify');
+  const batches = TABLE_NAMES.flatMap((t) => [...trace.batches(t)]);
+  const ms: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    for (const b of batches) batchDigest(b);
+    ms.push(performance.now() - t0);
+  }
+  return stats(ms).median;
+}
+
+export async function benchReplay(opts: { durationNs?: number; repeats?: number } = {}): Promise<ReplayBench> {
+  const durationNs = opts.durationNs ?? 10_000_000_000;
+  const repeats = opts.repeats ?? 7;
+  const root = mkdtempSync(join(tmpdir(), 'tv-bench-replay-'));
+  try {
+    const dir = join(root, 'cockpit');
+    await recordScenario(loadScenario('cockpit', { durationNs }), dir);
+    await timeOff(1_000_000_000); // warm up JIT and the WASM tiers
+    const off: number[] = [];
+    const replay: number[] = [];
+    let last: Platform | null = null;
+    for (let r = 0; r < repeats; r++) {
+      const o = await timeOff(durationNs);
+      off.push(o.ms);
+      last = o.platform;
+      replay.push(await timeReplay(dir));
+    }
+    const epochDigestUs = timeEpochDigest(last!);
+    const batchDigestsMs = timeBatchDigests(dir);
+    const epochs = Math.floor(durationNs / EPOCH_NS_DEFAULT);
+    const offStats = stats(off);
+    const replayStats = stats(replay);
+    return {
+      virtualSeconds: durationNs / 1e9,
+      repeats,
+      offMs: offStats,
+      replayMs: replayStats,
+      ratioMedian: replayStats.median / offStats.median,
+      ratioMin: replayStats.min / offStats.min,
+      epochDigestUs,
+      epochs,
+      digestShare: (epochs * epochDigestUs) / 1000 / offStats.median,
+      sidecarBytes: statSync(join(dir, 'digests.ndjson')).size,
+      batchDigestsMs,
+      batchDigestShare: batchDigestsMs / offStats.median,
+    };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+export function formatReplayBench(b: ReplayBench): string {
+  const ms = (s: { min: number; median: number }) => `min ${s.min.toFixed(0)} ms, median ${s.median.toFixed(0)} ms`;
+  return [
+    `replay (cockpit, ${b.virtualSeconds} s virtual, ${b.repeats} repeats each, interleaved)`,
+    `  recording off             ${ms(b.offMs)}`,
+    `  replay with verification  ${ms(b.replayMs)} (whole call: checks the files, digests every batch and epoch)`,
+    `  ratio replay/off          ${b.ratioMedian.toFixed(2)}× median, ${b.ratioMin.toFixed(2)}× min (target <= 1.2×)`,
+    `  state digests             ${b.epochDigestUs.toFixed(0)} µs per epoch × ${b.epochs} epochs = ${(b.digestShare * 100).toFixed(2)} % of the run (target <= 5 %)`,
+    `  batch digests             ${b.batchDigestsMs.toFixed(1)} ms for every batch of the trace = ${(b.batchDigestShare * 100).toFixed(2)} % of the run`,
+    `  digests.ndjson            ${(b.sidecarBytes / 1024).toFixed(1)} KiB (${((b.sidecarBytes * 600) / b.virtualSeconds / 1024 / 1024).toFixed(1)} MiB for 600 s)`,
+  ].join('\n');
+}
