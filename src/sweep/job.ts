@@ -45,7 +45,7 @@ export interface SeedOutcome {
   wallMs: number;
   /** Rows the check's last statement returned. */
   checkRows: number;
-  /** sha256 over every table's column bytes (see memory-sink.ts); '' when the run threw. */
+  /** sha256 over every table's column bytes (digest.ts); '' when the run threw. */
   digest: string;
   /** The error's one line, for status 'error'. */
   error?: string;

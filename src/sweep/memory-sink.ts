@@ -4,15 +4,15 @@
 // column: ≈40 bytes per event); dlt, clock and inputs rows go into row buffers of the
 // recorder's batch size, a fresh buffer per batch since a batch is a view of its buffer.
 
-import { createHash } from 'node:crypto';
-import type { Data, RecordBatch } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
 import type { TraceColumns } from '../core/api.js';
 import type { PlatformSink } from '../platform/sink.js';
 import { eventsBatch } from '../trace/events-batch.js';
 import type { ClockRow, DltRow, InputRow } from '../trace/recorder.js';
 import { RowBuffer } from '../trace/row-buffer.js';
-import { ROWS_PER_BATCH_DEFAULT, TABLE_NAMES, TABLES, type ColumnSpec, type TableName } from '../trace/schema.js';
+import { ROWS_PER_BATCH_DEFAULT, TABLES, type TableName } from '../trace/schema.js';
 import type { BatchSource } from '../query/load.js';
+import { tablesDigest } from './digest.js';
 
 type BufferedTable = Exclude<TableName, 'events'>;
 const COLUMN_NAMES = TABLES.events.columns.map((c) => c.name as keyof TraceColumns);
@@ -72,60 +72,8 @@ export class MemorySink implements PlatformSink, BatchSource {
     yield* this.done[table];
   }
 
-  /**
-   * sha256 over every table's column bytes, table by table (TABLE_NAMES order), batch by batch,
-   * column by column: the values, the offsets of variable-width columns and the validity bitmap
-   * of columns holding NULLs, each framed by its length so that bytes cannot shift between
-   * columns. Two runs of one seed must give the same digest (principle 1).
-   */
+  /** sha256 over every table's column bytes (digest.ts). */
   digest(): string {
-    const hash = createHash('sha256');
-    const frame = new BigUint64Array(1);
-    const update = (bytes: Uint8Array): void => {
-      frame[0] = BigInt(bytes.byteLength);
-      hash.update(new Uint8Array(frame.buffer));
-      hash.update(bytes);
-    };
-    for (const table of TABLE_NAMES) {
-      hash.update(table);
-      for (const batch of this.batches(table)) {
-        TABLES[table].columns.forEach((spec, i) => {
-          for (const part of columnBytes(spec, batch.getChildAt(i)!.data[0]!, batch.numRows)) update(part);
-        });
-      }
-    }
-    return hash.digest('hex');
+    return tablesDigest(this);
   }
-}
-
-/** A column's buffers cut to the batch's rows, as bytes. */
-function columnBytes(spec: ColumnSpec, data: Data, rows: number): Uint8Array[] {
-  const parts: Uint8Array[] = [];
-  const values = data.values as ArrayBufferView;
-  if (spec.kind === 'utf8' || spec.kind === 'binary') {
-    const offsets = (data.valueOffsets as Int32Array).subarray(data.offset, data.offset + rows + 1);
-    parts.push(bytesOf(offsets));
-    parts.push((values as Uint8Array).subarray(offsets[0]!, offsets[rows]!));
-  } else if (spec.kind === 'bool') {
-    parts.push(bitsOf(values as Uint8Array, data.offset, rows));
-  } else {
-    const width = (values as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
-    parts.push(new Uint8Array(values.buffer, values.byteOffset + data.offset * width, rows * width));
-  }
-  if (data.nullCount > 0) parts.push(bitsOf(data.nullBitmap!, data.offset, rows));
-  return parts;
-}
-
-function bytesOf(view: ArrayBufferView): Uint8Array {
-  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-}
-
-/** A bitmap's `rows` bits from `offset`, repacked from bit 0 (bits past the end are zero). */
-function bitsOf(bitmap: Uint8Array, offset: number, rows: number): Uint8Array {
-  const out = new Uint8Array(Math.ceil(rows / 8));
-  for (let i = 0; i < rows; i++) {
-    const bit = offset + i;
-    if ((bitmap[bit >> 3]! >> (bit & 7)) & 1) out[i >> 3]! |= 1 << (i & 7);
-  }
-  return out;
 }
