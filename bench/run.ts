@@ -8,6 +8,7 @@ import { benchTrace } from './trace.js';
 import { benchDlt } from './dlt.js';
 import { benchDltImport, formatDltImportBench } from './dlt-import.js';
 import { benchQuery, formatQueryBench } from './query.js';
+import { benchSweep, formatSweepBench } from './sweep.js';
 
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1));
 
@@ -56,6 +57,10 @@ async function main(): Promise<void> {
   }
   if (want('query')) {
     console.log(`\n${formatQueryBench(await benchQuery())}`);
+  }
+  // seed sweeps (issue 9 §6)
+  if (want('sweep')) {
+    console.log(`\n${formatSweepBench(await benchSweep())}`);
   }
 }
 
