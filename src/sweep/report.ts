@@ -88,8 +88,13 @@ export function reproduceCommand(c: Pick<ReportContext, 'scenarioArg' | 'duratio
   return `tracevisor record ${shellWord(c.scenarioArg)} --seed ${seed} --duration ${formatDurationShort(c.durationNs)} -o ${shellWord(dir)}`;
 }
 
-/** A word a POSIX shell reads back as is: bare when safe, else single-quoted. */
+/**
+ * A word a POSIX shell reads back as is: bare when safe; in double quotes when the text has
+ * nothing a shell expands there ($, `, \, ! and ") — SQL with 'literals' stays readable; else
+ * single-quoted.
+ */
 export function shellWord(text: string): string {
   if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(text)) return text;
+  if (!/[$`\\!"]/.test(text)) return `"${text}"`;
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
