@@ -28,7 +28,7 @@ describe('sweepReport', () => {
     ]), context);
     expect(failing.exitCode).toBe(EXIT_SEED_FAILED);
     expect(failing.stdout).toContain('failing seeds (the check returned rows): 7 (3 rows), 9 (1 row)\n');
-    expect(failing.stdout).toContain("reproduce seed 7: tracevisor record "my scenario.json" --seed 7 --duration 1500ms -o traces/seed-7\n");
+    expect(failing.stdout).toContain('reproduce seed 7: tracevisor record "my scenario.json" --seed 7 --duration 1500ms -o traces/seed-7\n');
     expect(failing.stdout).toContain(`then see the rows: tracevisor query traces/seed-7 -- "SELECT 1 WHERE 'a' = 'a'"\n`);
     expect(failing.stderr).toBe('');
   });
