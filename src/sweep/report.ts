@@ -58,7 +58,8 @@ function headline(result: SweepResult, c: ReportContext): string {
   const rate = seconds > 0 ? result.records.length / seconds : 0;
   const shard = c.shardText !== null ? ` (shard ${c.shardText})` : '';
   const check = c.checkName ?? 'SQL';
-  return `swept ${c.scenarioArg}: ${result.records.length} seeds${shard} of ${formatDurationShort(c.durationNs)} ` +
+  const n = result.records.length;
+  return `swept ${c.scenarioArg}: ${n} seed${n === 1 ? '' : 's'}${shard} of ${formatDurationShort(c.durationNs)} ` +
     `virtual time in ${seconds.toFixed(2)} s with ${result.jobs} worker${result.jobs === 1 ? '' : 's'} ` +
     `(${rate.toFixed(1)} seeds/s); check: ${check}`;
 }

@@ -3,13 +3,15 @@
 // errors. The planted failure is a check on the event count, which depends on the seed: the
 // failing seeds expected are worked out from direct runs of each seed, not from the sweep.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Platform } from '../../src/platform/platform.js';
 import { CountingSink } from '../../src/platform/sink.js';
-import { loadScenario } from '../../src/scenario/load.js';
+import { builtinScenarioText, loadScenario } from '../../src/scenario/load.js';
+import { tablesDigest } from '../../src/sweep/digest.js';
+import { openCheckedTrace } from '../../src/trace/open.js';
 import { CLI, requireCli, type Run } from '../executable.js';
 import { tempDir } from '../trace/helpers.js';
 
@@ -71,7 +73,27 @@ describe('tracevisor sweep', () => {
     const summary = summaryRows(join(cwd, 'sum.csv'));
     expect(summary.map((s) => Number(s.seed))).toEqual(SEEDS);
     expect(summary.filter((s) => s.status === 'fail').map((s) => Number(s.seed))).toEqual(expectedFailing);
+    // the reproduced trace holds exactly the rows the sweep checked
+    const digest = tablesDigest(openCheckedTrace(join(cwd, 'traces', `seed-${first}`), 'verify'));
+    expect(summary.find((s) => Number(s.seed) === first)!.digest).toBe(digest);
   }, 180_000);
+
+  it('a scenario file: the worker runs the file\'s scenario, and the reproduce command names the file', () => {
+    const cwd = tempDir('tv-sweep-file-');
+    const scenario = JSON.parse(builtinScenarioText('cockpit')) as { name: string; durationNs: number };
+    writeFileSync(join(cwd, 'my cockpit.json'), JSON.stringify({ ...scenario, name: 'mine', durationNs: 100_000_000 }));
+    const r = sweep(['my cockpit.json', '--seeds', '4', '--check', 'SELECT * FROM vms', '--summary', 's.csv', '-q'], { cwd });
+    expect(r.code).toBe(4);
+    expect(r.stdout).toMatch(/^swept my cockpit\.json: 1 seed of 100ms virtual time/);
+    const line = /^reproduce seed 4: (.*)$/m.exec(r.stdout)![1]!;
+    expect(line).toBe('tracevisor record "my cockpit.json" --seed 4 --duration 100ms -o traces/seed-4');
+    const record = spawnSync('sh', ['-c', line.replace(/^tracevisor /, `"${process.execPath}" "${CLI}" `)], { cwd, encoding: 'utf8' });
+    expect(record.status, record.stderr).toBe(0);
+    const dir = join(cwd, 'traces', 'seed-4');
+    expect(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).scenario.name).toBe('mine');
+    expect(summaryRows(join(cwd, 's.csv'))[0]!.digest).toBe(tablesDigest(openCheckedTrace(dir, 'verify')));
+    expect(Number(summaryRows(join(cwd, 's.csv'))[0]!.check_rows)).toBe(loadScenario('cockpit').vms.length);
+  }, 120_000);
 
   it('--jobs 1 and --jobs 2 give the same summary (but wall time); CSV and Parquet hold the same rows', async () => {
     const cwd = tempDir('tv-sweep-jobs-');
