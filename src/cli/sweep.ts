@@ -16,10 +16,10 @@ import { CheckSession, EMPTY } from '../sweep/check-session.js';
 import type { TestHooks } from '../sweep/job.js';
 import { ProgressLine, type ProgressMode } from '../sweep/progress.js';
 import { EXIT_SEED_FAILED, sweepReport } from '../sweep/report.js';
-import { threadRunners } from '../sweep/runners.js';
+import { prestartedThreadRunners, type RunnerFactory } from '../sweep/runners.js';
 import { parseSeeds, parseShard, shardSeeds, type Shard } from '../sweep/seeds.js';
 import { summaryTarget, writeSummaries, type SummaryTarget } from '../sweep/summary.js';
-import { runSweep, type SweepPlan } from '../sweep/sweep.js';
+import { runSweep, sweepJobs, type SweepPlan } from '../sweep/sweep.js';
 
 interface SweepFlags {
   seeds: string;
@@ -67,7 +67,7 @@ export async function sweepCommand(scenarioArg: string, flags: SweepFlags): Prom
   const progress = new ProgressLine(process.stderr, progressMode(flags));
   const result = await runSweep(setup.plan, {
     jobs: setup.jobs,
-    runners: threadRunners,
+    runners: setup.runners,
     onProgress: (p) => progress.update(p),
   });
   progress.end();
@@ -90,6 +90,7 @@ interface Setup {
   jobs: number;
   checkName: string | null;
   targets: SummaryTarget[];
+  runners: RunnerFactory;
 }
 
 /** Every option checked, and the check proven on an empty session, before any seed runs. */
@@ -101,6 +102,9 @@ async function prepare(scenarioArg: string, flags: SweepFlags): Promise<Setup> {
   const recheckEvery = flags.recheck !== undefined ? parseCount('--recheck', flags.recheck, Number.MAX_SAFE_INTEGER) : null;
   if (flags.keepAll === true && flags.keep === undefined) throw new UsageError('--keep-all needs --keep <dir>');
   const targets = summaryTargets(flags);
+  // The workers start now and load their modules while this thread proves the check; idle
+  // threads do not keep the process alive, so a usage error below still exits at once.
+  const runners = prestartedThreadRunners(sweepJobs({ seeds, shard, recheckEvery, keepDir: flags.keep }, jobs));
   const overrides: ScenarioOverrides = flags.duration !== undefined ? { durationNs: parseDurationOption(flags.duration) } : {};
   const scenario = loadScenario(scenarioArg, overrides);
   const check = resolveCheck(flags.check);
@@ -121,7 +125,7 @@ async function prepare(scenarioArg: string, flags: SweepFlags): Promise<Setup> {
   if (shardSeeds(seeds, shard).length === 0 && !flags.quiet) {
     process.stderr.write(`tracevisor: warning: shard ${flags.shard} holds no seed of ${flags.seeds}\n`);
   }
-  return { plan, scenario, jobs, checkName: check.name, targets };
+  return { plan, scenario, jobs, checkName: check.name, targets, runners };
 }
 
 /** A named query (a name as `tracevisor queries` lists them, or a .sql path) or SQL text. */

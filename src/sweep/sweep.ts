@@ -69,10 +69,7 @@ export async function runSweep(plan: SweepPlan, options: SweepOptions): Promise<
   const started = performance.now();
   const positions = new Map(plan.seeds.map((seed, position) => [seed, position]));
   const mine = shardSeeds(plan.seeds, plan.shard);
-  // No more workers than runs to make; but two whenever re-runs may come, so that a seed's
-  // second run can go to another worker than its first.
-  const rerunsPossible = plan.recheckEvery !== null || plan.keepDir !== undefined;
-  const jobs = Math.max(1, Math.min(options.jobs, Math.max(mine.length, rerunsPossible ? 2 : 1)));
+  const jobs = sweepJobs(plan, options.jobs);
   const records = new Map<number, SeedRecord>();
   const tasks = mine.map((seed): Task => ({ job: jobFor(plan, seed, 1, plan.keepAll === true), avoid: null }));
   const queue: Queue = { tasks, running: 0 };
@@ -115,6 +112,16 @@ export async function runSweep(plan: SweepPlan, options: SweepOptions): Promise<
     await Promise.all(runners.map((runner) => runner.close()));
   }
   return { records: mine.map((seed) => records.get(seed)!), jobs, elapsedMs: performance.now() - started };
+}
+
+/**
+ * Workers a sweep uses for `--jobs` requested: no more than runs to make, but two whenever
+ * re-runs may come, so that a seed's second run can go to another worker than its first.
+ */
+export function sweepJobs(plan: Pick<SweepPlan, 'seeds' | 'shard' | 'recheckEvery' | 'keepDir'>, requested: number): number {
+  const seeds = shardSeeds(plan.seeds, plan.shard).length;
+  const rerunsPossible = plan.recheckEvery !== null || plan.keepDir !== undefined;
+  return Math.max(1, Math.min(requested, Math.max(seeds, rerunsPossible ? 2 : 1)));
 }
 
 interface Queue {
