@@ -167,6 +167,8 @@ function testHooks(): { hooks?: TestHooks } {
   if (process.env.TRACEVISOR_TEST_SWEEP_NONDETERMINISM === '1') hooks.nondeterministicRecheck = true;
   const seed = process.env.TRACEVISOR_TEST_SWEEP_THROW_SEED;
   if (seed !== undefined && /^\d+$/.test(seed)) hooks.throwOnSeed = Number(seed);
+  const crash = process.env.TRACEVISOR_TEST_SWEEP_CRASH_SEED;
+  if (crash !== undefined && /^\d+$/.test(crash)) hooks.crashOnSeed = Number(crash);
   return Object.keys(hooks).length > 0 ? { hooks } : {};
 }
 

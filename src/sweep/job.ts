@@ -28,6 +28,8 @@ export interface TestHooks {
   nondeterministicRecheck?: boolean;
   /** This seed's run throws, as an internal error of tracevisor would. */
   throwOnSeed?: number;
+  /** The worker thread running this seed dies (as on a native crash or running out of memory). */
+  crashOnSeed?: number;
 }
 
 export type SeedStatus = 'pass' | 'fail' | 'error';

@@ -8,6 +8,10 @@ import { runSeed } from './run-seed.js';
 
 if (parentPort === null) throw new Error('assert: sweep worker started outside a worker thread');
 const port = parentPort;
+/** TestHooks.crashOnSeed: process.exit in a worker ends only the thread, with this code. */
+const PLANTED_CRASH_EXIT = 70;
+
 port.on('message', (job: SweepJob) => {
+  if (job.hooks?.crashOnSeed === job.seed) process.exit(PLANTED_CRASH_EXIT);
   void runSeed(job).then((outcome) => port.postMessage(outcome));
 });

@@ -161,6 +161,14 @@ describe('tracevisor sweep', () => {
     expect(r.stdout).toContain('2 pass, 0 fail, 1 error');
   }, 60_000);
 
+  it('a worker thread that dies takes only its seed with it: an error, a new thread for the rest, exit 1', () => {
+    const r = sweep(['cockpit', '--seeds', '1-4', '--duration', '100ms', '--check', 'sched/deadline_misses', '--jobs', '1', '--summary', 's.csv', '-q'],
+      { cwd: tempDir('tv-sweep-crash-'), env: { TRACEVISOR_TEST_SWEEP_CRASH_SEED: '2' } });
+    expect(r.stderr).toBe('tracevisor: seed 2: internal error: worker thread died: exit code 70\n');
+    expect(r.stdout).toContain('3 pass, 0 fail, 1 error');
+    expect(r.code).toBe(1);
+  }, 60_000);
+
   it.each([
     [['--seeds', 'x'], /^tracevisor: --seeds "x": "x" is not a seed or a range a-b/],
     [['--seeds', '9-1'], /^tracevisor: --seeds "9-1": range 9-1 ends before it starts/],
