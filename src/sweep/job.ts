@@ -32,12 +32,12 @@ export interface TestHooks {
   crashOnSeed?: number;
 }
 
-export type SeedStatus = 'pass' | 'fail' | 'error';
+export type RunStatus = 'pass' | 'fail' | 'error';
 
 export interface SeedOutcome {
   seed: number;
   attempt: 1 | 2;
-  status: SeedStatus;
+  status: RunStatus;
   /** Rows per table (0 when the run threw). */
   events: number;
   dltRows: number;
