@@ -11,6 +11,7 @@ import { benchQuery, formatQueryBench } from './query.js';
 import { benchFaults } from './faults.js';
 import { benchTravel, formatTravelBench } from './travel.js';
 import { benchReplay, formatReplayBench } from './replay.js';
+import { benchSweep, formatSweepBench } from './sweep.js';
 
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1));
 
@@ -74,6 +75,10 @@ async function main(): Promise<void> {
   // replay (issue 9 §2)
   if (want('replay')) {
     console.log(`\n${formatReplayBench(await benchReplay())}`);
+  }
+  // seed sweeps (issue 9 §6)
+  if (want('sweep')) {
+    console.log(`\n${formatSweepBench(await benchSweep())}`);
   }
 }
 

@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   index: async () => (await import('./index-store.js')).registerIndex,
   replay: async () => (await import('./replay.js')).registerReplay,
   diff: async () => (await import('./diff.js')).registerDiff,
+  sweep: async () => (await import('./sweep.js')).registerSweep, // seed sweeps (issue 9 §6)
 };
 
 export async function buildProgram(argv: string[] = []): Promise<Command> {
@@ -66,7 +67,9 @@ export function commanderErrorLine(text: string, path: string): string {
 export async function main(argv: string[]): Promise<number> {
   try {
     await (await buildProgram(argv)).parseAsync(argv, { from: 'user' });
-    return 0;
+    // A command that ran but reports its verdict in the status (sweep: 4 = a seed failed)
+    // sets process.exitCode; main.ts would overwrite it with this return value.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // commander has printed its message (through commanderErrorLine) or the help / version

@@ -23,7 +23,7 @@ import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Trace } from '../trace/reader.js';
 import { TABLE_NAMES, type TableName } from '../trace/tables.js';
-import { createTraceTables, loadTable, type TableLoad } from './load.js';
+import { createTraceTables, loadTable, type BatchSource, type TableLoad } from './load.js';
 import { buildConfig } from './settings.js';
 import { createSummaries } from './summaries.js';
 import { createTopologyTables } from './topology.js';
@@ -62,13 +62,26 @@ export async function populate(
   connection: DuckDBConnection,
   checked: CheckedTrace,
 ): Promise<TableLoad[]> {
+  return populateFrom(connection, checked, checked.trace.manifest.scenario);
+}
+
+/**
+ * populate's steps over any batch source and the scenario that made it: a sweep's worker
+ * (src/sweep/check-session.ts) loads a run's in-memory batches this way, so its check SQL sees
+ * exactly the tables a query session sees.
+ */
+export async function populateFrom(
+  connection: DuckDBConnection,
+  source: BatchSource,
+  scenario: unknown,
+): Promise<TableLoad[]> {
   await createTraceTables(connection);
   const loads: TableLoad[] = [];
-  for (const table of TABLE_NAMES) loads.push(await loadTable(connection, checked, table));
+  for (const table of TABLE_NAMES) loads.push(await loadTable(connection, source, table));
   // The recorder writes events in (ts_ns, seq) order (principle 1); a trace from elsewhere may
   // not be, and time-window queries rely on it (zone maps on ts_ns).
   if (!loads.find((l) => l.table === 'events')!.sorted) await sortEvents(connection);
-  await createTopologyTables(connection, checked.trace.manifest.scenario);
+  await createTopologyTables(connection, scenario);
   await createSummaries(connection);
   return loads;
 }

@@ -65,7 +65,7 @@ describe('npm pack → npm install → run', () => {
       'LICENSE', 'README.md', 'package.json', 'build/core.wasm', 'build/dlt.wasm',
       'src/scenario/builtin/cockpit.json', 'src/scenario/builtin/hostile.json',
       'queries/dlt/errors.sql', 'dist/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts',
-      'dist/src/trace/writer-thread.js',
+      'dist/src/trace/writer-thread.js', 'dist/src/sweep/worker.js',
     ]) {
       expect(files, needed).toContain(needed);
     }

@@ -54,7 +54,7 @@ describe('query errors are one line', () => {
     expect(e.code).toBe('unknown_query');
     expect(e.message).toBe(
       'unknown named query "dlt/nothing"; known: bus/throttle, clock/offset, dlt/counter_gaps, ' +
-        'dlt/errors, dlt/id_collisions, dlt/lifecycles, dlt/rate, dlt/summary, sched/steal, virtio/latency',
+        'dlt/errors, dlt/id_collisions, dlt/lifecycles, dlt/rate, dlt/summary, sched/deadline_misses, sched/steal, virtio/latency',
     );
     expect((await failure(s.runNamed('../package'))).code).toBe('unknown_query');
   });

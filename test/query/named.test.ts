@@ -91,6 +91,25 @@ describe('named queries', () => {
     ]);
   });
 
+  it('sched/deadline_misses lists each miss in time order, ties in recording order (sweep\'s check)', async () => {
+    const s = await open({
+      events: [
+        { ts: 100, kind: 'sched_run', vm: 0, vcpu: 0, val: 5 },
+        { ts: 200, kind: 'deadline_miss', vm: 1, vcpu: -1, id: 2, val: 20 },
+        { ts: 300, kind: 'deadline_miss', vm: 0, vcpu: -1, id: 0, val: 1500 },
+        { ts: 300, kind: 'deadline_miss', vm: 0, vcpu: -1, id: 1, val: 7 },
+        { ts: 400, kind: 'vq_used', vm: 0, dev: 0, queue: 0, val: 9 },
+      ],
+    });
+    const result = await s.runNamed('sched/deadline_misses');
+    expect(result.columns.map((c) => c.name)).toEqual(['ts_ns', 'vm', 'vm_name', 'task', 'lateness_ns']);
+    expect(result.rows).toEqual([
+      [200n, 1, null, 2n, 20n],
+      [300n, 0, null, 0n, 1500n],
+      [300n, 0, null, 1n, 7n],
+    ]);
+  });
+
   it('sched/steal sums waits per vCPU and relates them to the traced span', async () => {
     const s = await open({
       events: [
@@ -163,7 +182,7 @@ describe('named queries', () => {
     const queries = listNamedQueries();
     expect(queries.map((q) => q.name)).toEqual([
       'bus/throttle', 'clock/offset', 'dlt/counter_gaps', 'dlt/errors', 'dlt/id_collisions',
-      'dlt/lifecycles', 'dlt/rate', 'dlt/summary', 'sched/steal', 'virtio/latency',
+      'dlt/lifecycles', 'dlt/rate', 'dlt/summary', 'sched/deadline_misses', 'sched/steal', 'virtio/latency',
     ]);
     const s = await open({});
     for (const q of queries) {
