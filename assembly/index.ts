@@ -26,7 +26,9 @@ import * as CAN from './bus/can';
 import { busBudget as busBudgetImpl, busChargeDev } from './bus/budget';
 import * as HOST from './bus/host';
 
-export const CORE_VERSION: u32 = 1;
+// 2: seeded faults (16 more PRNG streams, the fault table, fault_injected), outside hosts and
+// input nodes, state digests and read-only views (issue 9). Replay refuses a trace of another one.
+export const CORE_VERSION: u32 = 2;
 
 /** Version of this export surface. */
 export function coreVersion(): u32 { return CORE_VERSION; }
