@@ -37,3 +37,11 @@ export {
   type DltImportResult,
 } from './formats/dlt/import.js';
 export { DltExportError, exportDltFile, type DltExportResult } from './formats/dlt/export.js';
+
+// Replay (issue 9): a trace re-run from its manifest and checked against the recording as it goes
+// (stop at a time or a predicate; the live Platform is returned), two traces compared, and the
+// platform's state at a moment (travel + collectState: plain data, as `replay --state` prints).
+export { ReplayError, replayTrace, type ReplayOptions, type ReplayOutcome, type ReplayStop } from './replay/verify-run.js';
+export { diffTraces, type TraceDiff } from './replay/diff.js';
+export { travel, type Travel, type TravelRequest, type TravelStop } from './replay/travel.js';
+export { collectState, type PlatformState } from './replay/state.js';
