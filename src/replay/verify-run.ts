@@ -4,12 +4,11 @@
 // live Platform, so a caller that stopped early (time travel: --until / --break / --state) can
 // look at the state there.
 
-import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORE_COMPONENTS } from '../core/api.js';
 import { Platform } from '../platform/platform.js';
 import { recordedFeed, type InputFeed } from '../platform/run-loop.js';
+import { fileSha256InBackground } from './file-hashes.js';
 import { installInputHandlers } from '../inputs/handlers.js';
 import type { PlatformSink } from '../platform/sink.js';
 import { parseScenario } from '../scenario/load.js';
@@ -64,7 +63,7 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
   checkToolVersion(dir, manifest, options.force === true);
   const scenario = scenarioOf(dir, manifest);
   const digests = readDigests(dir, manifest);
-  const recorded = recordedTrace(dir, manifest, digests);
+  const { recorded, filesChecked } = recordedTrace(dir, manifest, digests);
   const feed = inputFeed(manifest, recorded);
   const verifier = new ReplayVerifier(recorded, digests, scenario.vms.map((vm) => vm.name));
   const epochNs = digests?.header.epochNs ?? manifest.digests?.epochNs ?? EPOCH_NS_DEFAULT;
@@ -79,6 +78,8 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
   const active = recorder;
   try {
     const ended = await run(platform, scenario, { feed, epochNs, verifier, recorder: active, options, incomplete: !manifest.complete });
+    // The files hashed meanwhile on another thread: a changed file is damage, whatever the run said.
+    await filesChecked;
     if (ended === 'end') {
       platform.finish();
       active.finish();
@@ -188,38 +189,36 @@ function checkCoreVersion(dir: string, manifest: Manifest, coreVersion: number, 
  * of the 10 s cockpit trace took as long as hashing it, ~4-8 % of the replay). Else the
  * checked reader's verify mode, or salvage for an incomplete trace: its intact prefix.
  */
-function recordedTrace(dir: string, manifest: Manifest, digests: TraceDigests | null): RecordedTrace {
+function recordedTrace(dir: string, manifest: Manifest, digests: TraceDigests | null): { recorded: RecordedTrace; filesChecked: Promise<void> } {
   if (manifest.complete && digests !== null) {
-    checkFileHashes(dir, manifest);
+    const filesChecked = checkFileHashes(dir, manifest);
+    filesChecked.catch(() => {}); // awaited by replayTrace; never an unhandled rejection meanwhile
     const batches = Object.fromEntries(TABLE_NAMES.map((t) => [t, manifest.tables[t]!.batches])) as Record<TableName, number>;
     let checked: CheckedTrace | null = null;
-    return { complete: true, batches, open: () => (checked ??= openCheckedTrace(dir, 'verify')) };
+    return { recorded: { complete: true, batches, open: () => (checked ??= openCheckedTrace(dir, 'verify')) }, filesChecked };
   }
   const checked = openCheckedTrace(dir, manifest.complete ? 'verify' : 'salvage');
   const batches = Object.fromEntries(TABLE_NAMES.map((t) => [t, checked.tables[t].batchesUsable])) as Record<TableName, number>;
-  return { complete: manifest.complete, batches, open: () => checked };
+  return { recorded: { complete: manifest.complete, batches, open: () => checked }, filesChecked: Promise.resolve() };
 }
 
-function checkFileHashes(dir: string, manifest: Manifest): void {
-  for (const table of TABLE_NAMES) {
-    const entry = manifest.tables[table]!;
-    if (fileSha256(join(dir, entry.file)) !== entry.sha256) {
-      throw new TraceError('trace_damaged', `${dir}: trace damaged: ${table}: content hash differs from the manifest; it cannot be replayed against (record it again)`);
-    }
-  }
-}
-
-/** Hashed in 1 MiB reads: a 600 s trace's events file is ~0.8 GB. */
-function fileSha256(path: string): string {
-  const hash = createHash('sha256');
-  const chunk = Buffer.allocUnsafe(1 << 20);
-  const fd = openSync(path, 'r');
-  try {
-    for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) hash.update(chunk.subarray(0, n));
-  } finally {
-    closeSync(fd);
-  }
-  return hash.digest('hex');
+/**
+ * Starts hashing the table files against the manifest on another thread; the promise rejects with
+ * the damage message when one differs. replayTrace awaits it before it answers.
+ */
+function checkFileHashes(dir: string, manifest: Manifest): Promise<void> {
+  const entries = TABLE_NAMES.map((table) => ({ table, entry: manifest.tables[table]! }));
+  const damaged = (table: string): TraceError =>
+    new TraceError('trace_damaged', `${dir}: trace damaged: ${table}: content hash differs from the manifest; it cannot be replayed against (record it again)`);
+  return fileSha256InBackground(entries.map((e) => join(dir, e.entry.file))).then(
+    (hashes) => {
+      const bad = entries.find((e, i) => hashes[i] !== e.entry.sha256);
+      if (bad !== undefined) throw damaged(bad.table);
+    },
+    (error: unknown) => {
+      throw new TraceError('trace_damaged', `${dir}: trace damaged: a table file cannot be read (${(error as Error).message})`);
+    },
+  );
 }
 
 /** The recorded inputs, fed back at their ts_ns in seq order (run-loop.ts recordedFeed). */

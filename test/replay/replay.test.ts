@@ -194,6 +194,22 @@ describe('replay refuses what it cannot replay faithfully', () => {
     expect(r.stdout).toMatch(/^replay identical: .*inputs 3 rows .*every batch and state digest matched\n$/);
   });
 
+  it('a table file changed behind the manifest\'s back is damage (exit 2), although the run matches the digests', () => {
+    // The files are hashed on another thread while the run goes (file-hashes.ts). The replay
+    // reads no recorded batch while the digests match, so a flipped byte near the end of the
+    // clock file (in the last batch, before the 8-byte end-of-stream marker) is seen only by
+    // the file hash.
+    const dir = copy();
+    const path = join(dir, 'clock.arrow');
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 16] ^= 0x01;
+    writeFileSync(path, bytes);
+    const r = tv('replay', dir);
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^tracevisor: .*trace damaged: clock: content hash differs from the manifest/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('an imported DLT log is no recorded run: refused in one line', () => {
     const dir = join(tempDir('tv-replay-imp-'), 'imported');
     const imported = tv('import', 'dlt', join(import.meta.dirname, '..', 'dlt', 'fixtures', 'libdlt-all-types.dlt'), '-o', dir);
