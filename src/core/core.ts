@@ -555,14 +555,18 @@ export class Core implements CoreApi, CoreFaultApi {
     return this.x.canAttach(a.dev, a.vm, a.bus, a.txQueue, a.rxQueue);
   }
   canSend(node: number, canId: number, data: Uint8Array): void {
+    if (this.canRequest('canSend', node, canId, data) === -2) throw new Error(`canSend: node ${node} has all its TX mailboxes full`);
+  }
+  /** One transmit request: 0 queued, -2 mailboxes full, -3 bus-off; a bad id or length throws. */
+  private canRequest(name: string, node: number, canId: number, data: Uint8Array): number {
     this.afterCall();
     assertInt(canId, 'canId', 0, U32_MAX);
-    if (data.length > 8) throw new Error(`canSend: ${data.length} data bytes (classic CAN carries 0..8)`);
+    if (data.length > 8) throw new Error(`${name}: ${data.length} data bytes (classic CAN carries 0..8)`);
     this.scratch.set(data);
     const r = this.x.canSend(node, canId, data.length);
     this.afterCall();
-    if (r === -1) throw new Error(`canSend: CAN id 0x${canId.toString(16)} is not a valid 11/29-bit id`);
-    if (r === -2) throw new Error(`canSend: node ${node} has all its TX mailboxes full`);
+    if (r === -1) throw new Error(`${name}: CAN id 0x${canId.toString(16)} is not a valid 11/29-bit id`);
+    return r;
   }
   /** Frames delivered to a CAN node (external ECUs only count them). */
   canRxCount(node: number): number {
@@ -598,13 +602,7 @@ export class Core implements CoreApi, CoreFaultApi {
     return num(this.x.busBudgetRate(vm, big(bytesPerPeriod, 'bytesPerPeriod')));
   }
   canSendTry(node: number, canId: number, data: Uint8Array): 'sent' | 'full' | 'bus_off' {
-    this.afterCall();
-    assertInt(canId, 'canId', 0, U32_MAX);
-    if (data.length > 8) throw new Error(`canSend: ${data.length} data bytes (classic CAN carries 0..8)`);
-    this.scratch.set(data);
-    const r = this.x.canSend(node, canId, data.length);
-    this.afterCall();
-    if (r === -1) throw new Error(`canSend: CAN id 0x${canId.toString(16)} is not a valid 11/29-bit id`);
+    const r = this.canRequest('canSend', node, canId, data);
     return r === -2 ? 'full' : r === -3 ? 'bus_off' : 'sent';
   }
 
@@ -629,14 +627,7 @@ export class Core implements CoreApi, CoreFaultApi {
   }
   /** canSend that answers false (and queues nothing) when the node's TX mailboxes are all full. */
   canOffer(node: number, canId: number, data: Uint8Array): boolean {
-    this.afterCall();
-    assertInt(canId, 'canId', 0, U32_MAX);
-    if (data.length > 8) throw new Error(`canOffer: ${data.length} data bytes (classic CAN carries 0..8)`);
-    this.scratch.set(data);
-    const r = this.x.canSend(node, canId, data.length);
-    this.afterCall();
-    if (r === -1) throw new Error(`canOffer: CAN id 0x${canId.toString(16)} is not a valid 11/29-bit id`);
-    return r === 0;
+    return this.canRequest('canOffer', node, canId, data) === 0;
   }
   // --- time travel (issue 9): read-only views of the core's tables (api.ts CoreIntrospection)
 

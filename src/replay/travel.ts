@@ -15,7 +15,7 @@ import { TraceError } from '../trace/errors.js';
 import { Trace } from '../trace/reader.js';
 import { findBreakEvent, type BreakEvent } from './break.js';
 import { installInputHandlers } from '../inputs/handlers.js';
-import type { InputRow } from '../trace/recorder.js';
+import { inputRowsOf } from './recorded-inputs.js';
 import { TravelError } from './travel-error.js';
 
 export interface TravelRequest {
@@ -84,7 +84,8 @@ export async function travel(traceDir: string, request: TravelRequest): Promise<
   // The recording's input nodes and hosts, attached as record did; the inputs themselves come
   // from the recorded rows (no source is opened).
   installInputHandlers(platform, trace.manifest.inputs ?? []);
-  const feed = recordedFeed(recordedInputs(trace));
+  const noInputs = trace.manifest.complete && trace.manifest.tables.inputs!.rows === 0;
+  const feed = recordedFeed(noInputs ? [] : inputRowsOf(trace.batches('inputs')));
   platform.boot();
   // Building the platform writes rows too (ring set-up touches guest memory: tlb_miss); a break
   // on one of those stops before the run starts.
@@ -131,14 +132,4 @@ export function parseUntil(text: string): number {
     throw new TravelError(`--until "${text}": expected a virtual time such as 2.5s, 1500ms or 2500000000 (ns)`);
   }
   return ns;
-}
-
-/** The trace's `inputs` rows (every intact batch), as the run loop feeds them back. */
-function recordedInputs(trace: Trace): InputRow[] {
-  const rows: InputRow[] = [];
-  if (trace.manifest.complete && trace.manifest.tables.inputs!.rows === 0) return rows;
-  for (const batch of trace.batches('inputs')) {
-    for (const row of batch) rows.push(row!.toJSON() as unknown as InputRow);
-  }
-  return rows;
 }

@@ -9,6 +9,7 @@ import { CORE_COMPONENTS } from '../core/api.js';
 import { Platform } from '../platform/platform.js';
 import { recordedFeed, type InputFeed } from '../platform/run-loop.js';
 import { fileSha256InBackground } from './file-hashes.js';
+import { inputRowsOf } from './recorded-inputs.js';
 import { installInputHandlers } from '../inputs/handlers.js';
 import type { PlatformSink } from '../platform/sink.js';
 import { parseScenario } from '../scenario/load.js';
@@ -17,7 +18,7 @@ import { TraceError } from '../trace/errors.js';
 import { openCheckedTrace, type CheckedTrace } from '../trace/open.js';
 import { TABLE_NAMES, type TableName } from '../trace/tables.js';
 import { Trace } from '../trace/reader.js';
-import { Recorder, type InputRow } from '../trace/recorder.js';
+import { Recorder } from '../trace/recorder.js';
 import type { Manifest } from '../trace/manifest-file.js';
 import { packageInfo } from '../util/package-root.js';
 import { readDigests, type TraceDigests } from './digest-file.js';
@@ -223,11 +224,7 @@ function checkFileHashes(dir: string, manifest: Manifest): Promise<void> {
 
 /** The recorded inputs, fed back at their ts_ns in seq order (run-loop.ts recordedFeed). */
 function inputFeed(manifest: Manifest, recorded: RecordedTrace): InputFeed {
-  const rows: InputRow[] = [];
-  if (manifest.complete && manifest.tables.inputs!.rows === 0) return recordedFeed(rows);
-  for (const batch of recorded.open().batches('inputs')) {
-    for (const row of batch) rows.push(row!.toJSON() as unknown as InputRow);
-  }
-  return recordedFeed(rows);
+  if (manifest.complete && manifest.tables.inputs!.rows === 0) return recordedFeed([]);
+  return recordedFeed(inputRowsOf(recorded.open().batches('inputs')));
 }
 
