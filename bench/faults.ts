@@ -7,6 +7,7 @@ import { parseScenario } from '../src/scenario/load.js';
 import { Platform } from '../src/platform/platform.js';
 import { CountingSink } from '../src/platform/sink.js';
 import type { Scenario } from '../src/scenario/schema.js';
+import { median } from './stats.js';
 
 export interface FaultsBench {
   virtualSeconds: number;
@@ -32,7 +33,6 @@ async function timeRun(scenario: Scenario): Promise<{ ms: number; events: number
   return { ms: performance.now() - t0, events: sink.eventRows };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function benchFaults(opts: { durationNs?: number; rounds?: number } = {}): Promise<FaultsBench> {
   const durationNs = opts.durationNs ?? 10_000_000_000;

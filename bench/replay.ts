@@ -15,6 +15,7 @@ import { TABLE_NAMES } from '../src/trace/tables.js';
 import { EPOCH_NS_DEFAULT } from '../src/replay/digest-epochs.js';
 import { replayTrace } from '../src/replay/verify-run.js';
 import { loadScenario } from '../src/scenario/load.js';
+import { minMedian } from './stats.js';
 
 export interface ReplayBench {
   virtualSeconds: number;
@@ -36,10 +37,7 @@ export interface ReplayBench {
   batchDigestShare: number;
 }
 
-const stats = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return { min: sorted[0]!, median: sorted[Math.floor(sorted.length / 2)]! };
-};
+const stats = minMedian;
 
 async function timeOff(durationNs: number): Promise<{ ms: number; platform: Platform }> {
   const t0 = performance.now();

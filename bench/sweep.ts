@@ -18,6 +18,7 @@ import { CheckSession } from '../src/sweep/check-session.js';
 import { MemorySink } from '../src/sweep/memory-sink.js';
 import { threadRunners } from '../src/sweep/runners.js';
 import { runSweep } from '../src/sweep/sweep.js';
+import { median } from './stats.js';
 
 export interface SweepBench {
   virtualSeconds: number;
@@ -34,7 +35,6 @@ export interface SweepBench {
 }
 
 const CHECK = 'sched/deadline_misses';
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function sweepRate(scenario: Scenario, seeds: number[], jobs: number): Promise<number> {
   const plan = {

@@ -13,11 +13,9 @@ import { CountingSink } from '../src/platform/sink.js';
 import { recordScenario } from '../src/platform/record.js';
 import { collectState } from '../src/replay/state.js';
 import { travel } from '../src/replay/travel.js';
+import { minMedian, type MinMedian } from './stats.js';
 
-interface Stats {
-  min: number;
-  median: number;
-}
+type Stats = MinMedian;
 
 export interface TravelBench {
   virtualSeconds: number;
@@ -57,10 +55,7 @@ function timeTravel(trace: string, durationNs: number): Promise<Timing> {
   });
 }
 
-const stats = (xs: number[]): Stats => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return { min: sorted[0]!, median: sorted[Math.floor(sorted.length / 2)]! };
-};
+const stats = minMedian;
 
 export async function benchTravel(opts: { durationNs?: number; rounds?: number } = {}): Promise<TravelBench> {
   const durationNs = opts.durationNs ?? 60_000_000_000;

@@ -45,3 +45,8 @@ export function parseTimeoutOption(text: string): number {
   if (ns === null || ns <= 0) throw new UsageError(`--timeout: expected a duration such as 30s or 500ms, got "${text}"`);
   return Math.max(1, Math.round(ns / 1e6));
 }
+
+/** commander's argument parser for a repeatable option: every value given, in order. */
+export function collect(value: string, previous: readonly string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

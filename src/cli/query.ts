@@ -6,7 +6,7 @@ import { StringSink, streamSink, type OutputFormat, type Sink } from '../query/f
 import { describeMacrosText, MACROS } from '../query/macros.js';
 import { QueryCancelled, StatementRunner } from '../query/statements.js';
 import { UsageError, fileError } from './errors.js';
-import { parseFormatOption, parseLimitOption, parseTimeoutOption } from './options.js';
+import { collect, parseFormatOption, parseLimitOption, parseTimeoutOption } from './options.js';
 
 /** Flags shared by `query` and `shell`: how the trace is opened and how results print. */
 export interface SessionFlags {
@@ -25,7 +25,6 @@ interface QueryFlags extends SessionFlags {
 }
 
 
-const collect = (value: string, previous: string[]): string[] => previous.concat([value]);
 
 /** Adds the session and output flags to a command (query and shell share them). */
 export function addSessionOptions(command: Command): Command {

@@ -10,7 +10,7 @@ import { recordScenario } from '../platform/record.js';
 import { formatDuration } from '../scenario/duration.js';
 import type { RunSummary } from '../platform/platform.js';
 import type { Manifest } from '../trace/manifest.js';
-import { parseDurationOption, parseSeedOption } from './options.js';
+import { collect, parseDurationOption, parseSeedOption } from './options.js';
 import { DltLiveServer } from '../formats/dlt/live.js';
 import { parseInputSpecs } from '../inputs/spec.js';
 import { openInputSources } from '../inputs/sources.js';
@@ -53,7 +53,7 @@ export function registerRecord(program: Command): void {
     .option('--can-input <bus>=<source>', 'CAN frames onto a scenario bus: a candump -l file, or tcp:[host:]port for candump lines (repeatable)', collect, [])
     .option('--net-input <mac>=udp:<port>,to=<mac>', 'each UDP datagram becomes an Ethernet frame from outside host <mac> to a VM (repeatable)', collect, [])
     .option('--realtime [factor]', 'run virtual time against the wall clock (1 = real time, 2 = twice as fast)')
-    .option('--fault <type[:key=value,...]>', 'inject a seeded fault, as an entry of the scenario\'s faults[] (repeatable; e.g. link_loss:ppm=200000, vcpu_stall:vm=cluster,at=2s,for=50ms)', collectFault, [])
+    .option('--fault <type[:key=value,...]>', 'inject a seeded fault, as an entry of the scenario\'s faults[] (repeatable; e.g. link_loss:ppm=200000, vcpu_stall:vm=cluster,at=2s,for=50ms)', collect, [])
     .action(async (scenarioArg: string, flags: RecordFlags) => {
       const report = await recordRun(scenarioArg, flags);
       process.stdout.write(flags.json === true ? `${JSON.stringify(report.json)}\n` : report.text);
@@ -118,10 +118,6 @@ async function recordRun(scenarioArg: string, flags: RecordFlags): Promise<Recor
   }
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
 /** `--realtime` alone is 1 (real time); a factor is a positive number (2 = twice as fast). */
 function parseRealtimeOption(value: string | boolean | undefined): number | null {
   if (value === undefined || value === false) return null;
@@ -151,10 +147,6 @@ function readStdinScenario(overrides: ScenarioOverrides): Scenario {
   // The overrides go into the JSON before validation, as loadScenario does for files.
   const { value, cliFaults } = applyOverrides(json, overrides);
   return parseScenario(value, 'stdin', cliFaults);
-}
-
-function collectFault(spec: string, previous: string[]): string[] {
-  return [...previous, spec];
 }
 
 function recordJson(dir: string, manifest: Manifest, summary: RunSummary, wallMs: number): Record<string, unknown> {

@@ -10,6 +10,7 @@ import { formatJson, formatStateText } from '../replay/state-format.js';
 import { parseUntil, travel, type TravelRequest, type TravelStop } from '../replay/travel.js';
 import { TravelError } from '../replay/travel-error.js';
 import { UsageError } from './errors.js';
+import { collect } from './options.js';
 
 export interface TravelFlags {
   until?: string;
@@ -19,7 +20,6 @@ export interface TravelFlags {
   memory?: string[];
 }
 
-const collect = (value: string, previous: string[] | undefined): string[] => (previous ?? []).concat([value]);
 
 export function addTravelOptions(command: Command): Command {
   return command

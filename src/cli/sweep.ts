@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { isatty } from 'node:tty';
 import type { Command } from 'commander';
 import { UsageError } from './errors.js';
-import { parseDurationOption } from './options.js';
+import { collect, parseDurationOption } from './options.js';
 import { loadScenario, type ScenarioOverrides } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 import { parseFaultSpec } from '../faults/cli-spec.js';
@@ -43,7 +43,6 @@ interface SweepFlags {
 
 const JOBS_MAX = 256;
 const NAMED = /^[a-z0-9_]+(\/[a-z0-9_]+)*$/;
-const collect = (value: string, previous: string[]): string[] => previous.concat([value]);
 
 export function registerSweep(program: Command): void {
   program

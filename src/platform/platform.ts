@@ -279,20 +279,6 @@ export class Platform {
     return this.finish();
   }
 
-  /**
-   * The same run in slices of virtual time, giving the event loop a turn between slices (live
-   * endpoints). Slicing only splits runUntil calls, so the trace is identical to run()'s.
-   */
-  async runAsync(durationNs: number, sliceNs: number): Promise<RunSummary> {
-    this.boot();
-    for (let t = Math.min(sliceNs, durationNs); ; t = Math.min(t + sliceNs, durationNs)) {
-      this.advanceTo(t);
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (t === durationNs) break;
-    }
-    return this.finish();
-  }
-
   private summary(durationNs: number): RunSummary {
     return {
       durationNs,

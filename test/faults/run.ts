@@ -5,19 +5,10 @@ import { Platform, type RunSummary } from '../../src/platform/platform.js';
 import type { PlatformSink } from '../../src/platform/sink.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import type { ClockRow } from '../../src/trace/recorder.js';
+import { copyEventRows, type EventRow } from '../event-rows.js';
 
-export interface Row {
-  ts: number;
-  seq: number;
-  vm: number;
-  vcpu: number;
-  kind: number;
-  dev: number;
-  queue: number;
-  id: number;
-  len: number;
-  val: number;
-}
+/** An event row with its val and seq (test/event-rows.ts). */
+export type Row = EventRow;
 
 export interface FaultRun {
   summary: RunSummary;
@@ -34,15 +25,7 @@ export async function runFaults(json: unknown): Promise<FaultRun> {
   const events: Row[] = [];
   const clock: ClockRow[] = [];
   const sink: PlatformSink = {
-    events(cols, count) {
-      for (let i = 0; i < count; i++) {
-        events.push({
-          ts: Number(cols.ts_ns[i]), seq: Number(cols.seq[i]), vm: cols.vm[i]!, vcpu: cols.vcpu[i]!,
-          kind: cols.kind[i]!, dev: cols.dev[i]!, queue: cols.queue[i]!, id: Number(cols.id[i]),
-          len: cols.len[i]!, val: Number(cols.val[i]),
-        });
-      }
-    },
+    events: (cols, count) => copyEventRows(cols, count, events),
     dlt: () => {},
     clock: (row) => clock.push({ ...row }),
     input: () => {},

@@ -10,17 +10,10 @@ import type { PlatformSink } from '../../src/platform/sink.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import type { Scenario } from '../../src/scenario/schema.js';
 import type { InputRow } from '../../src/trace/recorder.js';
+import { copyEventRows, type EventRow } from '../event-rows.js';
 
-export interface Row {
-  ts: number;
-  vm: number;
-  kind: number;
-  dev: number;
-  queue: number;
-  id: number;
-  len: number;
-  val: number;
-}
+/** An event row with its val and seq (test/event-rows.ts). */
+export type Row = EventRow;
 
 export interface InputRun extends RecordResult {
   events: Row[];
@@ -36,14 +29,7 @@ export async function recordInputs(scenario: Scenario, dir: string, options: Rec
   const events: Row[] = [];
   const inputs: InputRow[] = [];
   const tee: PlatformSink = {
-    events(cols, count) {
-      for (let i = 0; i < count; i++) {
-        events.push({
-          ts: Number(cols.ts_ns[i]), vm: cols.vm[i]!, kind: cols.kind[i]!, dev: cols.dev[i]!, queue: cols.queue[i]!,
-          id: Number(cols.id[i]), len: cols.len[i]!, val: Number(cols.val[i]),
-        });
-      }
-    },
+    events: (cols, count) => copyEventRows(cols, count, events),
     dlt: () => {},
     clock: () => {},
     input: (row) => inputs.push(row),

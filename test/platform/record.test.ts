@@ -37,7 +37,7 @@ describe('recording the default platform', () => {
     expect(strip(b.manifest)).toEqual(strip(a.manifest));
   });
 
-  test('a run sliced for live endpoints (runAsync) records the same bytes', async () => {
+  test('a run sliced for live endpoints (yieldEveryNs: drive in slices) records the same bytes', async () => {
     const scenario = loadScenario('cockpit');
     scenario.durationNs = 2_000_000_000;
     await recordScenario(scenario, join(root, 'sliced'), { yieldEveryNs: 7_000_000 });
