@@ -2,7 +2,11 @@
 // to a bus and gives the guest its driver (CanPort): TX requests with a status byte, and a
 // receive queue kept full of buffers.
 
+import { z } from 'zod';
 import type { CoreApi } from '../core/api.js';
+import type { Engine } from '../engine/engine.js';
+import { StateHolder } from '../engine/event-target.js';
+import { checkState, count } from '../engine/state-check.js';
 import type { GuestMemory } from '../guests/guest-memory.js';
 import type { CanPort } from '../guests/guest-api.js';
 import { QueueDriver } from '../guests/queue-driver.js';
@@ -16,13 +20,16 @@ export const CAN_SLOT_BYTES = 80; // 12-byte header + 64-byte sdu (CAN FD), roun
 
 export interface CanOptions {
   core: CoreApi;
+  engine: Engine;
   memory: GuestMemory;
   dev: number;
   bus: number; //     core bus index
   busName: string;
 }
 
-export class CanDevice implements CanPort {
+const deviceSchema = z.strictObject({ framesReceived: count, tx: z.unknown(), rx: z.unknown() });
+
+export class CanDevice extends StateHolder implements CanPort {
   readonly tx: QueueDriver;
   readonly rx: QueueDriver;
   readonly node: number;
@@ -31,7 +38,9 @@ export class CanDevice implements CanPort {
   framesReceived = 0;
 
   constructor(options: CanOptions) {
+    super();
     const { core, memory, dev } = options;
+    options.engine.register(`can dev ${dev}`, this);
     const common = { core, memory, dev, size: CAN_QUEUE_SIZE, slotBytes: CAN_SLOT_BYTES };
     this.tx = new QueueDriver({ ...common, index: CAN_TXQ });
     this.rx = new QueueDriver({ ...common, index: CAN_RXQ });
@@ -61,5 +70,16 @@ export class CanDevice implements CanPort {
       this.handler(frame);
     });
     if (this.rx.post(this.rx.freeCount) > 0) this.rx.kick();
+  }
+
+  saveState(): z.infer<typeof deviceSchema> {
+    return { framesReceived: this.framesReceived, tx: this.tx.saveState(), rx: this.rx.saveState() };
+  }
+
+  loadState(value: unknown, path: string): void {
+    const state = checkState(deviceSchema, value, path);
+    this.tx.loadState(state.tx, `${path}.tx`);
+    this.rx.loadState(state.rx, `${path}.rx`);
+    this.framesReceived = state.framesReceived;
   }
 }

@@ -5,7 +5,10 @@
 // message with the time it received it (ts_ns, also the storage time).
 
 import type { CoreApi } from '../core/api.js';
+import { z } from 'zod';
 import type { Engine } from '../engine/engine.js';
+import type { StatefulTarget } from '../engine/event-target.js';
+import { checkState, count } from '../engine/state-check.js';
 import type { GuestMemory } from '../guests/guest-memory.js';
 import { QueueDriver } from '../guests/queue-driver.js';
 import type { PlatformSink } from '../platform/sink.js';
@@ -18,6 +21,10 @@ export const CONSOLE_SLOT_BYTES = 512;
 /** How long the back-end takes to pick up a notification (a host thread waking). */
 export const CONSOLE_SERVICE_NS = 20_000;
 const DRAIN_MAX = 256;
+/** The back-end's engine event: drain the transmit queue. */
+const SERVICE = 0;
+
+const consoleSchema = z.strictObject({ serviceArmed: z.boolean(), messages: count, undecodable: count, driver: z.unknown() });
 
 export interface ConsoleOptions {
   core: CoreApi;
@@ -28,16 +35,15 @@ export interface ConsoleOptions {
   vm: number;
 }
 
-export class ConsoleDevice {
+export class ConsoleDevice implements StatefulTarget {
   readonly driver: QueueDriver;
   messages = 0;
   undecodable = 0;
   private serviceArmed = false;
-  /** Names the service event in state dumps (built once). */
-  private readonly serviceLabel: string;
+  private readonly target: number;
 
   constructor(private readonly options: ConsoleOptions) {
-    this.serviceLabel = `console service: dev ${options.dev}`;
+    this.target = options.engine.register(`console dev ${options.dev}`, this);
     this.driver = new QueueDriver({
       core: options.core,
       memory: options.memory,
@@ -52,7 +58,34 @@ export class ConsoleDevice {
   notify(): void {
     if (this.serviceArmed) return;
     this.serviceArmed = true;
-    this.options.engine.after(CONSOLE_SERVICE_NS, () => this.service(), this.serviceLabel);
+    this.options.engine.after(CONSOLE_SERVICE_NS, this.target, SERVICE);
+  }
+
+  /** Console interrupts only return used buffers; the guest reclaims them on its next flush. */
+  interrupt(): void {
+    this.driver.reclaim();
+  }
+
+  fire(op: number): void {
+    if (op !== SERVICE) throw new Error(`assert: console event op ${op}`);
+    this.service();
+  }
+
+  describe(op: number): string {
+    return op === SERVICE ? `console service: dev ${this.options.dev}` : `console op ${op}`;
+  }
+
+  saveState(): z.infer<typeof consoleSchema> {
+    const { serviceArmed, messages, undecodable } = this;
+    return { serviceArmed, messages, undecodable, driver: this.driver.saveState() };
+  }
+
+  loadState(value: unknown, path: string): void {
+    const state = checkState(consoleSchema, value, path);
+    this.driver.loadState(state.driver, `${path}.driver`);
+    this.serviceArmed = state.serviceArmed;
+    this.messages = state.messages;
+    this.undecodable = state.undecodable;
   }
 
   private service(): void {

@@ -2,7 +2,11 @@
 // file wires a device into the core's switch and gives the guest its driver (NetPort): a
 // receive queue kept full of buffers and a transmit queue.
 
+import { z } from 'zod';
 import type { CoreApi } from '../core/api.js';
+import type { Engine } from '../engine/engine.js';
+import { StateHolder } from '../engine/event-target.js';
+import { checkState, count } from '../engine/state-check.js';
 import type { GuestMemory } from '../guests/guest-memory.js';
 import type { NetPort } from '../guests/guest-api.js';
 import { QueueDriver } from '../guests/queue-driver.js';
@@ -16,6 +20,7 @@ export const NET_SLOT_BYTES = 2048;
 
 export interface NetOptions {
   core: CoreApi;
+  engine: Engine;
   memory: GuestMemory;
   dev: number;
   mac: string;
@@ -23,7 +28,9 @@ export interface NetOptions {
   link: number;
 }
 
-export class NetDevice implements NetPort {
+const deviceSchema = z.strictObject({ framesReceived: count, rx: z.unknown(), tx: z.unknown() });
+
+export class NetDevice extends StateHolder implements NetPort {
   readonly mac: string;
   readonly rx: QueueDriver;
   readonly tx: QueueDriver;
@@ -31,7 +38,9 @@ export class NetDevice implements NetPort {
   framesReceived = 0;
 
   constructor(options: NetOptions) {
+    super();
     const { core, memory, dev } = options;
+    options.engine.register(`net dev ${dev}`, this);
     this.mac = options.mac;
     const common = { core, memory, dev, size: NET_QUEUE_SIZE, slotBytes: NET_SLOT_BYTES };
     this.rx = new QueueDriver({ ...common, index: NET_RXQ });
@@ -64,5 +73,16 @@ export class NetDevice implements NetPort {
       this.handler(payload);
     });
     if (this.rx.post(this.rx.freeCount) > 0) this.rx.kick();
+  }
+
+  saveState(): z.infer<typeof deviceSchema> {
+    return { framesReceived: this.framesReceived, rx: this.rx.saveState(), tx: this.tx.saveState() };
+  }
+
+  loadState(value: unknown, path: string): void {
+    const state = checkState(deviceSchema, value, path);
+    this.rx.loadState(state.rx, `${path}.rx`);
+    this.tx.loadState(state.tx, `${path}.tx`);
+    this.framesReceived = state.framesReceived;
   }
 }

@@ -3,10 +3,17 @@
 // per-frame work (principle 2); the engine keeps the hypervisor's (vCPU slices, guest timers,
 // TypeScript-served devices). Rule for ties: core events at time t run before engine events at
 // t; interrupts the core raises are handled at the core's time before anything later.
+//
+// Engine events are records (time, seq, target, op, a0..a2), never closures (principle 8): a
+// target is a registered handler with a small id (src/engine/event-target.ts), so the queue is
+// plain numbers that a state capture copies and a restore puts back (captureQueue/loadQueue).
 
 import type { CoreApi, Irq } from '../core/api.js';
 import { EXIT } from '../core/codes.js';
-import { EventQueue, type Action, type PendingEvent } from './event-queue.js';
+import { EventQueue, type EventRecord } from './event-queue.js';
+import type { EventTarget } from './event-target.js';
+
+export type { EventRecord } from './event-queue.js';
 
 export interface EngineOptions {
   core: CoreApi;
@@ -14,10 +21,31 @@ export interface EngineOptions {
   eventCapacity?: number;
 }
 
+/** A pending event as a state dump shows it. */
+export interface PendingEvent {
+  timeNs: number;
+  seq: number;
+  label: string;
+}
+
+/** The engine's run-time state as plain data. */
+export interface EngineState {
+  nowNs: number;
+  seqNext: number;
+  eventsRun: number;
+  /** Pending events in run order. */
+  events: EventRecord[];
+}
+
+/** Targets a platform registers, at most (ids fit the queue's Int32 column with room to spare). */
+export const TARGETS_MAX = 1 << 16;
+
 export class Engine {
   private readonly queue: EventQueue;
   private readonly core: CoreApi;
   private readonly onIrq: (irq: Irq) => void;
+  private readonly targets: EventTarget[] = [];
+  private readonly targetNames: string[] = [];
   private nowNs = 0;
   /** Engine (TypeScript) events run so far: the figure the benchmark divides by. */
   eventsRun = 0;
@@ -33,18 +61,39 @@ export class Engine {
   }
 
   /**
-   * Schedule an action at an absolute virtual time (>= now). `label` names it in state dumps
-   * (time travel); pass a constant string so the hot path builds nothing per event.
+   * Registers an event target; its id is the registration order. `name` says what it is in state
+   * captures (a restore checks the fresh platform registered the same targets in the same order).
    */
-  at(timeNs: number, action: Action, label?: string): void {
+  register(name: string, target: EventTarget): number {
+    if (this.targets.length >= TARGETS_MAX) throw new Error(`assert: more than ${TARGETS_MAX} event targets`);
+    this.targets.push(target);
+    this.targetNames.push(name);
+    return this.targets.length - 1;
+  }
+
+  /** Registered targets' names, by id. */
+  get targetList(): readonly string[] {
+    return this.targetNames;
+  }
+
+  /** The target registered with `id`. */
+  targetOf(id: number): EventTarget {
+    const target = this.targets[id];
+    if (target === undefined) throw new Error(`assert: no event target ${id}`);
+    return target;
+  }
+
+  /** Schedules event (target, op, a0..a2) at an absolute virtual time (>= now). */
+  at(timeNs: number, target: number, op: number, a0 = 0, a1 = 0, a2 = 0): void {
     if (timeNs < this.nowNs) {
       throw new Error(`assert: scheduling at ${timeNs} ns, before now (${this.nowNs} ns)`);
     }
-    this.queue.push(timeNs, action, label);
+    if (!(target >= 0 && target < this.targets.length)) throw new Error(`assert: event for unregistered target ${target}`);
+    this.queue.push(timeNs, target, op, a0, a1, a2);
   }
 
-  after(delayNs: number, action: Action, label?: string): void {
-    this.at(this.nowNs + delayNs, action, label);
+  after(delayNs: number, target: number, op: number, a0 = 0, a1 = 0, a2 = 0): void {
+    this.at(this.nowNs + delayNs, target, op, a0, a1, a2);
   }
 
   /**
@@ -54,8 +103,9 @@ export class Engine {
    * runUntil continues exactly where this one stopped, so stopping never changes the run.
    */
   runUntil(untilNs: number, stop?: () => boolean): boolean {
+    const queue = this.queue;
     for (;;) {
-      const nextNs = Math.min(this.queue.peekTimeNs(), untilNs);
+      const nextNs = Math.min(queue.peekTimeNs(), untilNs);
       if (this.core.run(nextNs) === EXIT.irq) {
         this.nowNs = this.core.now();
         for (const irq of this.core.irqTake()) this.onIrq(irq);
@@ -68,17 +118,29 @@ export class Engine {
         this.nowNs = this.core.now();
         return true;
       }
-      const entry = this.queue.peekTimeNs() <= untilNs ? this.queue.pop() : undefined;
-      if (entry === undefined) break;
-      this.nowNs = entry.timeNs;
-      this.core.setNow(entry.timeNs);
-      this.eventsRun++;
-      entry.action();
+      if (!(queue.peekTimeNs() <= untilNs)) break;
+      this.fireNext();
       if (stop?.() === true) return true;
     }
     this.nowNs = untilNs;
     this.core.setNow(untilNs);
     return false;
+  }
+
+  /** Pops the first event and runs it (its fields are read before it runs: the slot is reused). */
+  private fireNext(): void {
+    const queue = this.queue;
+    const slot = queue.popSlot();
+    const timeNs = queue.slotTimeNs(slot);
+    const target = queue.slotTarget(slot);
+    const op = queue.slotOp(slot);
+    const a0 = queue.slotA0(slot);
+    const a1 = queue.slotA1(slot);
+    const a2 = queue.slotA2(slot);
+    this.nowNs = timeNs;
+    this.core.setNow(timeNs);
+    this.eventsRun++;
+    this.targets[target]!.fire(op, a0, a1, a2);
   }
 
   /** Time of the next engine (TypeScript) event, Infinity when none: for state dumps. */
@@ -91,8 +153,35 @@ export class Engine {
     return this.queue.size;
   }
 
-  /** The next `max` pending engine events in run order, with their labels (state dumps). */
+  /** The next `max` pending engine events in run order, labelled by their targets (state dumps). */
   pendingEvents(max: number): PendingEvent[] {
-    return this.queue.pendingFirst(max);
+    return this.queue
+      .records()
+      .slice(0, max)
+      .map((e) => ({ timeNs: e.timeNs, seq: e.seq, label: this.describe(e) }));
+  }
+
+  /** Every pending event as a record, in run order. */
+  pendingRecords(): EventRecord[] {
+    return this.queue.records();
+  }
+
+  describe(e: EventRecord): string {
+    return this.targetOf(e.target).describe(e.op, e.a0, e.a1, e.a2);
+  }
+
+  /** The engine's state as plain data (a copy). */
+  saveState(): EngineState {
+    return { nowNs: this.nowNs, seqNext: this.queue.seqNext, eventsRun: this.eventsRun, events: this.queue.records() };
+  }
+
+  /**
+   * Puts back a state saveState returned, already checked against this engine's targets
+   * (src/platform/state-restore.ts). The core's clock is the core snapshot's business.
+   */
+  loadState(state: EngineState): void {
+    this.nowNs = state.nowNs;
+    this.eventsRun = state.eventsRun;
+    this.queue.load(state.events, state.seqNext);
   }
 }

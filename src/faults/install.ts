@@ -4,10 +4,16 @@
 // the hypervisor (clocks, vCPU scheduling, memory-bus budgets) become engine events at their
 // times. Every fault writes `fault_injected` rows (src/core/codes.ts says what each column holds),
 // and a scenario without faults installs nothing: its run is the run it always was.
+//
+// The hypervisor's fault edges are records (issue 10 §1): a table of edges built from the
+// scenario (what row to write, what to do), and engine events that name an edge by its index.
+// The table is configuration, rebuilt the same by every platform of the scenario; nothing in it
+// changes at run time, so a state capture holds only the queued events.
 
 import type { CoreApi, CoreFaultApi } from '../core/api.js';
 import { FAULT_EDGE, FAULT_TYPE, KIND } from '../core/codes.js';
 import type { Engine } from '../engine/engine.js';
+import type { EventTarget } from '../engine/event-target.js';
 import type { FaultConfig, Scenario } from '../scenario/schema.js';
 import type { Scheduler } from '../platform/scheduler.js';
 import type { VmRuntime } from '../platform/vm.js';
@@ -34,6 +40,8 @@ export interface FaultHost {
   scheduler: Scheduler;
   vms: readonly VmRuntime[];
   targets: FaultTargets;
+  /** False when restoring a captured state: the edges are registered, their events come from the state. */
+  schedule?: boolean;
 }
 
 interface Where {
@@ -43,31 +51,90 @@ interface Where {
   queue?: number;
 }
 
-class Injector {
-  constructor(private readonly host: FaultHost) {}
+/** What an edge does besides its row (data, so the edge table holds no closure). */
+type EdgeAction =
+  | { kind: 'none' }
+  | { kind: 'stall' | 'unstall'; vm: number; vcpu: number }
+  | { kind: 'busOffEnd'; node: number }
+  | { kind: 'busRate'; vm: number; bytesPerPeriod: number };
 
-  private row(type: number, where: Where, len: number, val: number): void {
+/** One fault edge: the `fault_injected` row it writes and what it does, at its time. */
+interface Edge {
+  type: number;
+  where: Where;
+  len: number;
+  val: number;
+  action: EdgeAction;
+}
+
+const NONE: EdgeAction = { kind: 'none' };
+/** The fault table's one engine event: edge a0 happens. */
+const EDGE = 0;
+
+/** The engine target of every hypervisor-side fault edge. */
+class FaultEdges implements EventTarget {
+  readonly edges: Edge[] = [];
+  readonly target: number;
+
+  constructor(private readonly host: FaultHost) {
+    this.target = host.engine.register('faults', this);
+  }
+
+  /** Adds an edge and, unless restoring, its event at atNs. */
+  add(atNs: number, edge: Edge): void {
+    this.edges.push(edge);
+    if (this.host.schedule !== false) this.host.engine.at(atNs, this.target, EDGE, this.edges.length - 1);
+  }
+
+  fire(op: number, index: number): void {
+    const edge = this.edges[index];
+    if (op !== EDGE || edge === undefined) throw new Error(`assert: fault event op ${op} edge ${index}`);
+    const { where } = edge;
     this.host.core.traceEmit({
       vm: where.vm, vcpu: where.vcpu ?? -1, kind: KIND.fault_injected, dev: where.dev ?? -1,
-      queue: where.queue ?? -1, id: type, len, val,
+      queue: where.queue ?? -1, id: edge.type, len: edge.len, val: edge.val,
     });
+    this.act(edge.action);
+  }
+
+  private act(a: EdgeAction): void {
+    const { core, scheduler, vms } = this.host;
+    switch (a.kind) {
+      case 'none': return;
+      case 'stall': return scheduler.stall(vms[a.vm]!.vcpus[a.vcpu]!);
+      case 'unstall': return scheduler.unstall(vms[a.vm]!.vcpus[a.vcpu]!);
+      case 'busOffEnd':
+        core.canBusOffEdge(a.node);
+        return;
+      case 'busRate':
+        core.busBudgetRate(a.vm, a.bytesPerPeriod);
+        return;
+    }
+  }
+
+  describe(op: number, index: number): string {
+    const edge = this.edges[index];
+    if (op !== EDGE || edge === undefined) return `fault op ${op} (${index})`;
+    const name = Object.entries(FAULT_TYPE).find(([, code]) => code === edge.type)?.[0] ?? `type ${edge.type}`;
+    return `fault ${name}: vm ${edge.where.vm} ${edge.action.kind === 'none' ? 'row' : edge.action.kind}`;
+  }
+}
+
+class Injector {
+  private readonly table: FaultEdges;
+
+  constructor(private readonly host: FaultHost) {
+    this.table = new FaultEdges(host);
   }
 
   /** Rows (and actions) at a window's edges; no end edge for a window that lasts the run. */
   private edges(
     f: { at: number; for?: number | undefined }, type: number, where: Where,
-    actions: { start?: () => void; end?: () => void; startLen?: number; endLen?: number } = {},
+    actions: { start?: EdgeAction; end?: EdgeAction; startLen?: number; endLen?: number } = {},
   ): void {
-    const { engine } = this.host;
-    engine.at(f.at, () => {
-      this.row(type, where, actions.startLen ?? 0, FAULT_EDGE.start);
-      actions.start?.();
-    });
+    this.table.add(f.at, { type, where, len: actions.startLen ?? 0, val: FAULT_EDGE.start, action: actions.start ?? NONE });
     if (f.for === undefined) return;
-    engine.at(f.at + f.for, () => {
-      this.row(type, where, actions.endLen ?? 0, FAULT_EDGE.end);
-      actions.end?.();
-    });
+    this.table.add(f.at + f.for, { type, where, len: actions.endLen ?? 0, val: FAULT_EDGE.end, action: actions.end ?? NONE });
   }
 
   /** Registers a per-frame fault in the core, active in [at, at + for) (no for: to the end). */
@@ -117,7 +184,7 @@ class Injector {
     const { core } = this.host;
     for (const n of this.host.targets.canNodes.get(f.node) ?? []) {
       core.faultAdd({ type, target: n.node, owner: -1, ppm: 0, atNs: f.at, endNs: f.at + f.for });
-      this.edges(f, type, { vm: n.vm, dev: n.dev, queue: n.bus }, { end: () => core.canBusOffEdge(n.node) });
+      this.edges(f, type, { vm: n.vm, dev: n.dev, queue: n.bus }, { end: { kind: 'busOffEnd', node: n.node } });
     }
   }
 
@@ -133,22 +200,21 @@ class Injector {
   private clockStep(f: Extract<FaultConfig, { type: 'clock_step' }>): void {
     const vm = this.vm(f.vm);
     vm.clock.addStep(f.at, f.by);
-    this.host.engine.at(f.at, () => this.row(FAULT_TYPE.clock_step, { vm: vm.vmIndex }, 0, f.by));
+    this.table.add(f.at, { type: FAULT_TYPE.clock_step, where: { vm: vm.vmIndex }, len: 0, val: f.by, action: NONE });
   }
 
   private clockDrift(f: Extract<FaultConfig, { type: 'clock_drift' }>): void {
     const vm = this.vm(f.vm);
     vm.clock.changeDrift(f.at, f.ppb);
-    this.host.engine.at(f.at, () => this.row(FAULT_TYPE.clock_drift, { vm: vm.vmIndex }, 0, f.ppb));
+    this.table.add(f.at, { type: FAULT_TYPE.clock_drift, where: { vm: vm.vmIndex }, len: 0, val: f.ppb, action: NONE });
   }
 
   private vcpuStall(f: Extract<FaultConfig, { type: 'vcpu_stall' }>): void {
     const vm = this.vm(f.vm);
-    const vcpu = vm.vcpus[f.vcpu]!;
-    const { scheduler } = this.host;
+    if (vm.vcpus[f.vcpu] === undefined) throw new Error(`assert: fault names vCPU ${f.vcpu} of VM ${f.vm}, which it lacks`);
     this.edges(f, FAULT_TYPE.vcpu_stall, { vm: vm.vmIndex, vcpu: f.vcpu }, {
-      start: () => scheduler.stall(vcpu),
-      end: () => scheduler.unstall(vcpu),
+      start: { kind: 'stall', vm: vm.vmIndex, vcpu: f.vcpu },
+      end: { kind: 'unstall', vm: vm.vmIndex, vcpu: f.vcpu },
     });
   }
 
@@ -156,11 +222,10 @@ class Injector {
     const vm = this.vm(f.vm);
     const budget = this.host.scenario.vms[vm.vmIndex]!.busBudget!;
     const cutBytes = f.bytesPerPeriod ?? Math.max(1, Math.floor((budget.bytesPerPeriod * f.percent!) / 100));
-    const { core } = this.host;
     const i32 = (bytes: number) => Math.min(bytes, 2 ** 31 - 1);
     this.edges(f, FAULT_TYPE.bus_cut, { vm: vm.vmIndex }, {
-      start: () => core.busBudgetRate(vm.vmIndex, cutBytes),
-      end: () => core.busBudgetRate(vm.vmIndex, budget.bytesPerPeriod),
+      start: { kind: 'busRate', vm: vm.vmIndex, bytesPerPeriod: cutBytes },
+      end: { kind: 'busRate', vm: vm.vmIndex, bytesPerPeriod: budget.bytesPerPeriod },
       startLen: i32(cutBytes),
       endLen: i32(budget.bytesPerPeriod),
     });

@@ -2,7 +2,8 @@
 // names (src/guests/routes.ts, from the scenario) to Ethernet as telemetry, counts what it drops,
 // and reports statistics once a period.
 
-import type { CanPort, GuestApi, GuestProgram } from './guest-api.js';
+import { z } from 'zod';
+import type { GuestApi, GuestProgram } from './guest-api.js';
 import type { CanFrame } from './frames.js';
 import type { ProgramConfig } from '../scenario/schema.js';
 import type { GatewayRoute } from './routes.js';
@@ -16,16 +17,32 @@ interface Route {
   destinations: readonly number[];
 }
 
-export class GatewayProgram implements GuestProgram {
-  private canRx = 0;
-  private ethTx = 0;
-  private ethRx = 0;
-  private txFull = 0;
-  private readonly unknownIds = new Set<number>();
-  private readonly pending: CanFrame[] = [];
-  /** The route of each pending frame (null: no route), parallel to `pending`. */
-  private readonly pendingRoutes: (Route | null)[] = [];
-  private working = false;
+/** Timer and job tags. */
+const STATS = 0; //  timer: log the statistics
+const BRIDGE = 1; // job: bridge the frames pending when it was queued and since
+
+const frameSchema = z.strictObject({
+  port: z.number().int().nonnegative(),
+  canId: z.number().int().nonnegative(),
+  data: z.array(z.number().int().min(0).max(255)).max(64),
+});
+const stateSchema = z.strictObject({
+  canRx: z.number().int().nonnegative(),
+  ethTx: z.number().int().nonnegative(),
+  ethRx: z.number().int().nonnegative(),
+  txFull: z.number().int().nonnegative(),
+  /** CAN ids without a route already reported (once each). */
+  unknownIds: z.array(z.number().int().nonnegative()),
+  /** Frames received and not yet bridged, in arrival order. */
+  pending: z.array(frameSchema),
+  /** A bridging job is queued. */
+  working: z.boolean(),
+});
+type Pending = z.infer<typeof frameSchema>;
+
+export class GatewayProgram implements GuestProgram<z.infer<typeof stateSchema>> {
+  readonly stateSchema = stateSchema;
+  state: z.infer<typeof stateSchema> = { canRx: 0, ethTx: 0, ethRx: 0, txFull: 0, unknownIds: [], pending: [], working: false };
   /** Every MAC some route sends to, in the order routes first name them. */
   private readonly destinations: string[] = [];
   private readonly routesByBus = new Map<string, Map<number, Route>>();
@@ -54,71 +71,76 @@ export class GatewayProgram implements GuestProgram {
   }
 
   start(api: GuestApi): void {
-    const dlt = api.dltApp('GWAY');
-    dlt.log('info', 'MAIN', 'gateway up, forwarding to', this.config.forwardTo.length, 'peers');
-    if (api.cans.length === 0) dlt.log('error', 'CAN', 'no CAN device: nothing to bridge');
-    for (const port of api.cans) this.listen(api, dlt, port);
-    api.net?.onReceive(() => this.ethRx++);
-    const stats = () => {
-      dlt.log('info', 'STAT', 'can_rx', this.canRx, 'eth_tx', this.ethTx, 'eth_rx', this.ethRx, 'tx_full', this.txFull);
-      api.timer(this.config.statsEveryNs, stats);
-    };
-    api.timer(this.config.statsEveryNs, stats);
+    api.log('GWAY', 'info', 'MAIN', 'gateway up, forwarding to', this.config.forwardTo.length, 'peers');
+    if (api.cans.length === 0) api.log('GWAY', 'error', 'CAN', 'no CAN device: nothing to bridge');
+    api.timer(this.config.statsEveryNs, STATS);
+  }
+
+  onTimer(api: GuestApi, tag: number): void {
+    if (tag !== STATS) return;
+    const s = this.state;
+    api.log('GWAY', 'info', 'STAT', 'can_rx', s.canRx, 'eth_tx', s.ethTx, 'eth_rx', s.ethRx, 'tx_full', s.txFull);
+    api.timer(this.config.statsEveryNs, STATS);
+  }
+
+  onNetFrame(): void {
+    this.state.ethRx++;
   }
 
   /** Every CAN device bridges: frames of each bus are looked up in that bus's routes. */
-  private listen(api: GuestApi, dlt: ReturnType<GuestApi['dltApp']>, port: CanPort): void {
-    const routes = this.routesByBus.get(port.bus) ?? new Map<number, Route>();
-    port.onReceive((frame) => {
-      this.canRx++;
-      this.pending.push(frame);
-      this.pendingRoutes.push(routes.get(frame.canId) ?? null);
-      this.schedule(api, dlt);
-    });
+  onCanFrame(api: GuestApi, port: number, frame: CanFrame): void {
+    this.state.canRx++;
+    this.state.pending.push({ port, canId: frame.canId, data: Array.from(frame.data) });
+    this.schedule(api);
+  }
+
+  onCpuDone(api: GuestApi, tag: number): void {
+    if (tag !== BRIDGE) return;
+    this.state.working = false;
+    this.bridge(api, this.state.pending.splice(0));
+    if (this.state.pending.length > 0) this.schedule(api);
   }
 
   /** Bridge pending frames in one job (interrupt coalescing, as a NAPI-style driver would). */
-  private schedule(api: GuestApi, dlt: ReturnType<GuestApi['dltApp']>): void {
-    if (this.working) return;
-    this.working = true;
-    api.cpu(this.config.perFrameCostNs * Math.max(1, this.pending.length), () => {
-      this.working = false;
-      const frames = this.pending.splice(0);
-      const routes = this.pendingRoutes.splice(0);
-      const payloads: Uint8Array[][] = this.destinations.map(() => []);
-      let bridged = 0;
-      frames.forEach((frame, i) => {
-        const route = routes[i]!;
-        if (route === null) {
-          this.noRoute(dlt, frame.canId);
-          return;
-        }
-        bridged++;
-        const payload = writeTelemetry(frame.canId, route.signal, frame.data);
-        for (const d of route.destinations) payloads[d]!.push(payload);
-      });
-      if (bridged > 0) dlt.log('verbose', 'FWD', 'bridged', bridged, 'of', frames.length, 'frames');
-      this.send(api, dlt, payloads);
-      if (this.pending.length > 0) this.schedule(api, dlt);
-    });
+  private schedule(api: GuestApi): void {
+    if (this.state.working) return;
+    this.state.working = true;
+    api.cpu(this.config.perFrameCostNs * Math.max(1, this.state.pending.length), BRIDGE);
   }
 
-  private noRoute(dlt: ReturnType<GuestApi['dltApp']>, canId: number): void {
-    if (this.unknownIds.has(canId)) return;
-    this.unknownIds.add(canId);
-    dlt.log('warn', 'CAN', 'no route for CAN id', `0x${canId.toString(16)}`);
+  private bridge(api: GuestApi, frames: Pending[]): void {
+    const payloads: Uint8Array[][] = this.destinations.map(() => []);
+    let bridged = 0;
+    for (const frame of frames) {
+      const route = this.routesByBus.get(api.cans[frame.port]!.bus)?.get(frame.canId);
+      if (route === undefined) {
+        this.noRoute(api, frame.canId);
+        continue;
+      }
+      bridged++;
+      const payload = writeTelemetry(frame.canId, route.signal, frame.data);
+      for (const d of route.destinations) payloads[d]!.push(payload);
+    }
+    if (bridged > 0) api.log('GWAY', 'verbose', 'FWD', 'bridged', bridged, 'of', frames.length, 'frames');
+    this.send(api, payloads);
   }
 
-  private send(api: GuestApi, dlt: ReturnType<GuestApi['dltApp']>, payloads: Uint8Array[][]): void {
+  private noRoute(api: GuestApi, canId: number): void {
+    if (this.state.unknownIds.includes(canId)) return;
+    this.state.unknownIds.push(canId);
+    api.log('GWAY', 'warn', 'CAN', 'no route for CAN id', `0x${canId.toString(16)}`);
+  }
+
+  private send(api: GuestApi, payloads: Uint8Array[][]): void {
     if (api.net === null) return;
     this.destinations.forEach((peer, d) => {
       const batch = payloads[d]!;
       if (batch.length === 0) return;
       const sent = api.net!.send(peer, batch);
-      this.ethTx += sent;
+      this.state.ethTx += sent;
       if (sent < batch.length) {
-        this.txFull += batch.length - sent;
-        dlt.log('warn', 'ETH', 'tx queue full, dropped', batch.length - sent);
+        this.state.txFull += batch.length - sent;
+        api.log('GWAY', 'warn', 'ETH', 'tx queue full, dropped', batch.length - sent);
       }
     });
   }

@@ -3,6 +3,7 @@
 // DEVICE_NEEDS_RESET would). The core must refuse each chain with a recorded fault while
 // every other VM carries on.
 
+import { z } from 'zod';
 import type { GuestApi, GuestProgram } from './guest-api.js';
 import type { ProgramConfig } from '../scenario/schema.js';
 import type { CoreApi } from '../core/api.js';
@@ -54,7 +55,18 @@ export function craftAttack(target: AttackTarget, kind: Attack): void {
   core.drvRawPublish(q, 0);
 }
 
-export class HostileProgram implements GuestProgram {
+/** Timer and job tags (arg: the attack's index in the config). */
+const ATTACK_DUE = 0; //   timer: an attack's time has come
+const ATTACK = 1; //       job: publish the attack (after its CPU time)
+const ALIVE = 2; //        timer: the periodic "still running" line
+
+const stateSchema = z.strictObject({});
+
+export class HostileProgram implements GuestProgram<z.infer<typeof stateSchema>> {
+  readonly stateSchema = stateSchema;
+  /** Nothing changes at run time: the attacks are the config's, each armed at boot. */
+  state: z.infer<typeof stateSchema> = {};
+
   constructor(
     private readonly config: HostileConfig,
     private readonly core: CoreApi,
@@ -65,29 +77,32 @@ export class HostileProgram implements GuestProgram {
   }
 
   start(api: GuestApi): void {
-    const dlt = api.dltApp('ROGU');
-    dlt.log('info', 'MAIN', 'rogue guest up,', this.config.attacks.length, 'attacks planned');
-    for (const attack of this.config.attacks) {
-      api.timer(attack.atNs, () => this.attack(api, attack.kind, dlt));
-    }
-    const alive = () => {
-      dlt.log('verbose', 'MAIN', 'still running');
-      api.timer(this.config.logEveryNs, alive);
-    };
-    api.timer(this.config.logEveryNs, alive);
+    api.log('ROGU', 'info', 'MAIN', 'rogue guest up,', this.config.attacks.length, 'attacks planned');
+    this.config.attacks.forEach((attack, i) => api.timer(attack.atNs, ATTACK_DUE, i));
+    api.timer(this.config.logEveryNs, ALIVE);
   }
 
-  private attack(api: GuestApi, kind: Attack, dlt: ReturnType<GuestApi['dltApp']>): void {
-    const q = api.raw.netTxQueue;
-    if (q < 0) {
-      dlt.log('warn', 'MAIN', 'no net device to attack through');
+  onTimer(api: GuestApi, tag: number, attack: number): void {
+    if (tag === ALIVE) {
+      api.log('ROGU', 'verbose', 'MAIN', 'still running');
+      api.timer(this.config.logEveryNs, ALIVE);
       return;
     }
-    api.cpu(10_000, () => {
-      this.core.vqReset(q);
-      craftAttack({ core: this.core, vm: api.vmIndex, q, ramBytes: api.raw.ramBytes, scratchGpa: api.raw.scratchGpa }, kind);
-      this.core.drvKick(q);
-      dlt.log('debug', 'MAIN', 'attack published:', kind);
-    });
+    if (tag !== ATTACK_DUE) return;
+    if (api.raw.netTxQueue < 0) {
+      api.log('ROGU', 'warn', 'MAIN', 'no net device to attack through');
+      return;
+    }
+    api.cpu(10_000, ATTACK, attack);
+  }
+
+  onCpuDone(api: GuestApi, tag: number, attack: number): void {
+    if (tag !== ATTACK) return;
+    const q = api.raw.netTxQueue;
+    const kind = this.config.attacks[attack]!.kind;
+    this.core.vqReset(q);
+    craftAttack({ core: this.core, vm: api.vmIndex, q, ramBytes: api.raw.ramBytes, scratchGpa: api.raw.scratchGpa }, kind);
+    this.core.drvKick(q);
+    api.log('ROGU', 'debug', 'MAIN', 'attack published:', kind);
   }
 }

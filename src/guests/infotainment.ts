@@ -1,35 +1,63 @@
 // Infotainment (an Android-like VM): bursts of network traffic (media, telemetry upload) and
 // large memory copies that its bus budget throttles; a long stall is an audio underrun.
 
+import { z } from 'zod';
 import type { GuestApi, GuestProgram } from './guest-api.js';
 import type { ProgramConfig } from '../scenario/schema.js';
 
 type InfotainmentConfig = Extract<ProgramConfig, { type: 'infotainment' }>;
 
 const UNDERRUN_STALL_NS = 8_000_000;
+/** Timer and job tags. */
+const BURST = 0; //   timer: the next media burst starts
+const DECODED = 1; // job: one codec thread's part of a burst is done (arg: the burst number)
 
-export class InfotainmentProgram implements GuestProgram {
-  private bursts = 0;
-  private framesSent = 0;
+const burstSchema = z.strictObject({
+  burst: z.number().int().positive(),
+  partsLeft: z.number().int().nonnegative(),
+  stallNs: z.number().int().nonnegative(),
+  copyBytes: z.number().int().nonnegative(),
+});
+const stateSchema = z.strictObject({
+  bursts: z.number().int().nonnegative(),
+  framesSent: z.number().int().nonnegative(),
+  /** Bursts whose decode is in progress, oldest first. */
+  decoding: z.array(burstSchema),
+});
+type Burst = z.infer<typeof burstSchema>;
+
+export class InfotainmentProgram implements GuestProgram<z.infer<typeof stateSchema>> {
+  readonly stateSchema = stateSchema;
+  state: z.infer<typeof stateSchema> = { bursts: 0, framesSent: 0, decoding: [] };
 
   constructor(private readonly config: InfotainmentConfig) {}
-
-  start(api: GuestApi): void {
-    const media = api.dltApp('MEDI');
-    const sys = api.dltApp('SYS');
-    sys.log('info', 'BOOT', 'infotainment up, vcpus ready');
-    const burst = () => {
-      this.burst(api, media);
-      // Bursty: the next one comes after 50%..150% of the nominal interval.
-      const base = this.config.burstEveryNs;
-      api.timer(Math.floor(base / 2) + api.random(base + 1), burst);
-    };
-    api.timer(this.config.burstEveryNs, burst);
-  }
 
   /** Every vCPU decodes (below); interrupts and unpinned work spread over all of them. */
   vcpusUsed(declared: number): number {
     return declared;
+  }
+
+  start(api: GuestApi): void {
+    api.log('SYS', 'info', 'BOOT', 'infotainment up, vcpus ready');
+    api.timer(this.config.burstEveryNs, BURST);
+  }
+
+  onTimer(api: GuestApi, tag: number): void {
+    if (tag !== BURST) return;
+    this.burst(api);
+    // Bursty: the next one comes after 50%..150% of the nominal interval.
+    const base = this.config.burstEveryNs;
+    api.timer(Math.floor(base / 2) + api.random(base + 1), BURST);
+  }
+
+  onCpuDone(api: GuestApi, tag: number, burst: number): void {
+    if (tag !== DECODED) return;
+    const index = this.state.decoding.findIndex((b) => b.burst === burst);
+    if (index < 0) throw new Error(`assert: infotainment burst ${burst} decoded but never started`);
+    const b = this.state.decoding[index]!;
+    if (--b.partsLeft > 0) return;
+    this.state.decoding.splice(index, 1);
+    this.finish(api, b);
   }
 
   /**
@@ -38,37 +66,31 @@ export class InfotainmentProgram implements GuestProgram {
    * thread per vCPU (Codec2's C2SoftAvcDec sizes libavc's threads by the CPU count); when the
    * last part is done the burst's frames go out. With one vCPU this is the one job it was.
    */
-  private burst(api: GuestApi, media: ReturnType<GuestApi['dltApp']>): void {
+  private burst(api: GuestApi): void {
     const { burstCostNs, memoryBurstBytes, bigBurstOneIn } = this.config;
     const copyBytes = memoryBurstBytes * (api.chance(1, bigBurstOneIn) ? 4 : 1);
     const stallNs = api.memoryTraffic(copyBytes);
-    const burst = ++this.bursts;
+    const burst = ++this.state.bursts;
     const parts = api.vcpuCount;
-    let left = parts;
+    this.state.decoding.push({ burst, partsLeft: parts, stallNs, copyBytes });
     for (let vcpu = 0; vcpu < parts; vcpu++) {
       const decodeNs = Math.floor(burstCostNs / parts) + (vcpu === 0 ? burstCostNs % parts : 0);
-      api.cpuOn(vcpu, decodeNs + (vcpu === 0 ? stallNs : 0), () => {
-        if (--left === 0) this.finish(api, media, { burst, stallNs, copyBytes });
-      });
+      api.cpuOn(vcpu, decodeNs + (vcpu === 0 ? stallNs : 0), DECODED, burst);
     }
   }
 
-  private finish(
-    api: GuestApi,
-    media: ReturnType<GuestApi['dltApp']>,
-    b: { burst: number; stallNs: number; copyBytes: number },
-  ): void {
+  private finish(api: GuestApi, b: Burst): void {
     const { burstFrames, frameBytes, peer } = this.config;
     if (b.stallNs > UNDERRUN_STALL_NS) {
-      media.log('error', 'AUD', 'audio underrun, memory stall us', Math.floor(b.stallNs / 1000), 'bytes', b.copyBytes);
+      api.log('MEDI', 'error', 'AUD', 'audio underrun, memory stall us', Math.floor(b.stallNs / 1000), 'bytes', b.copyBytes);
     }
     if (peer !== undefined && api.net !== null) {
       const payloads = Array.from({ length: burstFrames }, (_, i) => payload(frameBytes, b.burst, i));
       const sent = api.net.send(peer, payloads);
-      this.framesSent += sent;
-      if (sent < burstFrames) media.log('warn', 'NET', 'tx ring full, dropped', burstFrames - sent);
+      this.state.framesSent += sent;
+      if (sent < burstFrames) api.log('MEDI', 'warn', 'NET', 'tx ring full, dropped', burstFrames - sent);
     }
-    media.log('debug', 'NET', 'burst', b.burst, 'frames sent', this.framesSent, 'stall us', Math.floor(b.stallNs / 1000));
+    api.log('MEDI', 'debug', 'NET', 'burst', b.burst, 'frames sent', this.state.framesSent, 'stall us', Math.floor(b.stallNs / 1000));
   }
 }
 

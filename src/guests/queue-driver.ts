@@ -5,7 +5,9 @@
 // allocation, avail/used rings, EVENT_IDX) is the core's driver side; this class decides what
 // to put in the queue, as a guest kernel's virtio driver would.
 
+import { z } from 'zod';
 import type { CoreApi, ChainSpec, UsedElem } from '../core/api.js';
+import { checkState, requireState } from '../engine/state-check.js';
 import type { GuestMemory } from './guest-memory.js';
 
 export interface QueueDriverOptions {
@@ -22,6 +24,13 @@ export interface QueueDriverOptions {
 export function ringBytes(size: number): { desc: number; avail: number; used: number } {
   return { desc: 16 * size, avail: 6 + 2 * size, used: 6 + 8 * size };
 }
+
+/** A driver's bookkeeping as plain data (the ring itself is guest memory: the core's snapshot). */
+const driverSchema = z.strictObject({
+  freeSlots: z.array(z.number().int().nonnegative()),
+  slotByHead: z.array(z.number().int().min(-1)),
+});
+export type QueueDriverState = z.infer<typeof driverSchema>;
 
 export class QueueDriver {
   readonly q: number;
@@ -139,5 +148,28 @@ export class QueueDriver {
     const slot = Math.floor((gpa - this.poolGpa) / this.slotBytes);
     if (slot < 0 || slot >= this.slotCount) throw new Error(`assert: gpa 0x${gpa.toString(16)} is not a pool buffer`);
     return slot;
+  }
+
+  saveState(): QueueDriverState {
+    return { freeSlots: [...this.freeSlots], slotByHead: Array.from(this.slotByHead) };
+  }
+
+  /** Every slot is either free or behind exactly one in-flight head (checked before assigning). */
+  loadState(value: unknown, path: string): void {
+    const state = checkState(driverSchema, value, path);
+    const n = this.slotCount;
+    requireState(state.slotByHead.length === n, `${path}.slotByHead`, `${state.slotByHead.length} heads, the queue has ${n}`);
+    const seen = new Uint8Array(n);
+    const mark = (slot: number, where: string): void => {
+      requireState(slot < n, where, `slot ${slot} is not a buffer (0..${n - 1})`);
+      requireState(seen[slot] === 0, where, `slot ${slot} is both free and in flight, or twice`);
+      seen[slot] = 1;
+    };
+    state.freeSlots.forEach((slot, i) => mark(slot, `${path}.freeSlots[${i}]`));
+    state.slotByHead.forEach((slot, i) => slot >= 0 && mark(slot, `${path}.slotByHead[${i}]`));
+    requireState(seen.every((x) => x === 1), path, 'a buffer slot is neither free nor in flight');
+    this.freeSlots.length = 0;
+    this.freeSlots.push(...state.freeSlots);
+    this.slotByHead.set(state.slotByHead);
   }
 }

@@ -14,7 +14,7 @@ export interface Telemetry {
 export const TELEMETRY_BYTES = 20;
 
 /** Signal value from CAN data: speed in 0.01 km/h (le16 at 0), rpm (le16 at 0). */
-export function decodeSignal(signal: Signal | 'unknown', data: Uint8Array): number {
+export function decodeSignal(signal: Signal | 'unknown', data: ArrayLike<number>): number {
   if ((signal === 'speed' || signal === 'rpm') && data.length >= 2) {
     const raw = data[0]! | (data[1]! << 8);
     return signal === 'speed' ? Math.floor(raw / 100) : raw;
@@ -23,14 +23,14 @@ export function decodeSignal(signal: Signal | 'unknown', data: Uint8Array): numb
 }
 
 /** The signal comes from the gateway's route for the frame (src/guests/routes.ts), not from its id. */
-export function writeTelemetry(canId: number, signal: Signal | 'unknown', data: Uint8Array): Uint8Array {
+export function writeTelemetry(canId: number, signal: Signal | 'unknown', data: ArrayLike<number>): Uint8Array {
   const out = new Uint8Array(TELEMETRY_BYTES);
   const view = new DataView(out.buffer);
   view.setUint32(0, canId, true);
   out[4] = data.length;
   out[5] = signal === 'unknown' ? 255 : SIGNALS.indexOf(signal);
   view.setUint32(8, decodeSignal(signal, data), true);
-  out.set(data.subarray(0, 8), 12);
+  for (let i = 0; i < Math.min(8, data.length); i++) out[12 + i] = data[i]!;
   return out;
 }
 

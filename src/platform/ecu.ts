@@ -1,21 +1,29 @@
 // External ECUs on a CAN bus (sensors, engine, body): periodic frames with release jitter drawn
 // from their own PRNG stream. They are outside the SoC, so they have no virtqueues: the core's
 // CAN controller model takes their frames directly (Core.canSend) and arbitrates them with the
-// virtio-can devices' frames.
+// virtio-can devices' frames. Each ECU is an engine target; a frame event carries which of its
+// frames it is and the release number k (issue 10 §1: records, not closures).
 
+import { z } from 'zod';
 import type { CoreApi, CoreFaultApi } from '../core/api.js';
 import type { Engine } from '../engine/engine.js';
+import type { StatefulTarget } from '../engine/event-target.js';
+import { checkState, count } from '../engine/state-check.js';
 import type { EcuConfig } from '../scenario/schema.js';
 import { CAN_EFF_FLAG } from '../core/codes.js';
 
 type FrameConfig = EcuConfig['frames'][number];
 
-export class ExternalEcu {
+/** The ECU's engine event: release k of frame a0 (a1 = k). */
+const FRAME = 0;
+
+const ecuSchema = z.strictObject({ framesSent: count, framesRefused: count });
+
+export class ExternalEcu implements StatefulTarget {
   framesSent = 0;
   /** Frames the controller could not take: mailboxes full, or bus-off (seeded faults, issue 9 §5). */
   framesRefused = 0;
-  /** Names its frame events in state dumps (built once). */
-  private readonly frameLabel: string;
+  private readonly target: number;
 
   constructor(
     private readonly config: EcuConfig,
@@ -24,23 +32,42 @@ export class ExternalEcu {
     private readonly node: number,
     private readonly prngStream: number,
   ) {
-    this.frameLabel = `ecu frame: ${config.name}`;
+    this.target = engine.register(`ecu ${config.name}`, this);
   }
 
   start(): void {
-    for (const frame of this.config.frames) this.schedule(frame, 0);
+    this.config.frames.forEach((_, i) => this.schedule(i, 0));
   }
 
-  private schedule(frame: FrameConfig, k: number): void {
+  private schedule(index: number, k: number): void {
+    const frame = this.config.frames[index]!;
     const jitter = frame.jitterNs > 0 ? this.core.prngBelow(this.prngStream, frame.jitterNs + 1) : 0;
-    this.engine.at(k * frame.periodNs + jitter + frame.periodNs, () => {
-      const id = frame.canId | (frame.extended ? CAN_EFF_FLAG : 0);
-      // Without faults the mailboxes never fill (the scenario's load checks see to it); with CAN
-      // errors retransmitting or a bus-off node they can, and a controller then drops the frame.
-      if (this.core.canSendTry(this.node, id >>> 0, this.payload(frame, k)) === 'sent') this.framesSent++;
-      else this.framesRefused++;
-      this.schedule(frame, k + 1);
-    }, this.frameLabel);
+    this.engine.at(k * frame.periodNs + jitter + frame.periodNs, this.target, FRAME, index, k);
+  }
+
+  fire(op: number, index: number, k: number): void {
+    if (op !== FRAME) throw new Error(`assert: ecu event op ${op}`);
+    const frame = this.config.frames[index]!;
+    const id = frame.canId | (frame.extended ? CAN_EFF_FLAG : 0);
+    // Without faults the mailboxes never fill (the scenario's load checks see to it); with CAN
+    // errors retransmitting or a bus-off node they can, and a controller then drops the frame.
+    if (this.core.canSendTry(this.node, id >>> 0, this.payload(frame, k)) === 'sent') this.framesSent++;
+    else this.framesRefused++;
+    this.schedule(index, k + 1);
+  }
+
+  describe(op: number): string {
+    return op === FRAME ? `ecu frame: ${this.config.name}` : `ecu ${this.config.name} op ${op}`;
+  }
+
+  saveState(): z.infer<typeof ecuSchema> {
+    return { framesSent: this.framesSent, framesRefused: this.framesRefused };
+  }
+
+  loadState(value: unknown, path: string): void {
+    const state = checkState(ecuSchema, value, path);
+    this.framesSent = state.framesSent;
+    this.framesRefused = state.framesRefused;
   }
 
   /** Signal content: a triangle speed profile (0.01 km/h), an rpm sweep, a counter, or noise. */

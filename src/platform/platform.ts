@@ -1,6 +1,7 @@
 // The platform: a scenario turned into a running system. It sizes the core from the scenario
 // (the core allocates nothing after init), builds VMs, devices, links, buses and ECUs, and runs
-// the engine; everything observable goes to a PlatformSink.
+// the engine; everything observable goes to a PlatformSink. Its run-time state is data
+// (issue 10 §1): captureState/restoreState (src/platform/state-capture.ts) read and write it.
 
 import type { CoreApi, CoreFaultApi, CoreLimits, Irq } from '../core/api.js';
 import { Core } from '../core/core.js';
@@ -21,9 +22,13 @@ import { Scheduler } from './scheduler.js';
 import type { PlatformSink } from './sink.js';
 import type { InputRow } from '../trace/recorder.js';
 import { KIND } from '../core/codes.js';
-import { IRQ_COST_NS, VmRuntime } from './vm.js';
+import { VmRuntime } from './vm.js';
 import { inputRoom } from '../inputs/limits.js';
 import { emptyFaultTargets, installFaults } from '../faults/install.js';
+import type { StatefulTarget } from '../engine/event-target.js';
+import { checkState, count } from '../engine/state-check.js';
+import { z } from 'zod';
+import { capturePlatformState, restorePlatformState, type PlatformState, type RestoreOptions } from './state-capture.js';
 
 const MIB = 1024 * 1024;
 
@@ -85,16 +90,23 @@ export function coreLimitsFor(s: Scenario): CoreLimits {
   };
 }
 
-export class Platform {
+/** The platform's own engine event: sample every VM's clock. */
+const CLOCK_SAMPLE = 0;
+const platformSchema = z.strictObject({ inputSeq: count });
+
+export class Platform implements StatefulTarget {
   readonly vms: VmRuntime[] = [];
   readonly ecus: ExternalEcu[] = [];
   readonly engine: Engine;
   readonly scheduler: Scheduler;
-  private readonly irqHandlers = new Map<number, { vm: VmRuntime; interrupt: () => void }>();
+  /** device -> the VM whose driver handles its interrupts */
+  private readonly irqHandlers = new Map<number, VmRuntime>();
   private readonly consoles: ConsoleDevice[] = [];
   private readonly inputHandlers = new Map<string, InputHandler>();
   private inputSeq = 0;
+  private prepared = false;
   private booted = false;
+  private readonly target: number;
   /** Where the seeded faults (issue 9 §5) find the links, buses and CAN nodes they name. */
   private readonly faultTargets = emptyFaultTargets();
 
@@ -105,6 +117,7 @@ export class Platform {
   ) {
     core.setTraceSink((cols, count) => sink.events(cols, count));
     this.engine = new Engine({ core, onIrq: (irq) => this.irq(irq) });
+    this.target = this.engine.register('platform', this);
     this.scheduler = new Scheduler({
       engine: this.engine,
       core,
@@ -152,33 +165,35 @@ export class Platform {
     this.consoles.push(console);
     vm.console = console.driver;
     vm.onConsoleNotify = () => console.notify();
-    // Console interrupts only return used buffers; the guest reclaims them on its next flush.
-    this.irqHandlers.set(dev, { vm, interrupt: () => console.driver.reclaim() });
+    this.wireInterrupt(vm, dev, console);
   }
 
   private addNet(vm: VmRuntime, dev: number, mac: string, port: number): void {
     const link = this.core.linkCreate(this.scenario.network.latencyNs, this.scenario.network.bitsPerSecond);
-    const net = new NetDevice({ core: this.core, memory: vm.memory, dev, mac, port, link });
+    const net = new NetDevice({ core: this.core, engine: this.engine, memory: vm.memory, dev, mac, port, link });
     this.faultTargets.links.set(mac.toLowerCase(), { link, dev, vm: vm.vmIndex });
     vm.net = net;
     vm.raw.netTxQueue = net.tx.q;
-    this.irqHandlers.set(dev, { vm, interrupt: () => net.interrupt() });
+    this.wireInterrupt(vm, dev, net);
   }
 
   private addCan(vm: VmRuntime, dev: number, busName: string, bus: number): void {
-    const can = new CanDevice({ core: this.core, memory: vm.memory, dev, bus, busName });
+    const can = new CanDevice({ core: this.core, engine: this.engine, memory: vm.memory, dev, bus, busName });
     vm.cans.push(can);
     const nodes = this.faultTargets.canNodes.get(vm.vmName) ?? [];
     nodes.push({ node: can.node, bus, dev, vm: vm.vmIndex });
     this.faultTargets.canNodes.set(vm.vmName, nodes);
-    this.irqHandlers.set(dev, { vm, interrupt: () => can.interrupt() });
+    this.wireInterrupt(vm, dev, can);
+  }
+
+  private wireInterrupt(vm: VmRuntime, dev: number, handler: { interrupt(): void }): void {
+    vm.addInterrupt(dev, handler);
+    this.irqHandlers.set(dev, vm);
   }
 
   /** An interrupt from the core: the guest's handler runs as CPU work on one of its vCPUs. */
   private irq(irq: Irq): void {
-    const handler = this.irqHandlers.get(irq.dev);
-    if (handler === undefined) return;
-    handler.vm.cpu(IRQ_COST_NS, handler.interrupt);
+    this.irqHandlers.get(irq.dev)?.interrupt(irq.dev);
   }
 
   private program(index: number): GuestProgram | null {
@@ -203,32 +218,79 @@ export class Platform {
       const local = vm.clock.localNs(now);
       this.sink.clock({ ts_ns: now, vm: vm.vmIndex, local_ns: local, offset_ns: local - now, drift_ppb: vm.clock.driftPpbAt(now), steal_ns: vm.stealNs() });
     }
-    this.engine.after(this.scenario.clockSampleNs, () => this.sampleClocks(), 'clock sample');
+    this.engine.after(this.scenario.clockSampleNs, this.target, CLOCK_SAMPLE);
   }
 
-  /** Boots every guest at t = 0 (schedules their start; nothing runs until advanceTo). */
-  boot(): void {
-    if (this.booted) throw new Error('assert: platform booted twice');
-    this.booted = true;
+  fire(op: number): void {
+    if (op !== CLOCK_SAMPLE) throw new Error(`assert: platform event op ${op}`);
+    this.sampleClocks();
+  }
+
+  describe(op: number): string {
+    return op === CLOCK_SAMPLE ? 'clock sample' : `platform op ${op}`;
+  }
+
+  /**
+   * Wires what boot and restore share, in one order (so engine target ids match): the faults'
+   * edge table and core registrations, and each VM's program. `schedule` false (restoring):
+   * no event is queued, the captured queue brings them.
+   */
+  private prepare(schedule: boolean): void {
+    if (this.prepared) throw new Error('assert: platform booted or restored twice');
+    this.prepared = true;
     if (this.scenario.faults.length > 0) {
       const { scenario, core, engine, scheduler, vms, faultTargets: targets } = this;
-      installFaults({ scenario, core, engine, scheduler, vms, targets });
+      installFaults({ scenario, core, engine, scheduler, vms, targets, schedule });
     }
-    this.engine.at(0, () => this.sampleClocks(), 'clock sample');
+    if (schedule) this.engine.at(0, this.target, CLOCK_SAMPLE);
     this.vms.forEach((vm, i) => {
       const program = this.program(i);
       if (program === null) return;
       const used = program.vcpusUsed(vm.vcpuCount);
       vm.useVcpus(used);
-      this.engine.at(0, () =>
-        vm.guestContext(() => {
-          if (used < vm.vcpuCount) vm.announceIdleVcpus(this.scenario.vms[i]!.program.type);
-          program.start(vm);
-        }),
-        `guest start: vm ${vm.vmName}`,
-      );
+      vm.setProgram(program);
+      if (schedule) vm.scheduleStart(used < vm.vcpuCount);
     });
-    for (const ecu of this.ecus) ecu.start();
+    if (schedule) for (const ecu of this.ecus) ecu.start();
+  }
+
+  /** Boots every guest at t = 0 (schedules their start; nothing runs until advanceTo). */
+  boot(): void {
+    this.prepare(true);
+    this.booted = true;
+  }
+
+  // --- state capture (issue 10 §1)
+
+  /**
+   * Every piece of TypeScript run-time state as plain, JSON-serialisable data, between events
+   * (not from inside one). `core` is the core's own state (WASM memory and globals), opaque here:
+   * pass Core.snapshot()'s result and restoreState hands it back (the seam for issue 10 §3).
+   */
+  captureState(core: unknown = null): PlatformState {
+    if (!this.booted) throw new Error('assert: captureState before boot or restore');
+    return capturePlatformState(this, core);
+  }
+
+  /**
+   * Puts a captured state into this platform, which must be freshly created from the same
+   * scenario (with the same inputs installed) and not booted. Every field is checked first
+   * (StateError names the bad one); options.restoreCore gets the state's `core` part after the
+   * platform is wired and before the TypeScript state is loaded. The platform counts as booted.
+   */
+  restoreState(state: unknown, options: RestoreOptions = {}): void {
+    if (this.prepared) throw new Error('assert: restoreState on a platform that was booted or restored');
+    this.prepare(false);
+    restorePlatformState(this, state, options);
+    this.booted = true;
+  }
+
+  saveState(): z.infer<typeof platformSchema> {
+    return { inputSeq: this.inputSeq };
+  }
+
+  loadState(value: unknown, path: string): void {
+    this.inputSeq = checkState(platformSchema, value, path).inputSeq;
   }
 
   /**

@@ -1,14 +1,21 @@
 // A VM at run time: its memory, clock, vCPUs, device drivers and the services its guest program
-// gets (GuestApi). Guest callbacks run through `guestContext`, which flushes the DLT messages
-// the callback logged into the console virtqueue in one batch, as a guest's log daemon would.
+// gets (GuestApi). The VM is the engine target of its guest: timers, CPU jobs done, interrupts
+// and the boot reach the program as typed events (issue 10 §1), each run through
+// `guestContext`, which flushes the DLT messages the program logged into the console virtqueue
+// in one batch, as a guest's log daemon would.
 
+import { z } from 'zod';
 import type { CoreApi } from '../core/api.js';
 import { KIND, type DltLevel } from '../core/codes.js';
 import type { Engine } from '../engine/engine.js';
+import type { StatefulTarget } from '../engine/event-target.js';
+import { checkState, count, requireState } from '../engine/state-check.js';
 import type { VmConfig } from '../scenario/schema.js';
-import type { CanPort, GuestApi, LogValue, NetPort, RawDoors } from '../guests/guest-api.js';
+import type { GuestApi, GuestProgram, LogValue, RawDoors } from '../guests/guest-api.js';
 import { GuestMemory, STEAL_PAGE_GPA } from '../guests/guest-memory.js';
 import type { QueueDriver } from '../guests/queue-driver.js';
+import type { CanDevice } from '../devices/can.js';
+import type { NetDevice } from '../devices/net.js';
 import { encodeGuestLog } from '../devices/dlt-channel.js';
 import { GuestClock } from './clock.js';
 import type { Scheduler, Vcpu } from './scheduler.js';
@@ -21,6 +28,29 @@ const STEAL_RECORD_BYTES = 64;
 const STEAL_RECORD = new Uint8Array(16);
 const STEAL_VIEW = new DataView(STEAL_RECORD.buffer);
 
+/** The VM's engine events and job completions (a0, a1 as listed). */
+export const VM_OP = {
+  start: 0, //   the guest boots (a0: 1 when the VM announces idle vCPUs)
+  timer: 1, //   a guest timer fired (a0: tag, a1: arg)
+  cpuDone: 2, // a guest CPU job was served (a0: tag, a1: arg)
+  irq: 3, //     an interrupt handler's CPU was served (a0: device)
+} as const;
+
+/** A device's interrupt handler in the guest (driver side). */
+export interface InterruptHandler {
+  interrupt(): void;
+}
+
+const vmSchema = z.strictObject({
+  started: z.boolean(),
+  vcpusUsed: z.number().int().positive(),
+  logsDropped: count,
+  deadlineMisses: count,
+  /** libdlt message counters, [apid/ctid, counter] in first-use order. */
+  dltCounters: z.array(z.tuple([z.string(), z.number().int().min(0).max(255)])),
+  program: z.unknown(),
+});
+
 export interface VmOptions {
   index: number;
   config: VmConfig;
@@ -30,19 +60,25 @@ export interface VmOptions {
   prngStream: number;
 }
 
-export class VmRuntime implements GuestApi {
+export class VmRuntime implements GuestApi, StatefulTarget {
   readonly vmName: string;
   readonly vmIndex: number;
   readonly ecu: string;
   readonly clock: GuestClock;
   readonly memory: GuestMemory;
   readonly vcpus: Vcpu[] = [];
-  net: NetPort | null = null;
-  readonly cans: CanPort[] = [];
+  net: NetDevice | null = null;
+  readonly cans: CanDevice[] = [];
   console: QueueDriver | null = null;
   raw: RawDoors;
   /** Console service hook: the hypervisor's back-end, told when the guest notifies. */
   onConsoleNotify: () => void = () => {};
+  /** The guest program (null: an idle VM); set once, before boot (setProgram). */
+  program: GuestProgram | null = null;
+  /** This VM's engine target id. */
+  readonly target: number;
+  private started = false;
+  private readonly interrupts = new Map<number, InterruptHandler>();
   logsDropped = 0;
   deadlineMisses = 0;
   /** vCPUs that take unpinned work (useVcpus); all of them unless the program says fewer. */
@@ -54,8 +90,7 @@ export class VmRuntime implements GuestApi {
   private readonly scheduler: Scheduler;
   private readonly prngStream: number;
   private readonly sessionId: number;
-  /** Names this VM's guest timers in state dumps (built once). */
-  private readonly timerLabel: string;
+  private readonly programType: string;
 
   constructor(options: VmOptions) {
     const { index, config, core } = options;
@@ -67,7 +102,8 @@ export class VmRuntime implements GuestApi {
     this.scheduler = options.scheduler;
     this.prngStream = options.prngStream;
     this.sessionId = 100 + index;
-    this.timerLabel = `guest timer: vm ${config.name}`;
+    this.programType = config.program.type;
+    this.target = options.engine.register(`vm ${config.name}`, this);
     this.clock = new GuestClock(config.clock);
     const ramBytes = config.ramMiB * 1024 * 1024;
     core.vmCreate(index, ramBytes);
@@ -87,14 +123,77 @@ export class VmRuntime implements GuestApi {
     return this.clock.localNs(this.engine.now);
   }
 
-  /** Runs a guest callback and flushes what it logged. */
-  guestContext(action: () => void): void {
-    action();
+  /**
+   * The VM's program, and where frames reach it: each device's receive path is wired once, here
+   * (build time), to the program's handler. Frames before the guest has booted are not seen.
+   */
+  setProgram(program: GuestProgram): void {
+    if (this.program !== null) throw new Error(`assert: vm ${this.vmName} given a program twice`);
+    this.program = program;
+    this.net?.onReceive((payload) => {
+      if (this.started) program.onNetFrame?.(this, payload);
+    });
+    this.cans.forEach((can, port) =>
+      can.onReceive((frame) => {
+        if (this.started) program.onCanFrame?.(this, port, frame);
+      }),
+    );
+  }
+
+  /** Device `dev`'s interrupt handler (its driver), run as CPU work on one of the VM's vCPUs. */
+  addInterrupt(dev: number, handler: InterruptHandler): void {
+    this.interrupts.set(dev, handler);
+  }
+
+  /** The core raised device `dev`'s interrupt: the handler costs the guest CPU first. */
+  interrupt(dev: number): void {
+    this.scheduler.submit(this.leastLoaded(), IRQ_COST_NS, this.target, VM_OP.irq, dev);
+  }
+
+  /** Boots the guest at t = 0 (an engine event, so it runs in order with everything else). */
+  scheduleStart(announceIdle: boolean): void {
+    this.engine.at(0, this.target, VM_OP.start, announceIdle ? 1 : 0);
+  }
+
+  fire(op: number, a0: number, a1: number): void {
+    const program = this.program;
+    switch (op) {
+      case VM_OP.start:
+        this.started = true;
+        if (a0 === 1) this.announceIdleVcpus();
+        program?.start(this);
+        break;
+      case VM_OP.timer:
+        program?.onTimer?.(this, a0, a1);
+        break;
+      case VM_OP.cpuDone:
+        program?.onCpuDone?.(this, a0, a1);
+        break;
+      case VM_OP.irq:
+        this.interrupts.get(a0)?.interrupt();
+        break;
+      default:
+        throw new Error(`assert: vm event op ${op}`);
+    }
     this.flushLogs();
   }
 
-  timer(delayNs: number, action: () => void): void {
-    this.engine.after(delayNs, () => this.guestContext(action), this.timerLabel);
+  describe(op: number, a0: number, a1: number): string {
+    switch (op) {
+      case VM_OP.start:
+        return `guest start: vm ${this.vmName}`;
+      case VM_OP.timer:
+        return `guest timer: vm ${this.vmName}`;
+      case VM_OP.cpuDone:
+        return `guest job done: vm ${this.vmName} tag ${a0} (${a1})`;
+      case VM_OP.irq:
+        return `interrupt handler: vm ${this.vmName} dev ${a0}`;
+    }
+    return `vm ${this.vmName} op ${op}`;
+  }
+
+  timer(delayNs: number, tag: number, arg = 0): void {
+    this.engine.after(delayNs, this.target, VM_OP.timer, tag, arg);
   }
 
   get vcpuCount(): number {
@@ -113,29 +212,29 @@ export class VmRuntime implements GuestApi {
   }
 
   /** A boot line that says which vCPUs the program leaves idle, so a trace reader need not guess. */
-  announceIdleVcpus(program: string): void {
+  private announceIdleVcpus(): void {
     const idle = this.vcpus.length - this.vcpusUsed;
-    this.log('KERN', 'SMP', 'info', [`${program} is single-threaded: idle vcpus`, idle, 'of', this.vcpus.length]);
+    this.log('KERN', 'info', 'SMP', `${this.programType} is single-threaded: idle vcpus`, idle, 'of', this.vcpus.length);
   }
 
-  cpu(costNs: number, action: () => void): void {
-    // The least-loaded vCPU takes the job (ties: lowest index), as a guest's run queues would.
+  cpu(costNs: number, tag: number, arg = 0): void {
+    this.scheduler.submit(this.leastLoaded(), costNs, this.target, VM_OP.cpuDone, tag, arg);
+  }
+
+  /** The least-loaded vCPU the program uses (ties: lowest index), as a guest's run queues pick. */
+  private leastLoaded(): Vcpu {
     let target = this.vcpus[0]!;
     for (let i = 1; i < this.vcpusUsed; i++) if (this.vcpus[i]!.jobs.length < target.jobs.length) target = this.vcpus[i]!;
-    this.scheduler.submit(target, { costNs, action: () => this.guestContext(action) });
+    return target;
   }
 
-  cpuOn(vcpu: number, costNs: number, action: () => void): void {
+  cpuOn(vcpu: number, costNs: number, tag: number, arg = 0): void {
     const target = this.vcpus[vcpu];
     if (target === undefined) throw new Error(`assert: vm ${this.vmName} has no vCPU ${vcpu}`);
-    this.scheduler.submit(target, { costNs, action: () => this.guestContext(action) });
+    this.scheduler.submit(target, costNs, this.target, VM_OP.cpuDone, tag, arg);
   }
 
-  dltApp(apid: string): { log(level: DltLevel, ctid: string, ...values: LogValue[]): void } {
-    return { log: (level, ctid, ...values) => this.log(apid, ctid, level, values) };
-  }
-
-  private log(apid: string, ctid: string, level: DltLevel, values: LogValue[]): void {
+  log(apid: string, level: DltLevel, ctid: string, ...values: LogValue[]): void {
     // libdlt keeps one message counter per context, wrapping at 256.
     const key = `${apid}/${ctid}`;
     const counter = this.counters.get(key) ?? 0;
@@ -194,5 +293,38 @@ export class VmRuntime implements GuestApi {
 
   stealNs(): number {
     return this.vcpus.reduce((sum, v) => sum + v.stealNs, 0);
+  }
+
+  // --- state capture (issue 10 §1)
+
+  saveState(): z.infer<typeof vmSchema> {
+    return {
+      started: this.started,
+      vcpusUsed: this.vcpusUsed,
+      logsDropped: this.logsDropped,
+      deadlineMisses: this.deadlineMisses,
+      dltCounters: [...this.counters.entries()],
+      program: this.program === null ? null : structuredClone(this.program.state),
+    };
+  }
+
+  loadState(value: unknown, path: string): void {
+    if (this.pendingLogs.length > 0) throw new Error('assert: VM state restored mid-event');
+    const state = checkState(vmSchema, value, path);
+    requireState(state.vcpusUsed <= this.vcpus.length, `${path}.vcpusUsed`, `${state.vcpusUsed} of ${this.vcpus.length} vCPUs`);
+    const program = this.program;
+    if (program === null) requireState(state.program === null, `${path}.program`, 'state for a program this idle VM does not run');
+    else program.state = checkState(program.stateSchema, state.program, `${path}.program`);
+    this.started = state.started;
+    this.vcpusUsed = state.vcpusUsed;
+    this.logsDropped = state.logsDropped;
+    this.deadlineMisses = state.deadlineMisses;
+    this.counters.clear();
+    for (const [key, counter] of state.dltCounters) this.counters.set(key, counter);
+  }
+
+  /** Nothing half-done: DLT messages are flushed at the end of every guest event. */
+  get quiescent(): boolean {
+    return this.pendingLogs.length === 0;
   }
 }

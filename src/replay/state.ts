@@ -142,9 +142,10 @@ function queueView(q: QueueState): QueueView {
 }
 
 function pending(platform: Platform, max: number): PlatformState['pending'] {
+  // Each event's target says what it is (a preempted vCPU's slice end says it is stale).
   const engineNext: PendingView[] = platform.engine
     .pendingEvents(max)
-    .map((e) => ({ timeNs: e.timeNs, source: 'engine', what: engineWhat(platform, e.label, e.timeNs) }));
+    .map((e) => ({ timeNs: e.timeNs, source: 'engine', what: e.label }));
   const coreTimers = platform.core.coreTimers(Infinity);
   const coreNext: PendingView[] = coreTimers
     .slice(0, max)
@@ -152,13 +153,6 @@ function pending(platform: Platform, max: number): PlatformState['pending'] {
   // At equal times core events run before engine events (src/engine/engine.ts), so they list first.
   const next = [...coreNext, ...engineNext].sort((a, b) => a.timeNs - b.timeNs || order(a) - order(b));
   return { engineEvents: platform.engine.pending, coreEvents: coreTimers.length, next };
-}
-
-/** An engine event's label, marked when it is a slice end whose vCPU was preempted since. */
-function engineWhat(platform: Platform, label: string, timeNs: number): string {
-  const vcpu = platform.scheduler.vcpus.find((v) => v.sliceLabel === label);
-  const stale = vcpu !== undefined && vcpu.sliceEndNs !== timeNs;
-  return stale ? `${label} (stale: its slice was preempted; runs as a no-op)` : label;
 }
 
 function order(p: PendingView): number {
