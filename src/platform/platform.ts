@@ -6,7 +6,7 @@
 import type { CoreApi, CoreFaultApi, CoreLimits, Irq } from '../core/api.js';
 import { Core } from '../core/core.js';
 import { Engine } from '../engine/engine.js';
-import type { Scenario } from '../scenario/schema.js';
+import type { Scenario, VmConfig } from '../scenario/schema.js';
 import { deviceEntries } from '../scenario/topology.js';
 import type { GuestProgram } from '../guests/guest-api.js';
 import { ClusterProgram } from '../guests/cluster.js';
@@ -94,6 +94,14 @@ export function coreLimitsFor(s: Scenario): CoreLimits {
 const CLOCK_SAMPLE = 0;
 const platformSchema = z.strictObject({ inputSeq: count });
 
+export interface PlatformOptions {
+  /**
+   * Guest programs of your own (README "Writing a guest program"), by VM name: each makes the
+   * program that VM runs instead of the scenario's `program` (called once, at boot or restore).
+   */
+  programs?: Record<string, (vm: VmConfig) => GuestProgram>;
+}
+
 export class Platform implements StatefulTarget {
   readonly vms: VmRuntime[] = [];
   readonly ecus: ExternalEcu[] = [];
@@ -114,6 +122,7 @@ export class Platform implements StatefulTarget {
     readonly scenario: Scenario,
     readonly core: CoreApi & CoreFaultApi,
     private readonly sink: PlatformSink,
+    private readonly options: PlatformOptions,
   ) {
     core.setTraceSink((cols, count) => sink.events(cols, count));
     this.engine = new Engine({ core, onIrq: (irq) => this.irq(irq) });
@@ -127,9 +136,9 @@ export class Platform implements StatefulTarget {
     });
   }
 
-  static async create(scenario: Scenario, sink: PlatformSink): Promise<Platform> {
+  static async create(scenario: Scenario, sink: PlatformSink, options: PlatformOptions = {}): Promise<Platform> {
     const core = await Core.load(coreLimitsFor(scenario), BigInt(scenario.seed));
-    const platform = new Platform(scenario, core, sink);
+    const platform = new Platform(scenario, core, sink, options);
     platform.build();
     return platform;
   }
@@ -197,7 +206,10 @@ export class Platform implements StatefulTarget {
   }
 
   private program(index: number): GuestProgram | null {
-    const p = this.scenario.vms[index]!.program;
+    const vm = this.scenario.vms[index]!;
+    const own = this.options.programs?.[vm.name];
+    if (own !== undefined) return own(vm);
+    const p = vm.program;
     switch (p.type) {
       case 'cluster':
         return new ClusterProgram(p);
