@@ -2,6 +2,8 @@
 // billion, and steps (an NTP/PTP correction, a manual set). Integer arithmetic only: the drift
 // term is split so no intermediate exceeds 2^53 for |drift| <= 1e6 ppb (ARCHITECTURE principle 1).
 
+import { z } from 'zod';
+import { StateError, checkState, count, int } from '../engine/state-check.js';
 import type { Scenario } from '../scenario/schema.js';
 
 type ClockConfig = Scenario['vms'][number]['clock'];
@@ -26,6 +28,12 @@ interface DriftSegment {
   localAtFromNs: number;
   ppb: number;
 }
+
+const clockSchema = z.strictObject({
+  steps: z.array(z.strictObject({ atNs: count, byNs: int })),
+  segments: z.array(z.strictObject({ fromNs: count, localAtFromNs: int, ppb: int })).min(1),
+});
+export type GuestClockState = z.infer<typeof clockSchema>;
 
 export class GuestClock {
   private readonly steps: { atNs: number; byNs: number }[];
@@ -82,5 +90,20 @@ export class GuestClock {
       seg = s;
     }
     return seg;
+  }
+
+  // --- state capture (issue 10 §1): steps and drift stretches, in time order
+
+  saveState(): GuestClockState {
+    return { steps: this.steps.map((x) => ({ ...x })), segments: this.segments.map((x) => ({ ...x })) };
+  }
+
+  loadState(value: unknown, path: string): void {
+    const state = checkState(clockSchema, value, path);
+    const ordered = <T>(xs: T[], at: (x: T) => number) => xs.every((x, i) => i === 0 || at(xs[i - 1]!) <= at(x));
+    if (!ordered(state.steps, (x) => x.atNs)) throw new StateError(`${path}.steps: not in time order`);
+    if (!ordered(state.segments, (x) => x.fromNs)) throw new StateError(`${path}.segments: not in time order`);
+    this.steps.splice(0, this.steps.length, ...state.steps);
+    this.segments.splice(0, this.segments.length, ...state.segments);
   }
 }

@@ -48,6 +48,7 @@ const vmSchema = z.strictObject({
   deadlineMisses: count,
   /** libdlt message counters, [apid/ctid, counter] in first-use order. */
   dltCounters: z.array(z.tuple([z.string(), z.number().int().min(0).max(255)])),
+  clock: z.unknown(),
   program: z.unknown(),
 });
 
@@ -304,6 +305,7 @@ export class VmRuntime implements GuestApi, StatefulTarget {
       logsDropped: this.logsDropped,
       deadlineMisses: this.deadlineMisses,
       dltCounters: [...this.counters.entries()],
+      clock: this.clock.saveState(),
       program: this.program === null ? null : structuredClone(this.program.state),
     };
   }
@@ -314,7 +316,9 @@ export class VmRuntime implements GuestApi, StatefulTarget {
     requireState(state.vcpusUsed <= this.vcpus.length, `${path}.vcpusUsed`, `${state.vcpusUsed} of ${this.vcpus.length} vCPUs`);
     const program = this.program;
     if (program === null) requireState(state.program === null, `${path}.program`, 'state for a program this idle VM does not run');
-    else program.state = checkState(program.stateSchema, state.program, `${path}.program`);
+    const programState = program === null ? null : checkState(program.stateSchema, state.program, `${path}.program`);
+    this.clock.loadState(state.clock, `${path}.clock`); // the last check: it assigns only when good
+    if (program !== null) program.state = programState;
     this.started = state.started;
     this.vcpusUsed = state.vcpusUsed;
     this.logsDropped = state.logsDropped;

@@ -152,3 +152,20 @@ describe('restoreState refuses a bad state, naming the field', () => {
     expect(() => platform.captureState()).toThrow(/before boot or restore/);
   });
 });
+
+describe('restoreState checks clocks too', () => {
+  test('clock steps out of time order', async () => {
+    const id = idOf('vm infotainment');
+    const message = await refusal((s) => {
+      s.targets[id].state.clock.steps = [{ atNs: 9, byNs: 1 }, { atNs: 5, byNs: 1 }];
+    });
+    expect(message).toBe(`state.targets[${id}] (vm infotainment).clock.steps: not in time order`);
+  });
+
+  test('a clock without its first drift stretch', async () => {
+    const id = idOf('vm cluster');
+    expect(await refusal((s) => (s.targets[id].state.clock.segments = []))).toMatch(
+      new RegExp(`^state\\.targets\\[${id}\\] \\(vm cluster\\)\\.clock\\.segments: `),
+    );
+  });
+});
