@@ -6,7 +6,7 @@
 //
 // Engine events are records (time, seq, target, op, a0..a2), never closures (principle 8): a
 // target is a registered handler with a small id (src/engine/event-target.ts), so the queue is
-// plain numbers that a state capture copies and a restore puts back (captureQueue/loadQueue).
+// plain numbers that a state capture copies and a restore puts back (saveState/loadState).
 
 import type { CoreApi, Irq } from '../core/api.js';
 import { EXIT } from '../core/codes.js';

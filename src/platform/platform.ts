@@ -260,7 +260,8 @@ export class Platform implements StatefulTarget {
       if (program === null) return;
       const used = program.vcpusUsed(vm.vcpuCount);
       vm.useVcpus(used);
-      vm.setProgram(program);
+      const custom = this.options.programs?.[vm.vmName] !== undefined;
+      vm.setProgram(program, custom ? 'custom' : this.scenario.vms[i]!.program.type);
       if (schedule) vm.scheduleStart(used < vm.vcpuCount);
     });
     if (schedule) for (const ecu of this.ecus) ecu.start();

@@ -1,8 +1,8 @@
 // A VM at run time: its memory, clock, vCPUs, device drivers and the services its guest program
 // gets (GuestApi). The VM is the engine target of its guest: timers, CPU jobs done, interrupts
-// and the boot reach the program as typed events (issue 10 §1), each run through
-// `guestContext`, which flushes the DLT messages the program logged into the console virtqueue
-// in one batch, as a guest's log daemon would.
+// and the boot reach the program as typed events (issue 10 §1); after each one the VM flushes
+// the DLT messages the program logged into the console virtqueue in one batch, as a guest's log
+// daemon would.
 
 import { z } from 'zod';
 import type { CoreApi } from '../core/api.js';
@@ -91,7 +91,8 @@ export class VmRuntime implements GuestApi, StatefulTarget {
   private readonly scheduler: Scheduler;
   private readonly prngStream: number;
   private readonly sessionId: number;
-  private readonly programType: string;
+  /** What the program is called in boot lines (the scenario's program type, or "custom"). */
+  private programType = '';
 
   constructor(options: VmOptions) {
     const { index, config, core } = options;
@@ -103,7 +104,6 @@ export class VmRuntime implements GuestApi, StatefulTarget {
     this.scheduler = options.scheduler;
     this.prngStream = options.prngStream;
     this.sessionId = 100 + index;
-    this.programType = config.program.type;
     this.target = options.engine.register(`vm ${config.name}`, this);
     this.clock = new GuestClock(config.clock);
     const ramBytes = config.ramMiB * 1024 * 1024;
@@ -128,9 +128,10 @@ export class VmRuntime implements GuestApi, StatefulTarget {
    * The VM's program, and where frames reach it: each device's receive path is wired once, here
    * (build time), to the program's handler. Frames before the guest has booted are not seen.
    */
-  setProgram(program: GuestProgram): void {
+  setProgram(program: GuestProgram, type: string): void {
     if (this.program !== null) throw new Error(`assert: vm ${this.vmName} given a program twice`);
     this.program = program;
+    this.programType = type;
     this.net?.onReceive((payload) => {
       if (this.started) program.onNetFrame?.(this, payload);
     });
