@@ -10,7 +10,7 @@ import { checkState, count } from '../engine/state-check.js';
 import type { GuestMemory } from '../guests/guest-memory.js';
 import type { NetPort } from '../guests/guest-api.js';
 import { QueueDriver } from '../guests/queue-driver.js';
-import { buildNetFrame, macToBigInt, netPayload } from '../guests/frames.js';
+import { buildNetFrame, macBytes, macToBigInt, netPayload } from '../guests/frames.js';
 
 /** virtio-net queue indices (VIRTIO 1.2 §5.1.2): receiveq1 = 0, transmitq1 = 1. */
 export const NET_RXQ = 0;
@@ -36,12 +36,15 @@ export class NetDevice extends StateHolder implements NetPort {
   readonly tx: QueueDriver;
   private handler: (payload: Uint8Array) => void = () => {};
   framesReceived = 0;
+  private readonly macBytes: Uint8Array;
+  private readonly destinations = new Map<string, Uint8Array>();
 
   constructor(options: NetOptions) {
     super();
     const { core, memory, dev } = options;
     options.engine.register(`net dev ${dev}`, this);
     this.mac = options.mac;
+    this.macBytes = macBytes(options.mac);
     const common = { core, memory, dev, size: NET_QUEUE_SIZE, slotBytes: NET_SLOT_BYTES };
     this.rx = new QueueDriver({ ...common, index: NET_RXQ });
     this.tx = new QueueDriver({ ...common, index: NET_TXQ });
@@ -54,9 +57,20 @@ export class NetDevice extends StateHolder implements NetPort {
 
   send(dstMac: string, payloads: Uint8Array[]): number {
     this.tx.reclaim();
-    const sent = this.tx.send(payloads.map((p) => buildNetFrame(dstMac, this.mac, p)));
+    const dst = this.destinationBytes(dstMac);
+    const sent = this.tx.send(payloads.map((p) => buildNetFrame(dst, this.macBytes, p)));
     if (sent > 0) this.tx.kick();
     return sent;
+  }
+
+  /** A destination's MAC bytes, parsed the first time it is sent to (a guest has a few peers). */
+  private destinationBytes(mac: string): Uint8Array {
+    let bytes = this.destinations.get(mac);
+    if (bytes === undefined) {
+      bytes = macBytes(mac);
+      this.destinations.set(mac, bytes);
+    }
+    return bytes;
   }
 
   onReceive(handler: (payload: Uint8Array) => void): void {
