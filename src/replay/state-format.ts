@@ -27,6 +27,7 @@ export function formatStateText(state: PlatformState): string {
     `state at ${state.timeNs} ns (${formatDuration(state.timeNs)}), next event seq ${state.seqNext}\n`,
     vmSection(state),
     vcpuSection(state),
+    programSection(state),
     queueSection(state),
     tlbSection(state),
     linkSection(state),
@@ -53,6 +54,18 @@ function vcpuSection(s: PlatformState): string {
   );
   const header = ['vm', 'vcpu', 'state', 'pcpu', 'run ns', '+slice ns', 'slice ends ns', 'steal ns', '+waiting ns', 'jobs'];
   return 'vCPUs (run/steal credited; +slice/+waiting: in progress, not yet credited)\n' + textTable(header, rows);
+}
+
+/** Longest program line in the text dump; --format json has every field whole. */
+const PROGRAM_TEXT_MAX = 200;
+
+function programSection(s: PlatformState): string {
+  const rows = s.vms.filter((vm) => vm.program !== null).map((vm) => {
+    const text = JSON.stringify(vm.program);
+    return [vm.name, text.length > PROGRAM_TEXT_MAX ? `${text.slice(0, PROGRAM_TEXT_MAX - 1)}…` : text];
+  });
+  if (rows.length === 0) return 'guest programs: none\n';
+  return 'guest programs (run-time fields; --format json has them whole)\n' + textTable(['vm', 'state'], rows);
 }
 
 function queueSection(s: PlatformState): string {

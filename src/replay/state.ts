@@ -33,6 +33,8 @@ export interface VmState {
   vcpus: VcpuState[];
   tlb: TlbStats; //       stage-2 translation context
   busBudget: BusBudgetState | null; // memory-bus token bucket, null when the VM has none
+  /** The guest program's run-time fields (its `state`, plain data), null for an idle VM. */
+  program: unknown;
 }
 
 export interface QueueView extends QueueState {
@@ -90,6 +92,7 @@ export function collectState(platform: Platform, options: CollectOptions = {}): 
       vcpus: vm.vcpus.map((v) => vcpuState(v, timeNs)),
       tlb: core.tlbStats(vm.vmIndex),
       busBudget: busBudget(platform, vm.vmIndex),
+      program: vm.program === null ? null : structuredClone(vm.program.state),
     })),
     devices: devices(platform),
     links: core.linkStates(),

@@ -146,3 +146,23 @@ describe('captureState / restoreState round trip', () => {
     expect(copy.engine.pending).toBe(state.engine.events.length);
   });
 });
+
+describe('the state dump shows guest programs', () => {
+  test('replay --state\'s collectState carries each program\'s fields; an idle VM has none', async () => {
+    const { collectState } = await import('../../src/replay/state.js');
+    const { formatStateText } = await import('../../src/replay/state-format.js');
+    const platform = await fresh(loadScenario('cockpit'));
+    platform.boot();
+    platform.advanceTo(1_000 * MS);
+    const dump = collectState(platform);
+    const captured = platform.captureState();
+    for (const vm of dump.vms) {
+      const own = target(captured, `vm ${vm.name}`) as { program: unknown };
+      expect(vm.program).toEqual(own.program);
+    }
+    // Releases every 16666667 ns from t = 0: frames 0..59 by 1 s (frame 60 comes at 1000.00002 ms);
+    // frame 59, released at 983.3 ms, renders in 4-5 ms of CPU on the cluster's top-priority vCPU.
+    expect((dump.vms[0]!.program as { frames: number }).frames).toBe(60);
+    expect(formatStateText(dump)).toMatch(/^guest programs .*\n.*\n  cluster +\{"speedKph":/m);
+  });
+});
