@@ -21,12 +21,18 @@ const stateSchema = z.strictObject({
   misses: z.number().int().nonnegative(),
   staleReported: z.boolean(),
   /** Frames released and not yet rendered, oldest first (a late render overlaps the next). */
-  rendering: z.array(z.strictObject({ frame: z.number().int().nonnegative(), releaseLocalNs: z.number().int(), stallNs: z.number().int().nonnegative() })),
+  rendering: z.array(z.strictObject({
+    frame: z.number().int().nonnegative(),
+    releaseLocalNs: z.number().int(),
+    stallNs: z.number().int().nonnegative(),
+  })),
 });
 
 export class ClusterProgram implements GuestProgram<z.infer<typeof stateSchema>> {
   readonly stateSchema = stateSchema;
-  state: z.infer<typeof stateSchema> = { speedKph: 0, speedLocalNs: -1, frames: 0, misses: 0, staleReported: false, rendering: [] };
+  state: z.infer<typeof stateSchema> = {
+    speedKph: 0, speedLocalNs: -1, frames: 0, misses: 0, staleReported: false, rendering: [],
+  };
 
   constructor(private readonly config: ClusterConfig) {}
 

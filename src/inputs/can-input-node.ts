@@ -83,7 +83,8 @@ export class CanInputNode implements StatefulTarget {
 
   loadState(value: unknown, path: string): void {
     const state = checkState(nodeSchema, value, path);
-    requireState(state.waiting.length <= CAN_INPUT_WAITING_MAX, `${path}.waiting`, `${state.waiting.length} frames, at most ${CAN_INPUT_WAITING_MAX}`);
+    const waiting = `${state.waiting.length} frames, at most ${CAN_INPUT_WAITING_MAX}`;
+    requireState(state.waiting.length <= CAN_INPUT_WAITING_MAX, `${path}.waiting`, waiting);
     this.retryScheduled = state.retryScheduled;
     this.waiting.length = 0;
     for (const [canId, data] of state.waiting) this.waiting.push({ canId, data: Uint8Array.from(data) });

@@ -288,7 +288,8 @@ export class Scheduler implements StatefulTarget {
 
   loadState(value: unknown, path: string): void {
     const state = checkState(schedulerSchema, value, path);
-    requireState(state.vcpus.length === this.vcpus.length, `${path}.vcpus`, `${state.vcpus.length} vCPUs, this platform has ${this.vcpus.length}`);
+    const vcpus = `${state.vcpus.length} vCPUs, this platform has ${this.vcpus.length}`;
+    requireState(state.vcpus.length === this.vcpus.length, `${path}.vcpus`, vcpus);
     state.vcpus.forEach((v, i) => this.checkVcpu(v, `${path}.vcpus[${i}]`));
     const pcpus = state.vcpus.filter((v) => v.pcpu >= 0).map((v) => v.pcpu);
     requireState(new Set(pcpus).size === pcpus.length, `${path}.vcpus`, `two vCPUs run on one pCPU (${pcpus.join(', ')})`);

@@ -90,7 +90,8 @@ export function restorePlatformState(platform: Platform, value: unknown, options
 /** The same targets in the same order: otherwise event target ids would name other handlers. */
 function checkTargets(platform: Platform, targets: readonly { name: string }[]): void {
   const names = platform.engine.targetList;
-  requireState(targets.length === names.length, 'state.targets', `${targets.length} targets, this platform has ${names.length} (another scenario or other inputs?)`);
+  const counts = `${targets.length} targets, this platform has ${names.length} (another scenario or other inputs?)`;
+  requireState(targets.length === names.length, 'state.targets', counts);
   targets.forEach((t, id) => {
     if (t.name !== names[id]) throw new StateError(`state.targets[${id}].name: "${t.name}", this platform's target ${id} is "${names[id]}"`);
   });
