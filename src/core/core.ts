@@ -140,14 +140,15 @@ export class Core implements CoreApi, CoreFaultApi {
   /**
    * The core's whole state now. Drains pending trace rows to the sink first, so the snapshot sits
    * between rows: a core restored from it emits exactly the rows this one emits from here on.
+   * Pages equal to `previous`'s are shared with it (only changed pages are copied).
    */
-  snapshot(): CoreSnapshot {
+  snapshot(previous?: CoreSnapshot): CoreSnapshot {
     this.traceFlush();
     if (this.state[ST_TRACE_COUNT]! !== 0) {
       throw new Error('core: snapshot with undrained trace rows and no sink to take them (Core.setTraceSink)');
     }
     const build = { coreVersion: this.version, wasmSha256: coreWasmSha256() };
-    return captureCore(this.x, build, this.limits, this.seed);
+    return captureCore(this.x, build, this.limits, this.seed, previous);
   }
 
   /**

@@ -13,6 +13,10 @@ export { SnapshotError } from './snapshot-error.js';
 
 /** One 64 KiB WebAssembly page. */
 export const WASM_PAGE_BYTES = 65536;
+/** A snapshot's page: the unit of sharing and of the store's content addressing. */
+export const SNAPSHOT_PAGE_BYTES = 4096;
+/** The one all-zero page every snapshot shares (never written to). */
+export const ZERO_PAGE: Uint8Array = new Uint8Array(SNAPSHOT_PAGE_BYTES);
 const GLOBAL_PREFIX = 'g:';
 const COLUMN_COUNT = 10;
 /** Bytes per row of each trace column, in traceColumnOffset order (core.ts builds the views). */
@@ -33,12 +37,15 @@ export interface CoreSnapshot {
   timeNs: number;
   seq: number;
   /**
-   * The whole linear memory, a multiple of 64 KiB. The trace columns and the scratch area are
-   * zeros: a snapshot is taken between calls with the columns drained, when no byte of either is
-   * read again before it is written (rows are written from index 0 after traceReset; scratch is
-   * staging inside one call). Their stale bytes would otherwise be new pages in every snapshot.
+   * The whole linear memory as 4 KiB pages (a multiple of 64 KiB in all). Pages are immutable and
+   * shared: a page equal to the previous snapshot's is that same object, every all-zero page is
+   * ZERO_PAGE, so a store hashes each object once (see captureCore). The trace columns and the
+   * scratch area are stored as zeros: a snapshot is taken between calls with the columns drained,
+   * when no byte of either is read again before it is written (rows are written from index 0
+   * after traceReset; scratch is staging inside one call). Their stale bytes would otherwise be
+   * new pages in every snapshot.
    */
-  memory: Uint8Array;
+  pages: readonly Uint8Array[];
   /** Every `g:<name>` export with its value in decimal, in export order. */
   globals: [string, string][];
 }
@@ -67,14 +74,33 @@ function deadRegions(x: CoreExports, limits: CoreLimits): [number, number][] {
   return out;
 }
 
-/** Copies the memory and globals of `x` (the caller has drained the trace columns). */
-export function captureCore(x: CoreExports, build: CoreBuild, limits: CoreLimits, seed: bigint): CoreSnapshot {
+/**
+ * Copies the memory and globals of `x` (the caller has drained the trace columns). Pages equal to
+ * the same page of `previous` are shared with it, and only changed pages are copied: comparing is
+ * a memcmp, copying 47 MB (the cockpit's memory) measured 60-100 ms.
+ */
+export function captureCore(
+  x: CoreExports, build: CoreBuild, limits: CoreLimits, seed: bigint, previous?: CoreSnapshot,
+): CoreSnapshot {
   const globals = globalsOf(x);
   if (globals.length === 0) {
     throw new Error('core: build/core.wasm exports no g:<name> globals; run `npm run build:wasm` (scripts/export-globals.mjs)');
   }
-  const memory = new Uint8Array(x.memory.buffer).slice();
-  for (const [offset, bytes] of deadRegions(x, limits)) memory.fill(0, offset, offset + bytes);
+  const memory = new Uint8Array(x.memory.buffer);
+  const dead = deadRegions(x, limits);
+  const reuse = previous !== undefined && previous.pages.length * SNAPSHOT_PAGE_BYTES === memory.length ? previous.pages : null;
+  const pages: Uint8Array[] = [];
+  for (let at = 0; at < memory.length; at += SNAPSHOT_PAGE_BYTES) {
+    const live = livePage(memory, at, dead);
+    if (live === null) {
+      pages.push(ZERO_PAGE);
+      continue;
+    }
+    const before = reuse?.[at / SNAPSHOT_PAGE_BYTES];
+    if (before !== undefined && sameBytes(live, before)) pages.push(before);
+    else if (sameBytes(live, ZERO_PAGE)) pages.push(ZERO_PAGE);
+    else pages.push(live.buffer === memory.buffer ? live.slice() : live);
+  }
   return {
     coreVersion: build.coreVersion,
     wasmSha256: build.wasmSha256,
@@ -82,9 +108,31 @@ export function captureCore(x: CoreExports, build: CoreBuild, limits: CoreLimits
     seed: seed.toString(),
     timeNs: Number(x.now()),
     seq: Number(x.seqNext()),
-    memory,
+    pages,
     globals: globals.map(([name, g]) => [name, g.value.toString()]),
   };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.compare(a, b) === 0;
+}
+
+/**
+ * The page at `at` as a snapshot holds it: a view of live memory, a copy with its dead bytes
+ * zeroed when it overlaps a dead region partly, or null when it lies wholly inside one.
+ */
+function livePage(memory: Uint8Array, at: number, dead: [number, number][]): Uint8Array | null {
+  const end = at + SNAPSHOT_PAGE_BYTES;
+  let page = memory.subarray(at, end);
+  for (const [offset, bytes] of dead) {
+    const from = Math.max(at, offset);
+    const to = Math.min(end, offset + bytes);
+    if (from >= to) continue;
+    if (from === at && to === end) return null;
+    if (page.buffer === memory.buffer) page = page.slice();
+    page.fill(0, from - at, to - at);
+  }
+  return page;
 }
 
 /** Refuses a snapshot of another build or other limits (before anything is instantiated). */
@@ -104,9 +152,12 @@ export function checkSnapshotFits(s: CoreSnapshot, build: CoreBuild, limits: Cor
     }
   }
   if (!/^-?\d{1,20}$/.test(s.seed)) throw new SnapshotError('snapshot_damaged', `snapshot seed "${s.seed}" is not a decimal integer`);
-  if (s.memory.length === 0 || s.memory.length % WASM_PAGE_BYTES !== 0) {
-    throw new SnapshotError('snapshot_damaged', `snapshot memory of ${s.memory.length} bytes is not a whole number of 64 KiB pages`);
+  const bytes = s.pages.length * SNAPSHOT_PAGE_BYTES;
+  if (bytes === 0 || bytes % WASM_PAGE_BYTES !== 0) {
+    throw new SnapshotError('snapshot_damaged', `snapshot memory of ${bytes} bytes is not a whole number of 64 KiB pages`);
   }
+  const odd = s.pages.findIndex((p) => p.length !== SNAPSHOT_PAGE_BYTES);
+  if (odd >= 0) throw new SnapshotError('snapshot_damaged', `snapshot page ${odd} holds ${s.pages[odd]!.length} bytes, not ${SNAPSHOT_PAGE_BYTES}`);
 }
 
 /** Where init() put the core's tables: a restored core must keep them where this build does. */
@@ -123,12 +174,14 @@ function layoutOf(x: CoreExports): number[] {
 export function restoreCore(x: CoreExports, s: CoreSnapshot): void {
   const layout = layoutOf(x);
   const haveBytes = x.memory.buffer.byteLength;
-  if (s.memory.length < haveBytes) {
-    throw new SnapshotError('snapshot_damaged', `snapshot memory is ${s.memory.length} bytes, init() with its limits needs ${haveBytes}`);
+  const bytes = s.pages.length * SNAPSHOT_PAGE_BYTES;
+  if (bytes < haveBytes) {
+    throw new SnapshotError('snapshot_damaged', `snapshot memory is ${bytes} bytes, init() with its limits needs ${haveBytes}`);
   }
-  if (s.memory.length > haveBytes) x.memory.grow((s.memory.length - haveBytes) / WASM_PAGE_BYTES);
+  if (bytes > haveBytes) x.memory.grow((bytes - haveBytes) / WASM_PAGE_BYTES);
   restoreGlobals(x, s.globals);
-  new Uint8Array(x.memory.buffer).set(s.memory);
+  const memory = new Uint8Array(x.memory.buffer);
+  s.pages.forEach((page, i) => memory.set(page, i * SNAPSHOT_PAGE_BYTES));
   const after = layoutOf(x);
   if (after.some((v, i) => v !== layout[i])) {
     throw new SnapshotError('snapshot_damaged', 'snapshot globals place the core\'s tables elsewhere than init() does for its limits');

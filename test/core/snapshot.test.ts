@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Core } from '../../src/core/core.js';
 import { EXIT } from '../../src/core/codes.js';
-import { SnapshotError, type CoreSnapshot } from '../../src/core/snapshot.js';
+import { SnapshotError, ZERO_PAGE, type CoreSnapshot } from '../../src/core/snapshot.js';
 import { coreWasmPath } from '../../src/core/wasm-file.js';
 import { coreLimitsFor, Platform } from '../../src/platform/platform.js';
 import { CountingSink } from '../../src/platform/sink.js';
@@ -72,9 +72,19 @@ describe('Core.snapshot / Core.fromSnapshot', () => {
     const scenario = loadScenario('cockpit', { durationNs: 2_000_000_000 });
     const platform = await Platform.create(scenario, new CountingSink());
     platform.boot();
-    platform.advanceTo(1_000_000_000);
     const core = platform.core as Core;
-    const snap = core.snapshot();
+    platform.advanceTo(500_000_000);
+    const early = core.snapshot();
+    platform.advanceTo(1_000_000_000);
+    const snap = core.snapshot(early);
+    // sharing the unchanged pages of `early` gives the same bytes as a snapshot of its own
+    const alone = core.snapshot();
+    expect(snap.pages.length).toBe(alone.pages.length);
+    expect(snap.pages.every((p, i) => Buffer.compare(p, alone.pages[i]!) === 0)).toBe(true);
+    const shared = snap.pages.filter((p, i) => p === early.pages[i] && p !== ZERO_PAGE).length;
+    const changed = snap.pages.filter((p, i) => p !== early.pages[i]).length;
+    expect(shared).toBeGreaterThan(100);
+    expect(changed).toBeGreaterThan(0);
     const restored = Core.fromSnapshotSync(coreLimitsFor(scenario), snap);
     expect(restored.stateDigests()).toEqual(core.stateDigests());
     expect(restored.queueStates()).toEqual(core.queueStates());
@@ -161,9 +171,11 @@ describe('a foreign or damaged core snapshot is refused', () => {
   });
   it('memory shorter than init() makes it, or not whole 64 KiB pages', async () => {
     const s = await snapshot();
-    expect(refusal(smallLimits(), { ...s, memory: s.memory.subarray(0, s.memory.length - 65536) }).message)
+    expect(refusal(smallLimits(), { ...s, pages: s.pages.slice(16) }).message)
       .toMatch(/^snapshot memory is \d+ bytes, init\(\) with its limits needs \d+$/);
-    expect(refusal(smallLimits(), { ...s, memory: s.memory.subarray(0, 1000) }).code).toBe('snapshot_damaged');
+    expect(refusal(smallLimits(), { ...s, pages: s.pages.slice(1) }).message).toMatch(/is not a whole number of 64 KiB pages$/);
+    const short = s.pages.map((p, i) => (i === 3 ? p.subarray(0, 100) : p));
+    expect(refusal(smallLimits(), { ...s, pages: short }).message).toBe('snapshot page 3 holds 100 bytes, not 4096');
   });
   it('a global missing, unknown, or out of range', async () => {
     const s = await snapshot();
