@@ -86,20 +86,22 @@ export function captureCore(
   if (globals.length === 0) {
     throw new Error('core: build/core.wasm exports no g:<name> globals; run `npm run build:wasm` (scripts/export-globals.mjs)');
   }
-  const memory = new Uint8Array(x.memory.buffer);
+  const memory = Buffer.from(x.memory.buffer); // compare() in place; copies go through `bytes`
+  const bytes = new Uint8Array(x.memory.buffer); // (Buffer#slice is a view, Uint8Array#slice a copy)
   const dead = deadRegions(x, limits);
+  const touched = pagesTouching(dead, memory.length);
   const reuse = previous !== undefined && previous.pages.length * SNAPSHOT_PAGE_BYTES === memory.length ? previous.pages : null;
   const pages: Uint8Array[] = [];
-  for (let at = 0; at < memory.length; at += SNAPSHOT_PAGE_BYTES) {
-    const live = livePage(memory, at, dead);
-    if (live === null) {
-      pages.push(ZERO_PAGE);
+  for (let i = 0, at = 0; at < memory.length; i++, at += SNAPSHOT_PAGE_BYTES) {
+    if (touched[i] !== 0) {
+      pages.push(deadPage(bytes, at, dead, reuse?.[i]));
       continue;
     }
-    const before = reuse?.[at / SNAPSHOT_PAGE_BYTES];
-    if (before !== undefined && sameBytes(live, before)) pages.push(before);
-    else if (sameBytes(live, ZERO_PAGE)) pages.push(ZERO_PAGE);
-    else pages.push(live.buffer === memory.buffer ? live.slice() : live);
+    // compare in place (no view per page: 11,552 of them per cockpit snapshot showed in profiles)
+    const before = reuse?.[i];
+    if (before !== undefined && memory.compare(before, 0, SNAPSHOT_PAGE_BYTES, at, at + SNAPSHOT_PAGE_BYTES) === 0) pages.push(before);
+    else if (memory.compare(ZERO_PAGE, 0, SNAPSHOT_PAGE_BYTES, at, at + SNAPSHOT_PAGE_BYTES) === 0) pages.push(ZERO_PAGE);
+    else pages.push(bytes.slice(at, at + SNAPSHOT_PAGE_BYTES));
   }
   return {
     coreVersion: build.coreVersion,
@@ -113,26 +115,33 @@ export function captureCore(
   };
 }
 
+/** 1 for each page a dead region overlaps (those go through livePage), 0 for the others. */
+function pagesTouching(dead: [number, number][], memoryBytes: number): Uint8Array {
+  const out = new Uint8Array(memoryBytes / SNAPSHOT_PAGE_BYTES);
+  for (const [offset, bytes] of dead) {
+    const last = Math.ceil((offset + bytes) / SNAPSHOT_PAGE_BYTES);
+    out.fill(1, Math.floor(offset / SNAPSHOT_PAGE_BYTES), Math.min(out.length, last));
+  }
+  return out;
+}
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.compare(a, b) === 0;
 }
 
-/**
- * The page at `at` as a snapshot holds it: a view of live memory, a copy with its dead bytes
- * zeroed when it overlaps a dead region partly, or null when it lies wholly inside one.
- */
-function livePage(memory: Uint8Array, at: number, dead: [number, number][]): Uint8Array | null {
+/** A page a dead region overlaps: ZERO_PAGE when wholly dead, else a copy with its dead bytes zeroed. */
+function deadPage(memory: Uint8Array, at: number, dead: [number, number][], before: Uint8Array | undefined): Uint8Array {
   const end = at + SNAPSHOT_PAGE_BYTES;
-  let page = memory.subarray(at, end);
+  const page = memory.slice(at, end);
   for (const [offset, bytes] of dead) {
     const from = Math.max(at, offset);
     const to = Math.min(end, offset + bytes);
     if (from >= to) continue;
-    if (from === at && to === end) return null;
-    if (page.buffer === memory.buffer) page = page.slice();
+    if (from === at && to === end) return ZERO_PAGE;
     page.fill(0, from - at, to - at);
   }
-  return page;
+  if (before !== undefined && sameBytes(page, before)) return before;
+  return sameBytes(page, ZERO_PAGE) ? ZERO_PAGE : page;
 }
 
 /** Refuses a snapshot of another build or other limits (before anything is instantiated). */

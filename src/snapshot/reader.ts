@@ -113,15 +113,25 @@ function readPages(dir: string, entries: ManifestSnapshot[], index: SnapshotInde
     packs.set(id, bytes);
     return bytes;
   };
-  const distinct = index.pages.map(([hash, id, offset, zbytes]) => {
-    const bytes = pack(id);
-    if (offset + zbytes > bytes.length) damaged(`${where}: page ${hash.slice(0, 16)}… lies beyond the end of ${id}.pages`);
-    let page: Uint8Array;
+  const groups = new Map<string, Buffer>(); // pack:offset -> inflated group
+  const group = (id: string, offset: number, zbytes: number, hash: string): Buffer => {
+    const key = `${id}:${offset}`;
+    let bytes = groups.get(key);
+    if (bytes !== undefined) return bytes;
+    const packed = pack(id);
+    if (offset + zbytes > packed.length) damaged(`${where}: page ${hash.slice(0, 16)}… lies beyond the end of ${id}.pages`);
     try {
-      page = inflateSync(bytes.subarray(offset, offset + zbytes));
+      bytes = inflateSync(packed.subarray(offset, offset + zbytes));
     } catch {
       return damaged(`${where}: page ${hash.slice(0, 16)}… in ${id}.pages does not inflate`);
     }
+    groups.set(key, bytes);
+    return bytes;
+  };
+  const distinct = index.pages.map(([hash, id, offset, zbytes, slot]) => {
+    const bytes = group(id, offset, zbytes, hash);
+    const at = slot * SNAPSHOT_PAGE_BYTES;
+    const page = bytes.subarray(at, at + SNAPSHOT_PAGE_BYTES);
     if (page.length !== SNAPSHOT_PAGE_BYTES || sha256Hex(page) !== hash) damaged(`${where}: page ${hash.slice(0, 16)}… in ${id}.pages fails its sha256`);
     return Buffer.compare(page, ZERO_PAGE) === 0 ? ZERO_PAGE : page;
   });

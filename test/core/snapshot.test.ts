@@ -108,6 +108,21 @@ describe('Core.snapshot / Core.fromSnapshot', () => {
     expect(restored.stateDigests()).toEqual(core.stateDigests());
   });
 
+  it('a snapshot is a copy: the core running on changes none of its pages, and taking it changes no memory', async () => {
+    const { core } = await canWorkload();
+    runCoreOnly(core, 300_000);
+    core.traceFlush();
+    const live = new Uint8Array(core.linearMemory.buffer);
+    const before = live.slice();
+    const first = core.snapshot();
+    const second = core.snapshot(first); // shares pages with the first
+    expect(Buffer.compare(live, before)).toBe(0);
+    const copies = second.pages.map((p) => Uint8Array.from(p));
+    runCoreOnly(core, 3_000_000);
+    expect(Buffer.compare(live, before)).not.toBe(0); // the run went on in that memory
+    expect(second.pages.every((p, i) => Buffer.compare(p, copies[i]!) === 0)).toBe(true);
+  });
+
   it('a snapshot drains pending rows first, so none is emitted twice', async () => {
     const { core, log } = await canWorkload();
     runCoreOnly(core, 500_000);

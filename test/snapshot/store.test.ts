@@ -147,7 +147,7 @@ describe('a damaged or foreign snapshot is refused with a message naming what is
       const pages = index.pages as SnapshotIndex['pages'];
       const [a, b] = pages.filter((p) => p[1] === 's000001' && p[3] > 40);
       named = a![0];
-      [a![2], b![2], a![3], b![3]] = [b![2], a![2], b![3], a![3]]; // a's hash, b's bytes
+      [a![2], b![2], a![3], b![3], a![4], b![4]] = [b![2], a![2], b![3], a![3], b![4], a![4]]; // a's hash, b's bytes
     });
     const e = refusal(dir, 's000001');
     expect(e.code).toBe('snapshot_damaged');
