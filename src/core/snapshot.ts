@@ -93,7 +93,11 @@ export function captureCore(
   const reuse = previous !== undefined && previous.pages.length * SNAPSHOT_PAGE_BYTES === memory.length ? previous.pages : null;
   const pages: Uint8Array[] = [];
   for (let i = 0, at = 0; at < memory.length; i++, at += SNAPSHOT_PAGE_BYTES) {
-    if (touched[i] !== 0) {
+    if (touched[i] === PAGE_DEAD) {
+      pages.push(ZERO_PAGE);
+      continue;
+    }
+    if (touched[i] === PAGE_PART_DEAD) {
       pages.push(deadPage(bytes, at, dead, reuse?.[i]));
       continue;
     }
@@ -115,12 +119,19 @@ export function captureCore(
   };
 }
 
-/** 1 for each page a dead region overlaps (those go through livePage), 0 for the others. */
+const PAGE_PART_DEAD = 1;
+const PAGE_DEAD = 2;
+
+/** Per page: PAGE_DEAD inside a dead region, PAGE_PART_DEAD overlapping one's edge, 0 neither. */
 function pagesTouching(dead: [number, number][], memoryBytes: number): Uint8Array {
   const out = new Uint8Array(memoryBytes / SNAPSHOT_PAGE_BYTES);
   for (const [offset, bytes] of dead) {
-    const last = Math.ceil((offset + bytes) / SNAPSHOT_PAGE_BYTES);
-    out.fill(1, Math.floor(offset / SNAPSHOT_PAGE_BYTES), Math.min(out.length, last));
+    const first = Math.floor(offset / SNAPSHOT_PAGE_BYTES);
+    const end = Math.min(out.length, Math.ceil((offset + bytes) / SNAPSHOT_PAGE_BYTES));
+    for (let p = first; p < end; p++) {
+      const whole = offset <= p * SNAPSHOT_PAGE_BYTES && (p + 1) * SNAPSHOT_PAGE_BYTES <= offset + bytes;
+      if (out[p] !== PAGE_DEAD) out[p] = whole ? PAGE_DEAD : PAGE_PART_DEAD;
+    }
   }
   return out;
 }
