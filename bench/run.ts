@@ -12,6 +12,7 @@ import { benchFaults } from './faults.js';
 import { benchTravel, formatTravelBench } from './travel.js';
 import { benchReplay, formatReplayBench } from './replay.js';
 import { benchSweep, formatSweepBench } from './sweep.js';
+import { benchSnapshot, formatSnapshotBench } from './snapshot.js'; // snapshots (issue 10 §3)
 
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1));
 
@@ -79,6 +80,10 @@ async function main(): Promise<void> {
   // seed sweeps (issue 9 §6)
   if (want('sweep')) {
     console.log(`\n${formatSweepBench(await benchSweep())}`);
+  }
+  // snapshots (issue 10 §3)
+  if (want('snapshot')) {
+    console.log(`\n${formatSnapshotBench(await benchSnapshot())}`);
   }
 }
 

@@ -13,7 +13,8 @@ import type {
 import { EVENT_KINDS, EXIT, FAULT_CODES } from './codes.js';
 import { CORE_COMPONENTS } from './api.js';
 import type { CoreExports } from './exports.js';
-import { loadCoreModule, loadCoreModuleSync, type WasmMemory } from './wasm-file.js';
+import { coreWasmSha256, loadCoreModule, loadCoreModuleSync, type WasmMemory } from './wasm-file.js';
+import { captureCore, checkSnapshotFits, restoreCore, type CoreBuild, type CoreSnapshot } from './snapshot.js'; // issue 10 §3
 
 // STATE fields (assembly/layout.ts ST_*), as Int32Array indices.
 const ST_TRACE_COUNT = 0;
@@ -57,6 +58,8 @@ function faultName(code: number): string {
   return FAULT_CODES[code] ?? `fault ${code}`;
 }
 
+let coreBuild: CoreBuild | null = null; // issue 10 §3: Core.build(), once per process
+
 interface QueueInfo {
   size: number;
 }
@@ -73,6 +76,8 @@ export class Core implements CoreApi, CoreFaultApi {
   private readonly cols: TraceColumns;
   private readonly queues: QueueInfo[] = [];
   private sink: Sink | null = null;
+  /** The seed init() got (a snapshot carries it). */
+  private seed = 0n;
 
   private constructor(limits: CoreLimits, x: CoreExports) {
     this.limits = { ...limits };
@@ -119,7 +124,59 @@ export class Core implements CoreApi, CoreFaultApi {
       limits.canNodeCount, limits.frameSlots, limits.frameBytesMax, limits.timerCapacity,
       limits.traceCapacity, limits.scratchBytes, BigInt.asIntN(64, seed),
     );
-    return new Core(limits, x);
+    const core = new Core(limits, x);
+    core.seed = seed;
+    return core;
+  }
+
+  // --- snapshots (issue 10 §3): the core's memory and globals as a value, and back ---------------
+
+  /** Which build this is: a snapshot of another build is refused. */
+  static build(): CoreBuild {
+    coreBuild ??= { coreVersion: loadCoreModuleSync().coreVersion(), wasmSha256: coreWasmSha256() };
+    return coreBuild;
+  }
+
+  /**
+   * The core's whole state now. Drains pending trace rows to the sink first, so the snapshot sits
+   * between rows: a core restored from it emits exactly the rows this one emits from here on.
+   * Pages equal to `previous`'s are shared with it (only changed pages are copied).
+   */
+  snapshot(previous?: CoreSnapshot): CoreSnapshot {
+    this.traceFlush();
+    if (this.state[ST_TRACE_COUNT]! !== 0) {
+      throw new Error('core: snapshot with undrained trace rows and no sink to take them (Core.setTraceSink)');
+    }
+    const build = { coreVersion: this.version, wasmSha256: coreWasmSha256() };
+    return captureCore(this.x, build, this.limits, this.seed, previous);
+  }
+
+  /**
+   * A core in the state `snapshot` holds: init() runs with the snapshot's limits and seed (the
+   * same checks a fresh core passes), then its memory and globals are written over. The trace
+   * sink is the new owner's to set. Refuses (SnapshotError) a snapshot of another build or limits.
+   */
+  static async fromSnapshot(limits: CoreLimits, snapshot: CoreSnapshot): Promise<Core> {
+    checkLimits(limits);
+    const x = await loadCoreModule();
+    return Core.restoreInto(x, limits, snapshot);
+  }
+
+  static fromSnapshotSync(limits: CoreLimits, snapshot: CoreSnapshot): Core {
+    checkLimits(limits);
+    return Core.restoreInto(loadCoreModuleSync(), limits, snapshot);
+  }
+
+  private static restoreInto(x: CoreExports, limits: CoreLimits, snapshot: CoreSnapshot): Core {
+    checkSnapshotFits(snapshot, { coreVersion: x.coreVersion(), wasmSha256: coreWasmSha256() }, limits);
+    const seed = BigInt(snapshot.seed);
+    Core.start(limits, seed, x); // init(): the same door a fresh build goes through
+    restoreCore(x, snapshot);
+    const core = new Core(limits, x); // views over the (possibly grown) memory
+    core.seed = seed;
+    // the wrapper's own state: the queue sizes vqCreate noted (the sink is the new owner's)
+    for (let q = 0; q < x.vqCount(); q++) core.queues[q] = { size: x.vqStateField(q, 3) };
+    return core;
   }
 
   // --- trace plumbing -------------------------------------------------------------------------

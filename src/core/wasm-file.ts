@@ -1,5 +1,6 @@
 // Finds and instantiates build/core.wasm, which sits at the package root (src/util/package-root.ts).
 
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../util/package-root.js';
@@ -8,6 +9,8 @@ import type { CoreExports } from './exports.js';
 /** The slice of the WebAssembly JS API used here (tsconfig has no DOM lib, @types/node 20 none). */
 export interface WasmMemory {
   readonly buffer: ArrayBuffer;
+  /** Adds `pages` 64 KiB pages; detaches every view of the old buffer (snapshot restore only). */
+  grow(pages: number): number;
 }
 interface WasmApi {
   compile(bytes: Uint8Array): Promise<object>;
@@ -26,6 +29,21 @@ export function coreWasmPath(): string {
 let compiled: Promise<object> | null = null;
 
 let compiledSync: object | null = null;
+
+// --- snapshots (issue 10 §3): the bytes are read once, so the hash names what was compiled
+let wasmBytes: Uint8Array | null = null;
+let wasmSha256: string | null = null;
+
+function coreWasmBytes(): Uint8Array {
+  wasmBytes ??= readFileSync(coreWasmPath());
+  return wasmBytes;
+}
+
+/** sha256 (hex) of the build/core.wasm this process runs: a snapshot names its build by it. */
+export function coreWasmSha256(): string {
+  wasmSha256 ??= createHash('sha256').update(coreWasmBytes()).digest('hex');
+  return wasmSha256;
+}
 
 /** env imports: asserts (abort) become exceptions carrying the core's message. */
 function makeImports(): { imports: object; bind: (x: CoreExports) => CoreExports } {
@@ -50,7 +68,7 @@ function makeImports(): { imports: object; bind: (x: CoreExports) => CoreExports
 
 /** Compiled once per process; each call makes a fresh instance with its own memory. */
 export async function loadCoreModule(): Promise<CoreExports> {
-  compiled ??= wasm.compile(readFileSync(coreWasmPath()));
+  compiled ??= wasm.compile(coreWasmBytes());
   const module = await compiled;
   const { imports, bind } = makeImports();
   const instance = await wasm.instantiate(module, imports);
@@ -59,7 +77,7 @@ export async function loadCoreModule(): Promise<CoreExports> {
 
 /** Synchronous variant (benchmarks and CLI paths that cannot await). */
 export function loadCoreModuleSync(): CoreExports {
-  compiledSync ??= new wasm.Module(readFileSync(coreWasmPath()));
+  compiledSync ??= new wasm.Module(coreWasmBytes());
   const { imports, bind } = makeImports();
   const instance = new wasm.Instance(compiledSync, imports);
   return bind(instance.exports as unknown as CoreExports);

@@ -48,6 +48,9 @@ export interface Manifest {
   /** The digests sidecar (src/replay/digest-file.ts), once the recording finished; replay
    *  compares against it. Absent in traces recorded before digests and in imported ones. */
   digests?: ManifestDigests | undefined;
+  /** --- snapshots (issue 10 §3): the snapshots under snapshots/ (src/snapshot), in the order
+   *  taken. Absent in older traces and in traces recorded without snapshots. */
+  snapshots?: ManifestSnapshot[] | undefined;
   host: Record<string, unknown>;
   createdAt: string;
 }
@@ -60,6 +63,21 @@ export interface ManifestDigests {
   epochs: number;
   /** Virtual time between two state epochs. */
   epochNs: number;
+}
+
+/**
+ * --- snapshots (issue 10 §3): one snapshot of the run (src/snapshot/format.ts has the files).
+ * The index's hash is checked before it is read; the index holds the hash of every page.
+ */
+export interface ManifestSnapshot {
+  id: string; //          s000001, s000002, ... in the order taken
+  timeNs: number; //      virtual time it was taken at
+  seq: number; //         the core's next sequence number then
+  file: string; //        its index, snapshots/<id>.index (deflated JSON)
+  bytes: number; //       the index file's size
+  sha256: string; //      the index file's sha256
+  pagesFile: string; //   the pages first stored by this snapshot, snapshots/<id>.pages
+  pagesBytes: number; //  that file's size (its pages' hashes are in the indexes)
 }
 
 /** What a new trace says of itself before its tables are complete. */
@@ -105,6 +123,7 @@ export function writeManifest(dir: string, manifest: Manifest): void {
     complete: manifest.complete,
     tables: manifest.tables,
     ...(manifest.digests !== undefined ? { digests: manifest.digests } : {}),
+    ...(manifest.snapshots !== undefined ? { snapshots: manifest.snapshots } : {}), // issue 10 §3
     host: manifest.host,
     createdAt: manifest.createdAt,
   };

@@ -49,6 +49,16 @@ export const manifestSchema = z.strictObject({
     epochs: z.number().int().nonnegative(),
     epochNs: z.number().int().positive(),
   }).optional(),
+  snapshots: z.array(z.strictObject({ // --- snapshots (issue 10 §3), ManifestSnapshot
+    id: z.string().regex(/^s\d{6}$/, 's and 6 digits'),
+    timeNs: z.number().int().nonnegative(),
+    seq: z.number().int().nonnegative(),
+    file: z.string().regex(/^s\d{6}\.index$/, '<id>.index'),
+    bytes: z.number().int().positive(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits'),
+    pagesFile: z.string().regex(/^s\d{6}\.pages$/, '<id>.pages'),
+    pagesBytes: z.number().int().nonnegative(),
+  })).optional(),
   host: z.record(z.string(), z.unknown()),
   createdAt: z.string(),
 });

@@ -1,0 +1,237 @@
+// The core's whole state as a value (issue 10 §3): with the "stub" runtime (asconfig.json) that is
+// its linear memory plus its mutable globals, which the build exports as `g:<name>`
+// (scripts/export-globals.mjs). Capture copies both; restore writes them into a core that has just
+// run init() with the same limits and seed, so a snapshot goes through the same door a fresh build
+// does (STYLE.md, rust-vmm: untrusted state enters through the checks) and is refused when it
+// names another build, other limits, or a memory or globals that do not fit them.
+
+import type { CoreLimits } from './api.js';
+import type { CoreExports } from './exports.js';
+import { SnapshotError } from './snapshot-error.js';
+
+export { SnapshotError } from './snapshot-error.js';
+
+/** One 64 KiB WebAssembly page. */
+export const WASM_PAGE_BYTES = 65536;
+/** A snapshot's page: the unit of sharing and of the store's content addressing. */
+export const SNAPSHOT_PAGE_BYTES = 4096;
+/** The one all-zero page every snapshot shares (never written to). */
+export const ZERO_PAGE: Uint8Array = new Uint8Array(SNAPSHOT_PAGE_BYTES);
+const GLOBAL_PREFIX = 'g:';
+const COLUMN_COUNT = 10;
+/** Bytes per row of each trace column, in traceColumnOffset order (core.ts builds the views). */
+const COLUMN_BYTES = [8, 8, 2, 2, 1, 2, 2, 8, 4, 8];
+const LIMIT_KEYS: readonly (keyof CoreLimits)[] = [
+  'vmCount', 'hostRamBytes', 'ptPages', 'queueCount', 'deviceCount', 'linkCount', 'switchPortCount',
+  'macCount', 'canNodeCount', 'frameSlots', 'frameBytesMax', 'timerCapacity', 'traceCapacity', 'scratchBytes',
+];
+
+export interface CoreSnapshot {
+  /** coreVersion() of the core that took it, and the sha256 of its core.wasm. */
+  coreVersion: number;
+  wasmSha256: string;
+  limits: CoreLimits;
+  /** The seed init() got, in decimal (an i64). */
+  seed: string;
+  /** The core's clock and next sequence number when it was taken (for listing and seeking). */
+  timeNs: number;
+  seq: number;
+  /**
+   * The whole linear memory as 4 KiB pages (a multiple of 64 KiB in all). Pages are immutable and
+   * shared: a page equal to the previous snapshot's is that same object, every all-zero page is
+   * ZERO_PAGE, so a store hashes each object once (see captureCore). The trace columns and the
+   * scratch area are stored as zeros: a snapshot is taken between calls with the columns drained,
+   * when no byte of either is read again before it is written (rows are written from index 0
+   * after traceReset; scratch is staging inside one call). Their stale bytes would otherwise be
+   * new pages in every snapshot.
+   */
+  pages: readonly Uint8Array[];
+  /** Every `g:<name>` export with its value in decimal, in export order. */
+  globals: [string, string][];
+}
+
+/** What identifies the running build: a snapshot of another is foreign. */
+export interface CoreBuild {
+  coreVersion: number;
+  wasmSha256: string;
+}
+
+interface WasmGlobal {
+  value: number | bigint;
+}
+
+function globalsOf(x: CoreExports): [string, WasmGlobal][] {
+  const all = x as unknown as Record<string, unknown>;
+  return Object.keys(all)
+    .filter((name) => name.startsWith(GLOBAL_PREFIX))
+    .map((name) => [name, all[name] as WasmGlobal]);
+}
+
+/** The dead regions a snapshot stores as zeros: [offset, bytes] pairs. */
+function deadRegions(x: CoreExports, limits: CoreLimits): [number, number][] {
+  const out: [number, number][] = [[x.scratchOffset(), limits.scratchBytes]];
+  for (let c = 0; c < COLUMN_COUNT; c++) out.push([x.traceColumnOffset(c), COLUMN_BYTES[c]! * limits.traceCapacity]);
+  return out;
+}
+
+/**
+ * Copies the memory and globals of `x` (the caller has drained the trace columns). Pages equal to
+ * the same page of `previous` are shared with it, and only changed pages are copied: comparing is
+ * a memcmp, copying 47 MB (the cockpit's memory) measured 60-100 ms.
+ */
+export function captureCore(
+  x: CoreExports, build: CoreBuild, limits: CoreLimits, seed: bigint, previous?: CoreSnapshot,
+): CoreSnapshot {
+  const globals = globalsOf(x);
+  if (globals.length === 0) {
+    throw new Error('core: build/core.wasm exports no g:<name> globals; run `npm run build:wasm` (scripts/export-globals.mjs)');
+  }
+  const memory = Buffer.from(x.memory.buffer); // compare() in place; copies go through `bytes`
+  const bytes = new Uint8Array(x.memory.buffer); // (Buffer#slice is a view, Uint8Array#slice a copy)
+  const dead = deadRegions(x, limits);
+  const touched = pagesTouching(dead, memory.length);
+  const reuse = previous !== undefined && previous.pages.length * SNAPSHOT_PAGE_BYTES === memory.length ? previous.pages : null;
+  const pages: Uint8Array[] = [];
+  for (let i = 0, at = 0; at < memory.length; i++, at += SNAPSHOT_PAGE_BYTES) {
+    if (touched[i] === PAGE_DEAD) {
+      pages.push(ZERO_PAGE);
+      continue;
+    }
+    if (touched[i] === PAGE_PART_DEAD) {
+      pages.push(deadPage(bytes, at, dead, reuse?.[i]));
+      continue;
+    }
+    // compare in place (no view per page: 11,552 of them per cockpit snapshot showed in profiles)
+    const before = reuse?.[i];
+    if (before !== undefined && memory.compare(before, 0, SNAPSHOT_PAGE_BYTES, at, at + SNAPSHOT_PAGE_BYTES) === 0) pages.push(before);
+    else if (memory.compare(ZERO_PAGE, 0, SNAPSHOT_PAGE_BYTES, at, at + SNAPSHOT_PAGE_BYTES) === 0) pages.push(ZERO_PAGE);
+    else pages.push(bytes.slice(at, at + SNAPSHOT_PAGE_BYTES));
+  }
+  return {
+    coreVersion: build.coreVersion,
+    wasmSha256: build.wasmSha256,
+    limits: { ...limits },
+    seed: seed.toString(),
+    timeNs: Number(x.now()),
+    seq: Number(x.seqNext()),
+    pages,
+    globals: globals.map(([name, g]) => [name, g.value.toString()]),
+  };
+}
+
+const PAGE_PART_DEAD = 1;
+const PAGE_DEAD = 2;
+
+/** Per page: PAGE_DEAD inside a dead region, PAGE_PART_DEAD overlapping one's edge, 0 neither. */
+function pagesTouching(dead: [number, number][], memoryBytes: number): Uint8Array {
+  const out = new Uint8Array(memoryBytes / SNAPSHOT_PAGE_BYTES);
+  for (const [offset, bytes] of dead) {
+    const first = Math.floor(offset / SNAPSHOT_PAGE_BYTES);
+    const end = Math.min(out.length, Math.ceil((offset + bytes) / SNAPSHOT_PAGE_BYTES));
+    for (let p = first; p < end; p++) {
+      const whole = offset <= p * SNAPSHOT_PAGE_BYTES && (p + 1) * SNAPSHOT_PAGE_BYTES <= offset + bytes;
+      if (out[p] !== PAGE_DEAD) out[p] = whole ? PAGE_DEAD : PAGE_PART_DEAD;
+    }
+  }
+  return out;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.compare(a, b) === 0;
+}
+
+/** A page a dead region overlaps: ZERO_PAGE when wholly dead, else a copy with its dead bytes zeroed. */
+function deadPage(memory: Uint8Array, at: number, dead: [number, number][], before: Uint8Array | undefined): Uint8Array {
+  const end = at + SNAPSHOT_PAGE_BYTES;
+  const page = memory.slice(at, end);
+  for (const [offset, bytes] of dead) {
+    const from = Math.max(at, offset);
+    const to = Math.min(end, offset + bytes);
+    if (from >= to) continue;
+    if (from === at && to === end) return ZERO_PAGE;
+    page.fill(0, from - at, to - at);
+  }
+  if (before !== undefined && sameBytes(page, before)) return before;
+  return sameBytes(page, ZERO_PAGE) ? ZERO_PAGE : page;
+}
+
+/** Refuses a snapshot of another build or other limits (before anything is instantiated). */
+export function checkSnapshotFits(s: CoreSnapshot, build: CoreBuild, limits: CoreLimits): void {
+  if (s.coreVersion !== build.coreVersion) {
+    throw new SnapshotError('snapshot_foreign', `snapshot of core version ${s.coreVersion}, this core is version ${build.coreVersion}; re-run from the start`);
+  }
+  if (s.wasmSha256 !== build.wasmSha256) {
+    throw new SnapshotError(
+      'snapshot_foreign',
+      `snapshot of core.wasm ${s.wasmSha256.slice(0, 16)}…, this build is ${build.wasmSha256.slice(0, 16)}…; re-run from the start`,
+    );
+  }
+  for (const key of LIMIT_KEYS) {
+    if (s.limits[key] !== limits[key]) {
+      throw new SnapshotError('snapshot_foreign', `snapshot taken with limits.${key} = ${s.limits[key]}, this core has ${limits[key]}`);
+    }
+  }
+  if (!/^-?\d{1,20}$/.test(s.seed)) throw new SnapshotError('snapshot_damaged', `snapshot seed "${s.seed}" is not a decimal integer`);
+  const bytes = s.pages.length * SNAPSHOT_PAGE_BYTES;
+  if (bytes === 0 || bytes % WASM_PAGE_BYTES !== 0) {
+    throw new SnapshotError('snapshot_damaged', `snapshot memory of ${bytes} bytes is not a whole number of 64 KiB pages`);
+  }
+  const odd = s.pages.findIndex((p) => p.length !== SNAPSHOT_PAGE_BYTES);
+  if (odd >= 0) throw new SnapshotError('snapshot_damaged', `snapshot page ${odd} holds ${s.pages[odd]!.length} bytes, not ${SNAPSHOT_PAGE_BYTES}`);
+}
+
+/** Where init() put the core's tables: a restored core must keep them where this build does. */
+function layoutOf(x: CoreExports): number[] {
+  const at = [x.stateOffset(), x.scratchOffset(), x.segOffset(), x.hostRamOffset(), x.layoutBytes()];
+  for (let c = 0; c < COLUMN_COUNT; c++) at.push(x.traceColumnOffset(c));
+  return at;
+}
+
+/**
+ * Writes `s` into `x`, which has just run init() with the snapshot's limits and seed. Grows the
+ * memory to the snapshot's size (every view of the old buffer detaches: build views after this).
+ */
+export function restoreCore(x: CoreExports, s: CoreSnapshot): void {
+  const layout = layoutOf(x);
+  const haveBytes = x.memory.buffer.byteLength;
+  const bytes = s.pages.length * SNAPSHOT_PAGE_BYTES;
+  if (bytes < haveBytes) {
+    throw new SnapshotError('snapshot_damaged', `snapshot memory is ${bytes} bytes, init() with its limits needs ${haveBytes}`);
+  }
+  if (bytes > haveBytes) x.memory.grow((bytes - haveBytes) / WASM_PAGE_BYTES);
+  restoreGlobals(x, s.globals);
+  const memory = new Uint8Array(x.memory.buffer);
+  s.pages.forEach((page, i) => memory.set(page, i * SNAPSHOT_PAGE_BYTES));
+  const after = layoutOf(x);
+  if (after.some((v, i) => v !== layout[i])) {
+    throw new SnapshotError('snapshot_damaged', 'snapshot globals place the core\'s tables elsewhere than init() does for its limits');
+  }
+}
+
+function restoreGlobals(x: CoreExports, saved: [string, string][]): void {
+  const live = new Map(globalsOf(x));
+  if (saved.length !== live.size) {
+    throw new SnapshotError('snapshot_damaged', `snapshot holds ${saved.length} core globals, this build has ${live.size}`);
+  }
+  const seen = new Set<string>();
+  for (const [name, text] of saved) {
+    const g = live.get(name);
+    if (g === undefined || seen.has(name)) {
+      throw new SnapshotError('snapshot_damaged', `snapshot global "${name}" is ${g === undefined ? 'not in this build' : 'listed twice'}`);
+    }
+    seen.add(name);
+    g.value = parseGlobal(name, text, typeof g.value === 'bigint');
+  }
+}
+
+function parseGlobal(name: string, text: string, wide: boolean): number | bigint {
+  if (!/^-?\d{1,20}$/.test(text)) throw new SnapshotError('snapshot_damaged', `snapshot global "${name}" = "${text}" is not an integer`);
+  if (wide) {
+    const v = BigInt(text);
+    if (v !== BigInt.asIntN(64, v)) throw new SnapshotError('snapshot_damaged', `snapshot global "${name}" = ${text} is beyond i64`);
+    return v;
+  }
+  const v = Number(text);
+  if (v !== (v | 0)) throw new SnapshotError('snapshot_damaged', `snapshot global "${name}" = ${text} is beyond i32`);
+  return v;
+}
