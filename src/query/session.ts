@@ -81,6 +81,7 @@ export class QuerySession {
     }
     const connection = await db.instance.connect();
     try {
+      await db.prepare(connection); // a store's views (query-store part, issue 7)
       // The SQL helpers (ns_to_s, fault_name, level_num …) in every session, the CLI's and a
       // library user's alike: TEMP macros, which a read-only store takes too.
       await installMacros(connection);

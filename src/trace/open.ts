@@ -60,8 +60,15 @@ export interface TraceCheck {
 
 const INCOMPLETE = 'the recording did not finish (manifest incomplete)';
 
+/**
+ * Sees each batch that passed validation, as the check reads it (before the file's hash is
+ * known): the query store writes its files in the same pass instead of reading the trace
+ * twice. The batch's buffers are reused after the call returns.
+ */
+export type BatchVisitor = (table: TableName, batch: RecordBatch) => void;
+
 /** Checks every table file of a trace (hashing them when asked); throws only for no trace. */
-export function checkTrace(dir: string, hashing: boolean): TraceCheck {
+export function checkTrace(dir: string, hashing: boolean, visit?: BatchVisitor): TraceCheck {
   const trace = Trace.open(dir);
   const complete = trace.manifest.complete;
   const tables = {} as Record<TableName, TableReport>;
@@ -69,7 +76,8 @@ export function checkTrace(dir: string, hashing: boolean): TraceCheck {
   const problems = complete ? [] : [INCOMPLETE];
   for (const table of TABLE_NAMES) {
     const walk = newWalk(table, trace.tablePath(table));
-    for (const _batch of walkTable(walk, { hashing, reuseBodies: true })); // validated and dropped: one batch in memory
+    // validated, visited and dropped: one batch in memory
+    for (const batch of walkTable(walk, { hashing, reuseBodies: true })) visit?.(table, batch);
     walks[table] = walk;
     tables[table] = tableReport(trace, walk, hashing);
     problems.push(...tables[table].problems);
@@ -109,9 +117,11 @@ function tableProblems(trace: Trace, walk: TableWalk, hashed: boolean): string[]
  * Opens a trace in a read mode (see the file comment). verify: any problem is a TraceError
  * ('trace_damaged'), one line: table + what differs + what to do. trust: a batch that fails
  * validation is one. salvage: never throws for damage; `warnings` says what was kept.
+ * `visit` sees every validated batch during the check (BatchVisitor); in verify mode what it
+ * saw is only trustworthy once this returns.
  */
-export function openCheckedTrace(dir: string, mode: ReadMode): CheckedTrace {
-  const check = checkTrace(dir, mode !== 'trust');
+export function openCheckedTrace(dir: string, mode: ReadMode, visit?: BatchVisitor): CheckedTrace {
+  const check = checkTrace(dir, mode !== 'trust', visit);
   if (mode === 'verify' && check.problems.length > 0) {
     throw damaged(dir, check.problems, 'use --salvage to query the intact part, or --trust to skip the hash check');
   }
