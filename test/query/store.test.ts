@@ -265,7 +265,7 @@ describe('the query store', () => {
     }
   });
 
-  it('user SQL reads the store\'s Parquet file and no other; overwriting it is caught next time', async () => {
+  it('user SQL reads the store\'s Parquet file and no other', async () => {
     const dir = threeEvents();
     const s = await open(dir);
     // (the DuckDB file itself is the session's database: nothing in it is hidden from SQL)
@@ -278,9 +278,43 @@ describe('the query store', () => {
       const e = await failure(s.run(`SELECT count(*) FROM ${read}`));
       expect(e.message, read).toMatch(/file system operations are disabled by configuration/);
     }
-    // DuckDB's allowed_paths allows writing too: a COPY straight onto the store's file succeeds
-    // (DuckDB 1.5), so the store's metadata holds the file's identity and the next session
-    // rebuilds rather than read what the statement wrote.
+    expect((await s.run(`SELECT count(*) FROM read_parquet('${join(dir, 'store.events.parquet')}')`)).rows).toEqual([[3n]]);
+    s.close();
+  });
+
+  // DuckDB's allowed_paths, which lets a session read the store's Parquet file with file access
+  // off, lets a COPY write it too (DuckDB 1.5: the first statement below replaced the file);
+  // the session refuses file-writing statements by type (refused-statements.ts).
+  it('writes onto the store\'s own files are refused and leave them as built', async () => {
+    const dir = threeEvents();
+    const parquet = join(dir, 'store.events.parquet');
+    const s = await open(dir);
+    const before = readFileSync(parquet);
+    const writes = [
+      `COPY (SELECT 1 AS x) TO '${parquet}' (FORMAT csv, USE_TMP_FILE false)`,
+      `COPY (SELECT * FROM events LIMIT 1) TO '${parquet}' (FORMAT parquet)`,
+      `COPY events TO '${parquet}'`,
+      `SELECT 1; COPY (SELECT 2 AS x) TO '${parquet}' (FORMAT csv)`,
+      `EXPORT DATABASE '${dir}'`,
+      `ATTACH '${parquet}' AS p`,
+      `ATTACH '${join(dir, STORE_FILE)}' AS s2`,
+    ];
+    for (const sql of writes) {
+      const e = await failure(s.run(sql));
+      expect(e.message, sql).toMatch(/file system operations are disabled by configuration/);
+      expect(e.message, sql).not.toContain('\n');
+    }
+    expect(readFileSync(parquet).equals(before)).toBe(true);
+    s.close();
+    const next = await open(dir);
+    expect(next.store.built).toBe(false);
+    expect(await count(next)).toBe(3n);
+    next.close();
+  });
+
+  it('with --allow-files a COPY onto the store\'s file is the user\'s; the next session rebuilds', async () => {
+    const dir = threeEvents();
+    const s = await open(dir, { allowFiles: true });
     await s.run(`COPY (SELECT 1 AS x) TO '${join(dir, 'store.events.parquet')}' (FORMAT csv, USE_TMP_FILE false)`);
     s.close();
     const next = await open(dir);
