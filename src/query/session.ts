@@ -108,8 +108,12 @@ export class QuerySession {
       const columns = names.map((name, i) => ({ name, type: typeName(types[i]!) }));
       return { columns, rows: reader.getRowsJS() as unknown[][] };
     } catch (error) {
-      const text = error instanceof Error ? error.message : String(error);
-      throw new QueryError('sql', `SQL error: ${firstLine(error)}`, text);
+      if (error instanceof QueryError) throw error;
+      // runChecked extracts the statements first; DuckDB's wording of a parse error then starts
+      // with this prefix, which says nothing to the user (statements.ts drops it too)
+      const extractPrefix = /^Failed to extract statements: /;
+      const text = (error instanceof Error ? error.message : String(error)).replace(extractPrefix, '');
+      throw new QueryError('sql', `SQL error: ${firstLine(error).replace(extractPrefix, '')}`, text);
     }
   }
 
