@@ -41,7 +41,9 @@ import { buildConfig } from './settings.js';
 import { parquetColumns, storeViewSql } from './store-tables.js';
 import { createSummaries } from './summaries.js';
 import { createTopologyTables } from './topology.js';
-import { openCheckedTrace, type CheckedTrace } from '../trace/open.js';
+import { openVerifiedTrace, traceFingerprint, type CheckedTrace } from '../trace/open.js';
+import { fileSha256InBackground } from '../replay/file-hashes.js';
+import { QueryError } from './errors.js';
 
 /** Bump when the store's tables or types change: an older store is rebuilt, not misread. */
 export const STORE_FORMAT_VERSION = 2;
@@ -127,7 +129,7 @@ async function sortEvents(connection: DuckDBConnection): Promise<void> {
 
 /**
  * Verifies the trace in `dir` and builds its store at `path` in the same pass (temporary
- * names, then renames); a damaged trace is the TraceError of openCheckedTrace's verify mode.
+ * names, then renames); a damaged trace is the TraceError of the verify mode (openVerifiedTrace).
  */
 export async function buildStore(dir: string, path: string, fingerprint: string): Promise<StoreBuild> {
   const started = performance.now();
@@ -142,6 +144,11 @@ export async function buildStore(dir: string, path: string, fingerprint: string)
     try {
       await createTraceTables(connection, DUCKDB_TABLES);
       const pass = await verifyAndWrite(connection, dir, parquet);
+      // The walk and the hashing read the files separately: a file changed during the build
+      // (its size, mtime or inode) could have given the store other bytes than were hashed.
+      if (traceFingerprint(dir) !== fingerprint) {
+        throw new QueryError('load', `${dir}: the trace's files changed while its query store was built; run the command again`);
+      }
       loads = pass.loads;
       if (!loads.find((l) => l.table === 'events')!.sorted) await sortEventsFile(connection, parquet.events);
       for (const t of PARQUET_TABLES) await connection.run(storeViewSql(t, parquet[t], true));
@@ -193,7 +200,7 @@ interface Sink {
 }
 
 /**
- * openCheckedTrace's verify pass, sending every validated batch to its table's Parquet file or
+ * The verify pass (openVerifiedTrace), sending every validated batch to its table's Parquet file or
  * DuckDB appender as it is read: the trace is read once (the verification result is known
  * only at the end, so a damaged trace leaves temporary files that the caller removes).
  */
@@ -210,12 +217,13 @@ async function verifyAndWrite(
     // events' ts_ns statistics from the order check: its first and last rows while sorted
     for (const t of PARQUET_TABLES) sinks[t] = parquetSink(parquet[t], t, t === 'events' ? order : null);
     for (const t of DUCKDB_TABLES) sinks[t] = await duckdbSink(connection, t);
-    const checked = openCheckedTrace(dir, 'verify', (table, batch) => {
+    // the files are hashed on a worker thread meanwhile (open.ts: openVerifiedTrace)
+    const checked = await openVerifiedTrace(dir, (table, batch) => {
       if (table === 'events') order.check(batch);
       sinks[table]!.append(batch);
       loads[table].rows += batch.numRows;
       loads[table].batches += 1;
-    });
+    }, fileSha256InBackground);
     ok = true;
     loads.events.sorted = order.sorted;
     return { checked, loads: TABLE_NAMES.map((t) => loads[t]) };
