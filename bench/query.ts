@@ -7,9 +7,9 @@
 // Sizes (environment): TRACEVISOR_BENCH_QUERY_SECONDS  virtual seconds of the cockpit trace (600)
 //                      TRACEVISOR_BENCH_QUERY_EVENTS   rows of the synthetic events table
 //                                                      (10000000; 100000000 writes ~4.5 GB)
-//                      TRACEVISOR_BENCH_QUERY_REPEATS  runs of each later query (3)
+//                      TRACEVISOR_BENCH_QUERY_REPEATS  runs of each later query (5)
 //                      TRACEVISOR_BENCH_QUERY_REF      reference runs per query (1; 0 skips it)
-//                      TRACEVISOR_BENCH_QUERY_BUILDS   store builds of each kind, alternating (3)
+//                      TRACEVISOR_BENCH_QUERY_BUILDS   store builds of each kind, alternating (5)
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -101,7 +101,7 @@ function queriesFor(windowStartNs: bigint): Query[] {
 }
 
 async function measureTrace(label: string, dir: string, events: number, windowStartNs: bigint): Promise<TraceFigures> {
-  const repeats = Math.max(1, envNumber('TRACEVISOR_BENCH_QUERY_REPEATS', 3));
+  const repeats = Math.max(1, envNumber('TRACEVISOR_BENCH_QUERY_REPEATS', 5));
   const refRuns = envNumber('TRACEVISOR_BENCH_QUERY_REF', 1);
   const queries = queriesFor(windowStartNs);
   for (const f of STORE_FILES) rmSync(join(dir, f), { force: true });
@@ -116,7 +116,7 @@ async function measureTrace(label: string, dir: string, events: number, windowSt
   const referenceBuilds: BuildRun[] = [];
   let storeMB = 0;
   // Alternating, so that both kinds see the same moments of the shared machine.
-  for (let i = 0; i < Math.max(1, envNumber('TRACEVISOR_BENCH_QUERY_BUILDS', 3)); i++) {
+  for (let i = 0; i < Math.max(1, envNumber('TRACEVISOR_BENCH_QUERY_BUILDS', 5)); i++) {
     // A fresh build each time, as a trace's first query makes it: freeing the previous store's
     // pages (~0.8 s for the 600 s trace's 775 MB here) is the cost of replacing, not building.
     for (const f of STORE_FILES) rmSync(join(dir, f), { force: true });
@@ -198,19 +198,24 @@ function minMedian(runs: CommandRun[]): { s: string; rss: number } {
   return { s, rss };
 }
 
-/** Build rates max/median (the best run is the least disturbed), whole-process wall and CPU. */
+/** Build rates min/median/max, whole-process wall and CPU min/median. */
 function buildLines(t: TraceFigures): string[] {
   const line = (name: string, runs: BuildRun[]): string => {
-    const rates = runs.map((b) => b.rowsPerSec).sort((a, b) => b - a);
+    const rates = runs.map((b) => b.rowsPerSec).sort((a, b) => a - b);
     const median = rates[Math.floor((rates.length - 1) / 2)]!;
     const process = minMedian(runs.map((b) => b.run));
-    return `    ${name} ${fmtRows(rates[0]!)}/${fmtRows(median)} rows/s, process ${process.s} ${process.rss.toFixed(0)} MB`;
+    const span = `${fmtRows(rates[0]!)}/${fmtRows(median)}/${fmtRows(rates.at(-1)!)}`;
+    return `    ${name} ${span} rows/s, process ${process.s} ${process.rss.toFixed(0)} MB`;
   };
-  const best = Math.max(...t.builds.map((b) => b.rowsPerSec));
-  const refBest = Math.max(...t.referenceBuilds.map((b) => b.rowsPerSec));
+  const median = (runs: BuildRun[]): number => {
+    const rates = runs.map((b) => b.rowsPerSec).sort((a, b) => a - b);
+    return rates[Math.floor((rates.length - 1) / 2)]!;
+  };
+  const ratio = median(t.builds) / median(t.referenceBuilds);
   return [
+    `    store builds, ${t.builds.length} of each kind alternating: rows/s min/median/max`,
     line('store build (index --force)', t.builds) + ` (${t.storeMB.toFixed(0)} MB store)`,
-    line('previous build (DuckDB tables)', t.referenceBuilds) + `  (${(best / refBest).toFixed(1)}×)`,
+    line('previous build (DuckDB tables)', t.referenceBuilds) + `  (${ratio.toFixed(1)}× median)`,
   ];
 }
 

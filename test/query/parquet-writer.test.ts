@@ -47,7 +47,9 @@ const EVENT_BATCHES: EventSpec[][] = [
 const WIDE = Array.from({ length: 300 }, (_, i): EventSpec => ({ ts: 100 + i, kind: 'link_tx', vm: i - 150 }));
 /** Few values far apart (a span over 256): a dictionary of the values met. */
 const SPARSE = [-32768, 1000, -1000, 1000, 32767].map((vm, i): EventSpec => ({ ts: 1000 + i, kind: 'can_rx', vm }));
-const ALL_BATCHES = [...EVENT_BATCHES, WIDE, SPARSE];
+/** Values outside int8 that span exactly 256 integers: the span dictionary (index = value − min). */
+const SPAN = [200, 455, 201, -1].map((vm, i): EventSpec => ({ ts: 2000 + i, kind: 'can_tx', vm: vm === -1 ? 300 : vm }));
+const ALL_BATCHES = [...EVENT_BATCHES, WIDE, SPARSE, SPAN];
 
 function sampleTrace(): string {
   const dir = tempDir('tv-parquet-');
@@ -147,11 +149,16 @@ describe('the Parquet writer', () => {
       parquet,
       `SELECT encodings FROM parquet_metadata('${files.events}') WHERE path_in_schema = 'vm' ORDER BY row_group_id`,
     );
-    expect(encodings.map((r) => String(r[0]).includes('RLE_DICTIONARY'))).toEqual([true, true, false, true]);
+    // int8 values (the byte dictionary), int8 again, > 256 values, the values met, a span
+    expect(encodings.map((r) => String(r[0]).includes('RLE_DICTIONARY'))).toEqual([true, true, false, true, true]);
     const wide = await rows(parquet, 'SELECT min(vm), max(vm), count(DISTINCT vm) FROM events WHERE ts_ns BETWEEN 100 AND 999');
     expect(wide).toEqual([[-150, 149, 300n]]);
-    const sparse = await rows(parquet, 'SELECT vm FROM events WHERE ts_ns >= 1000');
+    const sparse = await rows(parquet, 'SELECT vm FROM events WHERE ts_ns BETWEEN 1000 AND 1999');
     expect(sparse).toEqual(SPARSE.map((e) => [e.vm]));
+    const span = await rows(parquet, 'SELECT vm FROM events WHERE ts_ns >= 2000');
+    expect(span).toEqual([[200], [455], [201], [300]]);
+    const bytes = await rows(parquet, 'SELECT vm, dev, queue FROM events WHERE ts_ns <= 90 ORDER BY ts_ns');
+    expect(bytes.map((r) => r[0])).toEqual(EVENT_BATCHES.flat().sort((a, b) => a.ts - b.ts).map((e) => e.vm ?? 0));
   });
 
   it('refuses a trace whose dlt text is not UTF-8 and leaves no store file behind', async () => {

@@ -242,6 +242,7 @@ export class Int16Dictionary {
       if (v < min) min = v;
       if (v > max) max = v;
     }
+    if (min >= -128 && max <= 127) return byteDictionary(values);
     if (max - min < DICTIONARY_SIZE_MAX) return spanDictionary(values, min, max);
     return this.lookupDictionary(values);
   }
@@ -270,6 +271,20 @@ export class Int16Dictionary {
     return full ? null : { dictionary: dictionary.subarray(0, size), codes };
   }
 }
+
+/**
+ * Every int8 value as its own two's-complement byte: index = value & 0xff, which the typed-array
+ * constructor computes natively (ECMAScript ToUint8 is modulo 2^8) where spanDictionary's
+ * subtraction is a JavaScript loop; the dictionary is all 256 values (1 KiB a chunk). Events'
+ * vm, vcpu, dev and queue are small indices or -1, so this is their common case (the four
+ * columns' encoding measured 342 ms of a 600 s trace's build before it).
+ */
+function byteDictionary(values: Int16Array): { dictionary: Int32Array; codes: Uint8Array } {
+  return { dictionary: BYTE_VALUES, codes: new Uint8Array(values) };
+}
+
+/** BYTE_VALUES[i] is the int8 whose two's-complement byte is i. */
+const BYTE_VALUES = Int32Array.from({ length: 256 }, (_, i) => (i < 128 ? i : i - 256));
 
 function spanDictionary(values: Int16Array, min: number, max: number): { dictionary: Int32Array; codes: Uint8Array } {
   const size = values.length === 0 ? 0 : max - min + 1;
