@@ -1,6 +1,6 @@
 // The persistent query store (ARCHITECTURE principle 7, issue #7.2): a trace is written once,
-// while its files are verified against the manifest (one read: the verify pass hands each
-// validated batch on), into a Parquet file for events (store.events.parquet, parquet/writer.ts)
+// while its files are verified against the manifest (the verify pass hands each validated
+// batch on; the files' SHA-256 runs on a worker thread meanwhile), into a Parquet file for events (store.events.parquet, parquet/writer.ts)
 // and a small DuckDB file (store.duckdb: dlt, clock and inputs appended as tables, the ENUM
 // types, the lookup tables, the summaries and this metadata); later queries open the DuckDB
 // file read-only and see events as a view over its Parquet file (store-tables.ts). Measured on
@@ -12,8 +12,10 @@
 // 1.5–2.4 M rows/s here and ≤ 4.6 M rows/s with no JavaScript at all on 2 cores; the Parquet
 // pages are mostly the Arrow column bytes (encode.ts), so the build costs the verification
 // read, the writes and the small tables' appends (README Benchmarks: the two side by side).
-// The price is disk: ~41 bytes per event uncompressed against DuckDB's ~15. The files are sorted by time as the trace
-// is, with min/max statistics of ts_ns per row group, so a time window reads only its groups.
+// The price is disk: ~41 bytes per event uncompressed against DuckDB's ~15. The files are
+// sorted by time as the trace is, with min/max statistics of ts_ns per row group, so a time
+// window reads only its groups. Sessions may read the file but never write it
+// (refused-statements.ts).
 //
 // Safety of reuse: the store records the trace's fingerprint (src/trace/open.ts), the tables'
 // sha256 from the manifest and each Parquet file's identity (size, mtime, inode). An equal
