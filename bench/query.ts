@@ -7,14 +7,16 @@
 // Sizes (environment): TRACEVISOR_BENCH_QUERY_SECONDS  virtual seconds of the cockpit trace (600)
 //                      TRACEVISOR_BENCH_QUERY_EVENTS   rows of the synthetic events table
 //                                                      (10000000; 100000000 writes ~4.5 GB)
-//                      TRACEVISOR_BENCH_QUERY_REPEATS  runs of each later query (3)
+//                      TRACEVISOR_BENCH_QUERY_REPEATS  runs of each later query (5)
 //                      TRACEVISOR_BENCH_QUERY_REF      reference runs per query (1; 0 skips it)
+//                      TRACEVISOR_BENCH_QUERY_BUILDS   store builds of each kind, alternating (5)
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { STORE_FILES } from '../src/query/store.js';
 import { VQ_LATENCY_QUANTILE_SQL } from '../src/query/summaries.js';
 import { Recorder } from '../src/trace/recorder.js';
 import { packageRoot } from '../src/util/package-root.js';
@@ -22,6 +24,7 @@ import { syntheticColumns } from './trace.js';
 
 const CLI = join(packageRoot(), 'dist', 'cli', 'main.js');
 const REF = join(packageRoot(), 'dist', 'bench', 'query-ref.js');
+const STORE_REF = join(packageRoot(), 'dist', 'bench', 'store-ref.js');
 const TIME = '/usr/bin/time';
 
 export interface CommandRun {
@@ -38,11 +41,19 @@ export interface QueryFigures {
   reference: CommandRun[];
 }
 
+/** One store build: the rate the command reports and the whole process under /usr/bin/time. */
+export interface BuildRun {
+  rowsPerSec: number;
+  seconds: number;
+  run: CommandRun;
+}
+
 export interface TraceFigures {
   label: string;
   events: number;
-  buildRowsPerSec: number;
-  buildSeconds: number;
+  /** `index --force` (the Parquet store) and the previous DuckDB-table build, alternating. */
+  builds: BuildRun[];
+  referenceBuilds: BuildRun[];
   storeMB: number;
   /** The trace's first query (GROUP BY kind): verification, store build, answer. */
   first: CommandRun;
@@ -90,10 +101,10 @@ function queriesFor(windowStartNs: bigint): Query[] {
 }
 
 async function measureTrace(label: string, dir: string, events: number, windowStartNs: bigint): Promise<TraceFigures> {
-  const repeats = Math.max(1, envNumber('TRACEVISOR_BENCH_QUERY_REPEATS', 3));
+  const repeats = Math.max(1, envNumber('TRACEVISOR_BENCH_QUERY_REPEATS', 5));
   const refRuns = envNumber('TRACEVISOR_BENCH_QUERY_REF', 1);
   const queries = queriesFor(windowStartNs);
-  rmSync(join(dir, 'store.duckdb'), { force: true });
+  for (const f of STORE_FILES) rmSync(join(dir, f), { force: true });
   const first = timed([CLI, 'query', dir, ...queries[0]!.args]);
   const figures: QueryFigures[] = [];
   for (const q of queries) {
@@ -101,13 +112,25 @@ async function measureTrace(label: string, dir: string, events: number, windowSt
     const reference = Array.from({ length: refRuns }, () => timed([REF, dir, q.sql]));
     figures.push({ name: q.name, later, reference });
   }
-  const index = timed([CLI, 'index', dir, '--force']);
-  const m = /: (\d+) rows, ([\d.]+) MB in ([\d.]+) s/.exec(index.stdout);
-  if (m === null) throw new Error(`bench: unexpected index output: ${index.stdout}`);
-  const rows = Number(m[1]);
-  const buildSeconds = Number(m[3]);
-  const storeMB = Number(m[2]);
-  return { label, events, buildRowsPerSec: rows / buildSeconds, buildSeconds, storeMB, first, queries: figures };
+  const builds: BuildRun[] = [];
+  const referenceBuilds: BuildRun[] = [];
+  let storeMB = 0;
+  // Alternating, so that both kinds see the same moments of the shared machine.
+  for (let i = 0; i < Math.max(1, envNumber('TRACEVISOR_BENCH_QUERY_BUILDS', 5)); i++) {
+    // A fresh build each time, as a trace's first query makes it: freeing the previous store's
+    // pages (~0.8 s for the 600 s trace's 775 MB here) is the cost of replacing, not building.
+    for (const f of STORE_FILES) rmSync(join(dir, f), { force: true });
+    const index = timed([CLI, 'index', dir, '--force']);
+    const m = /: (\d+) rows, ([\d.]+) MB in ([\d.]+) s/.exec(index.stdout);
+    if (m === null) throw new Error(`bench: unexpected index output: ${index.stdout}`);
+    builds.push({ rowsPerSec: Number(m[1]) / Number(m[3]), seconds: Number(m[3]), run: index });
+    storeMB = Number(m[2]);
+    const ref = timed([STORE_REF, dir, join(dir, 'store-ref.duckdb')]);
+    const r = /^(\d+) rows ([\d.]+) s/.exec(ref.stdout);
+    if (r === null) throw new Error(`bench: unexpected store-ref output: ${ref.stdout}`);
+    referenceBuilds.push({ rowsPerSec: Number(r[1]) / Number(r[2]), seconds: Number(r[2]), run: ref });
+  }
+  return { label, events, builds, referenceBuilds, storeMB, first, queries: figures };
 }
 
 function recordCockpit(dir: string, seconds: number): number {
@@ -175,11 +198,32 @@ function minMedian(runs: CommandRun[]): { s: string; rss: number } {
   return { s, rss };
 }
 
+/** Build rates min/median/max, whole-process wall and CPU min/median. */
+function buildLines(t: TraceFigures): string[] {
+  const line = (name: string, runs: BuildRun[]): string => {
+    const rates = runs.map((b) => b.rowsPerSec).sort((a, b) => a - b);
+    const median = rates[Math.floor((rates.length - 1) / 2)]!;
+    const process = minMedian(runs.map((b) => b.run));
+    const span = `${fmtRows(rates[0]!)}/${fmtRows(median)}/${fmtRows(rates.at(-1)!)}`;
+    return `    ${name} ${span} rows/s, process ${process.s} ${process.rss.toFixed(0)} MB`;
+  };
+  const median = (runs: BuildRun[]): number => {
+    const rates = runs.map((b) => b.rowsPerSec).sort((a, b) => a - b);
+    return rates[Math.floor((rates.length - 1) / 2)]!;
+  };
+  const ratio = median(t.builds) / median(t.referenceBuilds);
+  return [
+    `    store builds, ${t.builds.length} of each kind alternating: rows/s min/median/max`,
+    line('store build (index --force)', t.builds) + ` (${t.storeMB.toFixed(0)} MB store)`,
+    line('previous build (DuckDB tables)', t.referenceBuilds) + `  (${ratio.toFixed(1)}× median)`,
+  ];
+}
+
 export function formatQueryBench(results: TraceFigures[]): string {
   const lines = ['query store (each query as the whole command: wall min/median s, cpu user+sys, peak RSS)'];
   for (const t of results) {
     lines.push(`  ${t.label}, ${fmtRows(t.events)} events`);
-    lines.push(`    store build (index --force) ${fmtRows(t.buildRowsPerSec)} rows/s (${t.buildSeconds.toFixed(1)} s, ${t.storeMB.toFixed(0)} MB store)`);
+    lines.push(...buildLines(t));
     const first = t.first;
     lines.push(`    first query (verify + build) ${first.seconds.toFixed(2)} s (cpu ${first.cpuSeconds.toFixed(2)}), ${first.rssMB.toFixed(0)} MB`);
     for (const q of t.queries) {

@@ -1,13 +1,13 @@
 // `tracevisor index`, `record --index`, `import … --index`: build a trace's query store now
 // instead of on its first query (store.ts), and say what it holds.
 
-import { statSync } from 'node:fs';
 import { TraceError } from '../trace/errors.js';
 import { Trace } from '../trace/reader.js';
 import { QueryError } from './errors.js';
 import { buildStoreFor } from './open-store.js';
 import { QuerySession } from './session.js';
-import { openCheckedTrace, traceFingerprint, type CheckedTrace } from '../trace/open.js';
+import { storeBytes } from './store.js';
+import { traceFingerprint } from '../trace/open.js';
 
 export interface IndexResult {
   path: string;
@@ -23,16 +23,15 @@ export interface IndexResult {
 export async function indexTrace(dir: string, options: { force?: boolean } = {}): Promise<IndexResult> {
   const started = performance.now();
   if (options.force !== true) return describeStore(dir, started);
-  let checked: CheckedTrace;
+  const warnings: string[] = [];
+  let build;
   try {
     Trace.open(dir);
-    checked = openCheckedTrace(dir, 'verify');
+    build = await buildStoreFor(dir, traceFingerprint(dir), warnings);
   } catch (error) {
     if (error instanceof TraceError) throw new QueryError('load', error.message);
     throw error;
   }
-  const warnings: string[] = [];
-  const build = await buildStoreFor(checked, traceFingerprint(dir), warnings);
   if (build === null) throw new QueryError('load', `${dir}: ${warnings.join('; ')}`);
   return { path: build.path, rows: build.rows, bytes: build.bytes, seconds: elapsed(started), built: true };
 }
@@ -48,7 +47,7 @@ async function describeStore(dir: string, started: number): Promise<IndexResult>
         '(SELECT count(*) FROM clock) + (SELECT count(*) FROM inputs)',
     );
     const rows = Number(counts.rows[0]![0]);
-    return { path, rows, bytes: statSync(path).size, seconds: elapsed(started), built };
+    return { path, rows, bytes: storeBytes(path), seconds: elapsed(started), built };
   } finally {
     session.close();
   }

@@ -43,11 +43,47 @@ export interface BatchSource {
   batches(table: TableName): Iterable<RecordBatch>;
 }
 
-export async function createTraceTables(connection: DuckDBConnection): Promise<void> {
+/** The ENUM types, then a DuckDB table for each of `tables` (default: every trace table). */
+export async function createTraceTables(
+  connection: DuckDBConnection,
+  tables: readonly TableName[] = Object.keys(TABLES) as TableName[],
+): Promise<void> {
   for (const statement of duckdbEnumTypesSql()) await connection.run(statement);
-  for (const table of Object.keys(TABLES) as TableName[]) {
-    await connection.run(duckdbCreateTableSql(table));
+  for (const table of tables) await connection.run(duckdbCreateTableSql(table));
+}
+
+/**
+ * Batch-by-batch appends to one table, for a caller that is handed batches (the store build's
+ * verify pass): each batch is copied into DuckDB before append() returns, so its buffers may be
+ * reused afterwards.
+ */
+export class TableAppender {
+  private constructor(
+    private readonly appender: DuckDBAppender,
+    private readonly loader: ChunkLoader,
+  ) {}
+
+  static async open(connection: DuckDBConnection, table: TableName): Promise<TableAppender> {
+    const appender = await connection.createAppender(table);
+    return new TableAppender(appender, new ChunkLoader(appender, TABLES[table].columns));
   }
+
+  append(batch: RecordBatch): void {
+    this.loader.appendBatch(batch);
+  }
+
+  /** Flushes (with `flush`) and closes; closing twice is a no-op. */
+  close(flush: boolean): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      if (flush) this.appender.flushSync();
+    } finally {
+      this.appender.closeSync();
+    }
+  }
+
+  private closed = false;
 }
 
 /** Appends every batch of a trace table to the DuckDB table of the same name, in file order. */
@@ -80,7 +116,7 @@ export async function loadTable(
  * the store needs no sort. Compares the int64 columns as (hi, lo) int32 pairs, which costs a
  * few ms per million rows where BigInt reads would allocate per row.
  */
-class OrderCheck {
+export class OrderCheck {
   sorted = true;
   private first = true;
   // The previous row's ts_ns and seq as (signed hi, unsigned lo) halves.

@@ -8,6 +8,7 @@ import {
   type DuckDBConnection,
   type DuckDBInstance,
   type DuckDBEnumType,
+  type DuckDBResultReader,
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
@@ -17,6 +18,7 @@ import { sqlEnumTypes } from '../trace/tables.js';
 import { QueryError } from './errors.js';
 import { installMacros } from './macros.js';
 import { refuseUnsafeCalls } from './refused-calls.js';
+import { refuseFileStatement } from './refused-statements.js';
 import type { TableLoad } from './load.js';
 import { loadNamedQuery } from './named.js';
 import { openSessionDatabase, type SessionDatabase } from './open-store.js';
@@ -56,6 +58,8 @@ export class QuerySession {
     readonly warnings: string[],
     /** The store file answering (null: in memory), whether this session built it, its loads. */
     readonly store: { path: string | null; built: boolean; loads: readonly TableLoad[] },
+    /** File access off (no --allow-files): file-writing statements are refused (refused-statements.ts). */
+    private readonly fileAccessOff: boolean,
   ) {}
 
   /**
@@ -81,6 +85,7 @@ export class QuerySession {
     }
     const connection = await db.instance.connect();
     try {
+      await db.prepare(connection); // a store's views (query-store part, issue 7)
       // The SQL helpers (ns_to_s, fault_name, level_num …) in every session, the CLI's and a
       // library user's alike: TEMP macros, which a read-only store takes too.
       await installMacros(connection);
@@ -90,21 +95,45 @@ export class QuerySession {
       throw new QueryError('load', `${traceDir}: cannot set up the SQL helpers: ${firstLine(error)}`);
     }
     const store = { path: db.storePath, built: db.built, loads: db.loads };
-    return new QuerySession(db.instance, connection, trace, db.warnings, store);
+    return new QuerySession(db.instance, connection, trace, db.warnings, store, options.allowFiles !== true);
   }
 
   async run(sql: string, params?: QueryParams): Promise<QueryResult> {
     if (this.closed) throw new QueryError('closed', 'query session is closed');
     refuseUnsafeCalls(sql);
     try {
-      const reader = await this.connection.runAndReadAll(sql, params);
+      const reader = await this.runChecked(sql, params);
       const names = reader.columnNames();
       const types = reader.columnTypes();
       const columns = names.map((name, i) => ({ name, type: typeName(types[i]!) }));
       return { columns, rows: reader.getRowsJS() as unknown[][] };
     } catch (error) {
-      const text = error instanceof Error ? error.message : String(error);
-      throw new QueryError('sql', `SQL error: ${firstLine(error)}`, text);
+      if (error instanceof QueryError) throw error;
+      // runChecked extracts the statements first; DuckDB's wording of a parse error then starts
+      // with this prefix, which says nothing to the user (statements.ts drops it too)
+      const extractPrefix = /^Failed to extract statements: /;
+      const text = (error instanceof Error ? error.message : String(error)).replace(extractPrefix, '');
+      throw new QueryError('sql', `SQL error: ${firstLine(error).replace(extractPrefix, '')}`, text);
+    }
+  }
+
+  /** runAndReadAll's steps (every statement run, the last one read), each statement checked first. */
+  private async runChecked(sql: string, params?: QueryParams): Promise<DuckDBResultReader> {
+    const extracted = await this.connection.extractStatements(sql);
+    if (extracted.count === 0) return this.connection.runAndReadAll(sql, params);
+    for (let i = 0; ; i++) {
+      const prepared = await extracted.prepare(i);
+      try {
+        refuseFileStatement(prepared, this.fileAccessOff);
+        if (i < extracted.count - 1) {
+          await prepared.run();
+          continue;
+        }
+        if (params !== undefined) prepared.bind(params);
+        return await prepared.runAndReadAll();
+      } finally {
+        prepared.destroySync();
+      }
     }
   }
 

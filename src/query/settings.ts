@@ -7,6 +7,7 @@
 // (issue #7.2: ≤ 500 MB; measured ≈ 120 MB for the bench's queries on a 600 s trace).
 
 import { cpus } from 'node:os';
+import type { DuckDBInstance } from '@duckdb/node-api';
 
 /** DuckDB's buffer pool; the rest of the process (node, the result) stays well under 200 MB. */
 export const QUERY_MEMORY_LIMIT = '256MB';
@@ -42,6 +43,39 @@ export function sessionConfig(options: { allowFiles: boolean; readOnly: boolean 
   if (options.readOnly) config.access_mode = 'READ_ONLY';
   if (!options.allowFiles) config.enable_external_access = 'false';
   return config;
+}
+
+/**
+ * A store session's configuration at creation: sessionConfig's without the two settings that
+ * lockStoreSession sets afterwards. DuckDB 1.5 refuses `allowed_paths` in a creation config
+ * ("Failed to set config", whatever the value's spelling), and it must be set before external
+ * access goes off.
+ */
+export function storeSessionConfig(): Record<string, string> {
+  const config = sessionConfig({ allowFiles: true, readOnly: true });
+  delete config.lock_configuration;
+  delete config.enable_external_access;
+  return config;
+}
+
+/**
+ * Before any user SQL: exactly the store's Parquet files readable (DuckDB's allowed_paths: with
+ * external access off, read_csv('/etc/passwd'), globs and every other path stay refused), then
+ * external access off and the configuration locked, so SQL can change none of it.
+ */
+export async function lockStoreSession(
+  instance: DuckDBInstance,
+  options: { allowFiles: boolean; readPaths: readonly string[] },
+): Promise<void> {
+  const connection = await instance.connect();
+  try {
+    const paths = options.readPaths.map((p) => `'${p.replaceAll("'", "''")}'`).join(', ');
+    await connection.run(`SET allowed_paths = [${paths}]`);
+    if (!options.allowFiles) await connection.run('SET enable_external_access = false');
+    await connection.run('SET lock_configuration = true');
+  } finally {
+    connection.closeSync();
+  }
 }
 
 /** The store is built by tracevisor itself, never by user SQL: no lock needed, no user access. */

@@ -12,6 +12,7 @@ import {
 import { firstLine } from '../trace/errors.js';
 import { checkEnumLiterals } from './enum-literals.js';
 import { refuseUnsafeCalls } from './refused-calls.js';
+import { fileAccessOff, refuseFileStatement } from './refused-statements.js';
 import { QueryError } from './errors.js';
 import { writeResult, type OutputFormat, type Sink } from './format.js';
 import { splitStatements } from './split.js';
@@ -41,6 +42,8 @@ export interface RunOptions {
 export class StatementRunner {
   private cancelled: CancelReason | null = null;
   private running = false;
+  /** The session's file access, read from DuckDB once (refused-statements.ts). */
+  private accessOff: boolean | null = null;
 
   constructor(private readonly connection: DuckDBConnection) {}
 
@@ -83,7 +86,13 @@ export class StatementRunner {
     for (let i = 0; i < extracted.count; i++) {
       this.throwIfCancelled();
       const where = extracted.count > 1 ? `statement ${i + 1} of ${extracted.count}` : '';
-      const result = await this.guard(options, async () => (await extracted.prepare(i)).stream(), where);
+      this.accessOff ??= await fileAccessOff(this.connection);
+      const accessOff = this.accessOff;
+      const result = await this.guard(options, async () => {
+        const prepared = await extracted.prepare(i);
+        refuseFileStatement(prepared, accessOff);
+        return prepared.stream();
+      }, where);
       if (extracted.count > 1 && options.format === 'table') {
         const heading = headings ? oneLine(headings[i]!) : `statement ${i + 1}`;
         await sink.write(`${resultsWritten > 0 ? '\n' : ''}-- ${heading}\n`);

@@ -1,20 +1,33 @@
-// The persistent query store (ARCHITECTURE principle 7, issue #7.2): a trace is loaded into a
-// DuckDB database file once, after its files were verified against the manifest; later
-// queries open that file read-only. Measured on a 600 s cockpit trace (18.8 M events): loading
-// the Arrow files into an in-memory DuckDB took 10–12 s and 1.5 GB per query; the store answers
-// `GROUP BY kind` in ≈0.15 s with ≈120 MB. A DuckDB file rather than Parquet: no extension is
-// needed to write it (nothing can be downloaded), ENUM types and the lookup tables persist in
-// it, and its zone maps serve `ts_ns BETWEEN …` without any index of ours.
+// The persistent query store (ARCHITECTURE principle 7, issue #7.2): a trace is written once,
+// while its files are verified against the manifest (the verify pass hands each validated
+// batch on; the files' SHA-256 runs on a worker thread meanwhile), into a Parquet file for events (store.events.parquet, parquet/writer.ts)
+// and a small DuckDB file (store.duckdb: dlt, clock and inputs appended as tables, the ENUM
+// types, the lookup tables, the summaries and this metadata); later queries open the DuckDB
+// file read-only and see events as a view over its Parquet file (store-tables.ts). Measured on
+// a 600 s cockpit trace (18.8 M events): loading the Arrow files into an in-memory DuckDB took
+// 10–12 s and 1.5 GB per query; the store answers `GROUP BY kind` in ≈0.2 s with ≈120 MB.
 //
-// Safety of reuse: the store records the trace's fingerprint (src/trace/open.ts) and the tables'
-// sha256 from the manifest. An equal fingerprint means the files are the ones that were
-// verified; any other fingerprint re-verifies the files (a damaged trace is refused before the
-// store is looked at) and rebuilds when the hashes changed. Only verified traces are stored:
-// trust and salvage sessions load into memory, so a salvaged table is never reused.
+// Events in Parquet written by our own writer rather than a DuckDB table: appending rows to a
+// DuckDB table is DuckDB's insert path (statistics, compression analysis), which measured
+// 1.5–2.4 M rows/s here and ≤ 4.6 M rows/s with no JavaScript at all on 2 cores; the Parquet
+// pages are mostly the Arrow column bytes (encode.ts), so the build costs the verification
+// read, the writes and the small tables' appends (README Benchmarks: the two side by side).
+// The price is disk: ~41 bytes per event uncompressed against DuckDB's ~15. The files are
+// sorted by time as the trace is, with min/max statistics of ts_ns per row group, so a time
+// window reads only its groups. Sessions may read the file but never write it
+// (refused-statements.ts).
 //
-// Crashes and concurrency: a store is built under a temporary name and renamed into place,
-// so a reader sees no store or a complete one; two builders racing both succeed (the last
-// rename wins, both files are complete and equal in content).
+// Safety of reuse: the store records the trace's fingerprint (src/trace/open.ts), the tables'
+// sha256 from the manifest and each Parquet file's identity (size, mtime, inode). An equal
+// fingerprint and intact files mean the files are the ones that were verified; any other
+// fingerprint re-verifies the files (a damaged trace is refused before the store is looked at)
+// and rebuilds when the hashes changed; a changed Parquet file rebuilds. Only verified traces
+// are stored: trust and salvage sessions load into memory, so a salvaged table is never reused.
+//
+// Crashes and concurrency: every file is built under a temporary name and renamed into place,
+// the DuckDB file last, so a reader sees no store or a complete one; two builders racing both
+// succeed (a metadata file naming the other builder's Parquet files fails the identity check,
+// and the store is rebuilt, never misread).
 
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -22,24 +35,48 @@ import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Trace } from '../trace/reader.js';
+import type { RecordBatch } from 'apache-arrow';
 import { TABLE_NAMES, type TableName } from '../trace/tables.js';
-import { createTraceTables, loadTable, type BatchSource, type TableLoad } from './load.js';
+import { createTraceTables, loadTable, OrderCheck, TableAppender, type BatchSource, type TableLoad } from './load.js';
+import { ParquetWriter } from './parquet/writer.js';
 import { buildConfig } from './settings.js';
+import { parquetColumns, storeViewSql } from './store-tables.js';
 import { createSummaries } from './summaries.js';
 import { createTopologyTables } from './topology.js';
-import type { CheckedTrace } from '../trace/open.js';
+import { openVerifiedTrace, traceFingerprint, type CheckedTrace } from '../trace/open.js';
+import { fileSha256InBackground } from '../replay/file-hashes.js';
+import { QueryError } from './errors.js';
 
 /** Bump when the store's tables or types change: an older store is rebuilt, not misread. */
-export const STORE_FORMAT_VERSION = 1;
+export const STORE_FORMAT_VERSION = 2;
 export const STORE_FILE = 'store.duckdb';
+
+/**
+ * Tables stored as Parquet files (the rest are DuckDB tables in the store's file): events is
+ * ~99 % of a trace's rows; dlt, clock and inputs are small and keep DuckDB's `rowid` (file
+ * order), which queries/dlt/*.sql and users order by and a view over Parquet has not. (Filling
+ * them from Parquet files with INSERT … SELECT was tried: ~2 s for dlt's 106 k rows on one
+ * thread, out of the build's memory limit on two; the appender takes ~0.5 s.)
+ */
+export const PARQUET_TABLES = ['events'] as const satisfies readonly TableName[];
+export type ParquetTable = (typeof PARQUET_TABLES)[number];
+const DUCKDB_TABLES = TABLE_NAMES.filter((t) => !(PARQUET_TABLES as readonly string[]).includes(t));
+
+/** A table's Parquet file beside its store's DuckDB file (`store.events.parquet`). */
+export function parquetPath(storePath: string, table: ParquetTable): string {
+  return `${storePath.replace(/\.duckdb$/, '')}.${table}.parquet`;
+}
+
 /** Files a trace directory may hold besides the trace (directory.ts removes them on replace). */
-export const STORE_FILES = [STORE_FILE, `${STORE_FILE}.wal`] as const;
+export const STORE_FILES = [STORE_FILE, `${STORE_FILE}.wal`, ...PARQUET_TABLES.map((t) => parquetPath(STORE_FILE, t))];
 const META_TABLE = 'store_meta';
 
 export interface StoreMeta {
   formatVersion: number;
   fingerprint: string;
   sha256: Record<TableName, string>;
+  /** Identity of each Parquet file as built (fileIdentity). */
+  files: Record<ParquetTable, string>;
 }
 
 export interface StoreBuild {
@@ -56,8 +93,8 @@ export function storePaths(dir: string, manifestSha256: string): { beside: strin
   return { beside: join(dir, STORE_FILE), cached: join(cacheRoot, 'tracevisor', `${manifestSha256}.duckdb`) };
 }
 
-/** Creates every table, loads the checked trace's batches, sorts events if they were not,
- *  then the lookup tables and the summaries (summaries.ts). */
+/** An in-memory session's tables: every table created, the checked trace's batches loaded,
+ *  events sorted if they were not, then the lookup tables and the summaries (summaries.ts). */
 export async function populate(
   connection: DuckDBConnection,
   checked: CheckedTrace,
@@ -92,38 +129,185 @@ async function sortEvents(connection: DuckDBConnection): Promise<void> {
   await connection.run('ALTER TABLE events_sorted RENAME TO events');
 }
 
-/** Builds the store at `path` (temporary name, then rename). */
-export async function buildStore(checked: CheckedTrace, path: string, fingerprint: string): Promise<StoreBuild> {
+/**
+ * Verifies the trace in `dir` and builds its store at `path` in the same pass (temporary
+ * names, then renames); a damaged trace is the TraceError of the verify mode (openVerifiedTrace).
+ */
+export async function buildStore(dir: string, path: string, fingerprint: string): Promise<StoreBuild> {
   const started = performance.now();
   removeStaleTemporaries(path);
-  const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const suffix = `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const temporary = `${path}${suffix}`;
+  const parquet = perParquetTable((t) => `${parquetPath(path, t)}${suffix}`);
   try {
     const instance = await DuckDBInstance.create(temporary, buildConfig());
     const connection = await instance.connect();
     let loads: TableLoad[];
     try {
-      loads = await populate(connection, checked);
-      await writeMeta(connection, checked.trace, fingerprint);
+      await createTraceTables(connection, DUCKDB_TABLES);
+      const pass = await verifyAndWrite(connection, dir, parquet);
+      // The walk and the hashing read the files separately: a file changed during the build
+      // (its size, mtime or inode) could have given the store other bytes than were hashed.
+      if (traceFingerprint(dir) !== fingerprint) {
+        throw new QueryError('load', `${dir}: the trace's files changed while its query store was built; run the command again`);
+      }
+      loads = pass.loads;
+      if (!loads.find((l) => l.table === 'events')!.sorted) await sortEventsFile(connection, parquet.events);
+      for (const t of PARQUET_TABLES) await connection.run(storeViewSql(t, parquet[t], true));
+      await createTopologyTables(connection, pass.checked.trace.manifest.scenario);
+      await createSummaries(connection);
+      await writeMeta(connection, pass.checked.trace, fingerprint, perParquetTable((t) => fileIdentity(parquet[t])));
       await connection.run('CHECKPOINT');
     } finally {
       connection.closeSync();
       instance.closeSync();
     }
-    renameSync(temporary, path);
+    installFiles(path, temporary, parquet);
     const rows = loads.reduce((n, l) => n + l.rows, 0);
-    return { path, rows, bytes: statSync(path).size, seconds: (performance.now() - started) / 1000, loads };
+    return { path, rows, bytes: storeBytes(path), seconds: (performance.now() - started) / 1000, loads };
   } finally {
-    rmSync(temporary, { force: true });
-    rmSync(`${temporary}.wal`, { force: true });
+    for (const file of [temporary, `${temporary}.wal`, ...Object.values(parquet)]) rmSync(file, { force: true });
   }
 }
 
-async function writeMeta(connection: DuckDBConnection, trace: Trace, fingerprint: string): Promise<void> {
+/** Renames the Parquet files, then the DuckDB file (the commit point) into place; when that
+ *  fails, takes back the Parquet files still ours, so a failed place keeps no orphan. */
+function installFiles(path: string, temporary: string, parquet: Record<ParquetTable, string>): void {
+  const identities = perParquetTable((t) => fileIdentity(parquet[t]));
+  try {
+    for (const t of PARQUET_TABLES) renameSync(parquet[t], parquetPath(path, t));
+    renameSync(temporary, path);
+  } catch (error) {
+    for (const t of PARQUET_TABLES) {
+      const placed = parquetPath(path, t);
+      if (existsSync(placed) && fileIdentity(placed) === identities[t]) rmSync(placed, { force: true });
+    }
+    throw error;
+  }
+}
+
+function perTable<T>(value: (table: TableName) => T): Record<TableName, T> {
+  return Object.fromEntries(TABLE_NAMES.map((t) => [t, value(t)])) as Record<TableName, T>;
+}
+
+function perParquetTable<T>(value: (table: ParquetTable) => T): Record<ParquetTable, T> {
+  return Object.fromEntries(PARQUET_TABLES.map((t) => [t, value(t)])) as Record<ParquetTable, T>;
+}
+
+/** Where the verify pass sends a table's batches. */
+interface Sink {
+  append(batch: RecordBatch): void;
+  /** Completes the table (`ok`) or only releases what it holds. */
+  close(ok: boolean): void;
+}
+
+/**
+ * The verify pass (openVerifiedTrace), sending every validated batch to its table's Parquet file or
+ * DuckDB appender as it is read: the trace is read once (the verification result is known
+ * only at the end, so a damaged trace leaves temporary files that the caller removes).
+ */
+async function verifyAndWrite(
+  connection: DuckDBConnection,
+  dir: string,
+  parquet: Record<ParquetTable, string>,
+): Promise<{ checked: CheckedTrace; loads: TableLoad[] }> {
+  const sinks: Partial<Record<TableName, Sink>> = {};
+  const order = new OrderCheck();
+  const loads = perTable((table): TableLoad => ({ table, rows: 0, batches: 0, sorted: true }));
+  let ok = false;
+  try {
+    // events' ts_ns statistics from the order check: its first and last rows while sorted
+    for (const t of PARQUET_TABLES) sinks[t] = parquetSink(parquet[t], t, t === 'events' ? order : null);
+    for (const t of DUCKDB_TABLES) sinks[t] = await duckdbSink(connection, t);
+    // the files are hashed on a worker thread meanwhile (open.ts: openVerifiedTrace)
+    const checked = await openVerifiedTrace(dir, (table, batch) => {
+      if (table === 'events') order.check(batch);
+      sinks[table]!.append(batch);
+      loads[table].rows += batch.numRows;
+      loads[table].batches += 1;
+    }, fileSha256InBackground);
+    ok = true;
+    loads.events.sorted = order.sorted;
+    return { checked, loads: TABLE_NAMES.map((t) => loads[t]) };
+  } finally {
+    closeAll(Object.values(sinks), ok);
+  }
+}
+
+/** Closes every sink, even when one fails (a full disk at a footer); rethrows the first error
+ *  only after a complete pass (after a failed one, the pass's own error is the one to report). */
+function closeAll(sinks: Sink[], ok: boolean): void {
+  let first: unknown = null;
+  for (const sink of sinks) {
+    try {
+      sink.close(ok);
+    } catch (error) {
+      first ??= error;
+    }
+  }
+  if (first !== null && ok) throw first;
+}
+
+function parquetSink(path: string, table: TableName, order: OrderCheck | null): Sink {
+  const writer = new ParquetWriter(path, parquetColumns(table));
+  return {
+    append: (batch) => writer.writeBatch(batch, order?.sorted ?? false),
+    close: (ok) => (ok ? writer.finish() : writer.close()),
+  };
+}
+
+async function duckdbSink(connection: DuckDBConnection, table: TableName): Promise<Sink> {
+  const appender = await TableAppender.open(connection, table);
+  return { append: (batch) => appender.append(batch), close: (ok) => appender.close(ok) };
+}
+
+/** Events not in (ts_ns, seq) order (a trace from elsewhere): DuckDB rewrites the file sorted. */
+async function sortEventsFile(connection: DuckDBConnection, path: string): Promise<void> {
+  const sorted = `${path}.sorted`;
+  const quoted = (p: string): string => `'${p.replaceAll("'", "''")}'`;
+  try {
+    await connection.run(
+      `COPY (SELECT * FROM read_parquet(${quoted(path)}) ORDER BY ts_ns, seq) TO ${quoted(sorted)} ` +
+        '(FORMAT parquet, COMPRESSION uncompressed)',
+    );
+    renameSync(sorted, path);
+  } finally {
+    rmSync(sorted, { force: true });
+  }
+}
+
+/** Size, mtime and inode of a file: any rewrite or replacement changes it. */
+export function fileIdentity(path: string): string {
+  const stat = statSync(path, { bigint: true });
+  return `${stat.size} ${stat.mtimeNs} ${stat.ino}`;
+}
+
+/** The Parquet files are the ones the store was built with (not rewritten, replaced, gone). */
+export function filesIntact(path: string, meta: StoreMeta): boolean {
+  try {
+    return PARQUET_TABLES.every((t) => fileIdentity(parquetPath(path, t)) === meta.files[t]);
+  } catch {
+    return false;
+  }
+}
+
+/** Bytes of a store: its DuckDB file and its Parquet files. */
+export function storeBytes(path: string): number {
+  return [path, ...PARQUET_TABLES.map((t) => parquetPath(path, t))].reduce((n, f) => n + statSync(f).size, 0);
+}
+
+async function writeMeta(
+  connection: DuckDBConnection,
+  trace: Trace,
+  fingerprint: string,
+  files: Record<ParquetTable, string>,
+): Promise<void> {
   await connection.run(`CREATE TABLE ${META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`);
   const rows: [string, string][] = [
     ['format_version', String(STORE_FORMAT_VERSION)],
     ['fingerprint', fingerprint],
     ...TABLE_NAMES.map((t): [string, string] => [`sha256.${t}`, trace.manifest.tables[t]!.sha256]),
+    ...PARQUET_TABLES.map((t): [string, string] => [`file.${t}`, files[t]]),
   ];
   for (const [key, value] of rows) await connection.run(`INSERT INTO ${META_TABLE} VALUES ($1, $2)`, [key, value]);
 }
@@ -140,9 +324,9 @@ export async function readMeta(connection: DuckDBConnection): Promise<StoreMeta 
   const formatVersion = Number(values.get('format_version'));
   const fingerprint = values.get('fingerprint');
   if (formatVersion !== STORE_FORMAT_VERSION || fingerprint === undefined) return null;
-  const sha256 = {} as Record<TableName, string>;
-  for (const t of TABLE_NAMES) sha256[t] = values.get(`sha256.${t}`) ?? '';
-  return { formatVersion, fingerprint, sha256 };
+  const sha256 = perTable((t) => values.get(`sha256.${t}`) ?? '');
+  const files = perParquetTable((t) => values.get(`file.${t}`) ?? '');
+  return { formatVersion, fingerprint, sha256, files };
 }
 
 /** Same tables as the manifest says: the store holds this trace's verified content. */
@@ -171,7 +355,7 @@ export async function refreshFingerprint(path: string, fingerprint: string): Pro
 /** A killed build leaves `<store>.tmp-<pid>-<hex>`: remove those whose process is gone. */
 function removeStaleTemporaries(path: string): void {
   const dir = dirname(path);
-  const prefix = `${basename(path)}.tmp-`;
+  const prefixes = [path, ...PARQUET_TABLES.map((t) => parquetPath(path, t))].map((p) => `${basename(p)}.tmp-`);
   let entries: string[];
   try {
     entries = readdirSync(dir);
@@ -179,7 +363,8 @@ function removeStaleTemporaries(path: string): void {
     return;
   }
   for (const name of entries) {
-    if (!name.startsWith(prefix)) continue;
+    const prefix = prefixes.find((p) => name.startsWith(p));
+    if (prefix === undefined) continue;
     const pid = Number(name.slice(prefix.length).split('-')[0]);
     if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) rmSync(join(dir, name), { force: true });
   }

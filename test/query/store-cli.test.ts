@@ -3,7 +3,7 @@
 // (which used to abort the process on close).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/util/package-root.js';
@@ -61,6 +61,18 @@ describe('the query store from the command line', () => {
     const counted = tv('query', trace, '--format', 'csv',
       'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM dlt) + (SELECT count(*) FROM clock) AS n');
     expect(counted.stdout).toContain(`${rows}`);
+  });
+
+  // refused-statements.ts: DuckDB's allowed_paths would let this COPY replace the store's file.
+  it('a COPY onto the store\'s Parquet file is refused with one line, exit 2, the file kept', () => {
+    expect(tv('index', trace).code).toBe(0);
+    const parquet = join(trace, 'store.events.parquet');
+    const before = readFileSync(parquet);
+    const r = tv('query', trace, `COPY (SELECT 1 AS x) TO '${parquet}' (FORMAT csv, USE_TMP_FILE false)`);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^tracevisor: .*COPY is refused: file system operations are disabled by configuration.*\n$/);
+    expect(readFileSync(parquet).equals(before)).toBe(true);
+    expect(tv('query', trace, 'SELECT 1').stderr).toBe(''); // reused, not rebuilt
   });
 
   it('index refuses a directory that is not a trace with one line, exit 2', () => {

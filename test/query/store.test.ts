@@ -2,10 +2,10 @@
 // read-only while the trace's fingerprint holds, re-verified and rebuilt when the trace
 // changes, never built from a salvaged or trusted read, never answering for a damaged trace.
 
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, renameSync, rmSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { QueryError, QuerySession, STORE_FILE, indexTrace, storePaths } from '../../src/query/index.js';
+import { QueryError, QuerySession, STORE_FILE, STORE_FILES, indexTrace, storePaths } from '../../src/query/index.js';
 import { prepareDirectory } from '../../src/trace/directory.js';
 import { Recorder } from '../../src/trace/index.js';
 import { META, dltRow, eventColumns, tempDir, type EventSpec } from '../trace/helpers.js';
@@ -66,9 +66,10 @@ describe('the query store', () => {
     expect(second.store).toMatchObject({ path: join(dir, STORE_FILE), built: false });
     expect(await count(second)).toBe(3n);
     expect(second.warnings).toEqual([]);
-    // Read-only: user SQL cannot change the store the next query relies on.
-    const e = await failure(second.run('DELETE FROM events'));
-    expect(e.message).toMatch(/read-only/);
+    // Read-only: user SQL cannot change the store the next query relies on (events is a view
+    // over the store's Parquet file, the other tables are in the read-only DuckDB file).
+    expect((await failure(second.run('DELETE FROM dlt'))).message).toMatch(/read-only/);
+    expect((await failure(second.run('DELETE FROM events'))).message).toMatch(/base table/);
     // The metadata: format version, the fingerprint, the manifest's hashes.
     const meta = await second.run("SELECT value FROM store_meta WHERE key = 'sha256.events'");
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
@@ -108,7 +109,8 @@ describe('the query store', () => {
     const a = threeEvents();
     const b = record(tempDir('tv-store-'), [{ ts: 1, kind: 'fault' }]);
     (await open(a)).close();
-    copyFileSync(join(a, STORE_FILE), join(b, STORE_FILE)); // a stale store that is not b's
+    // a stale store that is not b's, moved whole (a copy would be another Parquet file: see below)
+    for (const f of STORE_FILES.filter((f) => existsSync(join(a, f)))) renameSync(join(a, f), join(b, f));
     const s = await open(b);
     expect(s.store.built).toBe(true);
     expect(s.warnings).toEqual([`${b}: the trace changed since its query store was built; rebuilt it`]);
@@ -159,7 +161,8 @@ describe('the query store', () => {
     const dlt = await s.run('SELECT ts_ns FROM dlt ORDER BY rowid');
     expect(dlt.rows).toEqual([[300n], [100n], [200n]]);
     expect(s.store.loads.find((l) => l.table === 'events')!.sorted).toBe(false);
-    const events = await s.run('SELECT ts_ns, seq FROM events ORDER BY rowid');
+    // events is a view over the store's Parquet file: its scan order is the file's order
+    const events = await s.run('SELECT ts_ns, seq FROM events');
     expect(events.rows).toEqual([[10n, 1n], [20n, 2n], [30n, 0n]]);
     // A recorded trace is in order already: no sort.
     const ordered = await open(threeEvents());
@@ -191,6 +194,8 @@ describe('the query store', () => {
       expect(s.store.path).toBe(storePaths(dir, manifestSha).cached);
       expect(s.store.path!.startsWith(join(cache, 'tracevisor'))).toBe(true);
       expect(s.warnings[0]).toMatch(/^cannot write the query store .*store\.duckdb/);
+      // the failed place keeps no Parquet file of the attempt
+      expect(readdirSync(dir).filter((f) => f.endsWith('.parquet'))).toEqual([]);
       expect(await count(s)).toBe(3n);
       s.close();
       expect((await open(dir)).store).toMatchObject({ path: storePaths(dir, manifestSha).cached, built: false });
@@ -213,7 +218,107 @@ describe('the query store', () => {
     const dir = threeEvents();
     (await open(dir)).close();
     expect(existsSync(join(dir, STORE_FILE))).toBe(true);
+    expect(existsSync(join(dir, 'store.events.parquet'))).toBe(true);
     prepareDirectory(dir, true);
-    expect(existsSync(join(dir, STORE_FILE))).toBe(false);
+    expect(STORE_FILES.filter((f) => existsSync(join(dir, f)))).toEqual([]);
+  });
+
+  it('writes events with ts_ns min/max per row group, so a time window reads the right rows', async () => {
+    const dir = tempDir('tv-store-');
+    const rec = Recorder.create(dir, META);
+    for (let b = 0; b < 3; b++) {
+      const batch = Array.from({ length: 100 }, (_, i): EventSpec => ({ ts: 1000 * b + 2 * i, kind: 'vq_used' }));
+      rec.appendEvents(eventColumns(batch), batch.length);
+    }
+    rec.finish();
+    const s = await open(dir, { allowFiles: true });
+    const groups = await s.run(
+      `SELECT stats_min_value, stats_max_value FROM parquet_metadata('${join(dir, 'store.events.parquet')}') ` +
+        "WHERE path_in_schema = 'ts_ns' ORDER BY row_group_id",
+    );
+    // batch b holds 1000·b, 1000·b + 2, …, 1000·b + 198
+    expect(groups.rows).toEqual([0, 1, 2].map((b) => [String(1000 * b), String(1000 * b + 198)]));
+    // 1150..1190 even: 21 rows of batch 1; 190..1010 spans the end of batch 0 and the start of 1
+    expect(await count(s, 'SELECT count(*) FROM events WHERE ts_ns BETWEEN 1150 AND 1190')).toBe(21n);
+    expect(await count(s, 'SELECT count(*) FROM events WHERE ts_ns BETWEEN 190 AND 1010')).toBe(11n);
+  });
+
+  it('rebuilds when its Parquet file was changed, replaced or removed', async () => {
+    const dir = threeEvents();
+    (await open(dir)).close();
+    const file = join(dir, 'store.events.parquet');
+    const cases: [string, () => void][] = [
+      ['changed', () => flipByte(file, 100)], // same size, new mtime
+      ['replaced', () => {
+        copyFileSync(file, `${file}.x`); // same bytes, another inode
+        renameSync(`${file}.x`, file);
+      }],
+      ['removed', () => rmSync(file)],
+    ];
+    for (const [what, change] of cases) {
+      change();
+      const s = await open(dir);
+      expect(s.store.built, what).toBe(true);
+      expect(s.warnings, what).toEqual([`${join(dir, STORE_FILE)}: the query store's Parquet file changed or is missing; building a new one`]);
+      expect(await count(s), what).toBe(3n);
+      s.close();
+    }
+  });
+
+  it('user SQL reads the store\'s Parquet file and no other', async () => {
+    const dir = threeEvents();
+    const s = await open(dir);
+    // (the DuckDB file itself is the session's database: nothing in it is hidden from SQL)
+    const reads = [
+      `read_parquet('${join(dir, 'events.arrow')}')`,
+      `read_parquet('${join(dir, '*.parquet')}')`,
+      `read_text('${join(dir, 'manifest.json')}')`,
+    ];
+    for (const read of reads) {
+      const e = await failure(s.run(`SELECT count(*) FROM ${read}`));
+      expect(e.message, read).toMatch(/file system operations are disabled by configuration/);
+    }
+    expect((await s.run(`SELECT count(*) FROM read_parquet('${join(dir, 'store.events.parquet')}')`)).rows).toEqual([[3n]]);
+    s.close();
+  });
+
+  // DuckDB's allowed_paths, which lets a session read the store's Parquet file with file access
+  // off, lets a COPY write it too (DuckDB 1.5: the first statement below replaced the file);
+  // the session refuses file-writing statements by type (refused-statements.ts).
+  it('writes onto the store\'s own files are refused and leave them as built', async () => {
+    const dir = threeEvents();
+    const parquet = join(dir, 'store.events.parquet');
+    const s = await open(dir);
+    const before = readFileSync(parquet);
+    const writes = [
+      `COPY (SELECT 1 AS x) TO '${parquet}' (FORMAT csv, USE_TMP_FILE false)`,
+      `COPY (SELECT * FROM events LIMIT 1) TO '${parquet}' (FORMAT parquet)`,
+      `COPY events TO '${parquet}'`,
+      `SELECT 1; COPY (SELECT 2 AS x) TO '${parquet}' (FORMAT csv)`,
+      `EXPORT DATABASE '${dir}'`,
+      `ATTACH '${parquet}' AS p`,
+      `ATTACH '${join(dir, STORE_FILE)}' AS s2`,
+    ];
+    for (const sql of writes) {
+      const e = await failure(s.run(sql));
+      expect(e.message, sql).toMatch(/file system operations are disabled by configuration/);
+      expect(e.message, sql).not.toContain('\n');
+    }
+    expect(readFileSync(parquet).equals(before)).toBe(true);
+    s.close();
+    const next = await open(dir);
+    expect(next.store.built).toBe(false);
+    expect(await count(next)).toBe(3n);
+    next.close();
+  });
+
+  it('with --allow-files a COPY onto the store\'s file is the user\'s; the next session rebuilds', async () => {
+    const dir = threeEvents();
+    const s = await open(dir, { allowFiles: true });
+    await s.run(`COPY (SELECT 1 AS x) TO '${join(dir, 'store.events.parquet')}' (FORMAT csv, USE_TMP_FILE false)`);
+    s.close();
+    const next = await open(dir);
+    expect(next.store.built).toBe(true);
+    expect(await count(next)).toBe(3n);
   });
 });

@@ -49,7 +49,7 @@ describe('MemorySink', () => {
 
 describe('CheckSession', () => {
   const CATALOG = `SELECT 'table' AS what, table_name AS name, column_name || ' ' || data_type AS detail
-      FROM information_schema.columns WHERE table_catalog = current_database()
+      FROM information_schema.columns WHERE table_catalog IN (current_database(), 'temp')
     UNION ALL SELECT 'type', type_name, logical_type FROM duckdb_types() WHERE NOT internal AND database_name = current_database()
     UNION ALL SELECT 'macro', function_name, function_type FROM duckdb_functions() WHERE NOT internal AND function_type LIKE '%macro%'
     ORDER BY ALL`;
@@ -58,7 +58,8 @@ describe('CheckSession', () => {
     const query = await QuerySession.open(dir);
     const check = await CheckSession.open(recorded, loadScenario('cockpit', { seed: 5, durationNs: DURATION_NS }));
     try {
-      // store_meta is the store file's own bookkeeping (store.ts), not something a query reads
+      // store_meta is the store file's own bookkeeping (store.ts), not something a query reads;
+      // a store session's events is a TEMP view over the store's Parquet file (catalog 'temp')
       const expected = (await query.run(CATALOG)).rows.filter((r) => r[1] !== 'store_meta');
       const got = (await check.connection.runAndReadAll(CATALOG)).getRowsJS();
       expect(expected.filter((r) => r[0] === 'macro').length).toBeGreaterThan(5);
