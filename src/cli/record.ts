@@ -7,7 +7,9 @@ import { applyOverrides, DEFAULT_SCENARIO, loadScenario, parseScenario, Scenario
 import { parseFaultSpec } from '../faults/cli-spec.js';
 import type { Scenario } from '../scenario/schema.js';
 import { recordScenario } from '../platform/record.js';
-import { formatDuration } from '../scenario/duration.js';
+import { formatDuration, parseDuration } from '../scenario/duration.js';
+import { SNAPSHOT_EVERY_NS_DEFAULT } from '../snapshot/platform-snapshot.js';
+import { EPOCH_NS_DEFAULT } from '../replay/digest-epochs.js';
 import type { RunSummary } from '../platform/platform.js';
 import type { Manifest } from '../trace/manifest.js';
 import { collect, parseDurationOption, parseSeedOption } from './options.js';
@@ -32,6 +34,7 @@ interface RecordFlags {
   netInput?: string[];
   realtime?: string | boolean;
   fault?: string[];
+  snapshotEvery?: string; // --- snapshots (issue 10 §3)
 }
 
 const STDIN = '-';
@@ -54,6 +57,7 @@ export function registerRecord(program: Command): void {
     .option('--net-input <mac>=udp:<port>,to=<mac>', 'each UDP datagram becomes an Ethernet frame from outside host <mac> to a VM (repeatable)', collect, [])
     .option('--realtime [factor]', 'run virtual time against the wall clock (1 = real time, 2 = twice as fast)')
     .option('--fault <type[:key=value,...]>', 'inject a seeded fault, as an entry of the scenario\'s faults[] (repeatable; e.g. link_loss:ppm=200000, vcpu_stall:vm=cluster,at=2s,for=50ms)', collect, [])
+    .option('--snapshot-every <d>', 'virtual time between two snapshots of the platform for fast seeking (a multiple of 100ms; 0 for none)', '5s')
     .action(async (scenarioArg: string, flags: RecordFlags) => {
       const report = await recordRun(scenarioArg, flags);
       process.stdout.write(flags.json === true ? `${JSON.stringify(report.json)}\n` : report.text);
@@ -81,6 +85,7 @@ async function recordRun(scenarioArg: string, flags: RecordFlags): Promise<Recor
     ...(flags.duration !== undefined ? { durationNs: parseDurationOption(flags.duration) } : {}),
     ...((flags.fault ?? []).length > 0 ? { faults: flags.fault!.map(parseFaultSpec) } : {}),
   };
+  const snapshotEveryNs = parseSnapshotEvery(flags.snapshotEvery);
   const scenario = scenarioArg === STDIN ? readStdinScenario(overrides) : loadScenario(scenarioArg, overrides);
   const specs = parseInputSpecs(flags.canInput ?? [], flags.netInput ?? [], scenario);
   const factor = parseRealtimeOption(flags.realtime);
@@ -98,6 +103,7 @@ async function recordRun(scenarioArg: string, flags: RecordFlags): Promise<Recor
       ...(live !== null ? { tee: live, yieldEveryNs: LIVE_YIELD_NS } : {}),
       inputs: inputs.inputs,
       feed: inputs.feed,
+      snapshotEveryNs,
       // Live sources deliver between slices; pacing waits at slice ends (src/inputs/pacing.ts).
       ...(inputs.live || factor !== null ? { sliceNs: LIVE_YIELD_NS } : {}),
       ...(factor !== null ? { pace: realtimePace(factor) } : {}),
@@ -116,6 +122,17 @@ async function recordRun(scenarioArg: string, flags: RecordFlags): Promise<Recor
     await live?.close();
     await inputs.close();
   }
+}
+
+/** --snapshot-every: 0 (or off) for none, else a duration that is a whole number of epochs. */
+function parseSnapshotEvery(text: string | undefined): number {
+  if (text === undefined) return SNAPSHOT_EVERY_NS_DEFAULT;
+  if (/^\s*(0|off)\s*$/.test(text)) return 0;
+  const ns = parseDuration(text.trim());
+  if (ns === null || ns <= 0 || ns % EPOCH_NS_DEFAULT !== 0) {
+    throw new UsageError(`--snapshot-every: expected a multiple of 100ms such as 1s or 5s (0 for none), got "${text}"`);
+  }
+  return ns;
 }
 
 /** `--realtime` alone is 1 (real time); a factor is a positive number (2 = twice as fast). */
@@ -219,5 +236,10 @@ export function describeRun(dir: string, manifest: Manifest, summary: RunSummary
     );
   }
   lines.push(`  ${summary.dltMessages} DLT messages, ${summary.ecuFrames} CAN frames from external ECUs`);
+  const snapshots = manifest.snapshots ?? [];
+  if (snapshots.length > 0) {
+    const bytes = snapshots.reduce((n, s) => n + s.bytes + s.pagesBytes, 0);
+    lines.push(`  ${snapshots.length} snapshot${snapshots.length === 1 ? '' : 's'} for seeking, ${(bytes / 1024).toFixed(0)} KiB`);
+  }
   return lines.join('\n') + '\n';
 }

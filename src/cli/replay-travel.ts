@@ -66,8 +66,9 @@ function travelRequest(flags: TravelFlags): { request: TravelRequest; specs: Mem
 /** Everything runTravel prints, as one string (tests call this directly). */
 export async function travelOutput(traceDir: string, flags: TravelFlags): Promise<string> {
   const { request, specs, format } = travelRequest(flags);
-  const { platform, stop, warnings } = await travel(traceDir, request);
+  const { platform, stop, warnings, from } = await travel(traceDir, request);
   for (const warning of warnings) process.stderr.write(`tracevisor: warning: ${warning}\n`);
+  if (from !== null) process.stderr.write(`tracevisor: started from snapshot ${from.id} at ${formatDuration(from.timeNs)}\n`);
   const state = flags.state === true ? collectState(platform) : null;
   const dumps = specs.map((spec) => dumpMemory(platform, spec));
   if (format === 'json') {

@@ -14,7 +14,7 @@ import { EVENT_KINDS, EXIT, FAULT_CODES } from './codes.js';
 import { CORE_COMPONENTS } from './api.js';
 import type { CoreExports } from './exports.js';
 import { coreWasmSha256, loadCoreModule, loadCoreModuleSync, type WasmMemory } from './wasm-file.js';
-import { captureCore, checkSnapshotFits, restoreCore, type CoreBuild, type CoreSnapshot } from './snapshot.js'; // issue 10 §3
+import { captureCore, checkSnapshotFits, restoreCore, SnapshotError, type CoreBuild, type CoreSnapshot } from './snapshot.js'; // issue 10 §3
 
 // STATE fields (assembly/layout.ts ST_*), as Int32Array indices.
 const ST_TRACE_COUNT = 0;
@@ -69,11 +69,12 @@ export class Core implements CoreApi, CoreFaultApi {
   readonly version: number;
   private readonly x: CoreExports;
   private readonly memory: WasmMemory;
-  private readonly state: Int32Array;
-  private readonly scratch: Uint8Array;
-  private readonly scratchView: DataView;
-  private readonly segView: DataView;
-  private readonly cols: TraceColumns;
+  // Views over the linear memory: rebuilt by bindViews() when a restore grew it (issue 10 §3).
+  private state!: Int32Array;
+  private scratch!: Uint8Array;
+  private scratchView!: DataView;
+  private segView!: DataView;
+  private cols!: TraceColumns;
   private readonly queues: QueueInfo[] = [];
   private sink: Sink | null = null;
   /** The seed init() got (a snapshot carries it). */
@@ -84,6 +85,11 @@ export class Core implements CoreApi, CoreFaultApi {
     this.x = x;
     this.memory = x.memory;
     this.version = x.coreVersion();
+    this.bindViews();
+  }
+
+  private bindViews(): void {
+    const { x, limits } = this;
     const buf = this.memory.buffer;
     this.state = new Int32Array(buf, x.stateOffset(), 64);
     this.scratch = new Uint8Array(buf, x.scratchOffset(), limits.scratchBytes);
@@ -138,17 +144,14 @@ export class Core implements CoreApi, CoreFaultApi {
   }
 
   /**
-   * The core's whole state now. Drains pending trace rows to the sink first, so the snapshot sits
-   * between rows: a core restored from it emits exactly the rows this one emits from here on.
+   * The core's whole state now, pending trace rows included (they are not drained: a drain cuts
+   * a record batch, and a trace must not depend on whether snapshots were taken). A core restored
+   * from it drains those rows to its own sink later, then emits exactly the rows this one emits.
    * Pages equal to `previous`'s are shared with it (only changed pages are copied).
    */
   snapshot(previous?: CoreSnapshot): CoreSnapshot {
-    this.traceFlush();
-    if (this.state[ST_TRACE_COUNT]! !== 0) {
-      throw new Error('core: snapshot with undrained trace rows and no sink to take them (Core.setTraceSink)');
-    }
     const build = { coreVersion: this.version, wasmSha256: coreWasmSha256() };
-    return captureCore(this.x, build, this.limits, this.seed, previous);
+    return captureCore(this.x, build, this.limits, this.seed, this.state[ST_TRACE_COUNT]!, previous);
   }
 
   /**
@@ -165,6 +168,23 @@ export class Core implements CoreApi, CoreFaultApi {
   static fromSnapshotSync(limits: CoreLimits, snapshot: CoreSnapshot): Core {
     checkLimits(limits);
     return Core.restoreInto(loadCoreModuleSync(), limits, snapshot);
+  }
+
+  /**
+   * Puts `snapshot` into this core, in place (a Platform's devices hold this object): the core
+   * must have been built with the snapshot's limits and seed (Platform.create for the trace's
+   * scenario does that), and refuses (SnapshotError) a snapshot of another build, limits or seed.
+   * The trace sink stays; rows not drained yet are dropped (they belong to the run being replaced).
+   */
+  restore(snapshot: CoreSnapshot): void {
+    checkSnapshotFits(snapshot, { coreVersion: this.version, wasmSha256: coreWasmSha256() }, this.limits);
+    if (BigInt(snapshot.seed) !== this.seed) {
+      throw new SnapshotError('snapshot_foreign', `snapshot of a run with seed ${snapshot.seed}, this core has seed ${this.seed}`);
+    }
+    restoreCore(this.x, snapshot);
+    this.bindViews();
+    this.queues.length = 0;
+    for (let q = 0; q < this.x.vqCount(); q++) this.queues[q] = { size: this.x.vqStateField(q, 3) };
   }
 
   private static restoreInto(x: CoreExports, limits: CoreLimits, snapshot: CoreSnapshot): Core {

@@ -67,28 +67,39 @@ function globalsOf(x: CoreExports): [string, WasmGlobal][] {
     .map((name) => [name, all[name] as WasmGlobal]);
 }
 
-/** The dead regions a snapshot stores as zeros: [offset, bytes] pairs. */
-function deadRegions(x: CoreExports, limits: CoreLimits): [number, number][] {
+/**
+ * The dead regions a snapshot stores as zeros: [offset, bytes] pairs. The rows [0, liveRows) of
+ * the trace columns are pending (not yet drained to the sink) and kept: a snapshot must not
+ * drain them, because a drain cuts a record batch and the trace's files would then depend on
+ * whether snapshots were taken.
+ */
+function deadRegions(x: CoreExports, limits: CoreLimits, liveRows: number): [number, number][] {
   const out: [number, number][] = [[x.scratchOffset(), limits.scratchBytes]];
-  for (let c = 0; c < COLUMN_COUNT; c++) out.push([x.traceColumnOffset(c), COLUMN_BYTES[c]! * limits.traceCapacity]);
+  for (let c = 0; c < COLUMN_COUNT; c++) {
+    const rowBytes = COLUMN_BYTES[c]!;
+    out.push([x.traceColumnOffset(c) + rowBytes * liveRows, rowBytes * (limits.traceCapacity - liveRows)]);
+  }
   return out;
 }
 
 /**
- * Copies the memory and globals of `x` (the caller has drained the trace columns). Pages equal to
+ * Copies the memory and globals of `x` (with its `liveRows` pending trace rows). Pages equal to
  * the same page of `previous` are shared with it, and only changed pages are copied: comparing is
  * a memcmp, copying 47 MB (the cockpit's memory) measured 60-100 ms.
  */
 export function captureCore(
-  x: CoreExports, build: CoreBuild, limits: CoreLimits, seed: bigint, previous?: CoreSnapshot,
+  x: CoreExports, build: CoreBuild, limits: CoreLimits, seed: bigint, liveRows: number, previous?: CoreSnapshot,
 ): CoreSnapshot {
+  if (!(Number.isInteger(liveRows) && liveRows >= 0 && liveRows <= limits.traceCapacity)) {
+    throw new Error(`assert: ${liveRows} pending trace rows (capacity ${limits.traceCapacity})`);
+  }
   const globals = globalsOf(x);
   if (globals.length === 0) {
     throw new Error('core: build/core.wasm exports no g:<name> globals; run `npm run build:wasm` (scripts/export-globals.mjs)');
   }
   const memory = Buffer.from(x.memory.buffer); // compare() in place; copies go through `bytes`
   const bytes = new Uint8Array(x.memory.buffer); // (Buffer#slice is a view, Uint8Array#slice a copy)
-  const dead = deadRegions(x, limits);
+  const dead = deadRegions(x, limits, liveRows);
   const touched = pagesTouching(dead, memory.length);
   const reuse = previous !== undefined && previous.pages.length * SNAPSHOT_PAGE_BYTES === memory.length ? previous.pages : null;
   const pages: Uint8Array[] = [];

@@ -11,6 +11,7 @@ import { Platform, type RunSummary } from './platform.js';
 import type { PlatformSink } from './sink.js';
 import { CORE_COMPONENTS } from '../core/api.js';
 import { driveEpochs, EPOCH_NS_DEFAULT } from '../replay/digest-epochs.js';
+import { RunSnapshots, SNAPSHOT_EVERY_NS_DEFAULT } from '../snapshot/platform-snapshot.js';
 
 export interface RecordOptions extends RecorderOptions {
   /** Extra sink fed alongside the recorder (live endpoints, tests). */
@@ -31,6 +32,11 @@ export interface RecordOptions extends RecorderOptions {
   pace?: (virtualNs: number) => Promise<void>;
   /** Virtual time between two state-digest epochs (replay, issue 9 §2); default 100 ms. */
   epochNs?: number;
+  /**
+   * --- snapshots (issue 10 §3): virtual time between two snapshots under snapshots/ (a
+   * multiple of epochNs); 0 takes none. Default SNAPSHOT_EVERY_NS_DEFAULT.
+   */
+  snapshotEveryNs?: number;
 }
 
 export interface RecordResult {
@@ -39,7 +45,11 @@ export interface RecordResult {
 }
 
 export async function recordScenario(scenario: Scenario, dir: string, options: RecordOptions = {}): Promise<RecordResult> {
-  const { tee, yieldEveryNs, inputs = [], feed, sliceNs, pace, epochNs = EPOCH_NS_DEFAULT, ...recorderOptions } = options;
+  const { tee, yieldEveryNs, inputs = [], feed, sliceNs, pace, epochNs = EPOCH_NS_DEFAULT, ...rest } = options;
+  const { snapshotEveryNs = SNAPSHOT_EVERY_NS_DEFAULT, ...recorderOptions } = rest;
+  if (snapshotEveryNs % epochNs !== 0) {
+    throw new Error(`assert: snapshot interval ${snapshotEveryNs} ns is not a multiple of the epoch (${epochNs} ns)`);
+  }
   // The platform is built first (the core's version goes into the manifest); building it emits
   // events into the core's columns, which reach the sink only once the recorder exists.
   let recorder: Recorder | null = null;
@@ -71,6 +81,7 @@ export async function recordScenario(scenario: Scenario, dir: string, options: R
   const digests = { epochNs, vms: scenario.vms.map((vm) => vm.name), core: [...CORE_COMPONENTS] };
   const active = Recorder.create(dir, meta, { digests, ...recorderOptions });
   recorder = active;
+  const snapshots = snapshotEveryNs > 0 ? new RunSnapshots(dir, snapshotEveryNs, (e) => active.addSnapshot(e)) : null;
   try {
     // Slicing and pacing only split runUntil calls (run-loop.ts): the run is the same as run()'s;
     // the run goes in epochs so the state digests are taken on the way (replay, issue 9 §2).
@@ -78,7 +89,10 @@ export async function recordScenario(scenario: Scenario, dir: string, options: R
     platform.boot();
     await driveEpochs(platform, scenario.durationNs, {
       epochNs,
-      onEpoch: (epoch) => active.appendEpoch(epoch),
+      onEpoch: (epoch) => {
+        active.appendEpoch(epoch);
+        snapshots?.atEpochEnd(platform);
+      },
       ...(feed !== undefined ? { feed } : {}),
       ...(slices.length > 0 ? { sliceNs: Math.min(...slices) } : {}),
       ...(pace !== undefined ? { pace } : {}),
@@ -88,5 +102,7 @@ export async function recordScenario(scenario: Scenario, dir: string, options: R
   } catch (err) {
     active.abort();
     throw err;
+  } finally {
+    snapshots?.close();
   }
 }

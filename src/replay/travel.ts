@@ -17,6 +17,8 @@ import { findBreakEvent, type BreakEvent } from './break.js';
 import { installInputHandlers } from '../inputs/handlers.js';
 import { inputRowsOf } from './recorded-inputs.js';
 import { TravelError } from './travel-error.js';
+import { isSnapshotRefusal, pickSnapshot, restorePlatform } from '../snapshot/platform-snapshot.js';
+import type { ManifestInput } from '../trace/manifest-file.js';
 
 export interface TravelRequest {
   /** Stop at this virtual time, after every event at or before it (default: the run's end). */
@@ -37,9 +39,17 @@ export interface TravelStop {
   duringBuild: boolean;
 }
 
+/** The snapshot a travel started from (issue 10 §3). */
+export interface SnapshotStart {
+  id: string;
+  timeNs: number;
+}
+
 export interface Travel {
-  /** Lines for the user's stderr (from opening the query store for --break). */
+  /** Lines for the user's stderr (from opening the query store for --break, a refused snapshot). */
   warnings: string[];
+  /** The snapshot the run was restored from, null when it re-executed from the start. */
+  from: SnapshotStart | null;
   scenario: Scenario;
   platform: Platform;
   stop: TravelStop;
@@ -74,22 +84,24 @@ export async function travel(traceDir: string, request: TravelRequest): Promise<
   if (untilNs > scenario.durationNs) {
     throw new TravelError(`--until ${untilNs} ns is beyond the end of the run (${scenario.durationNs} ns)`);
   }
-  const platform = await Platform.create(scenario, new CountingSink());
+  const inputs = trace.manifest.inputs ?? [];
+  const noInputs = trace.manifest.complete && trace.manifest.tables.inputs!.rows === 0;
+  const inputRows = noInputs ? [] : inputRowsOf(trace.batches('inputs'));
+  // Fast seek (issue 10 §3): start from the latest snapshot before the target, when the trace
+  // has one that can be used; otherwise (none, damaged, foreign) re-execute from the start.
+  const start = await startingPoint(traceDir, trace, scenario, inputs, untilNs, event, warnings);
+  const { platform, from } = start;
   if (String(platform.core.version) !== String(trace.manifest.coreVersion)) {
     throw new TravelError(
       `${traceDir}: recorded by core version ${trace.manifest.coreVersion}, this tracevisor has ` +
         `${platform.core.version}; re-execution would not be the recorded run`,
     );
   }
-  // The recording's input nodes and hosts, attached as record did; the inputs themselves come
-  // from the recorded rows (no source is opened).
-  installInputHandlers(platform, trace.manifest.inputs ?? []);
-  const noInputs = trace.manifest.complete && trace.manifest.tables.inputs!.rows === 0;
-  const feed = recordedFeed(noInputs ? [] : inputRowsOf(trace.batches('inputs')));
-  platform.boot();
+  // Inputs stamped at or before a snapshot's time were applied before it was taken (run-loop.ts).
+  const feed = recordedFeed(from === null ? inputRows : inputRows.filter((r) => Number(r.ts_ns) > from.timeNs));
   // Building the platform writes rows too (ring set-up touches guest memory: tlb_miss); a break
   // on one of those stops before the run starts.
-  const duringBuild = event !== null && platform.core.seqNext() > event.seq;
+  const duringBuild = from === null && event !== null && platform.core.seqNext() > event.seq;
   // A core (or engine) step can emit several rows: the stop is asked after each step, so it
   // lands at the end of the step that emitted the event (src/engine/engine.ts runUntil).
   const stop = event === null ? undefined : (): boolean => platform.core.seqNext() > event.seq;
@@ -109,7 +121,40 @@ export async function travel(traceDir: string, request: TravelRequest): Promise<
     event,
     duringBuild,
   };
-  return { warnings, scenario, platform, stop: stopped };
+  return { warnings, scenario, platform, stop: stopped, from };
+}
+
+/**
+ * The platform to run from: restored from the latest usable snapshot at or before untilNs (and
+ * before the break's event), or freshly built and booted. A snapshot that is refused (damaged,
+ * foreign, another build) is said in a warning and the run starts from the beginning.
+ */
+async function startingPoint(
+  traceDir: string,
+  trace: Trace,
+  scenario: Scenario,
+  inputs: ManifestInput[],
+  untilNs: number,
+  event: BreakEvent | null,
+  warnings: string[],
+): Promise<{ platform: Platform; from: SnapshotStart | null }> {
+  const entries = trace.manifest.complete ? trace.manifest.snapshots ?? [] : [];
+  const pick = pickSnapshot(entries, untilNs, event?.seq);
+  if (pick !== null) {
+    try {
+      const { platform } = await restorePlatform(traceDir, pick.id, scenario, new CountingSink(), inputs);
+      return { platform, from: { id: pick.id, timeNs: pick.timeNs } };
+    } catch (error) {
+      if (!isSnapshotRefusal(error)) throw error;
+      warnings.push(`${error.message}; re-executing from the start instead`);
+    }
+  }
+  const platform = await Platform.create(scenario, new CountingSink());
+  // The recording's input nodes and hosts, attached as record did; the inputs themselves come
+  // from the recorded rows (no source is opened).
+  installInputHandlers(platform, inputs);
+  platform.boot();
+  return { platform, from: null };
 }
 
 async function breakEvent(traceDir: string, predicate: string, warnings: string[]): Promise<BreakEvent> {

@@ -40,6 +40,9 @@ export function prepareDirectory(dir: string, overwrite: boolean): void {
   }
   // Manifest first: a crash between these removals must not leave a manifest over new files.
   for (const file of TRACE_FILES) rmSync(join(dir, file), { force: true });
+  // The snapshots (src/snapshot/format.ts SNAPSHOT_DIR; issue 10 §3) of the trace being
+  // replaced; a directory that held no trace keeps a `snapshots` folder of its own.
+  if (isTrace) rmSync(join(dir, 'snapshots'), { recursive: true, force: true });
 }
 
 /**

@@ -23,6 +23,7 @@ import {
   type ManifestTable,
   type TraceMeta,
 } from './manifest.js';
+import type { ManifestSnapshot } from './manifest-file.js';
 import { RowBuffer } from './row-buffer.js';
 import { arrowSchema, ROWS_PER_BATCH_DEFAULT, TABLE_NAMES, type DltType, type TableName } from './schema.js';
 
@@ -174,6 +175,12 @@ export class Recorder {
   /** A recorder that writes no files: the same batches, digests and onBatch calls (replay). */
   static detached(meta: RecorderMeta, options: RecorderOptions = {}): Recorder {
     return new Recorder(null, meta, options.rowsPerBatch ?? ROWS_PER_BATCH_DEFAULT, options);
+  }
+
+  /** --- snapshots (issue 10 §3): a snapshot written under snapshots/, listed at finish. */
+  addSnapshot(entry: ManifestSnapshot): void {
+    this.assertOpen();
+    (this.manifest.snapshots ??= []).push(entry);
   }
 
   /** One epoch's state digests (the run loop takes them at fixed virtual times). */

@@ -1,0 +1,123 @@
+// A whole platform's snapshot (issue 10 §3): the core's memory and globals (Core.snapshot) and
+// the TypeScript side's state as plain data (Platform.captureState), taken together between
+// engine events, and put back together into a freshly built platform of the same scenario.
+//
+// When: at epoch ends (src/replay/digest-epochs.ts), after every event and input at or before
+// that virtual time T ran. A restored platform therefore continues with the first event after
+// T and takes only the recorded inputs stamped after T (the run-loop rule, README "Inputs").
+//
+// Taking one never changes the run: Core.snapshot drains the trace columns early, and the
+// recorder batches rows by count, not by drain (test/snapshot/platform-snapshot.test.ts checks
+// a trace with snapshots against one without, byte for byte).
+
+import { Core } from '../core/core.js';
+import type { CoreSnapshot } from '../core/snapshot.js';
+import { SnapshotError } from '../core/snapshot-error.js';
+import { StateError } from '../engine/state-check.js';
+import { installInputHandlers } from '../inputs/handlers.js';
+import { Platform } from '../platform/platform.js';
+import type { PlatformSink } from '../platform/sink.js';
+import type { Scenario } from '../scenario/schema.js';
+import type { ManifestInput } from '../trace/manifest-file.js';
+import type { ManifestSnapshot } from '../trace/manifest-file.js';
+import { closeSnapshots, readSnapshot, writeSnapshot, type ReadSnapshot } from './index.js';
+
+/** Default virtual time between two snapshots of a recording (README "Snapshots": the cost). */
+export const SNAPSHOT_EVERY_NS_DEFAULT = 5_000_000_000;
+
+function coreOf(platform: Platform): Core {
+  if (!(platform.core instanceof Core)) throw new Error('assert: a snapshot needs the WASM core');
+  return platform.core;
+}
+
+/** Takes a recording's snapshots at every multiple of everyNs (called at epoch ends). */
+export class RunSnapshots {
+  private previous: CoreSnapshot | undefined;
+
+  constructor(
+    private readonly dir: string,
+    private readonly everyNs: number,
+    private readonly onWritten: (entry: ManifestSnapshot) => void,
+  ) {
+    if (!(Number.isSafeInteger(everyNs) && everyNs > 0)) throw new Error(`assert: snapshot interval ${everyNs} ns`);
+    closeSnapshots(dir); // a new recording into dir starts a new store (its old files go)
+  }
+
+  /** At an epoch end: a snapshot when the platform's time is a multiple of the interval. */
+  atEpochEnd(platform: Platform): void {
+    const nowNs = platform.engine.now;
+    if (nowNs === 0 || nowNs % this.everyNs !== 0) return;
+    const core = coreOf(platform).snapshot(this.previous);
+    this.previous = core;
+    this.onWritten(writeSnapshot(this.dir, core, platform.captureState(null)));
+  }
+
+  close(): void {
+    closeSnapshots(this.dir);
+  }
+}
+
+/**
+ * The latest snapshot at or before `untilNs` that comes before the event `beforeSeq` (when
+ * given: a break must still be ahead of the snapshot), or null.
+ */
+export function pickSnapshot(
+  entries: readonly ManifestSnapshot[],
+  untilNs: number,
+  beforeSeq?: number,
+): ManifestSnapshot | null {
+  let best: ManifestSnapshot | null = null;
+  for (const e of entries) {
+    if (e.timeNs > untilNs) continue;
+    if (beforeSeq !== undefined && e.seq > beforeSeq) continue;
+    if (best === null || e.timeNs > best.timeNs) best = e;
+  }
+  return best;
+}
+
+/**
+ * A platform of `scenario` in the state of the trace's snapshot `id`: built fresh (the same
+ * checks every build runs), its recorded input nodes attached, then the core and the TypeScript
+ * state put back through their doors. Throws SnapshotError or StateError when the snapshot is
+ * damaged or foreign; the caller falls back to re-execution from the start.
+ */
+export async function restorePlatform(
+  traceDir: string,
+  id: string,
+  scenario: Scenario,
+  sink: PlatformSink,
+  inputs: ManifestInput[],
+): Promise<{ platform: Platform; snapshot: ReadSnapshot }> {
+  const snapshot = readSnapshot(traceDir, id);
+  if (snapshot.platform === null) {
+    throw new SnapshotError('snapshot_damaged', `${traceDir}: snapshot ${id} holds no platform state`);
+  }
+  // The fresh build writes rows of its own (ring set-up); they belong to the run the snapshot
+  // replaces, so `sink` sees only what the restored platform emits.
+  let restored = false;
+  const gated: PlatformSink = {
+    events: (cols, count) => {
+      if (restored) sink.events(cols, count);
+    },
+    dlt: (row, wire) => {
+      if (restored) sink.dlt(row, wire);
+    },
+    clock: (row) => {
+      if (restored) sink.clock(row);
+    },
+    input: (row) => {
+      if (restored) sink.input(row);
+    },
+  };
+  const platform = await Platform.create(scenario, gated);
+  installInputHandlers(platform, inputs);
+  const core = coreOf(platform);
+  platform.restoreState(snapshot.platform, { restoreCore: () => core.restore(snapshot.core) });
+  restored = true;
+  return { platform, snapshot };
+}
+
+/** Whether an error means "this snapshot cannot be used" (fall back), not a bug. */
+export function isSnapshotRefusal(error: unknown): error is SnapshotError | StateError {
+  return error instanceof SnapshotError || error instanceof StateError;
+}
