@@ -40,6 +40,7 @@ export class FileHashes {
   private readonly files: OpenFile[] = [];
   private readonly totalBytes: number;
   private doneBytes = 0;
+  private failure: unknown = null;
   private readonly chunk = Buffer.allocUnsafe(CHUNK_BYTES);
 
   constructor(paths: readonly string[]) {
@@ -55,16 +56,28 @@ export class FileHashes {
     this.totalBytes = this.files.reduce((n, f) => n + f.size, 0);
   }
 
-  /** Hashes until at least `share` (0..1) of all the bytes are done. */
+  /**
+   * Hashes until at least `share` (0..1) of all the bytes are done. A read error is kept for
+   * finish() to throw, so the run it is spread over goes on and the damage is told at the end.
+   */
   hashedTo(share: number): void {
+    if (this.failure !== null) return;
     const targetBytes = Math.min(this.totalBytes, Math.ceil(share * this.totalBytes));
-    for (const file of this.files) {
-      while (this.doneBytes < targetBytes && file.done < file.size) this.readChunk(file);
+    try {
+      for (const file of this.files) {
+        while (this.doneBytes < targetBytes && file.done < file.size) this.readChunk(file);
+      }
+    } catch (error) {
+      this.failure = error;
     }
   }
 
-  /** Hashes the rest (to the end of each file, however it has grown) and returns each sha256 (hex), in the order of the paths. */
+  /**
+   * Hashes the rest (to the end of each file, however it has grown) and returns each sha256
+   * (hex), in the order of the paths; throws a read error met on the way.
+   */
   finish(): string[] {
+    if (this.failure !== null) throw this.failure;
     for (const file of this.files) {
       while (this.readChunk(file) > 0);
     }

@@ -49,6 +49,14 @@ describe('FileHashes', () => {
     expect(hashes.finish()).toEqual([sha(a.bytes.subarray(0, 1024 * 1024 + 10))]);
   });
 
+  it('a read error on the way is kept and thrown by finish (the run it is spread over goes on)', () => {
+    // A directory opens for reading on Linux but every read of it fails with EISDIR.
+    const hashes = new FileHashes([mkdtempSync(join(root, 'dir-'))]);
+    expect(() => hashes.hashedTo(0.5)).not.toThrow();
+    expect(() => hashes.finish()).toThrow(/EISDIR/);
+    hashes.close();
+  });
+
   it('a missing file fails when it is opened, before any run', () => {
     expect(() => new FileHashes([join(root, 'absent')])).toThrow(/ENOENT/);
   });
