@@ -25,6 +25,9 @@ export interface ReplayBench {
   /** replay / off, of the medians and of the minima */
   ratioMedian: number;
   ratioMin: number;
+  /** CPU time of the whole process (every thread: the run, GC, any helper thread), ms. */
+  offCpuMs: { min: number; median: number };
+  replayCpuMs: { min: number; median: number };
   /** One epoch's digests (all VMs, engine, every core component), median of many. */
   epochDigestUs: number;
   epochs: number;
@@ -39,19 +42,27 @@ export interface ReplayBench {
 
 const stats = minMedian;
 
-async function timeOff(durationNs: number): Promise<{ ms: number; platform: Platform }> {
-  const t0 = performance.now();
-  const platform = await Platform.create(loadScenario('cockpit', { durationNs }), new CountingSink());
-  platform.run(durationNs);
-  return { ms: performance.now() - t0, platform };
+/** CPU ms of this process so far: steadier than wall time on the loaded shared host. */
+function cpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
 }
 
-async function timeReplay(dir: string): Promise<number> {
+async function timeOff(durationNs: number): Promise<{ ms: number; cpuMs: number; platform: Platform }> {
   const t0 = performance.now();
+  const c0 = cpuMs();
+  const platform = await Platform.create(loadScenario('cockpit', { durationNs }), new CountingSink());
+  platform.run(durationNs);
+  return { ms: performance.now() - t0, cpuMs: cpuMs() - c0, platform };
+}
+
+async function timeReplay(dir: string): Promise<{ ms: number; cpuMs: number }> {
+  const t0 = performance.now();
+  const c0 = cpuMs();
   const outcome = await replayTrace(dir);
-  const ms = performance.now() - t0;
+  const times = { ms: performance.now() - t0, cpuMs: cpuMs() - c0 };
   if (!outcome.verifier.identical) throw new Error('assert: the bench trace did not replay identical');
-  return ms;
+  return times;
 }
 
 /** Median time of one epoch's digests, taken on a platform at the end of its run. */
@@ -88,12 +99,17 @@ export async function benchReplay(opts: { durationNs?: number; repeats?: number 
     await timeOff(1_000_000_000); // warm up JIT and the WASM tiers
     const off: number[] = [];
     const replay: number[] = [];
+    const offCpu: number[] = [];
+    const replayCpu: number[] = [];
     let last: Platform | null = null;
     for (let r = 0; r < repeats; r++) {
       const o = await timeOff(durationNs);
       off.push(o.ms);
+      offCpu.push(o.cpuMs);
       last = o.platform;
-      replay.push(await timeReplay(dir));
+      const p = await timeReplay(dir);
+      replay.push(p.ms);
+      replayCpu.push(p.cpuMs);
     }
     const epochDigestUs = timeEpochDigest(last!);
     const batchDigestsMs = timeBatchDigests(dir);
@@ -107,6 +123,8 @@ export async function benchReplay(opts: { durationNs?: number; repeats?: number 
       replayMs: replayStats,
       ratioMedian: replayStats.median / offStats.median,
       ratioMin: replayStats.min / offStats.min,
+      offCpuMs: stats(offCpu),
+      replayCpuMs: stats(replayCpu),
       epochDigestUs,
       epochs,
       digestShare: (epochs * epochDigestUs) / 1000 / offStats.median,
@@ -126,6 +144,7 @@ export function formatReplayBench(b: ReplayBench): string {
     `  recording off             ${ms(b.offMs)}`,
     `  replay with verification  ${ms(b.replayMs)} (whole call: checks the files, digests every batch and epoch)`,
     `  ratio replay/off          ${b.ratioMedian.toFixed(2)}× median, ${b.ratioMin.toFixed(2)}× min (target <= 1.2×)`,
+    `  CPU time (all threads)    off ${ms(b.offCpuMs)}; replay ${ms(b.replayCpuMs)}: ${(b.replayCpuMs.median / b.offCpuMs.median).toFixed(2)}× median, ${(b.replayCpuMs.min / b.offCpuMs.min).toFixed(2)}× min`,
     `  state digests             ${b.epochDigestUs.toFixed(0)} µs per epoch × ${b.epochs} epochs = ${(b.digestShare * 100).toFixed(2)} % of the run (target <= 5 %)`,
     `  batch digests             ${b.batchDigestsMs.toFixed(1)} ms for every batch of the trace = ${(b.batchDigestShare * 100).toFixed(2)} % of the run`,
     `  digests.ndjson            ${(b.sidecarBytes / 1024).toFixed(1)} KiB (${((b.sidecarBytes * 600) / b.virtualSeconds / 1024 / 1024).toFixed(1)} MiB for 600 s)`,

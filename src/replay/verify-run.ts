@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { CORE_COMPONENTS } from '../core/api.js';
 import { Platform } from '../platform/platform.js';
 import { recordedFeed, type InputFeed } from '../platform/run-loop.js';
-import { fileSha256InBackground } from './file-hashes.js';
+import { FileHashes } from './file-hashes.js';
 import { inputRowsOf } from './recorded-inputs.js';
 import { installInputHandlers } from '../inputs/handlers.js';
 import type { PlatformSink } from '../platform/sink.js';
@@ -64,34 +64,38 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
   checkToolVersion(dir, manifest, options.force === true);
   const scenario = scenarioOf(dir, manifest);
   const digests = readDigests(dir, manifest);
-  const { recorded, filesChecked } = recordedTrace(dir, manifest, digests);
-  const feed = inputFeed(manifest, recorded);
-  const verifier = new ReplayVerifier(recorded, digests, scenario.vms.map((vm) => vm.name));
-  const epochNs = digests?.header.epochNs ?? manifest.digests?.epochNs ?? EPOCH_NS_DEFAULT;
-
-  let recorder: Recorder | null = null;
-  const platform = await Platform.create(scenario, sinkTo(() => recorder));
-  // The recording's input nodes and hosts, attached as recordScenario did (nothing is opened:
-  // the inputs come from the recorded rows).
-  installInputHandlers(platform, manifest.inputs ?? []);
-  checkCoreVersion(dir, manifest, platform.core.version, options.force === true);
-  recorder = newRecorder(manifest, scenario, epochNs, verifier, options);
-  const active = recorder;
+  const { recorded, files } = recordedTrace(dir, manifest, digests);
   try {
-    const ended = await run(platform, scenario, { feed, epochNs, verifier, recorder: active, options, incomplete: !manifest.complete });
-    // The files hashed meanwhile on another thread: a changed file is damage, whatever the run said.
-    await filesChecked;
-    if (ended === 'end') {
-      platform.finish();
-      active.finish();
-      verifier.finish();
-    } else {
+    const feed = inputFeed(manifest, recorded);
+    const verifier = new ReplayVerifier(recorded, digests, scenario.vms.map((vm) => vm.name));
+    const epochNs = digests?.header.epochNs ?? manifest.digests?.epochNs ?? EPOCH_NS_DEFAULT;
+    let recorder: Recorder | null = null;
+    const platform = await Platform.create(scenario, sinkTo(() => recorder));
+    // The recording's input nodes and hosts, attached as recordScenario did (nothing is opened:
+    // the inputs come from the recorded rows).
+    installInputHandlers(platform, manifest.inputs ?? []);
+    checkCoreVersion(dir, manifest, platform.core.version, options.force === true);
+    recorder = newRecorder(manifest, scenario, epochNs, verifier, options);
+    const active = recorder;
+    try {
+      const parts = { feed, epochNs, verifier, recorder: active, options, incomplete: !manifest.complete, files };
+      const ended = await run(platform, scenario, parts);
+      // A changed file is damage, whatever the run said (hashed as the run went: file-hashes.ts).
+      if (files !== null) checkFileHashes(dir, manifest, files);
+      if (ended === 'end') {
+        platform.finish();
+        active.finish();
+        verifier.finish();
+      } else {
+        active.abort();
+      }
+      return { dir, platform, verifier, incomplete: !manifest.complete, rowByRow: digests === null, ended, atNs: platform.engine.now };
+    } catch (error) {
       active.abort();
+      throw error;
     }
-    return { dir, platform, verifier, incomplete: !manifest.complete, rowByRow: digests === null, ended, atNs: platform.engine.now };
-  } catch (error) {
-    active.abort();
-    throw error;
+  } finally {
+    files?.close();
   }
 }
 
@@ -102,6 +106,8 @@ interface RunParts {
   recorder: Recorder;
   options: ReplayOptions;
   incomplete: boolean;
+  /** The table files being hashed (a finished trace with digests), a share every epoch. */
+  files: FileHashes | null;
 }
 
 async function run(platform: Platform, scenario: Scenario, parts: RunParts): Promise<ReplayOutcome['ended']> {
@@ -124,6 +130,7 @@ async function run(platform: Platform, scenario: Scenario, parts: RunParts): Pro
     onEpoch: (epoch) => {
       verifier.onEpoch(epoch);
       parts.recorder.appendEpoch(epoch);
+      parts.files?.hashedTo(epoch.atNs / untilNs);
     },
   });
   if (result === 'stopped') return why;
@@ -185,41 +192,48 @@ function checkCoreVersion(dir: string, manifest: Manifest, coreVersion: number, 
 
 /**
  * The recording, checked. A finished trace with digests: each table file's sha256 against the
- * manifest, and the batch counts the manifest gives; the files are read (and every batch
- * validated) only if a digest differs and rows must be shown (measured: the validating walk
- * of the 10 s cockpit trace took as long as hashing it, ~4-8 % of the replay). Else the
- * checked reader's verify mode, or salvage for an incomplete trace: its intact prefix.
+ * manifest (hashed while the run goes, checked before the answer), and the batch counts the
+ * manifest gives; the files are read (and every batch validated) only if a digest differs and
+ * rows must be shown (measured: the validating walk of the 10 s cockpit trace took as long as
+ * hashing it, ~4-8 % of the replay). Else the checked reader's verify mode, or salvage for an
+ * incomplete trace: its intact prefix.
  */
-function recordedTrace(dir: string, manifest: Manifest, digests: TraceDigests | null): { recorded: RecordedTrace; filesChecked: Promise<void> } {
+function recordedTrace(dir: string, manifest: Manifest, digests: TraceDigests | null): { recorded: RecordedTrace; files: FileHashes | null } {
   if (manifest.complete && digests !== null) {
-    const filesChecked = checkFileHashes(dir, manifest);
-    filesChecked.catch(() => {}); // awaited by replayTrace; never an unhandled rejection meanwhile
+    const files = openFileHashes(dir, manifest);
     const batches = Object.fromEntries(TABLE_NAMES.map((t) => [t, manifest.tables[t]!.batches])) as Record<TableName, number>;
     let checked: CheckedTrace | null = null;
-    return { recorded: { complete: true, batches, open: () => (checked ??= openCheckedTrace(dir, 'verify')) }, filesChecked };
+    return { recorded: { complete: true, batches, open: () => (checked ??= openCheckedTrace(dir, 'verify')) }, files };
   }
   const checked = openCheckedTrace(dir, manifest.complete ? 'verify' : 'salvage');
   const batches = Object.fromEntries(TABLE_NAMES.map((t) => [t, checked.tables[t].batchesUsable])) as Record<TableName, number>;
-  return { recorded: { complete: manifest.complete, batches, open: () => checked }, filesChecked: Promise.resolve() };
+  return { recorded: { complete: manifest.complete, batches, open: () => checked }, files: null };
 }
 
-/**
- * Starts hashing the table files against the manifest on another thread; the promise rejects with
- * the damage message when one differs. replayTrace awaits it before it answers.
- */
-function checkFileHashes(dir: string, manifest: Manifest): Promise<void> {
-  const entries = TABLE_NAMES.map((table) => ({ table, entry: manifest.tables[table]! }));
-  const damaged = (table: string): TraceError =>
-    new TraceError('trace_damaged', `${dir}: trace damaged: ${table}: content hash differs from the manifest; it cannot be replayed against (record it again)`);
-  return fileSha256InBackground(entries.map((e) => join(dir, e.entry.file))).then(
-    (hashes) => {
-      const bad = entries.find((e, i) => hashes[i] !== e.entry.sha256);
-      if (bad !== undefined) throw damaged(bad.table);
-    },
-    (error: unknown) => {
-      throw new TraceError('trace_damaged', `${dir}: trace damaged: a table file cannot be read (${(error as Error).message})`);
-    },
-  );
+function unreadable(dir: string, error: unknown): TraceError {
+  return new TraceError('trace_damaged', `${dir}: trace damaged: a table file cannot be read (${(error as Error).message})`);
+}
+
+function openFileHashes(dir: string, manifest: Manifest): FileHashes {
+  try {
+    return new FileHashes(TABLE_NAMES.map((table) => join(dir, manifest.tables[table]!.file)));
+  } catch (error) {
+    throw unreadable(dir, error);
+  }
+}
+
+/** Finishes hashing the table files; a file that differs from the manifest is damage. */
+function checkFileHashes(dir: string, manifest: Manifest, files: FileHashes): void {
+  let hashes: string[];
+  try {
+    hashes = files.finish();
+  } catch (error) {
+    throw unreadable(dir, error);
+  }
+  const bad = TABLE_NAMES.find((table, i) => hashes[i] !== manifest.tables[table]!.sha256);
+  if (bad !== undefined) {
+    throw new TraceError('trace_damaged', `${dir}: trace damaged: ${bad}: content hash differs from the manifest; it cannot be replayed against (record it again)`);
+  }
 }
 
 /** The recorded inputs, fed back at their ts_ns in seq order (run-loop.ts recordedFeed). */

@@ -195,7 +195,7 @@ describe('replay refuses what it cannot replay faithfully', () => {
   });
 
   it('a table file changed behind the manifest\'s back is damage (exit 2), although the run matches the digests', () => {
-    // The files are hashed on another thread while the run goes (file-hashes.ts). The replay
+    // The files are hashed on the replay's thread, a share at each epoch (file-hashes.ts). The replay
     // reads no recorded batch while the digests match, so a flipped byte near the end of the
     // clock file (in the last batch, before the 8-byte end-of-stream marker) is seen only by
     // the file hash.
