@@ -2,7 +2,7 @@
 // are shared and noisy, so ratios are the numbers to trust; absolute rates are for context).
 
 import { cpus } from 'node:os';
-import { benchVirtqueue } from './virtqueue.js';
+import { benchVirtqueue, formatVirtqueueC } from './virtqueue.js';
 import { benchPlatform } from './platform.js';
 import { benchTrace } from './trace.js';
 import { benchDlt } from './dlt.js';
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     console.log(`  ratio core/same-work ref  ${vq.ratio.toFixed(2)}×`);
     console.log(`  TypeScript, bare ring     ${fmt(vq.bareRefChainsPerSec)} chains/s (no translation, no trace)`);
     console.log(`  ratio core/bare ring      ${vq.bareRatio.toFixed(2)}×`);
+    console.log(formatVirtqueueC(vq.c)); // issue 10 §4
   }
   if (want('platform')) {
     const p = await benchPlatform();
