@@ -126,13 +126,19 @@ export function checkCoreAgainstC(core: Core, rowsDrained: number, c: CRefOutput
   }
 }
 
-/** One timed C run of `chains` after `warm` chains in the same process: chains/s. */
-export function timeCRef(ref: CRef, chains: number, warm: number): number {
+/** Chains per second of one timed run, by the wall clock and by the process's CPU time. */
+export interface CycleRate {
+  wall: number;
+  cpu: number;
+}
+
+/** One timed C run of `chains` after `warm` chains in the same process. */
+export function timeCRef(ref: CRef, chains: number, warm: number): CycleRate {
   const r = spawnSync(ref.exe, ['time', String(chains), String(warm)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`bench virtqueue: C reference time run failed: ${r.stderr}`);
-  const [done, rows, ns] = r.stdout.trim().split(' ').map(Number) as [number, number, number];
+  const [done, rows, ns, cpuNs] = r.stdout.trim().split(' ').map(Number) as number[];
   if (done !== chains) throw new Error(`bench virtqueue: C reference did ${done} of ${chains} chains`);
   // Warm TLBs: exactly vq_avail + vq_used per chain, as the core writes (checked on its side).
   if (rows !== 2 * chains) throw new Error(`bench virtqueue: C reference wrote ${rows} rows`);
-  return chains / (ns / 1e9);
+  return { wall: chains / (ns! / 1e9), cpu: chains / (cpuNs! / 1e9) };
 }

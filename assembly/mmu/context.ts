@@ -12,6 +12,13 @@ import { Kind } from '../trace/kinds';
 import { Fault } from '../faults';
 
 const TLB_MASK: i64 = TLB_ENTRIES - 1;
+// Shifts for the hit path's entry address: TLB_ENTRY == 1 << 4, TLB_ENTRIES * TLB_ENTRY == 1 << 10
+// (checked below, so a change of either constant cannot silently break the arithmetic).
+const TLB_ENTRY_SHIFT: i32 = 4;
+const TLB_CTX_SHIFT: i32 = 10;
+const TLB_SLOT_MASK: usize = <usize>(TLB_ENTRIES - 1) << TLB_ENTRY_SHIFT;
+assert(TLB_ENTRY == 1 << TLB_ENTRY_SHIFT && TLB_ENTRIES * TLB_ENTRY == 1 << TLB_CTX_SHIFT,
+  'mmu: TLB shifts do not match TLB_ENTRY and TLB_ENTRIES');
 
 /** Fault of the last failed dmaPtr() (code and the address that faulted). */
 export let xlateFault: i32 = 0;
@@ -78,19 +85,30 @@ function tlbFill(ctx: i32, addr: i64): i64 {
   return <i64>e;
 }
 
+/** The TLB entry for addr (the same as tlbEntry(ctx, addr >> 12), from addr's low 32 bits). */
+@inline function tlbEntryOf(ctx: i32, addr: i64): usize {
+  // (page & 63) * 16 == ((low32(addr) >> 12) & 63) << 4 == (low32(addr) >> 8) & 0x3F0
+  const slot = (<usize><u32>addr >> (PAGE_SHIFT - TLB_ENTRY_SHIFT)) & TLB_SLOT_MASK;
+  return tlbBase + (<usize>ctx << TLB_CTX_SHIFT) + slot;
+}
+
 /**
  * Linear-memory pointer for addr, checking R (or W when `write`); 0 on a fault, with the code in
  * xlateFault. The TLB-hit path is inlined at every call site; a miss walks the tables
- * (<= 3 levels) and records tlb_miss in dmaPtrMiss().
+ * (<= 3 levels) and records tlb_miss in dmaPtrSlow().
+ *
+ * The hit test is one branch (issue 10 §4: V8 turned the short-circuit form into three): the
+ * page as an unsigned number is >= 2^52 for a negative addr, so `page + 1` never equals a tag
+ * (tags are < 2^27 + 1, 0 when empty) and the slow path's range check refuses it.
  */
 @inline export function dmaPtr(ctx: i32, addr: i64, write: bool): usize {
-  const page = addr >> PAGE_SHIFT;
-  const e = tlbEntry(ctx, page);
+  const e = tlbEntryOf(ctx, addr);
   const need: u32 = write ? 2 : 1;
-  if (addr >= 0 && load<i64>(e) == page + 1 && (load<u32>(e, 12) & need) != 0) {
+  const tagHit = load<u64>(e) == (<u64>addr >> PAGE_SHIFT) + 1;
+  if (tagHit & ((load<u32>(e, 12) & need) != 0)) {
     const p = ctxAt(ctx);
     store<i64>(p, load<i64>(p, 16) + 1, 16);
-    return hostRamBase + <usize>load<u32>(e, 8) + <usize>(addr & 0xFFF);
+    return hostRamBase + <usize>load<u32>(e, 8) + (<usize><u32>addr & 0xFFF);
   }
   return dmaPtrSlow(ctx, addr, write);
 }
