@@ -4,6 +4,7 @@
 import { cpus } from 'node:os';
 import { benchVirtqueue, formatVirtqueueC } from './virtqueue.js';
 import { benchPlatform } from './platform.js';
+import { benchPlatformMeasures, formatPlatformMeasures } from './platform-measures.js';
 import { benchTrace } from './trace.js';
 import { benchDlt } from './dlt.js';
 import { benchDltImport, formatDltImportBench } from './dlt-import.js';
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     console.log(`  recording on              ${fmt(p.onEventsPerSec)} events/s`);
     console.log(`  cost of recording         ${p.recordingCost.toFixed(2)}× wall time`);
     console.log(`  Arrow bytes per event     ${p.arrowBytesPerEvent.toFixed(1)} B`);
+    console.log(formatPlatformMeasures(await benchPlatformMeasures())); // issue 10 targets
   }
   if (want('trace')) {
     const t = await benchTrace();
