@@ -200,6 +200,8 @@ export interface VirtqueueCBench {
   cpuRatioMin?: number;
   cpuRatioMedian?: number;
   rounds?: number;
+  /** Every round's rates, core and C side by side. */
+  perRound?: { core: CycleRate; c: CycleRate }[];
 }
 
 export interface VirtqueueBench {
@@ -275,6 +277,7 @@ function cSide(coreRates: CycleRate[], cRates: CycleRate[]): VirtqueueCBench {
     cChainsPerSec: median(cRates.map((r) => r.wall)), rounds: ratios.length,
     ratioMin: Math.min(...ratios), ratioMedian: median(ratios),
     cpuRatioMin: Math.min(...cpuRatios), cpuRatioMedian: median(cpuRatios),
+    perRound: coreRates.map((core, i) => ({ core, c: cRates[i]! })),
   };
 }
 
