@@ -298,7 +298,8 @@ export function formatVirtqueueC(c: VirtqueueCBench): string {
   if (c.skipped !== undefined) return `  C reference               skipped: ${c.skipped}`;
   const fmt = (x: number) => x.toFixed(2);
   return [
-    `  C reference (cc -O2)      ${(c.cChainsPerSec! / 1e6).toFixed(2)} M chains/s (same work, checked row for row)`,
+    `  C reference (cc -O2)      ${(c.cChainsPerSec! / 1e6).toFixed(2)} M chains/s` +
+      ' (same work, checked row for row)',
     `  WASM virtqueue cycle = ${fmt(c.ratioMedian!)}× the C reference (median of ${c.rounds} rounds,` +
       ` min ${fmt(c.ratioMin!)}×; target >= 0.8×)`,
     `  by CPU time               ${fmt(c.cpuRatioMedian!)}× (min ${fmt(c.cpuRatioMin!)}×)`,

@@ -76,7 +76,8 @@ describe('allocation sampling', () => {
       expect(kept).toBe(arrays * slots);
       // Each array's backing store: `slots` tagged slots (4 bytes with pointer compression, 8
       // without) plus headers; what else the test process allocates meanwhile is small.
-      const compressed = (process.config.variables as Record<string, unknown>).v8_enable_pointer_compression;
+      const variables = process.config.variables as Record<string, unknown>;
+      const compressed = variables.v8_enable_pointer_compression;
       const slotBytes = compressed === 1 || compressed === true || compressed === 'true' ? 4 : 8;
       const expected = arrays * slots * slotBytes;
       expect(bytes).toBeGreaterThan(0.85 * expected);
