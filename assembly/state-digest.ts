@@ -11,6 +11,7 @@ import * as L from './layout';
 import { now as clockNow, seq as clockSeq } from './clock';
 import { timerCount } from './bus/timers';
 import * as Q from './virtio/queue';
+import { tlbDigest } from './mmu/context';
 import { frameAt, frameData, frameGet, framesFreeTop, framesInUse, F_IN_USE, F_LEN } from './bus/frames';
 
 const K1: u64 = 0x9E3779B185EBCA87;
@@ -94,7 +95,7 @@ function hashComponent(c: i32, h: u64): u64 {
     case COMP_PRNG: return hashRegion(h, L.prngBase, <usize>L.PRNG_STREAMS * 32);
     case COMP_MMU: {
       h = hashRegion(h, L.ctxBase, <usize>L.ctxCount * <usize>L.CTX_STRIDE);
-      return hashRegion(h, L.tlbBase, <usize>L.ctxCount * <usize>L.TLB_ENTRIES * <usize>L.TLB_ENTRY);
+      return tlbDigest(h, mix); // the entries' old 16-byte words (mmu/context.ts, issue 10 §4)
     }
     case COMP_VMS: return hashRegion(h, L.vmBase, <usize>L.vmCount * <usize>L.VM_STRIDE);
     case COMP_DEVICES: return hashRegion(h, L.devBase, <usize>L.deviceCount * <usize>L.DEV_STRIDE);

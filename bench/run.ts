@@ -2,8 +2,9 @@
 // are shared and noisy, so ratios are the numbers to trust; absolute rates are for context).
 
 import { cpus } from 'node:os';
-import { benchVirtqueue } from './virtqueue.js';
+import { benchVirtqueue, formatVirtqueueC } from './virtqueue.js';
 import { benchPlatform } from './platform.js';
+import { benchPlatformMeasures, formatPlatformMeasures } from './platform-measures.js';
 import { benchTrace } from './trace.js';
 import { benchDlt } from './dlt.js';
 import { benchDltImport, formatDltImportBench } from './dlt-import.js';
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
     console.log(`  ratio core/same-work ref  ${vq.ratio.toFixed(2)}×`);
     console.log(`  TypeScript, bare ring     ${fmt(vq.bareRefChainsPerSec)} chains/s (no translation, no trace)`);
     console.log(`  ratio core/bare ring      ${vq.bareRatio.toFixed(2)}×`);
+    console.log(formatVirtqueueC(vq.c)); // issue 10 §4
   }
   if (want('platform')) {
     const p = await benchPlatform();
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
     console.log(`  recording on              ${fmt(p.onEventsPerSec)} events/s`);
     console.log(`  cost of recording         ${p.recordingCost.toFixed(2)}× wall time`);
     console.log(`  Arrow bytes per event     ${p.arrowBytesPerEvent.toFixed(1)} B`);
+    console.log(formatPlatformMeasures(await benchPlatformMeasures())); // issue 10 targets
   }
   if (want('trace')) {
     const t = await benchTrace();

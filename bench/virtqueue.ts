@@ -9,6 +9,9 @@
 // value for value, same TLB hits/misses, same ring bytes in guest memory); after measuring, that
 // both processed the same chains and wrote the same number of rows. Rounds alternate the three
 // sides (rotating the order); each side reports its median round (shared, noisy machines).
+// With `cc` present the C reference (bench/c/virtqueue.c via virtqueue-c.ts), checked row for row
+// against the core first, is timed in a second rotation with the core alone; its ratio is taken
+// round by round (the core's round next to the C round), min and median reported.
 
 import { performance } from 'node:perf_hooks';
 import { Core } from '../src/core/core.js';
@@ -18,6 +21,9 @@ import { MmuRef } from './mmu-ref.js';
 import { TraceRef } from './trace-ref.js';
 import type { TraceColumns } from '../src/core/api.js';
 import { RefVirtqueue, chainRecord, refFullCycle, type ChainRecord } from './virtqueue-full-ref.js';
+import {
+  buildCRef, checkCoreAgainstC, cRefUnavailable, runCRefVerify, timeCRef, type CRef, type CycleRate,
+} from './virtqueue-c.js';
 
 const QUEUE_SIZE = 256;
 const ROUNDS = 7;
@@ -51,7 +57,7 @@ interface CoreSide {
   rowsDrained: number;
 }
 
-function setupCore(nowNs = 0): CoreSide {
+export function setupCore(nowNs = 0): CoreSide {
   const core = Core.loadSync(LIMITS, 1n);
   const side: CoreSide = { core, q: -1, rowsDrained: 0 };
   // Rows are written, counted, then dropped: the recorder is not measured here.
@@ -110,12 +116,18 @@ const runCore = (c: CoreSide, chains: number) => c.core.benchCycle(c.q, CHAIN, c
 const runFull = (f: FullSide, chains: number) => refFullCycle(f.q, f.rec, f.out, chains, f.sink);
 const rowsOf = (c: { rowsDrained: number }, count: number) => c.rowsDrained + count;
 
-function timed(run: () => number, chains: number): number {
+/**
+ * Chains/s of one run by the wall clock and by the process's CPU time (process.cpuUsage: the
+ * loop is single-threaded, so CPU time is the time the work itself took on a shared machine).
+ */
+function timed(run: () => number, chains: number): CycleRate {
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const done = run();
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   if (done !== chains) throw new Error(`bench: ${done} of ${chains} chains completed`);
-  return chains / seconds;
+  return { wall: chains / seconds, cpu: chains / ((cpu.user + cpu.system) / 1e6) };
 }
 
 function same(what: string, core: number, ref: number): void {
@@ -166,6 +178,32 @@ export function verifyVirtqueueRef(chains = VERIFY_CHAINS): { chains: number; ro
   return { chains, rows };
 }
 
+/** Core and C reference on the same chains from fresh instances: rows, TLB counts, ring bytes. */
+export function verifyVirtqueueC(ref: CRef, chains = VERIFY_CHAINS): { chains: number; rows: number } {
+  const nowNs = 1_234_567;
+  const c = setupCore(nowNs);
+  same('chains completed', runCore(c, chains), chains);
+  if (c.rowsDrained !== 0) throw new Error('bench virtqueue: the check run must fit the columns');
+  const out = runCRefVerify(ref, chains, nowNs);
+  checkCoreAgainstC(c.core, c.rowsDrained, out, { gpa: RINGS_GPA, bytes: RINGS_BYTES });
+  return { chains, rows: out.rows };
+}
+
+/** The C side of the bench: its rates and the per-round core/C ratios, or why it was skipped. */
+export interface VirtqueueCBench {
+  skipped?: string;
+  cChainsPerSec?: number;
+  /** core / C, round by round: min and median. */
+  ratioMin?: number;
+  ratioMedian?: number;
+  /** The same by CPU time (less at the mercy of the shared machine's scheduler). */
+  cpuRatioMin?: number;
+  cpuRatioMedian?: number;
+  rounds?: number;
+  /** Every round's rates, core and C side by side. */
+  perRound?: { core: CycleRate; c: CycleRate }[];
+}
+
 export interface VirtqueueBench {
   coreChainsPerSec: number;
   /** Plain TypeScript, same algorithm (translation + TLB, trace rows, latency bookkeeping). */
@@ -176,11 +214,23 @@ export interface VirtqueueBench {
   ratio: number;
   /** core / bare-ring reference. */
   bareRatio: number;
+  c: VirtqueueCBench;
 }
 
 export function benchVirtqueue(opts: { chains?: number } = {}): VirtqueueBench {
   const chains = opts.chains ?? 2_000_000;
   verifyVirtqueueRef();
+  const skipped = cRefUnavailable();
+  const ref = skipped === null ? buildCRef() : null;
+  try {
+    if (ref !== null) verifyVirtqueueC(ref);
+    return measure(chains, ref, skipped);
+  } finally {
+    ref?.dispose();
+  }
+}
+
+function measure(chains: number, ref: CRef | null, skipped: string | null): VirtqueueBench {
   const c = setupCore();
   const f = setupFull();
   const b = setupBare();
@@ -190,26 +240,68 @@ export function benchVirtqueue(opts: { chains?: number } = {}): VirtqueueBench {
   timed(() => refCycle(b.q, b.chain, warm), warm);
   const coreRows0 = rowsOf(c, c.core.traceCount());
   const fullRows0 = rowsOf(f, f.trace.count);
+  const rate = (run: () => number) => () => timed(run, chains);
   const sides = [
-    { rates: [] as number[], run: () => runCore(c, chains) },
-    { rates: [] as number[], run: () => runFull(f, chains) },
-    { rates: [] as number[], run: () => refCycle(b.q, b.chain, chains) },
+    { rates: [] as CycleRate[], rate: rate(() => runCore(c, chains)) },
+    { rates: [] as CycleRate[], rate: rate(() => runFull(f, chains)) },
+    { rates: [] as CycleRate[], rate: rate(() => refCycle(b.q, b.chain, chains)) },
   ];
-  for (let round = 0; round < ROUNDS; round++) {
-    for (let k = 0; k < sides.length; k++) {
-      const side = sides[(round + k) % sides.length]!;
-      side.rates.push(timed(side.run, chains));
-    }
-  }
-  same('rows written while measuring', rowsOf(c, c.core.traceCount()) - coreRows0,
-    rowsOf(f, f.trace.count) - fullRows0);
+  rotate(sides);
+  const coreRows = rowsOf(c, c.core.traceCount()) - coreRows0;
+  same('rows written while measuring', coreRows, rowsOf(f, f.trace.count) - fullRows0);
+  // Warm TLBs: vq_avail + vq_used per chain, no tlb_miss (the C side checks the same of itself).
+  same('rows per measured chain x 2', coreRows, 2 * chains * ROUNDS);
   same('stage-2 TLB hits', c.core.tlbStats(0).hits, f.mmu.hits[0]!);
   same('IOMMU TLB hits', c.core.iommuTlbStats(0).hits, f.mmu.hits[1]!);
-  const coreChainsPerSec = median(sides[0]!.rates);
-  const refChainsPerSec = median(sides[1]!.rates);
-  const bareRefChainsPerSec = median(sides[2]!.rates);
+  // The C comparison in a rotation of its own, core and C alternating: with the TypeScript
+  // sides between them, the core's rounds also paid for their garbage and JIT work (V8's
+  // background threads count in this process's CPU time), which the C process never does.
+  const vsC = [
+    { rates: [] as CycleRate[], rate: sides[0]!.rate },
+    { rates: [] as CycleRate[], rate: () => timeCRef(ref!, chains, warm) },
+  ];
+  if (ref !== null) rotate(vsC);
+  const wall = (k: number) => sides[k]!.rates.map((r) => r.wall);
+  const coreChainsPerSec = median(wall(0));
+  const refChainsPerSec = median(wall(1));
+  const bareRefChainsPerSec = median(wall(2));
   return {
     coreChainsPerSec, refChainsPerSec, bareRefChainsPerSec,
     ratio: coreChainsPerSec / refChainsPerSec, bareRatio: coreChainsPerSec / bareRefChainsPerSec,
+    c: ref === null ? { skipped: skipped ?? 'not built' } : cSide(vsC[0]!.rates, vsC[1]!.rates),
   };
+}
+
+/** ROUNDS rounds over the sides, each round starting one side further (shared, noisy machines). */
+function rotate(sides: { rates: CycleRate[]; rate: () => CycleRate }[]): void {
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < sides.length; k++) {
+      const side = sides[(round + k) % sides.length]!;
+      side.rates.push(side.rate());
+    }
+  }
+}
+
+function cSide(coreRates: CycleRate[], cRates: CycleRate[]): VirtqueueCBench {
+  const ratios = coreRates.map((r, i) => r.wall / cRates[i]!.wall);
+  const cpuRatios = coreRates.map((r, i) => r.cpu / cRates[i]!.cpu);
+  return {
+    cChainsPerSec: median(cRates.map((r) => r.wall)), rounds: ratios.length,
+    ratioMin: Math.min(...ratios), ratioMedian: median(ratios),
+    cpuRatioMin: Math.min(...cpuRatios), cpuRatioMedian: median(cpuRatios),
+    perRound: coreRates.map((core, i) => ({ core, c: cRates[i]! })),
+  };
+}
+
+/** The bench lines of the C side (issue 10 §4: target >= 0.8x). */
+export function formatVirtqueueC(c: VirtqueueCBench): string {
+  if (c.skipped !== undefined) return `  C reference               skipped: ${c.skipped}`;
+  const fmt = (x: number) => x.toFixed(2);
+  return [
+    `  C reference (cc -O2)      ${(c.cChainsPerSec! / 1e6).toFixed(2)} M chains/s` +
+      ' (same work, checked row for row)',
+    `  WASM virtqueue cycle = ${fmt(c.ratioMedian!)}× the C reference (median of ${c.rounds} rounds,` +
+      ` min ${fmt(c.ratioMin!)}×; target >= 0.8×)`,
+    `  by CPU time               ${fmt(c.cpuRatioMedian!)}× (min ${fmt(c.cpuRatioMin!)}×)`,
+  ].join('\n');
 }

@@ -2,7 +2,12 @@
 // ctx = vmCount + dev). Each has a root table, a direct-mapped TLB and hit/miss counters.
 //
 //  CTX (64 B): +0 i32 live | +4 u32 root | +8 i32 vm | +12 i32 dev | +16 i64 hits | +24 i64 misses
-//  TLB entry (16 B): +0 i64 tag (page number + 1; 0 = empty) | +8 u32 hpa of page | +12 u32 perm
+//  TLB entry (32 B): +0 u32 tag (page number + 1; 0 = empty; pages are < 2^27, so it fits)
+//    | +4 u32 tagRead (the tag if R is permitted, else 0) | +8 u32 tagWrite (the tag if W, else 0)
+//    | +12 u32 hpa of page | +16 u32 perm (bit 0 R, bit 1 W) | +20 pad
+//  The permission is folded into the tag the hit path compares (issue 10 §4: one load and one
+//  compare per translation instead of a tag test and a permission test); tag and perm stay for
+//  the slow path (a no-access page is a TLB hit, then a permission fault) and the state digest.
 import {
   ctxBase, ctxCount, tlbBase, hostRamBase, CTX_STRIDE, TLB_ENTRIES, TLB_ENTRY, PAGE_SHIFT,
 } from '../layout';
@@ -12,6 +17,18 @@ import { Kind } from '../trace/kinds';
 import { Fault } from '../faults';
 
 const TLB_MASK: i64 = TLB_ENTRIES - 1;
+// Shifts for the hit path's entry address: TLB_ENTRY == 1 << 5, TLB_ENTRIES * TLB_ENTRY == 1 << 11
+// (checked below, so a change of either constant cannot silently break the arithmetic).
+const TLB_ENTRY_SHIFT: i32 = 5;
+const TLB_CTX_SHIFT: i32 = 11;
+const TE_TAG: usize = 0;
+const TE_TAG_READ: usize = 4;
+const TE_TAG_WRITE: usize = 8;
+const TE_HPA: usize = 12;
+const TE_PERM: usize = 16;
+const TLB_SLOT_MASK: usize = <usize>(TLB_ENTRIES - 1) << TLB_ENTRY_SHIFT;
+assert(TLB_ENTRY == 1 << TLB_ENTRY_SHIFT && TLB_ENTRIES * TLB_ENTRY == 1 << TLB_CTX_SHIFT,
+  'mmu: TLB shifts do not match TLB_ENTRY and TLB_ENTRIES');
 
 /** Fault of the last failed dmaPtr() (code and the address that faulted). */
 export let xlateFault: i32 = 0;
@@ -55,7 +72,11 @@ export function ctxSetPage(ctx: i32, addr: i64, pte: u64): void {
 
 export function tlbInvalidatePage(ctx: i32, page: i64): void {
   const e = tlbEntry(ctx, page);
-  if (load<i64>(e) == page + 1) store<i64>(e, 0);
+  if (<i64>load<u32>(e, TE_TAG) != page + 1) return;
+  // hpa and perm stay (stale, unread until a fill), as the 16-byte entry left them.
+  store<u32>(e, 0, TE_TAG);
+  store<u32>(e, 0, TE_TAG_READ);
+  store<u32>(e, 0, TE_TAG_WRITE);
 }
 
 /** Leaf entry without touching the TLB or the trace (configuration-time queries). */
@@ -72,25 +93,39 @@ function tlbFill(ctx: i32, addr: i64): i64 {
   traceRow(Kind.TLB_MISS, load<i32>(p, 8), load<i32>(p, 12), -1, page << PAGE_SHIFT, 0, walkLevels);
   if ((pte & PTE_VALID) == 0) return -1;
   const e = tlbEntry(ctx, page);
-  store<i64>(e, page + 1);
-  store<u32>(e, <u32>(pte & PTE_ADDR_MASK), 8);
-  store<u32>(e, <u32>((pte >> 1) & 3), 12);
+  const tag = <u32>(page + 1);
+  store<u32>(e, tag, TE_TAG);
+  store<u32>(e, (pte & PTE_R) != 0 ? tag : 0, TE_TAG_READ);
+  store<u32>(e, (pte & PTE_W) != 0 ? tag : 0, TE_TAG_WRITE);
+  store<u32>(e, <u32>(pte & PTE_ADDR_MASK), TE_HPA);
+  store<u32>(e, <u32>((pte >> 1) & 3), TE_PERM);
   return <i64>e;
+}
+
+/** The TLB entry for addr (the same as tlbEntry(ctx, addr >> 12), from addr's low 32 bits). */
+@inline function tlbEntryOf(ctx: i32, addr: i64): usize {
+  // (page & 63) * 32 == ((low32(addr) >> 12) & 63) << 5 == (low32(addr) >> 7) & 0x7E0
+  const slot = (<usize><u32>addr >> (PAGE_SHIFT - TLB_ENTRY_SHIFT)) & TLB_SLOT_MASK;
+  return tlbBase + (<usize>ctx << TLB_CTX_SHIFT) + slot;
 }
 
 /**
  * Linear-memory pointer for addr, checking R (or W when `write`); 0 on a fault, with the code in
  * xlateFault. The TLB-hit path is inlined at every call site; a miss walks the tables
- * (<= 3 levels) and records tlb_miss in dmaPtrMiss().
+ * (<= 3 levels) and records tlb_miss in dmaPtrSlow().
+ *
+ * The hit test is one compare (issue 10 §4: V8 turned the short-circuit form of a tag test and
+ * a permission test into three branches): the entry's read or write tag against page + 1. The
+ * page as an unsigned number is >= 2^52 for a negative addr, so it never equals a 32-bit tag
+ * (0 when empty or not permitted) and the slow path's range check refuses it.
  */
 @inline export function dmaPtr(ctx: i32, addr: i64, write: bool): usize {
-  const page = addr >> PAGE_SHIFT;
-  const e = tlbEntry(ctx, page);
-  const need: u32 = write ? 2 : 1;
-  if (addr >= 0 && load<i64>(e) == page + 1 && (load<u32>(e, 12) & need) != 0) {
+  const e = tlbEntryOf(ctx, addr);
+  const tagAccess = write ? load<u32>(e, TE_TAG_WRITE) : load<u32>(e, TE_TAG_READ);
+  if (<u64>tagAccess == (<u64>addr >> PAGE_SHIFT) + 1) {
     const p = ctxAt(ctx);
     store<i64>(p, load<i64>(p, 16) + 1, 16);
-    return hostRamBase + <usize>load<u32>(e, 8) + <usize>(addr & 0xFFF);
+    return hostRamBase + <usize>load<u32>(e, TE_HPA) + (<usize><u32>addr & 0xFFF);
   }
   return dmaPtrSlow(ctx, addr, write);
 }
@@ -100,7 +135,7 @@ function tlbFill(ctx: i32, addr: i64): i64 {
   if (addr < 0 || addr >= INPUT_LIMIT) return xlateFail(Fault.ADDR_UNMAPPED, addr);
   const page = addr >> PAGE_SHIFT;
   let e = tlbEntry(ctx, page);
-  if (load<i64>(e) == page + 1) {
+  if (<i64>load<u32>(e, TE_TAG) == page + 1) {
     const p = ctxAt(ctx);
     store<i64>(p, load<i64>(p, 16) + 1, 16);
   } else {
@@ -109,8 +144,8 @@ function tlbFill(ctx: i32, addr: i64): i64 {
     e = <usize>filled;
   }
   const need: u32 = write ? <u32>(PTE_W >> 1) : <u32>(PTE_R >> 1);
-  if ((load<u32>(e, 12) & need) == 0) return xlateFail(Fault.PERMISSION, addr);
-  return hostRamBase + <usize>load<u32>(e, 8) + <usize>(addr & 0xFFF);
+  if ((load<u32>(e, TE_PERM) & need) == 0) return xlateFail(Fault.PERMISSION, addr);
+  return hostRamBase + <usize>load<u32>(e, TE_HPA) + <usize>(addr & 0xFFF);
 }
 
 function dmaPtrSlow(ctx: i32, addr: i64, write: bool): usize {
@@ -127,4 +162,19 @@ function xlateFail(code: i32, addr: i64): usize {
 export function translate(ctx: i32, addr: i64, write: bool): i64 {
   const p = dmaPtr(ctx, addr, write);
   return p == 0 ? -<i64>xlateFault : <i64>p;
+}
+
+/**
+ * Hash every TLB entry as the words of the 16-byte entry it replaced ({i64 tag, u32 hpa,
+ * u32 perm}), then that layout's byte count: the MMU state digest of a run stays what it was
+ * (state-digest.ts COMP_MMU), so recordings of the same core version replay with equal digests.
+ */
+export function tlbDigest(h: u64, mix: (h: u64, w: u64) => u64): u64 {
+  const entries = <usize>ctxCount * <usize>TLB_ENTRIES;
+  for (let i: usize = 0; i < entries; i++) {
+    const e = tlbBase + i * <usize>TLB_ENTRY;
+    h = mix(h, <u64>load<u32>(e, TE_TAG));
+    h = mix(h, <u64>load<u32>(e, TE_HPA) | (<u64>load<u32>(e, TE_PERM) << 32));
+  }
+  return mix(h, <u64>(entries * 16));
 }

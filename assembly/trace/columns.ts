@@ -56,6 +56,17 @@ export function traceRow(
 export function traceRowFull(
   kind: i32, vm: i32, vcpu: i32, dev: i32, queue: i32, id: i64, len: i32, val: i64,
 ): void {
+  traceRowInline(kind, vm, vcpu, dev, queue, id, len, val);
+}
+
+/**
+ * traceRowFull's body, inlined where a row is written per chain (the virtqueue cycle): in V8's
+ * wasm calling convention every register is caller-saved, so a call per row spilled every live
+ * value of the caller (issue 10 §4).
+ */
+@inline export function traceRowInline(
+  kind: i32, vm: i32, vcpu: i32, dev: i32, queue: i32, id: i64, len: i32, val: i64,
+): void {
   const n = stGet(ST_TRACE_COUNT);
   assert(n < traceCapacity, 'trace: a step wrote more rows than the reserve');
   assert(kind > Kind.NONE && kind <= KIND_LAST, 'trace: unknown event kind');

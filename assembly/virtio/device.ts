@@ -13,7 +13,7 @@ import {
   scratchBase, scratchBytes, stGet, stSet, ST_STOP, ST_OUT_LEN, ST_SEG_READ, ST_SEG_WRITE,
   STOP_DONE, STOP_TRACE, STOP_SCRATCH, STOP_FAULT,
 } from '../layout';
-import { traceQueueRow,
+import { traceQueueRow, traceQueueRowInline,
   qGet, qSet, qSize, qVm, qDev, qAvailGpa, qUsedGpa, qEventIdx, qFailed, qDevCtx,
   Q_DEV_LAST_AVAIL, Q_DEV_USED, Q_DEV_SIGNALLED, Q_FAIL_CODE, failQueue, refuseFailed, availTimeGet,
 } from './queue';
@@ -54,7 +54,7 @@ export function availIdxRead(q: i32): i32 {
 }
 
 /** popWalk with an avail idx already read by availIdxRead() (batch loops read it once). */
-export function popWalkAt(q: i32, availIdx: i32): i32 {
+@inline export function popWalkAt(q: i32, availIdx: i32): i32 {
   if (qFailed(q)) return refuseFailed(q);
   const last = qGet(q, Q_DEV_LAST_AVAIL);
   if (availIdx == last) return POP_EMPTY;
@@ -81,7 +81,7 @@ export function publishAvailEvent(q: i32): bool {
 }
 
 /** §2.7.8: write one used element {id, len}; the idx is published by publishUsed(). */
-export function pushElem(q: i32, head: i32, len: i32): i32 {
+@inline export function pushElem(q: i32, head: i32, len: i32): i32 {
   assert(head >= 0 && head < qSize(q), 'devPush: head outside the queue');
   const idx = qGet(q, Q_DEV_USED);
   const at = usedSlotAt(qUsedGpa(q), qSize(q), idx);
@@ -95,7 +95,7 @@ export function pushElem(q: i32, head: i32, len: i32): i32 {
   store<u32>(pId, usedIdFor(q, head));
   store<u32>(pLen, <u32>len);
   qSet(q, Q_DEV_USED, (idx + 1) & 0xFFFF);
-  traceQueueRow(Kind.VQ_USED, q, head, len, now - availTimeGet(q, head));
+  traceQueueRowInline(Kind.VQ_USED, q, head, len, now - availTimeGet(q, head));
   return 0;
 }
 
@@ -103,9 +103,15 @@ export function pushElem(q: i32, head: i32, len: i32): i32 {
  * The id the device writes into a used element: the head, unless a seeded desc_corrupt fault
  * (issue 9 §5) makes it return head + size, an id the driver never made available. The driver
  * refuses it (§2.7.8.3: desc_index_out_of_range) and the chain behind the head stays lost to it.
+ * Inlined: without seeded faults it is one load and a branch per chain.
  */
-function usedIdFor(q: i32, head: i32): u32 {
-  if (faultCount() == 0 || faultHit(FaultType.DESC_CORRUPT, qDev(q), qVm(q)) < 0) return <u32>head;
+@inline function usedIdFor(q: i32, head: i32): u32 {
+  if (faultCount() == 0) return <u32>head;
+  return usedIdSeeded(q, head);
+}
+
+function usedIdSeeded(q: i32, head: i32): u32 {
+  if (faultHit(FaultType.DESC_CORRUPT, qDev(q), qVm(q)) < 0) return <u32>head;
   traceQueueRow(Kind.FAULT_INJECTED, q, FaultType.DESC_CORRUPT, head, FaultEdge.HIT);
   return <u32>(head + qSize(q));
 }

@@ -18,7 +18,7 @@ import {
   scratchBase, scratchBytes, stSet, ST_STOP, ST_OUT_LEN, STOP_DONE, STOP_TRACE, STOP_FULL, STOP_FAULT,
   STOP_SCRATCH,
 } from '../layout';
-import { traceQueueRow,
+import { traceQueueRow, traceQueueRowInline,
   qGet, qSet, qSize, qVm, qDev, qDescGpa, qAvailGpa, qUsedGpa, qEventIdx,
   Q_DRV_AVAIL, Q_DRV_KICKED, Q_DRV_LAST_USED, Q_DRV_FREE_HEAD, Q_DRV_FREE_COUNT,
   drvNextGet, drvNextSet, drvLenGet, drvLenSet, availTimeSet,
@@ -66,7 +66,7 @@ function drvFault(q: i32): i32 {
 }
 
 /** §2.7.13.1: write the buffers of a record as descriptors starting at `table` (or the free list). */
-function writeBuffers(q: i32, rec: usize, table: i64, first: i32): i32 {
+@inline function writeBuffers(q: i32, rec: usize, table: i64, first: i32): i32 {
   const outCount = <i32>load<u16>(rec);
   const n = outCount + <i32>load<u16>(rec, 2);
   let d = first;
@@ -83,7 +83,7 @@ function writeBuffers(q: i32, rec: usize, table: i64, first: i32): i32 {
 }
 
 /** Place one chain; returns its head or -(fault code). The free list changes only on success. */
-function placeChain(q: i32, rec: usize): i32 {
+@inline function placeChain(q: i32, rec: usize): i32 {
   const n = <i32>load<u16>(rec) + <i32>load<u16>(rec, 2);
   assert(n >= 1 && n <= qSize(q), 'drvSubmit: a chain needs 1..size descriptors');
   const head = qGet(q, Q_DRV_FREE_HEAD);
@@ -106,7 +106,7 @@ function placeChain(q: i32, rec: usize): i32 {
   return head;
 }
 
-function recordTotalBytes(rec: usize): i64 {
+@inline function recordTotalBytes(rec: usize): i64 {
   const n = <i32>load<u16>(rec) + <i32>load<u16>(rec, 2);
   let total: i64 = 0;
   for (let i = 0; i < n; i++) total += <i64>load<u32>(rec + CHAIN_HDR + <usize>i * CHAIN_BUF, 8);
@@ -114,7 +114,7 @@ function recordTotalBytes(rec: usize): i64 {
 }
 
 /** Place one record and its avail entry (idx not yet published); head or -(fault code). */
-export function submitOne(q: i32, rec: usize): i32 {
+@inline export function submitOne(q: i32, rec: usize): i32 {
   const head = placeChain(q, rec);
   if (head < 0) return head;
   const size = qSize(q);
@@ -125,7 +125,7 @@ export function submitOne(q: i32, rec: usize): i32 {
   qSet(q, Q_DRV_AVAIL, next);
   availTimeSet(q, head, now);
   const bytes = recordTotalBytes(rec);
-  traceQueueRow(Kind.VQ_AVAIL, q, head, <i32>min<i64>(bytes, 0x7FFFFFFF), next);
+  traceQueueRowInline(Kind.VQ_AVAIL, q, head, <i32>min<i64>(bytes, 0x7FFFFFFF), next);
   return head;
 }
 
@@ -181,7 +181,7 @@ export function drvKick(q: i32): bool {
 }
 
 /** Return a chain's descriptors to the free list (walk bounded by the chain's length). */
-function freeChain(q: i32, head: i32): void {
+@inline function freeChain(q: i32, head: i32): void {
   const n = drvLenGet(q, head);
   let last = head;
   for (let i = 1; i < n; i++) last = drvNextGet(q, last);
@@ -192,7 +192,7 @@ function freeChain(q: i32, head: i32): void {
 }
 
 /** Read one used element; returns head (>= 0), -1 to skip a bogus one, or -(fault) - 1. */
-function reclaimOne(q: i32, idx: i32, out: usize): i32 {
+@inline function reclaimOne(q: i32, idx: i32, out: usize): i32 {
   const size = qSize(q);
   const at = usedSlotAt(qUsedGpa(q), size, idx);
   const pId = dmaPtr(qVm(q), at, false);

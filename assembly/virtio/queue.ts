@@ -18,7 +18,7 @@ import {
 } from '../layout';
 import { Fault } from '../faults';
 import { Kind } from '../trace/kinds';
-import { traceRow, traceReserveFor } from '../trace/columns';
+import { traceRow, traceRowInline, traceReserveFor } from '../trace/columns';
 import { devLive, devCtx } from '../mmu/iommu';
 import { vmLive } from '../mmu/stage2';
 import { ctxLookup, dmaPtr } from '../mmu/context';
@@ -151,6 +151,11 @@ export function vqCreate(
  */
 export function traceQueueRow(kind: i32, q: i32, id: i64, len: i32, val: i64): void {
   traceRow(kind, qVm(q), qDev(q), qGet(q, Q_INDEX), id, len, val);
+}
+
+/** traceQueueRow inlined, for the rows written per chain (trace/columns.ts traceRowInline). */
+@inline export function traceQueueRowInline(kind: i32, q: i32, id: i64, len: i32, val: i64): void {
+  traceRowInline(kind, qVm(q), -1, qDev(q), qGet(q, Q_INDEX), id, len, val);
 }
 
 /** Re-check the stored configuration and reset both sides (the same door as vqCreate). */

@@ -34,46 +34,50 @@ export let walkFaultAddr: i64 = 0;
   return stGet(ST_SEG_COUNT);
 }
 
-// Walk counters live in wasm globals during the walk and reach STATE once at the end.
-let segN: i32 = 0;
-let readBytes: i32 = 0;
-let writeBytes: i32 = 0;
-
-function segPublish(): void {
-  stSet(ST_SEG_COUNT, segN);
+// Walk counters live in locals of walkChain during the walk and reach STATE once at the end
+// (issue 10 §4: as wasm globals V8 loaded and stored them on every segment).
+function segPublish(n: i32, readBytes: i32, writeBytes: i32): void {
+  stSet(ST_SEG_COUNT, n);
   stSet(ST_SEG_READ, readBytes);
   stSet(ST_SEG_WRITE, writeBytes);
 }
 
-function walkFail(code: i32, addr: i64): i32 {
+/** Record why the walk failed (address in walkFaultAddr) and publish what it had; -(code). */
+function walkFail(code: i32, addr: i64, n: i32, readBytes: i32, writeBytes: i32): i32 {
   walkFaultAddr = addr;
-  segPublish();
-  return code;
+  segPublish(n, readBytes, writeBytes);
+  return -code;
 }
 
-/** Translate [addr, addr+len) page by page into segments; 0 or a fault code. */
-@inline function addBuffer(ctx: i32, addr: i64, len: i32, writable: bool): i32 {
-  if (len == 0) return 0;
+/**
+ * Translate [addr, addr+len) page by page into segments from index n: the new segment count,
+ * or -(fault code) after walkFail() published the counters (the segments added so far count).
+ */
+@inline function addBuffer(
+  ctx: i32, addr: i64, len: i32, writable: bool, n: i32, readBytes: i32, writeBytes: i32,
+): i32 {
+  if (len == 0) return n;
   // Checked arithmetic: an address beyond the 39-bit input range (or negative as i64) is unmapped,
   // and below the limit addr + len cannot overflow.
-  if (addr < 0 || addr >= INPUT_LIMIT) return walkFail(Fault.ADDR_UNMAPPED, addr);
+  if (addr < 0 || addr >= INPUT_LIMIT) {
+    return walkFail(Fault.ADDR_UNMAPPED, addr, n, readBytes, writeBytes);
+  }
   let done = 0;
+  const flag: u32 = writable ? 1 : 0;
   while (done < len) {
     const at = addr + done;
     const piece = min(len - done, PAGE_SIZE - <i32>(at & (PAGE_SIZE - 1)));
-    if (segN >= SEG_MAX) return walkFail(Fault.CHAIN_TOO_LONG, at);
+    if (n >= SEG_MAX) return walkFail(Fault.CHAIN_TOO_LONG, at, n, readBytes, writeBytes);
     const host = dmaPtr(ctx, at, writable);
-    if (host == 0) return walkFail(xlateFault, xlateAddr);
-    const s = segAt(segN);
+    if (host == 0) return walkFail(xlateFault, xlateAddr, n, readBytes, writeBytes);
+    const s = segAt(n);
     store<u32>(s, <u32>host);
     store<u32>(s, <u32>piece, 4);
-    store<u32>(s, writable ? 1 : 0, 8);
-    segN++;
+    store<u32>(s, flag, 8);
+    n++;
     done += piece;
   }
-  if (writable) writeBytes += len;
-  else readBytes += len;
-  return 0;
+  return n;
 }
 
 /** §2.7.5.3.1 checks on a descriptor with INDIRECT set. */
@@ -87,13 +91,19 @@ function checkIndirect(inIndirect: bool, flags: u16, len: u32, size: i32): i32 {
 
 /**
  * Pointer to the 16 descriptor bytes at `at`, or 0 on a fault. Main-table descriptors are
- * 16-byte aligned and never cross a page; an indirect table may be misaligned by a hostile
- * guest, so a descriptor that straddles a page is assembled from two translations.
+ * 16-byte aligned and never cross a page (inlined: one translation); an indirect table may be
+ * misaligned by a hostile guest, so a descriptor that straddles a page is assembled from two
+ * translations in descPtrStraddling().
  */
-function descPtr(ctx: i32, at: i64): usize {
+@inline function descPtr(ctx: i32, at: i64): usize {
+  if ((<i32>at & (PAGE_SIZE - 1)) <= PAGE_SIZE - 16) return dmaPtr(ctx, at, false);
+  return descPtrStraddling(ctx, at);
+}
+
+function descPtrStraddling(ctx: i32, at: i64): usize {
   const inPage = PAGE_SIZE - <i32>(at & (PAGE_SIZE - 1));
   const p = dmaPtr(ctx, at, false);
-  if (p == 0 || inPage >= 16) return p;
+  if (p == 0) return 0;
   const q = dmaPtr(ctx, at + inPage, false);
   if (q == 0) return 0;
   const stage = stateBase + ST_DESC_STAGE;
@@ -107,7 +117,7 @@ function descPtr(ctx: i32, at: i64): usize {
  * walkFaultAddr set. Reads at most 2 x size descriptors: the main table with a budget of size,
  * then at most one indirect table with a budget of its length (<= size).
  */
-export function walkChain(q: i32, head: i32): i32 {
+@inline export function walkChain(q: i32, head: i32): i32 {
   const size = qSize(q);
   const ctx = qDevCtx(q);
   let table = qDescGpa(q);
@@ -116,23 +126,26 @@ export function walkChain(q: i32, head: i32): i32 {
   let budget = size;
   let inIndirect = false;
   let seenWritable = false;
-  segN = 0;
-  readBytes = 0;
-  writeBytes = 0;
-  if (idx >= size) return walkFail(Fault.DESC_INDEX_OUT_OF_RANGE, <i64>idx);
+  let n = 0;
+  let readBytes = 0;
+  let writeBytes = 0;
+  if (idx >= size) return -walkFail(Fault.DESC_INDEX_OUT_OF_RANGE, <i64>idx, 0, 0, 0);
   while (true) {
-    if (budget == 0) return walkFail(Fault.DESC_CHAIN_LOOP, table + DESC_SIZE * idx);
+    if (budget == 0) {
+      const at = table + DESC_SIZE * idx;
+      return -walkFail(Fault.DESC_CHAIN_LOOP, at, n, readBytes, writeBytes);
+    }
     budget--;
     const at = table + DESC_SIZE * idx;
     const p = descPtr(ctx, at);
-    if (p == 0) return walkFail(xlateFault, xlateAddr);
+    if (p == 0) return -walkFail(xlateFault, xlateAddr, n, readBytes, writeBytes);
     const addr = load<i64>(p);
     const len = load<u32>(p, 8);
     const flags = load<u16>(p, 12);
     const next = <i32>load<u16>(p, 14);
     if ((flags & DESC_F_INDIRECT) != 0) {
       const code = checkIndirect(inIndirect, flags, len, size);
-      if (code != 0) return walkFail(code, at);
+      if (code != 0) return -walkFail(code, at, n, readBytes, writeBytes);
       table = addr;
       tableLen = <i32>(len >> 4);
       budget = tableLen;
@@ -142,14 +155,22 @@ export function walkChain(q: i32, head: i32): i32 {
     }
     const writable = (flags & DESC_F_WRITE) != 0;
     // §2.7.4.2: all device-writable descriptors come after the device-readable ones.
-    if (!writable && seenWritable) return walkFail(Fault.READABLE_AFTER_WRITABLE, at);
+    if (!writable && seenWritable) {
+      return -walkFail(Fault.READABLE_AFTER_WRITABLE, at, n, readBytes, writeBytes);
+    }
     seenWritable = seenWritable || writable;
-    if (len > 0x7FFFFFFF) return walkFail(Fault.CHAIN_TOO_LONG, addr);
-    const code = addBuffer(ctx, addr, <i32>len, writable);
-    if (code != 0) return code;
-    if ((flags & DESC_F_NEXT) == 0) { segPublish(); return 0; }
+    if (len > 0x7FFFFFFF) return -walkFail(Fault.CHAIN_TOO_LONG, addr, n, readBytes, writeBytes);
+    const added = addBuffer(ctx, addr, <i32>len, writable, n, readBytes, writeBytes);
+    if (added < 0) return -added;
+    n = added;
+    if (writable) writeBytes += <i32>len;
+    else readBytes += <i32>len;
+    if ((flags & DESC_F_NEXT) == 0) {
+      segPublish(n, readBytes, writeBytes);
+      return 0;
+    }
     // §2.7.5.1 (device requirement): next must index the table being walked.
-    if (next >= tableLen) return walkFail(Fault.DESC_INDEX_OUT_OF_RANGE, at);
+    if (next >= tableLen) return -walkFail(Fault.DESC_INDEX_OUT_OF_RANGE, at, n, readBytes, writeBytes);
     idx = next;
   }
   return 0;

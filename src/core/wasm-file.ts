@@ -28,6 +28,19 @@ export function coreWasmPath(): string {
 
 let compiled: Promise<object> | null = null;
 
+// --- bench-only hook (issue 10 targets: bench/platform-measures.ts counts the crossings) ------
+type ExportsWrapper = (x: CoreExports) => CoreExports;
+let exportsWrapper: ExportsWrapper | null = null;
+
+/**
+ * FOR THE BENCHMARK ONLY: every core instantiated from now on hands its exports through `wrap`
+ * (a counting proxy of each function); null restores the plain exports. Nothing else sets it.
+ */
+export function setCoreExportsWrapper(wrap: ExportsWrapper | null): void {
+  exportsWrapper = wrap;
+}
+// ---
+
 let compiledSync: object | null = null;
 
 // --- snapshots (issue 10 §3): the bytes are read once, so the hash names what was compiled
@@ -61,7 +74,7 @@ function makeImports(): { imports: object; bind: (x: CoreExports) => CoreExports
     imports,
     bind: (x) => {
       memory = x.memory;
-      return x;
+      return exportsWrapper === null ? x : exportsWrapper(x);
     },
   };
 }
