@@ -44,7 +44,7 @@ import { parquetColumns, storeViewSql } from './store-tables.js';
 import { createSummaries } from './summaries.js';
 import { createTopologyTables } from './topology.js';
 import { openVerifiedTrace, traceFingerprint, type CheckedTrace } from '../trace/open.js';
-import { fileSha256InBackground } from '../replay/file-hashes.js';
+import { fileSha256InBackground } from '../trace/file-hash-worker.js';
 import { QueryError } from './errors.js';
 
 /** Bump when the store's tables or types change: an older store is rebuilt, not misread. */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { QueryError, QuerySession, STORE_FILE } from '../../src/query/index.js';
 import { buildStore } from '../../src/query/store.js';
-import { fileSha256InBackground } from '../../src/replay/file-hashes.js';
+import { fileSha256InBackground } from '../../src/trace/file-hash-worker.js';
 import { Recorder } from '../../src/trace/index.js';
 import { TraceError } from '../../src/trace/errors.js';
 import { openCheckedTrace, openVerifiedTrace, traceFingerprint } from '../../src/trace/open.js';
