@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { FAULT_EDGE, KIND } from '../../src/core/codes.js';
 import { MS, bridge, runFaults } from './run.js';
+import { busyVm } from '../busy-vm.js';
 
 const S = 1000 * MS;
 const CLUSTER_VM = 0;
@@ -30,17 +31,6 @@ describe('clock_step and clock_drift', () => {
   });
 });
 
-/** One VM whose single vCPU always has work (a 20 ms frame every 16.7 ms), alone on 2 pCPUs. */
-function busyVm(faults: unknown[]): Record<string, unknown> {
-  return {
-    name: 'busy', seed: 1, durationNs: '1s',
-    vms: [{
-      name: 'busy', ecu: 'BUSY', devices: [{ type: 'console' }],
-      program: { type: 'cluster', frameCostNs: '20ms', frameCostJitterNs: 0, framebufferBytes: 0 },
-    }],
-    faults,
-  };
-}
 
 describe('vcpu_stall', () => {
   it('a vCPU with work is not scheduled for the window: its steal grows by the whole window', async () => {

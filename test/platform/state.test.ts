@@ -10,20 +10,10 @@ import type { Scenario } from '../../src/scenario/schema.js';
 import { installInputHandlers } from '../../src/inputs/handlers.js';
 import { encodeCanInput } from '../../src/inputs/encoding.js';
 import type { ManifestInput } from '../../src/trace/manifest-file.js';
+import { busyVm } from '../busy-vm.js';
 
 const MS = 1_000_000;
 
-/** One VM whose single vCPU always has work (a 20 ms frame every 16.7 ms), as test/faults has it. */
-function busyVm(faults: unknown[]): Record<string, unknown> {
-  return {
-    name: 'busy', seed: 1, durationNs: '1s',
-    vms: [{
-      name: 'busy', ecu: 'BUSY', devices: [{ type: 'console' }],
-      program: { type: 'cluster', frameCostNs: '20ms', frameCostJitterNs: 0, framebufferBytes: 0 },
-    }],
-    faults,
-  };
-}
 const CAN_SOURCE: ManifestInput = { source: 'flood.log', flag: '--can-input', kind: 'file', bus: 'can0' };
 
 async function fresh(scenario: Scenario, inputs: ManifestInput[] = []): Promise<Platform> {
