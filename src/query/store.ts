@@ -175,8 +175,8 @@ export async function buildStore(dir: string, path: string, fingerprint: string)
 function installFiles(path: string, temporary: string, parquet: Record<ParquetTable, string>): void {
   const identities = perParquetTable((t) => fileIdentity(parquet[t]));
   try {
-    for (const t of PARQUET_TABLES) renameSync(parquet[t], parquetPath(path, t));
-    renameSync(temporary, path);
+    for (const t of PARQUET_TABLES) replaceFile(parquet[t], parquetPath(path, t));
+    replaceFile(temporary, path);
   } catch (error) {
     for (const t of PARQUET_TABLES) {
       const placed = parquetPath(path, t);
@@ -184,6 +184,17 @@ function installFiles(path: string, temporary: string, parquet: Record<ParquetTa
     }
     throw error;
   }
+}
+
+/**
+ * rename(2) onto an existing file, with the old one unlinked first: on ext4 (auto_da_alloc) a
+ * rename that replaces a file forces the new file's delayed blocks to disk, which cost a rebuild
+ * of a 600 s trace's store ~0.6 s of its ~3.5 s (a CPU profile: `rename`). A reader of the old
+ * store sees it gone or replaced either way (store_meta's file identities), never half of one.
+ */
+function replaceFile(from: string, to: string): void {
+  rmSync(to, { force: true });
+  renameSync(from, to);
 }
 
 function perTable<T>(value: (table: TableName) => T): Record<TableName, T> {
