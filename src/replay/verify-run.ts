@@ -81,10 +81,11 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
     try {
       const parts = { feed, epochNs, verifier, recorder: active, options, incomplete: !manifest.complete, files };
       const ended = await run(platform, scenario, parts);
+      // The run's last events batch leaves at finish: compared before the events file is closed.
+      if (ended === 'end') platform.finish();
       // A changed file is damage, whatever the run said (hashed as the run went: file-hashes.ts).
       if (files !== null) checkFileHashes(dir, manifest, files);
       if (ended === 'end') {
-        platform.finish();
         active.finish();
         verifier.finish();
       } else {
