@@ -135,11 +135,16 @@ async function run(platform: Platform, scenario: Scenario, parts: RunParts): Pro
     else if (userStop?.() === true) why = 'stop';
     return why !== 'end';
   };
+  // The engine asks after every event (~0.5 M times in 10 s of the cockpit): a plain replay of
+  // a finished trace can only stop at a divergence, so it asks that alone (the profile's 'stop').
+  const plain = userStop === undefined && !parts.incomplete;
+  const stopAtDivergence = (): boolean => verifier.divergence !== null && stop();
+  const check = plain ? (options.keepGoing === true ? undefined : stopAtDivergence) : stop;
   platform.boot();
   if (stop()) return why;
   const result = await driveEpochs(platform, untilNs, {
     feed: parts.feed,
-    stop,
+    ...(check !== undefined ? { stop: check } : {}),
     epochNs: parts.epochNs,
     onEpoch: (epoch) => {
       verifier.onEpoch(epoch);
