@@ -5,7 +5,7 @@
 // recording wrote), and node:crypto over the whole file.
 
 import { createHash } from 'node:crypto';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -142,5 +142,21 @@ describe('replay without -o', () => {
     } finally {
       onBatch.mockRestore();
     }
+  });
+});
+
+describe('an events file changed behind the manifest\'s back', () => {
+  it('a flipped value byte in the last batch: damage (exit 2) before any answer, not a divergence', () => {
+    const copyDir = join(tempDir('tv-rec-events-flip-'), 'trace');
+    cpSync(dir, copyDir, { recursive: true });
+    const path = join(copyDir, 'events.arrow');
+    const bytes = readFileSync(path);
+    // 16 bytes before the end-of-stream marker: inside the last batch's body (its val column).
+    bytes[bytes.length - 16] ^= 0x01;
+    writeFileSync(path, bytes);
+    const r = tv('replay', copyDir);
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^tracevisor: .*trace damaged: events: content hash differs from the manifest/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
