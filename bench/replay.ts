@@ -15,7 +15,7 @@ import { TABLE_NAMES } from '../src/trace/tables.js';
 import { EPOCH_NS_DEFAULT } from '../src/replay/digest-epochs.js';
 import { replayTrace } from '../src/replay/verify-run.js';
 import { loadScenario } from '../src/scenario/load.js';
-import { minMedian } from './stats.js';
+import { median, minMedian } from './stats.js';
 
 export interface ReplayBench {
   virtualSeconds: number;
@@ -28,6 +28,12 @@ export interface ReplayBench {
   /** CPU time of the whole process (every thread: the run, GC, any helper thread), ms. */
   offCpuMs: { min: number; median: number };
   replayCpuMs: { min: number; median: number };
+  /**
+   * Median of the per-round ratios replay/off (each round runs the two back to back, the order
+   * swapped every round), wall and CPU: a load that drifts over the bench moves both runs of a
+   * round alike, so these are the steadier figures on the shared host.
+   */
+  pairedRatio: { wall: number; cpu: number };
   /** One epoch's digests (all VMs, engine, every core component), median of many. */
   epochDigestUs: number;
   epochs: number;
@@ -91,7 +97,7 @@ function timeBatchDigests(dir: string, rounds = 5): number {
 
 export async function benchReplay(opts: { durationNs?: number; repeats?: number } = {}): Promise<ReplayBench> {
   const durationNs = opts.durationNs ?? 10_000_000_000;
-  const repeats = opts.repeats ?? 7;
+  const repeats = opts.repeats ?? 9;
   const root = mkdtempSync(join(tmpdir(), 'tv-bench-replay-'));
   try {
     const dir = join(root, 'cockpit');
@@ -103,11 +109,15 @@ export async function benchReplay(opts: { durationNs?: number; repeats?: number 
     const replayCpu: number[] = [];
     let last: Platform | null = null;
     for (let r = 0; r < repeats; r++) {
+      // Order swapped every round (off first, then replay first): neither always runs after
+      // the other's garbage or in the same phase of a load that comes and goes.
+      const replayFirst = r % 2 === 1;
+      const p0 = replayFirst ? await timeReplay(dir) : null;
       const o = await timeOff(durationNs);
+      const p = p0 ?? (await timeReplay(dir));
       off.push(o.ms);
       offCpu.push(o.cpuMs);
       last = o.platform;
-      const p = await timeReplay(dir);
       replay.push(p.ms);
       replayCpu.push(p.cpuMs);
     }
@@ -125,6 +135,7 @@ export async function benchReplay(opts: { durationNs?: number; repeats?: number 
       ratioMin: replayStats.min / offStats.min,
       offCpuMs: stats(offCpu),
       replayCpuMs: stats(replayCpu),
+      pairedRatio: { wall: median(replay.map((x, i) => x / off[i]!)), cpu: median(replayCpu.map((x, i) => x / offCpu[i]!)) },
       epochDigestUs,
       epochs,
       digestShare: (epochs * epochDigestUs) / 1000 / offStats.median,
@@ -140,13 +151,14 @@ export async function benchReplay(opts: { durationNs?: number; repeats?: number 
 export function formatReplayBench(b: ReplayBench): string {
   const ms = (s: { min: number; median: number }) => `min ${s.min.toFixed(0)} ms, median ${s.median.toFixed(0)} ms`;
   return [
-    `replay (cockpit, ${b.virtualSeconds} s virtual, ${b.repeats} repeats each, interleaved)`,
+    `replay (cockpit, ${b.virtualSeconds} s virtual, ${b.repeats} repeats each, interleaved, order swapped each round)`,
     `  recording off             ${ms(b.offMs)}`,
-    `  replay with verification  ${ms(b.replayMs)} (whole call: checks the files, digests every batch and epoch)`,
+    `  replay with verification  ${ms(b.replayMs)} (whole call: hashes the files, compares every batch and epoch)`,
     `  ratio replay/off          ${b.ratioMedian.toFixed(2)}× median, ${b.ratioMin.toFixed(2)}× min (target <= 1.2×)`,
     `  CPU time (all threads)    off ${ms(b.offCpuMs)}; replay ${ms(b.replayCpuMs)}: ${(b.replayCpuMs.median / b.offCpuMs.median).toFixed(2)}× median, ${(b.replayCpuMs.min / b.offCpuMs.min).toFixed(2)}× min`,
+    `  per-round ratio (median)  ${b.pairedRatio.wall.toFixed(2)}× wall, ${b.pairedRatio.cpu.toFixed(2)}× CPU (the two back to back, order swapped each round)`,
     `  state digests             ${b.epochDigestUs.toFixed(0)} µs per epoch × ${b.epochs} epochs = ${(b.digestShare * 100).toFixed(2)} % of the run (target <= 5 %)`,
-    `  batch digests             ${b.batchDigestsMs.toFixed(1)} ms for every batch of the trace = ${(b.batchDigestShare * 100).toFixed(2)} % of the run`,
+    `  batch digests (recording) ${b.batchDigestsMs.toFixed(1)} ms for every batch of the trace = ${(b.batchDigestShare * 100).toFixed(2)} % of the run (replay compares events bytes instead)`,
     `  digests.ndjson            ${(b.sidecarBytes / 1024).toFixed(1)} KiB (${((b.sidecarBytes * 600) / b.virtualSeconds / 1024 / 1024).toFixed(1)} MiB for 600 s)`,
   ].join('\n');
 }

@@ -9,6 +9,7 @@ import { CORE_COMPONENTS } from '../core/api.js';
 import { Platform } from '../platform/platform.js';
 import { recordedFeed, type InputFeed } from '../platform/run-loop.js';
 import { FileHashes } from './file-hashes.js';
+import { RecordedEventsFile } from './recorded-events.js';
 import { inputRowsOf } from './recorded-inputs.js';
 import { installInputHandlers } from '../inputs/handlers.js';
 import type { PlatformSink } from '../platform/sink.js';
@@ -67,7 +68,7 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
   const { recorded, files } = recordedTrace(dir, manifest, digests);
   try {
     const feed = inputFeed(manifest, recorded);
-    const verifier = new ReplayVerifier(recorded, digests, scenario.vms.map((vm) => vm.name));
+    const verifier = new ReplayVerifier(recorded, digests, scenario.vms.map((vm) => vm.name), files?.events ?? null);
     const epochNs = digests?.header.epochNs ?? manifest.digests?.epochNs ?? EPOCH_NS_DEFAULT;
     let recorder: Recorder | null = null;
     const platform = await Platform.create(scenario, sinkTo(() => recorder));
@@ -80,10 +81,11 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
     try {
       const parts = { feed, epochNs, verifier, recorder: active, options, incomplete: !manifest.complete, files };
       const ended = await run(platform, scenario, parts);
+      // The run's last events batch leaves at finish: compared before the events file is closed.
+      if (ended === 'end') platform.finish();
       // A changed file is damage, whatever the run said (hashed as the run went: file-hashes.ts).
       if (files !== null) checkFileHashes(dir, manifest, files);
       if (ended === 'end') {
-        platform.finish();
         active.finish();
         verifier.finish();
       } else {
@@ -106,9 +108,21 @@ interface RunParts {
   recorder: Recorder;
   options: ReplayOptions;
   incomplete: boolean;
-  /** The table files being hashed (a finished trace with digests), a share every epoch. */
-  files: FileHashes | null;
+  /** The table files being hashed (a finished trace with digests). */
+  files: RecordedFiles | null;
 }
+
+/**
+ * The recording's table files of a finished trace with digests, hashed while the replay runs:
+ * events as its batches are compared (recorded-events.ts), the others a share every epoch.
+ */
+interface RecordedFiles {
+  events: RecordedEventsFile;
+  others: FileHashes;
+  close(): void;
+}
+
+const OTHER_TABLES = TABLE_NAMES.filter((t) => t !== 'events');
 
 async function run(platform: Platform, scenario: Scenario, parts: RunParts): Promise<ReplayOutcome['ended']> {
   const { verifier, options } = parts;
@@ -121,16 +135,21 @@ async function run(platform: Platform, scenario: Scenario, parts: RunParts): Pro
     else if (userStop?.() === true) why = 'stop';
     return why !== 'end';
   };
+  // The engine asks after every event (~0.5 M times in 10 s of the cockpit): a plain replay of
+  // a finished trace can only stop at a divergence, so it asks that alone (the profile's 'stop').
+  const plain = userStop === undefined && !parts.incomplete;
+  const stopAtDivergence = (): boolean => verifier.divergence !== null && stop();
+  const check = plain ? (options.keepGoing === true ? undefined : stopAtDivergence) : stop;
   platform.boot();
   if (stop()) return why;
   const result = await driveEpochs(platform, untilNs, {
     feed: parts.feed,
-    stop,
+    ...(check !== undefined ? { stop: check } : {}),
     epochNs: parts.epochNs,
     onEpoch: (epoch) => {
       verifier.onEpoch(epoch);
       parts.recorder.appendEpoch(epoch);
-      parts.files?.hashedTo(epoch.atNs / untilNs);
+      parts.files?.others.hashedTo(epoch.atNs / untilNs);
     },
   });
   if (result === 'stopped') return why;
@@ -140,7 +159,8 @@ async function run(platform: Platform, scenario: Scenario, parts: RunParts): Pro
 function newRecorder(manifest: Manifest, scenario: Scenario, epochNs: number, verifier: ReplayVerifier, options: ReplayOptions): Recorder {
   const meta = { scenario: manifest.scenario, seed: scenario.seed, coreVersion: manifest.coreVersion, inputs: manifest.inputs ?? [] };
   const onBatch = verifier.onBatch.bind(verifier);
-  if (options.output === undefined) return Recorder.detached(meta, { onBatch });
+  const matchEvents = verifier.matchEvents.bind(verifier);
+  if (options.output === undefined) return Recorder.detached(meta, { onBatch, matchEvents });
   const digests = { epochNs, vms: scenario.vms.map((vm) => vm.name), core: [...CORE_COMPONENTS] };
   return Recorder.create(options.output, meta, { overwrite: options.overwrite === true, digests, onBatch });
 }
@@ -198,9 +218,9 @@ function checkCoreVersion(dir: string, manifest: Manifest, coreVersion: number, 
  * hashing it, ~4-8 % of the replay). Else the checked reader's verify mode, or salvage for an
  * incomplete trace: its intact prefix.
  */
-function recordedTrace(dir: string, manifest: Manifest, digests: TraceDigests | null): { recorded: RecordedTrace; files: FileHashes | null } {
+function recordedTrace(dir: string, manifest: Manifest, digests: TraceDigests | null): { recorded: RecordedTrace; files: RecordedFiles | null } {
   if (manifest.complete && digests !== null) {
-    const files = openFileHashes(dir, manifest);
+    const files = openRecordedFiles(dir, manifest);
     const batches = Object.fromEntries(TABLE_NAMES.map((t) => [t, manifest.tables[t]!.batches])) as Record<TableName, number>;
     let checked: CheckedTrace | null = null;
     return { recorded: { complete: true, batches, open: () => (checked ??= openCheckedTrace(dir, 'verify')) }, files };
@@ -214,23 +234,29 @@ function unreadable(dir: string, error: unknown): TraceError {
   return new TraceError('trace_damaged', `${dir}: trace damaged: a table file cannot be read (${(error as Error).message})`);
 }
 
-function openFileHashes(dir: string, manifest: Manifest): FileHashes {
+function openRecordedFiles(dir: string, manifest: Manifest): RecordedFiles {
+  const path = (table: TableName): string => join(dir, manifest.tables[table]!.file);
+  let events: RecordedEventsFile | null = null;
   try {
-    return new FileHashes(TABLE_NAMES.map((table) => join(dir, manifest.tables[table]!.file)));
+    events = new RecordedEventsFile(path('events'));
+    const others = new FileHashes(OTHER_TABLES.map(path));
+    const opened = events;
+    return { events: opened, others, close: () => (opened.close(), others.close()) };
   } catch (error) {
+    events?.close();
     throw unreadable(dir, error);
   }
 }
 
 /** Finishes hashing the table files; a file that differs from the manifest is damage. */
-function checkFileHashes(dir: string, manifest: Manifest, files: FileHashes): void {
-  let hashes: string[];
+function checkFileHashes(dir: string, manifest: Manifest, files: RecordedFiles): void {
+  let hashes: (string | null)[];
   try {
-    hashes = files.finish();
+    hashes = [files.events.finish(), ...files.others.finish()];
   } catch (error) {
     throw unreadable(dir, error);
   }
-  const bad = TABLE_NAMES.find((table, i) => hashes[i] !== manifest.tables[table]!.sha256);
+  const bad = ['events', ...OTHER_TABLES].find((table, i) => hashes[i] !== manifest.tables[table]!.sha256);
   if (bad !== undefined) {
     throw new TraceError('trace_damaged', `${dir}: trace damaged: ${bad}: content hash differs from the manifest; it cannot be replayed against (record it again)`);
   }

@@ -5,11 +5,14 @@
 // first divergent row. Correctness checker apart from the system it checks (STYLE, TigerBeetle).
 
 import type { RecordBatch } from 'apache-arrow';
+import type { TraceColumns } from '../core/api.js';
+import { eventsBatch } from '../trace/events-batch.js';
 import type { CheckedTrace } from '../trace/open.js';
 import { TABLE_NAMES, type TableName } from '../trace/tables.js';
 import { batchDigest } from './digest.js';
 import type { TraceDigests } from './digest-file.js';
 import { firstStateDifference, type EpochDigest } from './digest-state.js';
+import type { RecordedEventsFile } from './recorded-events.js';
 import { divergenceIn, divergenceNs, firstDifferentRow, tailRows, type Divergence, type Row } from './divergence.js';
 
 export interface StateDivergence {
@@ -77,6 +80,8 @@ export class ReplayVerifier {
     private readonly recorded: RecordedTrace,
     private readonly digests: TraceDigests | null,
     private readonly vmNames: readonly string[],
+    /** The recorded events file, read batch by batch to compare the core's columns with. */
+    private readonly eventsFile: RecordedEventsFile | null = null,
   ) {}
 
   /** Batches of a table the recording holds (usable ones, for an incomplete trace). */
@@ -108,6 +113,22 @@ export class ReplayVerifier {
     const recorded = this.recordedTable(table).at(index);
     const rowIndex = firstRowOrZero(table, recorded, batch);
     this.diverged(table, index, firstRow, recorded, batch, rowIndex);
+  }
+
+  /**
+   * An events batch straight from the core's columns (a replay without -o): true when it is the
+   * recorded batch byte for byte (recorded-events.ts), tallied here as matched; false leaves it
+   * to onBatch, which digests it and names the first divergent row.
+   */
+  matchEvents(index: number, cols: TraceColumns, count: number): boolean {
+    if (this.eventsFile === null || index >= this.recordedBatches('events')) return false;
+    if (!this.eventsFile.matchesNext(cols, count)) return false;
+    this.replayedBatches.events = index + 1;
+    this.rowsBefore.events += count;
+    this.matched.events.rows += count;
+    this.matched.events.batches++;
+    this.tails.events = tailRows(eventsBatch(cols, count));
+    return true;
   }
 
   onEpoch(epoch: EpochDigest): void {

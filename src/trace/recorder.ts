@@ -94,6 +94,13 @@ export interface RecorderOptions {
    * batch's columns are views the core reuses: use them before returning.
    */
   onBatch?: (table: TableName, index: number, batch: RecordBatch, digest: string) => void;
+  /**
+   * A detached recorder only (replay without -o): offered every events batch as the core's
+   * columns first; true means the caller verified it from the columns (the replay compared
+   * them with the recorded file's bytes, src/replay/recorded-events.ts), so the batch is only
+   * counted: no Arrow batch, no digest, no onBatch. False: the batch goes the usual way.
+   */
+  matchEvents?: (index: number, cols: TraceColumns, count: number) => boolean;
 }
 
 /** What the recorder needs of a table file; a detached recorder (replay) counts only. */
@@ -108,8 +115,12 @@ class CountingWriter implements BatchWriter {
   private rows = 0;
   private batches = 0;
   writeBatch(batch: RecordBatch): void {
-    if (batch.numRows === 0) return;
-    this.rows += batch.numRows;
+    this.count(batch.numRows);
+  }
+  /** A batch of `rows` rows that was never built (RecorderOptions.matchEvents). */
+  count(rows: number): void {
+    if (rows === 0) return;
+    this.rows += rows;
     this.batches += 1;
   }
   summary(): TableFileSummary {
@@ -133,6 +144,7 @@ export class Recorder {
   private readonly batchesWritten: Record<TableName, number> = { events: 0, dlt: 0, clock: 0, inputs: 0 };
   private readonly digestLog: DigestLog | null;
   private readonly onBatch: RecorderOptions['onBatch'];
+  private readonly matchEvents: RecorderOptions['matchEvents'];
   private readonly buffers: Record<BufferedTable, RowBuffer>;
   private readonly manifest: Manifest;
   /** ts_ns of the first buffered row of each table (meaningless while its buffer is empty). */
@@ -152,6 +164,7 @@ export class Recorder {
     }
     this.writers = writers;
     this.onBatch = options.onBatch;
+    this.matchEvents = options.matchEvents;
     this.digestLog = dir !== null && options.digests !== undefined ? new DigestLog(dir, options.digests) : null;
     this.buffers = {
       dlt: new RowBuffer('dlt', rowsPerBatch),
@@ -196,8 +209,18 @@ export class Recorder {
   appendEvents(cols: TraceColumns, count: number): void {
     this.assertOpen();
     if (count === 0) return;
-    this.write('events', eventsBatch(cols, count));
+    if (!this.eventsMatched(cols, count)) this.write('events', eventsBatch(cols, count));
     for (const table of BUFFERED_TABLES) this.flush(table);
+  }
+
+  /** The caller verified the batch from the columns (options.matchEvents): counted only. */
+  private eventsMatched(cols: TraceColumns, count: number): boolean {
+    const writer = this.writers.events;
+    if (this.matchEvents === undefined || this.digestLog !== null || !(writer instanceof CountingWriter)) return false;
+    if (!this.matchEvents(this.batchesWritten.events, cols, count)) return false;
+    this.batchesWritten.events++;
+    writer.count(count);
+    return true;
   }
 
   appendDlt(row: DltRow): void {
