@@ -6,9 +6,10 @@
 // that virtual time T ran. A restored platform therefore continues with the first event after
 // T and takes only the recorded inputs stamped after T (the run-loop rule, README "Inputs").
 //
-// Taking one never changes the run: Core.snapshot drains the trace columns early, and the
-// recorder batches rows by count, not by drain (test/snapshot/platform-snapshot.test.ts checks
-// a trace with snapshots against one without, byte for byte).
+// Taking one never changes the run: Core.snapshot drains nothing (the pending trace rows stay
+// the live core's to drain; a snapshot holds none, so a restored platform emits exactly the rows
+// after its moment) and test/snapshot/platform-snapshot.test.ts checks a trace with snapshots
+// against one without, byte for byte.
 
 import { Core } from '../core/core.js';
 import type { CoreSnapshot } from '../core/snapshot.js';
