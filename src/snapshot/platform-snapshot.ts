@@ -21,7 +21,8 @@ import type { PlatformSink } from '../platform/sink.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { ManifestInput } from '../trace/manifest-file.js';
 import type { ManifestSnapshot } from '../trace/manifest-file.js';
-import { closeSnapshots, readSnapshot, writeSnapshot, type ReadSnapshot } from './index.js';
+import { BackgroundSnapshotStore } from './background-store.js';
+import { readSnapshot, type ReadSnapshot } from './index.js';
 
 /** Default virtual time between two snapshots of a recording (README "Snapshots": the cost). */
 export const SNAPSHOT_EVERY_NS_DEFAULT = 5_000_000_000;
@@ -31,30 +32,41 @@ function coreOf(platform: Platform): Core {
   return platform.core;
 }
 
-/** Takes a recording's snapshots at every multiple of everyNs (called at epoch ends). */
+/**
+ * Takes a recording's snapshots at every multiple of everyNs (called at epoch ends). The files
+ * are written on a worker thread (background-store.ts); each entry reaches onWritten, in order,
+ * at a later epoch end or at flush(), which the recorder calls before it writes its manifest.
+ */
 export class RunSnapshots {
   private previous: CoreSnapshot | undefined;
+  private readonly store: BackgroundSnapshotStore;
 
   constructor(
-    private readonly dir: string,
+    dir: string,
     private readonly everyNs: number,
     private readonly onWritten: (entry: ManifestSnapshot) => void,
   ) {
     if (!(Number.isSafeInteger(everyNs) && everyNs > 0)) throw new Error(`assert: snapshot interval ${everyNs} ns`);
-    closeSnapshots(dir); // a new recording into dir starts a new store (its old files go)
+    this.store = new BackgroundSnapshotStore(dir); // a new recording into dir: its old files go
   }
 
   /** At an epoch end: a snapshot when the platform's time is a multiple of the interval. */
   atEpochEnd(platform: Platform): void {
+    for (const entry of this.store.take()) this.onWritten(entry);
     const nowNs = platform.engine.now;
     if (nowNs === 0 || nowNs % this.everyNs !== 0) return;
     const core = coreOf(platform).snapshot(this.previous);
     this.previous = core;
-    this.onWritten(writeSnapshot(this.dir, core, platform.captureState(null)));
+    this.store.write(core, platform.captureState(null));
+  }
+
+  /** Waits for every snapshot taken to be written, and hands over their entries. */
+  flush(): void {
+    for (const entry of this.store.flush()) this.onWritten(entry);
   }
 
   close(): void {
-    closeSnapshots(this.dir);
+    this.store.close();
   }
 }
 
