@@ -24,8 +24,13 @@ import type { ManifestSnapshot } from '../trace/manifest-file.js';
 import { BackgroundSnapshotStore } from './background-store.js';
 import { readSnapshot, type ReadSnapshot } from './index.js';
 
-/** Default virtual time between two snapshots of a recording (README "Snapshots": the cost). */
-export const SNAPSHOT_EVERY_NS_DEFAULT = 5_000_000_000;
+/**
+ * Default virtual time between two snapshots of a recording. A seek re-executes up to this much
+ * (~0.2 s of CPU per cockpit second): at 5 s a seek just before a snapshot took 1.8-2.2 s, over
+ * the 2 s target; at 2 s the worst case measured 1.1-1.5 s, for ~1 % of recording time by wall
+ * and 2.4 % of the trace's bytes (README "Snapshots", npm run bench snapshot / seek).
+ */
+export const SNAPSHOT_EVERY_NS_DEFAULT = 2_000_000_000;
 
 function coreOf(platform: Platform): Core {
   if (!(platform.core instanceof Core)) throw new Error('assert: a snapshot needs the WASM core');
