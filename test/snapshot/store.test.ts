@@ -113,6 +113,18 @@ describe('writeSnapshot / listSnapshots / readSnapshot', () => {
     expect(Buffer.compare(readSnapshot(other, 's000003').core.pages[5]!, taken[2]!.snapshot.pages[5]!)).toBe(0);
   });
 
+  it('a write the worker thread fails is an error at the next take or flush, not a silent gap', () => {
+    const dir = traceDir();
+    const store = new BackgroundSnapshotStore(dir);
+    try {
+      rmSync(snapshotPath(dir, ''), { recursive: true }); // the folder gone under the recording
+      store.write(taken[0]!.snapshot, PLATFORM_STATE);
+      expect(() => store.flush()).toThrow(/^snapshot store: writing a snapshot failed: ENOENT/);
+    } finally {
+      store.close();
+    }
+  });
+
   it('files are written under a temporary name and renamed (none left behind); a new store clears an old trace\'s', () => {
     const { dir } = storedTrace();
     const files = readdirSync(snapshotPath(dir, '')).sort();
