@@ -14,6 +14,7 @@ import { benchTravel, formatTravelBench } from './travel.js';
 import { benchReplay, formatReplayBench } from './replay.js';
 import { benchSweep, formatSweepBench } from './sweep.js';
 import { benchSnapshot, formatSnapshotBench } from './snapshot.js'; // snapshots (issue 10 §3)
+import { benchSeek, formatSeekBench } from './seek.js'; // seek (issue 10 §3)
 
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1));
 
@@ -87,6 +88,10 @@ async function main(): Promise<void> {
   // snapshots (issue 10 §3)
   if (want('snapshot')) {
     console.log(`\n${formatSnapshotBench(await benchSnapshot())}`);
+  }
+  // seek on a 600 s trace (issue 10 §3)
+  if (want('seek')) {
+    console.log(`\n${formatSeekBench(await benchSeek())}`);
   }
 }
 

@@ -144,14 +144,15 @@ export class Core implements CoreApi, CoreFaultApi {
   }
 
   /**
-   * The core's whole state now, pending trace rows included (they are not drained: a drain cuts
-   * a record batch, and a trace must not depend on whether snapshots were taken). A core restored
-   * from it drains those rows to its own sink later, then emits exactly the rows this one emits.
-   * Pages equal to `previous`'s are shared with it (only changed pages are copied).
+   * The core's whole state now, its pending trace rows left out: they are not drained (a drain
+   * cuts a record batch, and a trace must not depend on whether snapshots were taken) and stay
+   * this core's to drain; a core restored from the snapshot starts with no pending rows and emits
+   * exactly the rows this one emits after the moment (seq >= snapshot.seq). Pages equal to
+   * `previous`'s are shared with it (only changed pages are copied).
    */
   snapshot(previous?: CoreSnapshot): CoreSnapshot {
     const build = { coreVersion: this.version, wasmSha256: coreWasmSha256() };
-    return captureCore(this.x, build, this.limits, this.seed, this.state[ST_TRACE_COUNT]!, previous);
+    return captureCore(this.x, build, this.limits, this.seed, previous);
   }
 
   /**

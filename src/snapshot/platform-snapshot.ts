@@ -6,9 +6,10 @@
 // that virtual time T ran. A restored platform therefore continues with the first event after
 // T and takes only the recorded inputs stamped after T (the run-loop rule, README "Inputs").
 //
-// Taking one never changes the run: Core.snapshot drains the trace columns early, and the
-// recorder batches rows by count, not by drain (test/snapshot/platform-snapshot.test.ts checks
-// a trace with snapshots against one without, byte for byte).
+// Taking one never changes the run: Core.snapshot drains nothing (the pending trace rows stay
+// the live core's to drain; a snapshot holds none, so a restored platform emits exactly the rows
+// after its moment) and test/snapshot/platform-snapshot.test.ts checks a trace with snapshots
+// against one without, byte for byte.
 
 import { Core } from '../core/core.js';
 import type { CoreSnapshot } from '../core/snapshot.js';
@@ -20,40 +21,57 @@ import type { PlatformSink } from '../platform/sink.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { ManifestInput } from '../trace/manifest-file.js';
 import type { ManifestSnapshot } from '../trace/manifest-file.js';
-import { closeSnapshots, readSnapshot, writeSnapshot, type ReadSnapshot } from './index.js';
+import { BackgroundSnapshotStore } from './background-store.js';
+import { readSnapshot, type ReadSnapshot } from './index.js';
 
-/** Default virtual time between two snapshots of a recording (README "Snapshots": the cost). */
-export const SNAPSHOT_EVERY_NS_DEFAULT = 5_000_000_000;
+/**
+ * Default virtual time between two snapshots of a recording. A seek re-executes up to this much
+ * (~0.2 s of CPU per cockpit second): at 5 s a seek just before a snapshot took 1.8-2.2 s, over
+ * the 2 s target; at 2 s the worst case measured 1.1-1.5 s, for ~1 % of recording time by wall
+ * and 2.4 % of the trace's bytes (README "Snapshots", npm run bench snapshot / seek).
+ */
+export const SNAPSHOT_EVERY_NS_DEFAULT = 2_000_000_000;
 
 function coreOf(platform: Platform): Core {
   if (!(platform.core instanceof Core)) throw new Error('assert: a snapshot needs the WASM core');
   return platform.core;
 }
 
-/** Takes a recording's snapshots at every multiple of everyNs (called at epoch ends). */
+/**
+ * Takes a recording's snapshots at every multiple of everyNs (called at epoch ends). The files
+ * are written on a worker thread (background-store.ts); each entry reaches onWritten, in order,
+ * at a later epoch end or at flush(), which the recorder calls before it writes its manifest.
+ */
 export class RunSnapshots {
   private previous: CoreSnapshot | undefined;
+  private readonly store: BackgroundSnapshotStore;
 
   constructor(
-    private readonly dir: string,
+    dir: string,
     private readonly everyNs: number,
     private readonly onWritten: (entry: ManifestSnapshot) => void,
   ) {
     if (!(Number.isSafeInteger(everyNs) && everyNs > 0)) throw new Error(`assert: snapshot interval ${everyNs} ns`);
-    closeSnapshots(dir); // a new recording into dir starts a new store (its old files go)
+    this.store = new BackgroundSnapshotStore(dir); // a new recording into dir: its old files go
   }
 
   /** At an epoch end: a snapshot when the platform's time is a multiple of the interval. */
   atEpochEnd(platform: Platform): void {
+    for (const entry of this.store.take()) this.onWritten(entry);
     const nowNs = platform.engine.now;
     if (nowNs === 0 || nowNs % this.everyNs !== 0) return;
     const core = coreOf(platform).snapshot(this.previous);
     this.previous = core;
-    this.onWritten(writeSnapshot(this.dir, core, platform.captureState(null)));
+    this.store.write(core, platform.captureState(null));
+  }
+
+  /** Waits for every snapshot taken to be written, and hands over their entries. */
+  flush(): void {
+    for (const entry of this.store.flush()) this.onWritten(entry);
   }
 
   close(): void {
-    closeSnapshots(this.dir);
+    this.store.close();
   }
 }
 

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Core } from '../../src/core/core.js';
 import { SnapshotError } from '../../src/core/snapshot.js';
 import type { SnapshotIndex } from '../../src/snapshot/format.js';
+import { BackgroundSnapshotStore } from '../../src/snapshot/background-store.js';
 import { closeSnapshots, listInManifest, listSnapshots, readSnapshot, writeSnapshot } from '../../src/snapshot/index.js';
 import type { ManifestSnapshot } from '../../src/trace/manifest.js';
 import { COCKPIT_LIMITS, cockpitSnapshots, rewriteIndex, snapshotPath, traceDir, type Taken } from './helpers.js';
@@ -87,6 +88,41 @@ describe('writeSnapshot / listSnapshots / readSnapshot', () => {
     expect(firstUsed[1]!).toBeLessThan(firstUsed[0]! / 2);
     expect(entries[1]!.pagesBytes).toBeLessThan(entries[0]!.pagesBytes);
     expect(indexes[0]!.memoryBytes).toBe(taken[0]!.snapshot.pages.length * 4096);
+  });
+
+  it('a recording\'s store on a worker thread writes the same files and entries, in order, as writeSnapshot here', () => {
+    const { dir, entries } = storedTrace();
+    const other = traceDir();
+    const store = new BackgroundSnapshotStore(other);
+    const got: ManifestSnapshot[] = [];
+    try {
+      for (const t of taken) {
+        store.write(t.snapshot, PLATFORM_STATE);
+        got.push(...store.take()); // whatever is done by now; the rest comes from flush
+      }
+      got.push(...store.flush());
+      expect(store.flush()).toEqual([]);
+    } finally {
+      store.close();
+    }
+    expect(got).toEqual(entries);
+    for (const name of readdirSync(snapshotPath(dir, ''))) {
+      expect(readFileSync(snapshotPath(other, name)).equals(readFileSync(snapshotPath(dir, name)))).toBe(true);
+    }
+    listInManifest(other, got);
+    expect(Buffer.compare(readSnapshot(other, 's000003').core.pages[5]!, taken[2]!.snapshot.pages[5]!)).toBe(0);
+  });
+
+  it('a write the worker thread fails is an error at the next take or flush, not a silent gap', () => {
+    const dir = traceDir();
+    const store = new BackgroundSnapshotStore(dir);
+    try {
+      rmSync(snapshotPath(dir, ''), { recursive: true }); // the folder gone under the recording
+      store.write(taken[0]!.snapshot, PLATFORM_STATE);
+      expect(() => store.flush()).toThrow(/^snapshot store: writing a snapshot failed: ENOENT/);
+    } finally {
+      store.close();
+    }
   });
 
   it('files are written under a temporary name and renamed (none left behind); a new store clears an old trace\'s', () => {
