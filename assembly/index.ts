@@ -3,7 +3,7 @@
 // numbers. Bulk inputs and outputs go through the scratch region (formats in the files named).
 // Asserts (tracevisor invariants, misconfigured limits) stay on and surface as env.abort.
 import * as L from './layout';
-import { now as clockNow, seq as clockSeq } from './clock';
+import { now as clockNow, seqPeek } from './clock';
 import { traceInit, traceReset as traceClear, traceRowFull } from './trace/columns';
 import { Kind, KIND_LAST } from './trace/kinds';
 import * as P from './prng';
@@ -94,7 +94,7 @@ export function layoutBytes(): usize { return L.layoutEnd; }
 
 // --- time and the core's own events
 /** Current virtual time (ns). */
-export function now(): i64 { return clockNow; }
+export function now(): i64 { return clockNow(); }
 /** Move the clock to ns >= now; asserts no core event is pending before ns. */
 export function setNow(ns: i64): void { RUN.setNow(ns); }
 /** Run core events with time <= untilNs; returns EXIT (0 until, 1 irq, 2 trace full / call again). */
@@ -115,7 +115,7 @@ export function traceEmit(
 /** Forget the buffered rows (after TypeScript drained them). */
 export function traceReset(): void { traceClear(); }
 /** Sequence number the next row or timer will get. */
-export function seqNext(): i64 { return clockSeq; }
+export function seqNext(): i64 { return seqPeek(); }
 
 // --- PRNG
 /** Next 32 random bits of a stream (0..63). */
@@ -369,3 +369,11 @@ export function stateDigestAll(): void {
   assert(L.scratchBytes >= COMP_COUNT * 8, 'stateDigestAll: scratch too small');
   stateDigestsInto(L.scratchBase);
 }
+
+// --- fewer crossings (issue 10 §2): the engine's step in one call, and where TypeScript reads the
+// clock, the sequence counter and the timer heap without one (layout.ts ST_NOW, ST_SEQ,
+// ST_TIMER_COUNT).
+/** run(untilNs), then on EXIT_IRQ irqTake() into scratch with the count in ST_STEP_IRQS. */
+export function step(untilNs: i64): i32 { return RUN.step(untilNs); }
+/** Offset of the timer heap (entry 0, the earliest, at +0: i64 time). */
+export function timerOffset(): usize { return L.timerBase; }

@@ -21,6 +21,15 @@ const ST_TRACE_COUNT = 0;
 const ST_TRACE_SOFT = 1;
 const ST_SEG_COUNT = 3;
 const ST_STOP = 6;
+const ST_IRQ_COUNT = 7;
+// --- fewer crossings (issue 10 §2): i64 fields as (low, high) u32 halves, and counts
+const ST_NOW_LO = 10; //       assembly/layout.ts ST_NOW = 40
+const ST_SEQ_LO = 12; //       ST_SEQ = 48
+const ST_TIMER_COUNT = 14; //  ST_TIMER_COUNT = 56
+const ST_STEP_IRQS = 15; //    ST_STEP_IRQS = 60
+const TWO_32 = 2 ** 32;
+/** 2^53, assembly/clock.ts TIME_MAX. */
+const TIME_MAX = 2 ** 53;
 // Why a batch call stopped (assembly/layout.ts STOP_*).
 const STOP_TRACE = 1;
 const STOP_SCRATCH = 2;
@@ -75,6 +84,14 @@ export class Core implements CoreApi, CoreFaultApi {
   private scratchView!: DataView;
   private segView!: DataView;
   private cols!: TraceColumns;
+  // issue 10 §2: the 8-byte columns as u32 halves (rows written without BigInt), the state's
+  // i64 fields likewise, and entry 0 of the core's timer heap (its earliest time).
+  private cols32!: { ts: Uint32Array; seq: Uint32Array; id: Uint32Array; val: Uint32Array };
+  private state32!: Uint32Array;
+  private timerTop!: Uint32Array;
+  private scratch32!: Int32Array;
+  /** Interrupts the last step() took, (vm, dev, queue) triples (copied out of scratch). */
+  private readonly stepIrqs: Int32Array;
   private readonly queues: QueueInfo[] = [];
   private sink: Sink | null = null;
   /** The seed init() got (a snapshot carries it). */
@@ -85,6 +102,7 @@ export class Core implements CoreApi, CoreFaultApi {
     this.x = x;
     this.memory = x.memory;
     this.version = x.coreVersion();
+    this.stepIrqs = new Int32Array(3 * (limits.queueCount + 1));
     this.bindViews();
   }
 
@@ -109,6 +127,11 @@ export class Core implements CoreApi, CoreFaultApi {
       len: new Int32Array(buf, at(8), cap),
       val: new BigInt64Array(buf, at(9), cap),
     };
+    const halves = (c: number): Uint32Array => new Uint32Array(buf, at(c), 2 * cap);
+    this.cols32 = { ts: halves(0), seq: halves(1), id: halves(7), val: halves(9) };
+    this.state32 = new Uint32Array(buf, x.stateOffset(), 64);
+    this.timerTop = new Uint32Array(buf, x.timerOffset(), 2);
+    this.scratch32 = new Int32Array(buf, x.scratchOffset(), limits.scratchBytes >> 2);
   }
 
   /** Instantiate a core sized by `limits`; `seed` decides every random choice of the run. */
@@ -227,10 +250,58 @@ export class Core implements CoreApi, CoreFaultApi {
     if (this.sink !== null) this.drain();
   }
   traceEmit(row: TraceRow): void {
+    this.emit(row.vm, row.vcpu, row.kind, row.dev, row.queue, row.id, row.len, row.val);
+  }
+
+  /**
+   * One platform row at now(), written straight into the trace columns with the core's next
+   * sequence number (issue 10 §2: no call into the core). The same row, checks and drain points
+   * as the traceEmit export (assembly/trace/columns.ts traceRowInline), so traces do not change.
+   */
+  emit(vm: number, vcpu: number, kind: number, dev: number, queue: number, id: number, len: number, val: number): void {
     this.afterCall();
-    assertInt(row.kind, 'traceEmit kind', 1, EVENT_KINDS.length - 1);
-    this.x.traceEmit(row.vm, row.vcpu, row.kind, row.dev, row.queue, big(row.id, 'id'), row.len, big(row.val, 'val'));
+    assertInt(kind, 'traceEmit kind', 1, EVENT_KINDS.length - 1);
+    assertInt(id, 'id', Number.MIN_SAFE_INTEGER);
+    assertInt(val, 'val', Number.MIN_SAFE_INTEGER);
+    const n = this.state[ST_TRACE_COUNT]!;
+    if (n >= this.limits.traceCapacity) throw new Error('assert: trace: a step wrote more rows than the reserve');
+    const seq = this.seqNext();
+    this.writeRow(n, seq, vm, vcpu, kind, dev, queue, id, len, val);
+    this.setHalves(ST_SEQ_LO, seq + 1);
+    this.state[ST_TRACE_COUNT] = n + 1;
     this.afterCall();
+  }
+
+  private writeRow(
+    n: number, seq: number, vm: number, vcpu: number, kind: number, dev: number, queue: number, id: number, len: number, val: number,
+  ): void {
+    const c = this.cols;
+    const h = this.cols32;
+    const lo = 2 * n;
+    h.ts[lo] = this.state32[ST_NOW_LO]!;
+    h.ts[lo + 1] = this.state32[ST_NOW_LO + 1]!;
+    h.seq[lo] = seq % TWO_32;
+    h.seq[lo + 1] = Math.floor(seq / TWO_32);
+    // two's complement halves: ToUint32 of a negative number wraps modulo 2^32
+    h.id[lo] = id % TWO_32;
+    h.id[lo + 1] = Math.floor(id / TWO_32);
+    h.val[lo] = val % TWO_32;
+    h.val[lo + 1] = Math.floor(val / TWO_32);
+    c.len[n] = len;
+    c.vm[n] = vm;
+    c.vcpu[n] = vcpu;
+    c.dev[n] = dev;
+    c.queue[n] = queue;
+    c.kind[n] = kind;
+  }
+
+  /** An i64 field of the state region from its u32 halves (values below 2^53, asserted by the core). */
+  private halves(lo: number): number {
+    return this.state32[lo + 1]! * TWO_32 + this.state32[lo]!;
+  }
+  private setHalves(lo: number, value: number): void {
+    this.state32[lo] = value % TWO_32;
+    this.state32[lo + 1] = Math.floor(value / TWO_32);
   }
   traceCount(): number {
     return this.state[ST_TRACE_COUNT]!;
@@ -249,7 +320,7 @@ export class Core implements CoreApi, CoreFaultApi {
     this.x.traceReset();
   }
   seqNext(): number {
-    return num(this.x.seqNext());
+    return this.halves(ST_SEQ_LO);
   }
   /** Rows at which the wrapper drains (capacity minus the per-step reserve). */
   traceSoftLimit(): number {
@@ -259,10 +330,63 @@ export class Core implements CoreApi, CoreFaultApi {
   // --- time -------------------------------------------------------------------------------------
 
   now(): number {
-    return num(this.x.now());
+    return this.halves(ST_NOW_LO);
   }
+  /** assembly/bus/run.ts setNow, without a call: the clock and the timer heap are in memory. */
   setNow(ns: number): void {
-    this.x.setNow(big(ns, 'setNow ns'));
+    assertInt(ns, 'setNow ns');
+    if (this.timerDueBefore(ns)) throw new Error('assert: setNow: core events pending before ns (call run(ns) first)');
+    this.clockSet(ns);
+  }
+  /** assembly/clock.ts clockSet. */
+  private clockSet(ns: number): void {
+    if (ns < this.now()) throw new Error('assert: clock: time never goes backwards');
+    if (ns > TIME_MAX) throw new Error('assert: clock: virtual time beyond 2^53 ns');
+    this.setHalves(ST_NOW_LO, ns);
+  }
+  /** Time of the core's earliest timed event, -1 when none (assembly/bus/timers.ts timerTopTime). */
+  private timerTopNs(): number {
+    return this.state[ST_TIMER_COUNT]! === 0 ? -1 : this.timerTop[1]! * TWO_32 + this.timerTop[0]!;
+  }
+  private timerDueBefore(ns: number): boolean {
+    const t = this.timerTopNs();
+    return t >= 0 && t < ns;
+  }
+
+  /**
+   * One engine step (issue 10 §2): what run(untilNs) then irqTake() do, in one call into the core,
+   * and in none when no interrupt is pending and no core event is due by untilNs (then the step
+   * only moves the clock, as run does). Each interrupt taken goes to onIrq, after the trace check.
+   */
+  step(untilNs: number, onIrq: (vm: number, dev: number, queue: number) => void): number {
+    assertInt(untilNs, 'step untilNs');
+    this.afterCall();
+    const t = this.timerTopNs();
+    if (this.state[ST_IRQ_COUNT] === 0 && (t < 0 || t > untilNs)) {
+      if (untilNs < this.now()) throw new Error('assert: run: untilNs before now');
+      this.clockSet(untilNs);
+      return EXIT.until;
+    }
+    const until = BigInt(untilNs);
+    for (;;) {
+      const exit = this.x.step(until);
+      if (exit === EXIT.traceFull) {
+        this.drain();
+        continue;
+      }
+      const irqs = exit === EXIT.irq ? this.copyStepIrqs() : 0;
+      this.afterCall();
+      for (let i = 0; i < 3 * irqs; i += 3) onIrq(this.stepIrqs[i]!, this.stepIrqs[i + 1]!, this.stepIrqs[i + 2]!);
+      return exit;
+    }
+  }
+
+  /** The interrupts step() left in scratch, into stepIrqs (a sink or handler may reuse scratch). */
+  private copyStepIrqs(): number {
+    const n = this.state[ST_STEP_IRQS]!;
+    if (n > this.limits.queueCount + 1) throw new Error(`assert: step took ${n} interrupts`);
+    for (let i = 0; i < 3 * n; i++) this.stepIrqs[i] = this.scratch32[i]!;
+    return n;
   }
   run(untilNs: number): number {
     this.afterCall();

@@ -105,4 +105,7 @@ export interface CoreExports {
   stateComponentCount(): number;
   stateDigest(component: number): bigint;
   stateDigestAll(): void;
+  // --- fewer crossings (issue 10 §2)
+  step(untilNs: bigint): number;
+  timerOffset(): number;
 }

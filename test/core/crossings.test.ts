@@ -1,0 +1,214 @@
+// Issue 10 §2 (fewer JS→WASM crossings): Core.emit writes platform rows straight into the trace
+// columns, and Core.step is run + irqTake in one call (none when nothing is due). Both must give
+// exactly what the exports they replace gave: the rows are checked byte for byte against the
+// raw `traceEmit` export, and the step against run/now/irqTake on an identical core.
+import { afterEach, describe, expect, it } from 'vitest';
+import { Core } from '../../src/core/core.js';
+import type { CoreLimits, TraceColumns } from '../../src/core/api.js';
+import { EXIT, KIND } from '../../src/core/codes.js';
+import type { CoreExports } from '../../src/core/exports.js';
+import { loadCoreModuleSync, setCoreExportsWrapper } from '../../src/core/wasm-file.js';
+import { countingExports } from '../../bench/platform-measures.js';
+import { makeCore, queueAt, smallLimits, TraceLog, vmWithDevice, type Row } from './helpers.js';
+
+afterEach(() => setCoreExportsWrapper(null));
+
+/** A bare instance of the core, initialised as Core.start does, driven through its exports. */
+function rawCore(l: CoreLimits, seed: bigint): CoreExports {
+  const x = loadCoreModuleSync();
+  x.init(
+    l.vmCount, BigInt(l.hostRamBytes), l.ptPages, l.queueCount, l.deviceCount, l.linkCount,
+    l.switchPortCount, l.macCount, l.canNodeCount, l.frameSlots, l.frameBytesMax, l.timerCapacity,
+    l.traceCapacity, l.scratchBytes, seed,
+  );
+  return x;
+}
+
+/** Column widths in bytes, in traceColumnOffset order (ts, seq, vm, vcpu, kind, dev, queue, id, len, val). */
+const WIDTHS = [8, 8, 2, 2, 1, 2, 2, 8, 4, 8];
+
+function rawColumnBytes(x: CoreExports, rows: number): Uint8Array[] {
+  return WIDTHS.map((w, c) => new Uint8Array(x.memory.buffer, x.traceColumnOffset(c), w * rows).slice());
+}
+
+function viewBytes(cols: TraceColumns): Uint8Array[] {
+  const order = [cols.ts_ns, cols.seq, cols.vm, cols.vcpu, cols.kind, cols.dev, cols.queue, cols.id, cols.len, cols.val];
+  return order.map((v) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice());
+}
+
+// Rows that reach every corner of the i64 halves: negative, beyond 2^32, near 2^53, -1 columns.
+const ROWS: [number, number, number, number, number, number, number, number][] = [
+  [0, 0, KIND.sched_run, -1, -1, 0, 0, 0],
+  [1, 2, KIND.sched_preempt, -1, -1, -1, 0, -1],
+  [3, -1, KIND.deadline_miss, 7, 9, 2 ** 32, -5, 2 ** 32 - 1],
+  [-1, -1, KIND.input, -1, -1, 2 ** 53 - 1, 2 ** 31 - 1, -(2 ** 53 - 1)],
+  [2, 1, KIND.sched_block, -1, -1, -(2 ** 40) - 5, 1, 123_456_789_012],
+];
+const TIMES_NS = [0, 5, 2 ** 32 + 17, 2 ** 40, 2 ** 52 + 3];
+
+describe('Core.emit: trace rows without a call', () => {
+  it('writes the rows the traceEmit export writes, byte for byte, at the same times and seqs', async () => {
+    const limits = smallLimits();
+    const core = await Core.load(limits, 3n);
+    const x = rawCore(limits, 3n);
+    ROWS.forEach((r, i) => {
+      core.setNow(TIMES_NS[i]!);
+      x.setNow(BigInt(TIMES_NS[i]!));
+      core.emit(...r);
+      const [vm, vcpu, kind, dev, queue, id, len, val] = r;
+      x.traceEmit(vm, vcpu, kind, dev, queue, BigInt(id), len, BigInt(val));
+    });
+    expect(core.traceCount()).toBe(ROWS.length);
+    expect(viewBytes(core.traceColumns())).toEqual(rawColumnBytes(x, ROWS.length));
+    expect(core.seqNext()).toBe(Number(x.seqNext()));
+    expect(core.now()).toBe(Number(x.now()));
+  });
+
+  it('takes its seq from the counter the core\'s own timers use, so the two interleave', async () => {
+    const core = await makeCore({}, 4n);
+    const log = new TraceLog(core);
+    const net = netPair(core); // its RX buffers' vq_avail rows take the first seqs
+    const s = core.seqNext();
+    core.emit(0, 0, KIND.sched_run, -1, -1, 0, 0, 0); // seq s
+    core.drvSubmit(net.tx, [{ out: [{ gpa: net.frameGpa, len: 64 }], in: [] }]); // vq_avail: s + 1
+    expect(core.drvKick(net.tx)).toBe(true); // vq_notify s + 2; the TX service timer takes s + 3
+    core.emit(0, 0, KIND.sched_block, -1, -1, 0, 0, 0);
+    const rows = log.all().slice(-4);
+    const want = [[KIND.sched_run, s], [KIND.vq_avail, s + 1], [KIND.vq_notify, s + 2], [KIND.sched_block, s + 4]];
+    expect(rows.map((r) => [r.kind, r.seq])).toEqual(want);
+    expect(core.seqNext()).toBe(s + 5);
+  });
+
+  it('drains at the soft limit as the export did: every full batch holds exactly soft-limit rows', async () => {
+    const core = await makeCore({ traceCapacity: 1024 });
+    const sizes: number[] = [];
+    core.setTraceSink((_cols, count) => sizes.push(count));
+    const soft = core.traceSoftLimit();
+    for (let i = 0; i < 3 * soft + 5; i++) core.emit(0, 0, KIND.sched_run, -1, -1, i, 0, i);
+    expect(sizes).toEqual([soft, soft, soft]);
+    expect(core.traceCount()).toBe(5);
+  });
+
+  it('refuses what the export refused: an unknown kind, an id beyond 2^53', async () => {
+    const core = await makeCore();
+    expect(() => core.emit(0, 0, 0, -1, -1, 0, 0, 0)).toThrow(/traceEmit kind/);
+    expect(() => core.emit(0, 0, 255, -1, -1, 0, 0, 0)).toThrow(/traceEmit kind/);
+    expect(() => core.emit(0, 0, KIND.input, -1, -1, 2 ** 53, 0, 0)).toThrow(/id must be an integer/);
+    expect(core.traceCount()).toBe(0);
+  });
+
+  it('a snapshot carries the clock and the sequence counter: the restored core emits the same next row', async () => {
+    const core = await makeCore({}, 9n);
+    core.setNow(2 ** 33 + 1);
+    for (let i = 0; i < 3; i++) core.emit(0, 0, KIND.sched_run, -1, -1, i, 0, 0);
+    const restored = Core.fromSnapshotSync(core.limits, core.snapshot());
+    expect([restored.now(), restored.seqNext()]).toEqual([2 ** 33 + 1, 3]);
+    core.emit(1, 1, KIND.input, -1, -1, 42, 0, 0);
+    restored.emit(1, 1, KIND.input, -1, -1, 42, 0, 0);
+    expect(viewBytes(restored.traceColumns())).toEqual(viewBytes(core.traceColumns()));
+  });
+});
+
+/** Two VMs' net devices on a switch with interrupts on: a TX kick ends in RX interrupts. */
+function netPair(core: Core): { tx: number; rx: number; frameGpa: number } {
+  const q: { rx: number; tx: number }[] = [];
+  for (const vm of [0, 1]) {
+    vmWithDevice(core, vm, vm);
+    const rx = queueAt(core, { vm, dev: vm, index: 0, size: 64, base: 0x1000 });
+    const tx = queueAt(core, { vm, dev: vm, index: 1, size: 64, base: 0x3000 });
+    const link = core.linkCreate(500, 1_000_000_000);
+    core.switchPortLink(vm, link, vm);
+    core.switchMac(BigInt(0x0200_0000_0000 + vm), vm);
+    core.netAttach({ dev: vm, vm, txQueue: tx.q, rxQueue: rx.q, port: vm, link });
+    q.push({ rx: rx.q, tx: tx.q });
+  }
+  const rxBuffers = Array.from({ length: 32 }, (_, i) => ({ out: [], in: [{ gpa: 0x20_000 + i * 0x800, len: 2048 }] }));
+  core.drvSubmit(q[1]!.rx, rxBuffers);
+  const frame = new Uint8Array(64);
+  frame.set([0x02, 0, 0, 0, 0, 0x01], 12); // after the 12-byte virtio-net header: to vm 1's MAC
+  core.guestWrite(0, 0x10_000, frame);
+  return { tx: q[0]!.tx, rx: q[1]!.rx, frameGpa: 0x10_000 };
+}
+
+/** Queues `frames` 64-byte frames from vm 0 to vm 1 and kicks the TX queue at t = 0. */
+function sendFrames(core: Core, frames: number): void {
+  const net = netPair(core);
+  const chains = Array.from({ length: frames }, () => ({ out: [{ gpa: net.frameGpa, len: 64 }], in: [] }));
+  core.drvSubmit(net.tx, chains);
+  core.drvKick(net.tx);
+}
+
+type Seen = [number, number, number, number]; // now, vm, dev, queue
+
+/** Drives the core to untilNs in engine-sized hops, as the engine did before: run, now, irqTake. */
+function driveByRun(core: Core, hopsNs: number[]): Seen[] {
+  const seen: Seen[] = [];
+  for (const until of hopsNs) {
+    while (core.run(until) === EXIT.irq) {
+      const now = core.now();
+      for (const irq of core.irqTake()) seen.push([now, irq.vm, irq.dev, irq.queue]);
+    }
+  }
+  return seen;
+}
+
+function driveByStep(core: Core, hopsNs: number[]): Seen[] {
+  const seen: Seen[] = [];
+  for (const until of hopsNs) {
+    while (core.step(until, (vm, dev, queue) => seen.push([core.now(), vm, dev, queue])) === EXIT.irq);
+  }
+  return seen;
+}
+
+describe('Core.step: the engine step in one call', () => {
+  const HOPS_NS = Array.from({ length: 400 }, (_, i) => (i + 1) * 1_000); // 0.4 ms in 1 µs hops
+
+  it('gives the interrupts, times and rows that run + now + irqTake give', async () => {
+    const a = await makeCore({}, 6n);
+    const b = await makeCore({}, 6n);
+    const logA = new TraceLog(a);
+    const logB = new TraceLog(b);
+    sendFrames(a, 20);
+    sendFrames(b, 20);
+    const byRun = driveByRun(a, HOPS_NS);
+    const byStep = driveByStep(b, HOPS_NS);
+    expect(byRun.length).toBeGreaterThan(0);
+    expect(byStep).toEqual(byRun);
+    const rows: Row[] = logB.all();
+    expect(rows.filter((r) => r.kind === KIND.vq_used).length).toBe(40); // 20 TX + 20 RX chains used
+    expect(rows).toEqual(logA.all());
+    expect(b.now()).toBe(a.now());
+    expect(b.seqNext()).toBe(a.seqNext());
+  });
+
+  it('calls the core only when one of its events is due or an interrupt is pending', async () => {
+    const calls = new Map<string, number>();
+    setCoreExportsWrapper((x) => countingExports(x, calls));
+    const core = await makeCore({}, 6n);
+    const log = new TraceLog(core);
+    sendFrames(core, 20);
+    calls.clear();
+    driveByStep(core, HOPS_NS);
+    const stepCalls = calls.get('step') ?? 0;
+    // Each frame's work is a handful of core events (service, TX done, arrival, delivery) and
+    // interrupts; the 400 hops with nothing due cost no call.
+    expect(stepCalls).toBeGreaterThan(0);
+    expect(stepCalls).toBeLessThan(HOPS_NS.length / 2);
+    expect([...calls.keys()].filter((k) => k !== 'step')).toEqual([]); // no now, setNow, irqTake
+    expect(core.now()).toBe(HOPS_NS.at(-1));
+    expect(log.of('vq_used').length).toBe(40);
+    calls.clear();
+    expect(core.step(10_000_000, () => {})).toBe(EXIT.until); // nothing left: no call at all
+    expect(calls.size).toBe(0);
+    expect(core.now()).toBe(10_000_000);
+  });
+
+  it('setNow refuses to skip a pending core event and to go backwards, like the core did', async () => {
+    const core = await makeCore({}, 6n);
+    sendFrames(core, 1); // the TX service is due at 0, the frame's delivery later
+    expect(() => core.setNow(1_000_000)).toThrow(/core events pending before ns/);
+    expect(core.step(1_000_000, () => {})).toBe(EXIT.irq);
+    expect(() => core.setNow(core.now() - 1)).toThrow(/time never goes backwards/);
+    expect(() => core.step(core.now() - 1, () => {})).toThrow(/untilNs before now/);
+  });
+});
