@@ -377,3 +377,7 @@ export function stateDigestAll(): void {
 export function step(untilNs: i64): i32 { return RUN.step(untilNs); }
 /** Offset of the timer heap (entry 0, the earliest, at +0: i64 time). */
 export function timerOffset(): usize { return L.timerBase; }
+/** Offset of the translation contexts (mmu/context.ts CTX, 64 B each; ctx = vm for stage-2). */
+export function ctxOffset(): usize { return L.ctxBase; }
+/** Offset of the TLBs (mmu/context.ts: 64 entries x 32 B per context). */
+export function tlbOffset(): usize { return L.tlbBase; }

@@ -28,6 +28,16 @@ const ST_SEQ_LO = 12; //       ST_SEQ = 48
 const ST_TIMER_COUNT = 14; //  ST_TIMER_COUNT = 56
 const ST_STEP_IRQS = 15; //    ST_STEP_IRQS = 60
 const TWO_32 = 2 ** 32;
+// assembly/mmu/context.ts: CTX (64 B) +0 live, +16 i64 hits; TLB entry (32 B) +4 read tag, +8
+// write tag, +12 hpa; 64 direct-mapped entries per context (ctx = vm for stage-2).
+const PAGE_BYTES = 4096;
+const CTX_WORDS = 16;
+const CTX_HITS = 4;
+const TLB_ENTRIES = 64;
+const TLB_ENTRY_WORDS = 8;
+const TE_TAG_READ = 1;
+const TE_TAG_WRITE = 2;
+const TE_HPA = 3;
 /** 2^53, assembly/clock.ts TIME_MAX. */
 const TIME_MAX = 2 ** 53;
 // Why a batch call stopped (assembly/layout.ts STOP_*).
@@ -90,6 +100,11 @@ export class Core implements CoreApi, CoreFaultApi {
   private state32!: Uint32Array;
   private timerTop!: Uint32Array;
   private scratch32!: Int32Array;
+  // issue 10 §2: the stage-2 contexts and TLBs (u32 words) and all of linear memory as bytes
+  private ctx32!: Uint32Array;
+  private tlb32!: Uint32Array;
+  private heap!: Uint8Array;
+  private hostRamBase = 0;
   /** Interrupts the last step() took, (vm, dev, queue) triples (copied out of scratch). */
   private readonly stepIrqs: Int32Array;
   private readonly queues: QueueInfo[] = [];
@@ -132,6 +147,10 @@ export class Core implements CoreApi, CoreFaultApi {
     this.state32 = new Uint32Array(buf, x.stateOffset(), 64);
     this.timerTop = new Uint32Array(buf, x.timerOffset(), 2);
     this.scratch32 = new Int32Array(buf, x.scratchOffset(), limits.scratchBytes >> 2);
+    this.ctx32 = new Uint32Array(buf, x.ctxOffset(), limits.vmCount * CTX_WORDS);
+    this.tlb32 = new Uint32Array(buf, x.tlbOffset(), limits.vmCount * TLB_ENTRIES * TLB_ENTRY_WORDS);
+    this.heap = new Uint8Array(buf);
+    this.hostRamBase = x.hostRamOffset();
   }
 
   /** Instantiate a core sized by `limits`; `seed` decides every random choice of the run. */
@@ -465,6 +484,11 @@ export class Core implements CoreApi, CoreFaultApi {
   }
   guestWrite(vm: number, gpa: number, data: Uint8Array): number {
     this.afterCall();
+    const host = this.tlbHitHost(vm, gpa, data.length, true);
+    if (host >= 0) {
+      this.heap.set(data, host);
+      return 0;
+    }
     const chunk = this.limits.scratchBytes;
     for (let off = 0; off < data.length; off += chunk) {
       const len = Math.min(chunk, data.length - off);
@@ -478,6 +502,8 @@ export class Core implements CoreApi, CoreFaultApi {
   guestRead(vm: number, gpa: number, len: number): Uint8Array | number {
     this.afterCall();
     assertInt(len, 'guestRead len');
+    const host = this.tlbHitHost(vm, gpa, len, false);
+    if (host >= 0) return this.heap.slice(host, host + len);
     const out = new Uint8Array(len);
     const chunk = this.limits.scratchBytes;
     for (let off = 0; off < len; off += chunk) {
@@ -503,6 +529,28 @@ export class Core implements CoreApi, CoreFaultApi {
   }
   iommuTlbStats(dev: number): TlbStats {
     return { hits: num(this.x.iommuTlbHits(dev)), misses: num(this.x.iommuTlbMisses(dev)) };
+  }
+
+  /**
+   * Issue 10 §2: a guest copy inside one page whose translation is a TLB hit needs no call into
+   * the core. This is assembly/mmu/context.ts dmaPtr's hit path, done here as the core does it
+   * for guestCopy (assembly/mmu/stage2.ts): a probe and then the copy, two hits counted, the
+   * bytes at hostRamBase + the entry's hpa + the page offset. Returns that linear offset, with
+   * the hits counted, or -1 (nothing changed): then the export runs, with its misses, tlb_miss
+   * rows and faults. test/core/crossings.test.ts checks both paths leave the same state.
+   */
+  private tlbHitHost(vm: number, gpa: number, len: number, write: boolean): number {
+    const offset = gpa % PAGE_BYTES;
+    if (!(len > 0 && offset + len <= PAGE_BYTES && gpa >= 0 && Number.isSafeInteger(gpa))) return -1;
+    if (!(vm >= 0 && vm < this.limits.vmCount && this.ctx32[vm * CTX_WORDS]! !== 0)) return -1;
+    const page = (gpa - offset) / PAGE_BYTES;
+    const entry = (vm * TLB_ENTRIES + (page % TLB_ENTRIES)) * TLB_ENTRY_WORDS;
+    if (this.tlb32[entry + (write ? TE_TAG_WRITE : TE_TAG_READ)]! !== page + 1) return -1;
+    const hits = CTX_WORDS * vm + CTX_HITS;
+    const count = this.ctx32[hits + 1]! * TWO_32 + this.ctx32[hits]! + 2;
+    this.ctx32[hits] = count % TWO_32;
+    this.ctx32[hits + 1] = Math.floor(count / TWO_32);
+    return this.hostRamBase + this.tlb32[entry + TE_HPA]! + offset;
   }
 
   // --- VIRTIO split virtqueues ---------------------------------------------------------------------

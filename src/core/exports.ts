@@ -108,4 +108,6 @@ export interface CoreExports {
   // --- fewer crossings (issue 10 §2)
   step(untilNs: bigint): number;
   timerOffset(): number;
+  ctxOffset(): number;
+  tlbOffset(): number;
 }

@@ -212,3 +212,66 @@ describe('Core.step: the engine step in one call', () => {
     expect(() => core.step(core.now() - 1, () => {})).toThrow(/untilNs before now/);
   });
 });
+
+/** A guest copy as the raw exports do it: the bytes through scratch. */
+function rawWrite(x: CoreExports, vm: number, gpa: number, data: Uint8Array): number {
+  new Uint8Array(x.memory.buffer, x.scratchOffset(), data.length).set(data);
+  return x.guestWrite(vm, BigInt(gpa), data.length);
+}
+function rawRead(x: CoreExports, vm: number, gpa: number, len: number): Uint8Array | number {
+  const r = x.guestRead(vm, BigInt(gpa), len);
+  return r !== 0 ? r : new Uint8Array(x.memory.buffer, x.scratchOffset(), len).slice();
+}
+
+type GuestOp = ['w', number, number] | ['r', number, number]; // kind, gpa, length
+const RAM_BYTES = 1 << 20;
+// Hits, first touches (misses), a copy across a page boundary, a write to a read-only page
+// (permission fault, then a read of it hits), a page evicting another from its TLB slot
+// (page 0x41 and page 0x1 share slot 1), an address beyond RAM, zero-length copies.
+const GUEST_OPS: GuestOp[] = [
+  ['w', 0x1000, 16], ['w', 0x1040, 16], ['r', 0x1000, 8], ['w', 0x1ff0, 100], ['r', 0x1ff8, 16],
+  ['w', 0x5000, 16], ['r', 0x5000, 16], ['w', 0x41_000, 64], ['w', 0x1000, 16], ['r', 0x1040, 16],
+  ['w', RAM_BYTES + 0x1000, 8], ['r', RAM_BYTES - 8, 8], ['w', 0x2000, 0], ['r', 0x2000, 0],
+  ['w', 0x1fc0, 64], ['r', 0x1fc0, 64], ['w', 0x3000, 4096], ['r', 0x3000, 4096],
+];
+
+describe('guest copies that hit the TLB: no call', () => {
+  it('leave the guest memory, TLB, hit and miss counts, rows and digests the exports leave', async () => {
+    const calls = new Map<string, number>();
+    setCoreExportsWrapper((x) => countingExports(x, calls));
+    const core = await makeCore({}, 2n);
+    setCoreExportsWrapper(null);
+    const x = rawCore(core.limits, 2n);
+    core.vmCreate(0, RAM_BYTES);
+    x.vmCreate(0, BigInt(RAM_BYTES));
+    core.s2Protect(0, 0x5000, 1, 1); // read-only page
+    x.s2Protect(0, 0x5000n, 1, 1);
+    calls.clear();
+    GUEST_OPS.forEach(([op, gpa, len], i) => {
+      const data = Uint8Array.from({ length: len }, (_, k) => (i * 31 + k) & 0xff);
+      if (op === 'w') expect(core.guestWrite(0, gpa, data), `op ${i}`).toBe(rawWrite(x, 0, gpa, data));
+      else expect(core.guestRead(0, gpa, len), `op ${i}`).toEqual(rawRead(x, 0, gpa, len));
+    });
+    const exportCalls = (calls.get('guestWrite') ?? 0) + (calls.get('guestRead') ?? 0);
+    expect(exportCalls).toBeGreaterThan(0); // misses, faults and page crossings go to the core
+    expect(exportCalls).toBeLessThan(GUEST_OPS.length - 4); // the hits did not
+    expect(core.tlbStats(0)).toEqual({ hits: Number(x.tlbHits(0)), misses: Number(x.tlbMisses(0)) });
+    expect(core.traceCount()).toBeGreaterThan(0); // tlb_miss and fault rows
+    expect(viewBytes(core.traceColumns())).toEqual(rawColumnBytes(x, core.traceCount()));
+    x.stateDigestAll();
+    const rawDigests = Array.from(new BigUint64Array(x.memory.buffer, x.scratchOffset(), 11));
+    expect(core.stateDigests()).toEqual(rawDigests);
+    const mine = core.guestPeek(0, 0, RAM_BYTES);
+    if (typeof mine === 'number') throw new Error(`guestPeek fault ${mine}`);
+    expect(Buffer.from(mine).equals(rawPeek(x, RAM_BYTES))).toBe(true);
+  });
+});
+
+function rawPeek(x: CoreExports, len: number): Buffer {
+  const out = Buffer.alloc(len);
+  for (let off = 0; off < len; off += 4096) {
+    if (x.guestPeek(0, BigInt(off), 4096) !== 0) throw new Error(`guestPeek fault at ${off}`);
+    out.set(new Uint8Array(x.memory.buffer, x.scratchOffset(), 4096), off);
+  }
+  return out;
+}
