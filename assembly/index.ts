@@ -4,7 +4,7 @@
 // Asserts (tracevisor invariants, misconfigured limits) stay on and surface as env.abort.
 import * as L from './layout';
 import { now as clockNow, seqPeek } from './clock';
-import { traceInit, traceReset as traceClear, traceRowFull } from './trace/columns';
+import { traceInit, traceReset as traceClear, traceRowFull, traceRoom } from './trace/columns';
 import { Kind, KIND_LAST } from './trace/kinds';
 import * as P from './prng';
 import { hostAlloc as hostAllocPages } from './mmu/hostram';
@@ -381,3 +381,16 @@ export function timerOffset(): usize { return L.timerBase; }
 export function ctxOffset(): usize { return L.ctxBase; }
 /** Offset of the TLBs (mmu/context.ts: 64 entries x 32 B per context). */
 export function tlbOffset(): usize { return L.tlbBase; }
+/**
+ * drvSubmit, then drvKick in the same call when these are the caller's last chains (`last` 1, or
+ * fewer placed than asked), chains were placed (`placedBefore` + now) and the trace has room, which
+ * is where the caller would have drained between the two calls: the same rows, in the same
+ * batches. ST_KICK: 1 notified, 0 suppressed, -1 not kicked (the caller decides). Returns placed.
+ */
+export function drvSubmitKick(q: i32, count: i32, placedBefore: i32, last: i32): i32 {
+  const placed = drvSubmit(q, count);
+  const final = L.stGet(L.ST_STOP) != L.STOP_TRACE && (placed < count || last != 0);
+  const kick = final && placedBefore + placed > 0 && traceRoom() ? drvKick(q) : -1;
+  L.stSet(L.ST_KICK, kick);
+  return placed;
+}

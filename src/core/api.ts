@@ -171,6 +171,11 @@ export interface CoreApi {
   drvSubmit(q: number, chains: ChainSpec[], heads?: number[]): number;
   /** Driver side: publish and decide on notification (EVENT_IDX aware). */
   drvKick(q: number): boolean;
+  /**
+   * drvSubmit, then drvKick when any chain was placed (notified: its answer; false when nothing
+   * was placed), in one call into the core when it can be (issue 10 §2).
+   */
+  drvSubmitKick(q: number, chains: ChainSpec[], heads?: number[]): { placed: number; notified: boolean };
   drvReclaim(q: number, max: number): UsedElem[];
   drvFreeCount(q: number): number;
   /** Hostile-guest door: raw descriptor and avail-ring writes (no checks on the driver side). */

@@ -27,6 +27,7 @@ const ST_NOW_LO = 10; //       assembly/layout.ts ST_NOW = 40
 const ST_SEQ_LO = 12; //       ST_SEQ = 48
 const ST_TIMER_COUNT = 14; //  ST_TIMER_COUNT = 56
 const ST_STEP_IRQS = 15; //    ST_STEP_IRQS = 60
+const ST_KICK = 16; //         ST_KICK = 64
 const TWO_32 = 2 ** 32;
 // assembly/mmu/context.ts: CTX (64 B) +0 live, +16 i64 hits; TLB entry (32 B) +4 read tag, +8
 // write tag, +12 hpa; 64 direct-mapped entries per context (ctx = vm for stage-2).
@@ -644,6 +645,35 @@ export class Core implements CoreApi, CoreFaultApi {
       if (r < encoded) break;
     }
     return placed;
+  }
+  /**
+   * drvSubmit then, when chains were placed, drvKick: one call when the trace has room between
+   * the two (issue 10 §2), else the two calls with the drain between them. Same rows, batches
+   * and ring state as drvSubmit followed by drvKick.
+   */
+  drvSubmitKick(q: number, chains: ChainSpec[], heads?: number[]): { placed: number; notified: boolean } {
+    this.afterCall();
+    let placed = 0;
+    let kick = -1;
+    const offsets: number[] = [];
+    while (placed < chains.length) {
+      offsets.length = 0;
+      const encoded = this.encodeChains(q, chains, placed, offsets);
+      const last = placed + encoded === chains.length ? 1 : 0;
+      const r = this.x.drvSubmitKick(q, encoded, placed, last);
+      const stop = this.state[ST_STOP]!;
+      kick = this.state[ST_KICK]!;
+      if (heads !== undefined) for (let k = 0; k < r; k++) heads.push(this.scratchView.getUint32(offsets[k]! + 4, true));
+      placed += r;
+      this.afterCall();
+      if (stop === STOP_TRACE) {
+        this.drain();
+        continue;
+      }
+      if (r < encoded) break;
+    }
+    if (kick < 0 && placed > 0) return { placed, notified: this.drvKick(q) };
+    return { placed, notified: kick === 1 };
   }
   drvKick(q: number): boolean {
     this.afterCall();

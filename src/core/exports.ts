@@ -110,4 +110,5 @@ export interface CoreExports {
   timerOffset(): number;
   ctxOffset(): number;
   tlbOffset(): number;
+  drvSubmitKick(q: number, count: number, placedBefore: number, last: number): number;
 }

@@ -264,9 +264,9 @@ export class VmRuntime implements GuestApi, StatefulTarget {
       return;
     }
     this.console.reclaim();
-    const queued = this.console.send(logs);
+    const { queued, notified } = this.console.sendAndKick(logs);
     this.logsDropped += logs.length - queued;
-    if (queued > 0 && this.console.kick()) this.onConsoleNotify();
+    if (notified) this.onConsoleNotify();
   }
 
   random(below: number): number {

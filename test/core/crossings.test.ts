@@ -275,3 +275,64 @@ function rawPeek(x: CoreExports, len: number): Buffer {
   }
   return out;
 }
+
+describe('Core.drvSubmitKick: submit and kick in one call', () => {
+  /** `rowsBefore` rows, then 8 chains submitted and kicked, by two calls or by one. */
+  async function submitThenKick(rowsBefore: number, combined: boolean) {
+    const calls = new Map<string, number>();
+    setCoreExportsWrapper((x) => countingExports(x, calls));
+    const core = await makeCore({ traceCapacity: 1024 }, 8n);
+    setCoreExportsWrapper(null);
+    const batches: number[] = [];
+    const log = new TraceLog(core);
+    core.setTraceSink((cols, count) => {
+      batches.push(count);
+      (log as unknown as { take(c: TraceColumns, n: number): void }).take(cols, count);
+    });
+    vmWithDevice(core, 0, 0);
+    const { q, bufGpa } = queueAt(core, { vm: 0, dev: 0, size: 64, base: 0x1000 });
+    for (let i = 0; i < rowsBefore; i++) core.emit(0, 0, KIND.sched_run, -1, -1, i, 0, 0);
+    const chains = Array.from({ length: 8 }, (_, i) => ({ out: [{ gpa: bufGpa + 64 * i, len: 64 }], in: [] }));
+    const heads: number[] = [];
+    calls.clear();
+    let result: { placed: number; notified: boolean };
+    if (combined) result = core.drvSubmitKick(q, chains, heads);
+    else {
+      const placed = core.drvSubmit(q, chains, heads);
+      result = { placed, notified: core.drvKick(q) };
+    }
+    const callsMade = [...calls].filter(([name]) => name !== 'traceReset').reduce((a, [, n]) => a + n, 0); // not the drains
+    return { result, heads, batches, rows: log.all(), callsMade, soft: core.traceSoftLimit() };
+  }
+
+  it('gives the rows, batches, heads and answer of drvSubmit + drvKick, also when a drain falls between them', async () => {
+    const soft = (await submitThenKick(0, true)).soft;
+    let oneCall = 0;
+    // 8 vq_avail rows, then vq_notify: from rowsBefore = soft - 8 on, the columns are full when
+    // the kick would start, so the drain comes first (then the kick is a call of its own).
+    for (let rowsBefore = soft - 12; rowsBefore <= soft; rowsBefore++) {
+      const two = await submitThenKick(rowsBefore, false);
+      const one = await submitThenKick(rowsBefore, true);
+      expect(one.result, `rowsBefore ${rowsBefore}`).toEqual({ placed: 8, notified: true });
+      expect(one.result).toEqual(two.result);
+      expect(one.heads).toEqual(two.heads);
+      expect(one.batches, `rowsBefore ${rowsBefore}`).toEqual(two.batches);
+      expect(one.rows).toEqual(two.rows);
+      if (one.callsMade === 1) oneCall++;
+      expect(two.callsMade).toBeGreaterThanOrEqual(2);
+    }
+    expect(oneCall).toBeGreaterThanOrEqual(4); // soft - 12 .. soft - 9: room for the kick
+    expect(oneCall).toBeLessThan(13); //          the others needed the drain between
+  });
+
+  it('does not kick when nothing was placed (no free descriptors)', async () => {
+    const core = await makeCore({}, 8n);
+    vmWithDevice(core, 0, 0);
+    const { q, bufGpa } = queueAt(core, { vm: 0, dev: 0, size: 4, base: 0x1000 });
+    const chain = { out: [{ gpa: bufGpa, len: 64 }], in: [] };
+    expect(core.drvSubmitKick(q, [chain, chain, chain, chain])).toEqual({ placed: 4, notified: true });
+    const [rows, seq] = [core.traceCount(), core.seqNext()];
+    expect(core.drvSubmitKick(q, [chain])).toEqual({ placed: 0, notified: false });
+    expect([core.traceCount(), core.seqNext()]).toEqual([rows, seq]); // no vq_notify row
+  });
+});
