@@ -394,3 +394,25 @@ export function drvSubmitKick(q: i32, count: i32, placedBefore: i32, last: i32):
   L.stSet(L.ST_KICK, kick);
   return placed;
 }
+/**
+ * drvReclaim(qa, max), then drvReclaim(qb, max) in the same call when qa's batch ended (STOP_DONE
+ * or STOP_FAULT) and the trace has room (where the caller would have drained between them): qb's
+ * {u32 id, u32 len} pairs follow qa's in scratch, their count in ST_RECLAIM_B (-1: qb not
+ * reclaimed, the caller does it) and ST_STOP says why qb's batch stopped. Returns qa's count.
+ */
+export function drvReclaimPair(qa: i32, qb: i32, max: i32): i32 {
+  checkQueue(qa);
+  checkQueue(qb);
+  const room = L.scratchBytes >> 3;
+  const a = DRV.drvReclaimTo(qa, max, L.scratchBase, room);
+  const stopA = L.stGet(L.ST_STOP);
+  const ended = stopA == L.STOP_DONE || stopA == L.STOP_FAULT;
+  // qb's batch must stop where a call of its own would: with the scratch qa left, its limit is
+  // the same, or above the most one call reclaims (a ring's worth).
+  const roomB = room - a;
+  const sameLimit = min(max, roomB) == min(max, room) || roomB >= Q.qSize(qb);
+  let b = -1;
+  if (ended && sameLimit && traceRoom()) b = DRV.drvReclaimTo(qb, max, L.scratchBase + (<usize>a << 3), roomB);
+  L.stSet(L.ST_RECLAIM_B, b);
+  return a;
+}

@@ -62,6 +62,7 @@ export const ST_SEQ: i32 = 48; //         i64 next sequence number (clock.ts)
 export const ST_TIMER_COUNT: i32 = 56; // entries in the timer heap (bus/timers.ts)
 export const ST_STEP_IRQS: i32 = 60; //   interrupts the last step() moved to scratch
 export const ST_KICK: i32 = 64; //        drvSubmitKick's kick: 1 notified, 0 suppressed, -1 none
+export const ST_RECLAIM_B: i32 = 68; //   drvReclaimPair: used elements of the second queue, -1 none
 export const ST_DESC_STAGE: i32 = 160; // 16 B: a descriptor straddling a page, reassembled
 export const ST_CAN_STAGE: i32 = 128; // 32 B staging for one virtio-can message (12 B header + 8 B sdu)
 export const STATE_BYTES: i32 = 256;

@@ -177,6 +177,8 @@ export interface CoreApi {
    */
   drvSubmitKick(q: number, chains: ChainSpec[], heads?: number[]): { placed: number; notified: boolean };
   drvReclaim(q: number, max: number): UsedElem[];
+  /** drvReclaim(qa, max) then drvReclaim(qb, max), in one call into the core when it can be (issue 10 §2). */
+  drvReclaimPair(qa: number, qb: number, max: number): [UsedElem[], UsedElem[]];
   drvFreeCount(q: number): number;
   /** Hostile-guest door: raw descriptor and avail-ring writes (no checks on the driver side). */
   drvRawDesc(q: number, index: number, gpa: number, len: number, flags: number, next: number): void;

@@ -28,6 +28,7 @@ const ST_SEQ_LO = 12; //       ST_SEQ = 48
 const ST_TIMER_COUNT = 14; //  ST_TIMER_COUNT = 56
 const ST_STEP_IRQS = 15; //    ST_STEP_IRQS = 60
 const ST_KICK = 16; //         ST_KICK = 64
+const ST_RECLAIM_B = 17; //    ST_RECLAIM_B = 68
 const TWO_32 = 2 ** 32;
 // assembly/mmu/context.ts: CTX (64 B) +0 live, +16 i64 hits; TLB entry (32 B) +4 read tag, +8
 // write tag, +12 hpa; 64 direct-mapped entries per context (ctx = vm for stage-2).
@@ -685,17 +686,55 @@ export class Core implements CoreApi, CoreFaultApi {
     this.afterCall();
     assertInt(max, 'drvReclaim max');
     const out: UsedElem[] = [];
-    while (out.length < max) {
-      const n = this.x.drvReclaim(q, max - out.length);
-      const stop = this.state[ST_STOP]!;
-      for (let i = 0; i < n; i++) {
-        out.push({ id: this.scratchView.getUint32(i * 8, true), len: this.scratchView.getUint32(i * 8 + 4, true) });
-      }
+    if (max === 0) return out;
+    const n = this.x.drvReclaim(q, max);
+    this.readUsed(out, 0, n);
+    this.reclaimRest(q, max, out, this.state[ST_STOP]!);
+    return out;
+  }
+
+  /**
+   * drvReclaim(qa) then drvReclaim(qb) (issue 10 §2): one call into the core when qa's batch
+   * ended and the trace has room between them (the wrapper's drain point), else the calls of
+   * drvReclaim one by one. The same used elements, rows, batches and ring state.
+   */
+  drvReclaimPair(qa: number, qb: number, max: number): [UsedElem[], UsedElem[]] {
+    this.afterCall();
+    assertInt(max, 'drvReclaim max');
+    if (max === 0) return [[], []];
+    const a: UsedElem[] = [];
+    const n = this.x.drvReclaimPair(qa, qb, max);
+    const stop = this.state[ST_STOP]!;
+    const nb = this.state[ST_RECLAIM_B]!;
+    this.readUsed(a, 0, n);
+    if (nb < 0) {
+      this.reclaimRest(qa, max, a, stop);
+      return [a, this.drvReclaim(qb, max)];
+    }
+    const b: UsedElem[] = [];
+    this.readUsed(b, n, nb);
+    this.reclaimRest(qb, max, b, stop);
+    return [a, b];
+  }
+
+  /** `count` {u32 id, u32 len} pairs from scratch pair `from` on. */
+  private readUsed(out: UsedElem[], from: number, count: number): void {
+    for (let i = from; i < from + count; i++) {
+      out.push({ id: this.scratchView.getUint32(i * 8, true), len: this.scratchView.getUint32(i * 8 + 4, true) });
+    }
+  }
+
+  /** drvReclaim's loop after a call that stopped with `stop`: drain, and go on while cut short. */
+  private reclaimRest(q: number, max: number, out: UsedElem[], stop: number): void {
+    for (;;) {
       this.afterCall();
       if (stop === STOP_TRACE) this.drain();
-      else if (stop !== STOP_SCRATCH) break;
+      else if (stop !== STOP_SCRATCH) return;
+      if (out.length >= max) return;
+      const n = this.x.drvReclaim(q, max - out.length);
+      stop = this.state[ST_STOP]!;
+      this.readUsed(out, 0, n);
     }
-    return out;
   }
   drvFreeCount(q: number): number {
     return this.x.drvFreeCount(q);

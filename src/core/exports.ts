@@ -111,4 +111,5 @@ export interface CoreExports {
   ctxOffset(): number;
   tlbOffset(): number;
   drvSubmitKick(q: number, count: number, placedBefore: number, last: number): number;
+  drvReclaimPair(qa: number, qb: number, max: number): number;
 }

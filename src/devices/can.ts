@@ -60,8 +60,7 @@ export class CanDevice extends StateHolder implements CanPort {
   }
 
   interrupt(): void {
-    this.tx.reclaim();
-    this.rx.reclaim((data, elem) => {
+    this.tx.reclaimWith(this.rx, (data, elem) => {
       const frame = parseCanRx(data, elem.len);
       if (frame === null) return;
       this.framesReceived++;

@@ -77,8 +77,7 @@ export class NetDevice extends StateHolder implements NetPort {
 
   /** Interrupt: take back sent buffers, deliver received frames, refill the receive queue. */
   interrupt(): void {
-    this.tx.reclaim();
-    this.rx.reclaim((data) => {
+    this.tx.reclaimWith(this.rx, (data) => {
       const payload = netPayload(data);
       if (payload === null) return;
       this.framesReceived++;

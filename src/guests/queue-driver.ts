@@ -167,7 +167,20 @@ export class QueueDriver {
 
   /** Takes completed buffers back; for each, `read` (if given) receives the written bytes. */
   reclaim(read?: (data: Uint8Array, elem: UsedElem) => void, max = 1 << 16): number {
-    const used = this.core.drvReclaim(this.q, max);
+    return this.takeBack(this.core.drvReclaim(this.q, max), read);
+  }
+
+  /**
+   * reclaim() here, then other.reclaim(read): one core call (issue 10 §2). This queue's buffers
+   * are taken back without reading them, so nothing touches the core between the two reclaims.
+   */
+  reclaimWith(other: QueueDriver, read?: (data: Uint8Array, elem: UsedElem) => void, max = 1 << 16): void {
+    const [mine, theirs] = this.core.drvReclaimPair(this.q, other.q, max);
+    this.takeBack(mine);
+    other.takeBack(theirs, read);
+  }
+
+  private takeBack(used: UsedElem[], read?: (data: Uint8Array, elem: UsedElem) => void): number {
     for (const elem of used) {
       const slot = this.slotByHead[elem.id] ?? -1;
       if (slot < 0) throw new Error(`assert: used element names head ${elem.id}, which is not in flight`);
