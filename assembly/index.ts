@@ -3,8 +3,8 @@
 // numbers. Bulk inputs and outputs go through the scratch region (formats in the files named).
 // Asserts (tracevisor invariants, misconfigured limits) stay on and surface as env.abort.
 import * as L from './layout';
-import { now as clockNow, seq as clockSeq } from './clock';
-import { traceInit, traceReset as traceClear, traceRowFull } from './trace/columns';
+import { now as clockNow, seqPeek } from './clock';
+import { traceInit, traceReset as traceClear, traceRowFull, traceRoom } from './trace/columns';
 import { Kind, KIND_LAST } from './trace/kinds';
 import * as P from './prng';
 import { hostAlloc as hostAllocPages } from './mmu/hostram';
@@ -94,7 +94,7 @@ export function layoutBytes(): usize { return L.layoutEnd; }
 
 // --- time and the core's own events
 /** Current virtual time (ns). */
-export function now(): i64 { return clockNow; }
+export function now(): i64 { return clockNow(); }
 /** Move the clock to ns >= now; asserts no core event is pending before ns. */
 export function setNow(ns: i64): void { RUN.setNow(ns); }
 /** Run core events with time <= untilNs; returns EXIT (0 until, 1 irq, 2 trace full / call again). */
@@ -115,7 +115,7 @@ export function traceEmit(
 /** Forget the buffered rows (after TypeScript drained them). */
 export function traceReset(): void { traceClear(); }
 /** Sequence number the next row or timer will get. */
-export function seqNext(): i64 { return clockSeq; }
+export function seqNext(): i64 { return seqPeek(); }
 
 // --- PRNG
 /** Next 32 random bits of a stream (0..63). */
@@ -368,4 +368,51 @@ export function stateDigest(component: i32): i64 {
 export function stateDigestAll(): void {
   assert(L.scratchBytes >= COMP_COUNT * 8, 'stateDigestAll: scratch too small');
   stateDigestsInto(L.scratchBase);
+}
+
+// --- fewer crossings (issue 10 §2): the engine's step in one call, and where TypeScript reads the
+// clock, the sequence counter and the timer heap without one (layout.ts ST_NOW, ST_SEQ,
+// ST_TIMER_COUNT).
+/** run(untilNs), then on EXIT_IRQ irqTake() into scratch with the count in ST_STEP_IRQS. */
+export function step(untilNs: i64): i32 { return RUN.step(untilNs); }
+/** Offset of the timer heap (entry 0, the earliest, at +0: i64 time). */
+export function timerOffset(): usize { return L.timerBase; }
+/** Offset of the translation contexts (mmu/context.ts CTX, 64 B each; ctx = vm for stage-2). */
+export function ctxOffset(): usize { return L.ctxBase; }
+/** Offset of the TLBs (mmu/context.ts: 64 entries x 32 B per context). */
+export function tlbOffset(): usize { return L.tlbBase; }
+/**
+ * drvSubmit, then drvKick in the same call when these are the caller's last chains (`last` 1, or
+ * fewer placed than asked), chains were placed (`placedBefore` + now) and the trace has room, which
+ * is where the caller would have drained between the two calls: the same rows, in the same
+ * batches. ST_KICK: 1 notified, 0 suppressed, -1 not kicked (the caller decides). Returns placed.
+ */
+export function drvSubmitKick(q: i32, count: i32, placedBefore: i32, last: i32): i32 {
+  const placed = drvSubmit(q, count);
+  const final = L.stGet(L.ST_STOP) != L.STOP_TRACE && (placed < count || last != 0);
+  const kick = final && placedBefore + placed > 0 && traceRoom() ? drvKick(q) : -1;
+  L.stSet(L.ST_KICK, kick);
+  return placed;
+}
+/**
+ * drvReclaim(qa, max), then drvReclaim(qb, max) in the same call when qa's batch ended (STOP_DONE
+ * or STOP_FAULT) and the trace has room (where the caller would have drained between them): qb's
+ * {u32 id, u32 len} pairs follow qa's in scratch, their count in ST_RECLAIM_B (-1: qb not
+ * reclaimed, the caller does it) and ST_STOP says why qb's batch stopped. Returns qa's count.
+ */
+export function drvReclaimPair(qa: i32, qb: i32, max: i32): i32 {
+  checkQueue(qa);
+  checkQueue(qb);
+  const room = L.scratchBytes >> 3;
+  const a = DRV.drvReclaimTo(qa, max, L.scratchBase, room);
+  const stopA = L.stGet(L.ST_STOP);
+  const ended = stopA == L.STOP_DONE || stopA == L.STOP_FAULT;
+  // qb's batch must stop where a call of its own would: with the scratch qa left, its limit is
+  // the same, or above the most one call reclaims (a ring's worth).
+  const roomB = room - a;
+  const sameLimit = min(max, roomB) == min(max, room) || roomB >= Q.qSize(qb);
+  let b = -1;
+  if (ended && sameLimit && traceRoom()) b = DRV.drvReclaimTo(qb, max, L.scratchBase + (<usize>a << 3), roomB);
+  L.stSet(L.ST_RECLAIM_B, b);
+  return a;
 }

@@ -43,7 +43,7 @@ export function faultAdd(type: i32, target: i32, arg: i32, ppm: i32, atNs: i64, 
 /** True while now is inside the fault's window [at, end). */
 @inline export function faultActive(i: i32): bool {
   const p = faultAt(i);
-  return now >= load<i64>(p, 16) && now < load<i64>(p, 24);
+  return now() >= load<i64>(p, 16) && now() < load<i64>(p, 24);
 }
 
 /** One draw of the fault's stream: hit with probability ppm / 1e6 (no draw at 0 or 1e6). */

@@ -3,7 +3,8 @@
 // (ARCHITECTURE principle 3). Offsets are derived here and nowhere else.
 //
 //  0 ─────────── __heap_base (static data: assert messages)
-//  │ STATE      fixed 256 B: counters TypeScript reads without a call (trace count, soft limit…)
+//  │ STATE      fixed 256 B: counters TypeScript reads without a call (trace count, soft limit,
+//  │            clock, sequence counter, timer heap size…)
 //  │            and two staging areas (a page-straddling descriptor, one virtio-can message)
 //  │ SCRATCH    scratchBytes: TS <-> core staging (chain specs, frames, used elems, IRQs)
 //  │ SEGMENTS   SEG_MAX x 16 B: {u32 host, u32 len, u32 writable, u32 pad} of the last popped chain
@@ -54,6 +55,14 @@ export const ST_SEG_WRITE: i32 = 20; //   writable bytes of the last popped chai
 export const ST_STOP: i32 = 24; //        why the last batch call stopped (STOP_*)
 export const ST_IRQ_COUNT: i32 = 28;
 export const ST_OUT_LEN: i32 = 32; //     bytes a batch call wrote into scratch
+// --- fewer crossings (issue 10 §2): the clock, the sequence counter and the timer heap's size
+// live here so TypeScript reads them (and writes its own trace rows) without a call.
+export const ST_NOW: i32 = 40; //         i64 virtual time (clock.ts)
+export const ST_SEQ: i32 = 48; //         i64 next sequence number (clock.ts)
+export const ST_TIMER_COUNT: i32 = 56; // entries in the timer heap (bus/timers.ts)
+export const ST_STEP_IRQS: i32 = 60; //   interrupts the last step() moved to scratch
+export const ST_KICK: i32 = 64; //        drvSubmitKick's kick: 1 notified, 0 suppressed, -1 none
+export const ST_RECLAIM_B: i32 = 68; //   drvReclaimPair: used elements of the second queue, -1 none
 export const ST_DESC_STAGE: i32 = 160; // 16 B: a descriptor straddling a page, reassembled
 export const ST_CAN_STAGE: i32 = 128; // 32 B staging for one virtio-can message (12 B header + 8 B sdu)
 export const STATE_BYTES: i32 = 256;

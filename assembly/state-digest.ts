@@ -8,7 +8,7 @@
 //   h = rotl(h ^ (w * K1), 31) * K2        (the xxhash64 round), then a final avalanche.
 // Regions are 8-byte multiples (every stride is; bases are 64-aligned); a tail is hashed bytewise.
 import * as L from './layout';
-import { now as clockNow, seq as clockSeq } from './clock';
+import { now as clockNow, seqPeek as clockSeq } from './clock';
 import { timerCount } from './bus/timers';
 import * as Q from './virtio/queue';
 import { tlbDigest } from './mmu/context';
@@ -91,7 +91,7 @@ function hashFrames(h: u64): u64 {
 
 function hashComponent(c: i32, h: u64): u64 {
   switch (c) {
-    case COMP_CLOCK: return mix(mix(h, <u64>clockNow), <u64>clockSeq);
+    case COMP_CLOCK: return mix(mix(h, <u64>clockNow()), <u64>clockSeq());
     case COMP_PRNG: return hashRegion(h, L.prngBase, <usize>L.PRNG_STREAMS * 32);
     case COMP_MMU: {
       h = hashRegion(h, L.ctxBase, <usize>L.ctxCount * <usize>L.CTX_STRIDE);

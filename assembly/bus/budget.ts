@@ -20,7 +20,7 @@ export function busBudget(vm: i32, bytesPerPeriod: i64, periodNs: i64): void {
   store<i64>(p, bytesPerPeriod, 8);
   store<i64>(p, periodNs, 16);
   store<i64>(p, bytesPerPeriod * periodNs, 24);
-  store<i64>(p, now, 32);
+  store<i64>(p, now(), 32);
   store<i32>(p, 1, 40);
 }
 
@@ -28,8 +28,8 @@ function refill(p: usize): void {
   const rate = load<i64>(p, 8);
   const cap = rate * load<i64>(p, 16);
   const scaled = load<i64>(p, 24);
-  const elapsed = now - load<i64>(p, 32);
-  store<i64>(p, now, 32);
+  const elapsed = now() - load<i64>(p, 32);
+  store<i64>(p, now(), 32);
   const need = cap - scaled;
   if (need <= 0) return;
   // elapsed * rate cannot overflow below the time that fills the bucket.
@@ -101,7 +101,7 @@ function tokensAtNow(p: usize): i64 {
   const need = cap - scaled;
   if (need > 0) {
     const fillNs = (need + rate - 1) / rate;
-    const elapsed = now - load<i64>(p, 32);
+    const elapsed = now() - load<i64>(p, 32);
     scaled = elapsed >= fillNs ? cap : scaled + elapsed * rate;
   }
   return scaled >= 0 ? scaled / period : -((-scaled + period - 1) / period);

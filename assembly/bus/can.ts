@@ -183,7 +183,7 @@ function mailboxReady(node: i32): i32 {
   if (busOff(node)) return -1;
   const n = nodeGet(node, N_MB_COUNT);
   for (let i = 0; i < n; i++) {
-    if (load<i64>(mbAt(node, i), 32) <= now) return i;
+    if (load<i64>(mbAt(node, i), 32) <= now()) return i;
   }
   return -1;
 }
@@ -202,7 +202,7 @@ export function canWake(bus: i32): void {
     }
   }
   if (earliest < 0) return;
-  const t = max(now, earliest);
+  const t = max(now(), earliest);
   if (load<i32>(b, 20) != 0 && load<i64>(b, 24) <= t) return;
   const gen = load<i32>(b, 16) + 1;
   store<i32>(b, gen, 16);
@@ -259,7 +259,7 @@ function canStart(bus: i32, node: i32, i: i32, contenders: i32): void {
   store<i32>(b, load<i32>(p, 40), 64);
   mailboxRemove(node, i);
   traceRow(Kind.CAN_TX, vm, dev, bus, <i64>canId, dlc, ns);
-  timerAdd(now + ns, T_CAN_TX_DONE, bus, 0, 0);
+  timerAdd(now() + ns, T_CAN_TX_DONE, bus, 0, 0);
   const flags = nodeGet(node, N_FLAGS);
   if ((flags & FL_BLOCKED) != 0) {
     nodeSet(node, N_FLAGS, flags & ~FL_BLOCKED);
@@ -276,7 +276,7 @@ function canErrorFrame(bus: i32, node: i32, dlc: i32, frameNs: i64): void {
   const bps = load<i64>(busAt(bus), 8);
   const busyNs = frameNs + (CAN_ERROR_FRAME_BITS * NS_PER_S + bps - 1) / bps;
   traceRow(Kind.FAULT_INJECTED, nodeGet(node, N_VM), nodeGet(node, N_DEV), bus, FaultType.CAN_ERROR, dlc, FaultEdge.HIT);
-  timerAdd(now + busyNs, T_CAN_ERROR_DONE, bus, 0, 0);
+  timerAdd(now() + busyNs, T_CAN_ERROR_DONE, bus, 0, 0);
 }
 
 /** The error frame is over: the bus is idle again. */
@@ -350,7 +350,7 @@ function canDeliver(node: i32, b: usize): void {
   }
   memory.copy(frameData(slot), stage, bytes);
   frameSet(slot, F_LEN, bytes);
-  timerAdd(now + delay, T_CAN_RX_DELIVER, node, slot, 0);
+  timerAdd(now() + delay, T_CAN_RX_DELIVER, node, slot, 0);
 }
 
 function canRxWrite(node: i32, src: usize, bytes: i32): void {
@@ -369,7 +369,7 @@ export function canKickNode(node: i32): void {
   const flags = nodeGet(node, N_FLAGS);
   if ((flags & FL_SCHEDULED) != 0) return;
   nodeSet(node, N_FLAGS, flags | FL_SCHEDULED);
-  timerAdd(now, T_CAN_TX_SERVICE, node, 0, 0);
+  timerAdd(now(), T_CAN_TX_SERVICE, node, 0, 0);
 }
 
 /** Pull TX requests into the mailboxes; returns false to be resumed (trace room ran out). */
@@ -426,7 +426,7 @@ function canTxChain(node: i32, txq: i32, head: i32): void {
   const canId = load<u32>(stage, 8);
   const delay = busChargeDev(vm, dev, readable);
   const gen = qGet(txq, Q_GEN);
-  mailboxInsert(node, canId, readable - CAN_HDR_LEN, load<u64>(stage, 12), resultHost, head, now + delay, gen);
+  mailboxInsert(node, canId, readable - CAN_HDR_LEN, load<u64>(stage, 12), resultHost, head, now() + delay, gen);
   canWake(nodeGet(node, N_BUS));
 }
 
@@ -438,7 +438,7 @@ export function canSend(node: i32, canId: u32, src: usize, dlc: i32): i32 {
   if (nodeGet(node, N_MB_COUNT) >= CAN_MAILBOX_MAX) return -2;
   let sdu: u64 = 0;
   for (let i = dlc - 1; i >= 0; i--) sdu = (sdu << 8) | <u64>load<u8>(src + <usize>i);
-  mailboxInsert(node, canId, dlc, sdu, 0, -1, now, 0);
+  mailboxInsert(node, canId, dlc, sdu, 0, -1, now(), 0);
   canWake(nodeGet(node, N_BUS));
   return 0;
 }

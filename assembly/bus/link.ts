@@ -77,12 +77,12 @@ function rowVm(link: i32): i32 {
 function linkStart(link: i32, dir: i32, slot: i32): void {
   const p = linkAt(link);
   store<i32>(dirAt(link, dir), slot);
-  frameSetTxStart(slot, now);
+  frameSetTxStart(slot, now());
   const bytes = frameGet(slot, F_LEN);
   const ser = serialisationNs(bytes, load<i64>(p, 16));
   traceRow(Kind.LINK_TX, rowVm(link), linkDev(link), -1, link, bytes, ser);
-  timerAdd(now + ser, T_LINK_TX_DONE, link, dir, slot);
-  timerAdd(now + ser + load<i64>(p, 8), T_LINK_RX, link, dir, slot);
+  timerAdd(now() + ser, T_LINK_TX_DONE, link, dir, slot);
+  timerAdd(now() + ser + load<i64>(p, 8), T_LINK_RX, link, dir, slot);
 }
 
 /** Send a frame: start now if the direction is idle, else queue it (caller checked room). */
@@ -119,7 +119,7 @@ export function linkTxDone(link: i32, dir: i32, slot: i32): void {
 /** The frame's last bit reached the far end. */
 export function linkRx(link: i32, slot: i32): void {
   const bytes = frameGet(slot, F_LEN);
-  traceRow(Kind.LINK_RX, rowVm(link), linkDev(link), -1, link, bytes, now - frameTxStart(slot));
+  traceRow(Kind.LINK_RX, rowVm(link), linkDev(link), -1, link, bytes, now() - frameTxStart(slot));
 }
 
 // --- introspection (time travel, issue 9): read-only views of a link direction

@@ -78,7 +78,7 @@ export function netKick(dev: i32): void {
   const flags = devGet(dev, D_FLAGS);
   if ((flags & FL_SCHEDULED) != 0) return;
   devSet(dev, D_FLAGS, flags | FL_SCHEDULED);
-  timerAdd(now, T_NET_TX_SERVICE, dev, 0, 0);
+  timerAdd(now(), T_NET_TX_SERVICE, dev, 0, 0);
 }
 
 function setWaiting(dev: i32): void {
@@ -137,7 +137,7 @@ function txOne(dev: i32, txq: i32): bool {
   frameSet(slot, F_AUX, qGet(txq, Q_GEN));
   devSet(dev, D_IN_FLIGHT, devGet(dev, D_IN_FLIGHT) + 1);
   const delay = busChargeDev(devVm(dev), dev, bytes);
-  if (delay > 0) timerAdd(now + delay, T_NET_TX_START, dev, slot, 0);
+  if (delay > 0) timerAdd(now() + delay, T_NET_TX_START, dev, slot, 0);
   else netTxStart(dev, slot);
   return true;
 }
@@ -183,7 +183,7 @@ export function netRxArrive(dev: i32, slot: i32): void {
   }
   const bytes = NET_HDR_LEN + frameGet(slot, F_LEN);
   const delay = busChargeDev(devVm(dev), dev, bytes);
-  if (delay > 0) timerAdd(now + delay, T_NET_RX_DELIVER, dev, slot, 0);
+  if (delay > 0) timerAdd(now() + delay, T_NET_RX_DELIVER, dev, slot, 0);
   else netRxDeliver(dev, slot);
 }
 

@@ -5,7 +5,8 @@
 import { now, clockSet } from '../clock';
 import { traceRoom } from '../trace/columns';
 import { timerTopTime, timerPop, timerReinsertCurrent, curTime, curKind, curA, curB, curC } from './timers';
-import { irqCount } from './irq';
+import { irqCount, irqTake } from './irq';
+import { stSet, ST_STEP_IRQS } from '../layout';
 import { linkTxDone, linkRx, linkDev, T_LINK_TX_DONE, T_LINK_RX } from './link';
 import { switchIngress } from './switch';
 import { frameFree } from './frames';
@@ -58,7 +59,7 @@ function linkRxEvent(link: i32, dir: i32, slot: i32): bool {
 
 /** Run events with time <= until; EXIT_* says why it returned (now() = the stopping time). */
 export function run(until: i64): i32 {
-  assert(until >= now, 'run: untilNs before now');
+  assert(until >= now(), 'run: untilNs before now');
   if (irqCount() > 0) return EXIT_IRQ;
   for (let steps = 0; steps < RUN_STEPS_MAX; steps++) {
     const t = timerTopTime();
@@ -84,4 +85,15 @@ export function setNow(ns: i64): void {
   const t = timerTopTime();
   assert(t < 0 || t >= ns, 'setNow: core events pending before ns (call run(ns) first)');
   clockSet(ns);
+}
+
+/**
+ * One engine step (issue 10 §2): run(until), and on EXIT_IRQ move the pending interrupts to
+ * scratch (irqTake's format) with their count in ST_STEP_IRQS, so the engine's run/now/irqTake
+ * round trip is one call; the clock is read from the STATE region (ST_NOW).
+ */
+export function step(until: i64): i32 {
+  const exit = run(until);
+  stSet(ST_STEP_IRQS, exit == EXIT_IRQ ? irqTake() : 0);
+  return exit;
 }

@@ -1,10 +1,10 @@
 // The core's timed events: a binary min-heap of fixed capacity ordered by (time, seq), where seq
 // comes from the global sequence counter, so ties never depend on identity (ARCHITECTURE 1).
 //  entry (32 B): +0 i64 time | +8 i64 seq | +16 i32 kind | +20 i32 a | +24 i32 b | +28 i32 c
-import { timerBase, timerCapacity, TIMER_ENTRY } from '../layout';
+// The heap's size is in the STATE region (layout.ts ST_TIMER_COUNT), so TypeScript sees whether a
+// core event is due before the engine's next one without a call (issue 10 §2).
+import { timerBase, timerCapacity, TIMER_ENTRY, stGet, stSet, ST_TIMER_COUNT } from '../layout';
 import { seqTake } from '../clock';
-
-let heapCount: i32 = 0;
 
 // The entry last taken by timerPop().
 export let curTime: i64 = 0;
@@ -34,13 +34,14 @@ function swap(i: i32, j: i32): void {
   }
 }
 
-export function timerCount(): i32 {
-  return heapCount;
+@inline export function timerCount(): i32 {
+  return stGet(ST_TIMER_COUNT);
 }
 
 function insert(time: i64, seq: i64, kind: i32, a: i32, b: i32, c: i32): void {
-  assert(heapCount < timerCapacity, 'timers: heap full (timerCapacity)');
-  let i = heapCount++;
+  let i = timerCount();
+  assert(i < timerCapacity, 'timers: heap full (timerCapacity)');
+  stSet(ST_TIMER_COUNT, i + 1);
   const p = at(i);
   store<i64>(p, time);
   store<i64>(p, seq, 8);
@@ -67,10 +68,11 @@ export function timerReinsertCurrent(): void {
 
 /** Time of the earliest entry, or -1 when empty. */
 export function timerTopTime(): i64 {
-  return heapCount == 0 ? -1 : load<i64>(at(0));
+  return timerCount() == 0 ? -1 : load<i64>(at(0));
 }
 
 export function timerPop(): void {
+  let heapCount = timerCount();
   assert(heapCount > 0, 'timers: pop from an empty heap');
   const p = at(0);
   curTime = load<i64>(p);
@@ -80,6 +82,7 @@ export function timerPop(): void {
   curB = load<i32>(p, 24);
   curC = load<i32>(p, 28);
   heapCount--;
+  stSet(ST_TIMER_COUNT, heapCount);
   if (heapCount == 0) return;
   swap(0, heapCount);
   let i = 0;
@@ -97,7 +100,7 @@ export function timerPop(): void {
 // --- introspection (time travel, issue 9): read-only, heap order (callers sort by time, seq)
 /** Field f of heap entry i (< timerCount()): 0 time, 1 seq, 2 kind, 3 a, 4 b, 5 c. */
 export function timerField(i: i32, f: i32): i64 {
-  assert(i >= 0 && i < heapCount, 'timerField: entry beyond the heap');
+  assert(i >= 0 && i < timerCount(), 'timerField: entry beyond the heap');
   assert(f >= 0 && f <= 5, 'timerField: field 0..5');
   const p = at(i);
   if (f < 2) return load<i64>(p + (<usize>f << 3));

@@ -71,7 +71,7 @@ export function traceRowFull(
   assert(n < traceCapacity, 'trace: a step wrote more rows than the reserve');
   assert(kind > Kind.NONE && kind <= KIND_LAST, 'trace: unknown event kind');
   const i = <usize>n;
-  store<i64>(colTs + (i << 3), now);
+  store<i64>(colTs + (i << 3), now());
   store<i64>(colSeq + (i << 3), seqTake());
   store<i64>(colId + (i << 3), id);
   store<i64>(colVal + (i << 3), val);

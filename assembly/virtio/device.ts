@@ -95,7 +95,7 @@ export function publishAvailEvent(q: i32): bool {
   store<u32>(pId, usedIdFor(q, head));
   store<u32>(pLen, <u32>len);
   qSet(q, Q_DEV_USED, (idx + 1) & 0xFFFF);
-  traceQueueRowInline(Kind.VQ_USED, q, head, len, now - availTimeGet(q, head));
+  traceQueueRowInline(Kind.VQ_USED, q, head, len, now() - availTimeGet(q, head));
   return 0;
 }
 

@@ -123,7 +123,7 @@ function drvFault(q: i32): i32 {
   if (!write16(q, availSlotAt(qAvailGpa(q), size, idx), head)) return drvFault(q);
   const next = (idx + 1) & 0xFFFF;
   qSet(q, Q_DRV_AVAIL, next);
-  availTimeSet(q, head, now);
+  availTimeSet(q, head, now());
   const bytes = recordTotalBytes(rec);
   traceQueueRowInline(Kind.VQ_AVAIL, q, head, <i32>min<i64>(bytes, 0x7FFFFFFF), next);
   return head;
@@ -258,6 +258,6 @@ export function drvRawPublish(q: i32, head: i32): i32 {
   const idx = qGet(q, Q_DRV_AVAIL);
   if (!write16(q, availSlotAt(qAvailGpa(q), size, idx), head)) return drvFault(q);
   qSet(q, Q_DRV_AVAIL, (idx + 1) & 0xFFFF);
-  if (head >= 0 && head < size) availTimeSet(q, head, now);
+  if (head >= 0 && head < size) availTimeSet(q, head, now());
   return publishAvail(q) ? 0 : -xlateFault;
 }

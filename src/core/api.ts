@@ -113,6 +113,13 @@ export interface CoreApi {
   /** Time of the next core-internal event, or -1 when none. */
   nextEventNs(): number;
   irqTake(): Irq[];
+  /**
+   * One engine step (issue 10 §2): run(untilNs), then every interrupt taken to onIrq(vm, dev,
+   * queue) in irqTake's order. Returns EXIT.until or EXIT.irq as run does. At most one call into
+   * the core, none when no interrupt is pending and no core event is due by untilNs. now() and
+   * seqNext() read the core's memory (no call either).
+   */
+  step(untilNs: number, onIrq: (vm: number, dev: number, queue: number) => void): number;
 
   // --- trace columns (struct of arrays in linear memory, drained without copying)
   /**
@@ -124,6 +131,8 @@ export interface CoreApi {
   setTraceSink(sink: (cols: TraceColumns, count: number) => void): void;
   traceFlush(): void; //            hand whatever is buffered to the sink now (end of run)
   traceEmit(row: TraceRow): void; // at now(), seq assigned by the core
+  /** traceEmit's row from its fields (no object), written without a call into the core. */
+  emit(vm: number, vcpu: number, kind: number, dev: number, queue: number, id: number, len: number, val: number): void;
   traceCount(): number;
   traceColumns(): TraceColumns; //  views of the first traceCount() rows
   traceReset(): void;
@@ -162,7 +171,14 @@ export interface CoreApi {
   drvSubmit(q: number, chains: ChainSpec[], heads?: number[]): number;
   /** Driver side: publish and decide on notification (EVENT_IDX aware). */
   drvKick(q: number): boolean;
+  /**
+   * drvSubmit, then drvKick when any chain was placed (notified: its answer; false when nothing
+   * was placed), in one call into the core when it can be (issue 10 §2).
+   */
+  drvSubmitKick(q: number, chains: ChainSpec[], heads?: number[]): { placed: number; notified: boolean };
   drvReclaim(q: number, max: number): UsedElem[];
+  /** drvReclaim(qa, max) then drvReclaim(qb, max), in one call into the core when it can be (issue 10 §2). */
+  drvReclaimPair(qa: number, qb: number, max: number): [UsedElem[], UsedElem[]];
   drvFreeCount(q: number): number;
   /** Hostile-guest door: raw descriptor and avail-ring writes (no checks on the driver side). */
   drvRawDesc(q: number, index: number, gpa: number, len: number, flags: number, next: number): void;

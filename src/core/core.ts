@@ -21,6 +21,27 @@ const ST_TRACE_COUNT = 0;
 const ST_TRACE_SOFT = 1;
 const ST_SEG_COUNT = 3;
 const ST_STOP = 6;
+const ST_IRQ_COUNT = 7;
+// --- fewer crossings (issue 10 §2): i64 fields as (low, high) u32 halves, and counts
+const ST_NOW_LO = 10; //       assembly/layout.ts ST_NOW = 40
+const ST_SEQ_LO = 12; //       ST_SEQ = 48
+const ST_TIMER_COUNT = 14; //  ST_TIMER_COUNT = 56
+const ST_STEP_IRQS = 15; //    ST_STEP_IRQS = 60
+const ST_KICK = 16; //         ST_KICK = 64
+const ST_RECLAIM_B = 17; //    ST_RECLAIM_B = 68
+const TWO_32 = 2 ** 32;
+// assembly/mmu/context.ts: CTX (64 B) +0 live, +16 i64 hits; TLB entry (32 B) +4 read tag, +8
+// write tag, +12 hpa; 64 direct-mapped entries per context (ctx = vm for stage-2).
+const PAGE_BYTES = 4096;
+const CTX_WORDS = 16;
+const CTX_HITS = 4;
+const TLB_ENTRIES = 64;
+const TLB_ENTRY_WORDS = 8;
+const TE_TAG_READ = 1;
+const TE_TAG_WRITE = 2;
+const TE_HPA = 3;
+/** 2^53, assembly/clock.ts TIME_MAX. */
+const TIME_MAX = 2 ** 53;
 // Why a batch call stopped (assembly/layout.ts STOP_*).
 const STOP_TRACE = 1;
 const STOP_SCRATCH = 2;
@@ -75,6 +96,19 @@ export class Core implements CoreApi, CoreFaultApi {
   private scratchView!: DataView;
   private segView!: DataView;
   private cols!: TraceColumns;
+  // issue 10 §2: the 8-byte columns as u32 halves (rows written without BigInt), the state's
+  // i64 fields likewise, and entry 0 of the core's timer heap (its earliest time).
+  private cols32!: { ts: Uint32Array; seq: Uint32Array; id: Uint32Array; val: Uint32Array };
+  private state32!: Uint32Array;
+  private timerTop!: Uint32Array;
+  private scratch32!: Int32Array;
+  // issue 10 §2: the stage-2 contexts and TLBs (u32 words) and all of linear memory as bytes
+  private ctx32!: Uint32Array;
+  private tlb32!: Uint32Array;
+  private heap!: Uint8Array;
+  private hostRamBase = 0;
+  /** Interrupts the last step() took, (vm, dev, queue) triples (copied out of scratch). */
+  private readonly stepIrqs: Int32Array;
   private readonly queues: QueueInfo[] = [];
   private sink: Sink | null = null;
   /** The seed init() got (a snapshot carries it). */
@@ -85,6 +119,7 @@ export class Core implements CoreApi, CoreFaultApi {
     this.x = x;
     this.memory = x.memory;
     this.version = x.coreVersion();
+    this.stepIrqs = new Int32Array(3 * (limits.queueCount + 1));
     this.bindViews();
   }
 
@@ -109,6 +144,15 @@ export class Core implements CoreApi, CoreFaultApi {
       len: new Int32Array(buf, at(8), cap),
       val: new BigInt64Array(buf, at(9), cap),
     };
+    const halves = (c: number): Uint32Array => new Uint32Array(buf, at(c), 2 * cap);
+    this.cols32 = { ts: halves(0), seq: halves(1), id: halves(7), val: halves(9) };
+    this.state32 = new Uint32Array(buf, x.stateOffset(), 64);
+    this.timerTop = new Uint32Array(buf, x.timerOffset(), 2);
+    this.scratch32 = new Int32Array(buf, x.scratchOffset(), limits.scratchBytes >> 2);
+    this.ctx32 = new Uint32Array(buf, x.ctxOffset(), limits.vmCount * CTX_WORDS);
+    this.tlb32 = new Uint32Array(buf, x.tlbOffset(), limits.vmCount * TLB_ENTRIES * TLB_ENTRY_WORDS);
+    this.heap = new Uint8Array(buf);
+    this.hostRamBase = x.hostRamOffset();
   }
 
   /** Instantiate a core sized by `limits`; `seed` decides every random choice of the run. */
@@ -228,10 +272,58 @@ export class Core implements CoreApi, CoreFaultApi {
     if (this.sink !== null) this.drain();
   }
   traceEmit(row: TraceRow): void {
+    this.emit(row.vm, row.vcpu, row.kind, row.dev, row.queue, row.id, row.len, row.val);
+  }
+
+  /**
+   * One platform row at now(), written straight into the trace columns with the core's next
+   * sequence number (issue 10 §2: no call into the core). The same row, checks and drain points
+   * as the traceEmit export (assembly/trace/columns.ts traceRowInline), so traces do not change.
+   */
+  emit(vm: number, vcpu: number, kind: number, dev: number, queue: number, id: number, len: number, val: number): void {
     this.afterCall();
-    assertInt(row.kind, 'traceEmit kind', 1, EVENT_KINDS.length - 1);
-    this.x.traceEmit(row.vm, row.vcpu, row.kind, row.dev, row.queue, big(row.id, 'id'), row.len, big(row.val, 'val'));
+    assertInt(kind, 'traceEmit kind', 1, EVENT_KINDS.length - 1);
+    assertInt(id, 'id', Number.MIN_SAFE_INTEGER);
+    assertInt(val, 'val', Number.MIN_SAFE_INTEGER);
+    const n = this.state[ST_TRACE_COUNT]!;
+    if (n >= this.limits.traceCapacity) throw new Error('assert: trace: a step wrote more rows than the reserve');
+    const seq = this.seqNext();
+    this.writeRow(n, seq, vm, vcpu, kind, dev, queue, id, len, val);
+    this.setHalves(ST_SEQ_LO, seq + 1);
+    this.state[ST_TRACE_COUNT] = n + 1;
     this.afterCall();
+  }
+
+  private writeRow(
+    n: number, seq: number, vm: number, vcpu: number, kind: number, dev: number, queue: number, id: number, len: number, val: number,
+  ): void {
+    const c = this.cols;
+    const h = this.cols32;
+    const lo = 2 * n;
+    h.ts[lo] = this.state32[ST_NOW_LO]!;
+    h.ts[lo + 1] = this.state32[ST_NOW_LO + 1]!;
+    h.seq[lo] = seq % TWO_32;
+    h.seq[lo + 1] = Math.floor(seq / TWO_32);
+    // two's complement halves: ToUint32 of a negative number wraps modulo 2^32
+    h.id[lo] = id % TWO_32;
+    h.id[lo + 1] = Math.floor(id / TWO_32);
+    h.val[lo] = val % TWO_32;
+    h.val[lo + 1] = Math.floor(val / TWO_32);
+    c.len[n] = len;
+    c.vm[n] = vm;
+    c.vcpu[n] = vcpu;
+    c.dev[n] = dev;
+    c.queue[n] = queue;
+    c.kind[n] = kind;
+  }
+
+  /** An i64 field of the state region from its u32 halves (values below 2^53, asserted by the core). */
+  private halves(lo: number): number {
+    return this.state32[lo + 1]! * TWO_32 + this.state32[lo]!;
+  }
+  private setHalves(lo: number, value: number): void {
+    this.state32[lo] = value % TWO_32;
+    this.state32[lo + 1] = Math.floor(value / TWO_32);
   }
   traceCount(): number {
     return this.state[ST_TRACE_COUNT]!;
@@ -250,7 +342,7 @@ export class Core implements CoreApi, CoreFaultApi {
     this.x.traceReset();
   }
   seqNext(): number {
-    return num(this.x.seqNext());
+    return this.halves(ST_SEQ_LO);
   }
   /** Rows at which the wrapper drains (capacity minus the per-step reserve). */
   traceSoftLimit(): number {
@@ -260,10 +352,63 @@ export class Core implements CoreApi, CoreFaultApi {
   // --- time -------------------------------------------------------------------------------------
 
   now(): number {
-    return num(this.x.now());
+    return this.halves(ST_NOW_LO);
   }
+  /** assembly/bus/run.ts setNow, without a call: the clock and the timer heap are in memory. */
   setNow(ns: number): void {
-    this.x.setNow(big(ns, 'setNow ns'));
+    assertInt(ns, 'setNow ns');
+    if (this.timerDueBefore(ns)) throw new Error('assert: setNow: core events pending before ns (call run(ns) first)');
+    this.clockSet(ns);
+  }
+  /** assembly/clock.ts clockSet. */
+  private clockSet(ns: number): void {
+    if (ns < this.now()) throw new Error('assert: clock: time never goes backwards');
+    if (ns > TIME_MAX) throw new Error('assert: clock: virtual time beyond 2^53 ns');
+    this.setHalves(ST_NOW_LO, ns);
+  }
+  /** Time of the core's earliest timed event, -1 when none (assembly/bus/timers.ts timerTopTime). */
+  private timerTopNs(): number {
+    return this.state[ST_TIMER_COUNT]! === 0 ? -1 : this.timerTop[1]! * TWO_32 + this.timerTop[0]!;
+  }
+  private timerDueBefore(ns: number): boolean {
+    const t = this.timerTopNs();
+    return t >= 0 && t < ns;
+  }
+
+  /**
+   * One engine step (issue 10 §2): what run(untilNs) then irqTake() do, in one call into the core,
+   * and in none when no interrupt is pending and no core event is due by untilNs (then the step
+   * only moves the clock, as run does). Each interrupt taken goes to onIrq, after the trace check.
+   */
+  step(untilNs: number, onIrq: (vm: number, dev: number, queue: number) => void): number {
+    assertInt(untilNs, 'step untilNs');
+    this.afterCall();
+    const t = this.timerTopNs();
+    if (this.state[ST_IRQ_COUNT] === 0 && (t < 0 || t > untilNs)) {
+      if (untilNs < this.now()) throw new Error('assert: run: untilNs before now');
+      this.clockSet(untilNs);
+      return EXIT.until;
+    }
+    const until = BigInt(untilNs);
+    for (;;) {
+      const exit = this.x.step(until);
+      if (exit === EXIT.traceFull) {
+        this.drain();
+        continue;
+      }
+      const irqs = exit === EXIT.irq ? this.copyStepIrqs() : 0;
+      this.afterCall();
+      for (let i = 0; i < 3 * irqs; i += 3) onIrq(this.stepIrqs[i]!, this.stepIrqs[i + 1]!, this.stepIrqs[i + 2]!);
+      return exit;
+    }
+  }
+
+  /** The interrupts step() left in scratch, into stepIrqs (a sink or handler may reuse scratch). */
+  private copyStepIrqs(): number {
+    const n = this.state[ST_STEP_IRQS]!;
+    if (n > this.limits.queueCount + 1) throw new Error(`assert: step took ${n} interrupts`);
+    for (let i = 0; i < 3 * n; i++) this.stepIrqs[i] = this.scratch32[i]!;
+    return n;
   }
   run(untilNs: number): number {
     this.afterCall();
@@ -342,6 +487,11 @@ export class Core implements CoreApi, CoreFaultApi {
   }
   guestWrite(vm: number, gpa: number, data: Uint8Array): number {
     this.afterCall();
+    const host = this.tlbHitHost(vm, gpa, data.length, true);
+    if (host >= 0) {
+      this.heap.set(data, host);
+      return 0;
+    }
     const chunk = this.limits.scratchBytes;
     for (let off = 0; off < data.length; off += chunk) {
       const len = Math.min(chunk, data.length - off);
@@ -355,6 +505,8 @@ export class Core implements CoreApi, CoreFaultApi {
   guestRead(vm: number, gpa: number, len: number): Uint8Array | number {
     this.afterCall();
     assertInt(len, 'guestRead len');
+    const host = this.tlbHitHost(vm, gpa, len, false);
+    if (host >= 0) return this.heap.slice(host, host + len);
     const out = new Uint8Array(len);
     const chunk = this.limits.scratchBytes;
     for (let off = 0; off < len; off += chunk) {
@@ -380,6 +532,28 @@ export class Core implements CoreApi, CoreFaultApi {
   }
   iommuTlbStats(dev: number): TlbStats {
     return { hits: num(this.x.iommuTlbHits(dev)), misses: num(this.x.iommuTlbMisses(dev)) };
+  }
+
+  /**
+   * Issue 10 §2: a guest copy inside one page whose translation is a TLB hit needs no call into
+   * the core. This is assembly/mmu/context.ts dmaPtr's hit path, done here as the core does it
+   * for guestCopy (assembly/mmu/stage2.ts): a probe and then the copy, two hits counted, the
+   * bytes at hostRamBase + the entry's hpa + the page offset. Returns that linear offset, with
+   * the hits counted, or -1 (nothing changed): then the export runs, with its misses, tlb_miss
+   * rows and faults. test/core/crossings.test.ts checks both paths leave the same state.
+   */
+  private tlbHitHost(vm: number, gpa: number, len: number, write: boolean): number {
+    const offset = gpa % PAGE_BYTES;
+    if (!(len > 0 && offset + len <= PAGE_BYTES && gpa >= 0 && Number.isSafeInteger(gpa))) return -1;
+    if (!(vm >= 0 && vm < this.limits.vmCount && this.ctx32[vm * CTX_WORDS]! !== 0)) return -1;
+    const page = (gpa - offset) / PAGE_BYTES;
+    const entry = (vm * TLB_ENTRIES + (page % TLB_ENTRIES)) * TLB_ENTRY_WORDS;
+    if (this.tlb32[entry + (write ? TE_TAG_WRITE : TE_TAG_READ)]! !== page + 1) return -1;
+    const hits = CTX_WORDS * vm + CTX_HITS;
+    const count = this.ctx32[hits + 1]! * TWO_32 + this.ctx32[hits]! + 2;
+    this.ctx32[hits] = count % TWO_32;
+    this.ctx32[hits + 1] = Math.floor(count / TWO_32);
+    return this.hostRamBase + this.tlb32[entry + TE_HPA]! + offset;
   }
 
   // --- VIRTIO split virtqueues ---------------------------------------------------------------------
@@ -474,6 +648,35 @@ export class Core implements CoreApi, CoreFaultApi {
     }
     return placed;
   }
+  /**
+   * drvSubmit then, when chains were placed, drvKick: one call when the trace has room between
+   * the two (issue 10 §2), else the two calls with the drain between them. Same rows, batches
+   * and ring state as drvSubmit followed by drvKick.
+   */
+  drvSubmitKick(q: number, chains: ChainSpec[], heads?: number[]): { placed: number; notified: boolean } {
+    this.afterCall();
+    let placed = 0;
+    let kick = -1;
+    const offsets: number[] = [];
+    while (placed < chains.length) {
+      offsets.length = 0;
+      const encoded = this.encodeChains(q, chains, placed, offsets);
+      const last = placed + encoded === chains.length ? 1 : 0;
+      const r = this.x.drvSubmitKick(q, encoded, placed, last);
+      const stop = this.state[ST_STOP]!;
+      kick = this.state[ST_KICK]!;
+      if (heads !== undefined) for (let k = 0; k < r; k++) heads.push(this.scratchView.getUint32(offsets[k]! + 4, true));
+      placed += r;
+      this.afterCall();
+      if (stop === STOP_TRACE) {
+        this.drain();
+        continue;
+      }
+      if (r < encoded) break;
+    }
+    if (kick < 0 && placed > 0) return { placed, notified: this.drvKick(q) };
+    return { placed, notified: kick === 1 };
+  }
   drvKick(q: number): boolean {
     this.afterCall();
     const r = this.x.drvKick(q) === 1;
@@ -484,17 +687,55 @@ export class Core implements CoreApi, CoreFaultApi {
     this.afterCall();
     assertInt(max, 'drvReclaim max');
     const out: UsedElem[] = [];
-    while (out.length < max) {
-      const n = this.x.drvReclaim(q, max - out.length);
-      const stop = this.state[ST_STOP]!;
-      for (let i = 0; i < n; i++) {
-        out.push({ id: this.scratchView.getUint32(i * 8, true), len: this.scratchView.getUint32(i * 8 + 4, true) });
-      }
+    if (max === 0) return out;
+    const n = this.x.drvReclaim(q, max);
+    this.readUsed(out, 0, n);
+    this.reclaimRest(q, max, out, this.state[ST_STOP]!);
+    return out;
+  }
+
+  /**
+   * drvReclaim(qa) then drvReclaim(qb) (issue 10 §2): one call into the core when qa's batch
+   * ended and the trace has room between them (the wrapper's drain point), else the calls of
+   * drvReclaim one by one. The same used elements, rows, batches and ring state.
+   */
+  drvReclaimPair(qa: number, qb: number, max: number): [UsedElem[], UsedElem[]] {
+    this.afterCall();
+    assertInt(max, 'drvReclaim max');
+    if (max === 0) return [[], []];
+    const a: UsedElem[] = [];
+    const n = this.x.drvReclaimPair(qa, qb, max);
+    const stop = this.state[ST_STOP]!;
+    const nb = this.state[ST_RECLAIM_B]!;
+    this.readUsed(a, 0, n);
+    if (nb < 0) {
+      this.reclaimRest(qa, max, a, stop);
+      return [a, this.drvReclaim(qb, max)];
+    }
+    const b: UsedElem[] = [];
+    this.readUsed(b, n, nb);
+    this.reclaimRest(qb, max, b, stop);
+    return [a, b];
+  }
+
+  /** `count` {u32 id, u32 len} pairs from scratch pair `from` on. */
+  private readUsed(out: UsedElem[], from: number, count: number): void {
+    for (let i = from; i < from + count; i++) {
+      out.push({ id: this.scratchView.getUint32(i * 8, true), len: this.scratchView.getUint32(i * 8 + 4, true) });
+    }
+  }
+
+  /** drvReclaim's loop after a call that stopped with `stop`: drain, and go on while cut short. */
+  private reclaimRest(q: number, max: number, out: UsedElem[], stop: number): void {
+    for (;;) {
       this.afterCall();
       if (stop === STOP_TRACE) this.drain();
-      else if (stop !== STOP_SCRATCH) break;
+      else if (stop !== STOP_SCRATCH) return;
+      if (out.length >= max) return;
+      const n = this.x.drvReclaim(q, max - out.length);
+      stop = this.state[ST_STOP]!;
+      this.readUsed(out, 0, n);
     }
-    return out;
   }
   drvFreeCount(q: number): number {
     return this.x.drvFreeCount(q);

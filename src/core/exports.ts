@@ -105,4 +105,11 @@ export interface CoreExports {
   stateComponentCount(): number;
   stateDigest(component: number): bigint;
   stateDigestAll(): void;
+  // --- fewer crossings (issue 10 §2)
+  step(untilNs: bigint): number;
+  timerOffset(): number;
+  ctxOffset(): number;
+  tlbOffset(): number;
+  drvSubmitKick(q: number, count: number, placedBefore: number, last: number): number;
+  drvReclaimPair(qa: number, qb: number, max: number): number;
 }

@@ -52,9 +52,7 @@ export class CanDevice extends StateHolder implements CanPort {
 
   send(frames: CanFrame[]): number {
     this.tx.reclaim();
-    const sent = this.tx.send(frames.map((f) => buildCanTx(f.canId, f.data)), 1);
-    if (sent > 0) this.tx.kick();
-    return sent;
+    return this.tx.sendAndKick(frames.map((f) => buildCanTx(f.canId, f.data)), 1).queued;
   }
 
   onReceive(handler: (frame: CanFrame) => void): void {
@@ -62,14 +60,13 @@ export class CanDevice extends StateHolder implements CanPort {
   }
 
   interrupt(): void {
-    this.tx.reclaim();
-    this.rx.reclaim((data, elem) => {
+    this.tx.reclaimWith(this.rx, (data, elem) => {
       const frame = parseCanRx(data, elem.len);
       if (frame === null) return;
       this.framesReceived++;
       this.handler(frame);
     });
-    if (this.rx.post(this.rx.freeCount) > 0) this.rx.kick();
+    this.rx.postAndKick(this.rx.freeCount);
   }
 
   saveState(): z.infer<typeof deviceSchema> {

@@ -58,9 +58,7 @@ export class NetDevice extends StateHolder implements NetPort {
   send(dstMac: string, payloads: Uint8Array[]): number {
     this.tx.reclaim();
     const dst = this.destinationBytes(dstMac);
-    const sent = this.tx.send(payloads.map((p) => buildNetFrame(dst, this.macBytes, p)));
-    if (sent > 0) this.tx.kick();
-    return sent;
+    return this.tx.sendAndKick(payloads.map((p) => buildNetFrame(dst, this.macBytes, p))).queued;
   }
 
   /** A destination's MAC bytes, parsed the first time it is sent to (a guest has a few peers). */
@@ -79,14 +77,13 @@ export class NetDevice extends StateHolder implements NetPort {
 
   /** Interrupt: take back sent buffers, deliver received frames, refill the receive queue. */
   interrupt(): void {
-    this.tx.reclaim();
-    this.rx.reclaim((data) => {
+    this.tx.reclaimWith(this.rx, (data) => {
       const payload = netPayload(data);
       if (payload === null) return;
       this.framesReceived++;
       this.handler(payload);
     });
-    if (this.rx.post(this.rx.freeCount) > 0) this.rx.kick();
+    this.rx.postAndKick(this.rx.freeCount);
   }
 
   saveState(): z.infer<typeof deviceSchema> {

@@ -8,16 +8,19 @@
 // target is a registered handler with a small id (src/engine/event-target.ts), so the queue is
 // plain numbers that a state capture copies and a restore puts back (saveState/loadState).
 
-import type { CoreApi, Irq } from '../core/api.js';
+import type { CoreApi } from '../core/api.js';
 import { EXIT } from '../core/codes.js';
 import { EventQueue, type EventRecord } from './event-queue.js';
 import type { EventTarget } from './event-target.js';
 
 export type { EventRecord } from './event-queue.js';
 
+/** An interrupt the core raised for a guest (device `dev`'s queue `queue` of VM `vm`). */
+export type IrqHandler = (vm: number, dev: number, queue: number) => void;
+
 export interface EngineOptions {
   core: CoreApi;
-  onIrq: (irq: Irq) => void;
+  onIrq: IrqHandler;
   eventCapacity?: number;
 }
 
@@ -43,7 +46,8 @@ export const TARGETS_MAX = 1 << 16;
 export class Engine {
   private readonly queue: EventQueue;
   private readonly core: CoreApi;
-  private readonly onIrq: (irq: Irq) => void;
+  /** The platform's handler, entered at the interrupt's time (the engine's clock moved first). */
+  private readonly onIrq: IrqHandler;
   private readonly targets: EventTarget[] = [];
   private readonly targetNames: string[] = [];
   private nowNs = 0;
@@ -52,7 +56,11 @@ export class Engine {
 
   constructor(options: EngineOptions) {
     this.core = options.core;
-    this.onIrq = options.onIrq;
+    const onIrq = options.onIrq;
+    this.onIrq = (vm, dev, queue) => {
+      this.nowNs = this.core.now();
+      onIrq(vm, dev, queue);
+    };
     this.queue = new EventQueue(options.eventCapacity ?? 1 << 20);
   }
 
@@ -106,9 +114,9 @@ export class Engine {
     const queue = this.queue;
     for (;;) {
       const nextNs = Math.min(queue.peekTimeNs(), untilNs);
-      if (this.core.run(nextNs) === EXIT.irq) {
+      // Issue 10 §2: one call into the core at most (none when no core event is due by nextNs).
+      if (this.core.step(nextNs, this.onIrq) === EXIT.irq) {
         this.nowNs = this.core.now();
-        for (const irq of this.core.irqTake()) this.onIrq(irq);
         if (stop?.() === true) return true;
         continue;
       }

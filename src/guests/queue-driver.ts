@@ -10,6 +10,12 @@ import type { CoreApi, ChainSpec, UsedElem } from '../core/api.js';
 import { checkState, requireState } from '../engine/state-check.js';
 import type { GuestMemory } from './guest-memory.js';
 
+/** What a submit-and-kick did: chains queued, and whether the kick notified the device. */
+export interface Submitted {
+  queued: number;
+  notified: boolean;
+}
+
 export interface QueueDriverOptions {
   core: CoreApi;
   memory: GuestMemory;
@@ -83,6 +89,16 @@ export class QueueDriver {
    * Returns how many were queued (fewer when buffers run out: the guest's queue is full).
    */
   send(messages: Uint8Array[], inBytes = 0): number {
+    return this.submit(this.messageChains(messages, inBytes));
+  }
+
+  /** send, then kick when anything was queued: one core call (issue 10 §2). */
+  sendAndKick(messages: Uint8Array[], inBytes = 0): Submitted {
+    return this.submitAndKick(this.messageChains(messages, inBytes));
+  }
+
+  /** Each message written into a free buffer, as a chain (stops when buffers run out). */
+  private messageChains(messages: Uint8Array[], inBytes: number): ChainSpec[] {
     const chains: ChainSpec[] = [];
     for (const message of messages) {
       if (message.length + inBytes > this.slotBytes) {
@@ -96,18 +112,27 @@ export class QueueDriver {
       if (inBytes > 0) chain.in.push({ gpa: gpa + this.slotBytes - inBytes, len: inBytes });
       chains.push(chain);
     }
-    return this.submit(chains);
+    return chains;
   }
 
   /** Posts empty device-writable buffers (receive queues). Returns how many were posted. */
   post(count: number): number {
+    return this.submit(this.emptyChains(count));
+  }
+
+  /** post, then kick when anything was posted: one core call (issue 10 §2). */
+  postAndKick(count: number): Submitted {
+    return this.submitAndKick(this.emptyChains(count));
+  }
+
+  private emptyChains(count: number): ChainSpec[] {
     const chains: ChainSpec[] = [];
     for (let i = 0; i < count; i++) {
       const slot = this.freeSlots.pop();
       if (slot === undefined) break;
       chains.push({ out: [], in: [{ gpa: this.slotGpa(slot), len: this.slotBytes }] });
     }
-    return this.submit(chains);
+    return chains;
   }
 
   /** One core call; placed chains' slots are remembered by head, the others go back to the pool. */
@@ -115,9 +140,21 @@ export class QueueDriver {
     const heads = this.heads;
     heads.length = 0;
     const queued = this.core.drvSubmit(this.q, chains, heads);
+    this.remember(chains, queued);
+    return queued;
+  }
+
+  private submitAndKick(chains: ChainSpec[]): Submitted {
+    this.heads.length = 0;
+    const { placed, notified } = this.core.drvSubmitKick(this.q, chains, this.heads);
+    this.remember(chains, placed);
+    return { queued: placed, notified };
+  }
+
+  private remember(chains: ChainSpec[], queued: number): void {
+    const heads = this.heads;
     for (let i = 0; i < queued; i++) this.slotByHead[heads[i]!] = this.slotOfChain(chains[i]!);
     for (let i = chains.length - 1; i >= queued; i--) this.freeSlots.push(this.slotOfChain(chains[i]!));
-    return queued;
   }
 
   private slotOfChain(chain: ChainSpec): number {
@@ -130,7 +167,20 @@ export class QueueDriver {
 
   /** Takes completed buffers back; for each, `read` (if given) receives the written bytes. */
   reclaim(read?: (data: Uint8Array, elem: UsedElem) => void, max = 1 << 16): number {
-    const used = this.core.drvReclaim(this.q, max);
+    return this.takeBack(this.core.drvReclaim(this.q, max), read);
+  }
+
+  /**
+   * reclaim() here, then other.reclaim(read): one core call (issue 10 §2). This queue's buffers
+   * are taken back without reading them, so nothing touches the core between the two reclaims.
+   */
+  reclaimWith(other: QueueDriver, read?: (data: Uint8Array, elem: UsedElem) => void, max = 1 << 16): void {
+    const [mine, theirs] = this.core.drvReclaimPair(this.q, other.q, max);
+    this.takeBack(mine);
+    other.takeBack(theirs, read);
+  }
+
+  private takeBack(used: UsedElem[], read?: (data: Uint8Array, elem: UsedElem) => void): number {
     for (const elem of used) {
       const slot = this.slotByHead[elem.id] ?? -1;
       if (slot < 0) throw new Error(`assert: used element names head ${elem.id}, which is not in flight`);

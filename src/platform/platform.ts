@@ -3,7 +3,7 @@
 // the engine; everything observable goes to a PlatformSink. Its run-time state is data
 // (issue 10 §1): captureState/restoreState (src/platform/state-capture.ts) read and write it.
 
-import type { CoreApi, CoreFaultApi, CoreLimits, Irq } from '../core/api.js';
+import type { CoreApi, CoreFaultApi, CoreLimits } from '../core/api.js';
 import { Core } from '../core/core.js';
 import { Engine } from '../engine/engine.js';
 import type { Scenario, VmConfig } from '../scenario/schema.js';
@@ -125,7 +125,7 @@ export class Platform implements StatefulTarget {
     private readonly options: PlatformOptions,
   ) {
     core.setTraceSink((cols, count) => sink.events(cols, count));
-    this.engine = new Engine({ core, onIrq: (irq) => this.irq(irq) });
+    this.engine = new Engine({ core, onIrq: (_vm, dev) => this.irq(dev) }); // issue 10 §2: no Irq object
     this.target = this.engine.register('platform', this);
     this.scheduler = new Scheduler({
       engine: this.engine,
@@ -201,8 +201,8 @@ export class Platform implements StatefulTarget {
   }
 
   /** An interrupt from the core: the guest's handler runs as CPU work on one of its vCPUs. */
-  private irq(irq: Irq): void {
-    this.irqHandlers.get(irq.dev)?.interrupt(irq.dev);
+  private irq(dev: number): void {
+    this.irqHandlers.get(dev)?.interrupt(dev);
   }
 
   private program(index: number): GuestProgram | null {

@@ -131,7 +131,7 @@ export class Scheduler implements StatefulTarget {
   }
 
   private emit(vcpu: Vcpu, kind: number, val: number): void {
-    this.core.traceEmit({ vm: vcpu.vm, vcpu: vcpu.index, kind, dev: -1, queue: -1, id: vcpu.pcpu, len: 0, val });
+    this.core.emit(vcpu.vm, vcpu.index, kind, -1, -1, vcpu.pcpu, 0, val); // no call, no object (issue 10 §2)
   }
 
   /** Picks the best runnable vCPU: highest priority, then longest waiting, then lowest index. */

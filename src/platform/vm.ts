@@ -264,9 +264,9 @@ export class VmRuntime implements GuestApi, StatefulTarget {
       return;
     }
     this.console.reclaim();
-    const queued = this.console.send(logs);
+    const { queued, notified } = this.console.sendAndKick(logs);
     this.logsDropped += logs.length - queued;
-    if (queued > 0 && this.console.kick()) this.onConsoleNotify();
+    if (notified) this.onConsoleNotify();
   }
 
   random(below: number): number {
@@ -283,7 +283,7 @@ export class VmRuntime implements GuestApi, StatefulTarget {
 
   deadlineMiss(task: number, latenessNs: number): void {
     this.deadlineMisses++;
-    this.core.traceEmit({ vm: this.vmIndex, vcpu: -1, kind: KIND.deadline_miss, dev: -1, queue: -1, id: task, len: 0, val: latenessNs });
+    this.core.emit(this.vmIndex, -1, KIND.deadline_miss, -1, -1, task, 0, latenessNs);
   }
 
   /** Arm DEN0057A: publish a vCPU's cumulative stolen time in the guest's steal page. */

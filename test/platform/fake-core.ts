@@ -21,7 +21,13 @@ export function fakeCore(): FakeCore {
       return EXIT.until;
     },
     irqTake: () => [],
+    step: (until: number) => {
+      now = Math.max(now, until);
+      return EXIT.until;
+    },
     traceEmit: (row: TraceRow) => rows.push({ ...row, ts: now }),
+    emit: (vm: number, vcpu: number, kind: number, dev: number, queue: number, id: number, len: number, val: number) =>
+      rows.push({ vm, vcpu, kind, dev, queue, id, len, val, ts: now }),
   } as unknown as CoreApi;
   return { core, rows };
 }
