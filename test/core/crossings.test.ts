@@ -36,6 +36,12 @@ function viewBytes(cols: TraceColumns): Uint8Array[] {
   return order.map((v) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice());
 }
 
+/** The bytes of row `i` in every column. */
+function rowBytes(cols: TraceColumns, i: number): Uint8Array[] {
+  const order = [cols.ts_ns, cols.seq, cols.vm, cols.vcpu, cols.kind, cols.dev, cols.queue, cols.id, cols.len, cols.val];
+  return order.map((v) => new Uint8Array(v.buffer, v.byteOffset + i * v.BYTES_PER_ELEMENT, v.BYTES_PER_ELEMENT).slice());
+}
+
 // Rows that reach every corner of the i64 halves: negative, beyond 2^32, near 2^53, -1 columns.
 const ROWS: [number, number, number, number, number, number, number, number][] = [
   [0, 0, KIND.sched_run, -1, -1, 0, 0, 0],
@@ -105,7 +111,11 @@ describe('Core.emit: trace rows without a call', () => {
     expect([restored.now(), restored.seqNext()]).toEqual([2 ** 33 + 1, 3]);
     core.emit(1, 1, KIND.input, -1, -1, 42, 0, 0);
     restored.emit(1, 1, KIND.input, -1, -1, 42, 0, 0);
-    expect(viewBytes(restored.traceColumns())).toEqual(viewBytes(core.traceColumns()));
+    // A restored core starts with no pending rows (they belong to the run before the snapshot,
+    // src/core/snapshot.ts): its first row is the original's fourth, byte for byte.
+    expect(restored.traceCount()).toBe(1);
+    expect(core.traceCount()).toBe(4);
+    expect(rowBytes(restored.traceColumns(), 0)).toEqual(rowBytes(core.traceColumns(), 3));
   });
 });
 
