@@ -63,7 +63,8 @@ export async function benchTravel(opts: { durationNs?: number; rounds?: number }
   const dir = mkdtempSync(join(tmpdir(), 'tv-bench-travel-'));
   try {
     const trace = join(dir, 't');
-    await recordScenario(loadScenario('cockpit', { durationNs }), trace);
+    // no snapshots: this measures seeking by re-execution (bench/seek.ts measures it from snapshots)
+    await recordScenario(loadScenario('cockpit', { durationNs }), trace, { snapshotEveryNs: 0 });
     await timeOff(1_000_000_000); // warm up JIT and the WASM tiers
     const off: Timing[] = [];
     const seek: Timing[] = [];
