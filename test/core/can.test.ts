@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CAN_EFF_FLAG, CAN_EFF_ID_MAX, CAN_SFF_ID_MAX, EXIT, FAULT } from '../../src/core/codes.js';
 import type { Core } from '../../src/core/core.js';
 import type { Irq } from '../../src/core/api.js';
-import { makeCore, vmWithDevice, queueAt, TraceLog } from './helpers.js';
+import { makeCore, TraceLog, canNodeSetup } from './helpers.js';
 
 const BPS = 500_000;
 const EFF = 0x8000_0000;
@@ -108,17 +108,7 @@ describe('CAN rows carry their bus (issue #8: two buses could not be told apart)
 });
 
 describe('virtio-can back-end', () => {
-  async function setup(): Promise<{ core: Core; log: TraceLog; tx: number; rx: number; node: number; ecu: number; buf: number }> {
-    const core = await makeCore();
-    const log = new TraceLog(core);
-    vmWithDevice(core, 0, 0);
-    const rxq = queueAt(core, { vm: 0, dev: 0, index: 0, size: 8, base: 0x1000 });
-    const txq = queueAt(core, { vm: 0, dev: 0, index: 1, size: 8, base: 0x3000 });
-    const bus = core.canBusCreate(BPS);
-    const node = core.canAttach({ dev: 0, vm: 0, bus, txQueue: txq.q, rxQueue: rxq.q });
-    const ecu = core.canAttach({ dev: -1, vm: -1, bus, txQueue: -1, rxQueue: -1 });
-    return { core, log, tx: txq.q, rx: rxq.q, node, ecu, buf: 0x10_000 };
-  }
+  const setup = () => canNodeSetup(BPS);
 
   function txRequest(msgType: number, canId: number, sdu: number[]): Uint8Array {
     const b = new Uint8Array(12 + sdu.length);

@@ -105,3 +105,31 @@ export function writeU16(core: Core, vm: number, gpa: number, v: number): void {
   const r = core.guestWrite(vm, gpa, new Uint8Array([v & 0xff, (v >> 8) & 0xff]));
   if (r !== 0) throw new Error(`write fault ${r}`);
 }
+
+/** A CAN bus node: what the virtio-CAN and CAN fault tests set up. */
+export interface CanNodeSetup {
+  core: Core;
+  log: TraceLog;
+  tx: number;
+  rx: number;
+  node: number;
+  ecu: number;
+  /** Guest address of a free buffer for frames. */
+  buf: number;
+}
+
+/**
+ * VM 0 with a virtio-CAN device (dev 0: rx queue 0, tx queue 1, 8 entries each) attached as a node
+ * of one CAN bus of `bitsPerSecond`, and an external ECU node on the same bus.
+ */
+export async function canNodeSetup(bitsPerSecond: number): Promise<CanNodeSetup> {
+  const core = await makeCore();
+  const log = new TraceLog(core);
+  vmWithDevice(core, 0, 0);
+  const rxq = queueAt(core, { vm: 0, dev: 0, index: 0, size: 8, base: 0x1000 });
+  const txq = queueAt(core, { vm: 0, dev: 0, index: 1, size: 8, base: 0x3000 });
+  const bus = core.canBusCreate(bitsPerSecond);
+  const node = core.canAttach({ dev: 0, vm: 0, bus, txQueue: txq.q, rxQueue: rxq.q });
+  const ecu = core.canAttach({ dev: -1, vm: -1, bus, txQueue: -1, rxQueue: -1 });
+  return { core, log, tx: txq.q, rx: rxq.q, node, ecu, buf: 0x10_000 };
+}

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { EXIT, FAULT_EDGE, FAULT_TYPE } from '../../src/core/codes.js';
 import type { Core } from '../../src/core/core.js';
-import { TraceLog, makeCore, queueAt, vmWithDevice } from '../core/helpers.js';
+import { canNodeSetup } from '../core/helpers.js';
 
 const BPS = 500_000;
 const OFF_NS = 200_000;
@@ -21,17 +21,7 @@ function txRequest(canId: number, sdu: number[]): Uint8Array {
   return b;
 }
 
-async function setup() {
-  const core = await makeCore();
-  const log = new TraceLog(core);
-  vmWithDevice(core, 0, 0);
-  const rxq = queueAt(core, { vm: 0, dev: 0, index: 0, size: 8, base: 0x1000 });
-  const txq = queueAt(core, { vm: 0, dev: 0, index: 1, size: 8, base: 0x3000 });
-  const bus = core.canBusCreate(BPS);
-  const node = core.canAttach({ dev: 0, vm: 0, bus, txQueue: txq.q, rxQueue: rxq.q });
-  const ecu = core.canAttach({ dev: -1, vm: -1, bus, txQueue: -1, rxQueue: -1 });
-  return { core, log, tx: txq.q, node, ecu, buf: 0x10_000 };
-}
+const setup = () => canNodeSetup(BPS);
 
 describe('can_bus_off in the core', () => {
   it('a bus-off virtio-can node completes a request with NOT_OK and a refused row, and sends after recovery', async () => {
