@@ -27,8 +27,9 @@ import { readSnapshot, type ReadSnapshot } from './index.js';
 /**
  * Default virtual time between two snapshots of a recording. A seek re-executes up to this much
  * (~0.2 s of CPU per cockpit second): at 5 s a seek just before a snapshot took 1.8-2.2 s, over
- * the 2 s target; at 2 s the worst case measured 1.1-1.5 s, for ~1 % of recording time by wall
- * and 2.4 % of the trace's bytes (README "Snapshots", npm run bench snapshot / seek).
+ * the 2 s target; at 2 s the worst case measured 1.1-1.5 s and 2.4 % of the trace's bytes. The
+ * cost is over its 5 % target: ~25 ms of CPU per snapshot, 11-25 % of recording time by wall
+ * depending on load (README "Snapshots", npm run bench snapshot / seek).
  */
 export const SNAPSHOT_EVERY_NS_DEFAULT = 2_000_000_000;
 
