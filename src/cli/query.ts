@@ -17,6 +17,8 @@ export interface SessionFlags {
   trust?: boolean;
   salvage?: boolean;
   allowFiles?: boolean;
+  /** The path given is a dataset root (export parquet --dataset), not a trace. */
+  dataset?: string;
 }
 
 interface QueryFlags extends SessionFlags {
@@ -42,12 +44,20 @@ export function registerQuery(program: Command): void {
   const query = program
     .command('query')
     .description('run SQL (or a named query) over a trace with DuckDB; tables: events, dlt, clock, inputs')
-    .argument('<trace-dir>', 'trace directory')
+    .argument('[trace-dir]', 'trace directory (none with --dataset)')
     .argument('[sql]', 'SQL to run, several statements allowed; "-" reads stdin; put -- before SQL that starts with "-"')
     .option('-n, --named <name>', 'run a named query (see `tracevisor queries`) or a .sql file path')
-    .option('-f, --file <path>', 'read the SQL from a file ("-" for stdin)');
-  addSessionOptions(query).action(async (dir: string, sql: string | undefined, flags: QueryFlags) => {
-    await queryCommand(dir, sql, flags);
+    .option('-f, --file <path>', 'read the SQL from a file ("-" for stdin)')
+    .option('--dataset <root>', 'query a Parquet dataset of many traces (export parquet --dataset) instead of one trace');
+  addSessionOptions(query).action(async (dir: string | undefined, sql: string | undefined, flags: QueryFlags) => {
+    if (flags.dataset === undefined) {
+      if (dir === undefined) throw new UsageError('query: give a trace directory (or --dataset <root>)');
+      await queryCommand(dir, sql, flags);
+      return;
+    }
+    // `query --dataset <root> <sql>`: the one positional argument is the SQL
+    if (sql !== undefined) throw new UsageError('query --dataset: give the SQL alone, not a trace directory too');
+    await queryCommand(flags.dataset, dir, flags);
   });
   refuseDashSql(query);
   program
@@ -91,6 +101,10 @@ function describeQueries(flags: { verbose?: boolean; json?: boolean; queries: st
 /** Opens the trace with the flags' mode, prints its warnings and installs the SQL helpers. */
 export async function openQuerySession(dir: string, flags: SessionFlags): Promise<QuerySession> {
   if (flags.trust && flags.salvage) throw new UsageError('give --trust or --salvage, not both');
+  if (flags.dataset !== undefined) {
+    if (flags.trust || flags.salvage) throw new UsageError('--trust and --salvage are for a trace, not a --dataset');
+    return QuerySession.openDataset(dir, { allowFiles: flags.allowFiles === true });
+  }
   const options: SessionOptions = {
     mode: flags.salvage ? 'salvage' : flags.trust ? 'trust' : 'verify',
     allowFiles: flags.allowFiles === true,

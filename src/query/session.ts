@@ -21,6 +21,7 @@ import { refuseUnsafeCalls } from './refused-calls.js';
 import { refuseFileStatement } from './refused-statements.js';
 import type { TableLoad } from './load.js';
 import { loadNamedQuery } from './named.js';
+import { openDatasetDatabase } from './dataset.js';
 import { openSessionDatabase, type SessionDatabase } from './open-store.js';
 import { DEVICE_TYPES } from './topology.js';
 import type { ReadMode } from '../trace/open.js';
@@ -53,7 +54,8 @@ export class QuerySession {
     private readonly instance: DuckDBInstance,
     /** Public: the SQL layer runs and streams statements on it directly. */
     readonly connection: DuckDBConnection,
-    readonly trace: Trace,
+    /** The trace answering; null for a dataset of many traces (openDataset). */
+    readonly trace: Trace | null,
     /** Lines for the user's stderr: salvage reports, a store rebuilt or not writable. */
     readonly warnings: string[],
     /** The store file answering (null: in memory), whether this session built it, its loads. */
@@ -83,6 +85,29 @@ export class QuerySession {
       if (error instanceof TraceError) throw new QueryError('load', error.message);
       throw new QueryError('load', `${traceDir}: cannot load trace: ${firstLine(error)}`);
     }
+    const connection = await QuerySession.connect(db, traceDir);
+    const store = { path: db.storePath, built: db.built, loads: db.loads };
+    return new QuerySession(db.instance, connection, trace, db.warnings, store, options.allowFiles !== true);
+  }
+
+  /**
+   * Opens a Parquet dataset of many traces (`export parquet --dataset`, dataset.ts): a view per
+   * table with the `scenario` and `seed` partition columns, the same SQL helpers and the same
+   * file-access rules as a trace's session.
+   */
+  static async openDataset(root: string, options: { allowFiles?: boolean } = {}): Promise<QuerySession> {
+    const allowFiles = options.allowFiles === true;
+    const db = await openDatasetDatabase(root, allowFiles);
+    const connection = await QuerySession.connect(db, root);
+    const store = { path: null, built: false, loads: [] };
+    return new QuerySession(db.instance, connection, null, [], store, !allowFiles);
+  }
+
+  /** A connection with the database's views (a store's, a dataset's) and the SQL helpers. */
+  private static async connect(
+    db: { instance: DuckDBInstance; prepare(connection: DuckDBConnection): Promise<void> },
+    where: string,
+  ): Promise<DuckDBConnection> {
     const connection = await db.instance.connect();
     try {
       await db.prepare(connection); // a store's views (query-store part, issue 7)
@@ -92,10 +117,9 @@ export class QuerySession {
     } catch (error) {
       connection.closeSync();
       db.instance.closeSync();
-      throw new QueryError('load', `${traceDir}: cannot set up the SQL helpers: ${firstLine(error)}`);
+      throw new QueryError('load', `${where}: cannot set up the tables and SQL helpers: ${firstLine(error)}`);
     }
-    const store = { path: db.storePath, built: db.built, loads: db.loads };
-    return new QuerySession(db.instance, connection, trace, db.warnings, store, options.allowFiles !== true);
+    return connection;
   }
 
   async run(sql: string, params?: QueryParams): Promise<QueryResult> {

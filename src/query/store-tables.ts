@@ -39,15 +39,26 @@ function enumTypeOf(spec: ColumnSpec): { type: string; values: readonly string[]
 
 /** The SELECT list of a table's view: plain columns as they are, ENUM columns mapped. */
 function selectList(table: TableName): string {
-  return TABLES[table].columns
-    .map((spec) => {
-      const name = `"${sqlColumnName(spec)}"`;
-      const enumType = enumTypeOf(spec);
-      if (enumType === null) return name;
-      const entries = enumType.values.map((v) => `${quote(v)}: ${quote(v)}::${enumType.type}`);
-      return `map_extract_value(MAP {${entries.join(', ')}}, ${name}) AS ${name}`;
-    })
-    .join(', ');
+  return TABLES[table].columns.map((spec) => enumMapped(spec) ?? `"${sqlColumnName(spec)}"`).join(', ');
+}
+
+/** `map_extract_value(MAP {…}, "kind") AS "kind"` for an ENUM column, null for the others. */
+function enumMapped(spec: ColumnSpec): string | null {
+  const enumType = enumTypeOf(spec);
+  if (enumType === null) return null;
+  const name = `"${sqlColumnName(spec)}"`;
+  return enumMapping(name, enumType.type, enumType.values);
+}
+
+/** A VARCHAR column's values as the named ENUM type (the header says why a map, not a cast). */
+export function enumMapping(quotedName: string, type: string, values: readonly string[]): string {
+  const entries = values.map((v) => `${quote(v)}: ${quote(v)}::${type}`);
+  return `map_extract_value(MAP {${entries.join(', ')}}, ${quotedName}) AS ${quotedName}`;
+}
+
+/** The ENUM columns' mapped expressions, for a `SELECT * REPLACE (…)` over exported Parquet. */
+export function enumColumnExpressions(table: TableName): string[] {
+  return TABLES[table].columns.map(enumMapped).filter((e): e is string => e !== null);
 }
 
 /** The table's rows as SQL sees them, from its Parquet file (in file order). */
