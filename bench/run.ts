@@ -16,6 +16,7 @@ import { benchSweep, formatSweepBench } from './sweep.js';
 import { benchSnapshot, formatSnapshotBench } from './snapshot.js'; // snapshots (issue 10 §3)
 import { benchSeek, formatSeekBench } from './seek.js'; // seek (issue 10 §3)
 import { benchParquetExport, formatParquetExportBench } from './export-parquet.js'; // issue 12 §5
+import { benchReport, formatReportBench } from './report.js'; // issue 12 §4
 
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1));
 
@@ -74,6 +75,10 @@ async function main(): Promise<void> {
     console.log(`  no faults                 ${fmt(f.plainEventsPerSec)} events/s`);
     console.log(`  hooks armed, never hit    ${fmt(f.armedEventsPerSec)} events/s (4 faults at ppm 0)`);
     console.log(`  cost of the armed hooks   ${f.hookCost.toFixed(2)}× wall time`);
+  }
+  // HTML report (issue 12 §4)
+  if (want('report')) {
+    console.log(`\n${formatReportBench(await benchReport())}`);
   }
   // export parquet (issue 12 §5)
   if (want('export-parquet')) {

@@ -3,6 +3,8 @@ import { DEFAULT_SCENARIO } from '../scenario/load.js';
 import { runRecord } from './record.js';
 import { describeTrace } from './info.js';
 import { runQuery } from './query.js';
+import { writeReport } from './report.js';
+import { join, resolve } from 'node:path';
 
 const DEMO_QUERIES = ['dlt/summary', 'dlt/errors', 'virtio/latency', 'sched/steal', 'bus/throttle'];
 
@@ -25,6 +27,11 @@ export function registerDemo(program: Command): void {
       const sql = 'SELECT vm, kind, count(*) AS n FROM events GROUP BY ALL ORDER BY vm, n DESC';
       out(`\n$ tracevisor query ${flags.output} "${sql}"\n`);
       out(limitLines(await runQuery(flags.output, sql, { format: 'table' }), 40));
+      // the picture (issue 12 §4): the same trace as a self-contained HTML report
+      const report = join(flags.output, 'report.html');
+      out(`\n$ tracevisor report ${flags.output} -o ${report} --force\n`);
+      const written = await writeReport(flags.output, { output: report, force: true });
+      out(`wrote the report (${(written.bytes / 1e6).toFixed(2)} MB) -> ${report}\nopen it in a browser: file://${resolve(report)}\n`);
     });
 }
 

@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   replay: async () => (await import('./replay.js')).registerReplay,
   diff: async () => (await import('./diff.js')).registerDiff,
   sweep: async () => (await import('./sweep.js')).registerSweep, // seed sweeps (issue 9 §6)
+  report: async () => (await import('./report.js')).registerReport, // HTML report (issue 12 §4)
 };
 
 export async function buildProgram(argv: string[] = []): Promise<Command> {

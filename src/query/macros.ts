@@ -5,7 +5,7 @@
 // `tracevisor queries -v` and the README's "SQL helpers" section print MACROS' docs.
 
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { DLT_LEVELS, FAULT_CODES } from '../core/codes.js';
+import { DLT_LEVELS, FAULT_CODES, FAULT_TYPES } from '../core/codes.js';
 
 /**
  * Switch drop reasons recorded in `events.id` for kind `switch_drop`. The core's constants are
@@ -59,6 +59,17 @@ export const MACROS: readonly MacroDoc[] = [
     sql: 'time_bucket_ns(ns, width_ns) AS ns - (((ns % width_ns) + width_ns) % width_ns)',
   },
   {
+    signature: 'nice_bin_ns(span_ns, bins)',
+    description: 'a round bin width (1, 2 or 5 × 10^k ns) giving at most `bins` bins over span_ns; 1 for an empty span',
+    example: 'nice_bin_ns(600000000000, 1000) = 1000000000',
+    // the smallest of 1, 2, 5, 10 × 10^floor(log10(span / bins)) that is >= span / bins: the
+    // report's charts (src/report) and the *_timeline queries bin with it
+    sql:
+      'nice_bin_ns(span_ns, bins) AS CAST(list_min(list_filter(' +
+      'list_transform([1, 2, 5, 10], m -> m * pow(10, floor(log10(greatest(1, CAST(span_ns AS DOUBLE) / bins))))), ' +
+      'w -> w >= greatest(1, CAST(span_ns AS DOUBLE) / bins))) AS BIGINT)',
+  },
+  {
     signature: 'format_ns(ns)',
     description: "a duration as text with a unit: ns, µs, ms or s, three decimals above ns",
     example: "format_ns(1234567) = '1.235 ms'",
@@ -80,6 +91,12 @@ export const MACROS: readonly MacroDoc[] = [
     description: "name of a switch drop reason (events.id where kind = 'switch_drop'); NULL for an unknown code",
     example: "drop_reason(3) = 'queue_full'",
     sql: `drop_reason(code) AS ${caseOf(DROP_REASONS, 'code')}`,
+  },
+  {
+    signature: 'fault_type_name(code)',
+    description: "name of a seeded fault type (events.id where kind = 'fault_injected'); NULL for an unknown code",
+    example: "fault_type_name(6) = 'clock_step'",
+    sql: `fault_type_name(code) AS ${caseOf(FAULT_TYPES, 'code')}`,
   },
   {
     signature: 'level_num(level)',

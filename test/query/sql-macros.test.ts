@@ -42,6 +42,20 @@ describe('time helpers', () => {
     expect(await values('time_bucket_ns(x, 1000000000)', ['2500000000'])).toEqual(['2000000000']);
   });
 
+  it('nice_bin_ns rounds span/bins up to 1, 2 or 5 × 10^k: 600 s in 1000 bins is 1 s, 10 s is 10 ms', async () => {
+    const widths = await values('nice_bin_ns(x, 1000)', [
+      '600000000000', // 6e8 → 1e9
+      '10000000000', // 1e7 exactly
+      '2000000000', // 2e6 exactly
+      '1000001', // 1000.001 → 2000
+      '3000000', // 3000 → 5000
+      '999', // below 1 per bin → 1
+      '0', // empty span → 1
+    ]);
+    expect(widths).toEqual(['1000000000', '10000000', '2000000', '2000', '5000', '1', '1']);
+    expect(await values('nice_bin_ns(x, 10)', ['7000'])).toEqual(['1000']); // 700 → 1000
+  });
+
   it('format_ns picks the unit: below 1000 in ns, then µs, ms, s with three decimals', async () => {
     const texts = await values('format_ns(x)', ['17', '999', '1000', '2500', '-2500', '1234567', '1500000000', 'NULL']);
     expect(texts).toEqual(['17 ns', '999 ns', '1.000 µs', '2.500 µs', '-2.500 µs', '1.235 ms', '1.500 s', null]);
@@ -53,6 +67,10 @@ describe('names for codes', () => {
     expect(await values('fault_name(x)', ['0', '2', '3', '14', '15', '-1'])).toEqual([
       'none', 'desc_chain_loop', 'addr_unmapped', 'chain_too_long', null, null,
     ]);
+  });
+
+  it('fault_type_name follows FAULT_TYPES in src/core/codes.ts; unknown codes are NULL', async () => {
+    expect(await values('fault_type_name(x)', ['1', '6', '9', '10', '-1'])).toEqual(['link_loss', 'clock_step', 'bus_cut', null, null]);
   });
 
   it('drop_reason follows the DROP_* constants of assembly/bus/switch.ts', async () => {
