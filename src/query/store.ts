@@ -48,7 +48,7 @@ import { fileSha256InBackground } from '../trace/file-hash-worker.js';
 import { QueryError } from './errors.js';
 
 /** Bump when the store's tables or types change: an older store is rebuilt, not misread. */
-export const STORE_FORMAT_VERSION = 2;
+export const STORE_FORMAT_VERSION = 3; // 3: dlt_clock_fit (issue 11 §4)
 export const STORE_FILE = 'store.duckdb';
 
 /**

@@ -4,6 +4,7 @@
 // (over the 500 MB target) and 2.2–4.3 s; from this table it reads a few dozen rows.
 
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { createClockFit } from './clock-fit.js';
 
 /**
  * The definition of vq_latency: per (vm, dev, queue), the completions of `vq_used` events
@@ -51,4 +52,5 @@ GROUP BY vm, dev, queue`;
 
 export async function createSummaries(connection: DuckDBConnection): Promise<void> {
   await connection.run(VQ_LATENCY_SQL);
+  await createClockFit(connection); // dlt_clock_fit: each ECU lifecycle's clock (issue 11 §4)
 }

@@ -182,8 +182,8 @@ describe('named queries', () => {
     const queries = listNamedQueries();
     expect(queries.map((q) => q.name)).toEqual([
       'bus/link_util', 'bus/throttle', 'bus/throttle_timeline', 'clock/offset', 'clock/offset_timeline',
-      'dlt/counter_gaps', 'dlt/ecu_rate', 'dlt/errors', 'dlt/id_collisions', 'dlt/lifecycles', 'dlt/rate',
-      'dlt/summary', 'sched/deadline_misses', 'sched/occupancy', 'sched/steal', 'sched/steal_timeline',
+      'dlt/clock_fit', 'dlt/counter_gaps', 'dlt/ecu_rate', 'dlt/errors', 'dlt/id_collisions', 'dlt/lifecycles', 'dlt/rate',
+      'dlt/summary', 'dlt/timeline', 'sched/deadline_misses', 'sched/occupancy', 'sched/steal', 'sched/steal_timeline',
       'virtio/latency', 'virtio/latency_hist', 'vm/health', 'vm/incidents',
     ]);
     const s = await open({});
