@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DltExportError, exportDltFile, type DltExportResult } from '../formats/dlt/export.js';
 import { fileError, UsageError } from './errors.js';
+import { registerExportPerfetto } from './export-perfetto.js'; // perfetto (issue 12 §3)
 
 interface ExportFlags {
   output: string;
@@ -21,7 +22,7 @@ const STDOUT = '-';
 export function registerExport(program: Command): void {
   const command = program
     .command('export')
-    .description('export a trace to another format (formats: dlt)');
+    .description('export a trace to another format (formats: dlt, perfetto)');
   command
     .command('dlt')
     .description('write the dlt table as a DLT storage file (dlt-convert -a, dlt-viewer)')
@@ -39,6 +40,7 @@ export function registerExport(program: Command): void {
       const result = runExportDlt(dir, flags);
       process.stdout.write(flags.json === true ? `${JSON.stringify({ output: flags.output, ...result })}\n` : summaryLine(result, flags.output));
     });
+  registerExportPerfetto(command); // perfetto (issue 12 §3)
 }
 
 function summaryLine(result: DltExportResult, where: string): string {
