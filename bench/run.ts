@@ -15,6 +15,7 @@ import { benchReplay, formatReplayBench } from './replay.js';
 import { benchSweep, formatSweepBench } from './sweep.js';
 import { benchSnapshot, formatSnapshotBench } from './snapshot.js'; // snapshots (issue 10 §3)
 import { benchSeek, formatSeekBench } from './seek.js'; // seek (issue 10 §3)
+import { benchPerfetto, formatPerfettoBench } from './perfetto.js'; // export perfetto (issue 12 §3)
 
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1));
 
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
   if (want('seek')) {
     console.log(`\n${formatSeekBench(await benchSeek())}`);
   }
+  if (want('perfetto')) console.log(`\n${formatPerfettoBench(benchPerfetto())}`); // export perfetto (issue 12 §3)
 }
 
 main().catch((err) => {

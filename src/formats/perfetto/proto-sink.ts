@@ -103,11 +103,15 @@ function counterEvent(track: Track, value: number): Record<string, unknown> {
 }
 
 function annotations(args: Args): Record<string, unknown>[] {
-  return Object.entries(args).map(([name, value]) => {
-    if (typeof value === 'string') return { name, string_value: value };
-    if (typeof value === 'boolean') return { name, bool_value: value };
-    return Number.isInteger(value) ? { name, int_value: value } : { name, double_value: value };
-  });
+  const out: Record<string, unknown>[] = [];
+  for (const name in args) out.push(annotation(name, args[name]!));
+  return out;
+}
+
+function annotation(name: string, value: string | number | boolean): Record<string, unknown> {
+  if (typeof value === 'string') return { name, string_value: value };
+  if (typeof value === 'boolean') return { name, bool_value: value };
+  return Number.isInteger(value) ? { name, int_value: value } : { name, double_value: value };
 }
 
 function counterDescriptor(unit: 'ns' | 'count' | 'ratio'): Record<string, unknown> {

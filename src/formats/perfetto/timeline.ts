@@ -92,6 +92,7 @@ export class Timeline {
   private readonly canFrame = new Map<number, { canId: number; flow: number }>();
   /** Per link: frames on it (tx time and flow) waiting for their link_rx. */
   private readonly linkFrames = new Map<number, { txNs: number; flow: number }[]>();
+  private readonly linkTracks: Track[] = [];
   private readonly n = { events: 0, faults: 0, deadlineMisses: 0, faultsInjected: 0, dlt: 0, clock: 0, can: 0 };
 
   constructor(
@@ -224,7 +225,7 @@ export class Timeline {
     let frames = this.linkFrames.get(link);
     if (frames === undefined) this.linkFrames.set(link, (frames = []));
     frames.push({ txNs: ts, flow });
-    this.sink.instant(ts, this.tracks.link(link, c.dev[i]!), 'tx', { bytes: c.len[i]!, serialisation_ns: Number(c.val[i]) }, [flow]);
+    this.sink.instant(ts, this.linkTrack(link, c.dev[i]!), 'tx', { bytes: c.len[i]!, serialisation_ns: Number(c.val[i]) }, [flow]);
   }
 
   private linkRx(ts: number, c: EventColumns, i: number): void {
@@ -233,7 +234,7 @@ export class Timeline {
     const frames = this.linkFrames.get(link);
     const at = frames === undefined ? -1 : frames.findIndex((f) => f.txNs === txNs);
     const flows = at < 0 ? null : [frames!.splice(at, 1)[0]!.flow];
-    this.sink.instant(ts, this.tracks.link(link, c.dev[i]!), 'rx', { bytes: c.len[i]!, since_tx_ns: Number(c.val[i]) }, flows);
+    this.sink.instant(ts, this.linkTrack(link, c.dev[i]!), 'rx', { bytes: c.len[i]!, since_tx_ns: Number(c.val[i]) }, flows);
   }
 
   private fault(ts: number, c: EventColumns, i: number): void {
@@ -260,6 +261,10 @@ export class Timeline {
     else name += ` ${(args.edge = FAULT_EDGES[val] ?? val)}`;
     this.instant(ts, this.eventsTrack(c.vm[i]!), name, args);
     this.n.faultsInjected += 1;
+  }
+
+  private linkTrack(link: number, dev: number): Track {
+    return (this.linkTracks[link] ??= this.tracks.link(link, dev));
   }
 
   private eventsTrack(vm: number): Track {

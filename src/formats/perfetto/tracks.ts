@@ -24,6 +24,8 @@ export class Tracks {
   private readonly byKey = new Map<string, Track>();
   private readonly ecuPids = new Map<string, number>();
   private uuidNext = 1;
+  /** Per-event lookups without building a key (the export's hot path). */
+  private readonly cpus: Track[] = [];
 
   constructor(
     private readonly sink: TimelineSink,
@@ -67,7 +69,7 @@ export class Tracks {
   }
 
   cpu(pcpu: number): Track {
-    return this.child(this.process(-1), `cpu${pcpu}`, `cpu ${pcpu}`, false);
+    return (this.cpus[pcpu] ??= this.child(this.process(-1), `cpu${pcpu}`, `cpu ${pcpu}`, false));
   }
 
   /** A named slice/instant track under a VM's (or the hypervisor's, vm −1) process. */

@@ -21,8 +21,9 @@ export interface VirtqueueCounts {
 export class Virtqueues {
   readonly counts: VirtqueueCounts = { requestSlices: 0, usedUnmatched: 0 };
   private readonly open = new Map<number, Open>();
-  /** Per queue (dev, queue), which lanes hold a request. */
+  /** Per queue (dev, queue), its lanes: which hold a request, and their tracks (made once). */
   private readonly lanesBusy = new Map<number, boolean[]>();
+  private readonly laneTracks = new Map<number, Track[]>();
 
   constructor(
     private readonly tracks: Tracks,
@@ -36,7 +37,8 @@ export class Virtqueues {
     let lane = busy.indexOf(false);
     if (lane < 0) lane = busy.push(false) - 1;
     busy[lane] = true;
-    const track = this.tracks.virtqueueLane(vm, dev, queue, lane);
+    const tracks = this.laneTracks.get(dev * QUEUES + queue)!;
+    const track = (tracks[lane] ??= this.tracks.virtqueueLane(vm, dev, queue, lane));
     this.open.set(key, { lane, track });
     const role = queueRole(this.tracks.topology.devices[dev]?.type ?? '', queue);
     this.sink.begin(tsNs, track, role === 'rx' ? 'rx buffer' : 'request', { head, chain_bytes: chainBytes }, null);
@@ -67,6 +69,7 @@ export class Virtqueues {
     if (busy === undefined) {
       busy = [];
       this.lanesBusy.set(key, busy);
+      this.laneTracks.set(key, []);
     }
     return busy;
   }
