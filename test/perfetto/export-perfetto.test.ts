@@ -254,6 +254,25 @@ describe('export perfetto: determinism and errors', () => {
     expect(r.stderr).toMatch(/^tracevisor: .*damaged: .*trace damaged: events: /);
     expect(tv('query', damaged, 'SELECT 1').stderr).toBe(r.stderr);
     expect(() => readFileSync(out)).toThrow();
+    // --salvage exports the intact batches and says what it dropped
+    const salvaged = tv('export', 'perfetto', damaged, '-o', out, '--salvage');
+    expect(salvaged.code).toBe(0);
+    expect(salvaged.stderr).toMatch(/^tracevisor: warning: events: (salvaged \d+ of \d+|using all \d+) rows/);
+    expect(readTimeline(decodeTrace(readFileSync(out))).problems).toEqual([]);
+  });
+
+  it('an imported DLT log (no VMs, no scenario): a process per ECU with its DLT instants', () => {
+    const dltFile = join(work, 'faulty.dlt');
+    const imported = join(work, 'imported');
+    expect(tv('export', 'dlt', faulty, '-o', dltFile).code).toBe(0);
+    expect(tv('import', 'dlt', dltFile, '-o', imported).code).toBe(0);
+    const t = exportProto(imported, join(work, 'imported.pftrace'));
+    expect(t.problems).toEqual([]);
+    for (const [ecu, messages] of query(imported, 'SELECT ecu, count(*) FROM dlt GROUP BY ecu ORDER BY ecu')) {
+      const proc = vmTrack(t, `ECU ${ecu}`);
+      const dlt = trackByName(t, 'DLT', proc)[0]!;
+      expect(t.instants.filter((i) => i.track === dlt.uuid).length).toBe(Number(messages));
+    }
   });
 
   it('refuses to replace a file without --force, and an unknown --format', () => {
