@@ -53,7 +53,7 @@ export class JsonSink implements TimelineSink {
     if (names === undefined) this.openNames.set(track.uuid, (names = []));
     names.push(name);
     if (isAsync(track)) {
-      this.main.push(`{"ph":"b","cat":"virtqueue","id":${track.uuid},"name":${JSON.stringify(name)},"pid":${track.role.pid},"ts":${us(tsNs)}${argsText(args)}}`);
+      this.main.push(`{"ph":"b","cat":"virtqueue","id":${track.uuid},"name":${JSON.stringify(name)},"pid":${track.role.pid},"tid":${tidOf(track)},"ts":${us(tsNs)}${argsText(args)}}`);
     } else {
       this.main.push(`{"ph":"B","name":${JSON.stringify(name)},"pid":${track.role.pid},"tid":${tidOf(track)},"ts":${us(tsNs)}${argsText(args)}}`);
     }
@@ -63,7 +63,7 @@ export class JsonSink implements TimelineSink {
   end(tsNs: number, track: Track): void {
     const name = this.openNames.get(track.uuid)?.pop() ?? '';
     if (isAsync(track)) {
-      this.main.push(`{"ph":"e","cat":"virtqueue","id":${track.uuid},"name":${JSON.stringify(name)},"pid":${track.role.pid},"ts":${us(tsNs)}}`);
+      this.main.push(`{"ph":"e","cat":"virtqueue","id":${track.uuid},"name":${JSON.stringify(name)},"pid":${track.role.pid},"tid":${tidOf(track)},"ts":${us(tsNs)}}`);
     } else {
       this.main.push(`{"ph":"E","pid":${track.role.pid},"tid":${tidOf(track)},"ts":${us(tsNs)}}`);
     }
