@@ -13,7 +13,10 @@
 // not shown: vq_notify*, vq_interrupt* (every request has them), can_arbitration, switch_forward
 // and can_rx at external ECUs (every frame reaches every ECU: no news).
 // The dlt table gives instants (ecu/apid/ctid/level/payload as args), the clock table each VM's
-// clock offset counter.
+// clock offset counter. The flow CAN frame → gateway's Ethernet forward → cluster's receive needs
+// what the events table lacks (the bridged frame's contents): a `frames` table (issue 12 §1)
+// would join the merge in export.ts as one more cursor and a method here that continues the CAN
+// frame's flow (canFrame) into the Ethernet frame carrying it.
 
 import { FAULT_CODES, FAULT_TYPES, KIND } from '../../core/codes.js';
 import { IntervalCounters } from './intervals.js';
