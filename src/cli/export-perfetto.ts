@@ -4,8 +4,7 @@
 
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
-import { exportPerfettoFile, type PerfettoExportResult, type PerfettoFormat } from '../formats/perfetto/export.js';
-import { PerfettoExportError } from '../formats/perfetto/timeline.js';
+import type { PerfettoExportResult, PerfettoFormat } from '../formats/perfetto/export.js';
 import { fileError, UsageError } from './errors.js';
 
 interface PerfettoFlags {
@@ -30,13 +29,14 @@ export function registerExportPerfetto(exportCommand: Command): void {
     .option('--json', 'print the summary as one JSON object')
     .option('--trust', 'skip checking the trace files against the manifest')
     .option('--salvage', 'export the intact part of a damaged trace')
-    .action((dir: string, flags: PerfettoFlags) => {
-      const result = runExportPerfetto(dir, flags);
+    .action(async (dir: string, flags: PerfettoFlags) => {
+      const result = await runExportPerfetto(dir, flags);
       process.stdout.write(flags.json === true ? `${JSON.stringify({ output: flags.output, ...result })}\n` : summaryLine(result, flags.output));
     });
 }
 
-export function runExportPerfetto(dir: string, flags: PerfettoFlags): PerfettoExportResult {
+/** The writer (protobufjs, the scenario schema) is loaded only for this command, not for `export dlt`. */
+export async function runExportPerfetto(dir: string, flags: PerfettoFlags): Promise<PerfettoExportResult> {
   const format = flags.format as PerfettoFormat;
   if (!FORMATS.includes(format)) throw new UsageError(`--format ${flags.format}: not a format; use proto or json`);
   if (flags.trust === true && flags.salvage === true) throw new UsageError('give --trust or --salvage, not both');
@@ -46,10 +46,11 @@ export function runExportPerfetto(dir: string, flags: PerfettoFlags): PerfettoEx
   }
   const mode = flags.salvage === true ? 'salvage' : flags.trust === true ? 'trust' : 'verify';
   const warn = (message: string): void => void process.stderr.write(`tracevisor: warning: ${message}\n`);
+  const { exportPerfettoFile } = await import('../formats/perfetto/export.js');
   try {
     return exportPerfettoFile(dir, flags.output, { format, mode, warn });
   } catch (error) {
-    if (error instanceof PerfettoExportError) throw new UsageError(`${dir}: ${error.message}`);
+    if (error instanceof Error && error.name === 'PerfettoExportError') throw new UsageError(`${dir}: ${error.message}`);
     if (error instanceof Error && error.name === 'TraceError') throw error;
     throw fileError(error);
   }
