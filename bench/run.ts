@@ -17,6 +17,7 @@ import { benchSnapshot, formatSnapshotBench } from './snapshot.js'; // snapshots
 import { benchSeek, formatSeekBench } from './seek.js'; // seek (issue 10 §3)
 import { benchParquetExport, formatParquetExportBench } from './export-parquet.js'; // issue 12 §5
 import { benchReport, formatReportBench } from './report.js'; // issue 12 §4
+import { benchPerfetto, formatPerfettoBench } from './perfetto.js'; // export perfetto (issue 12 §3)
 
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1));
 
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
   if (want('seek')) {
     console.log(`\n${formatSeekBench(await benchSeek())}`);
   }
+  if (want('perfetto')) console.log(`\n${formatPerfettoBench(benchPerfetto())}`); // export perfetto (issue 12 §3)
 }
 
 main().catch((err) => {

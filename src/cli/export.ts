@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { DltExportError, exportDltFile, type DltExportResult } from '../formats/dlt/export.js';
 import { fileError, UsageError } from './errors.js';
 import { registerExportParquet } from './export-parquet.js';
+import { registerExportPerfetto } from './export-perfetto.js'; // perfetto (issue 12 §3)
 
 interface ExportFlags {
   output: string;
@@ -22,7 +23,7 @@ const STDOUT = '-';
 export function registerExport(program: Command): void {
   const command = program
     .command('export')
-    .description('export a trace to another format (formats: dlt, parquet)');
+    .description('export a trace to another format (formats: dlt, parquet, perfetto)');
   registerExportParquet(command);
   command
     .command('dlt')
@@ -41,6 +42,7 @@ export function registerExport(program: Command): void {
       const result = runExportDlt(dir, flags);
       process.stdout.write(flags.json === true ? `${JSON.stringify({ output: flags.output, ...result })}\n` : summaryLine(result, flags.output));
     });
+  registerExportPerfetto(command); // perfetto (issue 12 §3)
 }
 
 function summaryLine(result: DltExportResult, where: string): string {

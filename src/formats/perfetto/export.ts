@@ -1,0 +1,176 @@
+// `tracevisor export perfetto`: a trace's tables as a Perfetto timeline (protobuf, or Chrome
+// JSON). The trace goes through the checked door first (src/trace/open.ts: verify by default,
+// the same one-line errors as `query`; trust / salvage on request), then its tables are read
+// batch by batch, merged in time order and handed to the timeline (timeline.ts); the output is
+// written in chunks, one counter interval at a time. Memory: one record batch per table and
+// what the timeline holds open, whatever the trace's length.
+
+import type { RecordBatch } from 'apache-arrow';
+import { openCheckedTrace, type CheckedTrace, type ReadMode } from '../../trace/open.js';
+import { scenarioSchema } from '../../scenario/schema.js';
+import { deviceEntries, vmEntries } from '../../scenario/topology.js';
+import { FileOut } from './file-out.js';
+import { JsonSink } from './json-sink.js';
+import { ProtoSink } from './proto-sink.js';
+import type { TimelineSink } from './sink.js';
+import { Timeline, type ClockRow, type DltRow, type EventColumns, type TimelineCounts } from './timeline.js';
+import type { Topology } from './tracks.js';
+
+export type PerfettoFormat = 'proto' | 'json';
+
+export interface PerfettoExportOptions {
+  format: PerfettoFormat;
+  mode: ReadMode;
+  /** Where warnings go (the trace's trust/salvage notes, the JSON size warning). */
+  warn: (message: string) => void;
+}
+
+export interface PerfettoExportResult extends TimelineCounts {
+  format: PerfettoFormat;
+  bytes: number;
+}
+
+export function exportPerfettoFile(traceDir: string, outPath: string, options: PerfettoExportOptions): PerfettoExportResult {
+  const checked = openCheckedTrace(traceDir, options.mode);
+  for (const w of checked.warnings) options.warn(w);
+  const out = new FileOut(outPath);
+  try {
+    const sink: TimelineSink = options.format === 'json' ? new JsonSink(out, options.warn) : new ProtoSink(out);
+    const counts = writeTimeline(checked, new Timeline(sink, topologyOf(checked.trace.manifest.scenario)));
+    const bytes = sink.close();
+    out.commit();
+    return { format: options.format, bytes, ...counts };
+  } catch (error) {
+    out.abandon();
+    throw error;
+  }
+}
+
+/** VM and device names from the manifest's scenario; none for a trace without one (imports). */
+export function topologyOf(scenario: unknown): Topology {
+  const parsed = scenarioSchema.safeParse(scenario);
+  if (!parsed.success) return { vms: [], devices: [], canBuses: [] };
+  return { vms: vmEntries(parsed.data), devices: deviceEntries(parsed.data), canBuses: parsed.data.canBuses.map((b) => b.name) };
+}
+
+/** The three tables merged by ts_ns (events first on a tie). */
+function writeTimeline(checked: CheckedTrace, timeline: Timeline): TimelineCounts {
+  const events = new EventCursor(checked.batches('events'));
+  const dlt = new RowCursor(checked.batches('dlt'), dltRow);
+  const clock = new RowCursor(checked.batches('clock'), clockRow);
+  for (;;) {
+    const otherNs = Math.min(dlt.tsNs, clock.tsNs);
+    while (events.valid && events.tsNs <= otherNs) {
+      timeline.event(events.columns, events.index);
+      events.next();
+    }
+    if (otherNs === Infinity) {
+      if (!events.valid) break;
+      continue;
+    }
+    if (dlt.tsNs <= clock.tsNs) timeline.dlt(dlt.take()); else timeline.clock(clock.take());
+  }
+  return timeline.finish();
+}
+
+class EventCursor {
+  columns!: EventColumns;
+  index = 0;
+  valid = false;
+  tsNs = Infinity;
+  private rows = 0;
+
+  constructor(private readonly batches: Generator<RecordBatch>) {
+    this.load();
+  }
+
+  next(): void {
+    this.index += 1;
+    if (this.index < this.rows) this.tsNs = Number(this.columns.ts[this.index]);
+    else this.load();
+  }
+
+  private load(): void {
+    for (;;) {
+      const step = this.batches.next();
+      if (step.done === true) {
+        this.valid = false;
+        this.tsNs = Infinity;
+        return;
+      }
+      if (step.value.numRows === 0) continue;
+      this.columns = eventColumns(step.value);
+      this.rows = step.value.numRows;
+      this.index = 0;
+      this.valid = true;
+      this.tsNs = Number(this.columns.ts[0]);
+      return;
+    }
+  }
+}
+
+function eventColumns(batch: RecordBatch): EventColumns {
+  const col = <T>(name: string): T => {
+    const data = batch.getChild(name)!.data[0]!;
+    const values = data.values as unknown as { subarray(a: number, b: number): T };
+    return values.subarray(data.offset, data.offset + data.length);
+  };
+  return {
+    ts: col('ts_ns'), vm: col('vm'), vcpu: col('vcpu'), kind: col('kind'), dev: col('dev'),
+    queue: col('queue'), id: col('id'), len: col('len'), val: col('val'),
+  };
+}
+
+/** Rows of a small table as objects, one batch at a time. */
+class RowCursor<T extends { tsNs: number }> {
+  tsNs = Infinity;
+  private batch: RecordBatch | null = null;
+  private index = 0;
+  private row: T | null = null;
+
+  constructor(
+    private readonly batches: Generator<RecordBatch>,
+    private readonly read: (batch: RecordBatch, i: number) => T,
+  ) {
+    this.advance();
+  }
+
+  take(): T {
+    const row = this.row!;
+    this.advance();
+    return row;
+  }
+
+  private advance(): void {
+    while (this.batch === null || this.index >= this.batch.numRows) {
+      const step = this.batches.next();
+      if (step.done === true) {
+        this.row = null;
+        this.tsNs = Infinity;
+        return;
+      }
+      this.batch = step.value;
+      this.index = 0;
+    }
+    this.row = this.read(this.batch, this.index++);
+    this.tsNs = this.row.tsNs;
+  }
+}
+
+function dltRow(batch: RecordBatch, i: number): DltRow {
+  const get = (name: string): unknown => batch.getChild(name)!.get(i);
+  return {
+    tsNs: Number(get('ts_ns') as bigint),
+    vm: get('vm') as number,
+    ecu: get('ecu') as string,
+    apid: (get('apid') as string | null) ?? null,
+    ctid: (get('ctid') as string | null) ?? null,
+    level: (get('level') as string | null) ?? null,
+    payload: get('payload') as string,
+  };
+}
+
+function clockRow(batch: RecordBatch, i: number): ClockRow {
+  const get = (name: string): unknown => batch.getChild(name)!.get(i);
+  return { tsNs: Number(get('ts_ns') as bigint), vm: get('vm') as number, offsetNs: Number(get('offset_ns') as bigint) };
+}
