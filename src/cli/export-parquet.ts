@@ -10,6 +10,7 @@ import { DATASET_FILE, partitionDir, partitionOf, type DatasetPartition } from '
 import { exportedTables, exportTablesToParquet, type ParquetTableExport } from '../query/parquet-export.js';
 import type { QuerySession } from '../query/session.js';
 import { UsageError, fileError } from './errors.js';
+import { startProgress } from './progress.js';
 import { openQuerySession } from './query.js';
 
 interface ParquetFlags {
@@ -19,6 +20,7 @@ interface ParquetFlags {
   json?: boolean;
   trust?: boolean;
   salvage?: boolean;
+  quiet?: boolean;
 }
 
 export function registerExportParquet(exportCommand: Command): void {
@@ -32,6 +34,7 @@ export function registerExportParquet(exportCommand: Command): void {
     .option('--json', 'print the summary as one JSON object')
     .option('--trust', 'skip checking the trace files against the manifest')
     .option('--salvage', 'export the intact part of a damaged trace')
+    .option('-q, --quiet', 'no progress bar (it shows only when stdout and stderr are terminals)')
     .action(async (dir: string, flags: ParquetFlags) => {
       if (flags.output === undefined && flags.dataset === undefined) {
         throw new UsageError('export parquet: give -o <dir>, --dataset <root>, or both');
@@ -55,7 +58,17 @@ async function toDirectory(session: QuerySession, dir: string, flags: ParquetFla
     const existing = exportedTables(session).map(pathOf).filter((p) => existsSync(p));
     if (existing.length > 0) throw new UsageError(`${existing[0]} exists; use --force to replace it, or -o another directory`);
   }
-  return exportTablesToParquet(session, pathOf);
+  return withProgress(session, flags, (onTable) => exportTablesToParquet(session, pathOf, onTable));
+}
+
+/** A bar over the tables written (one step a table: DuckDB writes each in one statement). */
+async function withProgress<T>(session: QuerySession, flags: ParquetFlags, run: (onTable: (done: number) => void) => Promise<T>): Promise<T> {
+  const progress = startProgress({ label: 'exporting', total: exportedTables(session).length, unit: 'steps', quiet: flags.quiet });
+  try {
+    return await run((done) => progress.update(done));
+  } finally {
+    progress.stop();
+  }
 }
 
 async function toDataset(session: QuerySession, root: string, flags: ParquetFlags): Promise<ParquetTableExport[]> {
@@ -66,7 +79,7 @@ async function toDataset(session: QuerySession, root: string, flags: ParquetFlag
     throw new UsageError(`${root} already holds ${describe(partition)}; use --force to replace it`);
   }
   for (const table of tables) makeDirectory(partitionDir(root, table, partition));
-  return exportTablesToParquet(session, pathOf);
+  return withProgress(session, flags, (onTable) => exportTablesToParquet(session, pathOf, onTable));
 }
 
 function describe(partition: DatasetPartition): string {

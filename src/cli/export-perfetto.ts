@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import type { PerfettoExportResult, PerfettoFormat } from '../formats/perfetto/export.js';
 import { fileError, UsageError } from './errors.js';
+import { manifestRows, startProgress } from './progress.js';
 
 interface PerfettoFlags {
   output: string;
@@ -14,6 +15,7 @@ interface PerfettoFlags {
   json?: boolean;
   trust?: boolean;
   salvage?: boolean;
+  quiet?: boolean;
 }
 
 const FORMATS: readonly PerfettoFormat[] = ['proto', 'json'];
@@ -29,6 +31,7 @@ export function registerExportPerfetto(exportCommand: Command): void {
     .option('--json', 'print the summary as one JSON object')
     .option('--trust', 'skip checking the trace files against the manifest')
     .option('--salvage', 'export the intact part of a damaged trace')
+    .option('-q, --quiet', 'no progress bar (it shows only when stdout and stderr are terminals)')
     .action(async (dir: string, flags: PerfettoFlags) => {
       const result = await runExportPerfetto(dir, flags);
       process.stdout.write(flags.json === true ? `${JSON.stringify({ output: flags.output, ...result })}\n` : summaryLine(result, flags.output));
@@ -47,14 +50,18 @@ export async function runExportPerfetto(dir: string, flags: PerfettoFlags): Prom
   const mode = flags.salvage === true ? 'salvage' : flags.trust === true ? 'trust' : 'verify';
   const warn = (message: string): void => void process.stderr.write(`tracevisor: warning: ${message}\n`);
   const { exportPerfettoFile } = await import('../formats/perfetto/export.js');
+  const progress = startProgress({ label: 'exporting', total: manifestRows(dir, 'events'), unit: 'rows', quiet: flags.quiet });
   try {
-    return exportPerfettoFile(dir, flags.output, { format, mode, warn });
+    return exportPerfettoFile(dir, flags.output, { format, mode, warn, onRows: (rows) => progress.update(rows) });
   } catch (error) {
     if (error instanceof Error && error.name === 'PerfettoExportError') throw new UsageError(`${dir}: ${error.message}`);
     if (error instanceof Error && error.name === 'TraceError') throw error;
     throw fileError(error);
+  } finally {
+    progress.stop();
   }
 }
+
 
 function summaryLine(r: PerfettoExportResult, where: string): string {
   const mb = (r.bytes / 1e6).toFixed(1);

@@ -10,12 +10,14 @@ import { pipeline } from 'node:stream/promises';
 import { DltExportError, exportDltFile, type DltExportResult } from '../formats/dlt/export.js';
 import { fileError, UsageError } from './errors.js';
 import { registerExportParquet } from './export-parquet.js';
+import { manifestRows, startProgress } from './progress.js';
 import { registerExportPerfetto } from './export-perfetto.js'; // perfetto (issue 12 §3)
 
 interface ExportFlags {
   output: string;
   force?: boolean;
   json?: boolean;
+  quiet?: boolean;
 }
 
 const STDOUT = '-';
@@ -32,6 +34,7 @@ export function registerExport(program: Command): void {
     .requiredOption('-o, --output <file>', 'DLT file to write; - writes to stdout')
     .option('-f, --force', 'replace an existing file')
     .option('--json', 'print the summary as one JSON object')
+    .option('-q, --quiet', 'no progress bar (it shows only when stdout and stderr are terminals)')
     .action(async (dir: string, flags: ExportFlags) => {
       if (flags.output === STDOUT) {
         if (flags.json === true) throw new UsageError('--json and -o - both write to stdout; -o a file to get the JSON summary');
@@ -74,14 +77,17 @@ export function runExportDlt(dir: string, flags: ExportFlags): DltExportResult {
     if (statSync(flags.output).isDirectory()) throw new UsageError(`${flags.output}: is a directory; -o takes a file name`);
     if (flags.force !== true) throw new UsageError(`${flags.output} exists; use --force to replace it, or -o another file`);
   }
-  return exportTo(dir, flags.output);
+  return exportTo(dir, flags.output, flags.quiet);
 }
 
-function exportTo(dir: string, path: string): DltExportResult {
+function exportTo(dir: string, path: string, quiet?: boolean): DltExportResult {
+  const progress = startProgress({ label: 'exporting', total: manifestRows(dir, 'dlt'), unit: 'rows', quiet });
   try {
-    return exportDltFile(dir, path);
+    return exportDltFile(dir, path, (messages) => progress.update(messages));
   } catch (error) {
     if (error instanceof DltExportError) throw new UsageError(`${dir}: ${error.message}`);
     throw fileError(error);
+  } finally {
+    progress.stop();
   }
 }

@@ -12,9 +12,11 @@ import { sniffDltInput, SNIFF_BYTES } from '../formats/dlt/sniff.js';
 import { RAW_START_US_MAX } from '../formats/dlt/raw-stream.js';
 import { prestartWriterThread } from '../trace/threaded-writer.js';
 import { fileError, UsageError } from './errors.js';
+import { startProgress } from './progress.js';
 
 interface ImportFlags {
   output: string;
+  quiet?: boolean;
   force?: boolean;
   kernel?: string;
   raw?: boolean;
@@ -42,6 +44,7 @@ export function registerImport(program: Command): void {
     .option('--start <time>', 'with --raw: the receive time of the first message, Unix seconds or an ISO date (default 0); each next message 1 µs later')
     .option('--json', 'print the summary as one JSON object')
     .option('--index', 'build the query store at the end (as `tracevisor index` does)')
+    .option('-q, --quiet', 'no progress bar (it shows only when stdout and stderr are terminals)')
     .action(async (files: string[], flags: ImportFlags) => {
       const { summary, warnings, json } = await runImportDlt(files, flags);
       for (const line of warnings) process.stderr.write(`tracevisor: warning: ${line}\n`);
@@ -79,17 +82,35 @@ export async function runImportDlt(files: string[], flags: ImportFlags): Promise
   const { importDltFiles } = await import('../formats/dlt/import.js');
   const started = performance.now();
   let result: DltImportResult;
+  const progress = startProgress({ label: 'importing', total: inputBytes(files), unit: 'MB', quiet: flags.quiet });
   try {
     result = importDltFiles(files, flags.output, {
       overwrite: flags.force === true, kernel: kernel as DltImportKernel,
+      onBytes: (bytes) => progress.update(bytes),
       ...(startUs !== null ? { raw: { startUs } } : {}),
     });
   } catch (error) {
     throw fileError(error);
+  } finally {
+    progress.stop();
   }
   const seconds = (performance.now() - started) / 1000;
   const warnings = [...nothingFoundWarnings(result, flags.raw === true), ...damageWarnings(result)];
   return { summary: describeImport(flags.output, result, seconds), warnings, json: importJson(flags.output, result, seconds, warnings) };
+}
+
+/** The bytes the import will read (0 when one is stdin: no bar then). */
+function inputBytes(files: readonly string[]): number {
+  let bytes = 0;
+  for (const f of files) {
+    if (f === '-') return 0;
+    try {
+      bytes += statSync(f).size;
+    } catch {
+      return 0;
+    }
+  }
+  return bytes;
 }
 
 /** --start as µs since the epoch; null without --raw. */

@@ -18,9 +18,11 @@ import { parseInputSpecs } from '../inputs/spec.js';
 import { openInputSources } from '../inputs/sources.js';
 import { realtimePace } from '../inputs/pacing.js';
 import { coreLimitsFor } from '../platform/platform.js';
+import { startProgress } from './progress.js';
 
 interface RecordFlags {
   output: string;
+  quiet?: boolean;
   seed?: string;
   duration?: string;
   force?: boolean;
@@ -57,6 +59,7 @@ export function registerRecord(program: Command): void {
     .option('--net-input <mac>=udp:<port>,to=<mac>', 'each UDP datagram becomes an Ethernet frame from outside host <mac> to a VM (repeatable)', collect, [])
     .option('--realtime [factor]', 'run virtual time against the wall clock (1 = real time, 2 = twice as fast)')
     .option('--fault <type[:key=value,...]>', 'inject a seeded fault, as an entry of the scenario\'s faults[] (repeatable; e.g. link_loss:ppm=200000, vcpu_stall:vm=cluster,at=2s,for=50ms)', collect, [])
+    .option('-q, --quiet', 'no progress bar (it shows only when stdout and stderr are terminals)')
     .option('--snapshot-every <d>', 'virtual time between two snapshots of the platform for fast seeking (a multiple of 100ms; 0 for none)', '2s')
     .action(async (scenarioArg: string, flags: RecordFlags) => {
       const report = await recordRun(scenarioArg, flags);
@@ -95,10 +98,12 @@ async function recordRun(scenarioArg: string, flags: RecordFlags): Promise<Recor
     onListen: (input) => process.stderr.write(`tracevisor: ${input.flag} ${input.source}: listening on ${input.host}:${input.port} (${input.kind})\n`),
   });
   let live: DltLiveServer | null = null;
+  const progress = startProgress({ label: 'recording', total: scenario.durationNs, unit: 'virtual s', quiet: flags.quiet });
   try {
     live = await startLive(flags);
     const started = performance.now();
     const { manifest, summary } = await recordScenario(scenario, flags.output, {
+      onProgress: (virtualNs) => progress.update(virtualNs),
       overwrite: flags.force === true,
       ...(live !== null ? { tee: live, yieldEveryNs: LIVE_YIELD_NS } : {}),
       inputs: inputs.inputs,
@@ -108,6 +113,7 @@ async function recordRun(scenarioArg: string, flags: RecordFlags): Promise<Recor
       ...(inputs.live || factor !== null ? { sliceNs: LIVE_YIELD_NS } : {}),
       ...(factor !== null ? { pace: realtimePace(factor) } : {}),
     });
+    progress.stop();
     await inputs.close();
     const wallMs = performance.now() - started;
     const text = describeRun(flags.output, manifest, summary, wallMs);
@@ -119,6 +125,7 @@ async function recordRun(scenarioArg: string, flags: RecordFlags): Promise<Recor
       json: { ...json, live: { clients: s.connections, sent: s.sent, dropped: s.dropped } },
     };
   } finally {
+    progress.stop();
     await live?.close();
     await inputs.close();
   }

@@ -5,7 +5,8 @@
 import type { Command } from 'commander';
 import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { reportHtml } from '../report/html.js';
-import { gatherReport } from '../report/report-data.js';
+import { gatherReport, REPORT_STEPS } from '../report/report-data.js';
+import { startProgress } from './progress.js';
 import { UsageError, fileError } from './errors.js';
 import { openQuerySession } from './query.js';
 
@@ -14,6 +15,7 @@ interface ReportFlags {
   force?: boolean;
   trust?: boolean;
   salvage?: boolean;
+  quiet?: boolean;
 }
 
 export function registerReport(program: Command): void {
@@ -25,6 +27,7 @@ export function registerReport(program: Command): void {
     .option('-f, --force', 'replace an existing file')
     .option('--trust', 'skip checking the trace files against the manifest')
     .option('--salvage', 'report on the intact part of a damaged trace')
+    .option('-q, --quiet', 'no progress bar (it shows only when stdout and stderr are terminals)')
     .action(async (dir: string, flags: ReportFlags) => {
       const result = await writeReport(dir, flags);
       process.stdout.write(`wrote the report (${(result.bytes / 1e6).toFixed(2)} MB) -> ${flags.output}\n`);
@@ -38,9 +41,11 @@ export async function writeReport(dir: string, flags: ReportFlags): Promise<{ by
   }
   const session = await openQuerySession(dir, { format: 'table', queries: [], trust: flags.trust, salvage: flags.salvage });
   let html: string;
+  const progress = startProgress({ label: 'reporting', total: REPORT_STEPS, unit: 'steps', quiet: flags.quiet });
   try {
-    html = reportHtml(await gatherReport(session));
+    html = reportHtml(await gatherReport(session, (done) => progress.update(done)));
   } finally {
+    progress.stop();
     session.close();
   }
   const partial = `${flags.output}.partial`;

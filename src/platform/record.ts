@@ -37,6 +37,8 @@ export interface RecordOptions extends RecorderOptions {
    * multiple of epochNs); 0 takes none. Default SNAPSHOT_EVERY_NS_DEFAULT.
    */
   snapshotEveryNs?: number;
+  /** Called at each epoch's end with the virtual time reached (the CLI's progress bar). */
+  onProgress?: (virtualNs: number) => void;
 }
 
 export interface RecordResult {
@@ -46,7 +48,7 @@ export interface RecordResult {
 
 export async function recordScenario(scenario: Scenario, dir: string, options: RecordOptions = {}): Promise<RecordResult> {
   const { tee, yieldEveryNs, inputs = [], feed, sliceNs, pace, epochNs = EPOCH_NS_DEFAULT, ...rest } = options;
-  const { snapshotEveryNs = SNAPSHOT_EVERY_NS_DEFAULT, ...recorderOptions } = rest;
+  const { snapshotEveryNs = SNAPSHOT_EVERY_NS_DEFAULT, onProgress, ...recorderOptions } = rest;
   if (snapshotEveryNs % epochNs !== 0) {
     throw new Error(`assert: snapshot interval ${snapshotEveryNs} ns is not a multiple of the epoch (${epochNs} ns)`);
   }
@@ -92,6 +94,7 @@ export async function recordScenario(scenario: Scenario, dir: string, options: R
       onEpoch: (epoch) => {
         active.appendEpoch(epoch);
         snapshots?.atEpochEnd(platform);
+        onProgress?.(platform.engine.now);
       },
       ...(feed !== undefined ? { feed } : {}),
       ...(slices.length > 0 ? { sliceNs: Math.min(...slices) } : {}),

@@ -30,6 +30,7 @@ export function exportedTables(session: QuerySession): string[] {
 export async function exportTablesToParquet(
   session: QuerySession,
   pathOf: (table: string) => string,
+  onTable?: (done: number) => void,
 ): Promise<ParquetTableExport[]> {
   const written: ParquetTableExport[] = [];
   for (const table of exportedTables(session)) {
@@ -39,6 +40,7 @@ export async function exportTablesToParquet(
       const rows = await copyTable(session, table, partial);
       renameSync(partial, path);
       written.push({ table, rows, bytes: statSync(path).size, path });
+      onTable?.(written.length);
     } finally {
       rmSync(partial, { force: true });
     }

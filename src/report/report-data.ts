@@ -21,6 +21,8 @@ export const REPORT_QUERIES = {
 } as const;
 export type ReportSection = keyof typeof REPORT_QUERIES;
 
+export const REPORT_STEPS = Object.keys(REPORT_QUERIES).length;
+
 /** Incident rows shown in the report's table; the rest are counted ("and N more"). */
 export const INCIDENTS_SHOWN = 500;
 
@@ -58,11 +60,14 @@ export interface ReportData {
   tables: Record<ReportSection, ReportTable>;
 }
 
-export async function gatherReport(session: QuerySession): Promise<ReportData> {
+/** Calls `onStep(done)` after each section's query (the CLI's progress bar: REPORT_STEPS in all). */
+export async function gatherReport(session: QuerySession, onStep?: (done: number) => void): Promise<ReportData> {
   const origin = await timeOrigin(session);
   const tables = {} as Record<ReportSection, ReportTable>;
+  let done = 0;
   for (const [section, name] of Object.entries(REPORT_QUERIES) as [ReportSection, string][]) {
     tables[section] = section === 'incidents' ? await incidents(session, name, origin) : toTable(name, await session.runNamed(name), origin, 0);
+    onStep?.(++done);
   }
   return { header: await header(session, origin), tables };
 }

@@ -57,13 +57,17 @@ const SUBTYPE_CODES: Array<Map<string, number>> = [0, 1, 2, 3].map((type) => {
 });
 
 /** Writes the `dlt` table of the trace at `traceDir` to `outPath` (via a temporary file). */
-export function exportDltFile(traceDir: string, outPath: string): DltExportResult {
+/** `onMessages` is called after each batch with the messages written so far (progress). */
+export function exportDltFile(traceDir: string, outPath: string, onMessages?: (messages: number) => void): DltExportResult {
   const trace = Trace.open(traceDir);
   const temp = `${outPath}.tmp-${process.pid}`;
   const out = new FileOut(temp);
   let messages = 0;
   try {
-    for (const batch of trace.batches('dlt')) messages += writeBatch(out, batch, messages);
+    for (const batch of trace.batches('dlt')) {
+      messages += writeBatch(out, batch, messages);
+      onMessages?.(messages);
+    }
     out.close();
     renameSync(temp, outPath);
   } catch (error) {

@@ -59,6 +59,8 @@ export interface DltImportOptions {
    * i-th message of a file is stored at `startUs` + i µs since the epoch (raw-stream.ts)
    */
   raw?: { startUs: number };
+  /** Called after each chunk read with the input bytes read so far, all files together (progress). */
+  onBytes?: (bytesRead: number) => void;
 }
 
 /** The path that means standard input (fd 0), as in the CLI. */
@@ -108,6 +110,8 @@ class Source {
   beforeFill: (() => void) | null = null;
   /** storage time of the head in µs (exact: seconds·10^6 + µs < 2^53) */
   headUs = 0;
+  /** called with the bytes of each chunk read (the import's progress) */
+  onRead: ((bytes: number) => void) | null = null;
   private eof = false;
   private storageBytesRead = 0;
   /** storage-framed bytes into the parser: the file's own, or a raw stream's framed */
@@ -160,7 +164,10 @@ class Source {
     // read straight into the parser's buffer (no chunk copy)
     const n = this.parser.fill(this.read, chunkBytes);
     if (n === 0) this.eof = true;
-    else this.storageBytesRead += n;
+    else {
+      this.storageBytesRead += n;
+      this.onRead?.(n);
+    }
     return true;
   }
 }
@@ -192,6 +199,11 @@ export function importDltFiles(paths: readonly string[], dir: string, options: D
     for (const path of paths) {
       const fd = path === STDIN_PATH ? 0 : openSync(path, 'r');
       sources.push(new Source(sources.length, path, fd, raw));
+    }
+    if (options.onBytes !== undefined) {
+      let read = 0;
+      const onBytes = options.onBytes;
+      for (const s of sources) s.onRead = (n) => onBytes((read += n));
     }
     return importSources(sources, dir, options);
   } finally {

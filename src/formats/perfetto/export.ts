@@ -23,6 +23,8 @@ export interface PerfettoExportOptions {
   mode: ReadMode;
   /** Where warnings go (the trace's trust/salvage notes, the JSON size warning). */
   warn: (message: string) => void;
+  /** Called after each events batch with the events rows read so far (the CLI's progress bar). */
+  onRows?: (rows: number) => void;
 }
 
 export interface PerfettoExportResult extends TimelineCounts {
@@ -36,7 +38,7 @@ export function exportPerfettoFile(traceDir: string, outPath: string, options: P
   const out = new FileOut(outPath);
   try {
     const sink: TimelineSink = options.format === 'json' ? new JsonSink(out, options.warn) : new ProtoSink(out);
-    const counts = writeTimeline(checked, new Timeline(sink, topologyOf(checked.trace.manifest.scenario)));
+    const counts = writeTimeline(checked, new Timeline(sink, topologyOf(checked.trace.manifest.scenario)), options.onRows);
     const bytes = sink.close();
     out.commit();
     return { format: options.format, bytes, ...counts };
@@ -54,8 +56,8 @@ export function topologyOf(scenario: unknown): Topology {
 }
 
 /** The three tables merged by ts_ns (events first on a tie). */
-function writeTimeline(checked: CheckedTrace, timeline: Timeline): TimelineCounts {
-  const events = new EventCursor(checked.batches('events'));
+function writeTimeline(checked: CheckedTrace, timeline: Timeline, onRows?: (rows: number) => void): TimelineCounts {
+  const events = new EventCursor(counted(checked.batches('events'), onRows));
   const dlt = new RowCursor(checked.batches('dlt'), dltRow);
   const clock = new RowCursor(checked.batches('clock'), clockRow);
   for (;;) {
@@ -71,6 +73,16 @@ function writeTimeline(checked: CheckedTrace, timeline: Timeline): TimelineCount
     if (dlt.tsNs <= clock.tsNs) timeline.dlt(dlt.take()); else timeline.clock(clock.take());
   }
   return timeline.finish();
+}
+
+/** The batches as they are, reporting the rows passed on so far. */
+function* counted(batches: Generator<RecordBatch>, onRows?: (rows: number) => void): Generator<RecordBatch> {
+  let rows = 0;
+  for (const batch of batches) {
+    yield batch;
+    rows += batch.numRows;
+    onRows?.(rows);
+  }
 }
 
 class EventCursor {
