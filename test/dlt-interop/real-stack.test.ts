@@ -5,50 +5,13 @@
 // Every process started here is killed in a bounded time, and everything stays on loopback.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importDltFiles } from '../../src/formats/dlt/import.js';
 import { dltConvertAscii, splitConvertLine } from '../dlt/dlt-convert.js';
 import { convertFieldsOfRow, dltRows, EXAMPLE_USER, requireTools, tempDir } from './helpers.js';
+import { accepts, freePort, sleep, stop, until } from './processes.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ port, host: '::1' }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '::1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function stop(child: ChildProcess | null): Promise<void> {
-  if (child === null || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const late = setTimeout(() => child.kill('SIGKILL'), 2000);
-  await exited;
-  clearTimeout(late);
-}
 
 describe('files made by dlt-daemon, libdlt and dlt-receive', () => {
   it('import matches dlt-convert -a field by field', async (ctx) => {

@@ -1,8 +1,8 @@
 // One test per named query: a tiny hand-built trace, the query, the rows worked out by hand.
 import { afterEach, describe, expect, it } from 'vitest';
 import { listNamedQueries, QuerySession } from '../../src/query/index.js';
-import { Recorder, type ClockRow, type DltRow } from '../../src/trace/index.js';
-import { META, dltRow, eventColumns, tempDir, type EventSpec } from '../trace/helpers.js';
+import type { ClockRow } from '../../src/trace/index.js';
+import { dltRow, tinyTrace, type EventSpec } from '../trace/helpers.js';
 
 let session: QuerySession | null = null;
 afterEach(() => {
@@ -10,14 +10,8 @@ afterEach(() => {
   session = null;
 });
 
-async function open(parts: { events?: EventSpec[]; dlt?: DltRow[]; clock?: ClockRow[] }): Promise<QuerySession> {
-  const dir = tempDir('tv-query-');
-  const rec = Recorder.create(dir, META);
-  if (parts.events) rec.appendEvents(eventColumns(parts.events), parts.events.length);
-  for (const row of parts.dlt ?? []) rec.appendDlt(row);
-  for (const row of parts.clock ?? []) rec.appendClock(row);
-  rec.finish();
-  session = await QuerySession.open(dir);
+async function open(parts: Parameters<typeof tinyTrace>[0]): Promise<QuerySession> {
+  session = await QuerySession.open(tinyTrace(parts, 'tv-query-'));
   return session;
 }
 

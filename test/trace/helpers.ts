@@ -89,3 +89,16 @@ export function dltRow(over: Partial<DltRow> & { ts_ns: number | bigint }): DltR
     ...over,
   };
 }
+
+import { Recorder, type ClockRow } from '../../src/trace/index.js';
+
+/** A trace directory holding exactly these rows (META's scenario): the named-query tests' input. */
+export function tinyTrace(parts: { events?: EventSpec[]; dlt?: DltRow[]; clock?: ClockRow[] }, prefix = 'tv-query-'): string {
+  const dir = tempDir(prefix);
+  const rec = Recorder.create(dir, META);
+  if (parts.events) rec.appendEvents(eventColumns(parts.events), parts.events.length);
+  for (const row of parts.dlt ?? []) rec.appendDlt(row);
+  for (const row of parts.clock ?? []) rec.appendClock(row);
+  rec.finish();
+  return dir;
+}
