@@ -263,7 +263,10 @@ export class Platform implements StatefulTarget {
     if (schedule) this.engine.at(0, this.target, CLOCK_SAMPLE);
     this.vms.forEach((vm, i) => {
       const program = this.program(i);
-      if (program === null) return;
+      if (program === null) {
+        if (schedule && vm.ptp !== null) vm.scheduleStart(false); // an idle VM still syncs its clock (issue 11)
+        return;
+      }
       const used = program.vcpusUsed(vm.vcpuCount);
       vm.useVcpus(used);
       const custom = this.options.programs?.[vm.vmName] !== undefined;
