@@ -1,5 +1,5 @@
 // Runs a clock-sync scenario through the real platform and core, keeping the sync rows in memory.
-import { Platform, type RunSummary } from '../../src/platform/platform.js';
+import { Platform, type PlatformOptions, type RunSummary } from '../../src/platform/platform.js';
 import type { PlatformSink } from '../../src/platform/sink.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import type { SyncRow } from '../../src/trace/recorder.js';
@@ -12,7 +12,7 @@ export interface SyncRun {
   updates(vm: number): SyncRow[];
 }
 
-export async function runSync(json: unknown): Promise<SyncRun> {
+export async function runSync(json: unknown, options: PlatformOptions = {}): Promise<SyncRun> {
   const scenario = parseScenario(json, 'test');
   const rows: SyncRow[] = [];
   const sink: PlatformSink = {
@@ -22,7 +22,7 @@ export async function runSync(json: unknown): Promise<SyncRun> {
     input: () => {},
     sync: (row) => rows.push({ ...row }),
   };
-  const platform = await Platform.create(scenario, sink);
+  const platform = await Platform.create(scenario, sink, options);
   const summary = platform.run();
   return { summary, platform, rows, updates: (vm) => rows.filter((r) => r.vm === vm && r.exchange === 'sync') };
 }
