@@ -23,13 +23,13 @@
 // peer-delay exchange of its own: the bridge has no granularity and no drift, so that is what a
 // bridge's measurement would converge to (its own pdelay initiator is not simulated).
 //
-//  STAMPS  STAMP_DEVS x 2 directions x STAMP_RING x 16 B {i32 key, i32 pad, i64 ns}
-//  STAMP_AT STAMP_DEVS x 2 x i32 next write index
-//  PORTPTP  STAMP_PORTS x 16 B {i32 ptp port, i32 last Sync sequenceId (-1 none), i64 Sync's
-//           upstream delay + residence (ns)}
+//  PTP region (layout.ts), per device: 2 directions x PTP_STAMP_RING x 16 B {i32 key, i32 pad,
+//           i64 ns}, then 2 x i32 next write index; after the devices, per switch port 16 B
+//           {i32 ptp port, i32 last Sync sequenceId (-1 none), i64 its upstream delay + residence}
 import { now } from '../clock';
 import { traceRow } from '../trace/columns';
 import { Kind } from '../trace/kinds';
+import { ptpBase, deviceCount, portCount, PTP_DEV_STRIDE, PTP_PORT_STRIDE, PTP_STAMP_RING } from '../layout';
 import { frameAlloc, frameFree, frameData, frameGet, frameSet, frameTxStart, frameAt, F_LEN } from './frames';
 
 export const PTP_MODE_OFF: i32 = 0;
@@ -48,12 +48,13 @@ const MSG_FOLLOW_UP: i32 = 0x8;
 const MSG_PDELAY_RESP_FUP: i32 = 0xA;
 const PDELAY_LEN: i32 = 54; // §11.4.5, §11.4.6: header + 10 B timestamp + 10 B port identity
 
-const STAMP_DEVS: i32 = 160; // deviceCount <= 16 VMs x 8 devices + 1 (scenario schema)
-const STAMP_RING: i32 = 8; //  event messages a driver may leave unread per direction
-const STAMP_PORTS: i32 = 128;
-const STAMPS = memory.data(STAMP_DEVS * 2 * STAMP_RING * 16, 8);
-const STAMP_AT = memory.data(STAMP_DEVS * 2 * 4, 4);
-const PORTPTP = memory.data(STAMP_PORTS * 16, 8);
+// Tables in the PTP region of the memory map (layout.ts): sized by deviceCount and portCount.
+@inline function stampsOf(dev: i32): usize {
+  return ptpBase + <usize>dev * PTP_DEV_STRIDE;
+}
+@inline function stampAtOf(dev: i32, dir: i32): usize {
+  return stampsOf(dev) + <usize>(2 * PTP_STAMP_RING * 16) + (<usize>dir << 2);
+}
 // The bridge's clockIdentity (EUI-64 from its MAC 02:00:00:00:00:fe, §8.5.2.2) and MAC.
 const BRIDGE_MAC: u64 = 0x0200000000FE;
 const BRIDGE_ID: u64 = 0x020000FFFE0000FE;
@@ -74,15 +75,15 @@ export function ptpSetMode(m: i32): void {
 }
 
 @inline function portPtp(port: i32): usize {
-  assert(port >= 0 && port < STAMP_PORTS, 'ptp: switch port beyond STAMP_PORTS');
-  return PORTPTP + <usize>port * 16;
+  assert(port >= 0 && port < portCount, 'ptp: switch port beyond switchPortCount');
+  return ptpBase + <usize>deviceCount * PTP_DEV_STRIDE + <usize>port * PTP_PORT_STRIDE;
 }
 export function ptpSetPort(port: i32, on: i32): void {
   store<i32>(portPtp(port), on);
   store<i32>(portPtp(port), -1, 4);
 }
 export function ptpPortOn(port: i32): bool {
-  return port >= 0 && port < STAMP_PORTS && load<i32>(portPtp(port)) != 0;
+  return port >= 0 && port < portCount && load<i32>(portPtp(port)) != 0;
 }
 
 function be16(p: usize): i32 {
@@ -135,29 +136,29 @@ export function toPtpMulticast(slot: i32): bool {
 // --- hardware timestamps of a device's event messages, read back by its driver (ptpStamp)
 
 @inline function stampSlot(dev: i32, dir: i32, i: i32): usize {
-  return STAMPS + ((<usize>(dev * 2 + dir) * STAMP_RING + <usize>i) << 4);
+  return stampsOf(dev) + ((<usize>(dir * PTP_STAMP_RING + i)) << 4);
 }
 function stampPut(dev: i32, dir: i32, slot: i32, ns: i64): void {
-  if (dev < 0 || dev >= STAMP_DEVS) return;
+  if (dev < 0 || dev >= deviceCount) return;
   const t = ptpType(slot);
   if (!isEvent(t)) return;
-  const at = STAMP_AT + (<usize>(dev * 2 + dir) << 2);
+  const at = stampAtOf(dev, dir);
   const i = load<i32>(at);
   const p = stampSlot(dev, dir, i);
   store<i32>(p, 1 + ((t << 16) | seqId(slot)));
   store<i64>(p, ns, 8);
-  store<i32>(at, (i + 1) % STAMP_RING);
+  store<i32>(at, (i + 1) % PTP_STAMP_RING);
 }
 
 /** The timestamp (true ns) of dev's event message (type, sequenceId) in dir (0 TX, 1 RX), or -1. */
 export function ptpStamp(dev: i32, dir: i32, type: i32, seq: i32): i64 {
   assert(dir == 0 || dir == 1, 'ptpStamp: dir 0 (tx) or 1 (rx)');
-  if (dev < 0 || dev >= STAMP_DEVS) return -1;
+  if (dev < 0 || dev >= deviceCount) return -1;
   const key = 1 + ((type << 16) | (seq & 0xFFFF));
   // Newest first: a sequenceId wraps after 65536 messages, long after its entry was overwritten.
-  const at = load<i32>(STAMP_AT + (<usize>(dev * 2 + dir) << 2));
-  for (let n = 1; n <= STAMP_RING; n++) {
-    const p = stampSlot(dev, dir, (at - n + STAMP_RING) % STAMP_RING);
+  const at = load<i32>(stampAtOf(dev, dir));
+  for (let n = 1; n <= PTP_STAMP_RING; n++) {
+    const p = stampSlot(dev, dir, (at - n + PTP_STAMP_RING) % PTP_STAMP_RING);
     if (load<i32>(p) == key) return load<i64>(p, 8);
   }
   return -1;
@@ -264,7 +265,7 @@ function sendOrFree(link: i32, slot: i32): bool {
  * Sync / Follow_Up to the other PTP ports. Plain switch: flood everything to the other PTP ports.
  * The ingress slot is released.
  */
-export function ptpIngress(slot: i32, inLink: i32, inPort: i32, portCount: i32): void {
+export function ptpIngress(slot: i32, inLink: i32, inPort: i32, switchPorts: i32): void {
   const t = ptpType(slot);
   const len = frameGet(slot, F_LEN);
   if (t < 0 || !ptpPortOn(inPort)) {
@@ -282,7 +283,7 @@ export function ptpIngress(slot: i32, inLink: i32, inPort: i32, portCount: i32):
     frameFree(slot);
     return;
   }
-  for (let port = 0; port < portCount && port < STAMP_PORTS; port++) {
+  for (let port = 0; port < switchPorts; port++) {
     if (port == inPort || !ptpPortOn(port)) continue;
     const link = switchPortLinkOf(port);
     if (link < 0) continue;

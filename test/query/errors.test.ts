@@ -53,7 +53,7 @@ describe('query errors are one line', () => {
     const e = await failure(s.runNamed('dlt/nothing'));
     expect(e.code).toBe('unknown_query');
     expect(e.message).toBe(
-      'unknown named query "dlt/nothing"; known: bus/throttle, clock/offset, dlt/counter_gaps, ' +
+      'unknown named query "dlt/nothing"; known: bus/throttle, clock/drift, clock/offset, clock/servo, clock/sync, dlt/counter_gaps, ' +
         'dlt/errors, dlt/id_collisions, dlt/lifecycles, dlt/rate, dlt/summary, sched/deadline_misses, sched/steal, virtio/latency',
     );
     expect((await failure(s.runNamed('../package'))).code).toBe('unknown_query');

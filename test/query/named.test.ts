@@ -181,7 +181,7 @@ describe('named queries', () => {
   it('every named query documents exactly the columns it returns, and answers on an empty trace', async () => {
     const queries = listNamedQueries();
     expect(queries.map((q) => q.name)).toEqual([
-      'bus/throttle', 'clock/offset', 'dlt/counter_gaps', 'dlt/errors', 'dlt/id_collisions',
+      'bus/throttle', 'clock/drift', 'clock/offset', 'clock/servo', 'clock/sync', 'dlt/counter_gaps', 'dlt/errors', 'dlt/id_collisions',
       'dlt/lifecycles', 'dlt/rate', 'dlt/summary', 'sched/deadline_misses', 'sched/steal', 'virtio/latency',
     ]);
     const s = await open({});
