@@ -15,6 +15,7 @@ import { benchReplay, formatReplayBench } from './replay.js';
 import { benchSweep, formatSweepBench } from './sweep.js';
 import { benchSnapshot, formatSnapshotBench } from './snapshot.js'; // snapshots (issue 10 §3)
 import { benchSeek, formatSeekBench } from './seek.js'; // seek (issue 10 §3)
+import { benchSync, formatSyncBench } from './sync.js'; // clock sync (issue 11 §5)
 
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1));
 
@@ -65,6 +66,10 @@ async function main(): Promise<void> {
   }
   if (want('query')) {
     console.log(`\n${formatQueryBench(await benchQuery())}`);
+  }
+  // --- clock sync (issue 11 §5)
+  if (want('sync')) {
+    console.log(`\n${formatSyncBench(await benchSync())}`);
   }
   // --- seeded faults (issue 9 §5)
   if (want('faults')) {
