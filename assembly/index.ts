@@ -416,3 +416,15 @@ export function drvReclaimPair(qa: i32, qb: i32, max: i32): i32 {
   L.stSet(L.ST_RECLAIM_B, b);
   return a;
 }
+
+// --- gPTP (issue 11): PTP timestamps and the switch's PTP mode (bus/ptp.ts)
+import * as PTP from './bus/ptp';
+import { linkSetAsymmetry } from './bus/link';
+/** Switch PTP mode: 0 off (PTP multicast dropped as unknown), 1 plain switch (flooded), 2 time-aware bridge. */
+export function ptpMode(mode: i32): void { PTP.ptpSetMode(mode); }
+/** Mark a switch port as a PTP port (its device runs gPTP: PTP multicast is flooded / answered there). */
+export function ptpPort(port: i32): void { PTP.ptpSetPort(port, 1); }
+/** True-time timestamp of dev's PTP event message (type, sequenceId), dir 0 tx / 1 rx; -1 if none. */
+export function ptpStamp(dev: i32, dir: i32, type: i32, seq: i32): i64 { return PTP.ptpStamp(dev, dir, type, seq); }
+/** Path asymmetry of link: switch->device takes asymmetryNs longer than device->switch. */
+export function linkAsymmetry(link: i32, asymmetryNs: i64): void { linkSetAsymmetry(link, asymmetryNs); }

@@ -26,6 +26,7 @@
 //  │ TIMERS     timerCapacity x 32 B min-heap {i64 time, i64 seq, i32 kind, i32 a, i32 b, i32 c}
 //  │ IRQ        (queueCount + 1) x 16 B pending list {i32 vm, i32 dev, i32 queue}
 //  │ FAULT      FAULT_MAX x 64 B seeded faults (inject.ts)
+//  │ PTP        deviceCount x 272 B timestamp rings + switchPortCount x 16 B bridge ports (bus/ptp.ts)
 //  │ ── 4096-aligned ──
 //  │ PTPOOL     ptPages x 4 KiB page-table pages (stage-2 and IOMMU)
 //  │ HOSTRAM    hostRamBytes (guest RAM and shared regions; hpa = offset in this pool)
@@ -138,6 +139,12 @@ export let queueBase: usize = 0;
 export let qarrBase: usize = 0;
 export let linkBase: usize = 0;
 export let portBase: usize = 0;
+// --- gPTP (issue 11): per device 2 directions x PTP_STAMP_RING x 16 B stamps + 2 x i32 write
+// index (padded to 16), per switch port 16 B of bridge state (bus/ptp.ts)
+export const PTP_STAMP_RING: i32 = 8;
+export const PTP_DEV_STRIDE: i32 = 2 * PTP_STAMP_RING * 16 + 16;
+export const PTP_PORT_STRIDE: i32 = 16;
+export let ptpBase: usize = 0;
 export let macBase: usize = 0;
 export let canBusBase: usize = 0;
 export let canNodeBase: usize = 0;
@@ -209,6 +216,7 @@ function takeTables(): void {
   timerBase = take(<u64>timerCapacity * TIMER_ENTRY, 64);
   irqBase = take(<u64>(queueCount + 1) * IRQ_ENTRY, 64);
   faultBase = take(<u64>FAULT_MAX * FAULT_STRIDE, 64);
+  ptpBase = take(<u64>deviceCount * PTP_DEV_STRIDE + <u64>portCount * PTP_PORT_STRIDE, 64); // issue 11
 }
 
 /** Compute every region from the limits (already stored) and grow the memory once. */

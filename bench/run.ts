@@ -18,6 +18,7 @@ import { benchSeek, formatSeekBench } from './seek.js'; // seek (issue 10 §3)
 import { benchParquetExport, formatParquetExportBench } from './export-parquet.js'; // issue 12 §5
 import { benchReport, formatReportBench } from './report.js'; // issue 12 §4
 import { benchPerfetto, formatPerfettoBench } from './perfetto.js'; // export perfetto (issue 12 §3)
+import { benchSync, formatSyncBench } from './sync.js'; // clock sync (issue 11 §5)
 
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1));
 
@@ -68,6 +69,10 @@ async function main(): Promise<void> {
   }
   if (want('query')) {
     console.log(`\n${formatQueryBench(await benchQuery())}`);
+  }
+  // --- clock sync (issue 11 §5)
+  if (want('sync')) {
+    console.log(`\n${formatSyncBench(await benchSync())}`);
   }
   // --- seeded faults (issue 9 §5)
   if (want('faults')) {

@@ -3,6 +3,7 @@
 // its header so a 12-byte virtio header can be built in front of the frame without a copy.
 //  FRAME (48 B header): +0 i32 len | +4 i32 next | +8 i32 srcDev | +12 i32 txq | +16 i32 head
 //                       +20 i32 gen (txq generation) | +24 i64 txStart | +32 i32 inUse
+//                       +36 i32 gPTP flags | +40 i64 gPTP ingress tx time (bus/ptp.ts)
 import { frameBase, frameSlots, frameStride, FRAME_HDR, FRAME_PAD } from '../layout';
 
 let freeTop: i32 = -1;
@@ -54,6 +55,7 @@ export function frameAlloc(): i32 {
   frameSet(slot, F_TXQ, -1);
   frameSet(slot, F_HEAD, -1);
   frameSet(slot, F_SRC_DEV, -1);
+  frameSet(slot, 36, 0); // gPTP flags (bus/ptp.ts, issue 11)
   slotsUsed++;
   return slot;
 }

@@ -4,6 +4,7 @@
 // the frame slots). The far end has the frame when its last bit arrives (tx start +
 // serialisation + latency), which is when a store-and-forward switch can act on it.
 //  LINK (128 B): +0 i32 live | +4 i32 port | +8 i64 latencyNs | +16 i64 bps | +24 i32 dev
+//    +96 i64 extra latency dir 0 | +104 i64 extra latency dir 1 (path asymmetry, issue 11)
 //    per direction d at +32 + 32 d: +0 i32 current slot (-1 idle) | +4 i32 fifo head
 //                                   +8 i32 fifo tail | +12 i32 fifo length
 import { linkBase, linkCount, LINK_STRIDE, LINK_FIFO_MAX } from '../layout';
@@ -13,6 +14,7 @@ import { Kind } from '../trace/kinds';
 import { timerAdd } from './timers';
 import { frameGet, frameSet, frameSetTxStart, frameTxStart, F_LEN, F_NEXT } from './frames';
 import { devVm } from '../mmu/iommu';
+import { ptpOn, ptpDeviceTx, ptpEgress } from './ptp'; // --- gPTP (issue 11)
 
 export const T_LINK_TX_DONE: i32 = 3;
 export const T_LINK_RX: i32 = 4;
@@ -51,6 +53,8 @@ export function linkCreate(latencyNs: i64, bps: i64): i32 {
   store<i64>(p, latencyNs, 8);
   store<i64>(p, bps, 16);
   store<i32>(p, -1, 24);
+  store<i64>(p, 0, 96);
+  store<i64>(p, 0, 104);
   for (let d = 0; d < 2; d++) {
     store<i32>(dirAt(link, d), -1);
     store<i32>(dirAt(link, d), -1, 4);
@@ -82,7 +86,30 @@ function linkStart(link: i32, dir: i32, slot: i32): void {
   const ser = serialisationNs(bytes, load<i64>(p, 16));
   traceRow(Kind.LINK_TX, rowVm(link), linkDev(link), -1, link, bytes, ser);
   timerAdd(now() + ser, T_LINK_TX_DONE, link, dir, slot);
-  timerAdd(now() + ser + load<i64>(p, 8), T_LINK_RX, link, dir, slot);
+  timerAdd(now() + ser + linkLatencyNs(link, dir), T_LINK_RX, link, dir, slot);
+  if (ptpOn()) linkPtp(link, dir, slot);
+}
+
+// --- gPTP (issue 11): path asymmetry and the timestamp point of a frame leaving
+
+/** Latency of a direction: the link's latency plus that direction's share of its asymmetry. */
+export function linkLatencyNs(link: i32, dir: i32): i64 {
+  return load<i64>(linkAt(link), 8) + load<i64>(linkAt(link) + 96 + (<usize>dir << 3));
+}
+
+/**
+ * Path asymmetry (IEEE 1588-2019 §16.8: delayAsymmetry): the switch-to-device direction takes
+ * asymmetryNs longer than the device-to-switch one (negative: shorter), around the link latency.
+ */
+export function linkSetAsymmetry(link: i32, asymmetryNs: i64): void {
+  assert(linkLive(link), 'linkSetAsymmetry: unknown link');
+  store<i64>(linkAt(link), asymmetryNs < 0 ? -asymmetryNs : 0, 96);
+  store<i64>(linkAt(link), asymmetryNs > 0 ? asymmetryNs : 0, 104);
+}
+
+function linkPtp(link: i32, dir: i32, slot: i32): void {
+  if (dir == 0) ptpDeviceTx(linkDev(link), slot);
+  else ptpEgress(linkPort(link), link, slot);
 }
 
 /** Send a frame: start now if the direction is idle, else queue it (caller checked room). */

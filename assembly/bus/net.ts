@@ -22,10 +22,11 @@ import {
 import { timerAdd } from './timers';
 import {
   frameAlloc, frameFree, frameData, frameGet, frameSet, framesReleaseTake, framesReleaseMark,
-  frameSenderMayAlloc,
+  frameSenderMayAlloc, frameTxStart,
   F_LEN, F_SRC_DEV, F_TXQ, F_HEAD, F_AUX,
 } from './frames';
-import { linkSend, linkLive, linkSetEnds } from './link';
+import { linkSend, linkLive, linkSetEnds, linkLatencyNs } from './link';
+import { ptpOn, ptpDeviceRx } from './ptp'; // --- gPTP (issue 11)
 import { busChargeDev } from './budget';
 
 export const NET_HDR_LEN: i32 = 12; // struct virtio_net_hdr with num_buffers (§5.1.6)
@@ -181,6 +182,8 @@ export function netRxArrive(dev: i32, slot: i32): void {
     frameFree(slot);
     return;
   }
+  // gPTP (issue 11): the frame's first bit reached the device a latency after it left the switch
+  if (ptpOn()) ptpDeviceRx(dev, slot, frameTxStart(slot) + linkLatencyNs(devGet(dev, D_LINK), 1));
   const bytes = NET_HDR_LEN + frameGet(slot, F_LEN);
   const delay = busChargeDev(devVm(dev), dev, bytes);
   if (delay > 0) timerAdd(now() + delay, T_NET_RX_DELIVER, dev, slot, 0);

@@ -7,7 +7,7 @@ import { traceRoom } from '../trace/columns';
 import { timerTopTime, timerPop, timerReinsertCurrent, curTime, curKind, curA, curB, curC } from './timers';
 import { irqCount, irqTake } from './irq';
 import { stSet, ST_STEP_IRQS } from '../layout';
-import { linkTxDone, linkRx, linkDev, T_LINK_TX_DONE, T_LINK_RX } from './link';
+import { linkTxDone, linkRx, linkDev, linkPort, T_LINK_TX_DONE, T_LINK_RX } from './link';
 import { switchIngress } from './switch';
 import { frameFree } from './frames';
 import { linkFaultOnArrival } from './link-faults';
@@ -51,7 +51,7 @@ function linkTxDoneEvent(link: i32, dir: i32, slot: i32): bool {
 function linkRxEvent(link: i32, dir: i32, slot: i32): bool {
   if (linkFaultOnArrival(link, dir, slot)) return true; // seeded faults (issue 9 §5)
   linkRx(link, slot);
-  if (dir == 0) switchIngress(slot);
+  if (dir == 0) switchIngress(slot, link, linkPort(link));
   else if (linkDev(link) < 0) frameFree(slot); // reached an external host (bus/host.ts): it leaves
   else netRxArrive(linkDev(link), slot);
   return true;

@@ -8,6 +8,7 @@ import { traceRow } from '../trace/columns';
 import { Kind } from '../trace/kinds';
 import { frameAlloc, frameFree, frameData, frameGet, frameSet, F_LEN } from './frames';
 import { linkLive, linkSend, linkCanAccept, linkSetEnds } from './link';
+import { ptpOn, ptpIngress, PTP_MCAST } from './ptp'; // --- gPTP (issue 11)
 
 export const DROP_UNKNOWN_MAC: i32 = 1;
 export const DROP_NO_SLOT: i32 = 2;
@@ -65,9 +66,18 @@ function drop(reason: i32, slot: i32): void {
   frameFree(slot);
 }
 
+/** The link plugged into a port, -1 if none (gPTP floods to the PTP ports, issue 11). */
+export function switchPortLinkOf(port: i32): i32 {
+  if (port < 0 || port >= portCount || load<i32>(portAt(port)) == 0) return -1;
+  return load<i32>(portAt(port), 4);
+}
+
 /** A frame fully received on a port: forward it or drop it (the ingress slot is released). */
-export function switchIngress(slot: i32): void {
-  const out = macLookup(destMac(frameData(slot)));
+export function switchIngress(slot: i32, inLink: i32, inPort: i32): void {
+  const dst = destMac(frameData(slot));
+  // --- gPTP (issue 11): the link-local PTP multicast is the bridge's own business (bus/ptp.ts)
+  if (ptpOn() && dst == PTP_MCAST) { ptpIngress(slot, inLink, inPort, portCount); return; }
+  const out = macLookup(dst);
   if (out < 0 || load<i32>(portAt(out)) == 0) { drop(DROP_UNKNOWN_MAC, slot); return; }
   const link = load<i32>(portAt(out), 4);
   if (!linkCanAccept(link, 1)) { drop(DROP_QUEUE_FULL, slot); return; }

@@ -43,7 +43,7 @@ export function addSessionOptions(command: Command): Command {
 export function registerQuery(program: Command): void {
   const query = program
     .command('query')
-    .description('run SQL (or a named query) over a trace with DuckDB; tables: events, dlt, clock, inputs')
+    .description('run SQL (or a named query) over a trace with DuckDB; tables: events, dlt, clock, inputs, sync')
     .argument('[trace-dir]', 'trace directory (none with --dataset)')
     .argument('[sql]', 'SQL to run, several statements allowed; "-" reads stdin; put -- before SQL that starts with "-"')
     .option('-n, --named <name>', 'run a named query (see `tracevisor queries`) or a .sql file path')

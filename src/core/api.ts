@@ -349,3 +349,17 @@ export type CoreComponent = (typeof CORE_COMPONENTS)[number];
 export interface StateDigester {
   stateDigests(): bigint[];
 }
+
+// --- gPTP (issue 11): PTP timestamps and the switch's PTP mode (assembly/bus/ptp.ts)
+/** Switch PTP modes: off (the PTP multicast is dropped as before), plain switch, time-aware bridge. */
+export const PTP_MODE = { off: 0, plain: 1, bridge: 2 } as const;
+export interface CorePtpApi {
+  ptpMode(mode: number): void;
+  /** The port's device runs gPTP: the switch floods / answers PTP there. */
+  ptpPort(port: number): void;
+  /** True-time timestamp of dev's PTP event message (type, sequenceId); dir 0 tx, 1 rx; -1 if none. */
+  ptpStamp(dev: number, dir: 0 | 1, type: number, seq: number): number;
+  /** The switch-to-device direction of link takes asymmetryNs longer than device-to-switch. */
+  linkAsymmetry(link: number, asymmetryNs: number): void;
+}
+export interface CoreApi extends CorePtpApi {}

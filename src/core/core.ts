@@ -864,6 +864,19 @@ export class Core implements CoreApi, CoreFaultApi {
   switchPortLink(port: number, link: number, rxDev: number): void {
     this.x.switchPortLink(port, link, rxDev);
   }
+  // --- gPTP (issue 11)
+  ptpMode(mode: number): void {
+    this.x.ptpMode(mode);
+  }
+  ptpPort(port: number): void {
+    this.x.ptpPort(port);
+  }
+  ptpStamp(dev: number, dir: 0 | 1, type: number, seq: number): number {
+    return Number(this.x.ptpStamp(dev, dir, type, seq));
+  }
+  linkAsymmetry(link: number, asymmetryNs: number): void {
+    this.x.linkAsymmetry(link, BigInt(asymmetryNs));
+  }
   netAttach(a: NetAttach): void {
     this.x.netAttach(a.dev, a.vm, a.txQueue, a.rxQueue, a.port, a.link);
   }

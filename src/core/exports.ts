@@ -113,3 +113,10 @@ export interface CoreExports {
   drvSubmitKick(q: number, count: number, placedBefore: number, last: number): number;
   drvReclaimPair(qa: number, qb: number, max: number): number;
 }
+// --- gPTP (issue 11)
+export interface CoreExports {
+  ptpMode(mode: number): void;
+  ptpPort(port: number): void;
+  ptpStamp(dev: number, dir: number, type: number, seq: number): bigint;
+  linkAsymmetry(link: number, asymmetryNs: bigint): void;
+}

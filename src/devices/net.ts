@@ -10,7 +10,8 @@ import { checkState, count } from '../engine/state-check.js';
 import type { GuestMemory } from '../guests/guest-memory.js';
 import type { NetPort } from '../guests/guest-api.js';
 import { QueueDriver } from '../guests/queue-driver.js';
-import { buildNetFrame, macBytes, macToBigInt, netPayload } from '../guests/frames.js';
+import { buildNetFrame, macBytes, macToBigInt, netPayload, NET_HDR_BYTES } from '../guests/frames.js';
+import { ETHERTYPE_PTP } from '../sync/ptp-messages.js';
 
 /** virtio-net queue indices (VIRTIO 1.2 §5.1.2): receiveq1 = 0, transmitq1 = 1. */
 export const NET_RXQ = 0;
@@ -35,6 +36,8 @@ export class NetDevice extends StateHolder implements NetPort {
   readonly rx: QueueDriver;
   readonly tx: QueueDriver;
   private handler: (payload: Uint8Array) => void = () => {};
+  /** gPTP (issue 11): where frames of ethertype 0x88F7 go when the VM runs a PTP stack. */
+  private ptpHandler: ((frame: Uint8Array) => void) | null = null;
   framesReceived = 0;
   private readonly macBytes: Uint8Array;
   private readonly destinations = new Map<string, Uint8Array>();
@@ -75,9 +78,36 @@ export class NetDevice extends StateHolder implements NetPort {
     this.handler = handler;
   }
 
+  // --- gPTP (issue 11): whole Ethernet frames in and out, beside the program's payloads
+
+  /** Frames of ethertype 0x88F7 go to `handler` (the whole Ethernet frame), not to the program. */
+  onPtpFrame(handler: (frame: Uint8Array) => void): void {
+    this.ptpHandler = handler;
+  }
+
+  /** Queue whole Ethernet frames (the stack builds its own header: the PTP multicast). */
+  sendFrames(frames: Uint8Array[]): number {
+    this.tx.reclaim();
+    return this.tx.sendAndKick(frames.map((f) => {
+      const buffer = new Uint8Array(NET_HDR_BYTES + f.length);
+      buffer.set(f, NET_HDR_BYTES);
+      return buffer;
+    })).queued;
+  }
+
+  private isPtp(data: Uint8Array): boolean {
+    return this.ptpHandler !== null && data.length >= NET_HDR_BYTES + 14 &&
+      ((data[NET_HDR_BYTES + 12]! << 8) | data[NET_HDR_BYTES + 13]!) === ETHERTYPE_PTP;
+  }
+
   /** Interrupt: take back sent buffers, deliver received frames, refill the receive queue. */
   interrupt(): void {
     this.tx.reclaimWith(this.rx, (data) => {
+      if (this.isPtp(data)) {
+        this.framesReceived++;
+        this.ptpHandler!(data.subarray(NET_HDR_BYTES));
+        return;
+      }
       const payload = netPayload(data);
       if (payload === null) return;
       this.framesReceived++;

@@ -32,12 +32,16 @@ interface DriftSegment {
 const clockSchema = z.strictObject({
   steps: z.array(z.strictObject({ atNs: count, byNs: int })),
   segments: z.array(z.strictObject({ fromNs: count, localAtFromNs: int, ppb: int })).min(1),
+  /** A sync servo's frequency adjustment (issue 11), included in every segment's ppb since set. */
+  freqAdjPpb: int.optional(),
 });
 export type GuestClockState = z.infer<typeof clockSchema>;
 
 export class GuestClock {
   private readonly steps: { atNs: number; byNs: number }[];
   private readonly segments: DriftSegment[];
+  /** The servo's frequency adjustment in force (issue 11 §1: adjustable next to the drift). */
+  private freqAdjPpb = 0;
 
   constructor(config: ClockConfig) {
     this.steps = [...config.steps].sort((a, b) => a.atNs - b.atNs);
@@ -74,8 +78,34 @@ export class GuestClock {
     this.steps.sort((a, b) => a.atNs - b.atNs);
   }
 
-  /** clock_drift: from atNs the clock runs at ppb; its reading at atNs is unchanged. */
+  /** clock_drift: from atNs the clock's free-running drift is ppb; its reading at atNs is unchanged. */
   changeDrift(atNs: number, ppb: number): void {
+    this.startSegment(atNs, ppb + this.freqAdjPpb);
+  }
+
+  // --- clock sync (issue 11): what a servo does to a clock (clock_adjtime ADJ_FREQUENCY, a step)
+
+  /** The servo's frequency adjustment in force, ppb (0 without sync). */
+  get frequencyAdjustPpb(): number {
+    return this.freqAdjPpb;
+  }
+
+  /** From atNs the clock runs at its free-running drift + adjPpb; its reading is unchanged. */
+  adjustFrequency(atNs: number, adjPpb: number): void {
+    if (!Number.isInteger(adjPpb)) throw new Error(`assert: frequency adjustment ${adjPpb} ppb is not an integer`);
+    if (adjPpb === this.freqAdjPpb) return;
+    const freeRunningPpb = this.driftPpb - this.freqAdjPpb;
+    this.freqAdjPpb = adjPpb;
+    this.startSegment(atNs, freeRunningPpb + adjPpb);
+  }
+
+  /** The servo steps the clock by byNs at atNs (>= every step registered so far). */
+  stepNow(atNs: number, byNs: number): void {
+    if (!Number.isInteger(byNs)) throw new Error(`assert: clock step ${byNs} ns is not an integer`);
+    this.addStep(atNs, byNs);
+  }
+
+  private startSegment(atNs: number, ppb: number): void {
     const last = this.segments[this.segments.length - 1]!;
     if (atNs < last.fromNs) throw new Error(`assert: drift changes registered out of order (${atNs} < ${last.fromNs})`);
     const sinceNs = atNs - last.fromNs;
@@ -83,19 +113,21 @@ export class GuestClock {
     this.segments.push({ fromNs: atNs, localAtFromNs, ppb });
   }
 
+  /** The last segment starting at or before trueNs (newest first: a servo adds one per update). */
   private segmentAt(trueNs: number): DriftSegment {
-    let seg = this.segments[0]!;
-    for (const s of this.segments) {
-      if (s.fromNs > trueNs) break;
-      seg = s;
+    for (let i = this.segments.length - 1; i > 0; i--) {
+      const s = this.segments[i]!;
+      if (s.fromNs <= trueNs) return s;
     }
-    return seg;
+    return this.segments[0]!;
   }
 
   // --- state capture (issue 10 §1): steps and drift stretches, in time order
 
   saveState(): GuestClockState {
-    return { steps: this.steps.map((x) => ({ ...x })), segments: this.segments.map((x) => ({ ...x })) };
+    const state: GuestClockState = { steps: this.steps.map((x) => ({ ...x })), segments: this.segments.map((x) => ({ ...x })) };
+    if (this.freqAdjPpb !== 0) state.freqAdjPpb = this.freqAdjPpb;
+    return state;
   }
 
   loadState(value: unknown, path: string): void {
@@ -105,5 +137,6 @@ export class GuestClock {
     if (!ordered(state.segments, (x) => x.fromNs)) throw new StateError(`${path}.segments: not in time order`);
     this.steps.splice(0, this.steps.length, ...state.steps);
     this.segments.splice(0, this.segments.length, ...state.segments);
+    this.freqAdjPpb = state.freqAdjPpb ?? 0;
   }
 }

@@ -29,6 +29,7 @@ import type { StatefulTarget } from '../engine/event-target.js';
 import { checkState, count } from '../engine/state-check.js';
 import { z } from 'zod';
 import { capturePlatformState, restorePlatformState, type PlatformState, type RestoreOptions } from './state-capture.js';
+import { installSync } from '../sync/install.js';
 
 const MIB = 1024 * 1024;
 
@@ -115,6 +116,8 @@ export class Platform implements StatefulTarget {
   private prepared = false;
   private booted = false;
   private readonly target: number;
+  /** The net device of each VM that vm.net drives (by VM index): where its gPTP stack runs (issue 11). */
+  private readonly netPorts = new Map<number, { dev: number; port: number }>();
   /** Where the seeded faults (issue 9 §5) find the links, buses and CAN nodes they name. */
   private readonly faultTargets = emptyFaultTargets();
 
@@ -159,9 +162,10 @@ export class Platform implements StatefulTarget {
       core.iommuCreate(dev, index);
       core.iommuMapGuest(dev, 0, vm.memory.ramBytes / 4096, 3);
       if (device.type === 'console') this.addConsole(vm, dev);
-      if (device.type === 'net') this.addNet(vm, dev, device.mac, switchPort!);
+      if (device.type === 'net') this.addNet(vm, dev, device.mac, switchPort!, device.asymmetryNs);
       if (device.type === 'can') this.addCan(vm, dev, device.bus, buses.get(device.bus)!);
     }
+    installSync({ scenario: s, core, vms: this.vms, netPorts: this.netPorts, emit: (row) => this.sink.sync?.(row) });
     s.ecus.forEach((config, i) => {
       const node = core.canAttach({ dev: -1, vm: -1, bus: buses.get(config.bus)!, txQueue: -1, rxQueue: -1 });
       this.faultTargets.canNodes.set(config.name, [{ node, bus: buses.get(config.bus)!, dev: -1, vm: -1 }]);
@@ -177,8 +181,10 @@ export class Platform implements StatefulTarget {
     this.wireInterrupt(vm, dev, console);
   }
 
-  private addNet(vm: VmRuntime, dev: number, mac: string, port: number): void {
+  private addNet(vm: VmRuntime, dev: number, mac: string, port: number, asymmetryNs: number): void {
     const link = this.core.linkCreate(this.scenario.network.latencyNs, this.scenario.network.bitsPerSecond);
+    if (asymmetryNs !== 0) this.core.linkAsymmetry(link, asymmetryNs); // --- clock sync (issue 11)
+    this.netPorts.set(vm.vmIndex, { dev, port });
     const net = new NetDevice({ core: this.core, engine: this.engine, memory: vm.memory, dev, mac, port, link });
     this.faultTargets.links.set(mac.toLowerCase(), { link, dev, vm: vm.vmIndex });
     vm.net = net;
@@ -257,7 +263,10 @@ export class Platform implements StatefulTarget {
     if (schedule) this.engine.at(0, this.target, CLOCK_SAMPLE);
     this.vms.forEach((vm, i) => {
       const program = this.program(i);
-      if (program === null) return;
+      if (program === null) {
+        if (schedule && vm.ptp !== null) vm.scheduleStart(false); // an idle VM still syncs its clock (issue 11)
+        return;
+      }
       const used = program.vcpusUsed(vm.vcpuCount);
       vm.useVcpus(used);
       const custom = this.options.programs?.[vm.vmName] !== undefined;

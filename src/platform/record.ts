@@ -76,6 +76,10 @@ export async function recordScenario(scenario: Scenario, dir: string, options: R
       open().appendInput(row);
       tee?.input(row);
     },
+    sync: (row) => { // --- clock sync (issue 11)
+      open().appendSync(row);
+      tee?.sync?.(row);
+    },
   };
   const platform = await Platform.create(scenario, sink);
   installInputHandlers(platform, inputs);

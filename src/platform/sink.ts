@@ -2,7 +2,7 @@
 // the simulation alone (recording off), and tests can collect rows in memory.
 
 import type { TraceColumns } from '../core/api.js';
-import type { ClockRow, DltRow, InputRow } from '../trace/recorder.js';
+import type { ClockRow, DltRow, InputRow, SyncRow } from '../trace/recorder.js';
 
 export interface PlatformSink {
   /** Event columns drained from the core; the views are reused after this returns. */
@@ -11,6 +11,8 @@ export interface PlatformSink {
    *  (a DLT v1 message without storage header, as on a DLT daemon's TCP connection). */
   dlt(row: DltRow, wire: Uint8Array): void;
   clock(row: ClockRow): void;
+  /** A clock-sync row (issue 11); sinks without it drop them (none are made without clock.sync). */
+  sync?(row: SyncRow): void;
   /** An outside input as it entered the platform (Platform.applyInput): the replay feed. */
   input(row: InputRow): void;
 }
@@ -21,6 +23,7 @@ export class CountingSink implements PlatformSink {
   dltRows = 0;
   clockRows = 0;
   inputRows = 0;
+  syncRows = 0;
 
   events(_cols: TraceColumns, count: number): void {
     this.eventRows += count;
@@ -33,5 +36,8 @@ export class CountingSink implements PlatformSink {
   }
   input(_row: InputRow): void {
     this.inputRows++;
+  }
+  sync(_row: SyncRow): void {
+    this.syncRows++;
   }
 }

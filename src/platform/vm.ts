@@ -19,6 +19,7 @@ import type { NetDevice } from '../devices/net.js';
 import { encodeGuestLog } from '../devices/dlt-channel.js';
 import { GuestClock } from './clock.js';
 import type { Scheduler, Vcpu } from './scheduler.js';
+import type { PtpStack } from '../sync/ptp-stack.js';
 
 /** CPU an interrupt handler costs the guest before its driver callbacks run. */
 export const IRQ_COST_NS = 4_000;
@@ -34,6 +35,7 @@ export const VM_OP = {
   timer: 1, //   a guest timer fired (a0: tag, a1: arg)
   cpuDone: 2, // a guest CPU job was served (a0: tag, a1: arg)
   irq: 3, //     an interrupt handler's CPU was served (a0: device)
+  ptpTimer: 4, // the gPTP stack's timer (issue 11; a0: tag, a1: arg)
 } as const;
 
 /** A device's interrupt handler in the guest (driver side). */
@@ -50,6 +52,8 @@ const vmSchema = z.strictObject({
   dltCounters: z.array(z.tuple([z.string(), z.number().int().min(0).max(255)])),
   clock: z.unknown(),
   program: z.unknown(),
+  /** gPTP stack state (issue 11), absent when the VM does not sync its clock */
+  ptp: z.unknown().optional(),
 });
 
 export interface VmOptions {
@@ -76,6 +80,8 @@ export class VmRuntime implements GuestApi, StatefulTarget {
   onConsoleNotify: () => void = () => {};
   /** The guest program (null: an idle VM); set once, before boot (setProgram). */
   program: GuestProgram | null = null;
+  /** The VM's gPTP stack (issue 11), set once before boot (setPtp); null: the clock runs free. */
+  ptp: PtpStack | null = null;
   /** This VM's engine target id. */
   readonly target: number;
   private started = false;
@@ -142,6 +148,21 @@ export class VmRuntime implements GuestApi, StatefulTarget {
     );
   }
 
+  // --- gPTP (issue 11): the stack runs beside the program; frames of ethertype 0x88F7 go to it
+
+  setPtp(stack: PtpStack): void {
+    if (this.ptp !== null || this.net === null) throw new Error(`assert: vm ${this.vmName}: PTP stack twice or without a net device`);
+    this.ptp = stack;
+    this.net.onPtpFrame((frame) => {
+      if (this.started) stack.onFrame(frame);
+    });
+  }
+
+  /** The stack's timers (engine events of this VM, so they run in order with everything else). */
+  ptpTimer(delayNs: number, tag: number, arg: number): void {
+    this.engine.after(delayNs, this.target, VM_OP.ptpTimer, tag, arg);
+  }
+
   /** Device `dev`'s interrupt handler (its driver), run as CPU work on one of the VM's vCPUs. */
   addInterrupt(dev: number, handler: InterruptHandler): void {
     this.interrupts.set(dev, handler);
@@ -163,6 +184,7 @@ export class VmRuntime implements GuestApi, StatefulTarget {
       case VM_OP.start:
         this.started = true;
         if (a0 === 1) this.announceIdleVcpus();
+        this.ptp?.start();
         program?.start(this);
         break;
       case VM_OP.timer:
@@ -173,6 +195,9 @@ export class VmRuntime implements GuestApi, StatefulTarget {
         break;
       case VM_OP.irq:
         this.interrupts.get(a0)?.interrupt();
+        break;
+      case VM_OP.ptpTimer:
+        this.ptp?.onTimer(a0, a1);
         break;
       default:
         throw new Error(`assert: vm event op ${op}`);
@@ -190,6 +215,8 @@ export class VmRuntime implements GuestApi, StatefulTarget {
         return `guest job done: vm ${this.vmName} tag ${a0} (${a1})`;
       case VM_OP.irq:
         return `interrupt handler: vm ${this.vmName} dev ${a0}`;
+      case VM_OP.ptpTimer:
+        return `gPTP timer: vm ${this.vmName} tag ${a0} (${a1})`;
     }
     return `vm ${this.vmName} op ${op}`;
   }
@@ -308,6 +335,7 @@ export class VmRuntime implements GuestApi, StatefulTarget {
       dltCounters: [...this.counters.entries()],
       clock: this.clock.saveState(),
       program: this.program === null ? null : structuredClone(this.program.state),
+      ...(this.ptp === null ? {} : { ptp: structuredClone(this.ptp.state) }),
     };
   }
 
@@ -318,8 +346,12 @@ export class VmRuntime implements GuestApi, StatefulTarget {
     const program = this.program;
     if (program === null) requireState(state.program === null, `${path}.program`, 'state for a program this idle VM does not run');
     const programState = program === null ? null : checkState(program.stateSchema, state.program, `${path}.program`);
+    const ptp = this.ptp;
+    if (ptp === null) requireState(state.ptp === undefined, `${path}.ptp`, 'gPTP state for a VM that does not sync');
+    const ptpState = ptp === null ? null : checkState(ptp.stateSchema, state.ptp, `${path}.ptp`);
     this.clock.loadState(state.clock, `${path}.clock`); // the last check: it assigns only when good
     if (program !== null) program.state = programState;
+    if (ptp !== null) ptp.state = ptpState!;
     this.started = state.started;
     this.vcpusUsed = state.vcpusUsed;
     this.logsDropped = state.logsDropped;

@@ -177,6 +177,7 @@ function sinkTo(recorder: () => Recorder | null): PlatformSink {
     dlt: (row) => open().appendDlt(row),
     clock: (row) => open().appendClock(row),
     input: (row) => open().appendInput(row),
+    sync: (row) => open().appendSync(row), // --- clock sync (issue 11)
   };
 }
 

@@ -99,7 +99,8 @@ export function coreMemoryBytes(l: CoreLimits): number {
     l.queueCount * 128, l.queueCount * 32768 * 12, l.linkCount * 128, l.switchPortCount * 16,
     l.macCount * 16, l.canNodeCount * 128, l.canNodeCount * (64 + CAN_MAILBOX_MAX * 48),
     l.frameSlots * frameStride, l.timerCapacity * 32, (l.queueCount + 1) * 16,
-    16 * 64]; // PRNG: 64 + 16 fault streams; FAULT: FAULT_MAX x 64 B (assembly/layout.ts)
+    16 * 64, // PRNG: 64 + 16 fault streams; FAULT: FAULT_MAX x 64 B (assembly/layout.ts)
+    l.deviceCount * (2 * 8 * 16 + 16) + l.switchPortCount * 16]; // PTP (issue 11): stamp rings, bridge ports
   for (const bytes of tables) take(bytes);
   take(l.ptPages * PAGE_BYTES, PAGE_BYTES);
   take(l.hostRamBytes, PAGE_BYTES);

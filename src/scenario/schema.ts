@@ -11,6 +11,7 @@ import {
 import { checkRunnable } from './runnable.js';
 import { checkReferences } from './references.js';
 import { checkFaultReferences, FAULTS_MAX } from './fault-references.js';
+import { checkSyncReferences } from './sync-references.js';
 
 interface DurationOptions {
   min?: number;
@@ -69,6 +70,34 @@ const mac = z
 
 const name = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'expected a lowercase name (a-z, 0-9, _, -)');
 
+// --- clock sync (issue 11 §1): gPTP per VM, defaults of the automotive profile and of ptp4l
+export const syncSchema = z.strictObject({
+  protocol: z.literal('gptp').describe('IEEE 802.1AS over the Ethernet switch'),
+  role: z.enum(['grandmaster', 'client']).describe('static roles (automotive profile: no announce, no BMCA)'),
+  timestamping: z.enum(['hardware', 'software']).default('hardware')
+    .describe('hardware: at the link (quantised to granularityNs); software: when the vCPU handles the frame'),
+  granularityNs: z.int().min(1).max(1_000_000).default(8).describe('hardware timestamp resolution, ns'),
+  syncIntervalNs: durationNs({ min: 1_000_000, max: 16_000_000_000 }).prefault(125_000_000)
+    .describe('grandmaster Sync interval (automotive profile: 125 ms, logSyncInterval −3)'),
+  pdelayIntervalNs: durationNs({ min: 1_000_000, max: 64_000_000_000 }).prefault(1_000_000_000)
+    .describe('client Pdelay_Req interval'),
+  servo: z
+    .strictObject({
+      kp: z.number().positive().max(1000).optional()
+        .describe('proportional constant (ptp4l pi_proportional_const; default from the sync interval: 0.7 × interval^−0.3 hardware, 0.1 × software)'),
+      ki: z.number().positive().max(1000).optional()
+        .describe('integral constant (ptp4l pi_integral_const; default 0.3 × interval^0.4 hardware, 0.001 × software)'),
+      firstStepThresholdNs: durationNs({ max: 1e12 }).prefault(20_000)
+        .describe('step the clock on the first update if |offset| is beyond this (ptp4l first_step_threshold; 0: never)'),
+      stepThresholdNs: durationNs({ max: 1e12 }).prefault(1_000_000_000)
+        .describe('step whenever |offset| is beyond this (ptp4l step_threshold; linuxptp automotive-slave.cfg: 1 s; 0: never)'),
+      maxFrequencyPpb: z.int().min(1).max(1_000_000).default(500_000).describe('largest frequency adjustment, ppb'),
+    })
+    .prefault({})
+    .describe('the PI servo (linuxptp pi.c)'),
+  delayFilterLength: z.int().min(1).max(64).default(10).describe('moving median of path delays (ptp4l delay_filter_length)'),
+});
+
 export const clockSchema = z.strictObject({
   offsetNs: durationNs({ signed: true, min: -1e15, max: 1e15 })
     .prefault(0)
@@ -85,6 +114,7 @@ export const clockSchema = z.strictObject({
     .max(1024)
     .prefault([])
     .describe('steps applied to the local clock at a true time (an NTP/PTP correction, a manual set)'),
+  sync: syncSchema.optional().describe('time synchronisation of this clock (none: free running)'),
 });
 
 export const busBudgetSchema = z.strictObject({
@@ -99,6 +129,8 @@ const deviceSchema = z.discriminatedUnion('type', [
     type: z.literal('net').describe('virtio-net on the Ethernet switch'),
     mac: mac.describe('its MAC address (unique)'),
     port: z.int().min(0).max(63).optional().describe('switch port; without one: 0, 1, 2, ... in device order'),
+    asymmetryNs: durationNs({ signed: true, min: -1_000_000, max: 1_000_000 }).prefault(0)
+      .describe('path asymmetry of its link: switch-to-device takes this much longer than device-to-switch'),
   }),
   z.strictObject({ type: z.literal('can').describe('virtio-can on a CAN bus'), bus: name.describe('a name in canBuses') }),
 ]);
@@ -319,6 +351,8 @@ export const scenarioSchema = z
       .strictObject({
         latencyNs: durationNs({ max: LINK_LATENCY_NS_MAX }).prefault(1_000).describe('latency of every device-switch link'),
         bitsPerSecond: z.int().min(1_000).max(100_000_000_000).default(100_000_000).describe('bit rate of every device-switch link'),
+        timeAware: z.boolean().default(true)
+          .describe('with clock sync: the switch is an 802.1AS time-aware bridge (false: a plain switch that floods PTP)'),
       })
       .prefault({})
       .describe('the Ethernet links'),
@@ -341,6 +375,7 @@ export const scenarioSchema = z
     (s, ctx) => {
       checkReferences(s, ctx);
       checkFaultReferences(s, ctx);
+      checkSyncReferences(s, ctx);
       checkRunnable(s, ctx);
     },
     { when: (payload) => payload.issues.length === 0 },
@@ -354,3 +389,4 @@ export type DeviceConfig = VmConfig['devices'][number];
 export type ProgramConfig = VmConfig['program'];
 export type EcuConfig = Scenario['ecus'][number];
 export type FaultConfig = Scenario['faults'][number];
+export type SyncConfig = z.output<typeof syncSchema>;

@@ -127,6 +127,9 @@ export async function restorePlatform(
     input: (row) => {
       if (restored) sink.input(row);
     },
+    sync: (row) => { // --- clock sync (issue 11)
+      if (restored) sink.sync?.(row);
+    },
   };
   const platform = await Platform.create(scenario, gated);
   installInputHandlers(platform, inputs);

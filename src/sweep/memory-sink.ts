@@ -8,7 +8,7 @@ import type { RecordBatch } from 'apache-arrow';
 import type { TraceColumns } from '../core/api.js';
 import type { PlatformSink } from '../platform/sink.js';
 import { eventsBatch } from '../trace/events-batch.js';
-import type { ClockRow, DltRow, InputRow } from '../trace/recorder.js';
+import type { ClockRow, DltRow, InputRow, SyncRow } from '../trace/recorder.js';
 import { RowBuffer } from '../trace/row-buffer.js';
 import { ROWS_PER_BATCH_DEFAULT, TABLES, type TableName } from '../trace/schema.js';
 import type { BatchSource } from '../query/load.js';
@@ -18,9 +18,9 @@ type BufferedTable = Exclude<TableName, 'events'>;
 const COLUMN_NAMES = TABLES.events.columns.map((c) => c.name as keyof TraceColumns);
 
 export class MemorySink implements PlatformSink, BatchSource {
-  private readonly done: Record<TableName, RecordBatch[]> = { events: [], dlt: [], clock: [], inputs: [] };
-  private readonly open: Record<BufferedTable, RowBuffer | null> = { dlt: null, clock: null, inputs: null };
-  private readonly counts: Record<TableName, number> = { events: 0, dlt: 0, clock: 0, inputs: 0 };
+  private readonly done: Record<TableName, RecordBatch[]> = { events: [], dlt: [], clock: [], inputs: [], sync: [] };
+  private readonly open: Record<BufferedTable, RowBuffer | null> = { dlt: null, clock: null, inputs: null, sync: null };
+  private readonly counts: Record<TableName, number> = { events: 0, dlt: 0, clock: 0, inputs: 0, sync: 0 };
   private finished = false;
 
   events(cols: TraceColumns, count: number): void {
@@ -39,6 +39,9 @@ export class MemorySink implements PlatformSink, BatchSource {
   input(row: InputRow): void {
     this.append('inputs', row as unknown as Record<string, unknown>);
   }
+  sync(row: SyncRow): void {
+    this.append('sync', row as unknown as Record<string, unknown>);
+  }
 
   private append(table: BufferedTable, row: Record<string, unknown>): void {
     if (this.finished) throw new Error(`assert: ${table} row after the run finished`);
@@ -56,7 +59,7 @@ export class MemorySink implements PlatformSink, BatchSource {
   finish(): void {
     if (this.finished) return;
     this.finished = true;
-    for (const table of ['dlt', 'clock', 'inputs'] as const) {
+    for (const table of ['dlt', 'clock', 'inputs', 'sync'] as const) {
       const buffer = this.open[table];
       if (buffer !== null && buffer.length > 0) this.done[table].push(buffer.toBatch());
       this.open[table] = null;

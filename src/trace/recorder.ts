@@ -69,6 +69,27 @@ export interface ClockRow {
   steal_ns: Int64Input;
 }
 
+// --- clock sync (issue 11): a row of the sync table (tables.ts SYNC_TABLE)
+export interface SyncRow {
+  ts_ns: Int64Input;
+  vm: number;
+  protocol: 'gptp';
+  exchange: 'sync' | 'pdelay';
+  seq: number;
+  t1_ns: Int64Input;
+  t2_ns: Int64Input;
+  t3_ns: Int64Input | null;
+  t4_ns: Int64Input | null;
+  correction_ns: Int64Input;
+  offset_ns: Int64Input | null;
+  path_delay_ns: Int64Input | null;
+  rate_ratio_ppb: Int64Input;
+  state: 'unlocked' | 'step' | 'locked';
+  freq_adj_ppb: Int64Input;
+  true_offset_ns: Int64Input;
+  error_ns: Int64Input;
+}
+
 export interface InputRow {
   ts_ns: Int64Input;
   seq: Int64Input;
@@ -134,21 +155,21 @@ class CountingWriter implements BatchWriter {
 
 
 export type BufferedTable = Exclude<TableName, 'events'>;
-const BUFFERED_TABLES = ['dlt', 'clock', 'inputs'] as const;
+const BUFFERED_TABLES = ['dlt', 'clock', 'inputs', 'sync'] as const;
 
 /** Virtual time the buffered rows of a table may span before they are written (1 s). */
 export const FLUSH_SPAN_NS = 1_000_000_000;
 
 export class Recorder {
   private readonly writers: Record<TableName, BatchWriter>;
-  private readonly batchesWritten: Record<TableName, number> = { events: 0, dlt: 0, clock: 0, inputs: 0 };
+  private readonly batchesWritten: Record<TableName, number> = { events: 0, dlt: 0, clock: 0, inputs: 0, sync: 0 };
   private readonly digestLog: DigestLog | null;
   private readonly onBatch: RecorderOptions['onBatch'];
   private readonly matchEvents: RecorderOptions['matchEvents'];
   private readonly buffers: Record<BufferedTable, RowBuffer>;
   private readonly manifest: Manifest;
   /** ts_ns of the first buffered row of each table (meaningless while its buffer is empty). */
-  private readonly firstTsNs: Record<BufferedTable, number> = { dlt: 0, clock: 0, inputs: 0 };
+  private readonly firstTsNs: Record<BufferedTable, number> = { dlt: 0, clock: 0, inputs: 0, sync: 0 };
   private state: 'open' | 'finished' | 'aborted' = 'open';
 
   private constructor(
@@ -170,6 +191,7 @@ export class Recorder {
       dlt: new RowBuffer('dlt', rowsPerBatch),
       clock: new RowBuffer('clock', rowsPerBatch),
       inputs: new RowBuffer('inputs', rowsPerBatch),
+      sync: new RowBuffer('sync', rowsPerBatch),
     };
     this.manifest = newManifest(meta, this.tableEntries());
     if (dir !== null) writeManifest(dir, this.manifest);
@@ -228,6 +250,9 @@ export class Recorder {
   }
   appendClock(row: ClockRow): void {
     this.appendRow('clock', row as unknown as Record<string, unknown>);
+  }
+  appendSync(row: SyncRow): void {
+    this.appendRow('sync', row as unknown as Record<string, unknown>);
   }
   appendInput(row: InputRow): void {
     this.appendRow('inputs', row as unknown as Record<string, unknown>);

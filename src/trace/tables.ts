@@ -49,7 +49,7 @@ export interface TableSpec {
   readonly columns: readonly ColumnSpec[];
 }
 
-export const TABLE_NAMES = ['events', 'dlt', 'clock', 'inputs'] as const;
+export const TABLE_NAMES = ['events', 'dlt', 'clock', 'inputs', 'sync'] as const;
 export type TableName = (typeof TABLE_NAMES)[number];
 
 const NA = '−1 when not applicable';
@@ -290,16 +290,53 @@ export const INPUTS_TABLE: TableSpec = {
   ],
 };
 
+// --- clock sync (issue 11 §3): one row per servo update and per peer-delay exchange
+export const SYNC_PROTOCOLS = ['gptp'] as const;
+export const SYNC_EXCHANGES = ['sync', 'pdelay'] as const;
+export const SERVO_STATES = ['unlocked', 'step', 'locked'] as const;
+const syncNs = (name: string, description: string, nullable = false): ColumnSpec =>
+  ({ name, kind: 'i64', nullable, unit: 'ns', description });
+
+export const SYNC_TABLE: TableSpec = {
+  name: 'sync',
+  description:
+    'Clock synchronisation: one row per servo update (exchange sync: a Sync + Follow_Up) and per ' +
+    'peer-delay exchange (exchange pdelay), with the ground truth a simulation knows.',
+  columns: [
+    syncNs('ts_ns', 'true time the client processed the exchange'),
+    { name: 'vm', kind: 'i16', nullable: false, unit: '', description: 'VM index of the client' },
+    { name: 'protocol', kind: 'enum', nullable: false, dictionary: SYNC_PROTOCOLS, indexWidth: 'u8', enumTypeName: 'sync_protocol', unit: '', description: 'gptp (IEEE 802.1AS)' },
+    { name: 'exchange', kind: 'enum', nullable: false, dictionary: SYNC_EXCHANGES, indexWidth: 'u8', enumTypeName: 'sync_exchange', unit: '', description: 'sync (Sync + Follow_Up) or pdelay (Pdelay_Req / Resp / Resp_Follow_Up)' },
+    { name: 'seq', kind: 'i32', nullable: false, unit: '', description: 'PTP sequenceId' },
+    syncNs('t1_ns', "sync: preciseOriginTimestamp (grandmaster's clock); pdelay: Pdelay_Req sent (this clock)"),
+    syncNs('t2_ns', 'sync: Sync received (this clock); pdelay: Pdelay_Req received (responder)'),
+    syncNs('t3_ns', 'pdelay: Pdelay_Resp sent (responder, corrections added); NULL for sync', true),
+    syncNs('t4_ns', 'pdelay: Pdelay_Resp received (this clock); NULL for sync', true),
+    syncNs('correction_ns', 'correctionField sum (sync: Sync + Follow_Up, a bridge\'s residence and upstream delay)'),
+    syncNs('offset_ns', 'sync: measured offset t2 − t1 − correction − path delay; NULL for pdelay', true),
+    syncNs('path_delay_ns', 'mean path delay after the median filter (NULL before the first exchange)', true),
+    { name: 'rate_ratio_ppb', kind: 'i64', nullable: false, unit: 'ppb', description: 'neighbour rate ratio − 1' },
+    { name: 'state', kind: 'enum', nullable: false, dictionary: SERVO_STATES, indexWidth: 'u8', enumTypeName: 'servo_state', unit: '', description: 'servo state after the update: unlocked, step (the clock was stepped), locked' },
+    { name: 'freq_adj_ppb', kind: 'i64', nullable: false, unit: 'ppb', description: "the servo's frequency adjustment of this clock after the update" },
+    syncNs('true_offset_ns', 'ground truth: this clock − true time, at ts_ns'),
+    syncNs('error_ns', "ground truth: this clock − the grandmaster's clock at ts_ns (before the update)"),
+  ],
+};
+
 export const TABLES: { readonly [K in TableName]: TableSpec } = {
   events: EVENTS_TABLE,
   dlt: DLT_TABLE,
   clock: CLOCK_TABLE,
   inputs: INPUTS_TABLE,
+  sync: SYNC_TABLE,
 };
 
 // Arrow dictionary ids are per stream; fixed ids (not apache-arrow's global counter) keep the
 // schema bytes identical between runs (principle 1).
-export const DICTIONARY_IDS: Readonly<Record<string, number>> = { kind: 0, type: 0, level: 1 };
+export const DICTIONARY_IDS: Readonly<Record<string, number>> = {
+  kind: 0, type: 0, level: 1,
+  protocol: 0, exchange: 1, state: 2, // --- sync table (issue 11)
+};
 
 /** The column's name in SQL (the Arrow name unless the spec gives another). */
 export function sqlColumnName(column: ColumnSpec): string {

@@ -152,7 +152,7 @@ describe('the outside Ethernet hosts', () => {
     );
     // A's link: 64 bytes at the default 100 Mbit/s = 5120 ns, + the default 1 us latency; the
     // switch stores and forwards: then the same on B's link
-    expect(s.network).toEqual({ latencyNs: 1000, bitsPerSecond: 100_000_000 });
+    expect(s.network).toEqual({ latencyNs: 1000, bitsPerSecond: 100_000_000, timeAware: true });
     const rx = run.of('link_rx').filter((r) => r.dev === -1);
     expect(rx.map((r) => r.ts)).toEqual([1_000_000 + 5120 + 1000, 1_000_000 + 2 * (5120 + 1000)]);
   });

@@ -18,7 +18,7 @@ import {
 } from './damage-helpers.js';
 
 const intact = smallTrace();
-const ROWS = { events: 23, dlt: 12, clock: 6, inputs: 1 } as const;
+const ROWS = { events: 23, dlt: 12, clock: 6, inputs: 1, sync: 0 } as const;
 
 type Outcome = string | { rows: Record<TableName, number>; warnings: string[] };
 
@@ -27,7 +27,7 @@ function outcome(dir: string, mode: 'verify' | 'trust' | 'salvage'): Outcome {
   try {
     const checked = openCheckedTrace(dir, mode);
     const rows = {} as Record<TableName, number>;
-    for (const table of ['events', 'dlt', 'clock', 'inputs'] as const) {
+    for (const table of ['events', 'dlt', 'clock', 'inputs', 'sync'] as const) {
       let n = 0;
       for (const batch of checked.batches(table)) n += batch.numRows;
       expect(n, `${mode} ${table}: yielded rows equal the report`).toBe(checked.tables[table].rowsUsable);
@@ -288,7 +288,7 @@ describe('swapped files and a changed manifest', () => {
     const expected = rows({ clock: 4, inputs: 0 });
     expect(outcome(dir, 'trust')).toEqual({
       rows: expected,
-      warnings: ['the recording did not finish (manifest incomplete)', ...['events', 'dlt', 'clock', 'inputs'].map(noEos)],
+      warnings: ['the recording did not finish (manifest incomplete)', ...['events', 'dlt', 'clock', 'inputs', 'sync'].map(noEos)],
     });
     const salvaged = outcome(dir, 'salvage') as { rows: Record<string, number>; warnings: string[] };
     expect(salvaged.rows).toEqual(expected);
