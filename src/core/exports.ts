@@ -112,4 +112,9 @@ export interface CoreExports {
   tlbOffset(): number;
   drvSubmitKick(q: number, count: number, placedBefore: number, last: number): number;
   drvReclaimPair(qa: number, qb: number, max: number): number;
+  // --- frames table (issue 12 §1)
+  frameRingLimits(rows: number, bytes: number): void;
+  frameRingEnable(on: number): void;
+  frameRingReset(): void;
+  frameRingColumn(c: number): number;
 }
