@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DltExportError, exportDltFile, type DltExportResult } from '../formats/dlt/export.js';
 import { fileError, UsageError } from './errors.js';
+import { registerFrameExports } from './export-pcap.js'; // export pcap / candump (issue 12 §2)
 
 interface ExportFlags {
   output: string;
@@ -21,7 +22,8 @@ const STDOUT = '-';
 export function registerExport(program: Command): void {
   const command = program
     .command('export')
-    .description('export a trace to another format (formats: dlt)');
+    .description('export a trace to another format (formats: dlt, pcap, candump)');
+  registerFrameExports(command); // export pcap / candump (issue 12 §2)
   command
     .command('dlt')
     .description('write the dlt table as a DLT storage file (dlt-convert -a, dlt-viewer)')
