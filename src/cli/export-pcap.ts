@@ -23,6 +23,8 @@ interface FramesExportFlags {
   to?: string;
   force?: boolean;
   json?: boolean;
+  trust?: boolean;
+  salvage?: boolean;
 }
 
 const STDOUT = '-';
@@ -46,7 +48,9 @@ function withFrameOptions(c: Command): Command {
     .option('--from <time>', 'only frames from this virtual time on (e.g. 2s, 1500ms)')
     .option('--to <time>', 'only frames before this virtual time')
     .option('-f, --force', 'replace an existing file')
-    .option('--json', 'print the summary as one JSON object');
+    .option('--json', 'print the summary as one JSON object')
+    .option('--trust', 'skip the content hash check of the trace files (as query --trust)')
+    .option('--salvage', 'export the intact part of a damaged or cut trace (as query --salvage)');
 }
 
 export interface FramesExportSummary {
@@ -61,7 +65,9 @@ export function runFramesExport(dir: string, flags: FramesExportFlags, format: '
   const toStdout = flags.output === STDOUT;
   if (toStdout && flags.json === true) throw new UsageError('--json and -o - both write to stdout; -o a file to get the JSON summary');
   if (!toStdout) checkOutput(flags);
-  const checked = openCheckedTrace(dir, 'verify');
+  if (flags.trust === true && flags.salvage === true) throw new UsageError('--trust and --salvage: give one of them');
+  const checked = openCheckedTrace(dir, flags.salvage === true ? 'salvage' : flags.trust === true ? 'trust' : 'verify');
+  for (const warning of checked.warnings) process.stderr.write(`tracevisor: ${dir}: ${warning}\n`);
   const selection = selectionOf(dir, checked, flags, format);
   const summary = writeExport(checked, selection, flags.output, format);
   const line = `exported ${summary.frames} ${format === 'pcap' ? 'frames' : 'CAN frames'} (${summary.bytes} bytes) ` +

@@ -125,6 +125,7 @@ export function writeManifest(dir: string, manifest: Manifest): void {
     scenario: manifest.scenario,
     seed: manifest.seed,
     inputs: manifest.inputs,
+    ...(manifest.frames !== undefined ? { frames: manifest.frames } : {}), // issue 12 §1
     complete: manifest.complete,
     tables: manifest.tables,
     ...(manifest.digests !== undefined ? { digests: manifest.digests } : {}),
