@@ -52,7 +52,7 @@ export function exportPcapng(
     }
     const flags = cols.can_flags[i]!;
     socketCanHeader(head, cols.can_id[i]!, flags, data.length);
-    const payload = padded.subarray(0, socketCanPayloadBytes(flags, data.length));
+    const payload = padded.subarray(0, socketCanPayloadBytes(flags));
     payload.fill(0);
     payload.set(data);
     writer.enhancedPacket(slot, ts, head, payload);

@@ -4,9 +4,10 @@
 //   u8  payload length (0..8 classic, 0..64 CAN FD)
 //   u8  FD flags: CANFD_BRS 0x01, CANFD_ESI 0x02, CANFD_FDF 0x04 (this is a CAN FD frame)
 //   u8  reserved, u8 reserved (len8_dlc for classic frames; 0 here)
-// then the payload. A classic frame carries its 8 data bytes (zero after the length) as Linux's
-// struct can_frame does, so a capture looks like one from a SocketCAN interface; a CAN FD frame
-// carries its length's bytes.
+// then the payload, zero-padded to the size of Linux's struct can_frame (8 data bytes, 16 in
+// all) or struct canfd_frame (64, 72 in all), so a capture looks like one from a SocketCAN
+// interface: Wireshark before 4.2 tells a CAN FD frame by that 72-byte size alone (CANFD_MTU),
+// later ones by CANFD_FDF.
 
 import { FRAME_CAN_BRS, FRAME_CAN_ESI, FRAME_CAN_EXT, FRAME_CAN_FD, FRAME_CAN_RTR } from '../../trace/frames-read.js';
 
@@ -17,6 +18,7 @@ const CANFD_BRS = 0x01;
 const CANFD_ESI = 0x02;
 const CANFD_FDF = 0x04;
 const CAN_MAX_DLEN = 8;
+const CANFD_MAX_DLEN = 64;
 
 /** The header for a frame of the frames table (can_id without flags, can_flags, data length). */
 export function socketCanHeader(out: Uint8Array, canId: number, flags: number, len: number): void {
@@ -34,7 +36,7 @@ export function socketCanHeader(out: Uint8Array, canId: number, flags: number, l
   view.setUint16(6, 0);
 }
 
-/** Bytes of payload a packet carries: 8 for a classic frame (padded), the length for CAN FD. */
-export function socketCanPayloadBytes(flags: number, len: number): number {
-  return (flags & FRAME_CAN_FD) !== 0 ? len : CAN_MAX_DLEN;
+/** Bytes of payload a packet carries (padded): 8 for a classic frame, 64 for CAN FD. */
+export function socketCanPayloadBytes(flags: number): number {
+  return (flags & FRAME_CAN_FD) !== 0 ? CANFD_MAX_DLEN : CAN_MAX_DLEN;
 }
