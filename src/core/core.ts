@@ -1079,7 +1079,7 @@ function frameRingViews(x: CoreExports, limits: CoreLimits): FrameColumns | null
   const rows = limits.frameRingRows ?? 0;
   if (rows === 0) return null;
   const buf = x.memory.buffer;
-  const at = (c: number): number => x.frameRingColumn(c);
+  const at = (c: number): number => x.frameRingColumn(c) >>> 0; // usize: above 2 GiB it reads negative
   return {
     ts_ns: new BigInt64Array(buf, at(0), rows), arrival_ns: new BigInt64Array(buf, at(1), rows),
     seq: new BigInt64Array(buf, at(2), rows), can_id: new Int32Array(buf, at(3), rows),

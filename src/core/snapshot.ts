@@ -81,8 +81,8 @@ function deadRegions(x: CoreExports, limits: CoreLimits): [number, number][] {
   // --- frames table (issue 12 §1): the frames ring's pending rows are left out the same way
   const rows = limits.frameRingRows ?? 0;
   if (rows > 0) {
-    const start = x.frameRingColumn(0);
-    out.push([start, x.frameRingColumn(15) + (limits.frameRingBytes ?? 0) - start]);
+    const start = x.frameRingColumn(0) >>> 0; // usize: above 2 GiB it reads negative
+    out.push([start, (x.frameRingColumn(15) >>> 0) + (limits.frameRingBytes ?? 0) - start]);
   }
   return out;
 }

@@ -191,7 +191,7 @@ describe('replay refuses what it cannot replay faithfully', () => {
     rmSync(log); // replay must not need it
     const r = tv('replay', dir);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^replay identical: .*inputs 3 rows .*every batch and state digest matched\n$/);
+    expect(r.stdout).toMatch(/^replay identical: .*inputs 3 rows, .*every batch and state digest matched\n$/);
   });
 
   it('a table file changed behind the manifest\'s back is damage (exit 2), although the run matches the digests', () => {
