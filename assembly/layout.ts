@@ -70,6 +70,7 @@ export const ST_RECLAIM_B: i32 = 68; //   drvReclaimPair: used elements of the s
 export const ST_DESC_STAGE: i32 = 160; // 16 B: a descriptor straddling a page, reassembled
 export const ST_CAN_STAGE: i32 = 128; // 32 B staging for one virtio-can message (12 B header + 8 B sdu)
 // --- frames table (issue 12 §1): the frames ring's counters (trace/frames-ring.ts)
+export const ST_RUN_BUDGET: i32 = 108; // 1: run() returned EXIT_TRACE_FULL for its step budget
 export const ST_FR_COUNT: i32 = 112; //   rows in the frames ring
 export const ST_FR_BYTES: i32 = 116; //   data bytes in the frames ring (= offsets[count])
 export const ST_FR_STOP: i32 = 120; //    1: the ring is past its soft limit, drain before more work

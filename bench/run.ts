@@ -15,6 +15,7 @@ import { benchReplay, formatReplayBench } from './replay.js';
 import { benchSweep, formatSweepBench } from './sweep.js';
 import { benchSnapshot, formatSnapshotBench } from './snapshot.js'; // snapshots (issue 10 §3)
 import { benchSeek, formatSeekBench } from './seek.js'; // seek (issue 10 §3)
+import { benchFrames, formatFramesBench } from './frames.js'; // frames table (issue 12 §1, §2)
 
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1));
 
@@ -92,6 +93,10 @@ async function main(): Promise<void> {
   // seek on a 600 s trace (issue 10 §3)
   if (want('seek')) {
     console.log(`\n${formatSeekBench(await benchSeek())}`);
+  }
+  // frames table: the cost of recording it, export pcap / candump speed (issue 12)
+  if (want('frames')) {
+    console.log(`\n${formatFramesBench(await benchFrames())}`);
   }
 }
 

@@ -34,6 +34,7 @@ const TWO_32 = 2 ** 32;
 // --- frames table (issue 12 §1): the frames ring's counters (assembly/layout.ts ST_FR_*)
 const ST_FR_COUNT = 28; //     ST_FR_COUNT = 112
 const ST_FR_STOP = 30; //      ST_FR_STOP = 120
+const ST_RUN_BUDGET = 27; //   ST_RUN_BUDGET = 108
 // assembly/mmu/context.ts: CTX (64 B) +0 live, +16 i64 hits; TLB entry (32 B) +4 read tag, +8
 // write tag, +12 hpa; 64 direct-mapped entries per context (ctx = vm for stage-2).
 const PAGE_BYTES = 4096;
@@ -268,11 +269,14 @@ export class Core implements CoreApi, CoreFaultApi {
   private drain(): void {
     // --- frames table (issue 12 §1): a core that stopped because the frames ring filled gets
     // that ring drained alone, so the events batches end where they end without frames.
+    // A run() that spent its step budget drains the events wherever they are, as without frames.
     const framesFull = this.state[ST_FR_STOP] !== 0;
+    const budget = this.state[ST_RUN_BUDGET] !== 0;
+    this.state[ST_RUN_BUDGET] = 0;
     if (framesFull) this.drainFrames();
     const count = this.state[ST_TRACE_COUNT]!;
     if (count === 0) return;
-    if (framesFull && count < this.state[ST_TRACE_SOFT]!) return;
+    if (framesFull && !budget && count < this.state[ST_TRACE_SOFT]!) return;
     if (this.sink === null) {
       throw new Error('core: trace columns reached the soft limit and no sink is set (Core.setTraceSink)');
     }
