@@ -60,7 +60,7 @@ describe('the store build verifies as it writes', () => {
     for (const hasher of [wrong, failed]) {
       const error = await rowsSeen(dir, hasher).then(() => null, (e: unknown) => e);
       expect(error).toBeInstanceOf(TraceError);
-      expect((error as TraceError).message).toMatch(/trace damaged: events: content hash differs from the manifest \(and 3 more\)/);
+      expect((error as TraceError).message).toMatch(/trace damaged: events: content hash differs from the manifest \(and 4 more\)/);
     }
   });
 
