@@ -62,6 +62,16 @@ describe('export pcap', () => {
     expect(eth).toEqual(expected);
   });
 
+  it('names each link after its VM: what leaves a VM\'s interface carries that VM\'s MAC', (ctx) => {
+    requireTool(ctx, 'tshark');
+    const macOf: Record<string, string> = { 'cluster-eth0': '02:00:00:00:00:01', 'infotainment-eth0': '02:00:00:00:00:02', 'gateway-eth0': '02:00:00:00:00:03' };
+    const packets = tsharkFields(pcap, ['frame.interface_name', 'frame.packet_flags_direction', 'eth.src', 'eth.dst'], 'eth');
+    expect(packets.length).toBeGreaterThan(0);
+    for (const [name, direction, src, dst] of packets) {
+      expect(direction === '0x00000002' ? src : dst).toBe(macOf[name!]);
+    }
+  });
+
   it('carries each CAN frame\'s id, length and data (LINKTYPE_CAN_SOCKETCAN)', (ctx) => {
     requireTool(ctx, 'tshark');
     const can = tsharkFields(pcap, ['can.id', 'can.flags.xtd', 'can.len', 'data.data'], 'can');

@@ -95,3 +95,28 @@ describe('pcapng of hand-built frames', () => {
   });
 });
 
+
+describe('capture interfaces of a trace', () => {
+  it('names each VM\'s net devices <vm>-eth<n> in link order, then outside hosts host-<mac>, then the CAN buses', async () => {
+    const { parseScenario } = await import('../../src/scenario/load.js');
+    const { frameInterfaces } = await import('../../src/trace/frames-read.js');
+    const net = (mac: string) => ({ type: 'net', mac });
+    const scenario = parseScenario({
+      name: 'two-nics',
+      canBuses: [{ name: 'body', bitsPerSecond: 125000 }, { name: 'chassis', bitsPerSecond: 500000 }],
+      vms: [
+        { name: 'a', ecu: 'ECUA', ramMiB: 16, devices: [{ type: 'console' }, net('02:00:00:00:00:01'), net('02:00:00:00:00:02')], program: { type: 'idle' } },
+        { name: 'b', ecu: 'ECUB', ramMiB: 16, devices: [net('02:00:00:00:00:03')], program: { type: 'idle' } },
+      ],
+    }, 'two-nics');
+    const inputs = [
+      { source: 'udp:9000', flag: '--net-input' as const, kind: 'udp' as const, mac: '02:00:00:00:00:AA', to: '02:00:00:00:00:01' },
+      { source: 'udp:9001', flag: '--net-input' as const, kind: 'udp' as const, mac: '02:00:00:00:00:aa', to: '02:00:00:00:00:03' },
+    ];
+    const manifest = { scenario, inputs } as unknown as Parameters<typeof frameInterfaces>[0];
+    expect(frameInterfaces(manifest).map((f) => [f.kind, f.index, f.name])).toEqual([
+      ['eth', 0, 'a-eth0'], ['eth', 1, 'a-eth1'], ['eth', 2, 'b-eth0'], ['eth', 3, 'host-02:00:00:00:00:aa'],
+      ['can', 0, 'body'], ['can', 1, 'chassis'],
+    ]);
+  });
+});
