@@ -2,8 +2,8 @@
 // -o can.log` (issue 12 §2): the `frames` table as a pcapng capture (src/formats/pcapng) and its
 // CAN frames as a candump -l log (src/formats/candump-export.ts). The trace is read verified, as
 // `query` reads it: a damaged trace is the same one-line error. --filter takes link and bus
-// names (the interface names: `tracevisor export pcap --list` shows them), --from/--to a window
-// of virtual time. `-o -` writes to stdout (the summary line then goes to stderr).
+// names (the interface names, src/trace/frames-read.ts; an unknown one is refused with the list),
+// --from/--to a window of virtual time. `-o -` writes to stdout (the summary then goes to stderr).
 
 import type { Command } from 'commander';
 import { closeSync, existsSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
