@@ -32,6 +32,13 @@ function flagsValue(flags: number): Uint8Array {
   return out;
 }
 
+/** epb_flags options per direction, built once (an export writes one per packet). */
+const EPB_FLAG_OPTIONS: readonly OptionBytes[][] = [
+  [],
+  [{ code: EPB_FLAGS, value: flagsValue(EPB_INBOUND) }],
+  [{ code: EPB_FLAGS, value: flagsValue(EPB_OUTBOUND) }],
+];
+
 const pad4 = (n: number): number => (n + 3) & ~3;
 const utf8 = new TextEncoder();
 
@@ -93,7 +100,7 @@ export class PcapngWriter {
    */
   enhancedPacket(ifId: number, tsNs: bigint, head: Uint8Array, data: Uint8Array, direction = 0): void {
     const captured = head.length + data.length;
-    const options = direction === 0 ? [] : [{ code: EPB_FLAGS, value: flagsValue(direction) }];
+    const options = EPB_FLAG_OPTIONS[direction] ?? [{ code: EPB_FLAGS, value: flagsValue(direction) }];
     const total = 32 + pad4(captured) + optionsBytes(options);
     this.room(total);
     this.u32(BLOCK_EPB).u32(total).u32(ifId);
