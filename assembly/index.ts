@@ -25,10 +25,13 @@ import { netAttach as netAttachImpl, netKick } from './bus/net';
 import * as CAN from './bus/can';
 import { busBudget as busBudgetImpl, busChargeDev } from './bus/budget';
 import * as HOST from './bus/host';
+import * as FR from './trace/frames-ring'; // frames table (issue 12 §1)
 
 // 2: seeded faults (16 more PRNG streams, the fault table, fault_injected), outside hosts and
 // input nodes, state digests and read-only views (issue 9). Replay refuses a trace of another one.
-export const CORE_VERSION: u32 = 2;
+// 3: the frames ring (issue 12 §1): frameRingLimits/Enable/Reset/Column exports, traceRoom
+// also waits for frame room.
+export const CORE_VERSION: u32 = 3;
 
 /** Version of this export surface. */
 export function coreVersion(): u32 { return CORE_VERSION; }
@@ -61,6 +64,7 @@ export function init(
   assert(L.stGet(L.ST_TRACE_SOFT) > 0, 'init: traceCapacity too small for the per-step reserve');
   P.prngSeed(<u64>seed);
   framesInit();
+  FR.frameRingInit(); // frames table (issue 12 §1)
 }
 
 // --- layout: where TypeScript builds its views (valid for the life of the instance)
@@ -428,3 +432,12 @@ export function ptpPort(port: i32): void { PTP.ptpSetPort(port, 1); }
 export function ptpStamp(dev: i32, dir: i32, type: i32, seq: i32): i64 { return PTP.ptpStamp(dev, dir, type, seq); }
 /** Path asymmetry of link: switch->device takes asymmetryNs longer than device->switch. */
 export function linkAsymmetry(link: i32, asymmetryNs: i64): void { linkSetAsymmetry(link, asymmetryNs); }
+// --- frames table (issue 12 §1): the frames ring (trace/frames-ring.ts)
+/** Size the frames ring (rows, data bytes); call before init(). 0 rows: no ring. */
+export function frameRingLimits(rows: i32, bytes: i32): void { L.setFrameRingLimits(rows, bytes); }
+/** Record frames (1) or not (0, record --no-frames). */
+export function frameRingEnable(on: i32): void { FR.frameRingEnable(on); }
+/** Forget the ring's rows (after TypeScript drained them). */
+export function frameRingReset(): void { FR.frameRingReset(); }
+/** Offset of frames ring column c (frames-ring.ts frameRingColumn: 0 ts … 14 offsets, 15 data). */
+export function frameRingColumn(c: i32): usize { return FR.frameRingColumn(c); }

@@ -30,6 +30,10 @@
 //  │ ── 4096-aligned ──
 //  │ PTPOOL     ptPages x 4 KiB page-table pages (stage-2 and IOMMU)
 //  │ HOSTRAM    hostRamBytes (guest RAM and shared regions; hpa = offset in this pool)
+//  │ FRING      frames table (issue 12 §1), after everything so no other region moves:
+//  │            frameRingRows x (ts i64 | arrival i64 | seq i64 | canId i32 | len i32 |
+//  │            link i16 | bus i16 | port i16 | vm i16 | dev i16 | flags i16 | dlc i16 |
+//  │            kind u8 | dir u8) + (frameRingRows + 1) x i32 offsets + frameRingBytes data
 //  end
 
 export const PAGE_SHIFT: i32 = 12;
@@ -66,6 +70,12 @@ export const ST_KICK: i32 = 64; //        drvSubmitKick's kick: 1 notified, 0 su
 export const ST_RECLAIM_B: i32 = 68; //   drvReclaimPair: used elements of the second queue, -1 none
 export const ST_DESC_STAGE: i32 = 160; // 16 B: a descriptor straddling a page, reassembled
 export const ST_CAN_STAGE: i32 = 128; // 32 B staging for one virtio-can message (12 B header + 8 B sdu)
+// --- frames table (issue 12 §1): the frames ring's counters (trace/frames-ring.ts)
+export const ST_RUN_BUDGET: i32 = 108; // 1: run() returned EXIT_TRACE_FULL for its step budget
+export const ST_FR_COUNT: i32 = 112; //   rows in the frames ring
+export const ST_FR_BYTES: i32 = 116; //   data bytes in the frames ring (= offsets[count])
+export const ST_FR_STOP: i32 = 120; //    1: the ring is past its soft limit, drain before more work
+export const ST_FR_ON: i32 = 124; //      1: frames are recorded (record --no-frames leaves 0)
 export const STATE_BYTES: i32 = 256;
 
 // Why a batch call stopped early; TypeScript loops on STOP_TRACE after draining.
@@ -114,6 +124,9 @@ export let timerCapacity: i32 = 0;
 export let traceCapacity: i32 = 0;
 export let scratchBytes: i32 = 0;
 export let frameStride: i32 = 0;
+// --- frames table (issue 12 §1): set by frameRingLimits() before init(); 0 rows = no ring
+export let frameRingRows: i32 = 0;
+export let frameRingBytes: i32 = 0;
 export let ctxCount: i32 = 0;
 
 // Region bases (linear-memory offsets), fixed by init().
@@ -155,6 +168,51 @@ export let faultBase: usize = 0;
 export let ptPoolBase: usize = 0;
 export let hostRamBase: usize = 0;
 export let layoutEnd: usize = 0;
+// --- frames table (issue 12 §1): the FRING columns (trace/frames-ring.ts)
+export let frTs: usize = 0;
+export let frArrival: usize = 0;
+export let frSeq: usize = 0;
+export let frCanId: usize = 0;
+export let frLen: usize = 0;
+export let frLink: usize = 0;
+export let frBus: usize = 0;
+export let frPort: usize = 0;
+export let frVm: usize = 0;
+export let frDev: usize = 0;
+export let frFlags: usize = 0;
+export let frDlc: usize = 0;
+export let frKind: usize = 0;
+export let frDir: usize = 0;
+export let frOffsets: usize = 0;
+export let frData: usize = 0;
+
+/** The frames ring's size; called before init() (which lays it out), never after. */
+export function setFrameRingLimits(rows: i32, bytes: i32): void {
+  assert(stateBase == 0, 'frameRingLimits: call it before init()');
+  assert(rows >= 0 && bytes >= 0, 'frameRingLimits: negative size');
+  frameRingRows = rows;
+  frameRingBytes = bytes;
+}
+
+function takeFrameRing(): void {
+  const rows = <u64>frameRingRows;
+  frTs = take(rows * 8, 64);
+  frArrival = take(rows * 8, 64);
+  frSeq = take(rows * 8, 64);
+  frCanId = take(rows * 4, 64);
+  frLen = take(rows * 4, 64);
+  frLink = take(rows * 2, 64);
+  frBus = take(rows * 2, 64);
+  frPort = take(rows * 2, 64);
+  frVm = take(rows * 2, 64);
+  frDev = take(rows * 2, 64);
+  frFlags = take(rows * 2, 64);
+  frDlc = take(rows * 2, 64);
+  frKind = take(rows, 64);
+  frDir = take(rows, 64);
+  frOffsets = take((rows + 1) * 4, 64);
+  frData = take(<u64>frameRingBytes, 64);
+}
 
 export function setLimits(
   vms: i32, ramBytes: i64, pts: i32, queues: i32, devices: i32, links: i32, ports: i32, macs: i32,
@@ -232,6 +290,7 @@ export function layoutCompute(): void {
   takeTables();
   ptPoolBase = take(<u64>ptPages << PAGE_SHIFT, PAGE_SIZE);
   hostRamBase = take(<u64>hostRamBytes, PAGE_SIZE);
+  takeFrameRing(); // --- frames table (issue 12 §1): last, so no other region moves
   layoutEnd = take(0, WASM_PAGE);
   const need = <i32>(<u64>layoutEnd >> 16);
   const have = memory.size();

@@ -19,6 +19,7 @@ import { benchParquetExport, formatParquetExportBench } from './export-parquet.j
 import { benchReport, formatReportBench } from './report.js'; // issue 12 §4
 import { benchPerfetto, formatPerfettoBench } from './perfetto.js'; // export perfetto (issue 12 §3)
 import { benchSync, formatSyncBench } from './sync.js'; // clock sync (issue 11 §5)
+import { benchFrames, formatFramesBench } from './frames.js'; // frames table (issue 12 §1, §2)
 
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1));
 
@@ -110,6 +111,10 @@ async function main(): Promise<void> {
     console.log(`\n${formatSeekBench(await benchSeek())}`);
   }
   if (want('perfetto')) console.log(`\n${formatPerfettoBench(benchPerfetto())}`); // export perfetto (issue 12 §3)
+  // frames table: the cost of recording it, export pcap / candump speed (issue 12)
+  if (want('frames')) {
+    console.log(`\n${formatFramesBench(await benchFrames())}`);
+  }
 }
 
 main().catch((err) => {

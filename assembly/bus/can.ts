@@ -42,6 +42,7 @@ import { timerAdd } from './timers';
 import { frameAlloc, frameFree, frameData, frameGet, frameSet, F_LEN } from './frames';
 import { busChargeDev } from './budget';
 import { KIND_CAN, D_KIND, D_CAN_NODE } from './net';
+import { frameRingOn, frameRowCan } from '../trace/frames-ring'; // frames table (issue 12 §1)
 
 export const T_CAN_TX_SERVICE: i32 = 6;
 export const T_CAN_ARB: i32 = 7;
@@ -259,6 +260,7 @@ function canStart(bus: i32, node: i32, i: i32, contenders: i32): void {
   store<i32>(b, load<i32>(p, 40), 64);
   mailboxRemove(node, i);
   traceRow(Kind.CAN_TX, vm, dev, bus, <i64>canId, dlc, ns);
+  if (frameRingOn()) frameRowCan(bus, vm, dev, now() + ns, canId, b + 48, dlc); // the sdu, LE bytes
   timerAdd(now() + ns, T_CAN_TX_DONE, bus, 0, 0);
   const flags = nodeGet(node, N_FLAGS);
   if ((flags & FL_BLOCKED) != 0) {

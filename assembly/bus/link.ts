@@ -15,6 +15,8 @@ import { timerAdd } from './timers';
 import { frameGet, frameSet, frameSetTxStart, frameTxStart, F_LEN, F_NEXT } from './frames';
 import { devVm } from '../mmu/iommu';
 import { ptpOn, ptpDeviceTx, ptpEgress } from './ptp'; // --- gPTP (issue 11)
+import { frameRingOn, frameRowEth } from '../trace/frames-ring'; // frames table (issue 12 §1)
+import { frameData } from './frames';
 
 export const T_LINK_TX_DONE: i32 = 3;
 export const T_LINK_RX: i32 = 4;
@@ -85,6 +87,10 @@ function linkStart(link: i32, dir: i32, slot: i32): void {
   const bytes = frameGet(slot, F_LEN);
   const ser = serialisationNs(bytes, load<i64>(p, 16));
   traceRow(Kind.LINK_TX, rowVm(link), linkDev(link), -1, link, bytes, ser);
+  // A NIC capture's moment: the first bit on the wire (the arrival follows serialisation + latency).
+  if (frameRingOn()) {
+    frameRowEth(link, linkPort(link), dir, rowVm(link), linkDev(link), now() + ser + load<i64>(p, 8), frameData(slot), bytes);
+  }
   timerAdd(now() + ser, T_LINK_TX_DONE, link, dir, slot);
   timerAdd(now() + ser + linkLatencyNs(link, dir), T_LINK_RX, link, dir, slot);
   if (ptpOn()) linkPtp(link, dir, slot);

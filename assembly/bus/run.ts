@@ -6,7 +6,7 @@ import { now, clockSet } from '../clock';
 import { traceRoom } from '../trace/columns';
 import { timerTopTime, timerPop, timerReinsertCurrent, curTime, curKind, curA, curB, curC } from './timers';
 import { irqCount, irqTake } from './irq';
-import { stSet, ST_STEP_IRQS } from '../layout';
+import { stSet, ST_STEP_IRQS, ST_RUN_BUDGET } from '../layout';
 import { linkTxDone, linkRx, linkDev, linkPort, T_LINK_TX_DONE, T_LINK_RX } from './link';
 import { switchIngress } from './switch';
 import { frameFree } from './frames';
@@ -77,6 +77,9 @@ export function run(until: i64): i32 {
     netWakeWaiting();
     if (irqCount() > 0) return EXIT_IRQ;
   }
+  // The caller drains the events here although they may be below the soft limit; it tells this
+  // from a stop for a full frames ring, which drains the frames alone (issue 12 §1).
+  stSet(ST_RUN_BUDGET, 1);
   return EXIT_TRACE_FULL;
 }
 

@@ -4,7 +4,7 @@
 // starts below the soft limit always fits (asserted on every write).
 import {
   colTs, colSeq, colId, colVal, colLen, colVm, colVcpu, colDev, colQueue, colKind,
-  traceCapacity, stGet, stSet, ST_TRACE_COUNT, ST_TRACE_SOFT, ST_TRACE_CAP, SEG_MAX,
+  traceCapacity, stGet, stSet, ST_TRACE_COUNT, ST_TRACE_SOFT, ST_TRACE_CAP, SEG_MAX, ST_FR_STOP,
   scratchBytes, PAGE_SHIFT,
 } from '../layout';
 import { now, seqTake } from '../clock';
@@ -37,9 +37,12 @@ export function traceReserveFor(size: i32): bool {
   return stGet(ST_TRACE_COUNT);
 }
 
-/** True while a new step may start (its rows fit below capacity). */
+/**
+ * True while a new step may start (its rows fit below capacity, and its frames in the frames
+ * ring: issue 12 §1, trace/frames-ring.ts; ST_FR_STOP stays 0 when frames are not recorded).
+ */
 @inline export function traceRoom(): bool {
-  return stGet(ST_TRACE_COUNT) < stGet(ST_TRACE_SOFT);
+  return stGet(ST_TRACE_COUNT) < stGet(ST_TRACE_SOFT) && stGet(ST_FR_STOP) == 0;
 }
 
 export function traceReset(): void {

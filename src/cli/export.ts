@@ -12,6 +12,7 @@ import { fileError, UsageError } from './errors.js';
 import { registerExportParquet } from './export-parquet.js';
 import { manifestRows, startProgress } from './progress.js';
 import { registerExportPerfetto } from './export-perfetto.js'; // perfetto (issue 12 §3)
+import { registerFrameExports } from './export-pcap.js'; // export pcap / candump (issue 12 §2)
 
 interface ExportFlags {
   output: string;
@@ -25,8 +26,9 @@ const STDOUT = '-';
 export function registerExport(program: Command): void {
   const command = program
     .command('export')
-    .description('export a trace to another format (formats: dlt, parquet, perfetto)');
+    .description('export a trace to another format (formats: dlt, parquet, perfetto, pcap, candump)');
   registerExportParquet(command);
+  registerFrameExports(command); // export pcap / candump (issue 12 §2)
   command
     .command('dlt')
     .description('write the dlt table as a DLT storage file (dlt-convert -a, dlt-viewer)')

@@ -37,6 +37,7 @@ interface RecordFlags {
   realtime?: string | boolean;
   fault?: string[];
   snapshotEvery?: string; // --- snapshots (issue 10 §3)
+  frames?: boolean; // --- frames table (issue 12 §1): false with --no-frames
 }
 
 const STDIN = '-';
@@ -61,6 +62,7 @@ export function registerRecord(program: Command): void {
     .option('--fault <type[:key=value,...]>', 'inject a seeded fault, as an entry of the scenario\'s faults[] (repeatable; e.g. link_loss:ppm=200000, vcpu_stall:vm=cluster,at=2s,for=50ms)', collect, [])
     .option('-q, --quiet', 'no progress bar (it shows only when stdout and stderr are terminals)')
     .option('--snapshot-every <d>', 'virtual time between two snapshots of the platform for fast seeking (a multiple of 100ms; 0 for none)', '2s')
+    .option('--no-frames', 'leave the frames table empty (no frame bytes recorded: for long runs; the manifest says frames: off)')
     .action(async (scenarioArg: string, flags: RecordFlags) => {
       const report = await recordRun(scenarioArg, flags);
       process.stdout.write(flags.json === true ? `${JSON.stringify(report.json)}\n` : report.text);
@@ -109,6 +111,7 @@ async function recordRun(scenarioArg: string, flags: RecordFlags): Promise<Recor
       inputs: inputs.inputs,
       feed: inputs.feed,
       snapshotEveryNs,
+      frames: flags.frames !== false, // --- frames table (issue 12 §1)
       // Live sources deliver between slices; pacing waits at slice ends (src/inputs/pacing.ts).
       ...(inputs.live || factor !== null ? { sliceNs: LIVE_YIELD_NS } : {}),
       ...(factor !== null ? { pace: realtimePace(factor) } : {}),
@@ -235,7 +238,8 @@ export function describeRun(dir: string, manifest: Manifest, summary: RunSummary
     `recorded ${scenario.name} (seed ${manifest.seed}) for ${formatDuration(summary.durationNs)} of virtual time in ${(wallMs / 1000).toFixed(2)} s -> ${dir}`,
   ];
   for (const [table, entry] of Object.entries(manifest.tables)) {
-    lines.push(`  ${table.padEnd(7)} ${String(entry.rows).padStart(9)} rows  sha256 ${entry.sha256.slice(0, 16)}`);
+    const off = table === 'frames' && manifest.frames === 'off' ? '  (off: --no-frames)' : ''; // issue 12 §1
+    lines.push(`  ${table.padEnd(7)} ${String(entry.rows).padStart(9)} rows  sha256 ${entry.sha256.slice(0, 16)}${off}`);
   }
   for (const vm of summary.vms) {
     lines.push(

@@ -19,6 +19,9 @@ export interface CoreLimits {
   timerCapacity: number; //    core-internal timed events (heap)
   traceCapacity: number; //    event rows held before TypeScript must drain
   scratchBytes: number; //     TS <-> core staging area
+  // --- frames table (issue 12 §1): the frames ring (assembly/trace/frames-ring.ts); absent = 0
+  frameRingRows?: number; //   frame rows held before TypeScript must drain (0: no ring)
+  frameRingBytes?: number; //  frame bytes held before TypeScript must drain
 }
 
 export type Perm = 0 | 1 | 2 | 3; // bit0 = read, bit1 = write
@@ -363,3 +366,33 @@ export interface CorePtpApi {
   linkAsymmetry(link: number, asymmetryNs: number): void;
 }
 export interface CoreApi extends CorePtpApi {}
+// --- frames table (issue 12 §1): the frames ring's columns, as the frames table's Arrow buffers
+/** The first `count` rows of the frames ring: views the core reuses after the sink returns. */
+export interface FrameColumns {
+  ts_ns: BigInt64Array;
+  arrival_ns: BigInt64Array;
+  seq: BigInt64Array;
+  kind: Uint8Array; //     0 eth, 1 can (src/trace/tables.ts FRAME_KINDS)
+  link: Int16Array;
+  bus: Int16Array;
+  port: Int16Array;
+  dir: Uint8Array; //      0 to_switch, 1 from_switch, 2 bus (FRAME_DIRS)
+  vm: Int16Array;
+  dev: Int16Array;
+  len: Int32Array;
+  can_id: Int32Array;
+  can_flags: Int16Array;
+  dlc: Int16Array;
+  /** count + 1 offsets into data (Arrow binary layout): row i is data[offsets[i], offsets[i+1]). */
+  offsets: Int32Array;
+  data: Uint8Array;
+}
+export interface CoreFrames {
+  /** Record frames into the ring from now on (needs limits.frameRingRows > 0), or stop. */
+  framesEnable(on: boolean): void;
+  /** Where drained frame rows go (none set: they are dropped when the ring is drained). */
+  setFramesSink(sink: (cols: FrameColumns, count: number) => void): void;
+  /** Rows in the frames ring now. */
+  framesCount(): number;
+}
+export interface CoreApi extends CoreFrames {}

@@ -7,6 +7,7 @@ import type {
   CoreApi, CoreFault, CoreFaultApi, CoreLimits, ChainSpec, Irq, NetAttach, CanAttach, Perm, QueueConfig, Segment, TlbStats,
   TraceColumns, TraceRow, UsedElem,
 } from './api.js';
+import type { FrameColumns } from './api.js'; // frames table (issue 12 §1)
 import type {
   BusBudgetState, CanBusState, CanMailboxState, CanNodeState, CoreTimer, LinkDirState, LinkState, QueueState,
 } from './api.js'; // time travel (issue 9)
@@ -30,6 +31,10 @@ const ST_STEP_IRQS = 15; //    ST_STEP_IRQS = 60
 const ST_KICK = 16; //         ST_KICK = 64
 const ST_RECLAIM_B = 17; //    ST_RECLAIM_B = 68
 const TWO_32 = 2 ** 32;
+// --- frames table (issue 12 §1): the frames ring's counters (assembly/layout.ts ST_FR_*)
+const ST_FR_COUNT = 28; //     ST_FR_COUNT = 112
+const ST_FR_STOP = 30; //      ST_FR_STOP = 120
+const ST_RUN_BUDGET = 27; //   ST_RUN_BUDGET = 108
 // assembly/mmu/context.ts: CTX (64 B) +0 live, +16 i64 hits; TLB entry (32 B) +4 read tag, +8
 // write tag, +12 hpa; 64 direct-mapped entries per context (ctx = vm for stage-2).
 const PAGE_BYTES = 4096;
@@ -54,6 +59,7 @@ const U32_MAX = 0xffff_ffff;
 const POP_EMPTY = -65536;
 
 type Sink = (cols: TraceColumns, count: number) => void;
+type FramesSink = (cols: FrameColumns, count: number) => void; // frames table (issue 12 §1)
 
 function assertInt(value: number, what: string, min = 0, max = Number.MAX_SAFE_INTEGER): void {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
@@ -111,6 +117,9 @@ export class Core implements CoreApi, CoreFaultApi {
   private readonly stepIrqs: Int32Array;
   private readonly queues: QueueInfo[] = [];
   private sink: Sink | null = null;
+  // --- frames table (issue 12 §1): the frames ring's views (null: no ring) and its sink
+  private frameCols: FrameColumns | null = null;
+  private framesSink: FramesSink | null = null;
   /** The seed init() got (a snapshot carries it). */
   private seed = 0n;
 
@@ -153,6 +162,7 @@ export class Core implements CoreApi, CoreFaultApi {
     this.tlb32 = new Uint32Array(buf, x.tlbOffset(), limits.vmCount * TLB_ENTRIES * TLB_ENTRY_WORDS);
     this.heap = new Uint8Array(buf);
     this.hostRamBase = x.hostRamOffset();
+    this.frameCols = frameRingViews(x, limits);
   }
 
   /** Instantiate a core sized by `limits`; `seed` decides every random choice of the run. */
@@ -168,6 +178,7 @@ export class Core implements CoreApi, CoreFaultApi {
   }
 
   private static start(limits: CoreLimits, seed: bigint, x: CoreExports): Core {
+    x.frameRingLimits(limits.frameRingRows ?? 0, limits.frameRingBytes ?? 0); // frames table (issue 12 §1)
     x.init(
       limits.vmCount, BigInt(limits.hostRamBytes), limits.ptPages, limits.queueCount,
       limits.deviceCount, limits.linkCount, limits.switchPortCount, limits.macCount,
@@ -252,24 +263,54 @@ export class Core implements CoreApi, CoreFaultApi {
    * error, so a step can never overrun the capacity.
    */
   private afterCall(): void {
-    if (this.state[ST_TRACE_COUNT]! >= this.state[ST_TRACE_SOFT]!) this.drain();
+    if (this.state[ST_TRACE_COUNT]! >= this.state[ST_TRACE_SOFT]! || this.state[ST_FR_STOP] !== 0) this.drain();
   }
 
   private drain(): void {
+    // --- frames table (issue 12 §1): a core that stopped because the frames ring filled gets
+    // that ring drained alone, so the events batches end where they end without frames.
+    // A run() that spent its step budget drains the events wherever they are, as without frames.
+    const framesFull = this.state[ST_FR_STOP] !== 0;
+    const budget = this.state[ST_RUN_BUDGET] !== 0;
+    this.state[ST_RUN_BUDGET] = 0;
+    if (framesFull) this.drainFrames();
     const count = this.state[ST_TRACE_COUNT]!;
     if (count === 0) return;
+    if (framesFull && !budget && count < this.state[ST_TRACE_SOFT]!) return;
     if (this.sink === null) {
       throw new Error('core: trace columns reached the soft limit and no sink is set (Core.setTraceSink)');
     }
     this.sink(this.traceColumns(), count);
     this.x.traceReset();
+    this.drainFrames(); // frames leave with every events batch: a crash loses no more of them
   }
 
   setTraceSink(sink: Sink): void {
     this.sink = sink;
   }
   traceFlush(): void {
-    if (this.sink !== null) this.drain();
+    if (this.sink === null) return;
+    this.drain();
+    this.drainFrames();
+  }
+
+  // --- frames table (issue 12 §1) ---------------------------------------------------------------
+
+  framesEnable(on: boolean): void {
+    if (on && this.frameCols === null) throw new Error('core: framesEnable: limits.frameRingRows is 0 (no frames ring)');
+    this.x.frameRingEnable(on ? 1 : 0);
+  }
+  setFramesSink(sink: FramesSink): void {
+    this.framesSink = sink;
+  }
+  framesCount(): number {
+    return this.state[ST_FR_COUNT]!;
+  }
+  private drainFrames(): void {
+    const count = this.state[ST_FR_COUNT]!;
+    if (count === 0 || this.frameCols === null) return;
+    this.framesSink?.(frameColumnsOf(this.frameCols, count), count);
+    this.x.frameRingReset();
   }
   traceEmit(row: TraceRow): void {
     this.emit(row.vm, row.vcpu, row.kind, row.dev, row.queue, row.id, row.len, row.val);
@@ -1050,6 +1091,37 @@ export class Core implements CoreApi, CoreFaultApi {
   }
 }
 
+/** Views of the frames ring (assembly/trace/frames-ring.ts frameRingColumn), null without one. */
+function frameRingViews(x: CoreExports, limits: CoreLimits): FrameColumns | null {
+  const rows = limits.frameRingRows ?? 0;
+  if (rows === 0) return null;
+  const buf = x.memory.buffer;
+  const at = (c: number): number => x.frameRingColumn(c) >>> 0; // usize: above 2 GiB it reads negative
+  return {
+    ts_ns: new BigInt64Array(buf, at(0), rows), arrival_ns: new BigInt64Array(buf, at(1), rows),
+    seq: new BigInt64Array(buf, at(2), rows), can_id: new Int32Array(buf, at(3), rows),
+    len: new Int32Array(buf, at(4), rows), link: new Int16Array(buf, at(5), rows),
+    bus: new Int16Array(buf, at(6), rows), port: new Int16Array(buf, at(7), rows),
+    vm: new Int16Array(buf, at(8), rows), dev: new Int16Array(buf, at(9), rows),
+    can_flags: new Int16Array(buf, at(10), rows), dlc: new Int16Array(buf, at(11), rows),
+    kind: new Uint8Array(buf, at(12), rows), dir: new Uint8Array(buf, at(13), rows),
+    offsets: new Int32Array(buf, at(14), rows + 1), data: new Uint8Array(buf, at(15), limits.frameRingBytes ?? 0),
+  };
+}
+
+/** The first `count` rows of the ring's views (offsets: count + 1; data: the bytes they use). */
+function frameColumnsOf(c: FrameColumns, count: number): FrameColumns {
+  const bytes = c.offsets[count]!;
+  return {
+    ts_ns: c.ts_ns.subarray(0, count), arrival_ns: c.arrival_ns.subarray(0, count), seq: c.seq.subarray(0, count),
+    kind: c.kind.subarray(0, count), link: c.link.subarray(0, count), bus: c.bus.subarray(0, count),
+    port: c.port.subarray(0, count), dir: c.dir.subarray(0, count), vm: c.vm.subarray(0, count),
+    dev: c.dev.subarray(0, count), len: c.len.subarray(0, count), can_id: c.can_id.subarray(0, count),
+    can_flags: c.can_flags.subarray(0, count), dlc: c.dlc.subarray(0, count),
+    offsets: c.offsets.subarray(0, count + 1), data: c.data.subarray(0, bytes),
+  };
+}
+
 function checkLimits(l: CoreLimits): void {
   assertInt(l.vmCount, 'limits.vmCount', 1, 16);
   assertInt(l.hostRamBytes, 'limits.hostRamBytes', 4096);
@@ -1062,6 +1134,8 @@ function checkLimits(l: CoreLimits): void {
   assertInt(l.timerCapacity, 'limits.timerCapacity', 1);
   assertInt(l.traceCapacity, 'limits.traceCapacity', 1024);
   assertInt(l.scratchBytes, 'limits.scratchBytes', 4096);
+  assertInt(l.frameRingRows ?? 0, 'limits.frameRingRows', 0, 1 << 24); // frames table (issue 12 §1)
+  assertInt(l.frameRingBytes ?? 0, 'limits.frameRingBytes', 0, 1 << 30);
   if (l.scratchBytes % 8 !== 0) throw new Error('core: limits.scratchBytes must be a multiple of 8');
   const timers = 2 * l.frameSlots + l.deviceCount + 19 * l.canNodeCount;
   if (l.timerCapacity < timers) {

@@ -112,6 +112,11 @@ export interface CoreExports {
   tlbOffset(): number;
   drvSubmitKick(q: number, count: number, placedBefore: number, last: number): number;
   drvReclaimPair(qa: number, qb: number, max: number): number;
+  // --- frames table (issue 12 §1)
+  frameRingLimits(rows: number, bytes: number): void;
+  frameRingEnable(on: number): void;
+  frameRingReset(): void;
+  frameRingColumn(c: number): number;
 }
 // --- gPTP (issue 11)
 export interface CoreExports {

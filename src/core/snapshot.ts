@@ -24,6 +24,7 @@ const COLUMN_BYTES = [8, 8, 2, 2, 1, 2, 2, 8, 4, 8];
 const LIMIT_KEYS: readonly (keyof CoreLimits)[] = [
   'vmCount', 'hostRamBytes', 'ptPages', 'queueCount', 'deviceCount', 'linkCount', 'switchPortCount',
   'macCount', 'canNodeCount', 'frameSlots', 'frameBytesMax', 'timerCapacity', 'traceCapacity', 'scratchBytes',
+  'frameRingRows', 'frameRingBytes', // frames table (issue 12 §1)
 ];
 
 export interface CoreSnapshot {
@@ -77,6 +78,12 @@ function globalsOf(x: CoreExports): [string, WasmGlobal][] {
 function deadRegions(x: CoreExports, limits: CoreLimits): [number, number][] {
   const out: [number, number][] = [[x.scratchOffset(), limits.scratchBytes]];
   for (let c = 0; c < COLUMN_COUNT; c++) out.push([x.traceColumnOffset(c), COLUMN_BYTES[c]! * limits.traceCapacity]);
+  // --- frames table (issue 12 §1): the frames ring's pending rows are left out the same way
+  const rows = limits.frameRingRows ?? 0;
+  if (rows > 0) {
+    const start = x.frameRingColumn(0) >>> 0; // usize: above 2 GiB it reads negative
+    out.push([start, (x.frameRingColumn(15) >>> 0) + (limits.frameRingBytes ?? 0) - start]);
+  }
   return out;
 }
 
@@ -213,6 +220,7 @@ export function restoreCore(x: CoreExports, s: CoreSnapshot): void {
     throw new SnapshotError('snapshot_damaged', 'snapshot globals place the core\'s tables elsewhere than init() does for its limits');
   }
   x.traceReset(); // the columns were stored as zeros: no pending rows (CoreSnapshot.pages)
+  x.frameRingReset(); // likewise the frames ring (issue 12 §1)
 }
 
 function restoreGlobals(x: CoreExports, saved: [string, string][]): void {

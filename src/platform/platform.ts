@@ -88,6 +88,10 @@ export function coreLimitsFor(s: Scenario): CoreLimits {
     timerCapacity: 8192,
     traceCapacity: 1 << 16,
     scratchBytes: 256 * 1024,
+    // --- frames table (issue 12 §1): one frame row per link_tx/can_tx event row, so as many
+    // rows as the event columns never fill first; 4 MiB of bytes holds ≥ 2730 full-size frames.
+    frameRingRows: 1 << 16,
+    frameRingBytes: 4 * MIB,
   };
 }
 
@@ -101,6 +105,11 @@ export interface PlatformOptions {
    * program that VM runs instead of the scenario's `program` (called once, at boot or restore).
    */
   programs?: Record<string, (vm: VmConfig) => GuestProgram>;
+  /**
+   * --- frames table (issue 12 §1): record frames (the sink's frames()); default: when the sink
+   * takes them. false is `record --no-frames`.
+   */
+  frames?: boolean;
 }
 
 export class Platform implements StatefulTarget {
@@ -128,6 +137,11 @@ export class Platform implements StatefulTarget {
     private readonly options: PlatformOptions,
   ) {
     core.setTraceSink((cols, count) => sink.events(cols, count));
+    // --- frames table (issue 12 §1)
+    if (sink.frames !== undefined && options.frames !== false) {
+      core.setFramesSink((cols, count) => sink.frames!(cols, count));
+      core.framesEnable(true);
+    }
     this.engine = new Engine({ core, onIrq: (_vm, dev) => this.irq(dev) }); // issue 10 §2: no Irq object
     this.target = this.engine.register('platform', this);
     this.scheduler = new Scheduler({

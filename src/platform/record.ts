@@ -39,6 +39,8 @@ export interface RecordOptions extends RecorderOptions {
   snapshotEveryNs?: number;
   /** Called at each epoch's end with the virtual time reached (the CLI's progress bar). */
   onProgress?: (virtualNs: number) => void;
+  /** --- frames table (issue 12 §1): record the frames table (default true; --no-frames). */
+  frames?: boolean;
 }
 
 export interface RecordResult {
@@ -48,7 +50,7 @@ export interface RecordResult {
 
 export async function recordScenario(scenario: Scenario, dir: string, options: RecordOptions = {}): Promise<RecordResult> {
   const { tee, yieldEveryNs, inputs = [], feed, sliceNs, pace, epochNs = EPOCH_NS_DEFAULT, ...rest } = options;
-  const { snapshotEveryNs = SNAPSHOT_EVERY_NS_DEFAULT, onProgress, ...recorderOptions } = rest;
+  const { snapshotEveryNs = SNAPSHOT_EVERY_NS_DEFAULT, onProgress, frames = true, ...recorderOptions } = rest;
   if (snapshotEveryNs % epochNs !== 0) {
     throw new Error(`assert: snapshot interval ${snapshotEveryNs} ns is not a multiple of the epoch (${epochNs} ns)`);
   }
@@ -80,10 +82,14 @@ export async function recordScenario(scenario: Scenario, dir: string, options: R
       open().appendSync(row);
       tee?.sync?.(row);
     },
+    frames: (cols, count) => { // --- frames table (issue 12 §1)
+      open().appendFrames(cols, count);
+      tee?.frames?.(cols, count);
+    },
   };
-  const platform = await Platform.create(scenario, sink);
+  const platform = await Platform.create(scenario, sink, { frames });
   installInputHandlers(platform, inputs);
-  const meta = { scenario, seed: scenario.seed, coreVersion: platform.core.version, inputs };
+  const meta = { scenario, seed: scenario.seed, coreVersion: platform.core.version, inputs, frames: frames ? 'on' as const : 'off' as const };
   const digests = { epochNs, vms: scenario.vms.map((vm) => vm.name), core: [...CORE_COMPONENTS] };
   const active = Recorder.create(dir, meta, { digests, ...recorderOptions });
   recorder = active;

@@ -1,7 +1,7 @@
 // Where a running platform's output goes. The recorder is one sink; a counting sink measures
 // the simulation alone (recording off), and tests can collect rows in memory.
 
-import type { TraceColumns } from '../core/api.js';
+import type { FrameColumns, TraceColumns } from '../core/api.js';
 import type { ClockRow, DltRow, InputRow, SyncRow } from '../trace/recorder.js';
 
 export interface PlatformSink {
@@ -15,6 +15,11 @@ export interface PlatformSink {
   sync?(row: SyncRow): void;
   /** An outside input as it entered the platform (Platform.applyInput): the replay feed. */
   input(row: InputRow): void;
+  /**
+   * --- frames table (issue 12 §1): frame rows drained from the core's frames ring (views reused
+   * after this returns). A sink without it records no frames (the core's ring stays off).
+   */
+  frames?(cols: FrameColumns, count: number): void;
 }
 
 /** Counts rows and keeps nothing: "recording off". */

@@ -71,7 +71,8 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
     const verifier = new ReplayVerifier(recorded, digests, scenario.vms.map((vm) => vm.name), files?.events ?? null);
     const epochNs = digests?.header.epochNs ?? manifest.digests?.epochNs ?? EPOCH_NS_DEFAULT;
     let recorder: Recorder | null = null;
-    const platform = await Platform.create(scenario, sinkTo(() => recorder));
+    // --- frames table (issue 12 §1): frames recorded as the recording did (--no-frames: off)
+    const platform = await Platform.create(scenario, sinkTo(() => recorder), { frames: manifest.frames !== 'off' });
     // The recording's input nodes and hosts, attached as recordScenario did (nothing is opened:
     // the inputs come from the recorded rows).
     installInputHandlers(platform, manifest.inputs ?? []);
@@ -157,7 +158,10 @@ async function run(platform: Platform, scenario: Scenario, parts: RunParts): Pro
 }
 
 function newRecorder(manifest: Manifest, scenario: Scenario, epochNs: number, verifier: ReplayVerifier, options: ReplayOptions): Recorder {
-  const meta = { scenario: manifest.scenario, seed: scenario.seed, coreVersion: manifest.coreVersion, inputs: manifest.inputs ?? [] };
+  const meta = {
+    scenario: manifest.scenario, seed: scenario.seed, coreVersion: manifest.coreVersion, inputs: manifest.inputs ?? [],
+    ...(manifest.frames !== undefined ? { frames: manifest.frames } : {}), // --- frames table (issue 12 §1)
+  };
   const onBatch = verifier.onBatch.bind(verifier);
   const matchEvents = verifier.matchEvents.bind(verifier);
   if (options.output === undefined) return Recorder.detached(meta, { onBatch, matchEvents });
@@ -178,6 +182,7 @@ function sinkTo(recorder: () => Recorder | null): PlatformSink {
     clock: (row) => open().appendClock(row),
     input: (row) => open().appendInput(row),
     sync: (row) => open().appendSync(row), // --- clock sync (issue 11)
+    frames: (cols, count) => open().appendFrames(cols, count), // --- frames table (issue 12 §1)
   };
 }
 

@@ -34,6 +34,7 @@ const limits = z.strictObject({
   vmCount: count, hostRamBytes: count, ptPages: count, queueCount: count, deviceCount: count,
   linkCount: count, switchPortCount: count, macCount: count, canNodeCount: count, frameSlots: count,
   frameBytesMax: count, timerCapacity: count, traceCapacity: count, scratchBytes: count,
+  frameRingRows: count.optional(), frameRingBytes: count.optional(), // frames table (issue 12 §1)
 });
 
 /** Pages per deflated group in a .pages file. */

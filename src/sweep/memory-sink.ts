@@ -5,7 +5,8 @@
 // recorder's batch size, a fresh buffer per batch since a batch is a view of its buffer.
 
 import type { RecordBatch } from 'apache-arrow';
-import type { TraceColumns } from '../core/api.js';
+import type { FrameColumns, TraceColumns } from '../core/api.js';
+import { copyFrameColumns, framesBatch } from '../trace/frames-batch.js'; // frames table (issue 12 §1)
 import type { PlatformSink } from '../platform/sink.js';
 import { eventsBatch } from '../trace/events-batch.js';
 import type { ClockRow, DltRow, InputRow, SyncRow } from '../trace/recorder.js';
@@ -14,13 +15,13 @@ import { ROWS_PER_BATCH_DEFAULT, TABLES, type TableName } from '../trace/schema.
 import type { BatchSource } from '../query/load.js';
 import { tablesDigest } from './digest.js';
 
-type BufferedTable = Exclude<TableName, 'events'>;
+type BufferedTable = Exclude<TableName, 'events' | 'frames'>;
 const COLUMN_NAMES = TABLES.events.columns.map((c) => c.name as keyof TraceColumns);
 
 export class MemorySink implements PlatformSink, BatchSource {
-  private readonly done: Record<TableName, RecordBatch[]> = { events: [], dlt: [], clock: [], inputs: [], sync: [] };
+  private readonly done: Record<TableName, RecordBatch[]> = { events: [], dlt: [], clock: [], inputs: [], sync: [], frames: [] };
   private readonly open: Record<BufferedTable, RowBuffer | null> = { dlt: null, clock: null, inputs: null, sync: null };
-  private readonly counts: Record<TableName, number> = { events: 0, dlt: 0, clock: 0, inputs: 0, sync: 0 };
+  private readonly counts: Record<TableName, number> = { events: 0, dlt: 0, clock: 0, inputs: 0, sync: 0, frames: 0 };
   private finished = false;
 
   events(cols: TraceColumns, count: number): void {
@@ -29,6 +30,12 @@ export class MemorySink implements PlatformSink, BatchSource {
     for (const name of COLUMN_NAMES) copy[name] = cols[name].slice(0, count);
     this.done.events.push(eventsBatch(copy as TraceColumns, count));
     this.counts.events += count;
+  }
+  /** --- frames table (issue 12 §1): each drained batch copied out of the core's ring. */
+  frames(cols: FrameColumns, count: number): void {
+    if (count === 0) return;
+    this.done.frames.push(framesBatch(copyFrameColumns(cols, count), count));
+    this.counts.frames += count;
   }
   dlt(row: DltRow, _wire: Uint8Array): void {
     this.append('dlt', row as unknown as Record<string, unknown>);

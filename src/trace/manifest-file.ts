@@ -43,6 +43,9 @@ export interface Manifest {
   scenario: unknown;
   seed: string;
   inputs?: ManifestInput[]; // --- inputs (issue 9): the run's input sources, [] when none
+  /** --- frames table (issue 12 §1): 'off' when recorded with --no-frames (frames.arrow is then
+   *  empty); absent in traces that do not come from a run (imported logs). */
+  frames?: 'on' | 'off';
   complete: boolean;
   tables: Record<string, ManifestTable>;
   /** The digests sidecar (src/replay/digest-file.ts), once the recording finished; replay
@@ -86,6 +89,7 @@ export interface TraceMeta {
   seed: string | number | bigint;
   coreVersion: string | number;
   inputs?: ManifestInput[];
+  frames?: 'on' | 'off'; // --- frames table (issue 12 §1)
 }
 
 /** The manifest of a trace being written: complete:false until the writer finishes. */
@@ -99,6 +103,7 @@ export function newManifest(meta: TraceMeta, tables: Record<string, ManifestTabl
     scenario: meta.scenario,
     seed: String(meta.seed),
     inputs: meta.inputs ?? [],
+    ...(meta.frames !== undefined ? { frames: meta.frames } : {}), // --- frames table (issue 12 §1)
     complete: false,
     tables,
     host: { platform: platform(), arch: arch(), node: process.version, hostname: hostname() },
@@ -120,6 +125,7 @@ export function writeManifest(dir: string, manifest: Manifest): void {
     scenario: manifest.scenario,
     seed: manifest.seed,
     inputs: manifest.inputs,
+    ...(manifest.frames !== undefined ? { frames: manifest.frames } : {}), // issue 12 §1
     complete: manifest.complete,
     tables: manifest.tables,
     ...(manifest.digests !== undefined ? { digests: manifest.digests } : {}),

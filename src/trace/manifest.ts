@@ -40,6 +40,7 @@ export const manifestSchema = z.strictObject({
   scenario: z.unknown(),
   seed: z.string(),
   inputs: z.array(inputEntry).optional(),
+  frames: z.enum(['on', 'off']).optional(), // --- frames table (issue 12 §1)
   complete: z.boolean(),
   tables: z.record(z.string(), tableEntry),
   digests: z.strictObject({

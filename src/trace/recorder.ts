@@ -11,7 +11,8 @@
 
 import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
-import type { TraceColumns } from '../core/api.js';
+import type { FrameColumns, TraceColumns } from '../core/api.js';
+import { framesBatch } from './frames-batch.js'; // frames table (issue 12 §1)
 import type { DltLevel } from '../core/codes.js';
 import { prepareDirectory } from './directory.js';
 import { TraceError } from './errors.js';
@@ -154,7 +155,7 @@ class CountingWriter implements BatchWriter {
 }
 
 
-export type BufferedTable = Exclude<TableName, 'events'>;
+export type BufferedTable = Exclude<TableName, 'events' | 'frames'>;
 const BUFFERED_TABLES = ['dlt', 'clock', 'inputs', 'sync'] as const;
 
 /** Virtual time the buffered rows of a table may span before they are written (1 s). */
@@ -162,7 +163,7 @@ export const FLUSH_SPAN_NS = 1_000_000_000;
 
 export class Recorder {
   private readonly writers: Record<TableName, BatchWriter>;
-  private readonly batchesWritten: Record<TableName, number> = { events: 0, dlt: 0, clock: 0, inputs: 0, sync: 0 };
+  private readonly batchesWritten: Record<TableName, number> = { events: 0, dlt: 0, clock: 0, inputs: 0, sync: 0, frames: 0 };
   private readonly digestLog: DigestLog | null;
   private readonly onBatch: RecorderOptions['onBatch'];
   private readonly matchEvents: RecorderOptions['matchEvents'];
@@ -243,6 +244,16 @@ export class Recorder {
     this.batchesWritten.events++;
     writer.count(count);
     return true;
+  }
+
+  /**
+   * --- frames table (issue 12 §1): the first `count` rows of the core's frames ring as one
+   * record batch, without copying (the core reuses the ring when this returns).
+   */
+  appendFrames(cols: FrameColumns, count: number): void {
+    this.assertOpen();
+    if (count === 0) return;
+    this.write('frames', framesBatch(cols, count));
   }
 
   appendDlt(row: DltRow): void {

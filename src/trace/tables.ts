@@ -49,7 +49,7 @@ export interface TableSpec {
   readonly columns: readonly ColumnSpec[];
 }
 
-export const TABLE_NAMES = ['events', 'dlt', 'clock', 'inputs', 'sync'] as const;
+export const TABLE_NAMES = ['events', 'dlt', 'clock', 'inputs', 'sync', 'frames'] as const;
 export type TableName = (typeof TABLE_NAMES)[number];
 
 const NA = '−1 when not applicable';
@@ -323,12 +323,111 @@ export const SYNC_TABLE: TableSpec = {
   ],
 };
 
+// --- frames table (issue 12 §1) -------------------------------------------------------------------
+/** `frames.kind` codes (assembly/trace/frames-ring.ts FR_KIND_*). */
+export const FRAME_KINDS = ['eth', 'can'] as const;
+/** `frames.dir` codes (FR_DIR_*): an Ethernet link's two directions, and a CAN bus. */
+export const FRAME_DIRS = ['to_switch', 'from_switch', 'bus'] as const;
+
+export const FRAMES_TABLE: TableSpec = {
+  name: 'frames',
+  description:
+    'Every Ethernet and CAN frame as it crossed the interconnect: one row per transmission on one ' +
+    'link direction or bus, so a frame VM -> switch -> VM has two rows (to_switch on the sender\'s ' +
+    'link, from_switch on the receiver\'s); a CAN frame has one (every node hears it). Empty when ' +
+    'recorded with --no-frames (the manifest says frames: off).',
+  columns: [
+    {
+      name: 'ts_ns',
+      kind: 'i64',
+      nullable: false,
+      unit: 'ns',
+      description: 'start of transmission on this link direction or bus (the first bit: what a NIC capture shows)',
+    },
+    {
+      name: 'arrival_ns',
+      kind: 'i64',
+      nullable: false,
+      unit: 'ns',
+      description: 'when the last bit reaches the far end (Ethernet: + serialisation + link latency; CAN: + frame duration)',
+    },
+    {
+      name: 'seq',
+      kind: 'i64',
+      nullable: false,
+      unit: '',
+      description: 'seq of the events row of the same transmission (link_tx or can_tx): join on it',
+    },
+    {
+      name: 'kind',
+      kind: 'enum',
+      nullable: false,
+      dictionary: FRAME_KINDS,
+      indexWidth: 'u8',
+      enumTypeName: 'frame_kind',
+      unit: '',
+      description: 'eth or can',
+    },
+    { name: 'link', kind: 'i16', nullable: false, unit: '', description: `Ethernet link index, ${NA}` },
+    { name: 'bus', kind: 'i16', nullable: false, unit: '', description: `CAN bus index, ${NA}` },
+    { name: 'port', kind: 'i16', nullable: false, unit: '', description: `switch port of the link, ${NA}` },
+    {
+      name: 'dir',
+      kind: 'enum',
+      nullable: false,
+      dictionary: FRAME_DIRS,
+      indexWidth: 'u8',
+      enumTypeName: 'frame_dir',
+      unit: '',
+      description: 'to_switch (device or host end -> switch), from_switch, or bus (CAN)',
+    },
+    {
+      name: 'vm',
+      kind: 'i16',
+      nullable: false,
+      unit: '',
+      description: `Ethernet: VM of the link's device end; CAN: the sending VM; ${NA} (external hosts and ECUs)`,
+    },
+    {
+      name: 'dev',
+      kind: 'i16',
+      nullable: false,
+      unit: '',
+      description: `Ethernet: the link's device end; CAN: the sending device; ${NA}`,
+    },
+    { name: 'len', kind: 'i32', nullable: false, unit: 'bytes', description: 'bytes in data' },
+    {
+      name: 'can_id',
+      kind: 'i32',
+      nullable: false,
+      unit: '',
+      description: `CAN identifier (11 or 29 bits, no flag bits), ${NA}`,
+    },
+    {
+      name: 'can_flags',
+      kind: 'i16',
+      nullable: false,
+      unit: '',
+      description: 'CAN flags: 1 ext (29-bit id), 2 rtr, 4 fd, 8 brs, 16 esi; 0 for Ethernet',
+    },
+    { name: 'dlc', kind: 'i16', nullable: false, unit: '', description: `CAN data length code, ${NA}` },
+    {
+      name: 'data',
+      kind: 'binary',
+      nullable: false,
+      unit: 'bytes',
+      description: 'Ethernet: the whole frame as a NIC captures it (destination MAC, source MAC, ethertype, payload; no FCS); CAN: the data bytes',
+    },
+  ],
+};
+
 export const TABLES: { readonly [K in TableName]: TableSpec } = {
   events: EVENTS_TABLE,
   dlt: DLT_TABLE,
   clock: CLOCK_TABLE,
   inputs: INPUTS_TABLE,
   sync: SYNC_TABLE,
+  frames: FRAMES_TABLE, // --- frames table (issue 12 §1)
 };
 
 // Arrow dictionary ids are per stream; fixed ids (not apache-arrow's global counter) keep the
@@ -336,6 +435,7 @@ export const TABLES: { readonly [K in TableName]: TableSpec } = {
 export const DICTIONARY_IDS: Readonly<Record<string, number>> = {
   kind: 0, type: 0, level: 1,
   protocol: 0, exchange: 1, state: 2, // --- sync table (issue 11)
+  dir: 1, // --- frames table (issue 12 §1): with kind 0
 };
 
 /** The column's name in SQL (the Arrow name unless the spec gives another). */

@@ -59,7 +59,7 @@ describe('the query store from the command line', () => {
     expect(again.stdout).toMatch(/^query store up to date: .*store\.duckdb: \d+ rows/);
     const rows = Number(/: (\d+) rows/.exec(built.stdout)![1]);
     const counted = tv('query', trace, '--format', 'csv',
-      'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM dlt) + (SELECT count(*) FROM clock) AS n');
+      'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM dlt) + (SELECT count(*) FROM clock) + (SELECT count(*) FROM frames) AS n');
     expect(counted.stdout).toContain(`${rows}`);
   });
 

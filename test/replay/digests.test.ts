@@ -29,8 +29,8 @@ describe('digests', () => {
     expect(readFileSync(join(a, 'digests.ndjson'), 'utf8')).toBe(readFileSync(join(b, 'digests.ndjson'), 'utf8'));
     const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { digests: unknown };
     expect(manifest(a).digests).toEqual(manifest(b).digests);
-    // 300 ms in 100 ms epochs; one batch per table that has rows (events, clock)
-    expect(manifest(a).digests).toMatchObject({ epochs: 3, batches: 2, epochNs: 100_000_000 });
+    // 300 ms in 100 ms epochs; one batch per table that has rows (events, clock, frames)
+    expect(manifest(a).digests).toMatchObject({ epochs: 3, batches: 3, epochNs: 100_000_000 });
   });
 
   it('another seed changes the ECU-driven digests: the first epoch already differs in the PRNG', async () => {

@@ -12,6 +12,7 @@ import type { CoreLimits } from '../../src/core/api.js';
 
 async function coreLayoutBytes(limits: CoreLimits): Promise<number> {
   const x = await loadCoreModule();
+  x.frameRingLimits(limits.frameRingRows ?? 0, limits.frameRingBytes ?? 0); // frames table (issue 12 §1)
   x.init(
     limits.vmCount, BigInt(limits.hostRamBytes), limits.ptPages, limits.queueCount, limits.deviceCount,
     limits.linkCount, limits.switchPortCount, limits.macCount, limits.canNodeCount, limits.frameSlots,

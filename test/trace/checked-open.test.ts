@@ -288,7 +288,7 @@ describe('swapped files and a changed manifest', () => {
     const expected = rows({ clock: 4, inputs: 0 });
     expect(outcome(dir, 'trust')).toEqual({
       rows: expected,
-      warnings: ['the recording did not finish (manifest incomplete)', ...['events', 'dlt', 'clock', 'inputs', 'sync'].map(noEos)],
+      warnings: ['the recording did not finish (manifest incomplete)', ...['events', 'dlt', 'clock', 'inputs', 'sync', 'frames'].map(noEos)],
     });
     const salvaged = outcome(dir, 'salvage') as { rows: Record<string, number>; warnings: string[] };
     expect(salvaged.rows).toEqual(expected);

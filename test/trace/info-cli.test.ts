@@ -75,6 +75,6 @@ describe('info --verify', () => {
     expect(json.code).toBe(2);
     const verification = (JSON.parse(json.stdout) as { verification: { ok: boolean; tables: Record<string, { ok: boolean }> } }).verification;
     expect(verification.ok).toBe(false);
-    expect(Object.fromEntries(Object.entries(verification.tables).map(([t, v]) => [t, v.ok]))).toEqual({ events: true, dlt: false, clock: true, inputs: true, sync: true });
+    expect(Object.fromEntries(Object.entries(verification.tables).map(([t, v]) => [t, v.ok]))).toEqual({ events: true, dlt: false, clock: true, inputs: true, sync: true, frames: true });
   });
 });
