@@ -33,6 +33,7 @@ const ST_RECLAIM_B = 17; //    ST_RECLAIM_B = 68
 const TWO_32 = 2 ** 32;
 // --- frames table (issue 12 §1): the frames ring's counters (assembly/layout.ts ST_FR_*)
 const ST_FR_COUNT = 28; //     ST_FR_COUNT = 112
+const ST_FR_BYTES = 29; //     ST_FR_BYTES = 116
 const ST_FR_STOP = 30; //      ST_FR_STOP = 120
 const ST_RUN_BUDGET = 27; //   ST_RUN_BUDGET = 108
 // assembly/mmu/context.ts: CTX (64 B) +0 live, +16 i64 hits; TLB entry (32 B) +4 read tag, +8
@@ -120,6 +121,12 @@ export class Core implements CoreApi, CoreFaultApi {
   // --- frames table (issue 12 §1): the frames ring's views (null: no ring) and its sink
   private frameCols: FrameColumns | null = null;
   private framesSink: FramesSink | null = null;
+  /**
+   * Rows (and frame bytes) a restored core counts as pending but does not have: the live run's
+   * pending rows at the snapshot's moment, which belong to that run's trace (restoreCore). The
+   * first drain after a restore skips them, so the restored run drains where the live one did.
+   */
+  private phantom = { rows: 0, frames: 0, frameBytes: 0 };
   /** The seed init() got (a snapshot carries it). */
   private seed = 0n;
 
@@ -239,6 +246,7 @@ export class Core implements CoreApi, CoreFaultApi {
     }
     restoreCore(this.x, snapshot);
     this.bindViews();
+    this.notePhantomRows();
     this.queues.length = 0;
     for (let q = 0; q < this.x.vqCount(); q++) this.queues[q] = { size: this.x.vqStateField(q, 3) };
   }
@@ -250,6 +258,7 @@ export class Core implements CoreApi, CoreFaultApi {
     restoreCore(x, snapshot);
     const core = new Core(limits, x); // views over the (possibly grown) memory
     core.seed = seed;
+    core.notePhantomRows();
     // the wrapper's own state: the queue sizes vqCreate noted (the sink is the new owner's)
     for (let q = 0; q < x.vqCount(); q++) core.queues[q] = { size: x.vqStateField(q, 3) };
     return core;
@@ -277,11 +286,15 @@ export class Core implements CoreApi, CoreFaultApi {
     const count = this.state[ST_TRACE_COUNT]!;
     if (count === 0) return;
     if (framesFull && !budget && count < this.state[ST_TRACE_SOFT]!) return;
-    if (this.sink === null) {
-      throw new Error('core: trace columns reached the soft limit and no sink is set (Core.setTraceSink)');
+    const visible = count - this.phantom.rows;
+    if (visible > 0) {
+      if (this.sink === null) {
+        throw new Error('core: trace columns reached the soft limit and no sink is set (Core.setTraceSink)');
+      }
+      this.sink(this.traceColumns(), visible);
     }
-    this.sink(this.traceColumns(), count);
     this.x.traceReset();
+    this.phantom.rows = 0;
     this.drainFrames(); // frames leave with every events batch: a crash loses no more of them
   }
 
@@ -304,13 +317,16 @@ export class Core implements CoreApi, CoreFaultApi {
     this.framesSink = sink;
   }
   framesCount(): number {
-    return this.state[ST_FR_COUNT]!;
+    return this.state[ST_FR_COUNT]! - this.phantom.frames;
   }
   private drainFrames(): void {
     const count = this.state[ST_FR_COUNT]!;
     if (count === 0 || this.frameCols === null) return;
-    this.framesSink?.(frameColumnsOf(this.frameCols, count), count);
+    const { frames: skip, frameBytes } = this.phantom;
+    if (count > skip) this.framesSink?.(frameColumnsOf(this.frameCols, count, skip, frameBytes), count - skip);
     this.x.frameRingReset();
+    this.phantom.frames = 0;
+    this.phantom.frameBytes = 0;
   }
   traceEmit(row: TraceRow): void {
     this.emit(row.vm, row.vcpu, row.kind, row.dev, row.queue, row.id, row.len, row.val);
@@ -366,18 +382,25 @@ export class Core implements CoreApi, CoreFaultApi {
     this.state32[lo] = value % TWO_32;
     this.state32[lo + 1] = Math.floor(value / TWO_32);
   }
+  /** Rows pending in the columns (a restored core's phantom rows not counted). */
   traceCount(): number {
-    return this.state[ST_TRACE_COUNT]!;
+    return this.state[ST_TRACE_COUNT]! - this.phantom.rows;
   }
   traceColumns(): TraceColumns {
     const n = this.state[ST_TRACE_COUNT]!;
+    const s = this.phantom.rows;
     const c = this.cols;
     return {
-      ts_ns: c.ts_ns.subarray(0, n), seq: c.seq.subarray(0, n), vm: c.vm.subarray(0, n),
-      vcpu: c.vcpu.subarray(0, n), kind: c.kind.subarray(0, n), dev: c.dev.subarray(0, n),
-      queue: c.queue.subarray(0, n), id: c.id.subarray(0, n), len: c.len.subarray(0, n),
-      val: c.val.subarray(0, n),
+      ts_ns: c.ts_ns.subarray(s, n), seq: c.seq.subarray(s, n), vm: c.vm.subarray(s, n),
+      vcpu: c.vcpu.subarray(s, n), kind: c.kind.subarray(s, n), dev: c.dev.subarray(s, n),
+      queue: c.queue.subarray(s, n), id: c.id.subarray(s, n), len: c.len.subarray(s, n),
+      val: c.val.subarray(s, n),
     };
+  }
+
+  /** After a restore: the snapshot's pending counts are phantom rows (see `phantom`). */
+  private notePhantomRows(): void {
+    this.phantom = { rows: this.state[ST_TRACE_COUNT]!, frames: this.state[ST_FR_COUNT]!, frameBytes: this.state[ST_FR_BYTES]! };
   }
   traceReset(): void {
     this.x.traceReset();
@@ -1109,8 +1132,13 @@ function frameRingViews(x: CoreExports, limits: CoreLimits): FrameColumns | null
   };
 }
 
-/** The first `count` rows of the ring's views (offsets: count + 1; data: the bytes they use). */
-function frameColumnsOf(c: FrameColumns, count: number): FrameColumns {
+/**
+ * Rows [skip, count) of the ring's views (offsets: from 0, one more than the rows; data: the
+ * bytes they use). A restored core's phantom rows (skip > 0, their bytes below `skipBytes`) are
+ * left out: the offsets are rebased into a copy (Arrow's offsets start at 0), once per restore.
+ */
+function frameColumnsOf(c: FrameColumns, count: number, skip = 0, skipBytes = 0): FrameColumns {
+  if (skip > 0) return rebasedFrameColumns(c, count, skip, skipBytes);
   const bytes = c.offsets[count]!;
   return {
     ts_ns: c.ts_ns.subarray(0, count), arrival_ns: c.arrival_ns.subarray(0, count), seq: c.seq.subarray(0, count),
@@ -1119,6 +1147,22 @@ function frameColumnsOf(c: FrameColumns, count: number): FrameColumns {
     dev: c.dev.subarray(0, count), len: c.len.subarray(0, count), can_id: c.can_id.subarray(0, count),
     can_flags: c.can_flags.subarray(0, count), dlc: c.dlc.subarray(0, count),
     offsets: c.offsets.subarray(0, count + 1), data: c.data.subarray(0, bytes),
+  };
+}
+
+function rebasedFrameColumns(c: FrameColumns, count: number, skip: number, skipBytes: number): FrameColumns {
+  const n = count - skip;
+  // the phantom rows' offsets were stored as zeros: row `skip` starts at skipBytes
+  const offsets = new Int32Array(n + 1);
+  for (let k = 1; k <= n; k++) offsets[k] = c.offsets[skip + k]! - skipBytes;
+  const end = c.offsets[count]!;
+  return {
+    ts_ns: c.ts_ns.subarray(skip, count), arrival_ns: c.arrival_ns.subarray(skip, count), seq: c.seq.subarray(skip, count),
+    kind: c.kind.subarray(skip, count), link: c.link.subarray(skip, count), bus: c.bus.subarray(skip, count),
+    port: c.port.subarray(skip, count), dir: c.dir.subarray(skip, count), vm: c.vm.subarray(skip, count),
+    dev: c.dev.subarray(skip, count), len: c.len.subarray(skip, count), can_id: c.can_id.subarray(skip, count),
+    can_flags: c.can_flags.subarray(skip, count), dlc: c.dlc.subarray(skip, count),
+    offsets, data: c.data.subarray(skipBytes, end),
   };
 }
 

@@ -219,8 +219,11 @@ export function restoreCore(x: CoreExports, s: CoreSnapshot): void {
   if (after.some((v, i) => v !== layout[i])) {
     throw new SnapshotError('snapshot_damaged', 'snapshot globals place the core\'s tables elsewhere than init() does for its limits');
   }
-  x.traceReset(); // the columns were stored as zeros: no pending rows (CoreSnapshot.pages)
-  x.frameRingReset(); // likewise the frames ring (issue 12 §1)
+  // The columns were stored as zeros, but the counts stay: the live run had that many rows
+  // pending at this moment, and a restored core must reach its drain points at the same moments
+  // as the live one did (a drain splits a batched call, and a split call costs one more lookup
+  // of a guest address: the TLB counters would differ). The Core wrapper skips those phantom
+  // rows at its first drain (Core.phantom).
 }
 
 function restoreGlobals(x: CoreExports, saved: [string, string][]): void {

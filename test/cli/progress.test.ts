@@ -60,7 +60,7 @@ describe('progress bars', () => {
       [['export', 'dlt', trace, '-o', dlt, '--force'], /exporting \[[█░]+\] \d+% \| \d+\/\d+ rows/],
       [['import', 'dlt', dlt, '-o', join(root, 'imported'), '--force'], /importing \[[█░]+\] \d+% \| [\d.]+\/[\d.]+ MB/],
       [['export', 'perfetto', trace, '-o', join(root, 'run.pftrace'), '--force'], /exporting \[[█░]+\] \d+% \| \d+\/\d+ rows/],
-      [['export', 'parquet', trace, '-o', join(root, 'pq'), '--force'], /exporting \[[█░]+\] \d+% \| \d+\/6 steps/],
+      [['export', 'parquet', trace, '-o', join(root, 'pq'), '--force'], /exporting \[[█░]+\] \d+% \| \d+\/8 steps/], // the 6 trace tables, vms, devices
       [['report', trace, '-o', join(root, 'r.html'), '--force'], /reporting \[[█░]+\] \d+% \| \d+\/9 steps/],
     ];
     for (const [args, bar] of cases) {

@@ -41,7 +41,9 @@ describe('export parquet -o', () => {
     const out = join(root, 'pq');
     const r = tv('export', 'parquet', traceA, '-o', out);
     expect(r.code, r.stderr).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['clock.parquet', 'devices.parquet', 'dlt.parquet', 'events.parquet', 'inputs.parquet', 'vms.parquet']);
+    expect(readdirSync(out).sort()).toEqual([
+      'clock.parquet', 'devices.parquet', 'dlt.parquet', 'events.parquet', 'frames.parquet', 'inputs.parquet', 'sync.parquet', 'vms.parquet',
+    ]);
     const counted = rows([traceA, 'SELECT count(*)::INTEGER AS n FROM events'])[0]!.n;
     expect(r.stdout).toContain(`events ${counted}`);
 
