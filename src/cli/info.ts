@@ -3,6 +3,7 @@ import { readManifest, type Manifest } from '../trace/manifest.js';
 import { checkTrace, type TraceCheck } from '../trace/open.js';
 import { TraceError } from '../trace/errors.js';
 import { formatDuration } from '../scenario/duration.js';
+import { syncLines } from './info-sync.js';
 
 interface InfoFlags {
   json?: boolean;
@@ -49,6 +50,7 @@ export function inspectTrace(dir: string, options: { json: boolean; verify: bool
   if (options.json) return { text: JSON.stringify(jsonView(manifest, check, options.verify), null, 2) + '\n', damaged };
   const lines = headerLines(dir, manifest);
   lines.push(...tableLines(manifest, check));
+  lines.push(...syncLines(dir, manifest.scenario)); // --- clock sync (issue 11 §5)
   if (options.verify && check !== null) lines.push(...verificationLines(check));
   return { text: lines.join('\n') + '\n', damaged };
 }

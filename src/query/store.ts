@@ -165,9 +165,12 @@ export async function buildStore(dir: string, path: string, fingerprint: string)
       connection.closeSync();
       instance.closeSync();
     }
+    // the size of what this build wrote, taken before the rename: a second session building the
+    // same store at once may replace the placed files right after (test/query/store-cli.test.ts)
+    const bytes = [temporary, ...Object.values(parquet)].reduce((n, f) => n + statSync(f).size, 0);
     installFiles(path, temporary, parquet);
     const rows = loads.reduce((n, l) => n + l.rows, 0);
-    return { path, rows, bytes: storeBytes(path), seconds: (performance.now() - started) / 1000, loads };
+    return { path, rows, bytes, seconds: (performance.now() - started) / 1000, loads };
   } finally {
     for (const file of [temporary, `${temporary}.wal`, ...Object.values(parquet)]) rmSync(file, { force: true });
   }

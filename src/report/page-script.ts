@@ -139,12 +139,22 @@ export function renderReport(doc: any, data: ReportData, uPlot: any): void {
         [String(r.deadline_misses), r.deadline_misses > 0], [String(r.faults), r.faults > 0], [String(r.rx_drops), r.rx_drops > 0],
         [r.steal_share === null ? '–' : `${(r.steal_share * 100).toFixed(2)} %`, r.steal_share > 0.05],
         [String(r.dlt_messages), false], [String(r.dlt_errors), r.dlt_errors > 0],
-        ['not synchronised', false],
+        syncVerdict(r),
       ];
       for (const [text, bad] of cells) tr.appendChild(el('td', bad ? { class: 'bad' } : {}, text));
       table.appendChild(tr);
     }
     box.appendChild(table);
+  }
+
+  /** The verdicts' clock-sync cell: a client's lock time and error after lock (clock/sync). */
+  function syncVerdict(r: Record<string, any>): [string, boolean] {
+    const role = data.header.syncRoles[r.vm_name];
+    if (role === undefined) return ['not synchronised', false];
+    if (role === 'grandmaster') return ['grandmaster', false];
+    const s = records(data.tables.sync).find((x) => x.vm === r.vm);
+    if (s === undefined || s.lock_ns === null) return [`${role}: never locked`, true];
+    return [`locked at ${(s.lock_ns / 1e9).toFixed(3)} s, error RMS ${fmtNs(Math.round(s.error_rms_ns))}, max ${fmtNs(s.error_abs_max_ns)}`, s.unlocks_after_lock > 0];
   }
 
   function occupancy(): void {
@@ -182,6 +192,14 @@ export function renderReport(doc: any, data: ReportData, uPlot: any): void {
     const grouped = binnedSeries(t, vmName, (r) => r.offset_ns_last / 1e6, null);
     if (grouped === null) return empty(box, 'No clock samples in this trace.');
     timeChart(box, 'clock', 'offset (ms)', grouped.xs, grouped.series.map((s) => ({ ...s, values: fillForward(s.values) })));
+  }
+
+  function syncError(): void {
+    const t = data.tables.syncTimeline;
+    const box = section('sync', 'Clock synchronisation error per VM', t, 'Each synchronised client\'s clock minus the grandmaster\'s after the last servo update of each bin: ground truth, which only a simulation knows.');
+    const grouped = binnedSeries(t, vmName, (r) => r.error_ns_last / 1e3, null);
+    if (grouped === null) return empty(box, 'No VM runs clock synchronisation in this trace (scenario clock.sync).');
+    timeChart(box, 'sync', 'error (µs)', grouped.xs, grouped.series.map((s) => ({ ...s, values: fillForward(s.values) })));
   }
 
   function fillForward(values: (number | null)[]): (number | null)[] {
@@ -286,6 +304,7 @@ export function renderReport(doc: any, data: ReportData, uPlot: any): void {
   occupancy();
   steal();
   clock();
+  syncError();
   latency();
   throttle();
   links();

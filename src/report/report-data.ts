@@ -13,6 +13,8 @@ export const REPORT_QUERIES = {
   occupancy: 'sched/occupancy',
   steal: 'sched/steal_timeline',
   clock: 'clock/offset_timeline',
+  sync: 'clock/sync', // --- clock sync (issue 11 §5): the verdicts' sync column
+  syncTimeline: 'clock/sync_timeline',
   latency: 'virtio/latency_hist',
   throttle: 'bus/throttle_timeline',
   links: 'bus/link_util',
@@ -53,6 +55,8 @@ export interface ReportHeader {
   /** The time base's origin subtracted from every time column (a decimal string; "0" for runs). */
   originNs: string;
   rows: Record<string, number>;
+  /** Each VM's clock.sync role from the scenario (grandmaster, client), by VM name; none: not synced. */
+  syncRoles: Record<string, string>;
 }
 
 export interface ReportData {
@@ -105,7 +109,19 @@ async function header(session: QuerySession, origin: bigint): Promise<ReportHead
     durationNs: Number(span.rows[0]![0] ?? 0),
     originNs: origin.toString(),
     rows,
+    syncRoles: syncRoles(manifest.scenario),
   };
+}
+
+function syncRoles(scenario: unknown): Record<string, string> {
+  const vms = (scenario as { vms?: unknown } | null)?.vms;
+  if (!Array.isArray(vms)) return {};
+  const roles: Record<string, string> = {};
+  for (const vm of vms as { name?: unknown; clock?: { sync?: { role?: unknown } } }[]) {
+    const role = vm.clock?.sync?.role;
+    if (typeof vm.name === 'string' && typeof role === 'string') roles[vm.name] = role;
+  }
+  return roles;
 }
 
 function toTable(query: string, result: QueryResult, origin: bigint, more: number): ReportTable {

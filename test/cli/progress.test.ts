@@ -61,7 +61,7 @@ describe('progress bars', () => {
       [['import', 'dlt', dlt, '-o', join(root, 'imported'), '--force'], /importing \[[█░]+\] \d+% \| [\d.]+\/[\d.]+ MB/],
       [['export', 'perfetto', trace, '-o', join(root, 'run.pftrace'), '--force'], /exporting \[[█░]+\] \d+% \| \d+\/\d+ rows/],
       [['export', 'parquet', trace, '-o', join(root, 'pq'), '--force'], /exporting \[[█░]+\] \d+% \| \d+\/8 steps/], // the 6 trace tables, vms, devices
-      [['report', trace, '-o', join(root, 'r.html'), '--force'], /reporting \[[█░]+\] \d+% \| \d+\/9 steps/],
+      [['report', trace, '-o', join(root, 'r.html'), '--force'], /reporting \[[█░]+\] \d+% \| \d+\/11 steps/], // one per named query the report draws
     ];
     for (const [args, bar] of cases) {
       const r = onTerminal(args);

@@ -110,7 +110,7 @@ describe('tracevisor report in a browser', () => {
     // each canvas has drawn its data: coloured pixels (an empty chart has only grey axes and grid)
     expect(state.inked).toHaveLength(expected.length);
     for (const [i, n] of state.inked.entries()) expect(n, expected[i]).toBeGreaterThan(100);
-    expect(state.empty).toEqual(['incidents']);
+    expect(state.empty).toEqual(['sync', 'incidents']); // the default cockpit runs no clock sync
   }, 120_000);
 
   it('shows the verdicts the named queries give, per VM', async (ctx) => {
@@ -155,7 +155,26 @@ describe('tracevisor report in a browser', () => {
     // a trace without a platform scenario: no verdict rows, said so
     // only the DLT chart has data; the sections without say so instead of drawing an empty chart
     expect(state.drawn).toEqual(['dlt']);
-    expect(state.empty).toEqual(['verdicts', 'occupancy', 'steal', 'clock', 'latency', 'throttle', 'links']);
+    expect(state.empty).toEqual(['verdicts', 'occupancy', 'steal', 'clock', 'sync', 'latency', 'throttle', 'links']);
+  }, 120_000);
+});
+
+describe('tracevisor report of a gPTP run', () => {
+  it('charts each client\'s synchronisation error and gives its lock time and error in the verdicts', async (ctx) => {
+    const chromium = needBrowser(ctx);
+    const run = join(root, 'gptp');
+    const scenario = join(packageRoot(), 'test', 'sync', 'cockpit-gptp.json');
+    expect(tv('record', scenario, '-o', run, '--duration', '2s', '--snapshot-every', '0').code).toBe(0);
+    const state = (await visit(chromium, pathToFileURL(report(run, 'gptp.html')).href, PAGE_STATE)).value as PageState;
+    expect(state.drawn).toContain('sync');
+    const locks = queryJson(run, "SELECT v.name, min(ts_ns) FILTER (WHERE state = 'locked') AS lock_ns FROM sync JOIN vms v USING (vm) WHERE exchange = 'sync' GROUP BY v.name");
+    expect(locks.length).toBeGreaterThan(0);
+    for (const { name, lock_ns } of locks) {
+      const row = state.verdicts.find((r) => r[0] === name)!;
+      expect(row[9]).toMatch(new RegExp(`^locked at ${(Number(lock_ns) / 1e9).toFixed(3)} s, error RMS \\d+ ns, max \\d+ ns$`));
+    }
+    const grandmaster = state.verdicts.find((r) => r[9] === 'grandmaster');
+    expect(grandmaster?.[0]).toBe('gateway');
   }, 120_000);
 });
 

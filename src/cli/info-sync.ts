@@ -1,0 +1,77 @@
+// `info`'s clock-sync lines (issue 11 §5): per VM of a scenario with clock.sync, its role and,
+// for a client, when its servo first locked and its error against the grandmaster from then on
+// (the `sync` table's ground truth, as queries/clock/sync.sql computes it, without DuckDB: info
+// stays a fast command). A sync table that cannot be read gives the roles alone.
+
+import { Trace } from '../trace/reader.js';
+
+interface VmSync {
+  name: string;
+  role: string;
+}
+
+export interface ClientSync {
+  lockNs: number | null;
+  errorRmsNs: number;
+  errorAbsMaxNs: number;
+}
+
+function syncedVms(scenario: unknown): VmSync[] {
+  const vms = (scenario as { vms?: unknown } | null)?.vms;
+  if (!Array.isArray(vms)) return [];
+  const out: VmSync[] = [];
+  for (const vm of vms as { name?: unknown; clock?: { sync?: { role?: unknown } } }[]) {
+    const role = vm.clock?.sync?.role;
+    if (typeof vm.name === 'string' && typeof role === 'string') out.push({ name: vm.name, role });
+  }
+  return out;
+}
+
+/** Lock time and error after lock per VM index, from the sync table's servo updates. */
+export function clientSync(dir: string): Map<number, ClientSync> {
+  const perVm = new Map<number, { lockNs: number | null; sumSq: number; n: number; max: number }>();
+  for (const batch of Trace.open(dir).batches('sync')) {
+    const vm = batch.getChild('vm')!;
+    const exchange = batch.getChild('exchange')!;
+    const state = batch.getChild('state')!;
+    const ts = batch.getChild('ts_ns')!;
+    const error = batch.getChild('error_ns')!;
+    for (let i = 0; i < batch.numRows; i++) {
+      if (exchange.get(i) !== 'sync') continue;
+      const v = Number(vm.get(i));
+      const s = perVm.get(v) ?? { lockNs: null, sumSq: 0, n: 0, max: 0 };
+      perVm.set(v, s);
+      if (s.lockNs === null && state.get(i) === 'locked') s.lockNs = Number(ts.get(i));
+      if (s.lockNs === null) continue;
+      const e = Number(error.get(i));
+      s.sumSq += e * e;
+      s.n++;
+      s.max = Math.max(s.max, Math.abs(e));
+    }
+  }
+  const out = new Map<number, ClientSync>();
+  for (const [vm, s] of perVm) out.set(vm, { lockNs: s.lockNs, errorRmsNs: s.n > 0 ? Math.sqrt(s.sumSq / s.n) : 0, errorAbsMaxNs: s.max });
+  return out;
+}
+
+/** The `clock sync` lines of info's text; none for a scenario without clock.sync. */
+export function syncLines(dir: string, scenario: unknown): string[] {
+  const vms = syncedVms(scenario);
+  if (vms.length === 0) return [];
+  let clients: Map<number, ClientSync> | null;
+  try {
+    clients = clientSync(dir);
+  } catch {
+    clients = null; // a damaged sync table: info's table lines say so
+  }
+  const names = ((scenario as { vms: { name: string }[] }).vms).map((vm) => vm.name);
+  const lines = vms.map((vm) => `  ${vm.name.padEnd(13)} gptp ${vm.role}${vm.role === 'client' ? clientText(clients, names.indexOf(vm.name)) : ''}`);
+  return ['clock sync', ...lines];
+}
+
+function clientText(clients: Map<number, ClientSync> | null, vm: number): string {
+  if (clients === null) return ' (sync table unreadable)';
+  const c = clients.get(vm);
+  if (c === undefined || c.lockNs === null) return ', never locked';
+  return `, locked at ${(c.lockNs / 1e9).toFixed(3)} s, error after lock RMS ${c.errorRmsNs.toFixed(0)} ns, max ${c.errorAbsMaxNs} ns`;
+}
