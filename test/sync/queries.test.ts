@@ -54,6 +54,25 @@ describe('clock sync queries', () => {
     ]);
   });
 
+  it('clock/sync_timeline bins the updates with nice_bin_ns over their span (the report\'s chart)', async () => {
+    const s = await open(rows);
+    const result = await s.runNamed('clock/sync_timeline');
+    expect(result.columns.map((c) => c.name)).toEqual([
+      'vm', 'vm_name', 'protocol', 'bin_start_ns', 'bin_ns', 'updates', 'error_ns_last', 'error_abs_ns_max', 'state_last',
+    ]);
+    // the updates span 0.1–1.4 s: 1.3e9 / 1000 bins → 1.3e6, rounded up to 2 ms; every update in a
+    // bin of its own; the pdelay row is no update
+    const bin = (vm: number, ts: bigint, error: bigint, state: string) => [vm, null, 'gptp', ts, 2_000_000n, 1n, error, error < 0n ? -error : error, state];
+    expect(result.rows).toEqual([
+      bin(1, 100_000_000n, 5_000_000n, 'unlocked'),
+      bin(1, 200_000_000n, 5_000_000n, 'step'),
+      bin(1, 300_000_000n, 6n, 'locked'),
+      bin(1, 1_300_000_000n, -8n, 'locked'),
+      bin(1, 1_400_000_000n, 3000n, 'unlocked'),
+      bin(2, 500_000_000n, 40n, 'unlocked'),
+    ]);
+  });
+
   it('clock/servo bins the updates per second', async () => {
     const s = await open(rows);
     const result = await s.runNamed('clock/servo');
