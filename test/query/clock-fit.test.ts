@@ -5,8 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fitLifecycle, lowerEnvelope } from '../../src/query/clock-fit.js';
 import { QuerySession } from '../../src/query/index.js';
-import { Recorder, type ClockRow, type DltRow } from '../../src/trace/index.js';
-import { META, dltRow, tempDir } from '../trace/helpers.js';
+import type { DltRow } from '../../src/trace/index.js';
+import { dltRow, tinyTrace } from '../trace/helpers.js';
 
 describe('lowerEnvelope', () => {
   it('is the hull edge over the mean x, below every point', () => {
@@ -66,13 +66,8 @@ afterEach(() => {
   session = null;
 });
 
-async function open(dlt: DltRow[], clock: ClockRow[] = []): Promise<QuerySession> {
-  const dir = tempDir('tv-clock-fit-');
-  const rec = Recorder.create(dir, META);
-  for (const row of dlt) rec.appendDlt(row);
-  for (const row of clock) rec.appendClock(row);
-  rec.finish();
-  session = await QuerySession.open(dir);
+async function open(dlt: DltRow[]): Promise<QuerySession> {
+  session = await QuerySession.open(tinyTrace({ dlt }, 'tv-clock-fit-'));
   return session;
 }
 
