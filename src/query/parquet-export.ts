@@ -7,6 +7,7 @@
 
 import { renameSync, rmSync, statSync } from 'node:fs';
 import { firstLine } from '../trace/errors.js';
+import type { TableName } from '../trace/tables.js';
 import { QueryError } from './errors.js';
 import type { QuerySession } from './session.js';
 
@@ -49,11 +50,15 @@ export async function exportTablesToParquet(
 }
 
 async function copyTable(session: QuerySession, table: string, path: string): Promise<number> {
-  const order = await timeOrder(session, table);
+  const shape = await shapeOf(session, table);
+  const order = shape.order === null || inTimeOrder(session, table) ? null : shape.order;
   const select = `SELECT * FROM ${quoteIdent(table)}${order === null ? '' : ` ORDER BY ${order}`}`;
+  // A row group is built in memory before it is compressed: DuckDB's default 122,880 rows of
+  // whole Ethernet frames (~1 kB each) went past the session's 256 MB memory limit.
+  const rowGroup = shape.blobs ? `, ROW_GROUP_SIZE ${BLOB_ROW_GROUP_ROWS}` : '';
   try {
     const result = await session.connection.run(
-      `COPY (${select}) TO ${quoteLiteral(path)} (FORMAT parquet, COMPRESSION zstd)`,
+      `COPY (${select}) TO ${quoteLiteral(path)} (FORMAT parquet, COMPRESSION zstd${rowGroup})`,
     );
     return Number(result.rowsChanged);
   } catch (error) {
@@ -62,12 +67,50 @@ async function copyTable(session: QuerySession, table: string, path: string): Pr
   }
 }
 
-/** `ts_ns, seq` for tables with a time column (seq breaks ties the way the recording ordered them). */
-async function timeOrder(session: QuerySession, table: string): Promise<string | null> {
+/** Rows per row group of a table with BLOB columns (the frames table): ~16 MB of frames. */
+const BLOB_ROW_GROUP_ROWS = 16_384;
+
+/**
+ * Whether the trace's file already holds the table in (ts_ns, seq) order — the recorder writes
+ * every table so — read batch by batch from the Arrow file. Then the COPY keeps the rows as they
+ * are (DuckDB preserves insertion order) instead of sorting them: a sort holds its rows in
+ * memory, and the frames table's payloads of a 60 s run (185 MB) went past the session's memory
+ * limit ("Out of Memory Error" in the bench). A trace that is not in order is sorted.
+ */
+function inTimeOrder(session: QuerySession, table: string): boolean {
+  const trace = session.trace;
+  if (trace === null || !(table in trace.manifest.tables)) return false;
+  let lastTs = -(2n ** 63n);
+  let lastSeq = -(2n ** 63n);
+  try {
+    for (const batch of trace.batches(table as TableName)) {
+      const tsColumn = batch.getChild('ts_ns');
+      if (tsColumn === null) return false;
+      const ts = tsColumn.toArray() as BigInt64Array;
+      const seq = (batch.getChild('seq')?.toArray() ?? null) as BigInt64Array | null;
+      for (let i = 0; i < ts.length; i++) {
+        const t = ts[i]!;
+        const s = seq === null ? 0n : seq[i]!;
+        if (t < lastTs || (t === lastTs && s < lastSeq)) return false;
+        lastTs = t;
+        lastSeq = s;
+      }
+    }
+  } catch {
+    return false; // damaged: the session's own reading decides what the export holds
+  }
+  return true;
+}
+
+/** `ts_ns, seq` for tables with a time column (seq breaks ties the way the recording ordered
+ *  them), and whether the table has BLOB columns. */
+async function shapeOf(session: QuerySession, table: string): Promise<{ order: string | null; blobs: boolean }> {
   const reader = await session.connection.runAndReadAll(`DESCRIBE SELECT * FROM ${quoteIdent(table)}`);
-  const names = new Set(reader.getRowsJS().map((row) => String(row[0])));
-  if (!names.has('ts_ns')) return null;
-  return names.has('seq') ? 'ts_ns, seq' : 'ts_ns';
+  const rows = reader.getRowsJS();
+  const names = new Set(rows.map((row) => String(row[0])));
+  const blobs = rows.some((row) => String(row[1]) === 'BLOB');
+  const order = !names.has('ts_ns') ? null : names.has('seq') ? 'ts_ns, seq' : 'ts_ns';
+  return { order, blobs };
 }
 
 export function quoteIdent(name: string): string {
