@@ -692,14 +692,35 @@ export class Core implements CoreApi, CoreFaultApi {
   }
 
   drvSubmit(q: number, chains: ChainSpec[], heads?: number[]): number {
+    return this.submitChains(q, chains, heads, false).placed;
+  }
+  /**
+   * drvSubmit then, when chains were placed, drvKick: one call when the trace has room between
+   * the two (issue 10 §2), else the two calls with the drain between them. Same rows, batches
+   * and ring state as drvSubmit followed by drvKick.
+   */
+  drvSubmitKick(q: number, chains: ChainSpec[], heads?: number[]): { placed: number; notified: boolean } {
+    const { placed, kick } = this.submitChains(q, chains, heads, true);
+    if (kick < 0 && placed > 0) return { placed, notified: this.drvKick(q) };
+    return { placed, notified: kick === 1 };
+  }
+  /**
+   * The chains through drvSubmit (or drvSubmitKick) in as many calls as scratch and the trace
+   * need: a call that stopped for the trace's soft limit is drained and continued. `kick` is
+   * drvSubmitKick's last ST_KICK (1 notified, 0 suppressed, -1 not kicked; -1 for drvSubmit).
+   */
+  private submitChains(q: number, chains: ChainSpec[], heads: number[] | undefined, withKick: boolean): { placed: number; kick: number } {
     this.afterCall();
     let placed = 0;
+    let kick = -1;
     const offsets: number[] = [];
     while (placed < chains.length) {
       offsets.length = 0;
       const encoded = this.encodeChains(q, chains, placed, offsets);
-      const r = this.x.drvSubmit(q, encoded);
+      const last = placed + encoded === chains.length ? 1 : 0;
+      const r = withKick ? this.x.drvSubmitKick(q, encoded, placed, last) : this.x.drvSubmit(q, encoded);
       const stop = this.state[ST_STOP]!;
+      if (withKick) kick = this.state[ST_KICK]!;
       // the core left each placed chain's head where its flags were (assembly/virtio/driver.ts)
       if (heads !== undefined) for (let k = 0; k < r; k++) heads.push(this.scratchView.getUint32(offsets[k]! + 4, true));
       placed += r;
@@ -710,36 +731,7 @@ export class Core implements CoreApi, CoreFaultApi {
       }
       if (r < encoded) break;
     }
-    return placed;
-  }
-  /**
-   * drvSubmit then, when chains were placed, drvKick: one call when the trace has room between
-   * the two (issue 10 §2), else the two calls with the drain between them. Same rows, batches
-   * and ring state as drvSubmit followed by drvKick.
-   */
-  drvSubmitKick(q: number, chains: ChainSpec[], heads?: number[]): { placed: number; notified: boolean } {
-    this.afterCall();
-    let placed = 0;
-    let kick = -1;
-    const offsets: number[] = [];
-    while (placed < chains.length) {
-      offsets.length = 0;
-      const encoded = this.encodeChains(q, chains, placed, offsets);
-      const last = placed + encoded === chains.length ? 1 : 0;
-      const r = this.x.drvSubmitKick(q, encoded, placed, last);
-      const stop = this.state[ST_STOP]!;
-      kick = this.state[ST_KICK]!;
-      if (heads !== undefined) for (let k = 0; k < r; k++) heads.push(this.scratchView.getUint32(offsets[k]! + 4, true));
-      placed += r;
-      this.afterCall();
-      if (stop === STOP_TRACE) {
-        this.drain();
-        continue;
-      }
-      if (r < encoded) break;
-    }
-    if (kick < 0 && placed > 0) return { placed, notified: this.drvKick(q) };
-    return { placed, notified: kick === 1 };
+    return { placed, kick };
   }
   drvKick(q: number): boolean {
     this.afterCall();

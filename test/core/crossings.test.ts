@@ -9,7 +9,7 @@ import { EXIT, KIND } from '../../src/core/codes.js';
 import type { CoreExports } from '../../src/core/exports.js';
 import { loadCoreModuleSync, setCoreExportsWrapper } from '../../src/core/wasm-file.js';
 import { countingExports } from '../../bench/platform-measures.js';
-import { makeCore, queueAt, smallLimits, TraceLog, vmWithDevice, type Row } from './helpers.js';
+import { makeCore, queueAt, smallLimits, TraceLog, twoHostsOnSwitch, vmWithDevice, type Row } from './helpers.js';
 
 afterEach(() => setCoreExportsWrapper(null));
 
@@ -146,17 +146,7 @@ describe('Core.emit: trace rows without a call', () => {
 
 /** Two VMs' net devices on a switch with interrupts on: a TX kick ends in RX interrupts. */
 function netPair(core: Core): { tx: number; rx: number; frameGpa: number } {
-  const q: { rx: number; tx: number }[] = [];
-  for (const vm of [0, 1]) {
-    vmWithDevice(core, vm, vm);
-    const rx = queueAt(core, { vm, dev: vm, index: 0, size: 64, base: 0x1000 });
-    const tx = queueAt(core, { vm, dev: vm, index: 1, size: 64, base: 0x3000 });
-    const link = core.linkCreate(500, 1_000_000_000);
-    core.switchPortLink(vm, link, vm);
-    core.switchMac(BigInt(0x0200_0000_0000 + vm), vm);
-    core.netAttach({ dev: vm, vm, txQueue: tx.q, rxQueue: rx.q, port: vm, link });
-    q.push({ rx: rx.q, tx: tx.q });
-  }
+  const q = twoHostsOnSwitch(core).map(({ rx, tx }) => ({ rx: rx.q, tx: tx.q }));
   const rxBuffers = Array.from({ length: 32 }, (_, i) => ({ out: [], in: [{ gpa: 0x20_000 + i * 0x800, len: 2048 }] }));
   core.drvSubmit(q[1]!.rx, rxBuffers);
   const frame = new Uint8Array(64);

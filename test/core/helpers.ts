@@ -88,6 +88,23 @@ export function queueAt(
   return { q, cfg, bufGpa: Math.ceil(end / PAGE) * PAGE };
 }
 
+/**
+ * VMs 0 and 1, each with a net device (dev = vm; RX queue 0 at 0x1000, TX queue 1 at 0x3000,
+ * 64 entries) on switch port vm over a 500 ns, 1 Gbit/s link, with MAC 02:00:00:00:00:0<vm>.
+ */
+export function twoHostsOnSwitch(core: Core): { rx: QueueSetup; tx: QueueSetup }[] {
+  return [0, 1].map((vm) => {
+    vmWithDevice(core, vm, vm);
+    const rx = queueAt(core, { vm, dev: vm, index: 0, size: 64, base: 0x1000 });
+    const tx = queueAt(core, { vm, dev: vm, index: 1, size: 64, base: 0x3000 });
+    const link = core.linkCreate(500, 1_000_000_000);
+    core.switchPortLink(vm, link, vm);
+    core.switchMac(BigInt(0x0200_0000_0000 + vm), vm);
+    core.netAttach({ dev: vm, vm, txQueue: tx.q, rxQueue: rx.q, port: vm, link });
+    return { rx, tx };
+  });
+}
+
 /** VM `vm` with `ramBytes` of RAM and device `dev` whose IOMMU maps all of it RW. */
 export function vmWithDevice(core: Core, vm: number, dev: number, ramBytes = 1 << 20): void {
   core.vmCreate(vm, ramBytes);

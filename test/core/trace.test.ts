@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { EXIT, KIND } from '../../src/core/codes.js';
 import type { Core } from '../../src/core/core.js';
-import { makeCore, vmWithDevice, queueAt, TraceLog, writeU16, type Row } from './helpers.js';
+import { makeCore, vmWithDevice, queueAt, TraceLog, twoHostsOnSwitch, writeU16, type Row } from './helpers.js';
 
 describe('trace drain', () => {
   it('hands more rows than the capacity to the sink, none lost, seq strictly increasing', async () => {
@@ -43,19 +43,11 @@ describe('trace drain', () => {
 async function burst(traceCapacity: number, seed = 5n): Promise<{ rows: Row[]; drainsInRun: number; core: Core }> {
   const core = await makeCore({ traceCapacity, frameSlots: 64, timerCapacity: 512 }, seed);
   const log = new TraceLog(core);
-  const queues: { rx: number; tx: number; availRx: number; availTx: number }[] = [];
-  for (const vm of [0, 1]) {
-    vmWithDevice(core, vm, vm);
-    const rx = queueAt(core, { vm, dev: vm, index: 0, size: 64, base: 0x1000 });
-    const tx = queueAt(core, { vm, dev: vm, index: 1, size: 64, base: 0x3000 });
-    const link = core.linkCreate(500, 1_000_000_000);
-    core.switchPortLink(vm, link, vm);
-    core.switchMac(BigInt(0x0200_0000_0000 + vm), vm);
-    core.netAttach({ dev: vm, vm, txQueue: tx.q, rxQueue: rx.q, port: vm, link });
-    queues.push({ rx: rx.q, tx: tx.q, availRx: rx.cfg.availGpa, availTx: tx.cfg.availGpa });
+  const queues = twoHostsOnSwitch(core).map(({ rx, tx }, vm) => {
     writeU16(core, vm, rx.cfg.availGpa, 1); // VIRTQ_AVAIL_F_NO_INTERRUPT
     writeU16(core, vm, tx.cfg.availGpa, 1);
-  }
+    return { rx: rx.q, tx: tx.q, availRx: rx.cfg.availGpa, availTx: tx.cfg.availGpa };
+  });
   core.drvSubmit(queues[1]!.rx, Array.from({ length: 48 }, (_, i) => ({ out: [], in: [{ gpa: 0x10_000 + i * 0x800, len: 2048 }] })));
   // The seed decides each frame's length (60..99 bytes), so it shows in link and used rows.
   const lens = Array.from({ length: 48 }, () => 12 + 60 + core.prngBelow(0, 40));
