@@ -169,7 +169,7 @@ async function queryCommand(dir: string, sql: string | undefined, flags: QueryFl
   try {
     const session = await openQuerySession(dir, flags);
     try {
-      runner = new StatementRunner(session.connection);
+      runner = session.statementRunner();
       await runStatements(runner, source, streamSink(process.stdout), settings);
     } catch (error) {
       if (error instanceof QueryCancelled && error.reason === 'interrupt') {
@@ -223,7 +223,7 @@ export async function runQuery(
   const session = await openQuerySession(dir, full);
   try {
     const sink = new StringSink();
-    await runStatements(new StatementRunner(session.connection), source, sink, outputSettings(full));
+    await runStatements(session.statementRunner(), source, sink, outputSettings(full));
     return sink.text();
   } finally {
     session.close();

@@ -76,7 +76,7 @@ class Shell {
     private readonly settings: OutputSettings,
     private readonly queryDirs: string[],
   ) {
-    this.runner = new StatementRunner(session.connection);
+    this.runner = session.statementRunner();
   }
 
   /** Reads until .quit or end of input; returns how many commands failed. */

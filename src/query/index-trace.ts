@@ -6,7 +6,8 @@ import { Trace } from '../trace/reader.js';
 import { QueryError } from './errors.js';
 import { buildStoreFor } from './open-store.js';
 import { QuerySession } from './session.js';
-import { storeBytes } from './store.js';
+import { DEFERRED_TABLES, storeBytes } from './store.js';
+import { deferredReady } from './deferred-tables.js';
 import { traceFingerprint } from '../trace/open.js';
 
 export interface IndexResult {
@@ -17,6 +18,8 @@ export interface IndexResult {
   seconds: number;
   /** False when a matching store was there already (and `force` was not given). */
   built: boolean;
+  /** Verified tables whose Parquet file is written on first use and is not yet (deferred-tables.ts). */
+  deferred: { table: string; rows: number }[];
 }
 
 /** Builds (or with `force` rebuilds) the store of a verified trace; refuses a damaged one. */
@@ -33,7 +36,8 @@ export async function indexTrace(dir: string, options: { force?: boolean } = {})
     throw error;
   }
   if (build === null) throw new QueryError('load', `${dir}: ${warnings.join('; ')}`);
-  return { path: build.path, rows: build.rows, bytes: build.bytes, seconds: elapsed(started), built: true };
+  const seconds = elapsed(started);
+  return { path: build.path, rows: build.rows, bytes: build.bytes, seconds, built: true, deferred: deferredOf(build.path, Trace.open(dir)) };
 }
 
 /** Opens a session (which builds the store when none matches) and counts what the store holds. */
@@ -44,13 +48,21 @@ async function describeStore(dir: string, started: number): Promise<IndexResult>
     if (path === null) throw new QueryError('load', `${dir}: ${session.warnings.join('; ')}`);
     const counts = await session.run(
       'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM dlt) + ' +
-        '(SELECT count(*) FROM clock) + (SELECT count(*) FROM inputs)',
+        '(SELECT count(*) FROM clock) + (SELECT count(*) FROM inputs) + (SELECT count(*) FROM sync)',
     );
     const rows = Number(counts.rows[0]![0]);
-    return { path, rows, bytes: storeBytes(path), seconds: elapsed(started), built };
+    const deferred = deferredOf(path, session.trace!);
+    return { path, rows, bytes: storeBytes(path), seconds: elapsed(started), built, deferred };
   } finally {
     session.close();
   }
+}
+
+/** The deferred tables with rows whose file the store does not hold yet. */
+function deferredOf(path: string, trace: Trace): { table: string; rows: number }[] {
+  return DEFERRED_TABLES.filter((t) => !deferredReady(path, t, trace.manifest.tables[t]!.sha256))
+    .map((t) => ({ table: t, rows: trace.manifest.tables[t]!.rows }))
+    .filter((d) => d.rows > 0);
 }
 
 function elapsed(started: number): number {

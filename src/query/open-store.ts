@@ -13,19 +13,26 @@ import { QueryError } from './errors.js';
 import type { TableLoad } from './load.js';
 import { lockStoreSession, sessionConfig, storeSessionConfig } from './settings.js';
 import {
+  BUILT_TABLES,
   buildStore,
+  DEFERRED_TABLES,
   ensureParent,
   filesIntact,
+  isDeferred,
   PARQUET_TABLES,
   parquetPath,
   populate,
+  populateLater,
   readMeta,
   refreshFingerprint,
   sameTables,
   storePaths,
+  type DeferredTable,
   type StoreBuild,
   type StoreMeta,
 } from './store.js';
+import { buildDeferred, deferredReady, mayRead } from './deferred-tables.js';
+import { TABLE_NAMES, type TableName } from '../trace/tables.js';
 import { storeViewSql } from './store-tables.js';
 import { TraceError } from '../trace/errors.js';
 import { openCheckedTrace, traceFingerprint, type CheckedTrace, type ReadMode } from '../trace/open.js';
@@ -41,6 +48,9 @@ export interface SessionDatabase {
   /** Sets up a connection of the session: a store's views over its Parquet files (TEMP views
    *  belong to one connection; made per session so that they name today's paths). */
   prepare(connection: DuckDBConnection): Promise<void>;
+  /** Makes the deferred tables the SQL text may read (deferred-tables.ts), before it runs;
+   *  true when it made one. */
+  prepareFor(connection: DuckDBConnection, sql: string): Promise<boolean>;
 }
 
 interface Found {
@@ -65,7 +75,7 @@ export async function openSessionDatabase(
     if (opened === null) continue;
     const meta = await metaOf(opened);
     const intact = meta !== null && filesIntact(path, meta);
-    if (intact && meta.fingerprint === fingerprint) return reused(opened, path);
+    if (intact && meta.fingerprint === fingerprint) return reused(opened, path, dir, meta.sha256);
     opened.closeSync();
     found.push({ path, meta: intact ? meta : null, filesChanged: meta !== null && !intact });
   }
@@ -75,7 +85,7 @@ export async function openSessionDatabase(
     // Verification first: a changed or damaged trace is refused before any store answers.
     openCheckedTrace(dir, 'verify');
     await refreshFingerprint(same.path, fingerprint);
-    return reused(await openStore(same.path, allowFiles), same.path);
+    return reused(await openStore(same.path, allowFiles), same.path, dir, same.meta!.sha256);
   }
   const warnings = found.map((f) =>
     f.filesChanged
@@ -88,7 +98,8 @@ export async function openSessionDatabase(
   const build = await buildStoreFor(dir, fingerprint, warnings);
   if (build !== null) {
     const instance = await openStore(build.path, allowFiles);
-    return { ...reused(instance, build.path), built: true, loads: build.loads, warnings };
+    const sha256 = perTableSha256(trace);
+    return { ...reused(instance, build.path, dir, sha256), built: true, loads: build.loads, warnings };
   }
   const memory = await inMemory(openCheckedTrace(dir, 'verify'), allowFiles);
   return { ...memory, warnings: [...warnings, 'answering from memory (slower: the trace is loaded per query)'] };
@@ -122,19 +133,53 @@ function buildTargets(dir: string, paths: { beside: string; cached: string }): s
   }
 }
 
-function reused(instance: DuckDBInstance, path: string): SessionDatabase {
+/** A store's session: views over its Parquet files; a deferred table's view once a statement
+ *  may read it, its file written first when no intact one is there (deferred-tables.ts). */
+function reused(
+  instance: DuckDBInstance,
+  path: string,
+  dir: string,
+  sha256: Record<TableName, string>,
+): SessionDatabase {
+  const viewed = new Set<DeferredTable>();
   const prepare = async (connection: DuckDBConnection): Promise<void> => {
-    for (const t of PARQUET_TABLES) await connection.run(storeViewSql(t, parquetPath(path, t), true));
+    for (const t of BUILT_TABLES) await connection.run(storeViewSql(t, parquetPath(path, t), true));
   };
-  return { instance, storePath: path, built: false, loads: [], warnings: [], prepare };
+  const prepareFor = async (connection: DuckDBConnection, sql: string): Promise<boolean> => {
+    let made = false;
+    for (const t of DEFERRED_TABLES) {
+      if (viewed.has(t) || !mayRead(sql, t)) continue;
+      if (!deferredReady(path, t, sha256[t])) buildDeferred(dir, path, t, sha256[t]);
+      await connection.run(storeViewSql(t, parquetPath(path, t), true));
+      viewed.add(t);
+      made = true;
+    }
+    return made;
+  };
+  return { instance, storePath: path, built: false, loads: [], warnings: [], prepare, prepareFor };
+}
+
+function perTableSha256(trace: Trace): Record<TableName, string> {
+  return Object.fromEntries(TABLE_NAMES.map((t) => [t, trace.manifest.tables[t]!.sha256])) as Record<TableName, string>;
 }
 
 async function inMemory(checked: CheckedTrace, allowFiles: boolean): Promise<SessionDatabase> {
   const instance = await DuckDBInstance.create(':memory:', sessionConfig({ allowFiles, readOnly: false }));
   try {
-    const loads = await populate(await instance.connect(), checked);
+    const loads = await populate(await instance.connect(), checked, TABLE_NAMES.filter((t) => !isDeferred(t)));
     const prepare = async (): Promise<void> => {};
-    return { instance, storePath: null, built: false, loads, warnings: checked.warnings, prepare };
+    const loaded = new Set<DeferredTable>();
+    const prepareFor = async (connection: DuckDBConnection, sql: string): Promise<boolean> => {
+      let made = false;
+      for (const t of DEFERRED_TABLES) {
+        if (loaded.has(t) || !mayRead(sql, t)) continue;
+        loads.push(await populateLater(connection, checked, t));
+        loaded.add(t);
+        made = true;
+      }
+      return made;
+    };
+    return { instance, storePath: null, built: false, loads, warnings: checked.warnings, prepare, prepareFor };
   } catch (error) {
     instance.closeSync();
     throw error;
@@ -166,7 +211,7 @@ async function openStore(path: string, allowFiles: boolean): Promise<DuckDBInsta
       continue;
     }
     try {
-      await lockStoreSession(instance, { allowFiles, readPaths: PARQUET_TABLES.map((t) => parquetPath(path, t)) });
+      await lockStoreSession(instance, { allowFiles, readPaths: PARQUET_TABLES.map((t) => parquetPath(path, t)) }); // deferred ones too: written later
       return instance;
     } catch (error) {
       instance.closeSync();

@@ -50,6 +50,7 @@ export async function exportTablesToParquet(
 }
 
 async function copyTable(session: QuerySession, table: string, path: string): Promise<number> {
+  await session.prepareFor(quoteIdent(table)); // a table the store writes on first use
   const shape = await shapeOf(session, table);
   const order = shape.order === null || inTimeOrder(session, table) ? null : shape.order;
   const select = `SELECT * FROM ${quoteIdent(table)}${order === null ? '' : ` ORDER BY ${order}`}`;

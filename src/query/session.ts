@@ -23,6 +23,7 @@ import type { TableLoad } from './load.js';
 import { loadNamedQuery } from './named.js';
 import { openDatasetDatabase } from './dataset.js';
 import { openSessionDatabase, type SessionDatabase } from './open-store.js';
+import { prepareMaking, StatementRunner } from './statements.js';
 import { DEVICE_TYPES } from './topology.js';
 import type { ReadMode } from '../trace/open.js';
 
@@ -62,7 +63,30 @@ export class QuerySession {
     readonly store: { path: string | null; built: boolean; loads: readonly TableLoad[] },
     /** File access off (no --allow-files): file-writing statements are refused (refused-statements.ts). */
     private readonly fileAccessOff: boolean,
+    /** Makes the tables built on first use that a SQL text may read (deferred-tables.ts). */
+    private readonly tablesFor: (connection: DuckDBConnection, sql: string) => Promise<boolean> = async () => false,
   ) {}
+
+  /**
+   * Makes the tables written on first use (the frames table, deferred-tables.ts) that `sql` may
+   * read, before it runs: run() and statementRunner() call it; a caller running SQL on
+   * `connection` itself calls it first. A damaged table file is a QueryError ('load'). True
+   * when it made a table.
+   */
+  async prepareFor(sql: string): Promise<boolean> {
+    try {
+      return await this.tablesFor(this.connection, sql);
+    } catch (error) {
+      if (error instanceof QueryError) throw error;
+      if (error instanceof TraceError) throw new QueryError('load', error.message);
+      throw new QueryError('load', `cannot make a table for this query: ${firstLine(error)}`);
+    }
+  }
+
+  /** A statement runner over this session (streaming, several statements, timeout). */
+  statementRunner(): StatementRunner {
+    return new StatementRunner(this.connection, (sql) => this.prepareFor(sql));
+  }
 
   /**
    * Opens a trace for queries: from its store when one matches, else after verifying it
@@ -87,7 +111,8 @@ export class QuerySession {
     }
     const connection = await QuerySession.connect(db, traceDir);
     const store = { path: db.storePath, built: db.built, loads: db.loads };
-    return new QuerySession(db.instance, connection, trace, db.warnings, store, options.allowFiles !== true);
+    const tablesFor = db.prepareFor;
+    return new QuerySession(db.instance, connection, trace, db.warnings, store, options.allowFiles !== true, tablesFor);
   }
 
   /**
@@ -125,6 +150,7 @@ export class QuerySession {
   async run(sql: string, params?: QueryParams): Promise<QueryResult> {
     if (this.closed) throw new QueryError('closed', 'query session is closed');
     refuseUnsafeCalls(sql);
+    await this.prepareFor(sql);
     try {
       const reader = await this.runChecked(sql, params);
       const names = reader.columnNames();
@@ -146,7 +172,7 @@ export class QuerySession {
     const extracted = await this.connection.extractStatements(sql);
     if (extracted.count === 0) return this.connection.runAndReadAll(sql, params);
     for (let i = 0; ; i++) {
-      const prepared = await extracted.prepare(i);
+      const prepared = await prepareMaking(this.connection, sql, extracted, i, (text) => this.prepareFor(text));
       try {
         refuseFileStatement(prepared, this.fileAccessOff);
         if (i < extracted.count - 1) {

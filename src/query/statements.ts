@@ -7,6 +7,7 @@ import {
   ResultReturnType,
   type DuckDBConnection,
   type DuckDBExtractedStatements,
+  type DuckDBPreparedStatement,
   type DuckDBResult,
 } from '@duckdb/node-api';
 import { firstLine } from '../trace/errors.js';
@@ -16,6 +17,7 @@ import { fileAccessOff, refuseFileStatement } from './refused-statements.js';
 import { QueryError } from './errors.js';
 import { writeResult, type OutputFormat, type Sink } from './format.js';
 import { splitStatements } from './split.js';
+import { missingTable } from './deferred-tables.js';
 
 const NO_STATEMENT = 'no SQL statement to run (the text is empty or only comments)';
 
@@ -45,7 +47,11 @@ export class StatementRunner {
   /** The session's file access, read from DuckDB once (refused-statements.ts). */
   private accessOff: boolean | null = null;
 
-  constructor(private readonly connection: DuckDBConnection) {}
+  constructor(
+    private readonly connection: DuckDBConnection,
+    /** Makes the tables written on first use that a text may read (QuerySession.prepareFor). */
+    private readonly tablesFor: (sql: string) => Promise<boolean> = async () => false,
+  ) {}
 
   /** Whether a statement is executing now (the shell's Ctrl-C cancels it, or clears the line). */
   get busy(): boolean {
@@ -78,6 +84,7 @@ export class StatementRunner {
     // DuckDB's extractStatements fails with "Error in native callback" on a text without any
     if (pieces.length === 0 && !texts.open) throw new QueryError('sql', NO_STATEMENT);
     refuseUnsafeCalls(sql);
+    await this.tablesFor(sql);
     await this.guard(options, () => checkEnumLiterals(this.connection, pieces.length > 0 ? pieces : [sql]));
     const extracted = await this.guard(options, () => this.extract(sql, pieces));
     if (extracted.count === 0) throw new QueryError('sql', NO_STATEMENT);
@@ -89,7 +96,7 @@ export class StatementRunner {
       this.accessOff ??= await fileAccessOff(this.connection);
       const accessOff = this.accessOff;
       const result = await this.guard(options, async () => {
-        const prepared = await extracted.prepare(i);
+        const prepared = await prepareMaking(this.connection, sql, extracted, i, this.tablesFor);
         refuseFileStatement(prepared, accessOff);
         return prepared.stream();
       }, where);
@@ -172,4 +179,26 @@ function queryError(error: unknown, where: string): unknown {
   if (!(error instanceof Error) || !/Error:/.test(text)) return error; // not DuckDB's: an internal error
   const line = firstLine(error).replace(/^Failed to extract statements: /, '');
   return new QueryError('sql', `${prefix}SQL error: ${line}`, text);
+}
+
+/**
+ * Prepares statement `i` of `sql`; when DuckDB says a table does not exist and that table is
+ * one written on first use (a name mayRead did not see, e.g. built in a string for
+ * query_table), makes it and prepares the statement once more, from a new extraction (DuckDB
+ * prepares an extracted statement once). Preparing runs nothing, so the retry repeats no effect.
+ */
+export async function prepareMaking(
+  connection: DuckDBConnection,
+  sql: string,
+  extracted: DuckDBExtractedStatements,
+  i: number,
+  tablesFor: (sql: string) => Promise<boolean>,
+): Promise<DuckDBPreparedStatement> {
+  try {
+    return await extracted.prepare(i);
+  } catch (error) {
+    const table = missingTable(error);
+    if (table === null || !(await tablesFor(`"${table}"`))) throw error;
+    return (await connection.extractStatements(sql)).prepare(i);
+  }
 }

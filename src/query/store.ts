@@ -1,6 +1,7 @@
 // The persistent query store (ARCHITECTURE principle 7, issue #7.2): a trace is written once,
 // while its files are verified against the manifest (the verify pass hands each validated
 // batch on; the files' SHA-256 runs on a worker thread meanwhile), into a Parquet file for events (store.events.parquet, parquet/writer.ts)
+// — frames get theirs the first time a statement reads them (DEFERRED_TABLES, deferred-tables.ts) —
 // and a small DuckDB file (store.duckdb: dlt, clock and inputs appended as tables, the ENUM
 // types, the lookup tables, the summaries and this metadata); later queries open the DuckDB
 // file read-only and see events as a view over its Parquet file (store-tables.ts). Measured on
@@ -36,7 +37,7 @@ import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Trace } from '../trace/reader.js';
 import type { RecordBatch } from 'apache-arrow';
-import { TABLE_NAMES, type TableName } from '../trace/tables.js';
+import { duckdbCreateTableSql, TABLE_NAMES, type TableName } from '../trace/tables.js';
 import { createTraceTables, loadTable, OrderCheck, TableAppender, type BatchSource, type TableLoad } from './load.js';
 import { ParquetWriter } from './parquet/writer.js';
 import { buildConfig } from './settings.js';
@@ -48,7 +49,7 @@ import { fileSha256InBackground } from '../trace/file-hash-worker.js';
 import { QueryError } from './errors.js';
 
 /** Bump when the store's tables or types change: an older store is rebuilt, not misread. */
-export const STORE_FORMAT_VERSION = 4; // 3: the frames table (issue 12 §1); 4: dlt_clock_fit (issue 11 §4)
+export const STORE_FORMAT_VERSION = 5; // 3: the frames table (issue 12 §1); 4: dlt_clock_fit (issue 11 §4); 5: frames on first use
 export const STORE_FILE = 'store.duckdb';
 
 /**
@@ -65,21 +66,48 @@ export const PARQUET_TABLES = ['events', 'frames'] as const satisfies readonly T
 export type ParquetTable = (typeof PARQUET_TABLES)[number];
 const DUCKDB_TABLES = TABLE_NAMES.filter((t) => !(PARQUET_TABLES as readonly string[]).includes(t));
 
+/**
+ * Parquet tables the build verifies but does not write: their file is written the first time a
+ * statement reads the table (deferred-tables.ts). Frames are ~70 % of a trace's bytes (600 s
+ * cockpit: 1.85 GB of 2.7 GB) and few queries read them; writing them made every store build
+ * 2.2x slower (600 s: 7.0 -> 3.2 M rows/s) for the queries that never look at a frame.
+ */
+export const DEFERRED_TABLES = ['frames'] as const satisfies readonly ParquetTable[];
+export type DeferredTable = (typeof DEFERRED_TABLES)[number];
+/** The Parquet tables every build writes. */
+type BuiltTable = Exclude<ParquetTable, DeferredTable>;
+export const BUILT_TABLES: readonly BuiltTable[] = PARQUET_TABLES.filter((t): t is BuiltTable => !isDeferred(t));
+
+export function isDeferred(table: string): table is DeferredTable {
+  return (DEFERRED_TABLES as readonly string[]).includes(table);
+}
+
 /** A table's Parquet file beside its store's DuckDB file (`store.events.parquet`). */
 export function parquetPath(storePath: string, table: ParquetTable): string {
   return `${storePath.replace(/\.duckdb$/, '')}.${table}.parquet`;
 }
 
+/** The record of a deferred table's Parquet file once built (`store.frames.parquet.id`). */
+export function deferredIdPath(storePath: string, table: DeferredTable): string {
+  return `${parquetPath(storePath, table)}.id`;
+}
+
 /** Files a trace directory may hold besides the trace (directory.ts removes them on replace). */
-export const STORE_FILES = [STORE_FILE, `${STORE_FILE}.wal`, ...PARQUET_TABLES.map((t) => parquetPath(STORE_FILE, t))];
+export const STORE_FILES = [
+  STORE_FILE,
+  `${STORE_FILE}.wal`,
+  ...PARQUET_TABLES.map((t) => parquetPath(STORE_FILE, t)),
+  ...DEFERRED_TABLES.map((t) => deferredIdPath(STORE_FILE, t)),
+];
 const META_TABLE = 'store_meta';
 
 export interface StoreMeta {
   formatVersion: number;
   fingerprint: string;
   sha256: Record<TableName, string>;
-  /** Identity of each Parquet file as built (fileIdentity). */
-  files: Record<ParquetTable, string>;
+  /** Identity of each Parquet file the build wrote (fileIdentity); deferred ones have their own
+   *  record beside their file (deferred-tables.ts). */
+  files: Record<BuiltTable, string>;
 }
 
 export interface StoreBuild {
@@ -101,8 +129,15 @@ export function storePaths(dir: string, manifestSha256: string): { beside: strin
 export async function populate(
   connection: DuckDBConnection,
   checked: CheckedTrace,
+  tables: readonly TableName[] = TABLE_NAMES,
 ): Promise<TableLoad[]> {
-  return populateFrom(connection, checked, checked.trace.manifest.scenario);
+  return populateFrom(connection, checked, checked.trace.manifest.scenario, tables);
+}
+
+/** A table left out of populate (a deferred one), created and loaded when a statement reads it. */
+export async function populateLater(connection: DuckDBConnection, source: BatchSource, table: TableName): Promise<TableLoad> {
+  await connection.run(duckdbCreateTableSql(table));
+  return loadTable(connection, source, table);
 }
 
 /**
@@ -114,10 +149,11 @@ export async function populateFrom(
   connection: DuckDBConnection,
   source: BatchSource,
   scenario: unknown,
+  tables: readonly TableName[] = TABLE_NAMES,
 ): Promise<TableLoad[]> {
-  await createTraceTables(connection);
+  await createTraceTables(connection, tables);
   const loads: TableLoad[] = [];
-  for (const table of TABLE_NAMES) loads.push(await loadTable(connection, source, table));
+  for (const table of tables) loads.push(await loadTable(connection, source, table));
   // The recorder writes events in (ts_ns, seq) order (principle 1); a trace from elsewhere may
   // not be, and time-window queries rely on it (zone maps on ts_ns).
   if (!loads.find((l) => l.table === 'events')!.sorted) await sortEvents(connection);
@@ -141,7 +177,7 @@ export async function buildStore(dir: string, path: string, fingerprint: string)
   removeStaleTemporaries(path);
   const suffix = `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const temporary = `${path}${suffix}`;
-  const parquet = perParquetTable((t) => `${parquetPath(path, t)}${suffix}`);
+  const parquet = perBuiltTable((t) => `${parquetPath(path, t)}${suffix}`);
   try {
     const instance = await DuckDBInstance.create(temporary, buildConfig());
     const connection = await instance.connect();
@@ -156,10 +192,10 @@ export async function buildStore(dir: string, path: string, fingerprint: string)
       }
       loads = pass.loads;
       if (!loads.find((l) => l.table === 'events')!.sorted) await sortEventsFile(connection, parquet.events);
-      for (const t of PARQUET_TABLES) await connection.run(storeViewSql(t, parquet[t], true));
+      for (const t of BUILT_TABLES) await connection.run(storeViewSql(t, parquet[t], true));
       await createTopologyTables(connection, pass.checked.trace.manifest.scenario);
       await createSummaries(connection);
-      await writeMeta(connection, pass.checked.trace, fingerprint, perParquetTable((t) => fileIdentity(parquet[t])));
+      await writeMeta(connection, pass.checked.trace, fingerprint, perBuiltTable((t) => fileIdentity(parquet[t])));
       await connection.run('CHECKPOINT');
     } finally {
       connection.closeSync();
@@ -169,7 +205,7 @@ export async function buildStore(dir: string, path: string, fingerprint: string)
     // same store at once may replace the placed files right after (test/query/store-cli.test.ts)
     const bytes = [temporary, ...Object.values(parquet)].reduce((n, f) => n + statSync(f).size, 0);
     installFiles(path, temporary, parquet);
-    const rows = loads.reduce((n, l) => n + l.rows, 0);
+    const rows = loads.filter((l) => !isDeferred(l.table)).reduce((n, l) => n + l.rows, 0);
     return { path, rows, bytes, seconds: (performance.now() - started) / 1000, loads };
   } finally {
     for (const file of [temporary, `${temporary}.wal`, ...Object.values(parquet)]) rmSync(file, { force: true });
@@ -178,13 +214,16 @@ export async function buildStore(dir: string, path: string, fingerprint: string)
 
 /** Renames the Parquet files, then the DuckDB file (the commit point) into place; when that
  *  fails, takes back the Parquet files still ours, so a failed place keeps no orphan. */
-function installFiles(path: string, temporary: string, parquet: Record<ParquetTable, string>): void {
-  const identities = perParquetTable((t) => fileIdentity(parquet[t]));
+function installFiles(path: string, temporary: string, parquet: Record<BuiltTable, string>): void {
+  const identities = perBuiltTable((t) => fileIdentity(parquet[t]));
   try {
-    for (const t of PARQUET_TABLES) replaceFile(parquet[t], parquetPath(path, t));
+    for (const t of BUILT_TABLES) replaceFile(parquet[t], parquetPath(path, t));
+    // a deferred table's file of an earlier build: another trace's content, or the same one
+    // with a record naming a store that no longer exists; the next first use writes it anew
+    for (const t of DEFERRED_TABLES) for (const f of [deferredIdPath(path, t), parquetPath(path, t)]) rmSync(f, { force: true });
     replaceFile(temporary, path);
   } catch (error) {
-    for (const t of PARQUET_TABLES) {
+    for (const t of BUILT_TABLES) {
       const placed = parquetPath(path, t);
       if (existsSync(placed) && fileIdentity(placed) === identities[t]) rmSync(placed, { force: true });
     }
@@ -207,8 +246,8 @@ function perTable<T>(value: (table: TableName) => T): Record<TableName, T> {
   return Object.fromEntries(TABLE_NAMES.map((t) => [t, value(t)])) as Record<TableName, T>;
 }
 
-function perParquetTable<T>(value: (table: ParquetTable) => T): Record<ParquetTable, T> {
-  return Object.fromEntries(PARQUET_TABLES.map((t) => [t, value(t)])) as Record<ParquetTable, T>;
+function perBuiltTable<T>(value: (table: BuiltTable) => T): Record<BuiltTable, T> {
+  return Object.fromEntries(BUILT_TABLES.map((t) => [t, value(t)])) as Record<BuiltTable, T>;
 }
 
 /** Where the verify pass sends a table's batches. */
@@ -226,7 +265,7 @@ interface Sink {
 async function verifyAndWrite(
   connection: DuckDBConnection,
   dir: string,
-  parquet: Record<ParquetTable, string>,
+  parquet: Record<BuiltTable, string>,
 ): Promise<{ checked: CheckedTrace; loads: TableLoad[] }> {
   const sinks: Partial<Record<TableName, Sink>> = {};
   const order = new OrderCheck();
@@ -234,7 +273,8 @@ async function verifyAndWrite(
   let ok = false;
   try {
     // events' ts_ns statistics from the order check: its first and last rows while sorted
-    for (const t of PARQUET_TABLES) sinks[t] = parquetSink(parquet[t], t, t === 'events' ? order : null);
+    for (const t of BUILT_TABLES) sinks[t] = parquetSink(parquet[t], t, t === 'events' ? order : null);
+    for (const t of DEFERRED_TABLES) sinks[t] = { append: () => {}, close: () => {} }; // verified only
     for (const t of DUCKDB_TABLES) sinks[t] = await duckdbSink(connection, t);
     // the files are hashed on a worker thread meanwhile (open.ts: openVerifiedTrace)
     const checked = await openVerifiedTrace(dir, (table, batch) => {
@@ -302,29 +342,30 @@ export function fileIdentity(path: string): string {
 /** The Parquet files are the ones the store was built with (not rewritten, replaced, gone). */
 export function filesIntact(path: string, meta: StoreMeta): boolean {
   try {
-    return PARQUET_TABLES.every((t) => fileIdentity(parquetPath(path, t)) === meta.files[t]);
+    return BUILT_TABLES.every((t) => fileIdentity(parquetPath(path, t)) === meta.files[t]);
   } catch {
     return false;
   }
 }
 
-/** Bytes of a store: its DuckDB file and its Parquet files. */
+/** Bytes of a store: its DuckDB file and its Parquet files (the deferred ones once written). */
 export function storeBytes(path: string): number {
-  return [path, ...PARQUET_TABLES.map((t) => parquetPath(path, t))].reduce((n, f) => n + statSync(f).size, 0);
+  const files = [path, ...PARQUET_TABLES.map((t) => parquetPath(path, t))].filter((f) => f === path || existsSync(f));
+  return files.reduce((n, f) => n + statSync(f).size, 0);
 }
 
 async function writeMeta(
   connection: DuckDBConnection,
   trace: Trace,
   fingerprint: string,
-  files: Record<ParquetTable, string>,
+  files: Record<BuiltTable, string>,
 ): Promise<void> {
   await connection.run(`CREATE TABLE ${META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`);
   const rows: [string, string][] = [
     ['format_version', String(STORE_FORMAT_VERSION)],
     ['fingerprint', fingerprint],
     ...TABLE_NAMES.map((t): [string, string] => [`sha256.${t}`, trace.manifest.tables[t]!.sha256]),
-    ...PARQUET_TABLES.map((t): [string, string] => [`file.${t}`, files[t]]),
+    ...BUILT_TABLES.map((t): [string, string] => [`file.${t}`, files[t]]),
   ];
   for (const [key, value] of rows) await connection.run(`INSERT INTO ${META_TABLE} VALUES ($1, $2)`, [key, value]);
 }
@@ -342,7 +383,7 @@ export async function readMeta(connection: DuckDBConnection): Promise<StoreMeta 
   const fingerprint = values.get('fingerprint');
   if (formatVersion !== STORE_FORMAT_VERSION || fingerprint === undefined) return null;
   const sha256 = perTable((t) => values.get(`sha256.${t}`) ?? '');
-  const files = perParquetTable((t) => values.get(`file.${t}`) ?? '');
+  const files = perBuiltTable((t) => values.get(`file.${t}`) ?? '');
   return { formatVersion, fingerprint, sha256, files };
 }
 
@@ -370,9 +411,10 @@ export async function refreshFingerprint(path: string, fingerprint: string): Pro
 }
 
 /** A killed build leaves `<store>.tmp-<pid>-<hex>`: remove those whose process is gone. */
-function removeStaleTemporaries(path: string): void {
+export function removeStaleTemporaries(path: string): void {
   const dir = dirname(path);
-  const prefixes = [path, ...PARQUET_TABLES.map((t) => parquetPath(path, t))].map((p) => `${basename(p)}.tmp-`);
+  const files = [path, ...PARQUET_TABLES.map((t) => parquetPath(path, t)), ...DEFERRED_TABLES.map((t) => deferredIdPath(path, t))];
+  const prefixes = files.map((p) => `${basename(p)}.tmp-`);
   let entries: string[];
   try {
     entries = readdirSync(dir);

@@ -10,7 +10,7 @@ import { TABLE_NAMES } from './tables.js';
 
 // The query store (src/query/store.ts) is named here rather than imported: this module is on
 // record's and import's start-up path, which must not load DuckDB.
-const STORE_FILES = ['store.duckdb', 'store.duckdb.wal', 'store.events.parquet', 'store.frames.parquet']; // frames: issue 12 §1
+const STORE_FILES = ['store.duckdb', 'store.duckdb.wal', 'store.events.parquet', 'store.frames.parquet', 'store.frames.parquet.id']; // frames: issue 12 §1 (written on first use: src/query/deferred-tables.ts)
 const TRACE_FILES = [
   MANIFEST_FILE,
   `${MANIFEST_FILE}.tmp`,

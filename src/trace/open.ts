@@ -121,6 +121,24 @@ export async function openVerifiedTrace(dir: string, visit: BatchVisitor, hashFi
   return checkedFrom(dir, reportCheck(trace, walks, true), 'verify');
 }
 
+/**
+ * Verify mode for one table (a table the query store builds on first use, src/query/
+ * deferred-tables.ts): its file's rows, batches and sha256 against the manifest, hashed in the
+ * same pass as `visit` sees each validated batch; any problem is a TraceError naming the table.
+ * What `visit` saw is only trustworthy once this returns.
+ */
+export function verifyTable(dir: string, table: TableName, visit: (batch: RecordBatch) => void): Trace {
+  const trace = Trace.open(dir);
+  const walk = newWalk(table, trace.tablePath(table));
+  for (const batch of walkTable(walk, { hashing: true, reuseBodies: true })) visit(batch);
+  const problems = tableProblems(trace, walk, true).map((p) => `${table}: ${p}`);
+  if (!trace.manifest.complete) problems.unshift(INCOMPLETE);
+  if (problems.length > 0) {
+    throw damaged(dir, problems, 'use --salvage to query the intact part, or --trust to skip the hash check');
+  }
+  return trace;
+}
+
 function tableReport(trace: Trace, walk: TableWalk, hashed: boolean): TableReport {
   const entry = trace.manifest.tables[walk.table]!;
   return {

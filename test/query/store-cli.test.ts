@@ -54,13 +54,20 @@ describe('the query store from the command line', () => {
   it('tracevisor index builds, reports an up-to-date store, and --force rebuilds', () => {
     const built = tv('index', trace, '--force');
     expect(built.code).toBe(0);
-    expect(built.stdout).toMatch(/^query store built .*store\.duckdb: \d+ rows, [\d.]+ MB in [\d.]+ s, [\d.]+ M rows\/s\n$/);
+    // frames: verified by the build, written on first use (src/query/deferred-tables.ts)
+    const frames = tv('query', trace, '--trust', '--format', 'csv', 'SELECT count(*) FROM frames').stdout.split(/\r?\n/)[1];
+    expect(built.stdout).toMatch(new RegExp(
+      '^query store built .*store\\.duckdb: \\d+ rows, [\\d.]+ MB in [\\d.]+ s, [\\d.]+ M rows/s' +
+        `; frames \\(${frames} rows\\) verified, stored when a query first reads it\\n$`));
     const again = tv('index', trace);
     expect(again.stdout).toMatch(/^query store up to date: .*store\.duckdb: \d+ rows/);
     const rows = Number(/: (\d+) rows/.exec(built.stdout)![1]);
     const counted = tv('query', trace, '--format', 'csv',
-      'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM dlt) + (SELECT count(*) FROM clock) + (SELECT count(*) FROM frames) AS n');
+      'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM dlt) + (SELECT count(*) FROM clock) + ' +
+        '(SELECT count(*) FROM inputs) + (SELECT count(*) FROM sync) AS n');
     expect(counted.stdout).toContain(`${rows}`);
+    expect(tv('query', trace, 'SELECT count(*) FROM frames').code).toBe(0);
+    expect(tv('index', trace).stdout).not.toContain('frames'); // written now
   });
 
   // refused-statements.ts: DuckDB's allowed_paths would let this COPY replace the store's file.
@@ -73,6 +80,16 @@ describe('the query store from the command line', () => {
     expect(r.stderr).toMatch(/^tracevisor: .*COPY is refused: file system operations are disabled by configuration.*\n$/);
     expect(readFileSync(parquet).equals(before)).toBe(true);
     expect(tv('query', trace, 'SELECT 1').stderr).toBe(''); // reused, not rebuilt
+  });
+
+  it('a COPY onto the frames table\'s Parquet file, written on first use, is refused and writes nothing', () => {
+    expect(tv('index', trace, '--force').code).toBe(0);
+    const parquet = join(trace, 'store.frames.parquet');
+    expect(existsSync(parquet)).toBe(false);
+    const r = tv('query', trace, `COPY (SELECT 1 AS x) TO '${parquet}' (FORMAT csv, USE_TMP_FILE false)`);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^tracevisor: .*COPY is refused.*\n$/);
+    expect(existsSync(parquet)).toBe(false);
   });
 
   it('index refuses a directory that is not a trace with one line, exit 2', () => {

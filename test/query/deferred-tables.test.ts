@@ -1,0 +1,173 @@
+// The frames table in the query store is written on first use (src/query/deferred-tables.ts):
+// the build verifies frames.arrow but writes no Parquet for it; the first statement that reads
+// the table verifies the file again and writes it; later sessions reuse it while its record
+// matches; a changed file or record is written anew; a statement the text check misses is
+// prepared again after the table is made; in-memory sessions load it on first use too. Answers
+// are compared with an in-memory (--trust) session, which loads the Arrow file directly.
+
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { mayRead, missingTable } from '../../src/query/deferred-tables.js';
+import { QueryError, QuerySession, indexTrace } from '../../src/query/index.js';
+import { recordScenario } from '../../src/platform/record.js';
+import { loadScenario } from '../../src/scenario/load.js';
+import { tempDir } from '../trace/helpers.js';
+
+const FRAMES_FILE = 'store.frames.parquet';
+const FRAMES_ID = 'store.frames.parquet.id';
+const BY_DIR = 'SELECT dir, count(*)::BIGINT AS n, sum(octet_length(data))::BIGINT AS bytes, bit_xor(hash(data, ts_ns)) AS h FROM frames GROUP BY dir ORDER BY dir';
+
+const sessions: QuerySession[] = [];
+afterEach(() => {
+  for (const s of sessions.splice(0)) s.close();
+});
+
+async function open(dir: string, options: Parameters<typeof QuerySession.open>[1] = {}): Promise<QuerySession> {
+  const session = await QuerySession.open(dir, options);
+  sessions.push(session);
+  return session;
+}
+
+let trace: string;
+let expected: unknown[][];
+
+beforeAll(async () => {
+  trace = join(tempDir('tv-deferred-'), 't');
+  await recordScenario(loadScenario('cockpit', { durationNs: 300_000_000 }), trace, { snapshotEveryNs: 0 });
+  const memory = await open(trace, { mode: 'trust' });
+  expected = (await memory.run(BY_DIR)).rows;
+  memory.close();
+}, 120_000);
+
+/** A copy of the recorded trace without its store. */
+function fresh(): string {
+  const dir = join(tempDir('tv-deferred-'), 't');
+  cpSync(trace, dir, { recursive: true, filter: (from) => !basename(from).startsWith('store.') });
+  return dir;
+}
+
+describe('mayRead: which SQL texts may read the frames table', () => {
+  it('says yes for a table reference, bare, quoted or in capitals', () => {
+    expect(mayRead('SELECT count(*) FROM frames', 'frames')).toBe(true);
+    expect(mayRead('select * from "FRAMES" f', 'frames')).toBe(true);
+    expect(mayRead('SELECT * FROM events JOIN frames USING (seq)', 'frames')).toBe(true);
+    expect(mayRead('SELECT * FROM main.frames', 'frames')).toBe(true);
+  });
+  it('says no for an alias, a literal, a comment or another word', () => {
+    expect(mayRead('SELECT count(*) AS frames FROM events', 'frames')).toBe(false);
+    expect(mayRead("SELECT 'frames' FROM events -- frames\n/* frames */", 'frames')).toBe(false);
+    expect(mayRead('SELECT frames_seen, xframes FROM events', 'frames')).toBe(false);
+  });
+  it('says yes for a name in a string given to query_table', () => {
+    expect(mayRead("SELECT * FROM query_table('frames')", 'frames')).toBe(true);
+  });
+  it('reads the missing table from DuckDB\'s error', () => {
+    expect(missingTable(new Error('Catalog Error: Table with name frames does not exist!\nDid you mean "events"?'))).toBe('frames');
+    expect(missingTable(new Error('Binder Error: column x'))).toBeNull();
+  });
+});
+
+describe('the frames table of the query store', () => {
+  it('is verified but not written by the build, written by the first query that reads it, then reused', async () => {
+    const dir = fresh();
+    const first = await open(dir);
+    expect(first.store.built).toBe(true);
+    expect((await first.run('SELECT count(*) FROM events')).rows[0]![0]).toBeGreaterThan(0n);
+    expect(existsSync(join(dir, FRAMES_FILE))).toBe(false);
+    expect((await first.run(BY_DIR)).rows).toEqual(expected);
+    expect(existsSync(join(dir, FRAMES_FILE))).toBe(true);
+    first.close();
+
+    const id = readFileSync(join(dir, FRAMES_ID), 'utf8');
+    const second = await open(dir);
+    expect(second.store.built).toBe(false);
+    expect((await second.run(BY_DIR)).rows).toEqual(expected);
+    expect(readFileSync(join(dir, FRAMES_ID), 'utf8')).toBe(id); // the same file: not written again
+  });
+
+  it('is written again when its Parquet file or its record changed, never read as it is', async () => {
+    const dir = fresh();
+    const first = await open(dir);
+    await first.run(BY_DIR);
+    first.close();
+    const parquet = join(dir, FRAMES_FILE);
+    const bytes = readFileSync(parquet);
+    bytes[bytes.length >> 1] ^= 0xff; // a changed byte in the middle of the data pages
+    writeFileSync(parquet, bytes);
+    const second = await open(dir);
+    expect((await second.run(BY_DIR)).rows).toEqual(expected);
+    second.close();
+
+    writeFileSync(join(dir, FRAMES_ID), '{"formatVersion": 5, "table": "frames"'); // cut short
+    const third = await open(dir);
+    expect((await third.run(BY_DIR)).rows).toEqual(expected);
+    expect(() => JSON.parse(readFileSync(join(dir, FRAMES_ID), 'utf8'))).not.toThrow();
+  });
+
+  it('is made for a statement the text check misses, which DuckDB then prepares again', async () => {
+    const dir = fresh();
+    const session = await open(dir);
+    // the apostrophe inside a quoted identifier makes the text check take the rest for a literal
+    const sql = `SELECT 1 AS "it's", (SELECT count(*) FROM frames) AS n, 'x' AS y`;
+    expect(mayRead(sql, 'frames')).toBe(false);
+    const n = expected.reduce((sum, row) => sum + (row[1] as bigint), 0n);
+    expect((await session.run(sql)).rows[0]![1]).toBe(n);
+    const runner = (await open(fresh())).statementRunner();
+    let out = '';
+    await runner.run(sql, { write: async (text: string) => void (out += text) } as never, { format: 'csv' });
+    expect(out).toContain(`,${n},x`);
+  });
+
+  it('keeps DuckDB\'s message for a table that does not exist and is not made later', async () => {
+    const session = await open(fresh());
+    const error = await session.run('SELECT * FROM nope').then(() => null, (e: unknown) => e);
+    expect((error as QueryError).message).toMatch(/Table with name nope does not exist/);
+    let out = '';
+    const runner = session.statementRunner();
+    const sink = { write: async (text: string) => void (out += text) } as never;
+    const failed = await runner.run('SELECT * FROM nope', sink, { format: 'csv' }).then(() => null, (e: unknown) => e);
+    expect((failed as QueryError).message).toMatch(/Table with name nope does not exist/);
+  });
+
+  it('refuses a frames file damaged after the session matched its store, naming the table', async () => {
+    const dir = fresh();
+    (await open(dir)).close(); // the store: built, frames verified, not written
+    const session = await open(dir); // reused by fingerprint: nothing verified again
+    expect(session.store.built).toBe(false);
+    const path = join(dir, 'frames.arrow');
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 64] ^= 0x01; // inside the last batch's body
+    writeFileSync(path, bytes);
+    const error = await session.run(BY_DIR).then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(QueryError);
+    expect((error as QueryError).message).toMatch(/trace damaged: frames: /);
+    expect((error as QueryError).message).not.toContain('\n');
+    expect(existsSync(join(dir, FRAMES_FILE))).toBe(false);
+  });
+
+  it('is loaded on first use in an in-memory (trust) session', async () => {
+    const session = await open(fresh(), { mode: 'trust' });
+    expect(session.store.loads.map((l) => l.table)).not.toContain('frames');
+    await session.run('SELECT count(*) FROM events');
+    expect(session.store.loads.map((l) => l.table)).not.toContain('frames');
+    expect((await session.run(BY_DIR)).rows).toEqual(expected);
+    expect(session.store.loads.map((l) => l.table)).toContain('frames');
+  });
+
+  it('counts only the tables it wrote in the build\'s rows and names the deferred one until it is written', async () => {
+    const dir = fresh();
+    const built = await indexTrace(dir);
+    const session = await open(dir, { mode: 'trust' });
+    const total = (await session.run(
+      'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM dlt) + (SELECT count(*) FROM clock) + (SELECT count(*) FROM inputs) + (SELECT count(*) FROM sync)',
+    )).rows[0]![0];
+    expect(BigInt(built.rows)).toBe(total);
+    const frames = expected.reduce((sum, row) => sum + Number(row[1]), 0);
+    expect(built.deferred).toEqual([{ table: 'frames', rows: frames }]);
+    await session.run('SELECT count(*) FROM frames'); // in memory: writes no store file
+    const store = await open(dir);
+    await store.run('SELECT count(*) FROM frames');
+    expect((await indexTrace(dir)).deferred).toEqual([]);
+  });
+});
