@@ -19,6 +19,7 @@ import { benchParquetExport, formatParquetExportBench } from './export-parquet.j
 import { benchReport, formatReportBench } from './report.js'; // issue 12 §4
 import { benchPerfetto, formatPerfettoBench } from './perfetto.js'; // export perfetto (issue 12 §3)
 import { benchSync, formatSyncBench } from './sync.js'; // clock sync (issue 11 §5)
+import { benchClockFit, formatClockFitBench } from './clock-fit.js'; // clock fit of imported logs (issue 11 §4, §5)
 import { benchFrames, formatFramesBench } from './frames.js'; // frames table (issue 12 §1, §2)
 
 const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1));
@@ -74,6 +75,10 @@ async function main(): Promise<void> {
   // --- clock sync (issue 11 §5)
   if (want('sync')) {
     console.log(`\n${formatSyncBench(await benchSync())}`);
+  }
+  // --- clock fit of an imported multi-ECU log (issue 11 §4, §5)
+  if (want('clock-fit')) {
+    console.log(`\n${formatClockFitBench(await benchClockFit())}`);
   }
   // --- seeded faults (issue 9 §5)
   if (want('faults')) {

@@ -60,6 +60,41 @@ describe('fitLifecycle', () => {
   });
 });
 
+describe('dlt_clock_fit in the store', () => {
+  // The store's fit reads offsets sorted by DuckDB in chunks (fitAll); the same rows through
+  // fitLifecycle, which sorts BigInts itself, must give the same table row for row: three
+  // lifecycles over 5,000 rows (more than two DuckDB chunks), ties in local time, unsorted input.
+  it('equals fitLifecycle on each lifecycle of the same rows', async () => {
+    const rows: DltRow[] = [];
+    const byGroup = new Map<string, { local: bigint[]; collector: bigint[] }>();
+    for (let i = 0; i < 5000; i++) {
+      const ecu = ['ECUA', 'ECUB'][i % 2]!;
+      const lifecycle = ecu === 'ECUA' && i > 2500 ? 2 : 1;
+      const local = 1_000_000 + Math.floor(((i * 7_919) % 5000) / 2) * 100_000; // shuffled, each twice
+      const delay = (i * 104_729) % 900_000;
+      const ts = 1_700_000_000_000_000_000n + BigInt(local) + BigInt(Math.floor(local * 3e-5)) + BigInt(delay);
+      rows.push(dltRow({ ts_ns: ts, local_ts_ns: local, ecu, lifecycle, msg_counter: i & 0xff, payload: `${i}`, vm: -1 }));
+      const key = `${ecu}/${lifecycle}`;
+      const g = byGroup.get(key) ?? { local: [], collector: [] };
+      g.local.push(BigInt(local));
+      g.collector.push(ts);
+      byGroup.set(key, g);
+    }
+    const s = await open(rows);
+    const table = (await s.run('SELECT * FROM dlt_clock_fit ORDER BY ecu, lifecycle')).rows;
+    const expected = [...byGroup.keys()].sort().map((key) => {
+      const [ecu, lifecycle] = key.split('/');
+      const f = fitLifecycle(ecu!, Number(lifecycle), byGroup.get(key)!.local, byGroup.get(key)!.collector);
+      return [f.ecu, f.lifecycle, BigInt(f.messages), f.bootNs, f.ratePpb, f.delayNsMedian, f.delayNsP95, f.delayNsMax];
+    });
+    expect(table.length).toBe(3);
+    expect(table.map((r) => [r[0], r[1], r[2], r[3]])).toEqual(expected.map((r) => r.slice(0, 4)));
+    table.forEach((r, i) => {
+      for (let c = 4; c < 8; c++) expect(r[c] as number).toBeCloseTo(expected[i]![c] as number, 6);
+    });
+  });
+});
+
 let session: QuerySession | null = null;
 afterEach(() => {
   session?.close();
