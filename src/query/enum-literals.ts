@@ -43,14 +43,23 @@ const MIRRORED: Record<string, string> = { '<': '>', '>': '<', '<=': '>=', '>=':
 
 type Node = Record<string, unknown>;
 
+/** The trace tables a statement reads, and what each alias (or bare name) of them stands for. */
+interface Tables {
+  names: Set<string>;
+  aliases: Map<string, string>;
+}
+
 /** Throws a QueryError naming the allowed values when the SQL compares an ENUM with a bad literal. */
 export async function checkEnumLiterals(connection: DuckDBConnection, statements: readonly string[]): Promise<void> {
   for (const sql of statements) {
     const tree = await parseTree(connection, sql);
     if (tree === null) continue;
-    const tables = new Set<string>();
+    const tables: Tables = { names: new Set(), aliases: new Map() };
     collect(tree, (node) => {
-      if (node.type === 'BASE_TABLE' && typeof node.table_name === 'string') tables.add(node.table_name.toLowerCase());
+      if (node.type !== 'BASE_TABLE' || typeof node.table_name !== 'string') return;
+      const name = node.table_name.toLowerCase();
+      tables.names.add(name);
+      tables.aliases.set(typeof node.alias === 'string' && node.alias !== '' ? node.alias.toLowerCase() : name, name);
     });
     collect(tree, (node) => checkNode(node, tables));
   }
@@ -79,7 +88,7 @@ function collect(value: unknown, visit: (node: Node) => void): void {
   }
 }
 
-function checkNode(node: Node, tables: Set<string>): void {
+function checkNode(node: Node, tables: Tables): void {
   const type = String(node.type);
   if (node.class === 'COMPARISON' && (type in EQUALITY || type in ORDERING)) {
     checkPair(node.left, node.right, EQUALITY[type] ?? ORDERING[type]!, tables, type in ORDERING);
@@ -98,14 +107,19 @@ function checkPair(
   columnNode: unknown,
   literalNode: unknown,
   op: string,
-  tables: Set<string>,
+  tables: Tables,
   ordering: boolean,
 ): void {
-  const name = columnName(columnNode);
+  const ref = columnRef(columnNode);
   const literal = stringLiteral(literalNode);
-  if (name === null || literal === null) return;
-  const column = (ENUM_COLUMNS.get(name) ?? []).find((c) => tables.has(c.table));
-  if (!column) return;
+  if (ref === null || literal === null) return;
+  const { name } = ref;
+  const candidates = enumCandidates(ref, tables);
+  const column = candidates[0];
+  if (column === undefined) return;
+  // several tables have an ENUM column of this name (events.kind, frames.kind) and the
+  // reference does not say which: only a literal no candidate allows matches no row for sure
+  if (!ordering && candidates.some((c) => c.values.includes(literal))) return;
   const shown = `${name} ${op} '${literal}'`;
   if (ordering) {
     throw new QueryError(
@@ -131,11 +145,23 @@ function levelHint(column: EnumColumn, literal: string, op: string): string {
   return `, or compare DLT numbers: level_num(level) ${op} ${index + 1}`;
 }
 
-function columnName(node: unknown): string | null {
+/** A column reference: its name and, when qualified (`f.kind`), the table or alias before it. */
+function columnRef(node: unknown): { name: string; qualifier: string | null } | null {
   const n = node as Node | null;
   if (n?.class !== 'COLUMN_REF' || !Array.isArray(n.column_names)) return null;
-  const names = n.column_names as string[];
-  return names[names.length - 1]!.toLowerCase();
+  const names = (n.column_names as string[]).map((x) => x.toLowerCase());
+  return { name: names[names.length - 1]!, qualifier: names.length > 1 ? names[names.length - 2]! : null };
+}
+
+/**
+ * The ENUM columns a reference may be: of the trace tables the statement reads, the one its
+ * qualifier names (an alias or a table), else every one with that column name; none when the
+ * qualifier names a trace table without such a column.
+ */
+function enumCandidates(ref: { name: string; qualifier: string | null }, tables: Tables): EnumColumn[] {
+  const all = (ENUM_COLUMNS.get(ref.name) ?? []).filter((c) => tables.names.has(c.table));
+  const table = ref.qualifier === null ? undefined : tables.aliases.get(ref.qualifier);
+  return table === undefined ? all : all.filter((c) => c.table === table);
 }
 
 function stringLiteral(node: unknown): string | null {

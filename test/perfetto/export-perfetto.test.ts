@@ -182,10 +182,60 @@ describe('export perfetto: counts equal the trace\'s queries', () => {
 
   it('link frames: a tx instant per link_tx, its rx joined by the same flow', () => {
     const rows = one(faulty, "SELECT count(*) FROM events WHERE kind = 'link_rx'");
-    const rx = timeline.instants.filter((i) => i.name === 'rx' && i.flowIds.length === 1);
+    const rx = timeline.instants.filter((i) => i.name === 'rx' && i.flowIds.length >= 1);
     expect(rx.length).toBe(rows);
     const tx = new Map(timeline.instants.filter((i) => i.name === 'tx').map((i) => [i.flowIds[0], i]));
     for (const r of rx) expect(r.tsNs - tx.get(r.flowIds[0])!.tsNs).toBe(BigInt(r.args.get('since_tx_ns') as bigint));
+  });
+});
+
+describe('the flow of a CAN frame through the gateway (bridged-flows.ts)', () => {
+  // What the frames table says, in SQL: the gateway's telemetry frames (ethertype 0x88B5, the
+  // CAN id little-endian at payload offset 0) and the switch's copies of them that reached the
+  // cluster's side of its link.
+  const telemetry = (f = 'frames') => `${f}.kind = 'eth' AND substr(hex(${f}.data), 25, 4) = '88B5'`;
+  const vmIndex = (name: string) => one(faulty, `SELECT vm FROM vms WHERE name = '${name}'`);
+  const canIdOf = (hexLe: string) => Number.parseInt(hexLe.match(/../g)!.reverse().join(''), 16);
+  const linkTracks = (vmName: string) =>
+    new Set([...timeline.tracks.values()].filter((d) => / \(/.test(d.name ?? '') && d.name!.startsWith('link ') && d.name!.includes(`(${vmName} `) && !d.counter).map((d) => d.uuid));
+
+  it('continues from the CAN frame to the gateway\'s Ethernet frame carrying it, with that frame\'s CAN id', () => {
+    const gateway = vmIndex('gateway');
+    const sent = query(faulty, `SELECT substr(hex(data), 29, 8) FROM frames WHERE ${telemetry()} AND dir = 'to_switch' AND vm = ${gateway} ORDER BY ts_ns, seq`)
+      .map((r) => canIdOf(r[0]!));
+    expect(sent.length).toBeGreaterThan(10);
+    const canSlices = new Map(timeline.slices.filter((s) => s.flowIds.length === 1 && /^0x[0-9a-f]+x?$/.test(s.name)).map((s) => [s.flowIds[0]!, s]));
+    const gatewayLinks = linkTracks('gateway');
+    const tx = timeline.instants.filter((i) => i.name === 'tx' && gatewayLinks.has(i.track) && i.flowIds.length === 2);
+    expect(tx.map((i) => Number.parseInt(canSlices.get(i.flowIds[1]!)!.name.slice(2), 16))).toEqual(sent);
+    for (const i of tx) {
+      const can = canSlices.get(i.flowIds[1]!)!;
+      expect(can.beginNs).toBeLessThan(i.tsNs);
+      // the gateway's can_rx of that frame is on the same flow, between the two
+      const rx = timeline.instants.find((r) => r.name === `rx ${can.name}` && r.flowIds.includes(i.flowIds[1]!) && r.tsNs <= i.tsNs);
+      expect(rx).toBeDefined();
+    }
+  });
+
+  it('goes on through the switch to the cluster\'s receive of the same bytes', () => {
+    const cluster = vmIndex('cluster');
+    const gateway = vmIndex('gateway');
+    const delivered = one(faulty, `SELECT count(*) FROM frames f WHERE ${telemetry('f')} AND dir = 'from_switch' AND vm = ${cluster}
+      AND EXISTS (SELECT 1 FROM events e WHERE e.kind = 'link_rx' AND e.id = f.link AND e.ts_ns = f.arrival_ns)
+      AND EXISTS (SELECT 1 FROM frames g WHERE g.dir = 'to_switch' AND g.vm = ${gateway} AND g.data = f.data AND g.ts_ns < f.ts_ns)`);
+    expect(delivered).toBeGreaterThan(10);
+    const gatewayTx = new Map(timeline.instants.filter((i) => i.name === 'tx' && linkTracks('gateway').has(i.track) && i.flowIds.length === 2)
+      .map((i) => [i.flowIds[1]!, i]));
+    const clusterLinks = linkTracks('cluster');
+    const rx = timeline.instants.filter((i) => i.name === 'rx' && clusterLinks.has(i.track) && i.flowIds.length === 2);
+    expect(rx.length).toBe(delivered);
+    for (const r of rx) {
+      const from = gatewayTx.get(r.flowIds[1]!);
+      expect(from).toBeDefined();
+      expect(from!.tsNs).toBeLessThan(r.tsNs);
+      // and the switch's copy towards the cluster (tx on the cluster's link) carries it too
+      expect(timeline.instants.some((t) => t.name === 'tx' && clusterLinks.has(t.track) && t.flowIds[1] === r.flowIds[1] && t.tsNs < r.tsNs)).toBe(true);
+    }
   });
 });
 
@@ -209,7 +259,10 @@ describe('export perfetto --format json', () => {
     expect(count('i')).toBe(timeline.instants.length);
     expect(count('C')).toBe([...timeline.counters.values()].reduce((n, s) => n + s.length, 0));
     expect(count('f')).toBe(count('s'));
-    expect(count('s')).toBe(timeline.instants.filter((i) => i.flowIds.length > 0 && i.name !== 'tx').length);
+    // one s/f pair per flow an instant continues: a link's rx its frame's, and, for a bridged
+    // CAN frame, the CAN flow (its gateway tx continues it too)
+    const continued = (i: { name: string; flowIds: bigint[] }) => (i.name === 'tx' ? i.flowIds.length - 1 : i.flowIds.length);
+    expect(count('s')).toBe(timeline.instants.reduce((n, i) => n + continued(i), 0));
   });
 
   it('B/E pairs nest per thread, b/e pair per id, ts in µs with the ns as decimals', () => {

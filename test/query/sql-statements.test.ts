@@ -150,6 +150,21 @@ describe('ENUM columns compared with string literals', () => {
     expect((await failure(run("SELECT * FROM dlt WHERE level BETWEEN 'fatal' AND 'warn'"))).message).toMatch(/level BETWEEN 'fatal'/);
   });
 
+  it('regression: frames.kind = \'eth\' in a join with events was refused as an event_kind; the qualifier decides', async () => {
+    await db.run("CREATE TYPE event_kind AS ENUM ('link_tx', 'link_rx')");
+    await db.run("CREATE TYPE frame_kind AS ENUM ('eth', 'can')");
+    await db.run("CREATE TABLE events AS SELECT 1::BIGINT AS seq, 'link_tx'::event_kind AS kind");
+    await db.run("CREATE TABLE frames AS SELECT 1::BIGINT AS seq, 'eth'::frame_kind AS kind");
+    const join = (where: string) => `SELECT count(*) AS n FROM frames f JOIN events e USING (seq) WHERE ${where}`;
+    expect(await run(join("f.kind = 'eth'"), { format: 'csv' })).toBe('n\r\n1\r\n');
+    expect(await run(join("frames.kind = 'eth'").replace('frames f', 'frames'), { format: 'csv' })).toBe('n\r\n1\r\n');
+    expect(await run(join("e.kind = 'link_tx' AND f.kind IN ('eth', 'can')"), { format: 'csv' })).toBe('n\r\n1\r\n');
+    expect((await failure(run(join("e.kind = 'eth'")))).message).toMatch(/'eth' is not a event_kind value/);
+    expect((await failure(run(join("f.kind = 'link_tx'")))).message).toMatch(/'link_tx' is not a frame_kind value/);
+    // unqualified: refused only when no table's column allows the literal
+    expect((await failure(run("SELECT * FROM frames, events WHERE kind = 'ethernet'"))).message).toMatch(/'ethernet' is not a event_kind value/);
+  });
+
   it('valid literals, explicit casts and columns of other tables pass', async () => {
     expect(await run("SELECT count(*) AS n FROM dlt WHERE level = 'warn' OR level IN ('error')", { format: 'csv' })).toBe('n\r\n2\r\n');
     expect(await run("SELECT count(*) AS n FROM dlt WHERE level <= 'warn'::dlt_level", { format: 'csv' })).toBe('n\r\n3\r\n');

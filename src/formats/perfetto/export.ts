@@ -14,6 +14,7 @@ import { JsonSink } from './json-sink.js';
 import { ProtoSink } from './proto-sink.js';
 import type { TimelineSink } from './sink.js';
 import { Timeline, type ClockRow, type DltRow, type EventColumns, type TimelineCounts } from './timeline.js';
+import type { FrameRow } from './bridged-flows.js';
 import type { Topology } from './tracks.js';
 
 export type PerfettoFormat = 'proto' | 'json';
@@ -38,7 +39,9 @@ export function exportPerfettoFile(traceDir: string, outPath: string, options: P
   const out = new FileOut(outPath);
   try {
     const sink: TimelineSink = options.format === 'json' ? new JsonSink(out, options.warn) : new ProtoSink(out);
-    const counts = writeTimeline(checked, new Timeline(sink, topologyOf(checked.trace.manifest.scenario)), options.onRows);
+    const frames = new FrameCursor(checked.batches('frames'));
+    const timeline = new Timeline(sink, topologyOf(checked.trace.manifest.scenario), (seq, tsNs) => frames.find(seq, tsNs));
+    const counts = writeTimeline(checked, timeline, options.onRows);
     const bytes = sink.close();
     out.commit();
     return { format: options.format, bytes, ...counts };
@@ -129,8 +132,55 @@ function eventColumns(batch: RecordBatch): EventColumns {
   };
   return {
     ts: col('ts_ns'), vm: col('vm'), vcpu: col('vcpu'), kind: col('kind'), dev: col('dev'),
-    queue: col('queue'), id: col('id'), len: col('len'), val: col('val'),
+    queue: col('queue'), id: col('id'), len: col('len'), val: col('val'), seq: col('seq'),
   };
+}
+
+/**
+ * The frames table read alongside the events: a frame's row has its link_tx or can_tx event's
+ * ts_ns and seq, and both tables are in (ts_ns, seq) order, so the rows of one instant are
+ * held until time moves on. Memory: one batch and one instant's rows.
+ */
+class FrameCursor {
+  private batch: RecordBatch | null = null;
+  private index = 0;
+  private readonly heldRows: { seq: bigint; row: FrameRow }[] = [];
+  private heldNs = -1;
+  private done = false;
+
+  constructor(private readonly batches: Generator<RecordBatch>) {}
+
+  find(seq: bigint, tsNs: number): FrameRow | null {
+    if (tsNs !== this.heldNs) {
+      this.heldRows.length = 0;
+      this.heldNs = tsNs;
+    }
+    const held = this.heldRows.find((r) => r.seq === seq);
+    if (held !== undefined) return held.row;
+    for (;;) {
+      if (!this.ready()) return null;
+      const ts = Number(this.batch!.getChild('ts_ns')!.get(this.index) as bigint);
+      if (ts > tsNs) return null;
+      const i = this.index++;
+      if (ts < tsNs) continue;
+      const rowSeq = this.batch!.getChild('seq')!.get(i) as bigint;
+      const row = { dir: this.batch!.getChild('dir')!.get(i) as FrameRow['dir'], data: this.batch!.getChild('data')!.get(i) as Uint8Array };
+      this.heldRows.push({ seq: rowSeq, row });
+      if (rowSeq === seq) return row;
+    }
+  }
+
+  private ready(): boolean {
+    while (!this.done && (this.batch === null || this.index >= this.batch.numRows)) {
+      const step = this.batches.next();
+      if (step.done === true) this.done = true;
+      else {
+        this.batch = step.value;
+        this.index = 0;
+      }
+    }
+    return !this.done;
+  }
 }
 
 /** Rows of a small table as objects, one batch at a time. */

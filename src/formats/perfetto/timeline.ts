@@ -13,10 +13,9 @@
 // not shown: vq_notify*, vq_interrupt* (every request has them), can_arbitration, switch_forward
 // and can_rx at external ECUs (every frame reaches every ECU: no news).
 // The dlt table gives instants (ecu/apid/ctid/level/payload as args), the clock table each VM's
-// clock offset counter. The flow CAN frame → gateway's Ethernet forward → cluster's receive needs
-// what the events table lacks (the bridged frame's contents): a `frames` table (issue 12 §1)
-// would join the merge in export.ts as one more cursor and a method here that continues the CAN
-// frame's flow (canFrame) into the Ethernet frame carrying it.
+// clock offset counter. The frames table gives each link_tx its frame's bytes (by seq), so a CAN
+// frame's flow continues through the gateway's Ethernet forward to the cluster's receive
+// (bridged-flows.ts).
 
 import { FAULT_CODES, FAULT_TYPES, KIND } from '../../core/codes.js';
 import { IntervalCounters } from './intervals.js';
@@ -24,6 +23,7 @@ import { Scheduling } from './sched.js';
 import type { Args, TimelineSink, Track } from './sink.js';
 import { Tracks, type Topology } from './tracks.js';
 import { Virtqueues } from './virtqueues.js';
+import { BridgedFlows, type FrameRow } from './bridged-flows.js';
 
 export class PerfettoExportError extends Error {
   override readonly name = 'PerfettoExportError';
@@ -40,7 +40,11 @@ export interface EventColumns {
   id: BigInt64Array;
   len: Int32Array;
   val: BigInt64Array;
+  seq: BigInt64Array;
 }
+
+/** The frames-table row of a link_tx event (its seq, at its time), or null. */
+export type FrameLookup = (seq: bigint, tsNs: number) => FrameRow | null;
 
 export interface DltRow {
   tsNs: number;
@@ -93,14 +97,17 @@ export class Timeline {
   private flowNext = 1;
   /** Per CAN bus: the frame on the wire (its id and flow) that can_rx rows belong to. */
   private readonly canFrame = new Map<number, { canId: number; flow: number }>();
-  /** Per link: frames on it (tx time and flow) waiting for their link_rx. */
-  private readonly linkFrames = new Map<number, { txNs: number; flow: number }[]>();
+  /** Per link: frames on it (tx time, flow, the CAN flows they carry) waiting for their link_rx. */
+  private readonly linkFrames = new Map<number, { txNs: number; flow: number; carried: number[] }[]>();
+  private readonly bridged = new BridgedFlows();
   private readonly linkTracks: Track[] = [];
   private readonly n = { events: 0, faults: 0, deadlineMisses: 0, faultsInjected: 0, dlt: 0, clock: 0, can: 0 };
 
   constructor(
     private readonly sink: TimelineSink,
     topology: Topology,
+    /** The frames table's rows; none: links' flows end at their rx, CAN flows at the VMs. */
+    private readonly frames: FrameLookup = () => null,
   ) {
     this.tracks = new Tracks(sink, topology);
     this.sched = new Scheduling(this.tracks, sink);
@@ -218,6 +225,7 @@ export class Timeline {
     const canId = Number(c.id[i]);
     const frame = this.canFrame.get(c.queue[i]!);
     const flows = frame !== undefined && frame.canId === canId ? [frame.flow] : null;
+    if (flows !== null) this.bridged.canReceived(vm, canId, frame!.flow);
     this.sink.instant(ts, this.tracks.vmChild(vm, 'can_rx', 'CAN rx'), `rx ${canIdText(canId)}`, { can_id: canIdText(canId), dlc: c.len[i]!, dev: c.dev[i]! }, flows);
   }
 
@@ -225,10 +233,13 @@ export class Timeline {
     const link = Number(c.id[i]);
     this.intervals.linkTx(ts, link, c.dev[i]!, Number(c.val[i]));
     const flow = this.flowNext++;
+    const row = this.frames(c.seq[i]!, ts);
+    const carried = row === null ? [] : this.bridged.carried(c.vm[i]!, row);
     let frames = this.linkFrames.get(link);
     if (frames === undefined) this.linkFrames.set(link, (frames = []));
-    frames.push({ txNs: ts, flow });
-    this.sink.instant(ts, this.linkTrack(link, c.dev[i]!), 'tx', { bytes: c.len[i]!, serialisation_ns: Number(c.val[i]) }, [flow]);
+    frames.push({ txNs: ts, flow, carried });
+    const args = { bytes: c.len[i]!, serialisation_ns: Number(c.val[i]) };
+    this.sink.instant(ts, this.linkTrack(link, c.dev[i]!), 'tx', args, [flow, ...carried]);
   }
 
   private linkRx(ts: number, c: EventColumns, i: number): void {
@@ -236,7 +247,8 @@ export class Timeline {
     const txNs = ts - Number(c.val[i]);
     const frames = this.linkFrames.get(link);
     const at = frames === undefined ? -1 : frames.findIndex((f) => f.txNs === txNs);
-    const flows = at < 0 ? null : [frames!.splice(at, 1)[0]!.flow];
+    const sent = at < 0 ? null : frames!.splice(at, 1)[0]!;
+    const flows = sent === null ? null : [sent.flow, ...sent.carried];
     this.sink.instant(ts, this.linkTrack(link, c.dev[i]!), 'rx', { bytes: c.len[i]!, since_tx_ns: Number(c.val[i]) }, flows);
   }
 
