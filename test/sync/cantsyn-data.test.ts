@@ -65,3 +65,35 @@ describe('CanTSyn and paravirt as data', () => {
     }
   }, 120_000);
 });
+
+describe('CanTSyn and paravirt in the clock queries', () => {
+  it('clock/cantsyn and clock/sync on a recorded run: the slave is one frame time (222 µs) behind', async () => {
+    const { QuerySession } = await import('../../src/query/index.js');
+    const dir = join(mkdtempSync(join(tmpdir(), 'tv-cantsyn-q-')), 't');
+    await recordScenario(parseScenario(tsynScenario([
+      { name: 'gw', offsetNs: 5 * S, sync: master() },
+      { name: 'cl', offsetNs: S, sync: slave({ correction: 'offset' }) },
+      { name: 'pv', sync: { protocol: 'paravirt', jitterNs: 0 } },
+    ]), 'cantsyn'), dir);
+    const session = await QuerySession.open(dir);
+    try {
+      const cantsyn = await session.runNamed('clock/cantsyn');
+      // 5 SYNC + FUP pairs (1 s .. 5 s); the first corrects, the 4 after are each 222 µs behind.
+      const r = cantsyn.rows[0]!;
+      expect(cantsyn.rows.length).toBe(1);
+      expect([r[0], r[1], r[3], r[4], r[5], r[6]]).toEqual([1, 5n, -222_000, -222_000n, -222_000n, 0]);
+      // t2: the SYNC's end (T + 222 µs). The master's main function finds t1 at T + 1 ms and sends
+      // the FUP, which ends at T + 1.222 ms; the slave's interrupt handler costs IRQ_COST_NS (4 µs)
+      // before t3 is read: t3 − t2 = 1 ms + 4 µs.
+      expect(r[7]).toBe(1_004_000);
+      const sync = await session.runNamed('clock/sync');
+      const byVm = new Map(sync.rows.map((row) => [row[0], row]));
+      expect(byVm.get(1)!.slice(1, 4)).toEqual(['cantsyn', 5n, 1n]); // protocol, updates, steps
+      expect(byVm.get(1)![6]).toBe(222_000); // error RMS after lock
+      expect(byVm.get(2)![1]).toBe('paravirt');
+      expect(byVm.get(2)![7]).toBe(0n); // no jitter, no drift: |error| max 0 after lock
+    } finally {
+      session.close();
+    }
+  }, 60_000);
+});
