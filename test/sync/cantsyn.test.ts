@@ -232,3 +232,31 @@ describe('CanTSyn: determinism', () => {
     expect(text(a.rows)).toBe(text(b.rows));
   });
 });
+
+/** Counts the CAN frames its program sees, by id. */
+class CountingProgram implements GuestProgram<{ byId: [number, number][] }> {
+  state = { byId: [] as [number, number][] };
+  readonly stateSchema = z.strictObject({ byId: z.array(z.tuple([z.int(), z.int()])) });
+  vcpusUsed(): number {
+    return 1;
+  }
+  start(): void {}
+  onCanFrame(_api: GuestApi, _port: number, frame: { canId: number }): void {
+    const entry = this.state.byId.find(([id]) => id === frame.canId);
+    if (entry === undefined) this.state.byId.push([frame.canId, 1]);
+    else entry[1]++;
+  }
+}
+
+describe('CanTSyn: frames with its id go to the stack, not the program', () => {
+  it('the slave\'s program sees the other frames on the bus but no SYNC / FUP', async () => {
+    const counter = new CountingProgram();
+    const run = await runSync(tsynScenario([
+      { name: 'gw', offsetNs: 5 * S, sync: master() },
+      { name: 'cl', sync: slave(), program: { type: 'idle' } },
+      { name: 'noise', program: { type: 'idle' } },
+    ]), { programs: { cl: () => counter, noise: () => new BlockerProgram(S / 2) } });
+    expect(run.updates(1).length).toBe(5); // the stack had them
+    expect(counter.state.byId).toEqual([[0x010, 1]]); // the program only the blocker's frame
+  });
+});
