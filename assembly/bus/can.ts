@@ -100,7 +100,7 @@ export function canBusCreate(bps: i64): i32 {
 // the nodes that send or receive them (in the devices' PTP stamp rings, read with ptpStamp):
 // TX at the first bit (the arbitration win: the frame is on the bus), RX at the end of the frame
 // (when the controller signals reception). AUTOSAR compensates neither bus latency nor this
-// difference (SWS TimeSyncOverCAN §7.1: the slave adds only its own t2 -> t3 time), so the
+// difference (SWS TimeSyncOverCAN, two-step scheme: the slave adds only its own t2 -> t3 time), so the
 // slave's error shows the frame's time on the bus. Off (0) on every bus unless a scenario syncs.
 const B_TSYN: usize = 68;
 const TSYN_STAMP_TYPE: i32 = 0x100;

@@ -1,6 +1,6 @@
 -- How far is each CanTSyn Time Slave from its master, and why? From the `sync` table's CanTSyn
 -- updates (protocol 'cantsyn', one per SYNC + FUP pair), per slave VM. AUTOSAR CanTSyn does not
--- compensate the SYNC's own time on the bus (SWS TimeSyncOverCAN §7.1): the master stamps t1 at
+-- compensate the SYNC's own time on the bus (SWS TimeSyncOverCAN, its two-step SYNC / FUP scheme): the master stamps t1 at
 -- the frame's first bit, the slave t2 at its end, so after a correction the slave is behind by
 -- about one frame time (111 bits of an 8-byte standard frame: 222 µs at 500 kbit/s), plus the
 -- drift of a sync period when the slave corrects only its offset. Updates before the first

@@ -104,7 +104,7 @@ export const gptpSyncSchema = z.strictObject({
 // --- CanTSyn (issue 11 §2): AUTOSAR Time Synchronization over CAN (SWS TimeSyncOverCAN, R4.3.1)
 /**
  * 0x0C0: AUTOSAR leaves the id to the system description; a time-sync id must win arbitration
- * against the periodic signal frames (the SWS §7.1 two-step scheme hides the wait before the
+ * against the periodic signal frames (the SWS's two-step scheme hides the wait before the
  * SYNC, not the FUP's), so it sits below the 0x100.. range signal frames usually take.
  */
 export const CANTSYN_CAN_ID_DEFAULT = 0x0c0;

@@ -34,20 +34,26 @@ function checkCanTsyn(s: Scenario, ctx: z.RefinementCtx): void {
   const entries = s.vms.flatMap((vm, i) => (vm.clock.sync?.protocol === 'cantsyn' ? [{ vm, i, c: vm.clock.sync }] : []));
   const buses = new Set(s.canBuses.map((b) => b.name));
   const masters = new Map<string, number>();
+  const idOfBus = new Map<string, { i: number; id: string }>();
   for (const { vm, i, c } of entries) {
     if (!buses.has(c.bus)) {
       issue(i, 'bus', `unknown CAN bus "${c.bus}" (canBuses has: ${[...buses].join(', ') || 'none'})`);
       continue;
     }
+    // The core stamps one time-sync id per bus (assembly/bus/can.ts canTsynId); domains share it.
+    const id = `0x${c.canId.toString(16).toUpperCase()}${c.extended ? ' (extended)' : ''}`;
+    const first = idOfBus.get(c.bus);
+    if (first === undefined) idOfBus.set(c.bus, { i, id });
+    else if (first.id !== id) issue(i, 'canId', `CanTSyn on bus "${c.bus}" uses ${first.id} already (${formatPath(path(first.i, 'canId'))}): one id per bus, time domains tell the messages apart`);
     if (!vm.devices.some((d) => d.type === 'can' && d.bus === c.bus)) {
       issue(i, 'bus', `CanTSyn runs over the VM's CAN controller: give it a can device on "${c.bus}" (devices[] type "can")`);
     }
     if (c.crc && c.dataIds === undefined) issue(i, 'dataIds', 'crc is on: give the 16 DataIDs of CanTSynGlobalTimeSyncDataIDList (one per sequence counter value)');
     if (c.role !== 'master') continue;
     const key = `${c.bus}/${c.timeDomain}`;
-    const first = masters.get(key);
-    if (first === undefined) masters.set(key, i);
-    else issue(i, 'role', `a second master for time domain ${c.timeDomain} on bus "${c.bus}": ${formatPath(path(first, 'role'))} is one already`);
+    const firstMaster = masters.get(key);
+    if (firstMaster === undefined) masters.set(key, i);
+    else issue(i, 'role', `a second master for time domain ${c.timeDomain} on bus "${c.bus}": ${formatPath(path(firstMaster, 'role'))} is one already`);
   }
   for (const { i, c } of entries) {
     if (c.role === 'slave' && buses.has(c.bus) && !masters.has(`${c.bus}/${c.timeDomain}`)) {

@@ -1,4 +1,4 @@
-// AUTOSAR CanTSyn messages (SWS TimeSyncOverCAN, R4.3.1 §7.2.2 "Message format"): classic CAN,
+// AUTOSAR CanTSyn messages (SWS TimeSyncOverCAN R4.3.1, "Message Format" of the functional specification): classic CAN,
 // DLC 8, one SYNC and one FUP (Follow-Up) per time-sync cycle.
 //
 //  byte   SYNC (0x10 / 0x20 CRC)              FUP (0x18 / 0x28 CRC)
@@ -11,14 +11,14 @@
 //
 // SC is the sequence counter (0..15, one step per SYNC; a FUP carries its SYNC's); SGW the
 // gateway's sync state (0 SyncToGTM, 1 SyncToSubDomain); OVS the seconds the FUP's nanoseconds
-// overflowed (t0.ns + (t1 − t0) may pass 1 s). The CRC (SWS_CanTSyn_00054..56) is
+// overflowed (t0.ns + (t1 − t0) may pass 1 s). The CRC (the SWS's CRC generation / validation rules) is
 // Crc_CalculateCRC8, i.e. CRC-8 SAE J1850 (poly 0x1D, init 0xFF, xor-out 0xFF; AUTOSAR SWS CRC
-// Library §7.2.1), over bytes 2..7 and then the DataID DataIDList[SC] of the message's list.
+// Library), over bytes 2..7 and then the DataID DataIDList[SC] of the message's list.
 
 export const TSYN_TYPE = { sync: 0x10, syncCrc: 0x20, fup: 0x18, fupCrc: 0x28 } as const;
 export const TSYN_DLC = 8;
 export const NS_PER_S = 1_000_000_000;
-/** OVS is two bits (SWS §7.2.2): a FUP more than 3 s after its SYNC's t0 cannot be sent. */
+/** OVS is two bits (the FUP's byte 3): a FUP more than 3 s after its SYNC's t0 cannot be sent. */
 export const OVS_MAX = 3;
 const CRC8_POLY = 0x1d;
 
@@ -39,7 +39,7 @@ export function crc8J1850(bytes: ArrayLike<number>): number {
   return crc ^ 0xff;
 }
 
-/** SWS_CanTSyn_00055: the CRC over bytes 2..7, then the DataID of the sequence counter. */
+/** The CRC over bytes 2..7, then the DataID of the sequence counter (order as we read the SWS). */
 export function tsynCrc(frame: Uint8Array, dataIds: readonly number[]): number {
   const sc = frame[2]! & 0x0f;
   return crc8J1850([...frame.subarray(2, 8), dataIds[sc]!]);

@@ -2,11 +2,11 @@
 // form: plain state with a zod schema, typed events (a timer, a received SYNC / FUP), acting
 // through its host (timers, the VM's CAN device, the core's frame timestamps, the VM clock).
 //
-// Time Master (SWS §7.1, §7.3): every syncPeriodNs it reads its time t0 and sends a SYNC with
+// Time Master (the SWS's two-step SYNC / FUP scheme): every syncPeriodNs it reads its time t0 and sends a SYNC with
 // t0's seconds; once the SYNC is on the bus (t1, here the core's first-bit timestamp, the
 // "transmission" the SWS's TxConfirmation stands for) it sends the FUP with
 // t0.ns + (t1 − t0), its overflow of whole seconds in OVS.
-// Time Slave (SWS §7.4): t2 when the SYNC is received (the core's end-of-frame timestamp), and
+// Time Slave: t2 when the SYNC is received (the core's end-of-frame timestamp), and
 // at the FUP the master's time at t2 is SYNC.sec + OVS + FUP.ns; the master's time now is that
 // plus (now − t2). Nothing compensates the SYNC's time on the bus (from its first bit to its
 // end) nor the wait in arbitration before it, so the slave ends up behind by the frame's
@@ -40,7 +40,7 @@ export interface CanTsynHost {
 const TAG = { sync: 0, followUp: 1 } as const;
 /** How often the master looks for the SYNC's transmit timestamp (its CanTSyn_MainFunction period). */
 const MAIN_FUNCTION_NS = 1_000_000;
-/** OVS holds 3 s (SWS §7.2.2): past that the SYNC's FUP cannot be expressed, so it is dropped. */
+/** OVS holds 3 s (two bits of the FUP's byte 3): past that the SYNC's FUP cannot be expressed, so it is dropped. */
 const FUP_POLLS_MAX = (OVS_MAX * NS_PER_S) / MAIN_FUNCTION_NS;
 const STAMP_TYPE = 0x100;
 
@@ -170,7 +170,8 @@ export class CanTsynStack {
 
   private onSync(m: TsynSync, typeByte: number): void {
     const s = this.state;
-    // SWS §7.4.1 (sequence counter jump width): a repeated counter is a stale or replayed SYNC.
+    // The SWS's sequence counter check (CanTSynGlobalTimeSequenceCounterJumpWidth), reduced to
+    // its minimum: a repeated counter is a stale or replayed SYNC; any step forward is taken.
     if (s.lastSeq !== null && m.seq === s.lastSeq) {
       s.drops.sequence++;
       return;

@@ -50,6 +50,11 @@ describe('clock.sync cantsyn', () => {
     expect(parse(tsynScenario([{ name: 'a', sync: master() }, { name: 'b', sync: master({ timeDomain: 3 }) }]))).not.toThrow();
   });
 
+  it('one CanTSyn id per bus: a slave on another id names the first', () => {
+    expect(parse(tsynScenario([{ name: 'gw', sync: master() }, { name: 'cl', sync: slave({ canId: 0x0c1 }) }])))
+      .toThrow(/vms\[1\]\.clock\.sync\.canId: CanTSyn on bus "body" uses 0xC0 already \(vms\[0\]\.clock\.sync\.canId\)/);
+  });
+
   it('crc without DataIDs, a DataID list of the wrong length, a domain beyond 15', () => {
     expect(parse(tsynScenario([{ name: 'gw', sync: master({ crc: true }) }])))
       .toThrow(/vms\[0\]\.clock\.sync\.dataIds: crc is on: give the 16 DataIDs/);
