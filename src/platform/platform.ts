@@ -38,7 +38,7 @@ export type InputHandler = (data: Uint8Array, source: string) => void;
 
 /** An input the platform cannot take (a kind nobody handles, bytes its handler refuses). */
 export class InputError extends Error {}
-/** PRNG streams (the core has 64): 0 platform, 1..16 VMs, 17..63 external ECUs (schema caps both). */
+/** PRNG streams (the core has 64): 0 platform (paravirt clock jitter, issue 11 §2), 1..16 VMs, 17..63 external ECUs (schema caps both). */
 const STREAM_VM_BASE = 1;
 const STREAM_ECU_BASE = 17;
 

@@ -91,6 +91,13 @@ function installCanTsyn(o: SyncInstall): void {
 }
 
 // --- paravirtual host clock (issue 11 §2)
+/**
+ * The jitter is drawn from the platform's PRNG stream 0 (platform.ts: 0 platform, 1..16 VMs,
+ * 17..63 ECUs), which nothing else draws from: turning a paravirtual clock on leaves every guest
+ * program's and ECU's draws as they were.
+ */
+const STREAM_PLATFORM = 0;
+
 function installParavirt(o: SyncInstall): void {
   for (const vm of o.vms) {
     const c = o.scenario.vms[vm.vmIndex]!.clock.sync;
@@ -102,7 +109,7 @@ function installParavirt(o: SyncInstall): void {
         trueNs: () => vm.trueNs(),
         timer: (delayNs, tag, arg) => vm.syncTimer(delayNs, tag, arg),
         cpu: (costNs, tag, arg) => vm.syncCpu(costNs, tag, arg),
-        random: (below) => vm.random(below),
+        random: (below) => (below <= 1 ? 0 : o.core.prngBelow(STREAM_PLATFORM, below)),
         emit: o.emit,
       },
       c,

@@ -5,8 +5,8 @@
 //
 // The host clock is true time (the hypervisor's clock is the reference). The call returns the
 // host's reading and the guest reads its own clock when the call returns; the host's reading
-// was taken 0..jitterNs before that (seeded, from the VM's PRNG stream: the call's exit path
-// varies), so offset = local − host is biased by the jitter's mean and spread by it. The
+// was taken 0..jitterNs before that (seeded, from the platform's PRNG stream: the call's exit
+// path varies), so offset = local − host is biased by the jitter's mean and spread by it. The
 // servo drives the measured offset to 0: the true error settles within −jitterNs..0.
 
 import { z } from 'zod';
