@@ -12,6 +12,7 @@ import { listSnapshots } from '../../src/snapshot/index.js';
 import { restorePlatform } from '../../src/snapshot/platform-snapshot.js';
 import { Trace } from '../../src/trace/reader.js';
 import type { SyncRow } from '../../src/trace/recorder.js';
+import { requireCli, tv } from '../executable.js';
 import { S } from './run.js';
 import { master, slave, tsynScenario } from './cantsyn-run.js';
 
@@ -63,6 +64,21 @@ describe('CanTSyn and paravirt as data', () => {
       expect(expected.filter((r) => JSON.parse(r).protocol === 'cantsyn').length).toBeGreaterThanOrEqual(3);
       expect(rows.map(rowText)).toEqual(expected);
     }
+  }, 120_000);
+});
+
+describe('CanTSyn and paravirt through replay', () => {
+  it('replay verifies a recorded run batch by batch and state digest by digest; --until stops mid-sync', async () => {
+    requireCli();
+    const dir = join(mkdtempSync(join(tmpdir(), 'tv-cantsyn-replay-')), 't');
+    await recordScenario(scenario(), dir, { snapshotEveryNs: 1 * S });
+    const full = tv('replay', dir);
+    expect(full.code, full.stderr).toBe(0);
+    expect(full.stdout).toMatch(/^replay identical: .*sync \d+ rows/m);
+    // 2.1 s: after the master's SYNC at 2.1 s (its 7th at 300 ms), before its FUP 1 ms later
+    const until = tv('replay', dir, '--until', '2100000500');
+    expect(until.code, until.stderr).toBe(0);
+    expect(until.stdout).toMatch(/stopped at 2100000500 ns/);
   }, 120_000);
 });
 
