@@ -117,7 +117,8 @@ export class CanTsynStack {
     // A time base before 0 has no SyncTimeSec (u32 seconds): StbM's time is not valid yet.
     if (t0 < 0 || this.state.txSync !== null) return;
     const seq = this.state.seq;
-    const message: TsynSync = { kind: 'sync', domain: this.config.timeDomain, seq, seconds: Math.floor(t0 / NS_PER_S) % 2 ** 32, userByte0: 0 };
+    const seconds = Math.floor(t0 / NS_PER_S) % 2 ** 32; // SyncTimeSec: the lower 32 bits
+    const message: TsynSync = { kind: 'sync', domain: this.config.timeDomain, seq, seconds, userByte0: 0 };
     const frame = encodeTsyn({ message, dataIds: this.dataIds });
     if (!this.host.send(frame)) {
       this.state.drops.notSent++;
@@ -143,7 +144,9 @@ export class CanTsynStack {
     const overflowSeconds = Math.floor(fupNs / NS_PER_S);
     if (fupNs < 0 || overflowSeconds > OVS_MAX) return this.dropTx();
     this.state.txSync = null;
-    const message: TsynFup = { kind: 'fup', domain: this.config.timeDomain, seq: pending.seq, nanoseconds: fupNs % NS_PER_S, overflowSeconds, sgw: 0 };
+    const message: TsynFup = {
+      kind: 'fup', domain: this.config.timeDomain, seq: pending.seq, nanoseconds: fupNs % NS_PER_S, overflowSeconds, sgw: 0,
+    };
     if (!this.host.send(encodeTsyn({ message, dataIds: this.dataIds }))) this.state.drops.notSent++;
   }
 

@@ -70,7 +70,9 @@ function installCanTsyn(o: SyncInstall): void {
     const canId = c.extended ? (c.canId | CAN_EFF_FLAG) >>> 0 : c.canId;
     const bus = o.canBuses.get(c.bus);
     const can = vm.cans.find((d) => d.bus === c.bus);
-    if (bus === undefined || can === undefined) throw new Error(`assert: vm ${vm.vmName} runs CanTSyn without a can device on ${c.bus} (schema checks it)`);
+    if (bus === undefined || can === undefined) {
+      throw new Error(`assert: vm ${vm.vmName} runs CanTSyn without a can device on ${c.bus} (schema checks it)`);
+    }
     o.core.canTsynId(bus, canId);
     const master = entries.find((x) => x.c.role === 'master' && x.c.bus === c.bus && x.c.timeDomain === c.timeDomain);
     const stack = new CanTsynStack(
