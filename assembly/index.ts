@@ -441,3 +441,7 @@ export function frameRingEnable(on: i32): void { FR.frameRingEnable(on); }
 export function frameRingReset(): void { FR.frameRingReset(); }
 /** Offset of frames ring column c (frames-ring.ts frameRingColumn: 0 ts … 14 offsets, 15 data). */
 export function frameRingColumn(c: i32): usize { return FR.frameRingColumn(c); }
+
+// --- CanTSyn (issue 11 §2): timestamps of a bus's time-sync frames (bus/can.ts, read with ptpStamp)
+/** Frames with canId (CAN_EFF_FLAG for 29-bit) on bus are stamped for their senders and receivers. */
+export function canTsynId(bus: i32, canId: u32): void { CAN.canTsynId(bus, canId); }

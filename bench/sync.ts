@@ -1,7 +1,11 @@
 // Clock sync (issue 11 §5): what gPTP costs on the default scenario. The cockpit records side by
 // side with gPTP (test/sync/cockpit-gptp.json: the same scenario with the gateway as grandmaster
 // and two clients) and without, alternating, so the machine's load falls on both alike; min and
-// median of each.
+// median of each. --- CanTSyn (issue 11 §2): the same rounds also record
+// test/sync/cockpit-cantsyn.json (the gateway a CanTSyn master on can0, the cluster a slave with a
+// can device added for it, the infotainment VM on a paravirtual host clock) and that scenario with
+// every clock.sync removed: the same topology (the cluster's can device takes every can0 frame),
+// so their ratio is what CanTSyn + paravirt cost, not the added device.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,10 +25,24 @@ export interface SyncBench {
   withoutMs: MinMedian;
   /** median(with) / median(without) wall time (1.00 = free) */
   cost: number;
+  // --- CanTSyn + paravirt (issue 11 §2)
+  cantsynMs: MinMedian;
+  cantsynRows: number;
+  eventsCantsyn: number;
+  cantsynOffMs: MinMedian;
+  eventsCantsynOff: number;
+  /** median(cantsyn) / median(the same topology without clock.sync) wall time */
+  cantsynCost: number;
+}
+
+/** The scenario with no VM's clock synchronised (the topology unchanged). */
+function withoutSync(s: Scenario): Scenario {
+  return { ...s, vms: s.vms.map((vm) => ({ ...vm, clock: { offsetNs: vm.clock.offsetNs, driftPpb: vm.clock.driftPpb, steps: vm.clock.steps } })) };
 }
 
 /** The cockpit with gPTP, from the repository (bench runs from dist/bench). */
 const COCKPIT_GPTP = join(import.meta.dirname, '..', '..', 'test', 'sync', 'cockpit-gptp.json');
+const COCKPIT_CANTSYN = join(import.meta.dirname, '..', '..', 'test', 'sync', 'cockpit-cantsyn.json');
 
 async function timeRecord(scenario: Scenario, dir: string): Promise<{ ms: number; events: number; sync: number }> {
   const t0 = performance.now();
@@ -38,27 +56,36 @@ export async function benchSync(opts: { durationNs?: number; rounds?: number } =
   const rounds = opts.rounds ?? 5;
   const synced = loadScenario(COCKPIT_GPTP, { durationNs });
   const plain = loadScenario('cockpit', { durationNs });
+  const cantsyn = loadScenario(COCKPIT_CANTSYN, { durationNs });
+  const cantsynOff = withoutSync(cantsyn);
   const root = mkdtempSync(join(tmpdir(), 'tv-bench-sync-'));
   try {
     await timeRecord(loadScenario('cockpit', { durationNs: 1_000_000_000 }), join(root, 'warm'));
     const a: number[] = [];
     const b: number[] = [];
-    let last = { with: { events: 0, sync: 0 }, without: { events: 0 } };
+    const c: number[] = [];
+    const d: number[] = [];
+    let last = { with: { events: 0, sync: 0 }, without: { events: 0 }, cantsyn: { events: 0, sync: 0 }, cantsynOff: { events: 0 } };
+    const sides = ['with', 'without', 'cantsyn', 'cantsynOff'] as const;
+    const scenarioOf = { with: synced, without: plain, cantsyn, cantsynOff };
+    const times = { with: a, without: b, cantsyn: c, cantsynOff: d };
     for (let r = 0; r < rounds; r++) {
-      // alternate which goes first, so a drift in the machine's load does not favour one side
-      const order = r % 2 === 0 ? ['with', 'without'] as const : ['without', 'with'] as const;
-      for (const side of order) {
-        const x = await timeRecord(side === 'with' ? synced : plain, join(root, side));
-        (side === 'with' ? a : b).push(x.ms);
-        if (side === 'with') last.with = x;
-        else last = { ...last, without: x };
+      // rotate which goes first, so a drift in the machine's load does not favour one side
+      for (const side of sides.map((_, i) => sides[(i + r) % sides.length]!)) {
+        const x = await timeRecord(scenarioOf[side], join(root, side));
+        times[side].push(x.ms);
+        last = { ...last, [side]: x };
       }
     }
     const withMs = minMedian(a);
     const withoutMs = minMedian(b);
+    const cantsynMs = minMedian(c);
+    const cantsynOffMs = minMedian(d);
     return {
       virtualSeconds: durationNs / 1e9, rounds, syncRows: last.with.sync, eventsWith: last.with.events,
       eventsWithout: last.without.events, withMs, withoutMs, cost: withMs.median / withoutMs.median,
+      cantsynMs, cantsynRows: last.cantsyn.sync, eventsCantsyn: last.cantsyn.events, cantsynOffMs,
+      eventsCantsynOff: last.cantsynOff.events, cantsynCost: cantsynMs.median / cantsynOffMs.median,
     };
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -72,5 +99,6 @@ export function formatSyncBench(s: SyncBench): string {
     `  with gPTP                 ${ms(s.withMs)} (${s.eventsWith} events, ${s.syncRows} sync rows)`,
     `  without clock.sync        ${ms(s.withoutMs)} (${s.eventsWithout} events)`,
     `  cost of gPTP              ${s.cost.toFixed(2)}× wall time (median / median)`,
+    `  CanTSyn + paravirt on/off ${ms(s.cantsynMs)} / ${ms(s.cantsynOffMs)} (${s.eventsCantsyn} / ${s.eventsCantsynOff} events, ${s.cantsynRows} sync rows): ${s.cantsynCost.toFixed(2)}× wall time`,
   ].join('\n');
 }

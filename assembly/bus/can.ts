@@ -14,7 +14,7 @@
 //
 //  BUS (128 B): +0 i32 live | +4 i32 busy | +8 i64 bps | +16 i32 gen | +20 i32 arbPending
 //    +24 i64 arbAt | +32 i32 cursor | +36 i32 sender | +40 u32 canId | +44 i32 dlc | +48 u64 sdu
-//    +56 u32 resultHost | +60 i32 head | +64 i32 txq generation
+//    +56 u32 resultHost | +60 i32 head | +64 i32 txq generation | +68 i32 CanTSyn can_id + 1 (0 off)
 //  NODE (64 B): +0 i32 live | +4 i32 bus | +8 i32 dev | +12 i32 vm | +16 i32 txq | +20 i32 rxq
 //    +24 i32 mailboxCount | +28 i32 flags | +32 i64 rxCount | +40 i64 txCount
 //  MAILBOX (48 B, sorted by key): +0 u64 key | +8 u32 canId | +12 i32 dlc | +16 u64 sdu
@@ -43,6 +43,7 @@ import { frameAlloc, frameFree, frameData, frameGet, frameSet, F_LEN } from './f
 import { busChargeDev } from './budget';
 import { KIND_CAN, D_KIND, D_CAN_NODE } from './net';
 import { frameRingOn, frameRowCan } from '../trace/frames-ring'; // frames table (issue 12 §1)
+import { stampPutKey } from './ptp'; // CanTSyn timestamps (issue 11 §2)
 
 export const T_CAN_TX_SERVICE: i32 = 6;
 export const T_CAN_ARB: i32 = 7;
@@ -93,6 +94,29 @@ export function canBusCreate(bps: i64): i32 {
   store<i32>(busAt(bus), 1);
   store<i64>(busAt(bus), bps, 8);
   return bus;
+}
+
+// --- CanTSyn (issue 11 §2): frames with the bus's time-sync id are timestamped for the drivers of
+// the nodes that send or receive them (in the devices' PTP stamp rings, read with ptpStamp):
+// TX at the first bit (the arbitration win: the frame is on the bus), RX at the end of the frame
+// (when the controller signals reception). AUTOSAR compensates neither bus latency nor this
+// difference (SWS TimeSyncOverCAN, two-step scheme: the slave adds only its own t2 -> t3 time), so the
+// slave's error shows the frame's time on the bus. Off (0) on every bus unless a scenario syncs.
+const B_TSYN: usize = 68;
+const TSYN_STAMP_TYPE: i32 = 0x100;
+
+export function canTsynId(bus: i32, canId: u32): void {
+  assert(bus >= 0 && bus < busesUsed, 'canTsynId: unknown bus');
+  assert(canIdValid(canId), 'canTsynId: not a valid 11/29-bit id');
+  store<i32>(busAt(bus), <i32>canId + 1, B_TSYN);
+}
+
+/** The frame on bus `b` is a CanTSyn frame: stamp it for node's device (dir 0 tx, 1 rx). */
+function tsynStamp(b: usize, node: i32, dir: i32): void {
+  const id = load<i32>(b, B_TSYN);
+  if (id == 0 || <u32>(id - 1) != load<u32>(b, 40)) return;
+  const sdu = load<u64>(b, 48); // byte 0 (the SWS type) is the low byte
+  stampPutKey(nodeGet(node, N_DEV), dir, TSYN_STAMP_TYPE | <i32>(sdu & 0xFF), <i32>((sdu >> 16) & 0xFF), now());
 }
 
 export function canAttach(dev: i32, vm: i32, bus: i32, txq: i32, rxq: i32): i32 {
@@ -259,6 +283,7 @@ function canStart(bus: i32, node: i32, i: i32, contenders: i32): void {
   store<i32>(b, load<i32>(p, 28), 60);
   store<i32>(b, load<i32>(p, 40), 64);
   mailboxRemove(node, i);
+  tsynStamp(b, node, 0);
   traceRow(Kind.CAN_TX, vm, dev, bus, <i64>canId, dlc, ns);
   if (frameRingOn()) frameRowCan(bus, vm, dev, now() + ns, canId, b + 48, dlc); // the sdu, LE bytes
   timerAdd(now() + ns, T_CAN_TX_DONE, bus, 0, 0);
@@ -337,6 +362,7 @@ function canDeliver(node: i32, b: usize): void {
   traceRow(Kind.CAN_RX, vm, dev, nodeGet(node, N_BUS), <i64>canId, dlc, 0);
   store<i64>(nodeAt(node), load<i64>(nodeAt(node), 32) + 1, 32);
   if (dev < 0) return;
+  tsynStamp(b, node, 1);
   const stage = stateBase + ST_CAN_STAGE;
   memory.fill(stage, 0, CAN_HDR_LEN + CAN_DLC_MAX);
   store<u16>(stage, CAN_MSG_RX);

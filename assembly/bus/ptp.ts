@@ -150,6 +150,18 @@ function stampPut(dev: i32, dir: i32, slot: i32, ns: i64): void {
   store<i32>(at, (i + 1) % PTP_STAMP_RING);
 }
 
+// --- CanTSyn (issue 11 §2): a CAN device's time-sync frames share its stamp ring, keyed by
+// (0x100 | SWS type byte, byte 2) so they never meet a PTP key (types 0..15); see bus/can.ts.
+export function stampPutKey(dev: i32, dir: i32, type: i32, seq: i32, ns: i64): void {
+  if (dev < 0 || dev >= deviceCount) return;
+  const at = stampAtOf(dev, dir);
+  const i = load<i32>(at);
+  const p = stampSlot(dev, dir, i);
+  store<i32>(p, 1 + ((type << 16) | (seq & 0xFFFF)));
+  store<i64>(p, ns, 8);
+  store<i32>(at, (i + 1) % PTP_STAMP_RING);
+}
+
 /** The timestamp (true ns) of dev's event message (type, sequenceId) in dir (0 TX, 1 RX), or -1. */
 export function ptpStamp(dev: i32, dir: i32, type: i32, seq: i32): i64 {
   assert(dir == 0 || dir == 1, 'ptpStamp: dir 0 (tx) or 1 (rx)');

@@ -7,7 +7,7 @@
 -- from the network side, relative to the VM's peer (the time-aware bridge or the grandmaster).
 --
 -- @column vm: VM index of the synchronised clock
--- @column protocol: synchronisation protocol (gptp)
+-- @column protocol: synchronisation protocol (gptp, cantsyn, paravirt)
 -- @column drift_ppb_configured: the clock's drift at its first clock sample (ppb)
 -- @column freq_adj_ppb_last: the servo's frequency adjustment at its last update (ppb)
 -- @column drift_ppb_synced: drift_ppb_configured + freq_adj_ppb_last: the rate it runs at (ppb)

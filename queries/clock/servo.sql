@@ -5,7 +5,7 @@
 -- is `step` or `locked`; for every update, query `sync` directly.
 --
 -- @column vm: VM index of the synchronised clock
--- @column protocol: synchronisation protocol (gptp)
+-- @column protocol: synchronisation protocol (gptp, cantsyn, paravirt)
 -- @column second_start_ns: start of the one-second bin of true time (ns)
 -- @column updates: servo updates in the bin (count)
 -- @column offset_ns_avg: mean measured offset t2 − t1 − correction − path delay (ns, fractional)

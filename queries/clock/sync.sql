@@ -5,7 +5,7 @@
 -- finding the clock; they count in `updates` and `steps` but not in the error figures.
 --
 -- @column vm: VM index of the synchronised clock
--- @column protocol: synchronisation protocol (gptp)
+-- @column protocol: synchronisation protocol (gptp, cantsyn, paravirt)
 -- @column updates: servo updates (Sync + Follow_Up pairs) (count)
 -- @column steps: updates that stepped the clock (count)
 -- @column lock_ns: true time of the first locked update (ns; NULL: never locked)

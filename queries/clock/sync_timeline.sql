@@ -6,7 +6,7 @@
 --
 -- @column vm: VM index of the synchronised clock
 -- @column vm_name: VM name from the scenario (NULL for traces without one)
--- @column protocol: synchronisation protocol (gptp)
+-- @column protocol: synchronisation protocol (gptp, cantsyn, paravirt)
 -- @column bin_start_ns: start of the time bin (ns)
 -- @column bin_ns: width of the bins (ns)
 -- @column updates: servo updates in the bin (count)

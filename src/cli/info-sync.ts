@@ -7,8 +7,13 @@ import { Trace } from '../trace/reader.js';
 
 interface VmSync {
   name: string;
+  /** gptp, cantsyn, paravirt (issue 11 §2) */
+  protocol: string;
   role: string;
 }
+
+/** Roles whose clock follows another's (a paravirtual clock follows the host: it has no role field). */
+const FOLLOWER_ROLES = new Set(['client', 'slave', 'paravirt']);
 
 export interface ClientSync {
   lockNs: number | null;
@@ -20,9 +25,10 @@ function syncedVms(scenario: unknown): VmSync[] {
   const vms = (scenario as { vms?: unknown } | null)?.vms;
   if (!Array.isArray(vms)) return [];
   const out: VmSync[] = [];
-  for (const vm of vms as { name?: unknown; clock?: { sync?: { role?: unknown } } }[]) {
-    const role = vm.clock?.sync?.role;
-    if (typeof vm.name === 'string' && typeof role === 'string') out.push({ name: vm.name, role });
+  for (const vm of vms as { name?: unknown; clock?: { sync?: { role?: unknown; protocol?: unknown } } }[]) {
+    const protocol = typeof vm.clock?.sync?.protocol === 'string' ? vm.clock.sync.protocol : 'gptp';
+    const role = protocol === 'paravirt' ? 'paravirt' : vm.clock?.sync?.role;
+    if (typeof vm.name === 'string' && typeof role === 'string') out.push({ name: vm.name, protocol, role });
   }
   return out;
 }
@@ -65,7 +71,10 @@ export function syncLines(dir: string, scenario: unknown): string[] {
     clients = null; // a damaged sync table: info's table lines say so
   }
   const names = ((scenario as { vms: { name: string }[] }).vms).map((vm) => vm.name);
-  const lines = vms.map((vm) => `  ${vm.name.padEnd(13)} gptp ${vm.role}${vm.role === 'client' ? clientText(clients, names.indexOf(vm.name)) : ''}`);
+  const lines = vms.map((vm) => {
+    const head = vm.protocol === 'paravirt' ? 'paravirt host clock' : `${vm.protocol} ${vm.role}`;
+    return `  ${vm.name.padEnd(13)} ${head}${FOLLOWER_ROLES.has(vm.role) ? clientText(clients, names.indexOf(vm.name)) : ''}`;
+  });
   return ['clock sync', ...lines];
 }
 

@@ -366,6 +366,15 @@ export interface CorePtpApi {
   linkAsymmetry(link: number, asymmetryNs: number): void;
 }
 export interface CoreApi extends CorePtpApi {}
+// --- CanTSyn (issue 11 §2): a bus's time-sync frames are timestamped (assembly/bus/can.ts)
+export interface CoreCanTsynApi {
+  /**
+   * Frames with canId (| CAN_EFF_FLAG for 29-bit) on bus get timestamps in their devices' PTP
+   * stamp rings: ptpStamp(dev, 0 tx at the first bit / 1 rx at the end, 0x100 | byte 0, byte 2).
+   */
+  canTsynId(bus: number, canId: number): void;
+}
+export interface CoreApi extends CoreCanTsynApi {}
 // --- frames table (issue 12 §1): the frames ring's columns, as the frames table's Arrow buffers
 /** The first `count` rows of the frames ring: views the core reuses after the sink returns. */
 export interface FrameColumns {

@@ -933,6 +933,11 @@ export class Core implements CoreApi, CoreFaultApi {
   linkAsymmetry(link: number, asymmetryNs: number): void {
     this.x.linkAsymmetry(link, BigInt(asymmetryNs));
   }
+  // --- CanTSyn (issue 11 §2)
+  canTsynId(bus: number, canId: number): void {
+    assertInt(canId, 'canId', 0, U32_MAX);
+    this.x.canTsynId(bus, canId);
+  }
   netAttach(a: NetAttach): void {
     this.x.netAttach(a.dev, a.vm, a.txQueue, a.rxQueue, a.port, a.link);
   }

@@ -125,3 +125,7 @@ export interface CoreExports {
   ptpStamp(dev: number, dir: number, type: number, seq: number): bigint;
   linkAsymmetry(link: number, asymmetryNs: bigint): void;
 }
+// --- CanTSyn (issue 11 §2)
+export interface CoreExports {
+  canTsynId(bus: number, canId: number): void;
+}

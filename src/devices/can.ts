@@ -34,7 +34,10 @@ export class CanDevice extends StateHolder implements CanPort {
   readonly rx: QueueDriver;
   readonly node: number;
   readonly bus: string;
+  readonly dev: number;
   private handler: (frame: CanFrame) => void = () => {};
+  /** --- CanTSyn (issue 11 §2): frames with this id go to the VM's time-sync stack instead. */
+  private tsyn: { canId: number; handler: (frame: CanFrame) => void } | null = null;
   framesReceived = 0;
 
   constructor(options: CanOptions) {
@@ -45,6 +48,7 @@ export class CanDevice extends StateHolder implements CanPort {
     this.tx = new QueueDriver({ ...common, index: CAN_TXQ });
     this.rx = new QueueDriver({ ...common, index: CAN_RXQ });
     this.bus = options.busName;
+    this.dev = dev;
     this.node = core.canAttach({ dev, vm: memory.vm, bus: options.bus, txQueue: this.tx.q, rxQueue: this.rx.q });
     this.rx.post(CAN_QUEUE_SIZE);
     this.rx.kick();
@@ -59,12 +63,18 @@ export class CanDevice extends StateHolder implements CanPort {
     this.handler = handler;
   }
 
+  /** Frames with canId (CAN_EFF_FLAG set for 29-bit) reach `handler`, not the program's. */
+  onTsynFrame(canId: number, handler: (frame: CanFrame) => void): void {
+    this.tsyn = { canId, handler };
+  }
+
   interrupt(): void {
     this.tx.reclaimWith(this.rx, (data, elem) => {
       const frame = parseCanRx(data, elem.len);
       if (frame === null) return;
       this.framesReceived++;
-      this.handler(frame);
+      if (this.tsyn !== null && frame.canId === this.tsyn.canId) this.tsyn.handler(frame);
+      else this.handler(frame);
     });
     this.rx.postAndKick(this.rx.freeCount);
   }

@@ -38,7 +38,7 @@ export type InputHandler = (data: Uint8Array, source: string) => void;
 
 /** An input the platform cannot take (a kind nobody handles, bytes its handler refuses). */
 export class InputError extends Error {}
-/** PRNG streams (the core has 64): 0 platform, 1..16 VMs, 17..63 external ECUs (schema caps both). */
+/** PRNG streams (the core has 64): 0 platform (paravirt clock jitter, issue 11 §2), 1..16 VMs, 17..63 external ECUs (schema caps both). */
 const STREAM_VM_BASE = 1;
 const STREAM_ECU_BASE = 17;
 
@@ -179,7 +179,7 @@ export class Platform implements StatefulTarget {
       if (device.type === 'net') this.addNet(vm, dev, device.mac, switchPort!, device.asymmetryNs);
       if (device.type === 'can') this.addCan(vm, dev, device.bus, buses.get(device.bus)!);
     }
-    installSync({ scenario: s, core, vms: this.vms, netPorts: this.netPorts, emit: (row) => this.sink.sync?.(row) });
+    installSync({ scenario: s, core, vms: this.vms, netPorts: this.netPorts, emit: (row) => this.sink.sync?.(row), canBuses: buses });
     s.ecus.forEach((config, i) => {
       const node = core.canAttach({ dev: -1, vm: -1, bus: buses.get(config.bus)!, txQueue: -1, rxQueue: -1 });
       this.faultTargets.canNodes.set(config.name, [{ node, bus: buses.get(config.bus)!, dev: -1, vm: -1 }]);
@@ -278,7 +278,7 @@ export class Platform implements StatefulTarget {
     this.vms.forEach((vm, i) => {
       const program = this.program(i);
       if (program === null) {
-        if (schedule && vm.ptp !== null) vm.scheduleStart(false); // an idle VM still syncs its clock (issue 11)
+        if (schedule && (vm.ptp !== null || vm.clockSync !== null)) vm.scheduleStart(false); // an idle VM still syncs its clock (issue 11)
         return;
       }
       const used = program.vcpusUsed(vm.vcpuCount);

@@ -36,7 +36,18 @@ export const VM_OP = {
   cpuDone: 2, // a guest CPU job was served (a0: tag, a1: arg)
   irq: 3, //     an interrupt handler's CPU was served (a0: device)
   ptpTimer: 4, // the gPTP stack's timer (issue 11; a0: tag, a1: arg)
+  syncTimer: 5, //   the CanTSyn / paravirt stack's timer (issue 11 §2; a0: tag, a1: arg)
+  syncCpuDone: 6, // its CPU job was served (a0: tag, a1: arg)
 } as const;
+
+/** --- clock sync (issue 11 §2): a CanTSyn or paravirtual-clock stack, in guest-program form. */
+export interface ClockSyncStack {
+  state: unknown;
+  readonly stateSchema: z.ZodType;
+  start(): void;
+  onTimer(tag: number, arg: number): void;
+  onCpuDone?(tag: number, arg: number): void;
+}
 
 /** A device's interrupt handler in the guest (driver side). */
 export interface InterruptHandler {
@@ -54,6 +65,8 @@ const vmSchema = z.strictObject({
   program: z.unknown(),
   /** gPTP stack state (issue 11), absent when the VM does not sync its clock */
   ptp: z.unknown().optional(),
+  /** CanTSyn / paravirt stack state (issue 11 §2), absent when the VM runs neither */
+  clockSync: z.unknown().optional(),
 });
 
 export interface VmOptions {
@@ -82,6 +95,8 @@ export class VmRuntime implements GuestApi, StatefulTarget {
   program: GuestProgram | null = null;
   /** The VM's gPTP stack (issue 11), set once before boot (setPtp); null: the clock runs free. */
   ptp: PtpStack | null = null;
+  /** The VM's CanTSyn or paravirtual-clock stack (issue 11 §2), set once before boot. */
+  clockSync: ClockSyncStack | null = null;
   /** This VM's engine target id. */
   readonly target: number;
   private started = false;
@@ -163,6 +178,25 @@ export class VmRuntime implements GuestApi, StatefulTarget {
     this.engine.after(delayNs, this.target, VM_OP.ptpTimer, tag, arg);
   }
 
+  // --- CanTSyn / paravirt (issue 11 §2): the stack runs beside the program, on the VM's events
+
+  setClockSync(stack: ClockSyncStack, tsyn?: { can: CanDevice; canId: number; onFrame: (data: Uint8Array) => void }): void {
+    if (this.clockSync !== null || this.ptp !== null) throw new Error(`assert: vm ${this.vmName}: two clock-sync stacks`);
+    this.clockSync = stack;
+    tsyn?.can.onTsynFrame(tsyn.canId, (frame) => {
+      if (this.started) tsyn.onFrame(frame.data);
+    });
+  }
+
+  syncTimer(delayNs: number, tag: number, arg: number): void {
+    this.engine.after(delayNs, this.target, VM_OP.syncTimer, tag, arg);
+  }
+
+  /** The stack's CPU work (a paravirtual call) on the least-loaded vCPU, as the program's. */
+  syncCpu(costNs: number, tag: number, arg: number): void {
+    this.scheduler.submit(this.leastLoaded(), costNs, this.target, VM_OP.syncCpuDone, tag, arg);
+  }
+
   /** Device `dev`'s interrupt handler (its driver), run as CPU work on one of the VM's vCPUs. */
   addInterrupt(dev: number, handler: InterruptHandler): void {
     this.interrupts.set(dev, handler);
@@ -185,6 +219,7 @@ export class VmRuntime implements GuestApi, StatefulTarget {
         this.started = true;
         if (a0 === 1) this.announceIdleVcpus();
         this.ptp?.start();
+        this.clockSync?.start();
         program?.start(this);
         break;
       case VM_OP.timer:
@@ -198,6 +233,12 @@ export class VmRuntime implements GuestApi, StatefulTarget {
         break;
       case VM_OP.ptpTimer:
         this.ptp?.onTimer(a0, a1);
+        break;
+      case VM_OP.syncTimer:
+        this.clockSync?.onTimer(a0, a1);
+        break;
+      case VM_OP.syncCpuDone:
+        this.clockSync?.onCpuDone?.(a0, a1);
         break;
       default:
         throw new Error(`assert: vm event op ${op}`);
@@ -217,6 +258,10 @@ export class VmRuntime implements GuestApi, StatefulTarget {
         return `interrupt handler: vm ${this.vmName} dev ${a0}`;
       case VM_OP.ptpTimer:
         return `gPTP timer: vm ${this.vmName} tag ${a0} (${a1})`;
+      case VM_OP.syncTimer:
+        return `clock-sync timer: vm ${this.vmName} tag ${a0} (${a1})`;
+      case VM_OP.syncCpuDone:
+        return `clock-sync job done: vm ${this.vmName} tag ${a0} (${a1})`;
     }
     return `vm ${this.vmName} op ${op}`;
   }
@@ -336,6 +381,7 @@ export class VmRuntime implements GuestApi, StatefulTarget {
       clock: this.clock.saveState(),
       program: this.program === null ? null : structuredClone(this.program.state),
       ...(this.ptp === null ? {} : { ptp: structuredClone(this.ptp.state) }),
+      ...(this.clockSync === null ? {} : { clockSync: structuredClone(this.clockSync.state) }),
     };
   }
 
@@ -349,9 +395,13 @@ export class VmRuntime implements GuestApi, StatefulTarget {
     const ptp = this.ptp;
     if (ptp === null) requireState(state.ptp === undefined, `${path}.ptp`, 'gPTP state for a VM that does not sync');
     const ptpState = ptp === null ? null : checkState(ptp.stateSchema, state.ptp, `${path}.ptp`);
+    const clockSync = this.clockSync;
+    if (clockSync === null) requireState(state.clockSync === undefined, `${path}.clockSync`, 'clock-sync state for a VM that runs no CanTSyn / paravirt stack');
+    const clockSyncState = clockSync === null ? null : checkState(clockSync.stateSchema, state.clockSync, `${path}.clockSync`);
     this.clock.loadState(state.clock, `${path}.clock`); // the last check: it assigns only when good
     if (program !== null) program.state = programState;
     if (ptp !== null) ptp.state = ptpState!;
+    if (clockSync !== null) clockSync.state = clockSyncState;
     this.started = state.started;
     this.vcpusUsed = state.vcpusUsed;
     this.logsDropped = state.logsDropped;

@@ -151,7 +151,7 @@ export function renderReport(doc: any, data: ReportData, uPlot: any): void {
   function syncVerdict(r: Record<string, any>): [string, boolean] {
     const role = data.header.syncRoles[r.vm_name];
     if (role === undefined) return ['not synchronised', false];
-    if (role === 'grandmaster') return ['grandmaster', false];
+    if (role === 'grandmaster' || role === 'master') return [role, false]; // CanTSyn master (issue 11 §2)
     const s = records(data.tables.sync).find((x) => x.vm === r.vm);
     if (s === undefined || s.lock_ns === null) return [`${role}: never locked`, true];
     return [`locked at ${(s.lock_ns / 1e9).toFixed(3)} s, error RMS ${fmtNs(Math.round(s.error_rms_ns))}, max ${fmtNs(s.error_abs_max_ns)}`, s.unlocks_after_lock > 0];

@@ -117,8 +117,9 @@ function syncRoles(scenario: unknown): Record<string, string> {
   const vms = (scenario as { vms?: unknown } | null)?.vms;
   if (!Array.isArray(vms)) return {};
   const roles: Record<string, string> = {};
-  for (const vm of vms as { name?: unknown; clock?: { sync?: { role?: unknown } } }[]) {
-    const role = vm.clock?.sync?.role;
+  for (const vm of vms as { name?: unknown; clock?: { sync?: { role?: unknown; protocol?: unknown } } }[]) {
+    // A paravirtual clock (issue 11 §2) has no role: it follows the host clock as a client would.
+    const role = vm.clock?.sync?.protocol === 'paravirt' ? 'paravirt' : vm.clock?.sync?.role;
     if (typeof vm.name === 'string' && typeof role === 'string') roles[vm.name] = role;
   }
   return roles;

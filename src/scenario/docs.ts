@@ -58,7 +58,7 @@ function rowsOf(s: Schema, path: string, out: Row[]): void {
   const properties = (s.properties ?? {}) as Record<string, Schema>;
   const required = new Set((s.required ?? []) as string[]);
   for (const [key, p] of Object.entries(properties)) {
-    if (key === 'type' && p.const !== undefined) continue; // a variant's tag, named in its path
+    if (p.const !== undefined && variantTag(s) === key) continue; // a variant's tag, named in its path
     const field = `${path}${path === '' ? '' : '.'}${key}`;
     const required_ = required.has(key) && !('default' in p) ? ' (required)' : '';
     const description = `${p.description ?? ''}${required_}`;
@@ -71,12 +71,20 @@ function children(s: Schema, path: string, out: Row[]): void {
   if (s.type === 'object') rowsOf(s, path, out);
   if (s.type === 'array' && s.items !== undefined) children(s.items as Schema, `${path}[]`, out);
   for (const variant of (s.oneOf ?? []) as Schema[]) {
-    const tag = ((variant.properties ?? {}) as Record<string, Schema>).type;
+    const key = variantTag(variant) ?? 'type';
+    const tag = ((variant.properties ?? {}) as Record<string, Schema>)[key];
     const name = String(tag?.const ?? '?');
     const description = String(tag?.description ?? '');
-    out.push({ field: `${path} (${name})`, type: `\`type: "${name}"\``, defaultText: '', range: '', description });
+    out.push({ field: `${path} (${name})`, type: `\`${key}: "${name}"\``, defaultText: '', range: '', description });
     rowsOf(variant, `${path} (${name})`, out);
   }
+}
+
+/** A union variant's tag: `type`, or the first constant field (clock.sync's `protocol`, issue 11 §2). */
+function variantTag(variant: Schema): string | undefined {
+  const props = (variant.properties ?? {}) as Record<string, Schema>;
+  if (props.type?.const !== undefined) return 'type';
+  return Object.keys(props).find((k) => props[k]!.const !== undefined);
 }
 
 /** The field table of the README's "Scenarios" section. */

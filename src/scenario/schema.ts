@@ -71,7 +71,23 @@ const mac = z
 const name = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'expected a lowercase name (a-z, 0-9, _, -)');
 
 // --- clock sync (issue 11 §1): gPTP per VM, defaults of the automotive profile and of ptp4l
-export const syncSchema = z.strictObject({
+/** The PI servo (linuxptp pi.c): gPTP's and the paravirtual clock's (issue 11 §2). */
+const servoSchema = (kpDefault: string, kiDefault: string) => z
+  .strictObject({
+    kp: z.number().positive().max(1000).optional()
+      .describe(`proportional constant (ptp4l pi_proportional_const; default ${kpDefault})`),
+    ki: z.number().positive().max(1000).optional()
+      .describe(`integral constant (ptp4l pi_integral_const; default ${kiDefault})`),
+    firstStepThresholdNs: durationNs({ max: 1e12 }).prefault(20_000)
+      .describe('step the clock on the first update if |offset| is beyond this (ptp4l first_step_threshold; 0: never)'),
+    stepThresholdNs: durationNs({ max: 1e12 }).prefault(1_000_000_000)
+      .describe('step whenever |offset| is beyond this (ptp4l step_threshold; linuxptp automotive-slave.cfg: 1 s; 0: never)'),
+    maxFrequencyPpb: z.int().min(1).max(1_000_000).default(500_000).describe('largest frequency adjustment, ppb'),
+  })
+  .prefault({})
+  .describe('the PI servo (linuxptp pi.c)');
+
+export const gptpSyncSchema = z.strictObject({
   protocol: z.literal('gptp').describe('IEEE 802.1AS over the Ethernet switch'),
   role: z.enum(['grandmaster', 'client']).describe('static roles (automotive profile: no announce, no BMCA)'),
   timestamping: z.enum(['hardware', 'software']).default('hardware')
@@ -81,22 +97,50 @@ export const syncSchema = z.strictObject({
     .describe('grandmaster Sync interval (automotive profile: 125 ms, logSyncInterval −3)'),
   pdelayIntervalNs: durationNs({ min: 1_000_000, max: 64_000_000_000 }).prefault(1_000_000_000)
     .describe('client Pdelay_Req interval'),
-  servo: z
-    .strictObject({
-      kp: z.number().positive().max(1000).optional()
-        .describe('proportional constant (ptp4l pi_proportional_const; default from the sync interval: 0.7 × interval^−0.3 hardware, 0.1 × software)'),
-      ki: z.number().positive().max(1000).optional()
-        .describe('integral constant (ptp4l pi_integral_const; default 0.3 × interval^0.4 hardware, 0.001 × software)'),
-      firstStepThresholdNs: durationNs({ max: 1e12 }).prefault(20_000)
-        .describe('step the clock on the first update if |offset| is beyond this (ptp4l first_step_threshold; 0: never)'),
-      stepThresholdNs: durationNs({ max: 1e12 }).prefault(1_000_000_000)
-        .describe('step whenever |offset| is beyond this (ptp4l step_threshold; linuxptp automotive-slave.cfg: 1 s; 0: never)'),
-      maxFrequencyPpb: z.int().min(1).max(1_000_000).default(500_000).describe('largest frequency adjustment, ppb'),
-    })
-    .prefault({})
-    .describe('the PI servo (linuxptp pi.c)'),
+  servo: servoSchema('from the sync interval: 0.7 × interval^−0.3 hardware, 0.1 × software', '0.3 × interval^0.4 hardware, 0.001 × software'),
   delayFilterLength: z.int().min(1).max(64).default(10).describe('moving median of path delays (ptp4l delay_filter_length)'),
 });
+
+// --- CanTSyn (issue 11 §2): AUTOSAR Time Synchronization over CAN (SWS TimeSyncOverCAN, R4.3.1)
+/**
+ * 0x0C0: AUTOSAR leaves the id to the system description; a time-sync id must win arbitration
+ * against the periodic signal frames (the SWS's two-step scheme hides the wait before the
+ * SYNC, not the FUP's), so it sits below the 0x100.. range signal frames usually take.
+ */
+export const CANTSYN_CAN_ID_DEFAULT = 0x0c0;
+export const cantsynSyncSchema = z.strictObject({
+  protocol: z.literal('cantsyn').describe('AUTOSAR CanTSyn: SYNC + FUP messages on a CAN bus'),
+  role: z.enum(['master', 'slave']).describe('Time Master (sends SYNC / FUP) or Time Slave (receives them)'),
+  bus: name.describe('the CAN bus (a name in canBuses; the VM needs a can device on it)'),
+  canId: z.int().min(0).max(CAN_ID_EXTENDED_MAX).default(CANTSYN_CAN_ID_DEFAULT)
+    .describe('CAN id of the SYNC and FUP messages (default 0x0C0: below the usual signal ids, so it wins arbitration)'),
+  extended: z.boolean().default(false).describe('the id is a 29-bit extended id'),
+  timeDomain: z.int().min(0).max(15).default(0).describe('time domain id, 0..15 (SWS: byte 2 bits 7..4)'),
+  syncPeriodNs: durationNs({ min: 1_000_000, max: 16_000_000_000 }).prefault(1_000_000_000)
+    .describe('master: SYNC period (CanTSynGlobalTimeTxPeriod, typically 1 s)'),
+  followUpTimeoutNs: durationNs({ min: 1_000_000, max: 16_000_000_000 }).prefault(100_000_000)
+    .describe('slave: a FUP later than this after its SYNC is dropped (CanTSynGlobalTimeFollowUpTimeout)'),
+  crc: z.boolean().default(false).describe('SYNC 0x20 / FUP 0x28 with a CRC-8 SAE J1850 over bytes 2..7 and the DataID (false: 0x10 / 0x18)'),
+  dataIds: z.array(z.int().min(0).max(255)).length(16).optional()
+    .describe('CanTSynGlobalTimeSyncDataIDList: 16 DataIDs, one per sequence counter value (needed with crc; FUP uses the same list)'),
+  correction: z.enum(['none', 'offset', 'rate']).default('rate')
+    .describe('slave: none (measure only), offset (step to the master\'s time at each FUP), rate (step, and correct the rate from two consecutive syncs)'),
+  maxFrequencyPpb: z.int().min(1).max(1_000_000).default(500_000).describe('slave, rate: largest rate correction, ppb'),
+});
+
+// --- paravirtual host clock (issue 11 §2): ptp_kvm / virtio-rtc, the guest reads the host's clock
+export const paravirtSyncSchema = z.strictObject({
+  protocol: z.literal('paravirt').describe("the hypervisor's clock read through a call (the ptp_kvm / virtio-rtc idea)"),
+  periodNs: durationNs({ min: 1_000_000, max: 16_000_000_000 }).prefault(125_000_000)
+    .describe('how often the guest reads the host clock and updates its servo (default: gPTP\'s sync interval)'),
+  costNs: durationNs({ max: 1_000_000 }).prefault(2_000)
+    .describe('vCPU time one read costs (the hypercall), ns'),
+  jitterNs: durationNs({ max: 1_000_000 }).prefault(500)
+    .describe('the host reading precedes the guest\'s own reading by 0..this (seeded), ns'),
+  servo: servoSchema('from the period: 0.7 × period^−0.3 (ptp4l\'s hardware scale)', '0.3 × period^0.4'),
+});
+
+export const syncSchema = z.discriminatedUnion('protocol', [gptpSyncSchema, cantsynSyncSchema, paravirtSyncSchema]);
 
 export const clockSchema = z.strictObject({
   offsetNs: durationNs({ signed: true, min: -1e15, max: 1e15 })
@@ -390,3 +434,6 @@ export type ProgramConfig = VmConfig['program'];
 export type EcuConfig = Scenario['ecus'][number];
 export type FaultConfig = Scenario['faults'][number];
 export type SyncConfig = z.output<typeof syncSchema>;
+export type GptpSyncConfig = z.output<typeof gptpSyncSchema>;
+export type CanTsynSyncConfig = z.output<typeof cantsynSyncSchema>;
+export type ParavirtSyncConfig = z.output<typeof paravirtSyncSchema>;

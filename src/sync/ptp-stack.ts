@@ -12,7 +12,7 @@
 
 import { z } from 'zod';
 import type { GuestClock } from '../platform/clock.js';
-import type { SyncConfig } from '../scenario/schema.js';
+import type { GptpSyncConfig } from '../scenario/schema.js';
 import type { SyncRow } from '../trace/recorder.js';
 import { MSG, clockIdentityOf, decodePtp, encodePtp, portIdentityBytes, portIdentityText, type PtpMessage } from './ptp-messages.js';
 import { piConstants, servoInit, servoSample, servoStateSchema, type ServoConfig } from './servo.js';
@@ -88,7 +88,7 @@ export class PtpStack {
 
   constructor(
     private readonly host: PtpHost,
-    private readonly config: SyncConfig,
+    private readonly config: GptpSyncConfig,
     /** The grandmaster's clock: ground truth for the error column (null on the grandmaster). */
     private readonly grandmaster: GuestClock | null,
   ) {

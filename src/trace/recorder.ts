@@ -74,7 +74,7 @@ export interface ClockRow {
 export interface SyncRow {
   ts_ns: Int64Input;
   vm: number;
-  protocol: 'gptp';
+  protocol: 'gptp' | 'cantsyn' | 'paravirt';
   exchange: 'sync' | 'pdelay';
   seq: number;
   t1_ns: Int64Input;

@@ -291,7 +291,8 @@ export const INPUTS_TABLE: TableSpec = {
 };
 
 // --- clock sync (issue 11 §3): one row per servo update and per peer-delay exchange
-export const SYNC_PROTOCOLS = ['gptp'] as const;
+// cantsyn and paravirt (issue 11 §2) are appended: gptp keeps its dictionary index 0.
+export const SYNC_PROTOCOLS = ['gptp', 'cantsyn', 'paravirt'] as const;
 export const SYNC_EXCHANGES = ['sync', 'pdelay'] as const;
 export const SERVO_STATES = ['unlocked', 'step', 'locked'] as const;
 const syncNs = (name: string, description: string, nullable = false): ColumnSpec =>
@@ -300,26 +301,27 @@ const syncNs = (name: string, description: string, nullable = false): ColumnSpec
 export const SYNC_TABLE: TableSpec = {
   name: 'sync',
   description:
-    'Clock synchronisation: one row per servo update (exchange sync: a Sync + Follow_Up) and per ' +
-    'peer-delay exchange (exchange pdelay), with the ground truth a simulation knows.',
+    'Clock synchronisation: one row per servo update (exchange sync: a gPTP Sync + Follow_Up, a ' +
+    'CanTSyn SYNC + FUP, a paravirtual host-clock read) and per peer-delay exchange (exchange ' +
+    'pdelay), with the ground truth a simulation knows.',
   columns: [
     syncNs('ts_ns', 'true time the client processed the exchange'),
     { name: 'vm', kind: 'i16', nullable: false, unit: '', description: 'VM index of the client' },
-    { name: 'protocol', kind: 'enum', nullable: false, dictionary: SYNC_PROTOCOLS, indexWidth: 'u8', enumTypeName: 'sync_protocol', unit: '', description: 'gptp (IEEE 802.1AS)' },
+    { name: 'protocol', kind: 'enum', nullable: false, dictionary: SYNC_PROTOCOLS, indexWidth: 'u8', enumTypeName: 'sync_protocol', unit: '', description: 'gptp (IEEE 802.1AS), cantsyn (AUTOSAR CanTSyn), paravirt (host clock read through a call)' },
     { name: 'exchange', kind: 'enum', nullable: false, dictionary: SYNC_EXCHANGES, indexWidth: 'u8', enumTypeName: 'sync_exchange', unit: '', description: 'sync (Sync + Follow_Up) or pdelay (Pdelay_Req / Resp / Resp_Follow_Up)' },
-    { name: 'seq', kind: 'i32', nullable: false, unit: '', description: 'PTP sequenceId' },
-    syncNs('t1_ns', "sync: preciseOriginTimestamp (grandmaster's clock); pdelay: Pdelay_Req sent (this clock)"),
-    syncNs('t2_ns', 'sync: Sync received (this clock); pdelay: Pdelay_Req received (responder)'),
-    syncNs('t3_ns', 'pdelay: Pdelay_Resp sent (responder, corrections added); NULL for sync', true),
+    { name: 'seq', kind: 'i32', nullable: false, unit: '', description: 'gptp: PTP sequenceId; cantsyn: sequence counter 0..15; paravirt: read number' },
+    syncNs('t1_ns', "sync: preciseOriginTimestamp (grandmaster's clock; cantsyn: the master's time at the SYNC's first bit, SYNC sec + OVS + FUP ns; paravirt: the host clock read); pdelay: Pdelay_Req sent (this clock)"),
+    syncNs('t2_ns', 'sync: Sync / SYNC received (this clock; paravirt: this clock at the read); pdelay: Pdelay_Req received (responder)'),
+    syncNs('t3_ns', 'pdelay: Pdelay_Resp sent (responder, corrections added); cantsyn: FUP received (this clock); NULL for gptp / paravirt sync', true),
     syncNs('t4_ns', 'pdelay: Pdelay_Resp received (this clock); NULL for sync', true),
     syncNs('correction_ns', 'correctionField sum (sync: Sync + Follow_Up, a bridge\'s residence and upstream delay)'),
-    syncNs('offset_ns', 'sync: measured offset t2 − t1 − correction − path delay; NULL for pdelay', true),
+    syncNs('offset_ns', 'sync: measured offset t2 − t1 − correction − path delay (cantsyn, paravirt: t2 − t1); NULL for pdelay', true),
     syncNs('path_delay_ns', 'mean path delay after the median filter (NULL before the first exchange)', true),
-    { name: 'rate_ratio_ppb', kind: 'i64', nullable: false, unit: 'ppb', description: 'neighbour rate ratio − 1' },
+    { name: 'rate_ratio_ppb', kind: 'i64', nullable: false, unit: 'ppb', description: 'gptp: neighbour rate ratio − 1; cantsyn: the rate error measured over the last two syncs; paravirt: 0' },
     { name: 'state', kind: 'enum', nullable: false, dictionary: SERVO_STATES, indexWidth: 'u8', enumTypeName: 'servo_state', unit: '', description: 'servo state after the update: unlocked, step (the clock was stepped), locked' },
     { name: 'freq_adj_ppb', kind: 'i64', nullable: false, unit: 'ppb', description: "the servo's frequency adjustment of this clock after the update" },
     syncNs('true_offset_ns', 'ground truth: this clock − true time, at ts_ns'),
-    syncNs('error_ns', "ground truth: this clock − the grandmaster's clock at ts_ns (before the update)"),
+    syncNs('error_ns', "ground truth: this clock − the grandmaster's (cantsyn: the master's; paravirt: true time) at ts_ns (before the update)"),
   ],
 };
 

@@ -175,7 +175,7 @@ describe('named queries', () => {
   it('every named query documents exactly the columns it returns, and answers on an empty trace', async () => {
     const queries = listNamedQueries();
     expect(queries.map((q) => q.name)).toEqual([
-      'bus/link_util', 'bus/throttle', 'bus/throttle_timeline', 'clock/drift', 'clock/offset', 'clock/offset_timeline',
+      'bus/link_util', 'bus/throttle', 'bus/throttle_timeline', 'clock/cantsyn', 'clock/drift', 'clock/offset', 'clock/offset_timeline',
       'clock/servo', 'clock/sync', 'clock/sync_timeline', 'dlt/clock_fit', 'dlt/counter_gaps', 'dlt/ecu_rate', 'dlt/errors', 'dlt/id_collisions',
       'dlt/lifecycles', 'dlt/rate', 'dlt/summary', 'dlt/timeline', 'sched/deadline_misses', 'sched/occupancy', 'sched/steal',
       'sched/steal_timeline', 'virtio/latency', 'virtio/latency_hist', 'vm/health', 'vm/incidents',
