@@ -1,7 +1,7 @@
-// Clock sync (issue 11 §5): what gPTP costs on the default scenario. The cockpit records side by
-// side with gPTP (test/sync/cockpit-gptp.json: the same scenario with the gateway as grandmaster
-// and two clients) and without, alternating, so the machine's load falls on both alike; min and
-// median of each.
+// Clock sync (issue 11 §5): what gPTP costs on the default scenario. The cockpit (which runs gPTP:
+// the gateway as grandmaster, two clients) records side by side with its copy without clock sync
+// (test/fixtures/cockpit-no-sync.json), alternating, so the machine's load falls on both alike;
+// min and median of each.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,8 +23,8 @@ export interface SyncBench {
   cost: number;
 }
 
-/** The cockpit with gPTP, from the repository (bench runs from dist/bench). */
-const COCKPIT_GPTP = join(import.meta.dirname, '..', '..', 'test', 'sync', 'cockpit-gptp.json');
+/** The cockpit without clock sync, from the repository (bench runs from dist/bench). */
+const COCKPIT_NO_SYNC = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'cockpit-no-sync.json');
 
 async function timeRecord(scenario: Scenario, dir: string): Promise<{ ms: number; events: number; sync: number }> {
   const t0 = performance.now();
@@ -36,8 +36,8 @@ async function timeRecord(scenario: Scenario, dir: string): Promise<{ ms: number
 export async function benchSync(opts: { durationNs?: number; rounds?: number } = {}): Promise<SyncBench> {
   const durationNs = opts.durationNs ?? 10_000_000_000;
   const rounds = opts.rounds ?? 5;
-  const synced = loadScenario(COCKPIT_GPTP, { durationNs });
-  const plain = loadScenario('cockpit', { durationNs });
+  const synced = loadScenario('cockpit', { durationNs });
+  const plain = loadScenario(COCKPIT_NO_SYNC, { durationNs });
   const root = mkdtempSync(join(tmpdir(), 'tv-bench-sync-'));
   try {
     await timeRecord(loadScenario('cockpit', { durationNs: 1_000_000_000 }), join(root, 'warm'));
