@@ -1,7 +1,7 @@
-// Clock sync (issue 11 §5): what gPTP costs on the default scenario. The cockpit records side by
-// side with gPTP (test/sync/cockpit-gptp.json: the same scenario with the gateway as grandmaster
-// and two clients) and without, alternating, so the machine's load falls on both alike; min and
-// median of each. --- CanTSyn (issue 11 §2): the same rounds also record
+// Clock sync (issue 11 §5): what gPTP costs on the default scenario. The cockpit (which runs gPTP:
+// the gateway as grandmaster, two clients) records side by side with its copy without clock sync
+// (test/fixtures/cockpit-no-sync.json), alternating, so the machine's load falls on both alike;
+// min and median of each. --- CanTSyn (issue 11 §2): the same rounds also record
 // test/sync/cockpit-cantsyn.json (the gateway a CanTSyn master on can0, the cluster a slave with a
 // can device added for it, the infotainment VM on a paravirtual host clock) and that scenario with
 // every clock.sync removed: the same topology (the cluster's can device takes every can0 frame),
@@ -40,8 +40,8 @@ function withoutSync(s: Scenario): Scenario {
   return { ...s, vms: s.vms.map((vm) => ({ ...vm, clock: { offsetNs: vm.clock.offsetNs, driftPpb: vm.clock.driftPpb, steps: vm.clock.steps } })) };
 }
 
-/** The cockpit with gPTP, from the repository (bench runs from dist/bench). */
-const COCKPIT_GPTP = join(import.meta.dirname, '..', '..', 'test', 'sync', 'cockpit-gptp.json');
+/** The cockpit without clock sync, and the CanTSyn variant, from the repository (bench runs from dist/bench). */
+const COCKPIT_NO_SYNC = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'cockpit-no-sync.json');
 const COCKPIT_CANTSYN = join(import.meta.dirname, '..', '..', 'test', 'sync', 'cockpit-cantsyn.json');
 
 async function timeRecord(scenario: Scenario, dir: string): Promise<{ ms: number; events: number; sync: number }> {
@@ -54,8 +54,8 @@ async function timeRecord(scenario: Scenario, dir: string): Promise<{ ms: number
 export async function benchSync(opts: { durationNs?: number; rounds?: number } = {}): Promise<SyncBench> {
   const durationNs = opts.durationNs ?? 10_000_000_000;
   const rounds = opts.rounds ?? 5;
-  const synced = loadScenario(COCKPIT_GPTP, { durationNs });
-  const plain = loadScenario('cockpit', { durationNs });
+  const synced = loadScenario('cockpit', { durationNs });
+  const plain = loadScenario(COCKPIT_NO_SYNC, { durationNs });
   const cantsyn = loadScenario(COCKPIT_CANTSYN, { durationNs });
   const cantsynOff = withoutSync(cantsyn);
   const root = mkdtempSync(join(tmpdir(), 'tv-bench-sync-'));

@@ -53,7 +53,8 @@ describe('export pcap', () => {
 
   it('carries each Ethernet frame\'s bytes: MACs, ethertype, payload', (ctx) => {
     requireTool(ctx, 'tshark');
-    const eth = tsharkFields(pcap, ['eth.dst', 'eth.src', 'eth.type', 'frame.len', 'data.data'], 'eth');
+    // PTP dissection off, so the 802.1AS frames (the cockpit runs gPTP) show their payload as data too
+    const eth = tsharkFields(pcap, ['eth.dst', 'eth.src', 'eth.type', 'frame.len', 'data.data'], 'eth', ['--disable-protocol', 'ptp']);
     const mac = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
     const expected = rows.filter((r) => r.kind === 'eth').map((r) => [
       mac(r.data.subarray(0, 6)), mac(r.data.subarray(6, 12)), `0x${hex(r.data.subarray(12, 14)).padStart(4, '0')}`,
@@ -65,11 +66,15 @@ describe('export pcap', () => {
   it('names each link after its VM: what leaves a VM\'s interface carries that VM\'s MAC', (ctx) => {
     requireTool(ctx, 'tshark');
     const macOf: Record<string, string> = { 'cluster-eth0': '02:00:00:00:00:01', 'infotainment-eth0': '02:00:00:00:00:02', 'gateway-eth0': '02:00:00:00:00:03' };
-    const packets = tsharkFields(pcap, ['frame.interface_name', 'frame.packet_flags_direction', 'eth.src', 'eth.dst'], 'eth');
+    const packets = tsharkFields(pcap, ['frame.interface_name', 'frame.packet_flags_direction', 'eth.src', 'eth.dst', 'eth.type'], 'eth');
     expect(packets.length).toBeGreaterThan(0);
-    for (const [name, direction, src, dst] of packets) {
-      expect(direction === '0x00000002' ? src : dst).toBe(macOf[name!]);
+    for (const [name, direction, src, dst, type] of packets) {
+      if (direction === '0x00000002') expect(src).toBe(macOf[name!]);
+      // what reaches a VM is addressed to it, or is gPTP to the link-local multicast (802.1AS §10.4.3)
+      else if (type === '0x88f7') expect(dst).toBe('01:80:c2:00:00:0e');
+      else expect(dst).toBe(macOf[name!]);
     }
+    expect(packets.some((p) => p[4] === '0x88f7' && p[1] === '0x00000001')).toBe(true);
   });
 
   it('carries each CAN frame\'s id, length and data (LINKTYPE_CAN_SOCKETCAN)', (ctx) => {

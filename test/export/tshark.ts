@@ -21,9 +21,9 @@ export function tshark(file: string, ...args: string[]): string[] {
   return r.stdout.split('\n').filter((l) => l !== '');
 }
 
-/** tshark -T fields: one array of field values per packet. */
-export function tsharkFields(file: string, fields: string[], filter?: string): string[][] {
-  const args = ['-T', 'fields', '-E', 'separator=\t', ...fields.flatMap((f) => ['-e', f]), ...(filter ? ['-Y', filter] : [])];
+/** tshark -T fields: one array of field values per packet (extra: more tshark options). */
+export function tsharkFields(file: string, fields: string[], filter?: string, extra: string[] = []): string[][] {
+  const args = [...extra, '-T', 'fields', '-E', 'separator=\t', ...fields.flatMap((f) => ['-e', f]), ...(filter ? ['-Y', filter] : [])];
   return tshark(file, ...args).map((l) => l.split('\t'));
 }
 

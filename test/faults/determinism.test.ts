@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { EVENT_KINDS, KIND } from '../../src/core/codes.js';
 import { recordScenario } from '../../src/platform/record.js';
 import { loadScenario, parseScenario } from '../../src/scenario/load.js';
+import { packageRoot } from '../../src/util/package-root.js';
 import { tempDir } from '../trace/helpers.js';
 import { MS, bridge, runFaults, type Row } from './run.js';
 
@@ -54,7 +55,9 @@ function csvDigest(lines: string[]): string {
 
 describe('a run without faults is unchanged', () => {
   it('the cockpit\'s events and clock rows for 2 s are those of the build before fault injection', async () => {
-    const run = await runFaults(loadScenario('cockpit', { durationNs: 2000 * MS }));
+    // The cockpit as it was then, without the gPTP the built-in one runs since
+    // (test/fixtures/cockpit-no-sync.json): the build before fault injection had no clock sync.
+    const run = await runFaults(loadScenario(join(packageRoot(), 'test', 'fixtures', 'cockpit-no-sync.json'), { durationNs: 2000 * MS }));
     const events = run.events.map((r) => [r.ts, r.seq, r.vm, r.vcpu, EVENT_KINDS[r.kind], r.dev, r.queue, r.id, r.len, r.val].join(','));
     const clock = run.clock.map((r) => [r.ts_ns, r.vm, r.local_ns, r.offset_ns, r.drift_ppb, r.steal_ns].join(','));
     // Recorded with commit 9c37733 (before this feature): `record cockpit --duration 2s`, then

@@ -122,10 +122,11 @@ describe('diff', () => {
     expect(diff.first?.row).toBe(batch0Rows + 5);
     expect(diff.first?.batch).toBe(1);
     expect(diff.tables.dlt).toBeNull();
-    // events batch 0 and every batch of dlt, clock, frames (and no inputs) were skipped by digest
+    // events batch 0 and every batch of dlt, clock, sync (the cockpit runs gPTP), frames (and no
+    // inputs) were skipped by digest
     const manifest = JSON.parse(readFileSync(join(a, 'manifest.json'), 'utf8')) as { tables: Record<string, { batches: number }> };
-    const { dlt, clock, frames } = manifest.tables;
-    expect(frames!.batches).toBeGreaterThan(0);
-    expect(diff.batchesSkipped).toBe(1 + dlt!.batches + clock!.batches + frames!.batches);
+    const { dlt, clock, inputs, sync, frames } = manifest.tables;
+    expect([frames!.batches > 0, sync!.batches > 0, inputs!.batches]).toEqual([true, true, 0]);
+    expect(diff.batchesSkipped).toBe(1 + dlt!.batches + clock!.batches + sync!.batches + frames!.batches);
   });
 });
