@@ -31,7 +31,7 @@ import { readSnapshot, type ReadSnapshot } from './index.js';
  * cost is over its 5 % target: ~25 ms of CPU per snapshot, 11-25 % of recording time by wall
  * depending on load (README "Snapshots", npm run bench snapshot / seek).
  */
-export const SNAPSHOT_EVERY_NS_DEFAULT = 2_000_000_000;
+export const SNAPSHOT_EVERY_NS_DEFAULT = 4_000_000_000;
 
 function coreOf(platform: Platform): Core {
   if (!(platform.core instanceof Core)) throw new Error('assert: a snapshot needs the WASM core');
