@@ -95,7 +95,7 @@ function makePageStore(folder, c) {
       let slot = 0;
       if (at !== null) {
         g = number.get(at[0]);
-        if (g === undefined) { g = groups.push(at[0]) ; number.set(at[0], g); }
+        if (g === undefined) { g = groups.push(at[0]); number.set(at[0], g); }
         slot = at[1];
       }
       if (last >= 0 && table[last] === g && (g === 0 || table[last + 1] + table[last + 2] === slot)) table[last + 2] += 1;
@@ -106,7 +106,6 @@ function makePageStore(folder, c) {
   function write(job) {
     const fresh = pack(job.id, job.bytes);
     const located = locate(job, fresh);
-    where = located;
     const { groups, table } = tableOf(located);
     const head = {
       format: c.format, formatVersion: c.formatVersion, id: job.id, timeNs: job.timeNs, seq: job.seq,
@@ -120,6 +119,7 @@ function makePageStore(folder, c) {
     writeWhole(join(folder, job.id + '.pages'), fresh.map((g) => g[5]));
     writeWhole(join(folder, job.id + '.index'), [indexBytes]);
     for (const g of fresh) g.length = 5; // the deflated bytes are on disk; \`where\` keeps only the entry
+    where = located; // only once both files are in place: the next snapshot may name these groups
     return {
       id: job.id, timeNs: job.timeNs, seq: job.seq, file: job.id + '.index', bytes: indexBytes.length,
       sha256: sha256Hex(indexBytes), pagesFile: job.id + '.pages', pagesBytes: packBytes,
