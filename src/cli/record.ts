@@ -61,7 +61,7 @@ export function registerRecord(program: Command): void {
     .option('--realtime [factor]', 'run virtual time against the wall clock (1 = real time, 2 = twice as fast)')
     .option('--fault <type[:key=value,...]>', 'inject a seeded fault, as an entry of the scenario\'s faults[] (repeatable; e.g. link_loss:ppm=200000, vcpu_stall:vm=cluster,at=2s,for=50ms)', collect, [])
     .option('-q, --quiet', 'no progress bar (it shows only when stdout and stderr are terminals)')
-    .option('--snapshot-every <d>', 'virtual time between two snapshots of the platform for fast seeking (a multiple of 100ms; 0 for none)', '2s')
+    .option('--snapshot-every <d>', 'virtual time between two snapshots of the platform for fast seeking (a multiple of 100ms; 0 for none)', '3s')
     .option('--no-frames', 'leave the frames table empty (no frame bytes recorded: for long runs; the manifest says frames: off)')
     .action(async (scenarioArg: string, flags: RecordFlags) => {
       const report = await recordRun(scenarioArg, flags);

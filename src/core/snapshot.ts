@@ -106,6 +106,13 @@ export function captureCore(
   const reuse = previous !== undefined && previous.pages.length * SNAPSHOT_PAGE_BYTES === memory.length ? previous.pages : null;
   const pages: Uint8Array[] = [];
   for (let i = 0, at = 0; at < memory.length; i++, at += SNAPSHOT_PAGE_BYTES) {
+    const zeros = zeroRunPages(memory, at, i, touched, reuse);
+    if (zeros > 0) {
+      for (let k = 0; k < zeros; k++) pages.push(ZERO_PAGE);
+      i += zeros - 1;
+      at += (zeros - 1) * SNAPSHOT_PAGE_BYTES;
+      continue;
+    }
     if (touched[i] === PAGE_DEAD) {
       pages.push(ZERO_PAGE);
       continue;
@@ -130,6 +137,29 @@ export function captureCore(
     pages,
     globals: globals.map(([name, g]) => [name, g.value.toString()]),
   };
+}
+
+/**
+ * Pages compared against zero in one call. Most of the memory is zero and stays zero (the
+ * cockpit: 93 % of 13,424 pages), and a Buffer#compare call costs more than comparing one page:
+ * 13,424 page compares measured 2.9 ms, the same bytes in 64 KiB calls 0.74 ms.
+ */
+const ZERO_RUN_PAGES = 16;
+const ZERO_RUN: Uint8Array = new Uint8Array(ZERO_RUN_PAGES * SNAPSHOT_PAGE_BYTES);
+
+/**
+ * ZERO_RUN_PAGES when page `i` starts an aligned run of live pages that the previous snapshot
+ * (if any) held as zero and that are all zero now, else 0 (the caller compares page by page).
+ */
+function zeroRunPages(
+  memory: Buffer, at: number, i: number, touched: Uint8Array, reuse: readonly Uint8Array[] | null,
+): number {
+  const end = i + ZERO_RUN_PAGES;
+  if (i % ZERO_RUN_PAGES !== 0 || end > touched.length) return 0;
+  for (let p = i; p < end; p++) {
+    if (touched[p] !== 0 || (reuse !== null && reuse[p] !== ZERO_PAGE)) return 0;
+  }
+  return memory.compare(ZERO_RUN, 0, ZERO_RUN.length, at, at + ZERO_RUN.length) === 0 ? ZERO_RUN_PAGES : 0;
 }
 
 const PAGE_PART_DEAD = 1;

@@ -1,7 +1,7 @@
 // A recording's snapshot store on a worker thread (issue 10 §3 target: snapshot cost <= 5 % of
 // recording time). The recording's thread does the cheap half (Core.snapshot's page compare and
-// copies, Platform.captureState, writer.ts pageJob) and hands the rest — sha256, deflate, the
-// files — to a worker running page-store-code.ts, the same text writeSnapshot runs in-thread.
+// copies, Platform.captureState, writer.ts pageJob) and hands the rest — deflate, the groups'
+// sha256, the files — to a worker running page-store-code.ts, the same text writeSnapshot runs in-thread.
 // Everything stays synchronous for the caller: replies come back on a MessagePort read with
 // receiveMessageOnPort, and flush() waits on a shared counter (Atomics.wait), so the recorder
 // lists each snapshot in order, only after both its files are in place (writer.ts: crash safety).

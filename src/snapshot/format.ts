@@ -3,24 +3,31 @@
 //   snapshots/
 //     s000001.index   deflated JSON (SnapshotIndex): what the snapshot is, its page table, its
 //                     globals and the TypeScript state; its size and sha256 are in the manifest
-//     s000001.pages   the 4 KiB pages this snapshot stored first, deflated in groups of up to
-//                     16 pages (64 KiB), the groups back to back
+//     s000001.pages   the 4 KiB pages that changed since the previous snapshot (all non-zero
+//                     pages for the first), deflated in groups of up to 16 pages (64 KiB), the
+//                     groups back to back
 //     s000002.index   ...
-//     s000002.pages   only the pages no earlier snapshot of the trace stored
+//     s000002.pages   only the pages that changed since s000001
 //
-// Pages are content-addressed by sha256: each distinct page is stored once across all snapshots
-// of a trace, and an index names every page it uses by hash and by where it lies (pack, the
-// group's offset and deflated length, the page's slot in the group). Groups, not single pages:
-// one deflateSync per page cost ~0.1 ms of zlib set-up each (cockpit: ~285 changed pages a
-// second), and a seek inflates at most 64 KiB per page it needs. Guest RAM and the core's tables change little in a second (cockpit: ~285 of
-// 11,552 pages, ~31 KB deflated), so later snapshots cost little. Deflate because Node 20's zlib
-// has no zstd.
+// An index lists the groups it uses (in its own .pages or an earlier snapshot's): pack, offset,
+// deflated size, page count and the sha256 of the deflated bytes, so every byte a restore reads
+// is covered by a hash chained from the manifest. The page table maps the memory's pages in
+// order, run-length coded, to a group and slot, or to the zero page (stored nowhere). Groups,
+// not single pages: one deflateSync per page cost ~0.1 ms of zlib set-up each, and a seek
+// inflates at most 64 KiB per group it needs. Guest RAM and the core's tables change little in
+// two seconds (cockpit: ~340 of 13,424 pages, ~28 KB deflated), so later snapshots cost little.
+// Deflate because Node 20's zlib has no zstd.
+//
+// Format 2 (this one) replaced format 1's content addressing (a sha256 per page, each distinct
+// page stored once, every index listing every distinct page's hash): a page unchanged since the
+// previous snapshot is still stored once, a page that changes back to an older content is stored
+// again. Format 1 snapshots are refused as foreign (re-record to seek from snapshots).
 
 import { z } from 'zod';
 
 export const SNAPSHOT_DIR = 'snapshots';
 export const SNAPSHOT_FORMAT = 'tracevisor-snapshot';
-export const SNAPSHOT_FORMAT_VERSION = 1;
+export const SNAPSHOT_FORMAT_VERSION = 2;
 
 export function snapshotId(ordinal: number): string {
   return `s${String(ordinal).padStart(6, '0')}`;
@@ -41,13 +48,12 @@ const limits = z.strictObject({
 export const GROUP_PAGES_MAX = 16;
 
 /**
- * One distinct page: its sha256, the snapshot whose .pages file holds it, the offset and deflated
- * size of its group there, and its slot in the group.
+ * One deflated group of pages: the snapshot whose .pages file holds it, its offset and deflated
+ * size there, how many pages it holds, and the sha256 of its deflated bytes.
  */
-const pageRef = z.tuple([
-  hex64, z.string().regex(/^s\d{6}$/), count, z.number().int().positive(), z.number().int().nonnegative().lt(GROUP_PAGES_MAX),
+const groupRef = z.tuple([
+  z.string().regex(/^s\d{6}$/), count, z.number().int().positive(), z.number().int().positive().max(GROUP_PAGES_MAX), hex64,
 ]);
-
 export const snapshotIndexSchema = z.strictObject({
   format: z.literal(SNAPSHOT_FORMAT),
   formatVersion: z.literal(SNAPSHOT_FORMAT_VERSION),
@@ -60,9 +66,13 @@ export const snapshotIndexSchema = z.strictObject({
   seed: z.string(),
   pageBytes: z.number().int().positive(),
   memoryBytes: z.number().int().positive(),
-  /** The distinct pages this snapshot uses. */
-  pages: z.array(pageRef),
-  /** The memory's pages in order, run-length coded: [index into `pages`, run length, ...]. */
+  /** The groups this snapshot's pages lie in. */
+  groups: z.array(groupRef),
+  /**
+   * The memory's pages in order, run-length coded as triples [group, slot, pages]: group 0 is
+   * the zero page (slot 0), group k >= 1 is groups[k - 1], whose slots slot..slot+pages-1 these
+   * pages are.
+   */
   table: z.array(count),
   globals: z.array(z.tuple([z.string(), z.string()])),
   /** The TypeScript side's state (Platform.captureState), plain JSON; null when none was given. */
@@ -72,4 +82,4 @@ export const snapshotIndexSchema = z.strictObject({
 });
 
 export type SnapshotIndex = z.infer<typeof snapshotIndexSchema>;
-export type PageRef = z.infer<typeof pageRef>;
+export type GroupRef = z.infer<typeof groupRef>;

@@ -1,14 +1,17 @@
-// The snapshot writer's costly half (format.ts): sha256 of the changed pages, the content-addressed
-// page table, deflate of the new pages and of the index, and the two files. It is plain JavaScript
-// in a string because it runs in two places: on a worker thread during a recording, off the
-// recording's path (background-store.ts: measured on the cockpit at one snapshot per second, this
-// half was ~2/3 of a snapshot's 20-25 ms), and in the calling thread for writeSnapshot
-// (writer.ts). One text for both, so the two write the same bytes (test/snapshot/store.test.ts).
+// The snapshot writer's costly half (format.ts): deflate of the new pages in groups, each group's
+// sha256, the page table, the index, and the two files. It is plain JavaScript in a string
+// because it runs in two places: on a worker thread during a recording, off the recording's path
+// (background-store.ts), and in the calling thread for writeSnapshot (writer.ts). One text for
+// both, so the two write the same bytes (test/snapshot/store.test.ts).
 //
 // Input per snapshot (a PageJob, prepared in the calling thread by writer.ts pageJob): the
 // snapshot's fields, its TypeScript state as JSON text, and its pages as `kinds` (per page:
 // SAME as the previous job's page at that index, ZERO, or NEW) with the NEW pages' bytes back to
-// back. The store remembers the previous job's page hashes, so an unchanged page costs no hash.
+// back. The store remembers where the previous job's pages lie, so an unchanged page costs
+// nothing but a table entry. Format 1 hashed every new page (sha256, content addressing) and
+// listed every distinct page's hash in every index: measured on the cockpit, hashing and the
+// ~1,000-entry index (JSON, deflate) were half of the worker's ~11 ms per snapshot, and the
+// worker's CPU competes with the recording's on a 2-core host (README "Snapshots").
 
 import type { CoreLimits } from '../core/api.js';
 import type { ManifestSnapshot } from '../trace/manifest-file.js';
@@ -55,66 +58,68 @@ function writeWhole(path, chunks) {
   renameSync(temp, path);
 }
 function makePageStore(folder, c) {
-  const zeroHash = sha256Hex(new Uint8Array(c.pageBytes));
-  const stored = new Map(); // sha256 -> [hash, pack id, group offset, group bytes, slot]
-  let previous = []; // the previous job's page hashes, by memory page
-  function pack(fresh) {
+  // Per memory page, where the previous job's page lies: null for zero, else [group, slot] with
+  // group = [pack id, offset, deflated bytes, pages, sha256] (the index's groups entry, shared).
+  let where = [];
+  function pack(id, bytes) {
     const groups = [];
+    const pageCount = bytes.length / c.pageBytes;
     let offset = 0;
-    for (let first = 0; first < fresh.length; first += c.groupPagesMax) {
-      const members = fresh.slice(first, first + c.groupPagesMax);
-      const z = deflateSync(Buffer.concat(members.map((m) => m.page)), DEFLATE);
-      members.forEach((m, slot) => { m.ref[2] = offset; m.ref[3] = z.length; m.ref[4] = slot; });
-      groups.push(z);
+    for (let first = 0; first < pageCount; first += c.groupPagesMax) {
+      const pages = Math.min(c.groupPagesMax, pageCount - first);
+      const z = deflateSync(bytes.subarray(first * c.pageBytes, (first + pages) * c.pageBytes), DEFLATE);
+      groups.push([id, offset, z.length, pages, sha256Hex(z), z]);
       offset += z.length;
     }
     return groups;
   }
-  function write(job) {
-    const fresh = [];
-    const refs = [];
-    const refIndex = new Map();
-    const table = [];
-    const hashes = new Array(job.kinds.length);
-    let at = 0;
-    for (let i = 0; i < job.kinds.length; i++) {
+  function locate(job, fresh) {
+    const out = new Array(job.kinds.length);
+    for (let i = 0, n = 0; i < job.kinds.length; i++) {
       const kind = job.kinds[i];
-      let hash;
-      let page = null;
-      if (kind === ${PAGE_SAME}) hash = previous[i];
-      else if (kind === ${PAGE_ZERO}) hash = zeroHash;
-      else {
-        page = job.bytes.subarray(at, at + c.pageBytes);
-        at += c.pageBytes;
-        hash = sha256Hex(page);
-      }
-      if (hash === undefined) throw new Error('assert: page ' + i + ' is the same as a page the previous snapshot does not have');
-      hashes[i] = hash;
-      let ref = stored.get(hash);
-      if (ref === undefined) {
-        ref = [hash, job.id, 0, 1, 0]; // placed by pack
-        stored.set(hash, ref);
-        fresh.push({ page: page ?? new Uint8Array(c.pageBytes), ref });
-      }
-      let n = refIndex.get(hash);
-      if (n === undefined) { n = refs.push(ref) - 1; refIndex.set(hash, n); }
-      const end = table.length;
-      if (end > 0 && table[end - 2] === n) table[end - 1] += 1;
-      else table.push(n, 1);
+      if (kind === ${PAGE_ZERO}) out[i] = null;
+      else if (kind === ${PAGE_NEW}) { out[i] = [fresh[(n / c.groupPagesMax) | 0], n % c.groupPagesMax]; n++; }
+      else if (where[i] === undefined) throw new Error('assert: page ' + i + ' is the same as a page the previous snapshot does not have');
+      else out[i] = where[i];
     }
-    if (at !== job.bytes.length) throw new Error('assert: ' + job.bytes.length + ' page bytes given, ' + at + ' used');
-    previous = hashes;
-    const index = {
+    return out;
+  }
+  /** The page table: [group (0 zero, k groups[k - 1]), first slot, pages] runs, and the groups. */
+  function tableOf(located) {
+    const groups = [];
+    const number = new Map();
+    const table = [];
+    let last = -1;
+    for (const at of located) {
+      let g = 0;
+      let slot = 0;
+      if (at !== null) {
+        g = number.get(at[0]);
+        if (g === undefined) { g = groups.push(at[0]); number.set(at[0], g); }
+        slot = at[1];
+      }
+      if (last >= 0 && table[last] === g && (g === 0 || table[last + 1] + table[last + 2] === slot)) table[last + 2] += 1;
+      else { last = table.length; table.push(g, slot, 1); }
+    }
+    return { groups: groups.map((x) => x.slice(0, 5)), table };
+  }
+  function write(job) {
+    const fresh = pack(job.id, job.bytes);
+    const located = locate(job, fresh);
+    const { groups, table } = tableOf(located);
+    const head = {
       format: c.format, formatVersion: c.formatVersion, id: job.id, timeNs: job.timeNs, seq: job.seq,
       coreVersion: job.coreVersion, wasmSha256: job.wasmSha256, limits: job.limits, seed: job.seed,
-      pageBytes: c.pageBytes, memoryBytes: job.kinds.length * c.pageBytes, pages: refs, table,
-      globals: job.globals, platform: JSON.parse(job.platformJson), platformSha256: sha256Hex(job.platformJson),
+      pageBytes: c.pageBytes, memoryBytes: job.kinds.length * c.pageBytes, groups, table, globals: job.globals,
     };
-    const groups = pack(fresh);
-    const packBytes = groups.reduce((n, g) => n + g.length, 0);
-    const indexBytes = deflateSync(JSON.stringify(index), DEFLATE);
-    writeWhole(join(folder, job.id + '.pages'), groups);
+    // the TypeScript state goes in as the text it was captured as (JSON.stringify(JSON.parse(t)) is t)
+    const json = JSON.stringify(head).slice(0, -1) + ',"platform":' + job.platformJson + ',"platformSha256":"' + sha256Hex(job.platformJson) + '"}';
+    const indexBytes = deflateSync(json, DEFLATE);
+    const packBytes = fresh.reduce((n, g) => n + g[2], 0);
+    writeWhole(join(folder, job.id + '.pages'), fresh.map((g) => g[5]));
     writeWhole(join(folder, job.id + '.index'), [indexBytes]);
+    for (const g of fresh) g.length = 5; // the deflated bytes are on disk; \`where\` keeps only the entry
+    where = located; // only once both files are in place: the next snapshot may name these groups
     return {
       id: job.id, timeNs: job.timeNs, seq: job.seq, file: job.id + '.index', bytes: indexBytes.length,
       sha256: sha256Hex(indexBytes), pagesFile: job.id + '.pages', pagesBytes: packBytes,

@@ -25,13 +25,14 @@ import { BackgroundSnapshotStore } from './background-store.js';
 import { readSnapshot, type ReadSnapshot } from './index.js';
 
 /**
- * Default virtual time between two snapshots of a recording. A seek re-executes up to this much
- * (~0.2 s of CPU per cockpit second): at 5 s a seek just before a snapshot took 1.8-2.2 s, over
- * the 2 s target; at 2 s the worst case measured 1.1-1.5 s and 2.4 % of the trace's bytes. The
- * cost is over its 5 % target: ~25 ms of CPU per snapshot, 11-25 % of recording time by wall
- * depending on load (README "Snapshots", npm run bench snapshot / seek).
+ * Default virtual time between two snapshots of a recording. A snapshot's cost is per snapshot
+ * (the memory scan and the deflate of the ~340 changed pages, about the same after 2 s as after
+ * 4 s), so the spacing divides it; a seek re-executes up to the spacing. At 2 s the cost was over
+ * its 5 % target; at 4 s the worst seeks of a 600 s cockpit trace measured 1.6-1.9 s median in
+ * one run and 3.1-3.2 s in another (host load 9-11, where 2 s gave 2.2-2.4 s): 3 s is between.
+ * README "Snapshots", npm run bench snapshot / seek.
  */
-export const SNAPSHOT_EVERY_NS_DEFAULT = 2_000_000_000;
+export const SNAPSHOT_EVERY_NS_DEFAULT = 3_000_000_000;
 
 function coreOf(platform: Platform): Core {
   if (!(platform.core instanceof Core)) throw new Error('assert: a snapshot needs the WASM core');

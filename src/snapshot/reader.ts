@@ -1,6 +1,7 @@
 // Reads a snapshot back through one door (STYLE.md, rust-vmm: untrusted state becomes a checked
 // object in one place): the manifest entry, the index's size and sha256, its schema, the build it
-// names, the page table against the memory size, and every page's length and sha256. Anything
+// names, the page table against the memory size and its groups, and every group's sha256 and
+// inflated size. Anything
 // wrong is a SnapshotError naming the snapshot, the file and what is wrong; the caller (replay's
 // seek) falls back to re-execution from the start.
 
@@ -12,7 +13,7 @@ import { SnapshotError } from '../core/snapshot-error.js';
 import { SNAPSHOT_PAGE_BYTES, WASM_PAGE_BYTES, ZERO_PAGE, checkSnapshotFits, type CoreSnapshot } from '../core/snapshot.js';
 import { readManifest } from '../trace/manifest.js';
 import type { ManifestSnapshot } from '../trace/manifest-file.js';
-import { SNAPSHOT_DIR, snapshotIndexSchema, type SnapshotIndex } from './format.js';
+import { SNAPSHOT_DIR, SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION, snapshotIndexSchema, type GroupRef, type SnapshotIndex } from './format.js';
 import { sha256Hex } from './writer.js';
 
 export interface ReadSnapshot {
@@ -70,6 +71,7 @@ function readIndex(dir: string, entry: ManifestSnapshot, where: string): Snapsho
   } catch {
     return damaged(`${where}: ${entry.file} is not deflated JSON`);
   }
+  checkFormatVersion(raw, entry, where);
   const parsed = snapshotIndexSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -83,16 +85,33 @@ function readIndex(dir: string, entry: ManifestSnapshot, where: string): Snapsho
   return index;
 }
 
-/** The page table covers the memory exactly, in whole 64 KiB WebAssembly pages. */
+/** Another format version of this format: refused as foreign, said before the schema speaks. */
+function checkFormatVersion(raw: unknown, entry: ManifestSnapshot, where: string): void {
+  const head = raw as { format?: unknown; formatVersion?: unknown } | null;
+  if (head === null || typeof head !== 'object' || head.format !== SNAPSHOT_FORMAT) return; // the schema says what is wrong
+  if (typeof head.formatVersion === 'number' && head.formatVersion !== SNAPSHOT_FORMAT_VERSION) {
+    throw new SnapshotError(
+      'snapshot_foreign',
+      `${where}: ${entry.file} is snapshot format ${head.formatVersion}, this build reads format ${SNAPSHOT_FORMAT_VERSION}; ` +
+        're-record the trace to seek from snapshots',
+    );
+  }
+}
+
+/** The page table covers the memory exactly, in whole 64 KiB WebAssembly pages, within its groups. */
 function checkTable(index: SnapshotIndex, where: string): void {
   if (index.pageBytes !== SNAPSHOT_PAGE_BYTES) damaged(`${where}: pages of ${index.pageBytes} bytes, this build reads ${SNAPSHOT_PAGE_BYTES}`);
   if (index.memoryBytes % WASM_PAGE_BYTES !== 0) damaged(`${where}: memory of ${index.memoryBytes} bytes is not whole 64 KiB pages`);
-  if (index.table.length % 2 !== 0) damaged(`${where}: page table has an odd length`);
+  if (index.table.length % 3 !== 0) damaged(`${where}: page table's length is not a multiple of 3`);
   let pages = 0;
-  for (let i = 0; i < index.table.length; i += 2) {
-    const ref = index.table[i]!;
-    if (ref >= index.pages.length) damaged(`${where}: page table names page ${ref} of ${index.pages.length}`);
-    pages += index.table[i + 1]!;
+  for (let i = 0; i < index.table.length; i += 3) {
+    const [g, slot, run] = [index.table[i]!, index.table[i + 1]!, index.table[i + 2]!];
+    if (g > index.groups.length) damaged(`${where}: page table names group ${g} of ${index.groups.length}`);
+    const held = g === 0 ? 1 : index.groups[g - 1]![3];
+    if (run === 0 || (g === 0 ? slot !== 0 : slot + run > held)) {
+      damaged(`${where}: page table names pages ${slot}..${slot + run - 1} of group ${g}, which holds ${g === 0 ? 'the zero page' : held}`);
+    }
+    pages += run;
   }
   if (pages * SNAPSHOT_PAGE_BYTES !== index.memoryBytes) {
     damaged(`${where}: page table covers ${pages} pages, the memory of ${index.memoryBytes} bytes has ${index.memoryBytes / SNAPSHOT_PAGE_BYTES}`);
@@ -113,32 +132,31 @@ function readPages(dir: string, entries: ManifestSnapshot[], index: SnapshotInde
     packs.set(id, bytes);
     return bytes;
   };
-  const groups = new Map<string, Buffer>(); // pack:offset -> inflated group
-  const group = (id: string, offset: number, zbytes: number, hash: string): Buffer => {
-    const key = `${id}:${offset}`;
-    let bytes = groups.get(key);
-    if (bytes !== undefined) return bytes;
-    const packed = pack(id);
-    if (offset + zbytes > packed.length) damaged(`${where}: page ${hash.slice(0, 16)}… lies beyond the end of ${id}.pages`);
-    try {
-      bytes = inflateSync(packed.subarray(offset, offset + zbytes));
-    } catch {
-      return damaged(`${where}: page ${hash.slice(0, 16)}… in ${id}.pages does not inflate`);
-    }
-    groups.set(key, bytes);
-    return bytes;
-  };
-  const distinct = index.pages.map(([hash, id, offset, zbytes, slot]) => {
-    const bytes = group(id, offset, zbytes, hash);
-    const at = slot * SNAPSHOT_PAGE_BYTES;
-    const page = bytes.subarray(at, at + SNAPSHOT_PAGE_BYTES);
-    if (page.length !== SNAPSHOT_PAGE_BYTES || sha256Hex(page) !== hash) damaged(`${where}: page ${hash.slice(0, 16)}… in ${id}.pages fails its sha256`);
-    return Buffer.compare(page, ZERO_PAGE) === 0 ? ZERO_PAGE : page;
-  });
+  const groups = index.groups.map((g) => readGroup(g, pack, where));
   const pages: Uint8Array[] = [];
-  for (let i = 0; i < index.table.length; i += 2) {
-    const page = distinct[index.table[i]!]!;
-    for (let k = 0; k < index.table[i + 1]!; k++) pages.push(page);
+  for (let i = 0; i < index.table.length; i += 3) {
+    const [g, slot, run] = [index.table[i]!, index.table[i + 1]!, index.table[i + 2]!];
+    for (let k = 0; k < run; k++) {
+      const at = (slot + k) * SNAPSHOT_PAGE_BYTES;
+      pages.push(g === 0 ? ZERO_PAGE : groups[g - 1]!.subarray(at, at + SNAPSHOT_PAGE_BYTES));
+    }
   }
   return pages;
+}
+
+/** One group's pages, inflated, after its deflated bytes pass their sha256. */
+function readGroup([id, offset, zbytes, pageCount, hash]: GroupRef, pack: (id: string) => Buffer, where: string): Buffer {
+  const packed = pack(id);
+  const name = `group at ${offset} of ${id}.pages`;
+  if (offset + zbytes > packed.length) damaged(`${where}: the ${name} lies beyond its end`);
+  const zipped = packed.subarray(offset, offset + zbytes);
+  if (sha256Hex(zipped) !== hash) damaged(`${where}: the ${name} fails its sha256`);
+  let bytes: Buffer;
+  try {
+    bytes = inflateSync(zipped);
+  } catch {
+    return damaged(`${where}: the ${name} does not inflate`);
+  }
+  if (bytes.length !== pageCount * SNAPSHOT_PAGE_BYTES) damaged(`${where}: the ${name} holds ${bytes.length} bytes, not ${pageCount} pages`);
+  return bytes;
 }

@@ -1,8 +1,8 @@
 // Writes snapshots into a trace directory (format.ts). One SnapshotStore per recording: it knows
-// which pages the trace holds already (by hash, page-store-code.ts) and which pages are the same
+// where the previous snapshot's pages lie (page-store-code.ts), and which pages are the same
 // objects as in the previous snapshot (a core snapshot shares unchanged pages with the previous
-// one, src/core/snapshot.ts), so a snapshot costs a sha256 and a deflate only for the pages that
-// changed. The costly half runs in this thread here, and on a worker thread for a recording
+// one, src/core/snapshot.ts), so a snapshot costs a deflate only for the pages that changed. The
+// costly half runs in this thread here, and on a worker thread for a recording
 // (background-store.ts); pageJob is the cheap half both share.
 //
 // Crash safety: each file is written under a temporary name and renamed, the pages before the

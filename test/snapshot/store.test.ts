@@ -1,5 +1,6 @@
-// The snapshot store (src/snapshot): snapshots/ in a trace directory, content-addressed deflated
-// 4 KiB pages stored once per trace, an index per snapshot listed in the manifest with its hash,
+// The snapshot store (src/snapshot): snapshots/ in a trace directory, deflated groups of 4 KiB
+// pages, each snapshot storing only the pages changed since the previous one, an index per
+// snapshot (the groups it uses with their sha256, a page table) listed in the manifest with its hash,
 // read back through one door that refuses a damaged or foreign snapshot with a clear message.
 import { existsSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
@@ -70,24 +71,25 @@ describe('writeSnapshot / listSnapshots / readSnapshot', () => {
     });
   });
 
-  it('each distinct page is stored once across the trace: later snapshots store only changed pages', () => {
+  it('later snapshots store only the pages that changed since the previous one; zero pages are stored nowhere', () => {
     const { dir, entries } = storedTrace();
     const indexes = entries.map((e) => indexOf(dir, e));
-    const home = new Map<string, string>();
-    for (const index of indexes) {
-      for (const [hash, pack] of index.pages) {
-        if (home.has(hash)) expect(pack).toBe(home.get(hash));
-        else home.set(hash, pack);
-      }
-    }
-    // the pages each pack holds are those first used by its snapshot, by the writer's count
-    const firstUsed = entries.map((e) => [...home.values()].filter((p) => p === e.id).length);
-    const distinct = (i: number): number => new Set(taken[i]!.snapshot.pages.map((p) => Buffer.from(p).toString('base64'))).size;
-    expect(firstUsed[0]).toBe(distinct(0));
-    expect(firstUsed[1]! + firstUsed[2]!).toBeGreaterThan(0);
-    expect(firstUsed[1]!).toBeLessThan(firstUsed[0]! / 2);
+    const zero = Buffer.alloc(4096);
+    // worked out from the snapshots' bytes, not from the writer: a page is stored when it is not
+    // all zeros and differs from the same page of the previous snapshot
+    const changed = taken.map((t, k) =>
+      t.snapshot.pages.filter((p, i) => !zero.equals(p) && (k === 0 || Buffer.compare(p, taken[k - 1]!.snapshot.pages[i]!) !== 0)).length);
+    const storedIn = (id: string): number =>
+      indexes.flatMap((x) => x.groups).filter((g, i, all) => g[0] === id && all.findIndex((h) => h[0] === id && h[1] === g[1]) === i)
+        .reduce((n, g) => n + g[3], 0);
+    expect(entries.map((e) => storedIn(e.id))).toEqual(changed);
+    expect(changed[1]!).toBeGreaterThan(0);
+    expect(changed[1]!).toBeLessThan(changed[0]! / 2);
     expect(entries[1]!.pagesBytes).toBeLessThan(entries[0]!.pagesBytes);
     expect(indexes[0]!.memoryBytes).toBe(taken[0]!.snapshot.pages.length * 4096);
+    // an index only names groups of its own or an earlier snapshot's pack
+    indexes.forEach((x, k) => expect(x.groups.every((g) => entries.findIndex((e) => e.id === g[0]) <= k)).toBe(true));
+    expect(indexes[2]!.groups.some((g) => g[0] === 's000001')).toBe(true); // unchanged pages still lie where first stored
   });
 
   it('a recording\'s store on a worker thread writes the same files and entries, in order, as writeSnapshot here', () => {
@@ -148,16 +150,17 @@ describe('writeSnapshot / listSnapshots / readSnapshot', () => {
 describe('a damaged or foreign snapshot is refused with a message naming what is wrong', () => {
   it('a byte flipped in a stored page', () => {
     const { dir, entries } = storedTrace();
-    const [hash, , offset, zbytes] = indexOf(dir, entries[0]!).pages.find((p) => p[3] > 40)!;
+    const used = indexOf(dir, entries[1]!).groups.filter((g) => g[0] === 's000001').map((g) => g[1]);
+    const [, offset, zbytes] = indexOf(dir, entries[0]!).groups.find((g) => g[2] > 40 && used.includes(g[1]))!;
     const path = snapshotPath(dir, 's000001.pages');
     const bytes = readFileSync(path);
     bytes[offset + Math.floor(zbytes / 2)]! ^= 0x20;
     writeFileSync(path, bytes);
     const e = refusal(dir, 's000001');
     expect(e.code).toBe('snapshot_damaged');
-    expect(e.message).toMatch(new RegExp(`^${dir}: snapshot s000001: page ${hash.slice(0, 16)}… in s000001\\.pages (fails its sha256|does not inflate)$`));
-    // a later snapshot that uses the page is refused too, one that does not is still read
-    expect(() => readSnapshot(dir, 's000002')).toThrow(SnapshotError);
+    expect(e.message).toBe(`${dir}: snapshot s000001: the group at ${offset} of s000001.pages fails its sha256`);
+    // a later snapshot that uses the group is refused too
+    expect(refusal(dir, 's000002').message).toBe(`${dir}: snapshot s000002: the group at ${offset} of s000001.pages fails its sha256`);
   });
 
   it('the index truncated', () => {
@@ -176,18 +179,31 @@ describe('a damaged or foreign snapshot is refused with a message naming what is
     expect(refusal(dir, 's000001').message).toBe(`${dir}: snapshot s000001: s000001.index fails the sha256 the manifest lists`);
   });
 
-  it('a page swapped for another (an index consistent with the manifest that points at the wrong bytes)', () => {
+  it('a group swapped for another (an index consistent with the manifest that points at the wrong bytes)', () => {
     const { dir } = storedTrace();
-    let named = '';
+    let named = 0;
     rewriteIndex(dir, 's000001', (index) => {
-      const pages = index.pages as SnapshotIndex['pages'];
-      const [a, b] = pages.filter((p) => p[1] === 's000001' && p[3] > 40);
-      named = a![0];
-      [a![2], b![2], a![3], b![3], a![4], b![4]] = [b![2], a![2], b![3], a![3], b![4], a![4]]; // a's hash, b's bytes
+      const [a, b] = (index.groups as SnapshotIndex['groups']).filter((g) => g[0] === 's000001' && g[2] > 40);
+      [a![1], b![1], a![2], b![2]] = [b![1], a![1], b![2], a![2]]; // a's hash, b's bytes
+      named = a![1];
     });
     const e = refusal(dir, 's000001');
     expect(e.code).toBe('snapshot_damaged');
-    expect(e.message).toBe(`${dir}: snapshot s000001: page ${named.slice(0, 16)}… in s000001.pages fails its sha256`);
+    expect(e.message).toBe(`${dir}: snapshot s000001: the group at ${named} of s000001.pages fails its sha256`);
+  });
+
+  it('a group listed with more pages than its bytes hold (its hash still fits)', () => {
+    const { dir } = storedTrace();
+    let named = 0;
+    let pages = 0;
+    rewriteIndex(dir, 's000001', (index) => {
+      const short = (index.groups as SnapshotIndex['groups']).find((g) => g[3] < 16)!; // a pack's last group
+      [named, pages] = [short[1], short[3]];
+      short[3] += 1;
+    });
+    expect(pages).toBeGreaterThan(0);
+    expect(refusal(dir, 's000001').message).toBe(
+      `${dir}: snapshot s000001: the group at ${named} of s000001.pages holds ${pages * 4096} bytes, not ${pages + 1} pages`);
   });
 
   it('another core version, another core.wasm', () => {
@@ -204,7 +220,7 @@ describe('a damaged or foreign snapshot is refused with a message naming what is
     expect(refusal(dir, 's000003').message).toMatch(/^snapshot of core\.wasm f{16}…, this build is [0-9a-f]{16}…/);
   });
 
-  it('a page table that does not cover the memory, or names a page it does not list', () => {
+  it('a page table that does not cover the memory, names a group it does not list, or slots beyond a group', () => {
     const { dir } = storedTrace();
     rewriteIndex(dir, 's000001', (index) => {
       const table = index.table as number[];
@@ -214,7 +230,13 @@ describe('a damaged or foreign snapshot is refused with a message naming what is
     rewriteIndex(dir, 's000002', (index) => {
       (index.table as number[])[0] = 99_999;
     });
-    expect(refusal(dir, 's000002').message).toMatch(/: page table names page 99999 of \d+$/);
+    expect(refusal(dir, 's000002').message).toMatch(/: page table names group 99999 of \d+$/);
+    rewriteIndex(dir, 's000003', (index) => {
+      const table = index.table as number[];
+      const i = table.findIndex((g, k) => k % 3 === 0 && g > 0);
+      table[i + 1] = 16;
+    });
+    expect(refusal(dir, 's000003').message).toMatch(/: page table names pages 16\.\.\d+ of group \d+, which holds \d+$/);
   });
 
   it('an index that breaks the schema, or names a pack listed after it', () => {
@@ -224,9 +246,19 @@ describe('a damaged or foreign snapshot is refused with a message naming what is
     });
     expect(refusal(dir, 's000001').message).toMatch(/: s000001\.index invalid at globals: /);
     rewriteIndex(dir, 's000002', (index) => {
-      (index.pages as SnapshotIndex['pages'])[0]![1] = 's000003';
+      (index.groups as SnapshotIndex['groups'])[0]![0] = 's000003';
     });
     expect(refusal(dir, 's000002').message).toContain('a page lies in s000003, which the manifest does not list before it');
+  });
+
+  it('a snapshot of format 1 (content-addressed pages, before this build) is refused as foreign', () => {
+    const { dir } = storedTrace();
+    rewriteIndex(dir, 's000002', (index) => {
+      index.formatVersion = 1;
+    });
+    const e = refusal(dir, 's000002');
+    expect(e.code).toBe('snapshot_foreign');
+    expect(e.message).toBe(`${dir}: snapshot s000002: s000002.index is snapshot format 1, this build reads format 2; re-record the trace to seek from snapshots`);
   });
 
   it('a pages file truncated or missing', () => {
