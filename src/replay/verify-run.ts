@@ -9,7 +9,7 @@ import { CORE_COMPONENTS } from '../core/api.js';
 import { Platform } from '../platform/platform.js';
 import { recordedFeed, type InputFeed } from '../platform/run-loop.js';
 import { FileHashes } from './file-hashes.js';
-import { RecordedEventsFile } from './recorded-events.js';
+import { RecordedTableFile } from './recorded-events.js';
 import { inputRowsOf } from './recorded-inputs.js';
 import { installInputHandlers } from '../inputs/handlers.js';
 import type { PlatformSink } from '../platform/sink.js';
@@ -68,7 +68,8 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
   const { recorded, files } = recordedTrace(dir, manifest, digests);
   try {
     const feed = inputFeed(manifest, recorded);
-    const verifier = new ReplayVerifier(recorded, digests, scenario.vms.map((vm) => vm.name), files?.events ?? null);
+    const vmNames = scenario.vms.map((vm) => vm.name);
+    const verifier = new ReplayVerifier(recorded, digests, vmNames, files?.events ?? null, files?.frames ?? null);
     const epochNs = digests?.header.epochNs ?? manifest.digests?.epochNs ?? EPOCH_NS_DEFAULT;
     let recorder: Recorder | null = null;
     // --- frames table (issue 12 §1): frames recorded as the recording did (--no-frames: off)
@@ -115,15 +116,17 @@ interface RunParts {
 
 /**
  * The recording's table files of a finished trace with digests, hashed while the replay runs:
- * events as its batches are compared (recorded-events.ts), the others a share every epoch.
+ * events and frames as their batches are compared (recorded-events.ts), the others a share
+ * every epoch.
  */
 interface RecordedFiles {
-  events: RecordedEventsFile;
+  events: RecordedTableFile;
+  frames: RecordedTableFile;
   others: FileHashes;
   close(): void;
 }
 
-const OTHER_TABLES = TABLE_NAMES.filter((t) => t !== 'events');
+const OTHER_TABLES = TABLE_NAMES.filter((t) => t !== 'events' && t !== 'frames');
 
 async function run(platform: Platform, scenario: Scenario, parts: RunParts): Promise<ReplayOutcome['ended']> {
   const { verifier, options } = parts;
@@ -164,7 +167,8 @@ function newRecorder(manifest: Manifest, scenario: Scenario, epochNs: number, ve
   };
   const onBatch = verifier.onBatch.bind(verifier);
   const matchEvents = verifier.matchEvents.bind(verifier);
-  if (options.output === undefined) return Recorder.detached(meta, { onBatch, matchEvents });
+  const matchFrames = verifier.matchFrames.bind(verifier);
+  if (options.output === undefined) return Recorder.detached(meta, { onBatch, matchEvents, matchFrames });
   const digests = { epochNs, vms: scenario.vms.map((vm) => vm.name), core: [...CORE_COMPONENTS] };
   return Recorder.create(options.output, meta, { overwrite: options.overwrite === true, digests, onBatch });
 }
@@ -242,14 +246,17 @@ function unreadable(dir: string, error: unknown): TraceError {
 
 function openRecordedFiles(dir: string, manifest: Manifest): RecordedFiles {
   const path = (table: TableName): string => join(dir, manifest.tables[table]!.file);
-  let events: RecordedEventsFile | null = null;
+  let events: RecordedTableFile | null = null;
+  let frames: RecordedTableFile | null = null;
   try {
-    events = new RecordedEventsFile(path('events'));
+    events = new RecordedTableFile(path('events'), 'events');
+    frames = new RecordedTableFile(path('frames'), 'frames');
     const others = new FileHashes(OTHER_TABLES.map(path));
-    const opened = events;
-    return { events: opened, others, close: () => (opened.close(), others.close()) };
+    const [e, f] = [events, frames];
+    return { events: e, frames: f, others, close: () => (e.close(), f.close(), others.close()) };
   } catch (error) {
     events?.close();
+    frames?.close();
     throw unreadable(dir, error);
   }
 }
@@ -258,11 +265,11 @@ function openRecordedFiles(dir: string, manifest: Manifest): RecordedFiles {
 function checkFileHashes(dir: string, manifest: Manifest, files: RecordedFiles): void {
   let hashes: (string | null)[];
   try {
-    hashes = [files.events.finish(), ...files.others.finish()];
+    hashes = [files.events.finish(), files.frames.finish(), ...files.others.finish()];
   } catch (error) {
     throw unreadable(dir, error);
   }
-  const bad = ['events', ...OTHER_TABLES].find((table, i) => hashes[i] !== manifest.tables[table]!.sha256);
+  const bad = ['events', 'frames', ...OTHER_TABLES].find((table, i) => hashes[i] !== manifest.tables[table]!.sha256);
   if (bad !== undefined) {
     throw new TraceError('trace_damaged', `${dir}: trace damaged: ${bad}: content hash differs from the manifest; it cannot be replayed against (record it again)`);
   }
