@@ -25,6 +25,7 @@ import { packageInfo } from '../util/package-root.js';
 import { readDigests, type TraceDigests } from './digest-file.js';
 import { driveEpochs, EPOCH_NS_DEFAULT } from './digest-epochs.js';
 import { ReplayVerifier, type RecordedTrace } from './verify.js';
+import type { ResumePoint } from './verify-from.js';
 
 /** A trace replay refuses (versions, inputs it cannot feed yet): one line, exit 2. */
 export class ReplayError extends Error {
@@ -58,6 +59,10 @@ export interface ReplayOutcome {
   ended: 'end' | 'divergence' | 'stop' | 'recording_end';
   /** Virtual time the platform stands at. */
   atNs: number;
+  /** --- replay --from (issue 10 §3): the snapshot the replay resumed from (verified from its time on). */
+  resumedFrom?: ResumePoint | null;
+  /** --from that could not resume (no snapshot, a refused one): why it verified from the start. */
+  fromNote?: string | null;
 }
 
 export async function replayTrace(dir: string, options: ReplayOptions = {}): Promise<ReplayOutcome> {
@@ -103,7 +108,7 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
   }
 }
 
-interface RunParts {
+export interface RunParts {
   feed: InputFeed;
   epochNs: number;
   verifier: ReplayVerifier;
@@ -112,6 +117,8 @@ interface RunParts {
   incomplete: boolean;
   /** The table files being hashed (a finished trace with digests). */
   files: RecordedFiles | null;
+  /** The platform was restored from a snapshot (replay --from): it runs on, it is not booted. */
+  restored?: boolean;
 }
 
 /**
@@ -119,7 +126,7 @@ interface RunParts {
  * events and frames as their batches are compared (recorded-events.ts), the others a share
  * every epoch.
  */
-interface RecordedFiles {
+export interface RecordedFiles {
   events: RecordedTableFile;
   frames: RecordedTableFile;
   others: FileHashes;
@@ -128,7 +135,7 @@ interface RecordedFiles {
 
 const OTHER_TABLES = TABLE_NAMES.filter((t) => t !== 'events' && t !== 'frames');
 
-async function run(platform: Platform, scenario: Scenario, parts: RunParts): Promise<ReplayOutcome['ended']> {
+export async function run(platform: Platform, scenario: Scenario, parts: RunParts): Promise<ReplayOutcome['ended']> {
   const { verifier, options } = parts;
   const userStop = typeof options.stop === 'function' ? options.stop : undefined;
   const untilNs = typeof options.stop === 'object' ? Math.min(options.stop.untilNs, scenario.durationNs) : scenario.durationNs;
@@ -144,7 +151,7 @@ async function run(platform: Platform, scenario: Scenario, parts: RunParts): Pro
   const plain = userStop === undefined && !parts.incomplete;
   const stopAtDivergence = (): boolean => verifier.divergence !== null && stop();
   const check = plain ? (options.keepGoing === true ? undefined : stopAtDivergence) : stop;
-  platform.boot();
+  if (parts.restored !== true) platform.boot();
   if (stop()) return why;
   const result = await driveEpochs(platform, untilNs, {
     feed: parts.feed,
@@ -160,7 +167,7 @@ async function run(platform: Platform, scenario: Scenario, parts: RunParts): Pro
   return untilNs < scenario.durationNs ? 'stop' : 'end';
 }
 
-function newRecorder(manifest: Manifest, scenario: Scenario, epochNs: number, verifier: ReplayVerifier, options: ReplayOptions): Recorder {
+export function newRecorder(manifest: Manifest, scenario: Scenario, epochNs: number, verifier: ReplayVerifier, options: ReplayOptions): Recorder {
   const meta = {
     scenario: manifest.scenario, seed: scenario.seed, coreVersion: manifest.coreVersion, inputs: manifest.inputs ?? [],
     ...(manifest.frames !== undefined ? { frames: manifest.frames } : {}), // --- frames table (issue 12 §1)
@@ -174,7 +181,7 @@ function newRecorder(manifest: Manifest, scenario: Scenario, epochNs: number, ve
 }
 
 /** The platform's output, to the recorder once it exists (building the platform emits events). */
-function sinkTo(recorder: () => Recorder | null): PlatformSink {
+export function sinkTo(recorder: () => Recorder | null): PlatformSink {
   const open = (): Recorder => {
     const r = recorder();
     if (r === null) throw new Error('assert: platform output before the replay recorder was created');
@@ -190,7 +197,7 @@ function sinkTo(recorder: () => Recorder | null): PlatformSink {
   };
 }
 
-function scenarioOf(dir: string, manifest: Manifest): Scenario {
+export function scenarioOf(dir: string, manifest: Manifest): Scenario {
   const raw = manifest.scenario as { source?: unknown; vms?: unknown } | null;
   if (raw === null || typeof raw !== 'object' || !('vms' in raw)) {
     const what = typeof raw?.source === 'string' ? `imported from ${raw.source}` : 'its manifest holds no scenario';
@@ -203,7 +210,7 @@ function scenarioOf(dir: string, manifest: Manifest): Scenario {
   return scenario;
 }
 
-function checkToolVersion(dir: string, manifest: Manifest, force: boolean): void {
+export function checkToolVersion(dir: string, manifest: Manifest, force: boolean): void {
   const tool = packageInfo();
   if (force || (manifest.tool.name === tool.name && manifest.tool.version === tool.version)) return;
   throw new ReplayError(
@@ -212,7 +219,7 @@ function checkToolVersion(dir: string, manifest: Manifest, force: boolean): void
   );
 }
 
-function checkCoreVersion(dir: string, manifest: Manifest, coreVersion: number, force: boolean): void {
+export function checkCoreVersion(dir: string, manifest: Manifest, coreVersion: number, force: boolean): void {
   if (force || String(manifest.coreVersion) === String(coreVersion)) return;
   throw new ReplayError(
     `${dir}: recorded with core version ${manifest.coreVersion}, this tracevisor's core is version ${coreVersion}; ` +
