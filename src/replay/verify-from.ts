@@ -16,7 +16,7 @@
 // is what the manifest vouches for (the sidecar's sha256 is in the manifest) without hashing
 // the files whole.
 
-import type { RecordBatch } from 'apache-arrow';
+import { DataType, type Data, type RecordBatch } from 'apache-arrow';
 import type { FrameColumns, TraceColumns } from '../core/api.js';
 import { TraceError } from '../trace/errors.js';
 import { newWalk, walkTable } from '../trace/reader.js';
@@ -24,6 +24,7 @@ import { TABLE_NAMES, type TableName } from '../trace/tables.js';
 import { batchDigest } from './digest.js';
 import type { BatchDigest, TraceDigests } from './digest-file.js';
 import { columnNames, divergenceNs, ROWS_BEFORE, rowAt, sameRow, tailRows, type Divergence, type Row } from './divergence.js';
+import { lastSeqOfBatches } from './recorded-seq.js';
 import { ReplayVerifier, type RecordedTrace } from './verify.js';
 
 /** The snapshot a replay resumed from. */
@@ -38,7 +39,7 @@ const SEQ_TABLES: ReadonlySet<TableName> = new Set(['events', 'frames']);
 
 /** A table's recorded rows from the resume point on, read (and digest-checked) only as needed. */
 class RecordedRows {
-  private readonly iterator: Generator<RecordBatch>;
+  private iterator: Generator<RecordBatch>;
   /** Batch index the iterator yields next. */
   private iterated = 0;
   /** The batch under the cursor, null when not read (or past the end). */
@@ -56,15 +57,35 @@ class RecordedRows {
     private readonly dir: string,
     private readonly table: TableName,
     private readonly digests: readonly BatchDigest[],
-    path: string,
+    private readonly path: string,
   ) {
     this.columns = columnNames(table);
-    // fresh bodies: the context rows keep views of a batch's bytes (binary columns)
-    this.iterator = walkTable(newWalk(table, path), { hashing: false, reuseBodies: false });
+    this.iterator = this.batchesFrom(0);
   }
 
-  /** Moves to the first recorded row after the resume point (the batches before are read, not checked). */
+  /** fresh bodies: the context rows keep views of a batch's bytes (binary columns) */
+  private batchesFrom(first: number): Generator<RecordBatch> {
+    return walkTable(newWalk(this.table, this.path), { hashing: false, reuseBodies: false, skipBatches: first });
+  }
+
+  /**
+   * Moves to the first recorded row after the resume point. Events and frames skip, unread, the
+   * batches whose last seq comes before it (recorded-seq.ts); the small tables are read from
+   * their start. The batches before are not checked.
+   */
   place(at: ResumePoint): void {
+    const seqs = SEQ_TABLES.has(this.table) ? lastSeqOfBatches(this.path, this.table) : null;
+    if (seqs !== null) {
+      let first = 0;
+      while (first < seqs.length && seqs[first]! < BigInt(at.seq)) first++;
+      if (first > 0 && first <= this.digests.length) {
+        this.iterator.return(undefined);
+        this.iterator = this.batchesFrom(first);
+        this.iterated = first;
+        this.index = first;
+        this.firstRow = this.digests.slice(0, first).reduce((n, d) => n + d.rows, 0);
+      }
+    }
     for (;;) {
       const batch = this.read(false);
       if (batch === null) return;
@@ -88,12 +109,23 @@ class RecordedRows {
 
   /** The recorded row under the cursor (read and checked as needed), or null past the end. */
   current(): Row | null {
+    const batch = this.currentBatch();
+    return batch === null ? null : rowAt(batch, this.row);
+  }
+
+  /** The recorded batch under the cursor with a row left in it (read and checked as needed), or null. */
+  currentBatch(): RecordBatch | null {
     for (;;) {
       const batch = this.batch ?? this.read(true);
       if (batch === null) return null;
-      if (this.row < batch.numRows) return rowAt(batch, this.row);
+      if (this.row < batch.numRows) return batch;
       this.advanceBatch();
     }
+  }
+
+  /** Moves past `rows` rows of the batch under the cursor (compared as columns: no context kept). */
+  skipRows(rows: number): void {
+    this.row += rows;
   }
 
   next(row: Row): void {
@@ -104,6 +136,11 @@ class RecordedRows {
 
   keepTail(rows: Row[]): void {
     this.before.splice(0, this.before.length, ...rows.slice(-ROWS_BEFORE));
+  }
+
+  /** Closes the table file (a cursor left mid-file after a divergence or a stop). */
+  close(): void {
+    this.iterator.return(undefined);
   }
 
   same(a: Row, b: Row): boolean {
@@ -148,6 +185,46 @@ function firstAfter(table: TableName, batch: RecordBatch, at: ResumePoint): numb
   return -1;
 }
 
+/**
+ * Rows [from, from + count) of `recorded` hold the values of rows [at, at + count) of `replayed`,
+ * compared as column bytes (what the canonical digest covers, digest.ts); false when they differ,
+ * or for a column with NULLs or bits (left to the row-by-row comparison).
+ */
+function sameRows(recorded: RecordBatch, from: number, replayed: RecordBatch, at: number, count: number): boolean {
+  const a = recorded.data.children;
+  const b = replayed.data.children;
+  if (count <= 0 || a.length !== b.length) return false;
+  for (let c = 0; c < a.length; c++) {
+    const x = a[c]!;
+    const y = b[c]!;
+    if (x.nullCount > 0 || y.nullCount > 0 || DataType.isBool(x.type)) return false;
+    const same = x.valueOffsets !== undefined && x.valueOffsets !== null
+      ? sameVariable(x, x.offset + from, y, y.offset + at, count)
+      : sameFixed(x.values as Int32Array, x.offset + from, y.values as Int32Array, y.offset + at, count);
+    if (!same) return false;
+  }
+  return true;
+}
+
+function bytesOf(values: ArrayBufferView & { BYTES_PER_ELEMENT: number }, start: number, count: number): Buffer {
+  const size = values.BYTES_PER_ELEMENT;
+  return Buffer.from(values.buffer, values.byteOffset + start * size, count * size);
+}
+
+function sameFixed(x: Int32Array, i: number, y: Int32Array, j: number, count: number): boolean {
+  return x.BYTES_PER_ELEMENT === y.BYTES_PER_ELEMENT && bytesOf(x, i, count).equals(bytesOf(y, j, count));
+}
+
+/** Utf8 / binary: each row's length (offset steps) and the bytes the rows span. */
+function sameVariable(x: Data, i: number, y: Data, j: number, count: number): boolean {
+  const ox = x.valueOffsets as Int32Array;
+  const oy = y.valueOffsets as Int32Array;
+  const [sx, sy] = [ox[i]!, oy[j]!];
+  for (let k = 1; k <= count; k++) if (ox[i + k]! - sx !== oy[j + k]! - sy) return false;
+  const bytes = ox[i + count]! - sx;
+  return bytesOf(x.values as Uint8Array, sx, bytes).equals(bytesOf(y.values as Uint8Array, sy, bytes));
+}
+
 /** Checks a replay resumed from a snapshot against the recording from that moment on. */
 export class ResumedVerifier extends ReplayVerifier {
   private readonly cursors: Record<TableName, RecordedRows>;
@@ -185,15 +262,30 @@ export class ResumedVerifier extends ReplayVerifier {
       cursor.keepTail(tailRows(batch));
       return;
     }
-    for (let i = 0; i < batch.numRows; i++) {
-      const replayed = rowAt(batch, i);
-      const recorded = cursor.current();
-      if (recorded === null || !cursor.same(recorded, replayed)) {
-        this.resumedDivergence(table, cursor, recorded, replayed);
-        return;
+    // Runs of rows inside one recorded batch are compared column by column; only a run that
+    // differs is walked row by row, to name its first divergent row.
+    for (let i = 0; i < batch.numRows; ) {
+      const recordedBatch = cursor.currentBatch();
+      const run = recordedBatch === null ? 0 : Math.min(recordedBatch.numRows - cursor.row, batch.numRows - i);
+      if (recordedBatch !== null && sameRows(recordedBatch, cursor.row, batch, i, run)) {
+        cursor.skipRows(run);
+        const context: Row[] = [];
+        for (let k = Math.max(i, i + run - ROWS_BEFORE); k < i + run; k++) context.push(rowAt(batch, k));
+        cursor.keepTail([...cursor.before, ...context]);
+        i += run;
+        continue;
       }
-      cursor.next(recorded);
+      for (const end = i + Math.max(run, 1); i < end; i++) {
+        const replayed = rowAt(batch, i);
+        const recorded = cursor.current();
+        if (recorded === null || !cursor.same(recorded, replayed)) {
+          this.resumedDivergence(table, cursor, recorded, replayed);
+          return;
+        }
+        cursor.next(recorded);
+      }
     }
+    cursor.keepTail(tailRows(batch));
     this.tally(table, batch.numRows);
   }
 
@@ -205,6 +297,11 @@ export class ResumedVerifier extends ReplayVerifier {
       const recorded = cursor.current();
       if (recorded !== null) this.resumedDivergence(table, cursor, recorded, null);
     }
+  }
+
+  /** Closes the recorded table files the cursors hold open. */
+  close(): void {
+    for (const table of TABLE_NAMES) this.cursors[table].close();
   }
 
   override reachedRecordingEnd(): boolean {

@@ -75,5 +75,7 @@ export async function replayFrom(dir: string, fromNs: number, options: ReplayOpt
   } catch (error) {
     active.abort();
     throw error;
+  } finally {
+    verifier.close();
   }
 }
