@@ -211,4 +211,17 @@ describe('an events file changed behind the manifest\'s back', () => {
     expect(r.stderr).toMatch(/^tracevisor: .*trace damaged: events: content hash differs from the manifest/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
+
+  it('the same for frames.arrow (compared from the ring and hashed the same way): a flipped payload byte is damage', () => {
+    const copyDir = join(tempDir('tv-rec-frames-flip-'), 'trace');
+    cpSync(dir, copyDir, { recursive: true });
+    const path = join(copyDir, 'frames.arrow');
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 24] ^= 0x01; // inside the last batch's body (its payload bytes)
+    writeFileSync(path, bytes);
+    const r = tv('replay', copyDir);
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^tracevisor: .*trace damaged: frames: content hash differs from the manifest/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
 });
