@@ -2,7 +2,9 @@
 // is streamed batch by batch (a few batches in memory, whatever the length); while the batches'
 // digests agree (digests.ndjson, or computed from the batch for a trace without digests) their
 // rows are not looked at; from the first batch whose digests differ, rows are compared one by
-// one until the first that differs. Then the summaries of both (diff-summary.ts).
+// one until the first that differs. Then the summaries of both (diff-summary.ts). This is the
+// whole-trace way (`diff --no-skip`, and traces without digests or unfinished): by default
+// diff-skip.ts skips the identical prefixes without reading them (issue 10 §3).
 
 import type { RecordBatch } from 'apache-arrow';
 import { openCheckedTrace, type CheckedTrace } from '../trace/open.js';
