@@ -10,6 +10,7 @@ import { recordScenario } from '../src/platform/record.js';
 import { CountingSink } from '../src/platform/sink.js';
 import { epochDigest } from '../src/replay/digest-state.js';
 import { batchDigest } from '../src/replay/digest.js';
+import { FileHashes } from '../src/replay/file-hashes.js';
 import { openCheckedTrace } from '../src/trace/open.js';
 import { TABLE_NAMES } from '../src/trace/tables.js';
 import { EPOCH_NS_DEFAULT } from '../src/replay/digest-epochs.js';
@@ -44,6 +45,16 @@ export interface ReplayBench {
   batchDigestsMs: number;
   /** batchDigestsMs over the recording-off run's median time */
   batchDigestShare: number;
+  /**
+   * What replay cannot avoid, beside the run: recording off with the frames ring on (replay
+   * regenerates the frames to compare them; recording off does not make them), CPU ms in the
+   * same rounds, and one sha256 pass over the trace's table files (replay vouches for them
+   * against the manifest), CPU ms, median of 5.
+   */
+  offFramesCpuMs: { min: number; median: number };
+  /** Median of the per-round ratios off-with-frames / off, CPU. */
+  framesRingRatio: number;
+  fileHashCpuMs: number;
 }
 
 const stats = minMedian;
@@ -60,6 +71,27 @@ async function timeOff(durationNs: number): Promise<{ ms: number; cpuMs: number;
   const platform = await Platform.create(loadScenario('cockpit', { durationNs }), new CountingSink());
   platform.run(durationNs);
   return { ms: performance.now() - t0, cpuMs: cpuMs() - c0, platform };
+}
+
+/** Recording off, but the frames ring on (a sink that takes frames and counts them). */
+async function timeOffFrames(durationNs: number): Promise<number> {
+  const c0 = cpuMs();
+  const sink = Object.assign(new CountingSink(), { frames: () => {} });
+  const platform = await Platform.create(loadScenario('cockpit', { durationNs }), sink);
+  platform.run(durationNs);
+  return cpuMs() - c0;
+}
+
+/** CPU ms of one sha256 pass over every table file of the trace, median of `rounds`. */
+function timeFileHashes(dir: string, rounds = 5): number {
+  const paths = TABLE_NAMES.map((t) => join(dir, `${t}.arrow`));
+  const ms: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const c0 = cpuMs();
+    new FileHashes(paths).finish();
+    ms.push(cpuMs() - c0);
+  }
+  return stats(ms).median;
 }
 
 async function timeReplay(dir: string): Promise<{ ms: number; cpuMs: number }> {
@@ -121,6 +153,15 @@ export async function benchReplay(opts: { durationNs?: number; repeats?: number 
       replay.push(p.ms);
       replayCpu.push(p.cpuMs);
     }
+    // The frames ring's cost, in rounds of its own (the rounds above stay as they were): off
+    // and off with frames, alternating.
+    const offFramesCpu: number[] = [];
+    const offAgainCpu: number[] = [];
+    for (let r = 0; r < repeats; r++) {
+      if (r % 2 === 1) offFramesCpu.push(await timeOffFrames(durationNs));
+      offAgainCpu.push((await timeOff(durationNs)).cpuMs);
+      if (r % 2 === 0) offFramesCpu.push(await timeOffFrames(durationNs));
+    }
     const epochDigestUs = timeEpochDigest(last!);
     const batchDigestsMs = timeBatchDigests(dir);
     const epochs = Math.floor(durationNs / EPOCH_NS_DEFAULT);
@@ -142,6 +183,9 @@ export async function benchReplay(opts: { durationNs?: number; repeats?: number 
       sidecarBytes: statSync(join(dir, 'digests.ndjson')).size,
       batchDigestsMs,
       batchDigestShare: batchDigestsMs / offStats.median,
+      offFramesCpuMs: stats(offFramesCpu),
+      framesRingRatio: median(offFramesCpu.map((x, i) => x / offAgainCpu[i]!)),
+      fileHashCpuMs: timeFileHashes(dir),
     };
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -160,5 +204,8 @@ export function formatReplayBench(b: ReplayBench): string {
     `  state digests             ${b.epochDigestUs.toFixed(0)} µs per epoch × ${b.epochs} epochs = ${(b.digestShare * 100).toFixed(2)} % of the run (target <= 5 %)`,
     `  batch digests (recording) ${b.batchDigestsMs.toFixed(1)} ms for every batch of the trace = ${(b.batchDigestShare * 100).toFixed(2)} % of the run (replay compares events bytes instead)`,
     `  digests.ndjson            ${(b.sidecarBytes / 1024).toFixed(1)} KiB (${((b.sidecarBytes * 600) / b.virtualSeconds / 1024 / 1024).toFixed(1)} MiB for 600 s)`,
+    // what replay must pay beside the run (the floor under the 1.2x target)
+    `  off, frames ring on (CPU) ${ms(b.offFramesCpuMs)}: ${b.framesRingRatio.toFixed(2)}× off's CPU (per-round median, rounds of their own; replay regenerates the frames)`,
+    `  sha256 of the table files ${b.fileHashCpuMs.toFixed(0)} ms CPU = ${((100 * b.fileHashCpuMs) / b.offCpuMs.median).toFixed(1)} % of off's CPU median (replay checks them against the manifest)`,
   ].join('\n');
 }

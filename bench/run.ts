@@ -12,6 +12,7 @@ import { benchQuery, formatQueryBench } from './query.js';
 import { benchFaults } from './faults.js';
 import { benchTravel, formatTravelBench } from './travel.js';
 import { benchReplay, formatReplayBench } from './replay.js';
+import { benchSkipAhead, formatSkipAheadBench } from './skip-ahead.js'; // diff / replay --from skipping ahead (issue 10 §3)
 import { benchSweep, formatSweepBench } from './sweep.js';
 import { benchSnapshot, formatSnapshotBench } from './snapshot.js'; // snapshots (issue 10 §3)
 import { benchSeek, formatSeekBench } from './seek.js'; // seek (issue 10 §3)
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
   if (want('replay')) {
     console.log(`\n${formatReplayBench(await benchReplay())}`);
   }
+  if (want('skip-ahead')) console.log(`\n${formatSkipAheadBench(await benchSkipAhead())}`); // issue 10 §3
   // seed sweeps (issue 9 §6)
   if (want('sweep')) {
     console.log(`\n${formatSweepBench(await benchSweep())}`);

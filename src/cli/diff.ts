@@ -4,6 +4,7 @@ import { RunsDiffer } from './errors.js';
 
 interface DiffFlags {
   named?: string;
+  skip?: boolean;
 }
 
 export function registerDiff(program: Command): void {
@@ -13,11 +14,13 @@ export function registerDiff(program: Command): void {
     .argument('<a>', 'trace directory')
     .argument('<b>', 'trace directory')
     .option('-n, --named <query>', 'also run this named query (see `tracevisor queries`) on both, side by side')
+    .option('--no-skip', 'read and verify both traces whole instead of skipping the batches their digests show identical')
     .addHelpText('after', '\nExit status: 0 the traces are identical, 3 they differ, 2 bad input.')
     .action(async (a: string, b: string, flags: DiffFlags) => {
       const { diffTraces } = await import('../replay/diff.js');
       const { diffReport, sideBySide, DIFF_LABELS } = await import('../replay/diff-report.js');
-      const diff = diffTraces(a, b, (line) => process.stderr.write(`tracevisor: warning: ${line}\n`));
+      const warn = (line: string): void => void process.stderr.write(`tracevisor: warning: ${line}\n`);
+      const diff = diffTraces(a, b, warn, { skip: flags.skip !== false });
       process.stdout.write(diffReport(diff));
       if (flags.named !== undefined) {
         const { runQuery } = await import('./query.js');

@@ -24,6 +24,8 @@ export function diffReport(diff: TraceDiff): string {
     lines.push(`  ${table}: ${at}`);
   }
   lines.push(stateLine(diff));
+  // --- diff skipping (issue 10 §3)
+  if (diff.skipped === true) lines.push(`  skipped unread: ${diff.batchesSkipped} batches that the digests show identical (--no-skip reads both traces whole)`);
   lines.push('', ...summaryTable(diff));
   return lines.join('\n') + '\n';
 }

@@ -37,21 +37,31 @@ function vmTally(vms: VmTally[], vm: number): VmTally | null {
   return vms[vm]!;
 }
 
-export function summarizeTrace(trace: CheckedTrace): TraceSummary {
-  const summary: TraceSummary = {
+export function emptySummary(): TraceSummary {
+  return {
     rows: Object.fromEntries(TABLE_NAMES.map((t) => [t, 0])) as Record<TableName, number>,
     kinds: EVENT_KINDS.map(() => 0),
     vms: [],
   };
+}
+
+export function summarizeTrace(trace: CheckedTrace): TraceSummary {
+  const summary = emptySummary();
   for (const table of TABLE_NAMES) {
-    for (const batch of trace.batches(table)) {
-      summary.rows[table] += batch.numRows;
-      if (table === 'events') countEvents(summary, batch);
-      if (table === 'clock') lastSteal(summary, batch);
-      if (table === 'dlt') countDltErrors(summary, batch);
-    }
+    for (const batch of trace.batches(table)) tallyBatch(summary, table, batch);
   }
   return summary;
+}
+
+/** The tables whose rows the summary looks at (the others only count). */
+export const SUMMARY_TABLES: readonly TableName[] = ['events', 'clock', 'dlt'];
+
+/** Adds one batch of a table to a summary (batches of a table in order: steal is the last sample's). */
+export function tallyBatch(summary: TraceSummary, table: TableName, batch: RecordBatch): void {
+  summary.rows[table] += batch.numRows;
+  if (table === 'events') countEvents(summary, batch);
+  if (table === 'clock') lastSteal(summary, batch);
+  if (table === 'dlt') countDltErrors(summary, batch);
 }
 
 function countEvents(summary: TraceSummary, batch: RecordBatch): void {

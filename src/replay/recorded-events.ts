@@ -13,31 +13,60 @@
 // Anything unexpected (a damaged frame, another layout, a short file) only makes a batch "not
 // matched here": the verifier then digests it and compares with the recorded digest as
 // before, and the file's hash, checked before the answer, tells damage.
+//
+// The frames table (issue 12 §1) goes the same way (RecordedTableFile('frames')): its 30 MB of
+// frame bytes per 10 s of the cockpit were sha256-hashed twice by a replay, as batch digests
+// and as the file, the largest share of what replay added to a run once frames were recorded
+// (V8 profile, this brief's report). A binary column is compared as the canonical digest
+// encodes it: the n + 1 offsets from 0 and the bytes they span (digest.ts).
 
 import { statSync } from 'node:fs';
 import { MessageHeader } from 'apache-arrow/fb/message-header';
 import { RecordBatch as FbRecordBatch } from 'apache-arrow/fb/record-batch';
-import type { TraceColumns } from '../core/api.js';
+import type { FrameColumns, TraceColumns } from '../core/api.js';
 import { FileCursor, nextFrame } from '../trace/framing.js';
-import { EVENTS_TABLE } from '../trace/schema.js';
+import { TABLES } from '../trace/schema.js';
 
-const COLUMN_NAMES = EVENTS_TABLE.columns.map((c) => c.name as keyof TraceColumns);
-/** Validity + values per fixed-width column (Arrow columnar format, "Buffer listing"). */
-const BUFFERS_PER_COLUMN = 2;
+/** The tables whose batches leave the core as columns (the others leave row buffers). */
+export type ColumnTable = 'events' | 'frames';
+/** The core's columns of such a table: typed arrays by column name (frames: offsets + data). */
+export type CoreColumns = TraceColumns | FrameColumns;
+
+interface ColumnLayout {
+  name: string;
+  binary: boolean;
+}
+
+/** Buffers per column (Arrow columnar format, "Buffer listing"): validity + values, or validity + offsets + bytes. */
+const bufferCount = (c: ColumnLayout): number => (c.binary ? 3 : 2);
+
+function layoutOf(table: ColumnTable): ColumnLayout[] {
+  return TABLES[table].columns.map((c) => {
+    if (c.kind === 'bool' || c.kind === 'utf8' || c.nullable) throw new Error(`assert: ${table}.${c.name} is not a plain column`);
+    return { name: c.name, binary: c.kind === 'binary' };
+  });
+}
 
 interface RecordedBatch {
   header: FbRecordBatch;
   body: Uint8Array;
 }
 
-export class RecordedEventsFile {
+export class RecordedTableFile {
   private readonly cursor: FileCursor;
+  private readonly layout: ColumnLayout[];
+  private readonly buffers: number;
   /** False after a frame we cannot follow: later batches are left to the digests. */
   private readable = true;
   private failure: unknown = null;
   private readonly header = new FbRecordBatch();
 
-  constructor(private readonly path: string) {
+  constructor(
+    private readonly path: string,
+    table: ColumnTable = 'events',
+  ) {
+    this.layout = layoutOf(table);
+    this.buffers = this.layout.reduce((n, c) => n + bufferCount(c), 0);
     this.cursor = new FileCursor(path, true);
   }
 
@@ -45,9 +74,9 @@ export class RecordedEventsFile {
    * Reads the next recorded batch and answers whether the replayed columns' first `count` rows
    * are that batch, byte for byte. Batches must be asked in order, each once.
    */
-  matchesNext(cols: TraceColumns, count: number): boolean {
+  matchesNext(cols: CoreColumns, count: number): boolean {
     const recorded = this.nextBatch();
-    return recorded !== null && sameColumns(recorded, cols, count);
+    return recorded !== null && this.sameColumns(recorded, cols as unknown as Record<string, ArrayBufferView>, count);
   }
 
   /**
@@ -79,7 +108,7 @@ export class RecordedEventsFile {
         const frame = nextFrame(this.cursor);
         if (frame.kind !== 'message') break;
         if (frame.message.headerType() !== MessageHeader.RecordBatch) {
-          this.cursor.skip(frame.bodyBytes); // the schema's dictionary (kind): hashed, not compared
+          this.cursor.skip(frame.bodyBytes); // a dictionary batch (enum values): hashed, not compared
           continue;
         }
         const body = this.cursor.readReused(frame.bodyBytes);
@@ -93,24 +122,48 @@ export class RecordedEventsFile {
     this.readable = false;
     return null;
   }
+
+  /** The recorded batch has `count` rows, no NULLs, and each column's values are the replayed ones. */
+  private sameColumns(recorded: RecordedBatch, cols: Record<string, ArrayBufferView>, count: number): boolean {
+    const { header } = recorded;
+    if (header.length() !== BigInt(count) || header.nodesLength() !== this.layout.length) return false;
+    if (header.buffersLength() !== this.buffers) return false;
+    let buffer = 0;
+    for (let c = 0; c < this.layout.length; c++) {
+      const node = header.nodes(c)!;
+      if (node.length() !== BigInt(count) || node.nullCount() !== 0n) return false;
+      const column = this.layout[c]!;
+      const next = buffer + bufferCount(column);
+      // buffer + 0 is the validity bitmap: absent with no NULLs, and not data
+      const same = column.binary
+        ? sameBinary(recorded, buffer + 1, cols.offsets as Int32Array, cols.data as Uint8Array, count)
+        : sameBytes(recorded, buffer + 1, cols[column.name]!, count * (cols[column.name] as Int16Array).BYTES_PER_ELEMENT);
+      if (!same) return false;
+      buffer = next;
+    }
+    return true;
+  }
 }
 
-/** The recorded batch has `count` rows, no NULLs, and each column's values are the replayed ones. */
-function sameColumns(recorded: RecordedBatch, cols: TraceColumns, count: number): boolean {
-  const { header, body } = recorded;
-  if (header.length() !== BigInt(count) || header.nodesLength() !== COLUMN_NAMES.length) return false;
-  if (header.buffersLength() !== COLUMN_NAMES.length * BUFFERS_PER_COLUMN) return false;
-  for (let c = 0; c < COLUMN_NAMES.length; c++) {
-    const node = header.nodes(c)!;
-    if (node.length() !== BigInt(count) || node.nullCount() !== 0n) return false;
-    const column = cols[COLUMN_NAMES[c]!];
-    const bytes = count * column.BYTES_PER_ELEMENT;
-    const values = header.buffers(c * BUFFERS_PER_COLUMN + 1)!;
-    const offset = Number(values.offset());
-    // The values buffer may carry the 8-byte padding in its length; those bytes are not data.
-    if (Number(values.length()) < bytes || offset + bytes > body.byteLength) return false;
-    const replayed = Buffer.from(column.buffer, column.byteOffset, bytes);
-    if (!replayed.equals(body.subarray(offset, offset + bytes))) return false;
+/** Recorded buffer `index` starts with the first `bytes` bytes of `view` (the 8-byte padding is no data). */
+function sameBytes(recorded: RecordedBatch, index: number, view: ArrayBufferView, bytes: number): boolean {
+  const values = recorded.header.buffers(index)!;
+  const offset = Number(values.offset());
+  if (view.byteLength < bytes || Number(values.length()) < bytes || offset + bytes > recorded.body.byteLength) return false;
+  const replayed = Buffer.from(view.buffer, view.byteOffset, bytes);
+  return replayed.equals(recorded.body.subarray(offset, offset + bytes));
+}
+
+/** A binary column: the count + 1 offsets (from 0, as the writer and the digest rebase them) and the bytes they span. */
+function sameBinary(recorded: RecordedBatch, index: number, offsets: Int32Array, data: Uint8Array, count: number): boolean {
+  if (offsets.length < count + 1 || offsets[0] !== 0) return false;
+  const end = offsets[count]!;
+  return sameBytes(recorded, index, offsets, (count + 1) * 4) && sameBytes(recorded, index + 1, data, end);
+}
+
+/** The events file (the name the replay used before frames went the same way). */
+export class RecordedEventsFile extends RecordedTableFile {
+  constructor(path: string) {
+    super(path, 'events');
   }
-  return true;
 }

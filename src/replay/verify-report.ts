@@ -26,6 +26,20 @@ export function replayReport(outcome: ReplayOutcome): string {
 }
 
 function reach(outcome: ReplayOutcome): string {
+  return resumed(outcome) + ended(outcome);
+}
+
+/** --- replay --from (issue 10 §3): where the verification started. */
+function resumed(outcome: ReplayOutcome): string {
+  const from = outcome.resumedFrom;
+  if (from !== undefined && from !== null) {
+    const t = formatDuration(from.timeNs);
+    return ` from snapshot ${from.id} (verified from ${t}; the recording before ${t} was not looked at)`;
+  }
+  return outcome.fromNote !== undefined && outcome.fromNote !== null ? ' (verified from the start: --from found no usable snapshot)' : '';
+}
+
+function ended(outcome: ReplayOutcome): string {
   const at = formatDuration(outcome.atNs);
   // A killed recording: each table is compared up to its last complete batch, and the run ends
   // there (or at the end, when a table's last batch would only come out at the end of the run).

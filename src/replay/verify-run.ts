@@ -9,7 +9,7 @@ import { CORE_COMPONENTS } from '../core/api.js';
 import { Platform } from '../platform/platform.js';
 import { recordedFeed, type InputFeed } from '../platform/run-loop.js';
 import { FileHashes } from './file-hashes.js';
-import { RecordedEventsFile } from './recorded-events.js';
+import { RecordedTableFile } from './recorded-events.js';
 import { inputRowsOf } from './recorded-inputs.js';
 import { installInputHandlers } from '../inputs/handlers.js';
 import type { PlatformSink } from '../platform/sink.js';
@@ -25,6 +25,7 @@ import { packageInfo } from '../util/package-root.js';
 import { readDigests, type TraceDigests } from './digest-file.js';
 import { driveEpochs, EPOCH_NS_DEFAULT } from './digest-epochs.js';
 import { ReplayVerifier, type RecordedTrace } from './verify.js';
+import type { ResumePoint } from './verify-from.js';
 
 /** A trace replay refuses (versions, inputs it cannot feed yet): one line, exit 2. */
 export class ReplayError extends Error {
@@ -58,6 +59,10 @@ export interface ReplayOutcome {
   ended: 'end' | 'divergence' | 'stop' | 'recording_end';
   /** Virtual time the platform stands at. */
   atNs: number;
+  /** --- replay --from (issue 10 §3): the snapshot the replay resumed from (verified from its time on). */
+  resumedFrom?: ResumePoint | null;
+  /** --from that could not resume (no snapshot, a refused one): why it verified from the start. */
+  fromNote?: string | null;
 }
 
 export async function replayTrace(dir: string, options: ReplayOptions = {}): Promise<ReplayOutcome> {
@@ -68,7 +73,8 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
   const { recorded, files } = recordedTrace(dir, manifest, digests);
   try {
     const feed = inputFeed(manifest, recorded);
-    const verifier = new ReplayVerifier(recorded, digests, scenario.vms.map((vm) => vm.name), files?.events ?? null);
+    const vmNames = scenario.vms.map((vm) => vm.name);
+    const verifier = new ReplayVerifier(recorded, digests, vmNames, files?.events ?? null, files?.frames ?? null);
     const epochNs = digests?.header.epochNs ?? manifest.digests?.epochNs ?? EPOCH_NS_DEFAULT;
     let recorder: Recorder | null = null;
     // --- frames table (issue 12 §1): frames recorded as the recording did (--no-frames: off)
@@ -102,7 +108,7 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
   }
 }
 
-interface RunParts {
+export interface RunParts {
   feed: InputFeed;
   epochNs: number;
   verifier: ReplayVerifier;
@@ -111,21 +117,25 @@ interface RunParts {
   incomplete: boolean;
   /** The table files being hashed (a finished trace with digests). */
   files: RecordedFiles | null;
+  /** The platform was restored from a snapshot (replay --from): it runs on, it is not booted. */
+  restored?: boolean;
 }
 
 /**
  * The recording's table files of a finished trace with digests, hashed while the replay runs:
- * events as its batches are compared (recorded-events.ts), the others a share every epoch.
+ * events and frames as their batches are compared (recorded-events.ts), the others a share
+ * every epoch.
  */
-interface RecordedFiles {
-  events: RecordedEventsFile;
+export interface RecordedFiles {
+  events: RecordedTableFile;
+  frames: RecordedTableFile;
   others: FileHashes;
   close(): void;
 }
 
-const OTHER_TABLES = TABLE_NAMES.filter((t) => t !== 'events');
+const OTHER_TABLES = TABLE_NAMES.filter((t) => t !== 'events' && t !== 'frames');
 
-async function run(platform: Platform, scenario: Scenario, parts: RunParts): Promise<ReplayOutcome['ended']> {
+export async function run(platform: Platform, scenario: Scenario, parts: RunParts): Promise<ReplayOutcome['ended']> {
   const { verifier, options } = parts;
   const userStop = typeof options.stop === 'function' ? options.stop : undefined;
   const untilNs = typeof options.stop === 'object' ? Math.min(options.stop.untilNs, scenario.durationNs) : scenario.durationNs;
@@ -141,7 +151,7 @@ async function run(platform: Platform, scenario: Scenario, parts: RunParts): Pro
   const plain = userStop === undefined && !parts.incomplete;
   const stopAtDivergence = (): boolean => verifier.divergence !== null && stop();
   const check = plain ? (options.keepGoing === true ? undefined : stopAtDivergence) : stop;
-  platform.boot();
+  if (parts.restored !== true) platform.boot();
   if (stop()) return why;
   const result = await driveEpochs(platform, untilNs, {
     feed: parts.feed,
@@ -157,20 +167,21 @@ async function run(platform: Platform, scenario: Scenario, parts: RunParts): Pro
   return untilNs < scenario.durationNs ? 'stop' : 'end';
 }
 
-function newRecorder(manifest: Manifest, scenario: Scenario, epochNs: number, verifier: ReplayVerifier, options: ReplayOptions): Recorder {
+export function newRecorder(manifest: Manifest, scenario: Scenario, epochNs: number, verifier: ReplayVerifier, options: ReplayOptions): Recorder {
   const meta = {
     scenario: manifest.scenario, seed: scenario.seed, coreVersion: manifest.coreVersion, inputs: manifest.inputs ?? [],
     ...(manifest.frames !== undefined ? { frames: manifest.frames } : {}), // --- frames table (issue 12 §1)
   };
   const onBatch = verifier.onBatch.bind(verifier);
   const matchEvents = verifier.matchEvents.bind(verifier);
-  if (options.output === undefined) return Recorder.detached(meta, { onBatch, matchEvents });
+  const matchFrames = verifier.matchFrames.bind(verifier);
+  if (options.output === undefined) return Recorder.detached(meta, { onBatch, matchEvents, matchFrames });
   const digests = { epochNs, vms: scenario.vms.map((vm) => vm.name), core: [...CORE_COMPONENTS] };
   return Recorder.create(options.output, meta, { overwrite: options.overwrite === true, digests, onBatch });
 }
 
 /** The platform's output, to the recorder once it exists (building the platform emits events). */
-function sinkTo(recorder: () => Recorder | null): PlatformSink {
+export function sinkTo(recorder: () => Recorder | null): PlatformSink {
   const open = (): Recorder => {
     const r = recorder();
     if (r === null) throw new Error('assert: platform output before the replay recorder was created');
@@ -186,7 +197,7 @@ function sinkTo(recorder: () => Recorder | null): PlatformSink {
   };
 }
 
-function scenarioOf(dir: string, manifest: Manifest): Scenario {
+export function scenarioOf(dir: string, manifest: Manifest): Scenario {
   const raw = manifest.scenario as { source?: unknown; vms?: unknown } | null;
   if (raw === null || typeof raw !== 'object' || !('vms' in raw)) {
     const what = typeof raw?.source === 'string' ? `imported from ${raw.source}` : 'its manifest holds no scenario';
@@ -199,7 +210,7 @@ function scenarioOf(dir: string, manifest: Manifest): Scenario {
   return scenario;
 }
 
-function checkToolVersion(dir: string, manifest: Manifest, force: boolean): void {
+export function checkToolVersion(dir: string, manifest: Manifest, force: boolean): void {
   const tool = packageInfo();
   if (force || (manifest.tool.name === tool.name && manifest.tool.version === tool.version)) return;
   throw new ReplayError(
@@ -208,7 +219,7 @@ function checkToolVersion(dir: string, manifest: Manifest, force: boolean): void
   );
 }
 
-function checkCoreVersion(dir: string, manifest: Manifest, coreVersion: number, force: boolean): void {
+export function checkCoreVersion(dir: string, manifest: Manifest, coreVersion: number, force: boolean): void {
   if (force || String(manifest.coreVersion) === String(coreVersion)) return;
   throw new ReplayError(
     `${dir}: recorded with core version ${manifest.coreVersion}, this tracevisor's core is version ${coreVersion}; ` +
@@ -242,14 +253,17 @@ function unreadable(dir: string, error: unknown): TraceError {
 
 function openRecordedFiles(dir: string, manifest: Manifest): RecordedFiles {
   const path = (table: TableName): string => join(dir, manifest.tables[table]!.file);
-  let events: RecordedEventsFile | null = null;
+  let events: RecordedTableFile | null = null;
+  let frames: RecordedTableFile | null = null;
   try {
-    events = new RecordedEventsFile(path('events'));
+    events = new RecordedTableFile(path('events'), 'events');
+    frames = new RecordedTableFile(path('frames'), 'frames');
     const others = new FileHashes(OTHER_TABLES.map(path));
-    const opened = events;
-    return { events: opened, others, close: () => (opened.close(), others.close()) };
+    const [e, f] = [events, frames];
+    return { events: e, frames: f, others, close: () => (e.close(), f.close(), others.close()) };
   } catch (error) {
     events?.close();
+    frames?.close();
     throw unreadable(dir, error);
   }
 }
@@ -258,11 +272,11 @@ function openRecordedFiles(dir: string, manifest: Manifest): RecordedFiles {
 function checkFileHashes(dir: string, manifest: Manifest, files: RecordedFiles): void {
   let hashes: (string | null)[];
   try {
-    hashes = [files.events.finish(), ...files.others.finish()];
+    hashes = [files.events.finish(), files.frames.finish(), ...files.others.finish()];
   } catch (error) {
     throw unreadable(dir, error);
   }
-  const bad = ['events', ...OTHER_TABLES].find((table, i) => hashes[i] !== manifest.tables[table]!.sha256);
+  const bad = ['events', 'frames', ...OTHER_TABLES].find((table, i) => hashes[i] !== manifest.tables[table]!.sha256);
   if (bad !== undefined) {
     throw new TraceError('trace_damaged', `${dir}: trace damaged: ${bad}: content hash differs from the manifest; it cannot be replayed against (record it again)`);
   }

@@ -5,15 +5,19 @@
 // first divergent row. Correctness checker apart from the system it checks (STYLE, TigerBeetle).
 
 import type { RecordBatch } from 'apache-arrow';
-import type { TraceColumns } from '../core/api.js';
+import type { FrameColumns, TraceColumns } from '../core/api.js';
 import { eventsBatch } from '../trace/events-batch.js';
+import { framesBatch } from '../trace/frames-batch.js';
 import type { CheckedTrace } from '../trace/open.js';
 import { TABLE_NAMES, type TableName } from '../trace/tables.js';
 import { batchDigest } from './digest.js';
 import type { TraceDigests } from './digest-file.js';
 import { firstStateDifference, type EpochDigest } from './digest-state.js';
-import type { RecordedEventsFile } from './recorded-events.js';
-import { divergenceIn, divergenceNs, firstDifferentRow, tailRows, type Divergence, type Row } from './divergence.js';
+import type { ColumnTable, CoreColumns, RecordedTableFile } from './recorded-events.js';
+import { divergenceIn, divergenceNs, firstDifferentRow, ROWS_BEFORE, tailRows, type Divergence, type Row } from './divergence.js';
+
+/** The rows before the next batch: decoded, or kept as column copies decoded only if a divergence needs them. */
+type Tail = Row[] | (() => Row[]);
 
 export interface StateDivergence {
   epoch: number;
@@ -70,7 +74,7 @@ export class ReplayVerifier {
   epochsCompared = 0;
   readonly matched = Object.fromEntries(TABLE_NAMES.map((t) => [t, { rows: 0, batches: 0 }])) as Record<TableName, TableTally>;
   private readonly replayedBatches = Object.fromEntries(TABLE_NAMES.map((t) => [t, 0])) as Record<TableName, number>;
-  private readonly tails = Object.fromEntries(TABLE_NAMES.map((t) => [t, [] as Row[]])) as Record<TableName, Row[]>;
+  private readonly tails = Object.fromEntries(TABLE_NAMES.map((t) => [t, [] as Row[]])) as Record<TableName, Tail>;
   private readonly recordedTables = new Map<TableName, RecordedTable>();
   private checked: CheckedTrace | null = null;
   /** Rows of each table before the batch being compared (the replay's, equal to the recording's while nothing diverged). */
@@ -80,8 +84,9 @@ export class ReplayVerifier {
     private readonly recorded: RecordedTrace,
     private readonly digests: TraceDigests | null,
     private readonly vmNames: readonly string[],
-    /** The recorded events file, read batch by batch to compare the core's columns with. */
-    private readonly eventsFile: RecordedEventsFile | null = null,
+    /** The recorded events (and frames) files, read batch by batch to compare the core's columns with. */
+    private readonly eventsFile: RecordedTableFile | null = null,
+    private readonly framesFile: RecordedTableFile | null = null,
   ) {}
 
   /** Batches of a table the recording holds (usable ones, for an incomplete trace). */
@@ -121,13 +126,23 @@ export class ReplayVerifier {
    * to onBatch, which digests it and names the first divergent row.
    */
   matchEvents(index: number, cols: TraceColumns, count: number): boolean {
-    if (this.eventsFile === null || index >= this.recordedBatches('events')) return false;
-    if (!this.eventsFile.matchesNext(cols, count)) return false;
-    this.replayedBatches.events = index + 1;
-    this.rowsBefore.events += count;
-    this.matched.events.rows += count;
-    this.matched.events.batches++;
-    this.tails.events = tailRows(eventsBatch(cols, count));
+    return this.matchColumns('events', this.eventsFile, index, cols, count);
+  }
+
+  /** --- frames table (issue 12 §1): matchEvents for the frames ring's batches. */
+  matchFrames(index: number, cols: FrameColumns, count: number): boolean {
+    return this.matchColumns('frames', this.framesFile, index, cols, count);
+  }
+
+  private matchColumns(table: ColumnTable, file: RecordedTableFile | null, index: number, cols: CoreColumns, count: number): boolean {
+    if (file === null || index >= this.recordedBatches(table)) return false;
+    if (!file.matchesNext(cols, count)) return false;
+    this.replayedBatches[table] = index + 1;
+    this.rowsBefore[table] += count;
+    this.matched[table].rows += count;
+    this.matched[table].batches++;
+    // Copies of the last rows (the core reuses its columns), decoded only for a divergence's context.
+    this.tails[table] = table === 'events' ? eventsTail(cols as TraceColumns, count) : framesTail(cols as FrameColumns, count);
     return true;
   }
 
@@ -169,7 +184,9 @@ export class ReplayVerifier {
 
   private diverged(table: TableName, batch: number, firstRow: number, recorded: RecordBatch | null, replayed: RecordBatch | null, index: number): void {
     this.divergentBatches++;
-    const found = divergenceIn({ table, batch, firstRow, tail: this.tails[table] }, recorded, replayed, index);
+    const kept = this.tails[table];
+    const tail = typeof kept === 'function' ? kept() : kept;
+    const found = divergenceIn({ table, batch, firstRow, tail }, recorded, replayed, index);
     if (this.divergence === null || divergenceNs(found) < divergenceNs(this.divergence)) this.divergence = found;
   }
 }
@@ -178,4 +195,24 @@ export class ReplayVerifier {
 function firstRowOrZero(table: TableName, recorded: RecordBatch, replayed: RecordBatch): number {
   const i = firstDifferentRow(table, recorded, replayed);
   return i < 0 ? 0 : i;
+}
+
+/** The last ROWS_BEFORE rows of the core's events columns, copied; decoded when called. */
+function eventsTail(cols: TraceColumns, count: number): () => Row[] {
+  const from = Math.max(0, count - ROWS_BEFORE);
+  const copy = Object.fromEntries(Object.entries(cols).map(([name, column]) => [name, (column as Int32Array).slice(from, count)]));
+  return () => tailRows(eventsBatch(copy as unknown as TraceColumns, count - from));
+}
+
+/** The same for the frames ring: the offsets rebased to the first kept row, its bytes copied. */
+function framesTail(cols: FrameColumns, count: number): () => Row[] {
+  const from = Math.max(0, count - ROWS_BEFORE);
+  const start = cols.offsets[from]!;
+  const copy: Record<string, unknown> = {};
+  for (const [name, column] of Object.entries(cols) as [string, Int32Array][]) {
+    if (name === 'offsets') copy[name] = column.slice(from, count + 1).map((o) => o - start);
+    else if (name === 'data') copy[name] = column.slice(start, cols.offsets[count]!);
+    else copy[name] = column.slice(from, count);
+  }
+  return () => tailRows(framesBatch(copy as unknown as FrameColumns, count - from));
 }

@@ -131,6 +131,15 @@ export async function restorePlatform(
     sync: (row) => { // --- clock sync (issue 11)
       if (restored) sink.sync?.(row);
     },
+    // --- replay --from (issue 10 §3): frames too, for a sink that takes them (a replay
+    // verifying them); a sink without frames keeps the ring off, as before
+    ...(sink.frames !== undefined
+      ? {
+          frames: (cols, count) => {
+            if (restored) sink.frames!(cols, count);
+          },
+        }
+      : {}),
   };
   const platform = await Platform.create(scenario, gated);
   installInputHandlers(platform, inputs);

@@ -138,6 +138,12 @@ export interface WalkOptions {
   hashing: boolean;
   /** Read each body into one reused buffer: each batch is dead once the next is read. */
   reuseBodies: boolean;
+  /**
+   * --- diff skipping (issue 10 §3): the first this many record batches are neither read nor
+   * decoded (their bodies are skipped by their framed length; rows counted from their headers)
+   * and not yielded: for a caller that knows them from their digests. Not with hashing.
+   */
+  skipBatches?: number;
 }
 
 /**
@@ -151,8 +157,9 @@ export function* walkTable(walk: TableWalk, options: WalkOptions): Generator<Rec
     ? (n: number) => cursor.readReused(n)!
     : (n: number) => cursor.read(n)!;
   walk.bytesTotal = cursor.size;
+  if (options.hashing && (options.skipBatches ?? 0) > 0) throw new Error('assert: skipped batches cannot be hashed');
   try {
-    if (readSchema(cursor, walk)) yield* readBatches(cursor, walk, readBody);
+    if (readSchema(cursor, walk)) yield* readBatches(cursor, walk, readBody, options.skipBatches ?? 0);
     if (walk.damage !== null) countDropped(cursor, walk);
   } catch (error) {
     if (error instanceof TraceError) throw error;
@@ -223,7 +230,12 @@ function layoutMismatch(table: TableName, index: number, frame: MessageFrame, bo
  * The messages after the schema: the table's dictionaries (written before the first batch, so
  * absent from a table without rows), then record batches, then the end-of-stream marker.
  */
-function* readBatches(cursor: FileCursor, walk: TableWalk, readBody: (bytes: number) => Uint8Array): Generator<RecordBatch> {
+function* readBatches(
+  cursor: FileCursor,
+  walk: TableWalk,
+  readBody: (bytes: number) => Uint8Array,
+  skipBatches: number,
+): Generator<RecordBatch> {
   const layout = layoutMessages(walk.table);
   let dictionaries = 0;
   for (let index = 1; ; ) {
@@ -231,6 +243,15 @@ function* readBatches(cursor: FileCursor, walk: TableWalk, readBody: (bytes: num
     if (frame.kind !== 'message') {
       endOfBatches(cursor, walk, frame);
       return;
+    }
+    const skippedRows = index <= skipBatches && dictionaries + 1 >= layout.length ? declaredRows(frame.message) : null;
+    if (skippedRows !== null) {
+      cursor.skip(frame.bodyBytes);
+      index++;
+      walk.rowsUsable += skippedRows;
+      walk.batchesUsable += 1;
+      walk.bytesValid = cursor.position;
+      continue;
     }
     const body = readBody(frame.bodyBytes);
     if (dictionaries + 1 < layout.length) {

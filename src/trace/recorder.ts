@@ -123,6 +123,8 @@ export interface RecorderOptions {
    * counted: no Arrow batch, no digest, no onBatch. False: the batch goes the usual way.
    */
   matchEvents?: (index: number, cols: TraceColumns, count: number) => boolean;
+  /** --- frames table (issue 12 §1): matchEvents for the frames ring's batches. */
+  matchFrames?: (index: number, cols: FrameColumns, count: number) => boolean;
 }
 
 /** What the recorder needs of a table file; a detached recorder (replay) counts only. */
@@ -167,6 +169,7 @@ export class Recorder {
   private readonly digestLog: DigestLog | null;
   private readonly onBatch: RecorderOptions['onBatch'];
   private readonly matchEvents: RecorderOptions['matchEvents'];
+  private readonly matchFrames: RecorderOptions['matchFrames'];
   private readonly buffers: Record<BufferedTable, RowBuffer>;
   private readonly manifest: Manifest;
   /** ts_ns of the first buffered row of each table (meaningless while its buffer is empty). */
@@ -187,6 +190,7 @@ export class Recorder {
     this.writers = writers;
     this.onBatch = options.onBatch;
     this.matchEvents = options.matchEvents;
+    this.matchFrames = options.matchFrames;
     this.digestLog = dir !== null && options.digests !== undefined ? new DigestLog(dir, options.digests) : null;
     this.buffers = {
       dlt: new RowBuffer('dlt', rowsPerBatch),
@@ -232,16 +236,19 @@ export class Recorder {
   appendEvents(cols: TraceColumns, count: number): void {
     this.assertOpen();
     if (count === 0) return;
-    if (!this.eventsMatched(cols, count)) this.write('events', eventsBatch(cols, count));
+    if (!this.columnsMatched('events', count, (i) => this.matchEvents?.(i, cols, count) === true)) {
+      this.write('events', eventsBatch(cols, count));
+    }
     for (const table of BUFFERED_TABLES) this.flush(table);
   }
 
-  /** The caller verified the batch from the columns (options.matchEvents): counted only. */
-  private eventsMatched(cols: TraceColumns, count: number): boolean {
-    const writer = this.writers.events;
-    if (this.matchEvents === undefined || this.digestLog !== null || !(writer instanceof CountingWriter)) return false;
-    if (!this.matchEvents(this.batchesWritten.events, cols, count)) return false;
-    this.batchesWritten.events++;
+  /** The caller verified the batch from the columns (options.matchEvents/matchFrames): counted only. */
+  private columnsMatched(table: 'events' | 'frames', count: number, match: (index: number) => boolean): boolean {
+    const writer = this.writers[table];
+    const asked = table === 'events' ? this.matchEvents : this.matchFrames;
+    if (asked === undefined || this.digestLog !== null || !(writer instanceof CountingWriter)) return false;
+    if (!match(this.batchesWritten[table])) return false;
+    this.batchesWritten[table]++;
     writer.count(count);
     return true;
   }
@@ -253,6 +260,7 @@ export class Recorder {
   appendFrames(cols: FrameColumns, count: number): void {
     this.assertOpen();
     if (count === 0) return;
+    if (this.columnsMatched('frames', count, (i) => this.matchFrames?.(i, cols, count) === true)) return;
     this.write('frames', framesBatch(cols, count));
   }
 

@@ -60,6 +60,11 @@ describe('diff', () => {
     // jitter): arbitration and transmission each, nobody receives them.
     expect(r.stdout).toMatch(/events can_arbitration\s+29\s+29\s+0\n/);
     expect(r.stdout).toMatch(/rows events\s+58\s+58\s+0\n/);
+    // --- diff skipping (issue 10 §3): reading both whole names the same row, the same way
+    const whole = tv('diff', seed7, seed8, '--no-skip');
+    expect(whole.code).toBe(3);
+    expect(whole.stdout).toContain(`first divergent row: events row 0 (batch 0) at ts_ns ${t7} seq `);
+    expect(whole.stdout.split('\n').filter((l) => l.startsWith('  * '))).toEqual(marked);
   });
 
   it('seed 7 against seed 8: the state differs from the first epoch on, first in the engine', () => {

@@ -9,16 +9,16 @@ import { appendFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { TraceColumns } from '../../src/core/api.js';
+import type { FrameColumns, TraceColumns } from '../../src/core/api.js';
 import { batchDigest } from '../../src/replay/digest.js';
-import { RecordedEventsFile } from '../../src/replay/recorded-events.js';
+import { RecordedEventsFile, RecordedTableFile } from '../../src/replay/recorded-events.js';
 import { ReplayVerifier } from '../../src/replay/verify.js';
 import { replayTrace } from '../../src/replay/verify-run.js';
 import { eventsBatch } from '../../src/trace/events-batch.js';
 import { readManifest } from '../../src/trace/manifest.js';
 import { openCheckedTrace } from '../../src/trace/open.js';
 import { Recorder } from '../../src/trace/recorder.js';
-import { EVENTS_TABLE } from '../../src/trace/schema.js';
+import { EVENTS_TABLE, FRAMES_TABLE } from '../../src/trace/schema.js';
 import { requireCli, tv } from '../executable.js';
 import { tempDir } from '../trace/helpers.js';
 
@@ -33,7 +33,24 @@ function columnsOf(batch: RecordBatch): TraceColumns {
   return cols as TraceColumns;
 }
 
+/** A frames batch's columns as the core's ring holds them: typed columns, offsets from 0 and the bytes. */
+function frameColumnsOf(batch: RecordBatch): FrameColumns {
+  const cols: Record<string, unknown> = {};
+  for (const spec of FRAMES_TABLE.columns) {
+    const data = batch.getChild(spec.name)!.data[0]!;
+    if (spec.name !== 'data') {
+      cols[spec.name] = (data.values as Int16Array).slice(0, batch.numRows);
+      continue;
+    }
+    const offsets = (data.valueOffsets as Int32Array).slice(0, batch.numRows + 1);
+    cols.offsets = offsets.map((o) => o - offsets[0]!);
+    cols.data = (data.values as Uint8Array).slice(offsets[0], offsets[batch.numRows]);
+  }
+  return cols as unknown as FrameColumns;
+}
+
 const eventsPath = (): string => join(dir, 'events.arrow');
+const framesPath = (): string => join(dir, 'frames.arrow');
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 beforeAll(() => {
@@ -100,6 +117,38 @@ describe('RecordedEventsFile', () => {
   });
 });
 
+describe("RecordedTableFile('frames')", () => {
+  let frames: RecordBatch[];
+  beforeAll(() => {
+    frames = [...openCheckedTrace(dir, 'verify').batches('frames')];
+    expect(frames.length).toBeGreaterThan(1);
+  });
+
+  it('matches every recorded frames batch from the ring-style columns and hashes the file as the manifest says', () => {
+    const file = new RecordedTableFile(framesPath(), 'frames');
+    for (const batch of frames) expect(file.matchesNext(frameColumnsOf(batch), batch.numRows)).toBe(true);
+    expect(file.finish()).toBe(readManifest(dir).tables.frames!.sha256);
+  });
+
+  it('one changed payload byte (the last frame of batch 0) does not match; the next batch still does', () => {
+    const file = new RecordedTableFile(framesPath(), 'frames');
+    const changed = frameColumnsOf(frames[0]!);
+    const lastByte = changed.offsets[frames[0]!.numRows]! - 1;
+    changed.data[lastByte] = changed.data[lastByte]! ^ 0x01;
+    expect(file.matchesNext(changed, frames[0]!.numRows)).toBe(false);
+    expect(file.matchesNext(frameColumnsOf(frames[1]!), frames[1]!.numRows)).toBe(true);
+    file.close();
+  });
+
+  it('one changed offset (a frame one byte shorter, the next one longer) does not match', () => {
+    const file = new RecordedTableFile(framesPath(), 'frames');
+    const changed = frameColumnsOf(frames[0]!);
+    changed.offsets[1] = changed.offsets[1]! - 1;
+    expect(file.matchesNext(changed, frames[0]!.numRows)).toBe(false);
+    file.close();
+  });
+});
+
 describe("a detached recorder's matchEvents", () => {
   const meta = { scenario: {}, seed: '1', coreVersion: 1, inputs: [] };
 
@@ -138,6 +187,9 @@ describe('replay without -o', () => {
       const manifest = readManifest(dir);
       expect(outcome.verifier.matched.events).toEqual({ rows: manifest.tables.events!.rows, batches: manifest.tables.events!.batches });
       expect(onBatch.mock.calls.filter(([table]) => table === 'events')).toHaveLength(0);
+      // frames go the same way: every batch matched from the ring's columns, none digested
+      expect(outcome.verifier.matched.frames).toEqual({ rows: manifest.tables.frames!.rows, batches: manifest.tables.frames!.batches });
+      expect(onBatch.mock.calls.filter(([table]) => table === 'frames')).toHaveLength(0);
       expect(onBatch.mock.calls.filter(([table]) => table === 'dlt')).toHaveLength(manifest.tables.dlt!.batches);
     } finally {
       onBatch.mockRestore();
@@ -157,6 +209,19 @@ describe('an events file changed behind the manifest\'s back', () => {
     const r = tv('replay', copyDir);
     expect(r.code, r.stdout + r.stderr).toBe(2);
     expect(r.stderr).toMatch(/^tracevisor: .*trace damaged: events: content hash differs from the manifest/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('the same for frames.arrow (compared from the ring and hashed the same way): a flipped payload byte is damage', () => {
+    const copyDir = join(tempDir('tv-rec-frames-flip-'), 'trace');
+    cpSync(dir, copyDir, { recursive: true });
+    const path = join(copyDir, 'frames.arrow');
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 24] ^= 0x01; // inside the last batch's body (its payload bytes)
+    writeFileSync(path, bytes);
+    const r = tv('replay', copyDir);
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^tracevisor: .*trace damaged: frames: content hash differs from the manifest/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });

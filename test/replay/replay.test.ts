@@ -101,6 +101,30 @@ describe('replay of a tampered trace names exactly the changed row', () => {
     expect(r.stdout).toContain('state digests: all');
   });
 
+  it('frames: the first payload byte of batch 1 row 0 changed through the writer (the context rows from batch 0)', () => {
+    const dir = copy();
+    let batch0Rows = 0;
+    let batch0Tail: bigint[] = [];
+    rewriteTable(dir, 'frames', (index, batch) => {
+      if (index === 0) {
+        batch0Rows = batch.numRows;
+        batch0Tail = [1, 2, 3].map((k) => (batch.get(batch.numRows - k)!.toJSON() as { seq: bigint }).seq).reverse();
+      }
+      if (index !== 1) return;
+      const data = batch.getChild('data')!.data[0]!;
+      const first = (data.valueOffsets as Int32Array)[0]!;
+      (data.values as Uint8Array)[first] = (data.values as Uint8Array)[first]! ^ 0xff;
+    });
+    expect(verify(dir).ok).toBe(true);
+    const r = tv('replay', dir);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stdout).toContain(`first divergent row: frames row ${batch0Rows} (batch 1)`);
+    const marked = r.stdout.split('\n').filter((l) => l.startsWith('  * '));
+    expect(marked.map((l) => l.split(/\s+/)[2])).toEqual(['data']);
+    // the rows before it are batch 0's last three, kept from the ring's columns as it matched
+    batch0Tail.forEach((seq, k) => expect(r.stdout).toMatch(new RegExp(`row ${batch0Rows - 3 + k}: ts_ns=\\d+ arrival_ns=\\d+ seq=${seq} `)));
+  });
+
   it('dlt: one local_ts_ns changed through the writer', () => {
     const dir = copy();
     const target = 40;
