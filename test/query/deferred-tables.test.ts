@@ -7,27 +7,19 @@
 
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { mayRead, missingTable } from '../../src/query/deferred-tables.js';
 import { QueryError, QuerySession, indexTrace } from '../../src/query/index.js';
 import { recordScenario } from '../../src/platform/record.js';
 import { loadScenario } from '../../src/scenario/load.js';
+import { sessionOpener } from './sessions.js';
 import { tempDir } from '../trace/helpers.js';
 
 const FRAMES_FILE = 'store.frames.parquet';
 const FRAMES_ID = 'store.frames.parquet.id';
 const BY_DIR = 'SELECT dir, count(*)::BIGINT AS n, sum(octet_length(data))::BIGINT AS bytes, bit_xor(hash(data, ts_ns)) AS h FROM frames GROUP BY dir ORDER BY dir';
 
-const sessions: QuerySession[] = [];
-afterEach(() => {
-  for (const s of sessions.splice(0)) s.close();
-});
-
-async function open(dir: string, options: Parameters<typeof QuerySession.open>[1] = {}): Promise<QuerySession> {
-  const session = await QuerySession.open(dir, options);
-  sessions.push(session);
-  return session;
-}
+const open = sessionOpener();
 
 let trace: string;
 let expected: unknown[][];

@@ -4,22 +4,14 @@
 
 import { copyFileSync, existsSync, renameSync, rmSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { QueryError, QuerySession, STORE_FILE, STORE_FILES, indexTrace, storePaths } from '../../src/query/index.js';
 import { prepareDirectory } from '../../src/trace/directory.js';
 import { Recorder } from '../../src/trace/index.js';
+import { sessionOpener } from './sessions.js';
 import { META, dltRow, eventColumns, tempDir, type EventSpec } from '../trace/helpers.js';
 
-const sessions: QuerySession[] = [];
-afterEach(() => {
-  for (const s of sessions.splice(0)) s.close();
-});
-
-async function open(dir: string, options: Parameters<typeof QuerySession.open>[1] = {}): Promise<QuerySession> {
-  const session = await QuerySession.open(dir, options);
-  sessions.push(session);
-  return session;
-}
+const open = sessionOpener();
 
 function record(dir: string, events: EventSpec[], dltTimes: number[] = []): string {
   const rec = Recorder.create(dir, META);
@@ -171,8 +163,7 @@ describe('the query store', () => {
 
   it('two sessions opening a fresh trace at once both answer and leave one valid store', async () => {
     const dir = threeEvents();
-    const [a, b] = await Promise.all([QuerySession.open(dir), QuerySession.open(dir)]);
-    sessions.push(a, b);
+    const [a, b] = await Promise.all([open(dir), open(dir)]);
     expect([await count(a), await count(b)]).toEqual([3n, 3n]);
     a.close();
     b.close();

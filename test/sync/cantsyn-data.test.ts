@@ -10,10 +10,9 @@ import { drive, recordedFeed } from '../../src/platform/run-loop.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { listSnapshots } from '../../src/snapshot/index.js';
 import { restorePlatform } from '../../src/snapshot/platform-snapshot.js';
-import { Trace } from '../../src/trace/reader.js';
 import type { SyncRow } from '../../src/trace/recorder.js';
 import { requireCli, tv } from '../executable.js';
-import { S } from './run.js';
+import { rowText, S, syncRowsOf } from './run.js';
 import { master, slave, tsynScenario } from './cantsyn-run.js';
 
 const DATA_IDS = Array.from({ length: 16 }, (_, i) => 0xa0 + i);
@@ -24,15 +23,6 @@ const scenario = () => parseScenario(tsynScenario([
   { name: 'pv', offsetNs: 4_000_000, driftPpb: 15_000, sync: { protocol: 'paravirt', periodNs: '50ms', jitterNs: 800 } },
 ], { durationNs: '3s' }), 'cantsyn');
 
-const rowText = (row: object) => JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? Number(v) : v));
-
-function syncRowsOf(dir: string): string[] {
-  const rows: string[] = [];
-  for (const batch of Trace.open(dir).batches('sync')) {
-    for (let i = 0; i < batch.numRows; i++) rows.push(rowText(batch.get(i)!.toJSON()));
-  }
-  return rows;
-}
 
 describe('CanTSyn and paravirt as data', () => {
   it('determinism: two recordings write the same sync table (hash and bytes)', async () => {

@@ -13,9 +13,8 @@ import { parseScenario } from '../../src/scenario/load.js';
 import { listSnapshots } from '../../src/snapshot/index.js';
 import { restorePlatform } from '../../src/snapshot/platform-snapshot.js';
 import { MSG, clockIdentityOf, encodePtp } from '../../src/sync/ptp-messages.js';
-import { Trace } from '../../src/trace/reader.js';
 import type { SyncRow } from '../../src/trace/recorder.js';
-import { afterLock, maxAbs, mean, runSync, S, syncScenario, type SyncVm } from './run.js';
+import { afterLock, maxAbs, mean, rowText, runSync, S, syncRowsOf, syncScenario, type SyncVm } from './run.js';
 
 const G = 8;
 const gm: SyncVm = { name: 'gm', role: 'grandmaster', offsetNs: 250_000, driftPpb: 4_000 };
@@ -90,16 +89,6 @@ describe('a hostile guest on the PTP network', () => {
 
 const scenario = () => parseScenario(syncScenario([gm, client, { ...client, name: 'b', driftPpb: 12_000 }], { durationNs: '3s' }), 'sync');
 
-/** A row as text, 64-bit values as numbers (Arrow gives BigInt, the sink numbers). */
-const rowText = (row: object) => JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? Number(v) : v));
-
-function syncRowsOf(dir: string): string[] {
-  const rows: string[] = [];
-  for (const batch of Trace.open(dir).batches('sync')) {
-    for (let i = 0; i < batch.numRows; i++) rows.push(rowText(batch.get(i)!.toJSON()));
-  }
-  return rows;
-}
 
 describe('sync as data', () => {
   it('determinism: two recordings of the same scenario write byte-identical tables', async () => {

@@ -3,6 +3,7 @@ import { Platform, type PlatformOptions, type RunSummary } from '../../src/platf
 import type { PlatformSink } from '../../src/platform/sink.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import type { SyncRow } from '../../src/trace/recorder.js';
+import { Trace } from '../../src/trace/reader.js';
 
 export interface SyncRun {
   summary: RunSummary;
@@ -80,3 +81,15 @@ export function afterLock(rows: SyncRow[], settleNs = 0): SyncRow[] {
 
 export const maxAbs = (xs: number[]) => xs.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 export const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** A row as text, 64-bit values as numbers (Arrow gives BigInt, the sink numbers). */
+export const rowText = (row: object) => JSON.stringify(row, (_k, v) => (typeof v === 'bigint' ? Number(v) : v));
+
+/** A recorded trace's sync rows as text, in file order. */
+export function syncRowsOf(dir: string): string[] {
+  const rows: string[] = [];
+  for (const batch of Trace.open(dir).batches('sync')) {
+    for (let i = 0; i < batch.numRows; i++) rows.push(rowText(batch.get(i)!.toJSON()));
+  }
+  return rows;
+}
