@@ -34,16 +34,20 @@ import {
 const LITERALS_AND_COMMENTS = /'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\//g;
 // DuckDB's table functions that take a table name or SQL as a string.
 const DYNAMIC = /\bquery(?:_table)?\s*\(/i;
+// What lists the catalog: a session's tables are all there when a user asks which there are.
+const CATALOG = /\b(?:information_schema|duckdb_(?:tables|columns|views|dependencies)|show_tables(?:_expanded)?|show|describe)\b/i;
 
 /**
  * Whether the SQL text may read `table` (case-insensitive, bare or double-quoted): any mention
- * outside literals and comments except as a column alias (`count(*) AS frames`), and any mention
- * at all when the text calls query()/query_table(), which take names in strings.
+ * outside literals and comments except as a column alias (`count(*) AS frames`), any mention at
+ * all when the text calls query()/query_table(), which take names in strings, and any text that
+ * lists the catalog (information_schema, duckdb_tables(), SHOW, DESCRIBE).
  */
 export function mayRead(sql: string, table: string): boolean {
   const word = new RegExp(`(?<![\\w$])(?:"${table}"|${table})(?![\\w$"])`, 'gi');
   if (DYNAMIC.test(sql) && word.test(sql)) return true;
   const code = sql.replace(LITERALS_AND_COMMENTS, ' ');
+  if (CATALOG.test(code)) return true;
   for (const match of code.matchAll(word)) {
     if (!/\bAS\s*$/i.test(code.slice(0, match.index))) return true;
   }

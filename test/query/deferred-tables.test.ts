@@ -51,6 +51,12 @@ describe('mayRead: which SQL texts may read the frames table', () => {
     expect(mayRead("SELECT 'frames' FROM events -- frames\n/* frames */", 'frames')).toBe(false);
     expect(mayRead('SELECT frames_seen, xframes FROM events', 'frames')).toBe(false);
   });
+  it('says yes for a text that lists the catalog (a session shows every table it has)', () => {
+    expect(mayRead('SHOW TABLES', 'frames')).toBe(true);
+    expect(mayRead('SELECT table_name FROM information_schema.tables', 'frames')).toBe(true);
+    expect(mayRead('SELECT * FROM duckdb_columns()', 'frames')).toBe(true);
+    expect(mayRead("SELECT 'show' -- describe", 'frames')).toBe(false);
+  });
   it('says yes for a name in a string given to query_table', () => {
     expect(mayRead("SELECT * FROM query_table('frames')", 'frames')).toBe(true);
   });

@@ -68,7 +68,9 @@ function tamperEvent(dir: string, at: { batch: number; inBatch: number }): void 
 beforeAll(() => {
   requireCli();
   original = join(tempDir('tv-replay-from-src-'), 'cockpit');
-  const r = tv('record', 'cockpit', '--duration', '6s', '-o', original);
+  // snapshots every 2 s (the default is 3 s since snapshot format 2): the cases below pick times
+  // between and around them
+  const r = tv('record', 'cockpit', '--duration', '6s', '--snapshot-every', '2s', '-o', original);
   expect(r.code, r.stderr).toBe(0);
   expect(readManifest(original).snapshots!.map((s) => s.timeNs)).toEqual([2e9, 4e9, 6e9]);
 });
