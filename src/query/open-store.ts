@@ -196,7 +196,8 @@ async function tryOpenStore(path: string, allowFiles: boolean): Promise<DuckDBIn
 }
 
 // A session refreshing the fingerprint holds the file for writing for a few ms, during which
-// read-only opens fail on the file lock: wait that out.
+// read-only opens fail on the file lock; a session placing a store it built replaces the file
+// (unlink, then rename: store.ts replaceFile), between which it does not exist: wait both out.
 const LOCK_RETRIES = 40;
 const LOCK_RETRY_MS = 50;
 
@@ -206,7 +207,7 @@ async function openStore(path: string, allowFiles: boolean): Promise<DuckDBInsta
     try {
       instance = await DuckDBInstance.create(path, storeSessionConfig());
     } catch (error) {
-      if (attempt >= LOCK_RETRIES || !/lock/i.test(firstLine(error))) throw error;
+      if (attempt >= LOCK_RETRIES || !/lock|does not exist/i.test(firstLine(error))) throw error;
       await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
       continue;
     }
