@@ -6,13 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recordScenario } from '../../src/platform/record.js';
-import { drive, recordedFeed } from '../../src/platform/run-loop.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { listSnapshots } from '../../src/snapshot/index.js';
-import { restorePlatform } from '../../src/snapshot/platform-snapshot.js';
-import type { SyncRow } from '../../src/trace/recorder.js';
 import { requireCli, tv } from '../executable.js';
-import { rowText, S, syncRowsOf } from './run.js';
+import { S, syncRowsOf, syncRowsRestored } from './run.js';
 import { master, slave, tsynScenario } from './cantsyn-run.js';
 
 const DATA_IDS = Array.from({ length: 16 }, (_, i) => 0xa0 + i);
@@ -45,14 +42,10 @@ describe('CanTSyn and paravirt as data', () => {
     const entries = listSnapshots(dir).filter((e) => e.timeNs > 0 && e.timeNs < 3 * S);
     expect(entries.length).toBe(2);
     for (const entry of entries) {
-      const rows: SyncRow[] = [];
-      const sink = { events: () => {}, dlt: () => {}, clock: () => {}, input: () => {}, sync: (r: SyncRow) => rows.push(r) };
-      const { platform } = await restorePlatform(dir, entry.id, scenario(), sink, []);
-      await drive(platform, 3 * S, { feed: recordedFeed([]) });
-      platform.finish();
+      const rows = await syncRowsRestored(dir, entry.id, scenario(), 3 * S);
       const expected = recorded.filter((r) => tsOf(r) > entry.timeNs);
       expect(expected.filter((r) => JSON.parse(r).protocol === 'cantsyn').length).toBeGreaterThanOrEqual(3);
-      expect(rows.map(rowText)).toEqual(expected);
+      expect(rows).toEqual(expected);
     }
   }, 120_000);
 });

@@ -8,13 +8,11 @@ import { z } from 'zod';
 import type { NetDevice } from '../../src/devices/net.js';
 import type { GuestApi, GuestProgram } from '../../src/guests/guest-api.js';
 import { recordScenario } from '../../src/platform/record.js';
-import { drive, recordedFeed } from '../../src/platform/run-loop.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { listSnapshots } from '../../src/snapshot/index.js';
-import { restorePlatform } from '../../src/snapshot/platform-snapshot.js';
 import { MSG, clockIdentityOf, encodePtp } from '../../src/sync/ptp-messages.js';
 import type { SyncRow } from '../../src/trace/recorder.js';
-import { afterLock, maxAbs, mean, rowText, runSync, S, syncRowsOf, syncScenario, type SyncVm } from './run.js';
+import { afterLock, maxAbs, mean, runSync, S, syncRowsOf, syncRowsRestored, syncScenario, type SyncVm } from './run.js';
 
 const G = 8;
 const gm: SyncVm = { name: 'gm', role: 'grandmaster', offsetNs: 250_000, driftPpb: 4_000 };
@@ -108,14 +106,10 @@ describe('sync as data', () => {
     const entries = listSnapshots(dir).filter((e) => e.timeNs < 3 * S);
     expect(entries.length).toBe(2);
     for (const entry of entries) {
-      const rows: SyncRow[] = [];
-      const sink = { events: () => {}, dlt: () => {}, clock: () => {}, input: () => {}, sync: (r: SyncRow) => rows.push(r) };
-      const { platform } = await restorePlatform(dir, entry.id, scenario(), sink, []);
-      await drive(platform, 3 * S, { feed: recordedFeed([]) });
-      platform.finish();
+      const rows = await syncRowsRestored(dir, entry.id, scenario(), 3 * S);
       const expected = recorded.filter((r) => tsOf(r) > entry.timeNs);
       expect(expected.length).toBeGreaterThan(10);
-      expect(rows.map(rowText)).toEqual(expected);
+      expect(rows).toEqual(expected);
     }
   }, 120_000);
 });

@@ -4,6 +4,9 @@ import type { PlatformSink } from '../../src/platform/sink.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import type { SyncRow } from '../../src/trace/recorder.js';
 import { Trace } from '../../src/trace/reader.js';
+import { drive, recordedFeed } from '../../src/platform/run-loop.js';
+import { restorePlatform } from '../../src/snapshot/platform-snapshot.js';
+import type { Scenario } from '../../src/scenario/schema.js';
 
 export interface SyncRun {
   summary: RunSummary;
@@ -92,4 +95,14 @@ export function syncRowsOf(dir: string): string[] {
     for (let i = 0; i < batch.numRows; i++) rows.push(rowText(batch.get(i)!.toJSON()));
   }
   return rows;
+}
+
+/** The sync rows (as text) of a run restored from snapshot `id` of the trace in `dir` and run on to `untilNs`. */
+export async function syncRowsRestored(dir: string, id: string, scenario: Scenario, untilNs: number): Promise<string[]> {
+  const rows: SyncRow[] = [];
+  const sink = { events: () => {}, dlt: () => {}, clock: () => {}, input: () => {}, sync: (r: SyncRow) => rows.push(r) };
+  const { platform } = await restorePlatform(dir, id, scenario, sink, []);
+  await drive(platform, untilNs, { feed: recordedFeed([]) });
+  platform.finish();
+  return rows.map(rowText);
 }

@@ -101,7 +101,7 @@ class EventCursor {
 
   next(): void {
     this.index += 1;
-    if (this.index < this.rows) this.tsNs = Number(this.columns.ts[this.index]);
+    if (this.index < this.rows) this.tsNs = Number(this.columns.ts_ns[this.index]);
     else this.load();
   }
 
@@ -118,7 +118,7 @@ class EventCursor {
       this.rows = step.value.numRows;
       this.index = 0;
       this.valid = true;
-      this.tsNs = Number(this.columns.ts[0]);
+      this.tsNs = Number(this.columns.ts_ns[0]);
       return;
     }
   }
@@ -131,8 +131,8 @@ function eventColumns(batch: RecordBatch): EventColumns {
     return values.subarray(data.offset, data.offset + data.length);
   };
   return {
-    ts: col('ts_ns'), vm: col('vm'), vcpu: col('vcpu'), kind: col('kind'), dev: col('dev'),
-    queue: col('queue'), id: col('id'), len: col('len'), val: col('val'), seq: col('seq'),
+    ts_ns: col('ts_ns'), seq: col('seq'), vm: col('vm'), vcpu: col('vcpu'), kind: col('kind'), dev: col('dev'),
+    queue: col('queue'), id: col('id'), len: col('len'), val: col('val'),
   };
 }
 

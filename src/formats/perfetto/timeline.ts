@@ -17,6 +17,7 @@
 // frame's flow continues through the gateway's Ethernet forward to the cluster's receive
 // (bridged-flows.ts).
 
+import type { TraceColumns } from '../../core/api.js';
 import { FAULT_CODES, FAULT_TYPES, KIND } from '../../core/codes.js';
 import { IntervalCounters } from './intervals.js';
 import { Scheduling } from './sched.js';
@@ -29,19 +30,8 @@ export class PerfettoExportError extends Error {
   override readonly name = 'PerfettoExportError';
 }
 
-/** The events columns, as typed arrays of one record batch. */
-export interface EventColumns {
-  ts: BigInt64Array;
-  vm: Int16Array;
-  vcpu: Int16Array;
-  kind: Uint8Array;
-  dev: Int16Array;
-  queue: Int16Array;
-  id: BigInt64Array;
-  len: Int32Array;
-  val: BigInt64Array;
-  seq: BigInt64Array;
-}
+/** The events columns, as typed arrays of one record batch (the core's trace columns). */
+export type EventColumns = TraceColumns;
 
 /** The frames-table row of a link_tx event (its seq, at its time), or null. */
 export type FrameLookup = (seq: bigint, tsNs: number) => FrameRow | null;
@@ -117,7 +107,7 @@ export class Timeline {
   }
 
   event(c: EventColumns, i: number): void {
-    const ts = Number(c.ts[i]);
+    const ts = Number(c.ts_ns[i]);
     if (ts < this.nowNs) {
       throw new PerfettoExportError(`events are not in time order (row at ${ts} ns after ${this.nowNs} ns); the export needs a recorded trace's order`);
     }
