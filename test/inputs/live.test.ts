@@ -45,10 +45,12 @@ async function liveTry(k: number): Promise<{ rows: number; sameAsReplay: boolean
   const sending = (async () => {
     await runStarted;
     const delays = Array.from({ length: LINES_PER_TRY }, () => Math.random() * SEND_WINDOW_MS).sort((a, b) => a - b);
-    let last = 0;
+    // Deadlines from the run's start, not from the previous line: on a loaded host the process
+    // stalls now and then, and the paced run catches up after a stall; relative sleeps would
+    // add up the stalls and could send the last line after the run ended (seen at load 11-12).
+    const startMs = performance.now();
     for (const [i, at] of delays.entries()) {
-      await sleep(at - last);
-      last = at;
+      await sleep(Math.max(0, startMs + at - performance.now()));
       client.write(`(0.000000) vcan0 ${(0x200 + i).toString(16)}#${i.toString(16).padStart(2, '0')}\n`);
     }
   })();
