@@ -91,16 +91,18 @@ export function describeStop(stop: TravelStop, predicate: string | undefined): s
   const row =
     `ts_ns=${e.ts_ns} seq=${e.seq} vm=${e.vm} vcpu=${e.vcpu} kind=${e.kind} dev=${e.dev} ` +
     `queue=${e.queue} id=${e.id} len=${e.len} val=${e.val}`;
-  // An engine event stops at its own time; the core's events run as one batch up to the next
-  // engine event's time, so a row they wrote stops there (src/engine/engine.ts runUntil).
+  // An engine event stops at its own time; the core's events run as one batch until the next
+  // engine event is due or an interrupt is taken (delivered before the stop check), so
+  // a row they wrote stops there (src/engine/engine.ts runUntil).
   const where = stop.duringBuild
     ? `seq ${e.seq} was written while the platform was built (ring and memory set-up), before any ` +
       'event ran: nothing has run yet'
     : stop.timeNs === e.ts_ns
     ? `right after the step that emitted seq ${e.seq} (an engine event's action or a batch of ` +
       'interrupts; what it did after the row has happened too)'
-    : `seq ${e.seq} came from the core's own events, which run as one batch up to the next engine ` +
-      `event (at ${stop.timeNs} ns, not run yet): the core events after it up to then have happened too`;
+    : `seq ${e.seq} came from the core's own events, which run as one batch until the next engine ` +
+      `event is due or an interrupt is taken (at ${stop.timeNs} ns: an interrupt taken then has been ` +
+      'delivered, an engine event due then has not run): the core events after it up to then have happened too';
   return (
     `break: first event matching ${predicate}: seq ${e.seq} at ${e.ts_ns} ns (${formatDuration(e.ts_ns)})\n` +
     `  ${row}\n` +
