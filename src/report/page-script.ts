@@ -196,10 +196,12 @@ export function renderReport(doc: any, data: ReportData, uPlot: any): void {
 
   function syncError(): void {
     const t = data.tables.syncTimeline;
-    const box = section('sync', 'Clock synchronisation error per VM', t, 'Each synchronised client\'s clock minus the grandmaster\'s after the last servo update of each bin: ground truth, which only a simulation knows.');
-    const grouped = binnedSeries(t, vmName, (r) => r.error_ns_last / 1e3, null);
+    const box = section('sync', 'Clock synchronisation error per VM', t, 'Size of each synchronised client\'s clock minus the grandmaster\'s after the last servo update of each bin (log scale, so the nanoseconds after lock show beside the first offset of up to seconds; 0 is drawn at 1 ns): ground truth, which only a simulation knows.');
+    // |error| on a log axis: a linear one spent its height on the offset before the first step
+    // (1.2 s on the default cockpit) and drew the error after lock as a flat line at 0.
+    const grouped = binnedSeries(t, vmName, (r) => Math.max(Math.abs(r.error_ns_last), 1) / 1e3, null);
     if (grouped === null) return empty(box, 'No VM runs clock synchronisation in this trace (scenario clock.sync).');
-    timeChart(box, 'sync', 'error (µs)', grouped.xs, grouped.series.map((s) => ({ ...s, values: fillForward(s.values) })));
+    timeChart(box, 'sync', '|error| (µs)', grouped.xs, grouped.series.map((s) => ({ ...s, values: fillForward(s.values) })), true);
   }
 
   function fillForward(values: (number | null)[]): (number | null)[] {
