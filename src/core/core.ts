@@ -15,6 +15,7 @@ import { EVENT_KINDS, EXIT, FAULT_CODES } from './codes.js';
 import { CORE_COMPONENTS } from './api.js';
 import type { CoreExports } from './exports.js';
 import { coreWasmSha256, loadCoreModule, loadCoreModuleSync, type WasmMemory } from './wasm-file.js';
+import { PrngView } from './prng-view.js'; // issue 10 §2 step 3
 import { captureCore, checkSnapshotFits, restoreCore, SnapshotError, type CoreBuild, type CoreSnapshot } from './snapshot.js'; // issue 10 §3
 
 // STATE fields (assembly/layout.ts ST_*), as Int32Array indices.
@@ -46,6 +47,8 @@ const PAGE_BYTES = 4096;
  * TLB_ENTRIES), so the hits found at the probe are the hits the copy makes.
  */
 const COPY_PAGES_MAX = 2;
+/** The platform's PRNG streams, 0..63 (assembly/layout.ts PRNG_STREAMS; 64.. are the faults'). */
+const PLATFORM_STREAMS = 64;
 const CTX_WORDS = 16;
 const CTX_HITS = 4;
 const TLB_ENTRIES = 64;
@@ -121,6 +124,8 @@ export class Core implements CoreApi, CoreFaultApi {
   private tlb32!: Uint32Array;
   private heap!: Uint8Array;
   private hostRamBase = 0;
+  /** issue 10 §2 step 3: the platform's PRNG streams (0..63) drawn here, over the core's states */
+  private prng!: PrngView;
   // issue 10 §2: the host offset of each page of the copy tlbHitPages found (COPY_PAGES_MAX)
   private readonly pieceHost = new Float64Array(COPY_PAGES_MAX);
   /** guestView's copy when the pages are not adjacent in host memory (grown on demand). */
@@ -184,6 +189,7 @@ export class Core implements CoreApi, CoreFaultApi {
     this.heap = new Uint8Array(buf);
     this.hostRamBase = x.hostRamOffset();
     this.frameCols = frameRingViews(x, limits);
+    this.prng = new PrngView(new Uint32Array(buf, x.prngOffset() >>> 0, PLATFORM_STREAMS * 8));
   }
 
   /** Instantiate a core sized by `limits`; `seed` decides every random choice of the run. */
@@ -520,20 +526,23 @@ export class Core implements CoreApi, CoreFaultApi {
 
   // --- PRNG -------------------------------------------------------------------------------------
 
+  // Issue 10 §2 step 3: drawn in TypeScript over the states in the core's memory (prng-view.ts),
+  // the numbers and the state the exports prngU32 / prngBelow / prngChance give, without a call.
+
   prngU32(stream: number): number {
-    assertInt(stream, 'prng stream', 0, 63);
-    return this.x.prngU32(stream) >>> 0;
+    assertInt(stream, 'prng stream', 0, PLATFORM_STREAMS - 1);
+    return this.prng.u32(stream);
   }
   prngBelow(stream: number, n: number): number {
-    assertInt(stream, 'prng stream', 0, 63);
+    assertInt(stream, 'prng stream', 0, PLATFORM_STREAMS - 1);
     assertInt(n, 'prngBelow n', 1, U32_MAX);
-    return this.x.prngBelow(stream, n) >>> 0;
+    return this.prng.below(stream, n);
   }
   prngChance(stream: number, numerator: number, den: number): boolean {
-    assertInt(stream, 'prng stream', 0, 63);
+    assertInt(stream, 'prng stream', 0, PLATFORM_STREAMS - 1);
     assertInt(den, 'prngChance den', 1, U32_MAX);
     assertInt(numerator, 'prngChance num', 0, den);
-    return this.x.prngChance(stream, numerator, den) === 1;
+    return this.prng.chance(stream, numerator, den);
   }
 
   // --- memory, stage-2, TLB, IOMMU ----------------------------------------------------------------
