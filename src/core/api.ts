@@ -236,7 +236,8 @@ export interface CoreApi {
   /**
    * guestRead without a copy when it can be: the bytes in place in the core's memory when the
    * range is a TLB hit on pages contiguous in host memory, else a copy (the same translation,
-   * hits, misses, rows and faults as guestRead). Valid until the guest's memory next changes.
+   * hits, misses, rows and faults as guestRead). Valid until the guest's memory next changes and
+   * the next guestView (a copy is made into one buffer the core reuses).
    */
   guestView(vm: number, gpa: number, len: number): Uint8Array | number;
   /** Hostile-guest door: raw descriptor and avail-ring writes (no checks on the driver side). */

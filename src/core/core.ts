@@ -621,7 +621,19 @@ export class Core implements CoreApi, CoreFaultApi {
     assertInt(len, 'guestView len');
     const pages = this.tlbHitPages(vm, gpa, len, false);
     if (pages > 0) return this.hitBytes(gpa, len, pages);
-    return this.readByExport(vm, gpa, len);
+    if (len > this.limits.scratchBytes) return this.readByExport(vm, gpa, len);
+    // a miss or a fault: the export, its bytes copied out of scratch into viewCopy (a driver's
+    // reader may call the core, which reuses scratch) rather than into a new array each time
+    const r = this.x.guestRead(vm, big(gpa, 'gpa'), len);
+    this.afterCall();
+    if (r !== 0) return r;
+    return this.copyToView(this.scratch.subarray(0, len));
+  }
+  /** `bytes` into viewCopy (grown on demand); a view of the copy, valid until the next guestView. */
+  private copyToView(bytes: Uint8Array): Uint8Array {
+    if (this.viewCopy.length < bytes.length) this.viewCopy = new Uint8Array(Math.max(bytes.length, PAGE_BYTES));
+    this.viewCopy.set(bytes);
+    return this.viewCopy.subarray(0, bytes.length);
   }
   /**
    * The bytes of a copy tlbHitPages found (`pages` of them): a view of the core's memory when
