@@ -621,7 +621,7 @@ export class Core implements CoreApi, CoreFaultApi {
     assertInt(len, 'guestView len');
     const pages = this.tlbHitPages(vm, gpa, len, false);
     if (pages > 0) return this.hitBytes(gpa, len, pages);
-    if (len > this.limits.scratchBytes) return this.readByExport(vm, gpa, len);
+    if (len === 0 || len > this.limits.scratchBytes) return this.readByExport(vm, gpa, len); // as guestRead
     // a miss or a fault: the export, its bytes copied out of scratch into viewCopy (a driver's
     // reader may call the core, which reuses scratch) rather than into a new array each time
     const r = this.x.guestRead(vm, big(gpa, 'gpa'), len);

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { chainStage, usedBatch, type ChainSpec, type ChainStage } from '../../src/core/api.js';
 import type { Core } from '../../src/core/core.js';
 import { KIND } from '../../src/core/codes.js';
+import { setCoreExportsWrapper } from '../../src/core/wasm-file.js';
+import { countingExports } from '../../bench/platform-measures.js';
 import { makeCore, queueAt, TraceLog, vmWithDevice } from './helpers.js';
 
 // Chains of each shape a driver stages: a message (out), a message with a status byte at the
@@ -197,6 +199,20 @@ describe('Core.guestView: a received buffer read in place', () => {
     expect(a.tlbStats(0)).toEqual(b.tlbStats(0));
     expect(a.traceCount()).toBe(b.traceCount());
     expect(a.stateDigests()).toEqual(b.stateDigests());
+  });
+
+  it('reads nothing for a zero length, as guestRead: no call, no hit counted', async () => {
+    const calls = new Map<string, number>();
+    setCoreExportsWrapper((x) => countingExports(x, calls));
+    const core = await makeCore({}, 2n);
+    setCoreExportsWrapper(null);
+    core.vmCreate(0, 1 << 20);
+    const hits = core.tlbStats(0).hits;
+    calls.clear();
+    const view = core.guestView(0, 0x7000, 0);
+    expect(typeof view === 'number' ? view : view.length).toBe(0);
+    expect([...calls.keys()].filter((k) => k === 'guestRead')).toEqual([]);
+    expect(core.tlbStats(0).hits).toBe(hits);
   });
 
   it('copies when the two pages are not adjacent in host memory, still without a call', async () => {
