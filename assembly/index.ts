@@ -445,3 +445,7 @@ export function frameRingColumn(c: i32): usize { return FR.frameRingColumn(c); }
 // --- CanTSyn (issue 11 §2): timestamps of a bus's time-sync frames (bus/can.ts, read with ptpStamp)
 /** Frames with canId (CAN_EFF_FLAG for 29-bit) on bus are stamped for their senders and receivers. */
 export function canTsynId(bus: i32, canId: u32): void { CAN.canTsynId(bus, canId); }
+
+// --- the PRNG without a call (issue 10 §2 step 3, corepath): the streams' xoshiro256** states
+/** Offset of the PRNG states (prng.ts: 32 bytes a stream, s0..s3 as le64), for draws done in TypeScript. */
+export function prngOffset(): usize { return L.prngBase; }

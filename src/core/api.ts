@@ -40,6 +40,45 @@ export interface UsedElem {
   id: number; // head descriptor index
   len: number; // bytes the device wrote
 }
+// --- the drivers' per-buffer path (issue 10 §2): chains and used elements in typed arrays the
+// driver allocates once and reuses, so a submit or a reclaim makes no object per buffer.
+
+/**
+ * Chains of at most two buffers each: a device-readable part, then a device-writable part (a
+ * gpa < 0 leaves that part out; every chain has at least one). Entries [0, count) are placed.
+ */
+export interface ChainStage {
+  count: number;
+  readonly outGpa: Float64Array;
+  readonly outLen: Uint32Array;
+  readonly inGpa: Float64Array;
+  readonly inLen: Uint32Array;
+  /** Out: the head descriptor of each placed chain, in order (what used elements name). */
+  readonly heads: Int32Array;
+  /** Out (drvSubmitStaged with kick): whether the kick notified the device. */
+  notified: boolean;
+}
+
+/** A stage for up to `capacity` chains. */
+export function chainStage(capacity: number): ChainStage {
+  return {
+    count: 0, outGpa: new Float64Array(capacity), outLen: new Uint32Array(capacity),
+    inGpa: new Float64Array(capacity), inLen: new Uint32Array(capacity), heads: new Int32Array(capacity),
+    notified: false,
+  };
+}
+
+/** Used elements a reclaim took, [0, count) of id and len; the arrays grow when a reclaim needs it. */
+export interface UsedBatch {
+  count: number;
+  id: Uint32Array;
+  len: Uint32Array;
+}
+
+export function usedBatch(capacity: number): UsedBatch {
+  return { count: 0, id: new Uint32Array(capacity), len: new Uint32Array(capacity) };
+}
+
 export interface QueueConfig {
   vm: number;
   dev: number;
@@ -183,6 +222,24 @@ export interface CoreApi {
   /** drvReclaim(qa, max) then drvReclaim(qb, max), in one call into the core when it can be (issue 10 §2). */
   drvReclaimPair(qa: number, qb: number, max: number): [UsedElem[], UsedElem[]];
   drvFreeCount(q: number): number;
+  // --- the drivers' per-buffer path (issue 10 §2): no object per buffer
+  /**
+   * drvSubmit (kick false) or drvSubmitKick (kick true) of the stage's chains: the same calls,
+   * rows, batches and ring state, with the heads and the kick's answer written into the stage.
+   * Returns how many chains were placed.
+   */
+  drvSubmitStaged(q: number, stage: ChainStage, kick: boolean): number;
+  /** drvReclaim into `out` (count = elements taken). */
+  drvReclaimInto(q: number, max: number, out: UsedBatch): number;
+  /** drvReclaimPair into `a` and `b`. */
+  drvReclaimPairInto(qa: number, qb: number, max: number, a: UsedBatch, b: UsedBatch): void;
+  /**
+   * guestRead without a copy when it can be: the bytes in place in the core's memory when the
+   * range is a TLB hit on pages contiguous in host memory, else a copy (the same translation,
+   * hits, misses, rows and faults as guestRead). Valid until the guest's memory next changes and
+   * the next guestView (a copy is made into one buffer the core reuses).
+   */
+  guestView(vm: number, gpa: number, len: number): Uint8Array | number;
   /** Hostile-guest door: raw descriptor and avail-ring writes (no checks on the driver side). */
   drvRawDesc(q: number, index: number, gpa: number, len: number, flags: number, next: number): void;
   drvRawPublish(q: number, head: number): void;

@@ -4,7 +4,7 @@
 // BigInt and are converted here (asserting the 2^53 bound); bulk data crosses through scratch.
 
 import type {
-  CoreApi, CoreFault, CoreFaultApi, CoreLimits, ChainSpec, Irq, NetAttach, CanAttach, Perm, QueueConfig, Segment, TlbStats,
+  CoreApi, CoreFault, CoreFaultApi, CoreLimits, ChainSpec, ChainStage, Irq, UsedBatch, NetAttach, CanAttach, Perm, QueueConfig, Segment, TlbStats,
   TraceColumns, TraceRow, UsedElem,
 } from './api.js';
 import type { FrameColumns } from './api.js'; // frames table (issue 12 §1)
@@ -15,6 +15,7 @@ import { EVENT_KINDS, EXIT, FAULT_CODES } from './codes.js';
 import { CORE_COMPONENTS } from './api.js';
 import type { CoreExports } from './exports.js';
 import { coreWasmSha256, loadCoreModule, loadCoreModuleSync, type WasmMemory } from './wasm-file.js';
+import { PrngView } from './prng-view.js'; // issue 10 §2 step 3
 import { captureCore, checkSnapshotFits, restoreCore, SnapshotError, type CoreBuild, type CoreSnapshot } from './snapshot.js'; // issue 10 §3
 
 // STATE fields (assembly/layout.ts ST_*), as Int32Array indices.
@@ -39,6 +40,15 @@ const ST_RUN_BUDGET = 27; //   ST_RUN_BUDGET = 108
 // assembly/mmu/context.ts: CTX (64 B) +0 live, +16 i64 hits; TLB entry (32 B) +4 read tag, +8
 // write tag, +12 hpa; 64 direct-mapped entries per context (ctx = vm for stage-2).
 const PAGE_BYTES = 4096;
+/**
+ * Pages a guest copy may span and still be done here on TLB hits (issue 10 §2): two hold any
+ * copy of up to 4 KiB (a driver's buffer slots are at most 2 KiB, but 64-byte aligned pools put
+ * many of them across a page boundary). Consecutive pages use distinct TLB entries (fewer than
+ * TLB_ENTRIES), so the hits found at the probe are the hits the copy makes.
+ */
+const COPY_PAGES_MAX = 2;
+/** The platform's PRNG streams, 0..63 (assembly/layout.ts PRNG_STREAMS; 64.. are the faults'). */
+const PLATFORM_STREAMS = 64;
 const CTX_WORDS = 16;
 const CTX_HITS = 4;
 const TLB_ENTRIES = 64;
@@ -114,6 +124,14 @@ export class Core implements CoreApi, CoreFaultApi {
   private tlb32!: Uint32Array;
   private heap!: Uint8Array;
   private hostRamBase = 0;
+  /** issue 10 §2 step 3: the platform's PRNG streams (0..63) drawn here, over the core's states */
+  private prng!: PrngView;
+  // issue 10 §2: the host offset of each page of the copy tlbHitPages found (COPY_PAGES_MAX)
+  private readonly pieceHost = new Float64Array(COPY_PAGES_MAX);
+  /** guestView's copy when the pages are not adjacent in host memory (grown on demand). */
+  private viewCopy = new Uint8Array(0);
+  /** Word offset in scratch of each chain record drvSubmitStaged encoded. */
+  private readonly stagedAt: Int32Array;
   /** Interrupts the last step() took, (vm, dev, queue) triples (copied out of scratch). */
   private readonly stepIrqs: Int32Array;
   private readonly queues: QueueInfo[] = [];
@@ -136,6 +154,7 @@ export class Core implements CoreApi, CoreFaultApi {
     this.memory = x.memory;
     this.version = x.coreVersion();
     this.stepIrqs = new Int32Array(3 * (limits.queueCount + 1));
+    this.stagedAt = new Int32Array((limits.scratchBytes >> 5) + 1);
     this.bindViews();
   }
 
@@ -170,6 +189,7 @@ export class Core implements CoreApi, CoreFaultApi {
     this.heap = new Uint8Array(buf);
     this.hostRamBase = x.hostRamOffset();
     this.frameCols = frameRingViews(x, limits);
+    this.prng = new PrngView(new Uint32Array(buf, x.prngOffset() >>> 0, PLATFORM_STREAMS * 8));
   }
 
   /** Instantiate a core sized by `limits`; `seed` decides every random choice of the run. */
@@ -506,20 +526,23 @@ export class Core implements CoreApi, CoreFaultApi {
 
   // --- PRNG -------------------------------------------------------------------------------------
 
+  // Issue 10 §2 step 3: drawn in TypeScript over the states in the core's memory (prng-view.ts),
+  // the numbers and the state the exports prngU32 / prngBelow / prngChance give, without a call.
+
   prngU32(stream: number): number {
-    assertInt(stream, 'prng stream', 0, 63);
-    return this.x.prngU32(stream) >>> 0;
+    assertInt(stream, 'prng stream', 0, PLATFORM_STREAMS - 1);
+    return this.prng.u32(stream);
   }
   prngBelow(stream: number, n: number): number {
-    assertInt(stream, 'prng stream', 0, 63);
+    assertInt(stream, 'prng stream', 0, PLATFORM_STREAMS - 1);
     assertInt(n, 'prngBelow n', 1, U32_MAX);
-    return this.x.prngBelow(stream, n) >>> 0;
+    return this.prng.below(stream, n);
   }
   prngChance(stream: number, numerator: number, den: number): boolean {
-    assertInt(stream, 'prng stream', 0, 63);
+    assertInt(stream, 'prng stream', 0, PLATFORM_STREAMS - 1);
     assertInt(den, 'prngChance den', 1, U32_MAX);
     assertInt(numerator, 'prngChance num', 0, den);
-    return this.x.prngChance(stream, numerator, den) === 1;
+    return this.prng.chance(stream, numerator, den);
   }
 
   // --- memory, stage-2, TLB, IOMMU ----------------------------------------------------------------
@@ -551,9 +574,16 @@ export class Core implements CoreApi, CoreFaultApi {
   }
   guestWrite(vm: number, gpa: number, data: Uint8Array): number {
     this.afterCall();
-    const host = this.tlbHitHost(vm, gpa, data.length, true);
-    if (host >= 0) {
-      this.heap.set(data, host);
+    const pages = this.tlbHitPages(vm, gpa, data.length, true);
+    if (pages > 0) {
+      const start = this.pieceHost[0]! + (gpa % PAGE_BYTES);
+      if (pages === 1 || this.pieceHost[1] === this.pieceHost[0]! + PAGE_BYTES) {
+        this.heap.set(data, start); // pages adjacent in host memory: one copy
+        return 0;
+      }
+      const first = PAGE_BYTES - (gpa % PAGE_BYTES);
+      this.heap.set(data.subarray(0, first), start);
+      this.heap.set(data.subarray(first), this.pieceHost[1]!);
       return 0;
     }
     const chunk = this.limits.scratchBytes;
@@ -569,8 +599,12 @@ export class Core implements CoreApi, CoreFaultApi {
   guestRead(vm: number, gpa: number, len: number): Uint8Array | number {
     this.afterCall();
     assertInt(len, 'guestRead len');
-    const host = this.tlbHitHost(vm, gpa, len, false);
-    if (host >= 0) return this.heap.slice(host, host + len);
+    const pages = this.tlbHitPages(vm, gpa, len, false);
+    if (pages > 0) return this.hitBytes(gpa, len, pages).slice();
+    return this.readByExport(vm, gpa, len);
+  }
+  /** guestRead through the export (a miss, a fault, a long copy): chunks of scratch. */
+  private readByExport(vm: number, gpa: number, len: number): Uint8Array | number {
     const out = new Uint8Array(len);
     const chunk = this.limits.scratchBytes;
     for (let off = 0; off < len; off += chunk) {
@@ -581,6 +615,38 @@ export class Core implements CoreApi, CoreFaultApi {
       out.set(this.scratch.subarray(0, n), off);
     }
     return out;
+  }
+  guestView(vm: number, gpa: number, len: number): Uint8Array | number {
+    this.afterCall();
+    assertInt(len, 'guestView len');
+    const pages = this.tlbHitPages(vm, gpa, len, false);
+    if (pages > 0) return this.hitBytes(gpa, len, pages);
+    if (len === 0 || len > this.limits.scratchBytes) return this.readByExport(vm, gpa, len); // as guestRead
+    // a miss or a fault: the export, its bytes copied out of scratch into viewCopy (a driver's
+    // reader may call the core, which reuses scratch) rather than into a new array each time
+    const r = this.x.guestRead(vm, big(gpa, 'gpa'), len);
+    this.afterCall();
+    if (r !== 0) return r;
+    return this.copyToView(this.scratch.subarray(0, len));
+  }
+  /** `bytes` into viewCopy (grown on demand); a view of the copy, valid until the next guestView. */
+  private copyToView(bytes: Uint8Array): Uint8Array {
+    if (this.viewCopy.length < bytes.length) this.viewCopy = new Uint8Array(Math.max(bytes.length, PAGE_BYTES));
+    this.viewCopy.set(bytes);
+    return this.viewCopy.subarray(0, bytes.length);
+  }
+  /**
+   * The bytes of a copy tlbHitPages found (`pages` of them): a view of the core's memory when
+   * they are adjacent there, else copied into viewCopy (a view of it: valid until the next call).
+   */
+  private hitBytes(gpa: number, len: number, pages: number): Uint8Array {
+    const start = this.pieceHost[0]! + (gpa % PAGE_BYTES);
+    if (pages === 1 || this.pieceHost[1] === this.pieceHost[0]! + PAGE_BYTES) return this.heap.subarray(start, start + len);
+    if (this.viewCopy.length < len) this.viewCopy = new Uint8Array(Math.max(len, PAGE_BYTES));
+    const first = PAGE_BYTES - (gpa % PAGE_BYTES);
+    this.viewCopy.set(this.heap.subarray(start, start + first), 0);
+    this.viewCopy.set(this.heap.subarray(this.pieceHost[1]!, this.pieceHost[1]! + len - first), first);
+    return this.viewCopy.subarray(0, len);
   }
   iommuCreate(dev: number, vm: number): void {
     this.x.iommuCreate(dev, vm);
@@ -599,25 +665,33 @@ export class Core implements CoreApi, CoreFaultApi {
   }
 
   /**
-   * Issue 10 §2: a guest copy inside one page whose translation is a TLB hit needs no call into
-   * the core. This is assembly/mmu/context.ts dmaPtr's hit path, done here as the core does it
-   * for guestCopy (assembly/mmu/stage2.ts): a probe and then the copy, two hits counted, the
-   * bytes at hostRamBase + the entry's hpa + the page offset. Returns that linear offset, with
-   * the hits counted, or -1 (nothing changed): then the export runs, with its misses, tlb_miss
-   * rows and faults. test/core/crossings.test.ts checks both paths leave the same state.
+   * Issue 10 §2: a guest copy whose pages (at most COPY_PAGES_MAX) are all TLB hits needs no call
+   * into the core. This is assembly/mmu/stage2.ts guestCopy on hits, done here as the core does
+   * it: a probe of every page and then the copy of every page, two hits counted per page, the
+   * bytes at hostRamBase + the entry's hpa + the page offset. Returns how many pages, with the
+   * hits counted and each page's host offset in pieceHost, or 0 (nothing changed): then the
+   * export runs, with its misses, tlb_miss rows and faults. test/core/crossings.test.ts checks
+   * both paths leave the same state.
    */
-  private tlbHitHost(vm: number, gpa: number, len: number, write: boolean): number {
+  private tlbHitPages(vm: number, gpa: number, len: number, write: boolean): number {
+    // (the export cuts a copy longer than scratch into chunks, each with its own probe)
+    if (!(len > 0 && len <= this.limits.scratchBytes && gpa >= 0 && Number.isSafeInteger(gpa))) return 0;
     const offset = gpa % PAGE_BYTES;
-    if (!(len > 0 && offset + len <= PAGE_BYTES && gpa >= 0 && Number.isSafeInteger(gpa))) return -1;
-    if (!(vm >= 0 && vm < this.limits.vmCount && this.ctx32[vm * CTX_WORDS]! !== 0)) return -1;
-    const page = (gpa - offset) / PAGE_BYTES;
-    const entry = (vm * TLB_ENTRIES + (page % TLB_ENTRIES)) * TLB_ENTRY_WORDS;
-    if (this.tlb32[entry + (write ? TE_TAG_WRITE : TE_TAG_READ)]! !== page + 1) return -1;
+    const pages = Math.ceil((offset + len) / PAGE_BYTES);
+    if (pages > COPY_PAGES_MAX) return 0;
+    if (!(vm >= 0 && vm < this.limits.vmCount && this.ctx32[vm * CTX_WORDS]! !== 0)) return 0;
+    const first = (gpa - offset) / PAGE_BYTES;
+    for (let i = 0; i < pages; i++) {
+      const page = first + i;
+      const entry = (vm * TLB_ENTRIES + (page % TLB_ENTRIES)) * TLB_ENTRY_WORDS;
+      if (this.tlb32[entry + (write ? TE_TAG_WRITE : TE_TAG_READ)]! !== page + 1) return 0;
+      this.pieceHost[i] = this.hostRamBase + this.tlb32[entry + TE_HPA]!;
+    }
     const hits = CTX_WORDS * vm + CTX_HITS;
-    const count = this.ctx32[hits + 1]! * TWO_32 + this.ctx32[hits]! + 2;
+    const count = this.ctx32[hits + 1]! * TWO_32 + this.ctx32[hits]! + 2 * pages;
     this.ctx32[hits] = count % TWO_32;
     this.ctx32[hits + 1] = Math.floor(count / TWO_32);
-    return this.hostRamBase + this.tlb32[entry + TE_HPA]! + offset;
+    return pages;
   }
 
   // --- VIRTIO split virtqueues ---------------------------------------------------------------------
@@ -733,6 +807,125 @@ export class Core implements CoreApi, CoreFaultApi {
     }
     return { placed, kick };
   }
+  // --- the drivers' per-buffer path (issue 10 §2): chains from a ChainStage, used elements into
+  // a UsedBatch; the same core calls as drvSubmit / drvSubmitKick / drvReclaim(Pair) make.
+
+  drvSubmitStaged(q: number, stage: ChainStage, kick: boolean): number {
+    this.afterCall();
+    let placed = 0;
+    let last = -1;
+    const total = stage.count;
+    while (placed < total) {
+      const encoded = this.encodeStaged(q, stage, placed);
+      const final = placed + encoded === total ? 1 : 0;
+      const r = kick ? this.x.drvSubmitKick(q, encoded, placed, final) : this.x.drvSubmit(q, encoded);
+      const stop = this.state[ST_STOP]!;
+      if (kick) last = this.state[ST_KICK]!;
+      // the core left each placed chain's head where its flags were (assembly/virtio/driver.ts)
+      for (let k = 0; k < r; k++) stage.heads[placed + k] = this.scratch32[this.stagedAt[k]! + 1]!;
+      placed += r;
+      this.afterCall();
+      if (stop === STOP_TRACE) {
+        this.drain();
+        continue;
+      }
+      if (r < encoded) break;
+    }
+    stage.notified = kick && placed > 0 && (last < 0 ? this.drvKick(q) : last === 1);
+    return placed;
+  }
+
+  /** encodeChains for a stage: chains [from, ...) as scratch records, as many as fit. */
+  private encodeStaged(q: number, stage: ChainStage, from: number): number {
+    const size = this.queue(q).size;
+    const w = this.scratch32;
+    const wordsMax = this.limits.scratchBytes >> 2;
+    let at = 0; // in words
+    let i = from;
+    for (; i < stage.count; i++) {
+      const hasOut = stage.outGpa[i]! >= 0 ? 1 : 0;
+      const hasIn = stage.inGpa[i]! >= 0 ? 1 : 0;
+      const n = hasOut + hasIn;
+      if (at + 4 + 4 * n > wordsMax) break;
+      if (n < 1 || n > size) throw new Error(`drvSubmit: a chain needs 1..${size} buffers, got ${n}`);
+      this.stagedAt[i - from] = at;
+      w[at] = hasOut | (hasIn << 16); // u16 outCount | u16 inCount
+      w[at + 1] = 0; //                   flags: not indirect
+      w[at + 2] = 0;
+      w[at + 3] = 0;
+      at += 4;
+      if (hasOut === 1) at = this.encodeBuffer(at, stage.outGpa[i]!, stage.outLen[i]!);
+      if (hasIn === 1) at = this.encodeBuffer(at, stage.inGpa[i]!, stage.inLen[i]!);
+    }
+    if (i === from && from < stage.count) throw new Error('drvSubmit: one chain does not fit in scratch');
+    return i - from;
+  }
+
+  /** One buffer of a record at word `at` (u64 gpa | u32 len | u32 0); the next word. */
+  private encodeBuffer(at: number, gpa: number, len: number): number {
+    assertInt(gpa, 'buffer gpa');
+    const w = this.scratch32;
+    w[at] = gpa % TWO_32;
+    w[at + 1] = Math.floor(gpa / TWO_32);
+    w[at + 2] = len;
+    w[at + 3] = 0;
+    return at + 4;
+  }
+
+  drvReclaimInto(q: number, max: number, out: UsedBatch): number {
+    this.afterCall();
+    assertInt(max, 'drvReclaim max');
+    out.count = 0;
+    if (max === 0) return 0;
+    const n = this.x.drvReclaim(q, max);
+    this.readUsedInto(out, 0, n);
+    this.reclaimRestInto(q, max, out, this.state[ST_STOP]!);
+    return out.count;
+  }
+
+  drvReclaimPairInto(qa: number, qb: number, max: number, a: UsedBatch, b: UsedBatch): void {
+    this.afterCall();
+    assertInt(max, 'drvReclaim max');
+    a.count = 0;
+    b.count = 0;
+    if (max === 0) return;
+    const n = this.x.drvReclaimPair(qa, qb, max);
+    const stop = this.state[ST_STOP]!;
+    const nb = this.state[ST_RECLAIM_B]!;
+    this.readUsedInto(a, 0, n);
+    if (nb < 0) {
+      this.reclaimRestInto(qa, max, a, stop);
+      this.drvReclaimInto(qb, max, b);
+      return;
+    }
+    this.readUsedInto(b, n, nb);
+    this.reclaimRestInto(qb, max, b, stop);
+  }
+
+  /** `count` {u32 id, u32 len} pairs from scratch pair `from` on, appended to `out`. */
+  private readUsedInto(out: UsedBatch, from: number, count: number): void {
+    if (out.count + count > out.id.length) growUsed(out, out.count + count);
+    const w = this.scratch32;
+    for (let i = from; i < from + count; i++) {
+      out.id[out.count] = w[2 * i]!;
+      out.len[out.count] = w[2 * i + 1]!;
+      out.count++;
+    }
+  }
+
+  /** reclaimRest for a UsedBatch. */
+  private reclaimRestInto(q: number, max: number, out: UsedBatch, stop: number): void {
+    for (;;) {
+      this.afterCall();
+      if (stop === STOP_TRACE) this.drain();
+      else if (stop !== STOP_SCRATCH) return;
+      if (out.count >= max) return;
+      const n = this.x.drvReclaim(q, max - out.count);
+      stop = this.state[ST_STOP]!;
+      this.readUsedInto(out, 0, n);
+    }
+  }
+
   drvKick(q: number): boolean {
     this.afterCall();
     const r = this.x.drvKick(q) === 1;
@@ -1109,6 +1302,17 @@ export class Core implements CoreApi, CoreFaultApi {
     this.x.stateDigestAll();
     return Array.from(new BigUint64Array(this.scratch.buffer, this.scratch.byteOffset, count));
   }
+}
+
+/** A UsedBatch with room for at least `capacity` elements (its elements kept). */
+function growUsed(out: UsedBatch, capacity: number): void {
+  const size = Math.max(capacity, 2 * out.id.length, 16);
+  const id = new Uint32Array(size);
+  const len = new Uint32Array(size);
+  id.set(out.id.subarray(0, out.count));
+  len.set(out.len.subarray(0, out.count));
+  out.id = id;
+  out.len = len;
 }
 
 /** Views of the frames ring (assembly/trace/frames-ring.ts frameRingColumn), null without one. */

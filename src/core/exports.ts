@@ -129,3 +129,7 @@ export interface CoreExports {
 export interface CoreExports {
   canTsynId(bus: number, canId: number): void;
 }
+// --- the PRNG without a call (issue 10 §2 step 3)
+export interface CoreExports {
+  prngOffset(): number;
+}

@@ -39,6 +39,8 @@ export class CanDevice extends StateHolder implements CanPort {
   /** --- CanTSyn (issue 11 §2): frames with this id go to the VM's time-sync stack instead. */
   private tsyn: { canId: number; handler: (frame: CanFrame) => void } | null = null;
   framesReceived = 0;
+  /** The receive path's reader, made once (issue 10 §2: no closure per interrupt). */
+  private readonly readFrame = (data: Uint8Array, len: number): void => this.received(data, len);
 
   constructor(options: CanOptions) {
     super();
@@ -56,7 +58,7 @@ export class CanDevice extends StateHolder implements CanPort {
 
   send(frames: CanFrame[]): number {
     this.tx.reclaim();
-    return this.tx.sendAndKick(frames.map((f) => buildCanTx(f.canId, f.data)), 1).queued;
+    return this.tx.sendAndKick(frames.map((f) => buildCanTx(f.canId, f.data)), 1);
   }
 
   onReceive(handler: (frame: CanFrame) => void): void {
@@ -69,14 +71,17 @@ export class CanDevice extends StateHolder implements CanPort {
   }
 
   interrupt(): void {
-    this.tx.reclaimWith(this.rx, (data, elem) => {
-      const frame = parseCanRx(data, elem.len);
-      if (frame === null) return;
-      this.framesReceived++;
-      if (this.tsyn !== null && frame.canId === this.tsyn.canId) this.tsyn.handler(frame);
-      else this.handler(frame);
-    });
+    this.tx.reclaimWith(this.rx, this.readFrame);
     this.rx.postAndKick(this.rx.freeCount);
+  }
+
+  /** One received buffer (its bytes valid during the call; parseCanRx copies the data). */
+  private received(data: Uint8Array, len: number): void {
+    const frame = parseCanRx(data, len);
+    if (frame === null) return;
+    this.framesReceived++;
+    if (this.tsyn !== null && frame.canId === this.tsyn.canId) this.tsyn.handler(frame);
+    else this.handler(frame);
   }
 
   saveState(): z.infer<typeof deviceSchema> {

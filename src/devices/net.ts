@@ -10,7 +10,7 @@ import { checkState, count } from '../engine/state-check.js';
 import type { GuestMemory } from '../guests/guest-memory.js';
 import type { NetPort } from '../guests/guest-api.js';
 import { QueueDriver } from '../guests/queue-driver.js';
-import { buildNetFrame, macBytes, macToBigInt, netPayload, NET_HDR_BYTES } from '../guests/frames.js';
+import { buildNetFrame, buildNetFrameInto, macBytes, macToBigInt, netPayload, NET_HDR_BYTES } from '../guests/frames.js';
 import { ETHERTYPE_PTP } from '../sync/ptp-messages.js';
 
 /** virtio-net queue indices (VIRTIO 1.2 §5.1.2): receiveq1 = 0, transmitq1 = 1. */
@@ -41,6 +41,9 @@ export class NetDevice extends StateHolder implements NetPort {
   framesReceived = 0;
   private readonly macBytes: Uint8Array;
   private readonly destinations = new Map<string, Uint8Array>();
+  private readonly frameBuffer = new Uint8Array(NET_SLOT_BYTES);
+  /** The receive path's reader, made once (issue 10 §2: no closure per interrupt). */
+  private readonly readFrame = (data: Uint8Array): void => this.received(data);
 
   constructor(options: NetOptions) {
     super();
@@ -61,7 +64,17 @@ export class NetDevice extends StateHolder implements NetPort {
   send(dstMac: string, payloads: Uint8Array[]): number {
     this.tx.reclaim();
     const dst = this.destinationBytes(dstMac);
-    return this.tx.sendAndKick(payloads.map((p) => buildNetFrame(dst, this.macBytes, p))).queued;
+    // issue 10 §2: each frame built in one reused buffer and written into its slot at once
+    this.tx.beginStage();
+    for (const p of payloads) if (!this.tx.stageMessage(this.buildFrame(dst, p))) break;
+    return this.tx.submitStaged(true);
+  }
+
+  /** buildNetFrame into frameBuffer (a view of it: written into a slot before the next frame). */
+  private buildFrame(dst: Uint8Array, payload: Uint8Array): Uint8Array {
+    const bytes = NET_HDR_BYTES + 14 + payload.length;
+    if (bytes > NET_SLOT_BYTES) return buildNetFrame(dst, this.macBytes, payload); // the slot refuses it
+    return buildNetFrameInto(this.frameBuffer, dst, this.macBytes, payload);
   }
 
   /** A destination's MAC bytes, parsed the first time it is sent to (a guest has a few peers). */
@@ -92,7 +105,7 @@ export class NetDevice extends StateHolder implements NetPort {
       const buffer = new Uint8Array(NET_HDR_BYTES + f.length);
       buffer.set(f, NET_HDR_BYTES);
       return buffer;
-    })).queued;
+    }));
   }
 
   private isPtp(data: Uint8Array): boolean {
@@ -102,18 +115,21 @@ export class NetDevice extends StateHolder implements NetPort {
 
   /** Interrupt: take back sent buffers, deliver received frames, refill the receive queue. */
   interrupt(): void {
-    this.tx.reclaimWith(this.rx, (data) => {
-      if (this.isPtp(data)) {
-        this.framesReceived++;
-        this.ptpHandler!(data.subarray(NET_HDR_BYTES));
-        return;
-      }
-      const payload = netPayload(data);
-      if (payload === null) return;
-      this.framesReceived++;
-      this.handler(payload);
-    });
+    this.tx.reclaimWith(this.rx, this.readFrame);
     this.rx.postAndKick(this.rx.freeCount);
+  }
+
+  /** One received buffer (its bytes valid during the call: they may be guest memory in place). */
+  private received(data: Uint8Array): void {
+    if (this.isPtp(data)) {
+      this.framesReceived++;
+      this.ptpHandler!(data.subarray(NET_HDR_BYTES));
+      return;
+    }
+    const payload = netPayload(data);
+    if (payload === null) return;
+    this.framesReceived++;
+    this.handler(payload);
   }
 
   saveState(): z.infer<typeof deviceSchema> {

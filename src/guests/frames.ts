@@ -24,7 +24,13 @@ export function macBytes(mac: string): Uint8Array {
  * (parsed once per device and destination: the per-frame string parse was a profile hot spot).
  */
 export function buildNetFrame(dst: Uint8Array, src: Uint8Array, payload: Uint8Array): Uint8Array {
-  const frame = new Uint8Array(NET_HDR_BYTES + 14 + payload.length);
+  return buildNetFrameInto(new Uint8Array(NET_HDR_BYTES + 14 + payload.length), dst, src, payload);
+}
+
+/** buildNetFrame into `buffer` (long enough); the frame is a view of its start (issue 10 §2). */
+export function buildNetFrameInto(buffer: Uint8Array, dst: Uint8Array, src: Uint8Array, payload: Uint8Array): Uint8Array {
+  const frame = buffer.subarray(0, NET_HDR_BYTES + 14 + payload.length);
+  frame.fill(0, 0, NET_HDR_BYTES); // virtio_net_hdr: no offloads
   frame.set(dst, NET_HDR_BYTES);
   frame.set(src, NET_HDR_BYTES + 6);
   frame[NET_HDR_BYTES + 12] = ETHERTYPE_TELEMETRY >> 8;

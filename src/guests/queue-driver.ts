@@ -6,15 +6,15 @@
 // to put in the queue, as a guest kernel's virtio driver would.
 
 import { z } from 'zod';
-import type { CoreApi, ChainSpec, UsedElem } from '../core/api.js';
+import { chainStage, usedBatch, type ChainStage, type CoreApi, type UsedBatch } from '../core/api.js';
 import { checkState, requireState } from '../engine/state-check.js';
 import type { GuestMemory } from './guest-memory.js';
 
-/** What a submit-and-kick did: chains queued, and whether the kick notified the device. */
-export interface Submitted {
-  queued: number;
-  notified: boolean;
-}
+/**
+ * A received buffer's bytes for a reclaim's reader: valid during the call only (they may be the
+ * guest's memory in place, issue 10 §2); `len` is what the device said it wrote.
+ */
+export type ReadUsed = (data: Uint8Array, len: number) => void;
 
 export interface QueueDriverOptions {
   core: CoreApi;
@@ -38,17 +38,27 @@ const driverSchema = z.strictObject({
 });
 export type QueueDriverState = z.infer<typeof driverSchema>;
 
+// Issue 10 §2: no object per buffer. The free slots are a stack in a typed array (the order the
+// array of numbers had: the same slots, so the same guest addresses and TLB traffic), chains go
+// to the core through a ChainStage and used elements come back in a UsedBatch, both reused.
 export class QueueDriver {
   readonly q: number;
   readonly vm: number;
   private readonly core: CoreApi;
   private readonly poolGpa: number;
   private readonly slotBytes: number;
-  private readonly freeSlots: number[] = [];
+  /** free slots [0, freeTop): a stack, the top (last pushed) taken first */
+  private readonly freeSlots: Int32Array;
+  private freeTop = 0;
   private readonly slotCount: number;
   /** the buffer slot behind each in-flight head (Linux keeps desc_state per head too); -1 free */
   private readonly slotByHead: Int32Array;
-  private readonly heads: number[] = [];
+  private readonly stage: ChainStage;
+  /** the slot of each staged chain */
+  private readonly stageSlot: Int32Array;
+  private readonly used: UsedBatch;
+  /** Whether the last submit-and-kick notified the device. */
+  notified = false;
 
   constructor(options: QueueDriverOptions) {
     const { core, memory, size, slotBytes } = options;
@@ -62,7 +72,11 @@ export class QueueDriver {
     this.slotCount = size;
     this.slotByHead = new Int32Array(size).fill(-1);
     this.poolGpa = memory.alloc(slotBytes * size, 64);
-    for (let slot = size - 1; slot >= 0; slot--) this.freeSlots.push(slot);
+    this.freeSlots = new Int32Array(size);
+    for (let slot = size - 1; slot >= 0; slot--) this.freeSlots[this.freeTop++] = slot;
+    this.stage = chainStage(size);
+    this.stageSlot = new Int32Array(size);
+    this.used = usedBatch(size);
     this.q = core.vqCreate({
       vm: memory.vm,
       dev: options.dev,
@@ -76,7 +90,7 @@ export class QueueDriver {
   }
 
   get freeCount(): number {
-    return this.freeSlots.length;
+    return this.freeTop;
   }
 
   slotGpa(slot: number): number {
@@ -89,76 +103,86 @@ export class QueueDriver {
    * Returns how many were queued (fewer when buffers run out: the guest's queue is full).
    */
   send(messages: Uint8Array[], inBytes = 0): number {
-    return this.submit(this.messageChains(messages, inBytes));
+    this.stageMessages(messages, inBytes);
+    return this.submitStaged(false);
   }
 
-  /** send, then kick when anything was queued: one core call (issue 10 §2). */
-  sendAndKick(messages: Uint8Array[], inBytes = 0): Submitted {
-    return this.submitAndKick(this.messageChains(messages, inBytes));
+  /** send, then kick when anything was queued: one core call (issue 10 §2); `notified` says. */
+  sendAndKick(messages: Uint8Array[], inBytes = 0): number {
+    this.stageMessages(messages, inBytes);
+    return this.submitStaged(true);
   }
 
-  /** Each message written into a free buffer, as a chain (stops when buffers run out). */
-  private messageChains(messages: Uint8Array[], inBytes: number): ChainSpec[] {
-    const chains: ChainSpec[] = [];
-    for (const message of messages) {
-      if (message.length + inBytes > this.slotBytes) {
-        throw new Error(`assert: message of ${message.length} bytes exceeds the ${this.slotBytes}-byte slot`);
-      }
-      const slot = this.freeSlots.pop();
-      if (slot === undefined) break;
-      const gpa = this.slotGpa(slot);
-      if (this.core.guestWrite(this.vm, gpa, message) !== 0) throw new Error('assert: driver buffer unmapped');
-      const chain: ChainSpec = { out: [{ gpa, len: message.length }], in: [] };
-      if (inBytes > 0) chain.in.push({ gpa: gpa + this.slotBytes - inBytes, len: inBytes });
-      chains.push(chain);
+  private stageMessages(messages: Uint8Array[], inBytes: number): void {
+    this.stage.count = 0;
+    for (const message of messages) if (!this.stageMessage(message, inBytes)) break;
+  }
+
+  /**
+   * Starts a batch of messages staged one by one (stageMessage), sent by submitStaged: for a
+   * device that builds each message in a buffer of its own it reuses (no array of messages).
+   */
+  beginStage(): void {
+    this.stage.count = 0;
+  }
+
+  /** The message written into a free buffer and staged as a chain; false when none is free. */
+  stageMessage(message: Uint8Array, inBytes = 0): boolean {
+    if (message.length + inBytes > this.slotBytes) {
+      throw new Error(`assert: message of ${message.length} bytes exceeds the ${this.slotBytes}-byte slot`);
     }
-    return chains;
+    if (this.freeTop === 0) return false;
+    const slot = this.freeSlots[--this.freeTop]!;
+    const gpa = this.slotGpa(slot);
+    if (this.core.guestWrite(this.vm, gpa, message) !== 0) throw new Error('assert: driver buffer unmapped');
+    const { stage } = this;
+    const i = stage.count++;
+    this.stageSlot[i] = slot;
+    stage.outGpa[i] = gpa;
+    stage.outLen[i] = message.length;
+    stage.inGpa[i] = inBytes > 0 ? gpa + this.slotBytes - inBytes : -1;
+    stage.inLen[i] = inBytes;
+    return true;
   }
 
   /** Posts empty device-writable buffers (receive queues). Returns how many were posted. */
   post(count: number): number {
-    return this.submit(this.emptyChains(count));
+    this.stageEmpty(count);
+    return this.submitStaged(false);
   }
 
-  /** post, then kick when anything was posted: one core call (issue 10 §2). */
-  postAndKick(count: number): Submitted {
-    return this.submitAndKick(this.emptyChains(count));
+  /** post, then kick when anything was posted: one core call (issue 10 §2); `notified` says. */
+  postAndKick(count: number): number {
+    this.stageEmpty(count);
+    return this.submitStaged(true);
   }
 
-  private emptyChains(count: number): ChainSpec[] {
-    const chains: ChainSpec[] = [];
-    for (let i = 0; i < count; i++) {
-      const slot = this.freeSlots.pop();
-      if (slot === undefined) break;
-      chains.push({ out: [], in: [{ gpa: this.slotGpa(slot), len: this.slotBytes }] });
+  private stageEmpty(count: number): void {
+    const { stage } = this;
+    stage.count = 0;
+    for (let i = 0; i < count && this.freeTop > 0; i++) {
+      const slot = this.freeSlots[--this.freeTop]!;
+      this.stageSlot[i] = slot;
+      stage.outGpa[i] = -1;
+      stage.outLen[i] = 0;
+      stage.inGpa[i] = this.slotGpa(slot);
+      stage.inLen[i] = this.slotBytes;
+      stage.count++;
     }
-    return chains;
   }
 
-  /** One core call; placed chains' slots are remembered by head, the others go back to the pool. */
-  private submit(chains: ChainSpec[]): number {
-    const heads = this.heads;
-    heads.length = 0;
-    const queued = this.core.drvSubmit(this.q, chains, heads);
-    this.remember(chains, queued);
+  /**
+   * The staged chains in one core call (with the kick when `kick`); placed chains' slots are
+   * remembered by head, the others go back to the pool (last staged first, as they were taken).
+   */
+  submitStaged(kick: boolean): number {
+    const { stage } = this;
+    const queued = this.core.drvSubmitStaged(this.q, stage, kick); // (an empty stage: no call, a drain check)
+    this.notified = kick && stage.notified;
+    for (let i = 0; i < queued; i++) this.slotByHead[stage.heads[i]!] = this.stageSlot[i]!;
+    for (let i = stage.count - 1; i >= queued; i--) this.freeSlots[this.freeTop++] = this.stageSlot[i]!;
+    stage.count = 0;
     return queued;
-  }
-
-  private submitAndKick(chains: ChainSpec[]): Submitted {
-    this.heads.length = 0;
-    const { placed, notified } = this.core.drvSubmitKick(this.q, chains, this.heads);
-    this.remember(chains, placed);
-    return { queued: placed, notified };
-  }
-
-  private remember(chains: ChainSpec[], queued: number): void {
-    const heads = this.heads;
-    for (let i = 0; i < queued; i++) this.slotByHead[heads[i]!] = this.slotOfChain(chains[i]!);
-    for (let i = chains.length - 1; i >= queued; i--) this.freeSlots.push(this.slotOfChain(chains[i]!));
-  }
-
-  private slotOfChain(chain: ChainSpec): number {
-    return this.slotOf(chain.out[0]?.gpa ?? chain.in[0]!.gpa);
   }
 
   kick(): boolean {
@@ -166,42 +190,42 @@ export class QueueDriver {
   }
 
   /** Takes completed buffers back; for each, `read` (if given) receives the written bytes. */
-  reclaim(read?: (data: Uint8Array, elem: UsedElem) => void, max = 1 << 16): number {
-    return this.takeBack(this.core.drvReclaim(this.q, max), read);
+  reclaim(read?: ReadUsed, max = 1 << 16): number {
+    this.core.drvReclaimInto(this.q, max, this.used);
+    return this.takeBack(read);
   }
 
   /**
    * reclaim() here, then other.reclaim(read): one core call (issue 10 §2). This queue's buffers
    * are taken back without reading them, so nothing touches the core between the two reclaims.
    */
-  reclaimWith(other: QueueDriver, read?: (data: Uint8Array, elem: UsedElem) => void, max = 1 << 16): void {
-    const [mine, theirs] = this.core.drvReclaimPair(this.q, other.q, max);
-    this.takeBack(mine);
-    other.takeBack(theirs, read);
+  reclaimWith(other: QueueDriver, read?: ReadUsed, max = 1 << 16): void {
+    this.core.drvReclaimPairInto(this.q, other.q, max, this.used, other.used);
+    this.takeBack();
+    other.takeBack(read);
   }
 
-  private takeBack(used: UsedElem[], read?: (data: Uint8Array, elem: UsedElem) => void): number {
-    for (const elem of used) {
-      const slot = this.slotByHead[elem.id] ?? -1;
-      if (slot < 0) throw new Error(`assert: used element names head ${elem.id}, which is not in flight`);
-      this.slotByHead[elem.id] = -1;
-      if (read !== undefined && elem.len > 0) {
-        const data = this.core.guestRead(this.vm, this.slotGpa(slot), Math.min(elem.len, this.slotBytes));
-        if (typeof data !== 'number') read(data, elem);
+  private takeBack(read?: ReadUsed): number {
+    const { used } = this;
+    const count = used.count;
+    for (let k = 0; k < count; k++) {
+      const id = used.id[k]!;
+      const len = used.len[k]!;
+      const slot = this.slotByHead[id] ?? -1;
+      if (slot < 0) throw new Error(`assert: used element names head ${id}, which is not in flight`);
+      this.slotByHead[id] = -1;
+      if (read !== undefined && len > 0) {
+        const data = this.core.guestView(this.vm, this.slotGpa(slot), Math.min(len, this.slotBytes));
+        if (typeof data !== 'number') read(data, len);
       }
-      this.freeSlots.push(slot);
+      this.freeSlots[this.freeTop++] = slot;
     }
-    return used.length;
-  }
-
-  private slotOf(gpa: number): number {
-    const slot = Math.floor((gpa - this.poolGpa) / this.slotBytes);
-    if (slot < 0 || slot >= this.slotCount) throw new Error(`assert: gpa 0x${gpa.toString(16)} is not a pool buffer`);
-    return slot;
+    used.count = 0;
+    return count;
   }
 
   saveState(): QueueDriverState {
-    return { freeSlots: [...this.freeSlots], slotByHead: Array.from(this.slotByHead) };
+    return { freeSlots: Array.from(this.freeSlots.subarray(0, this.freeTop)), slotByHead: Array.from(this.slotByHead) };
   }
 
   /** Every slot is either free or behind exactly one in-flight head (checked before assigning). */
@@ -218,8 +242,8 @@ export class QueueDriver {
     state.freeSlots.forEach((slot, i) => mark(slot, `${path}.freeSlots[${i}]`));
     state.slotByHead.forEach((slot, i) => slot >= 0 && mark(slot, `${path}.slotByHead[${i}]`));
     requireState(seen.every((x) => x === 1), path, 'a buffer slot is neither free nor in flight');
-    this.freeSlots.length = 0;
-    this.freeSlots.push(...state.freeSlots);
+    this.freeSlots.set(state.freeSlots);
+    this.freeTop = state.freeSlots.length;
     this.slotByHead.set(state.slotByHead);
   }
 }

@@ -336,9 +336,9 @@ export class VmRuntime implements GuestApi, StatefulTarget {
       return;
     }
     this.console.reclaim();
-    const { queued, notified } = this.console.sendAndKick(logs);
+    const queued = this.console.sendAndKick(logs);
     this.logsDropped += logs.length - queued;
-    if (notified) this.onConsoleNotify();
+    if (this.console.notified) this.onConsoleNotify();
   }
 
   random(below: number): number {
@@ -361,7 +361,9 @@ export class VmRuntime implements GuestApi, StatefulTarget {
   /** Arm DEN0057A: publish a vCPU's cumulative stolen time in the guest's steal page. */
   publishSteal(vcpu: Vcpu): void {
     // le32 revision | le32 attributes | le64 stolen_time (ns); written at every vCPU dispatch.
-    STEAL_VIEW.setBigUint64(8, BigInt(vcpu.stealNs), true);
+    // (as two le32 halves: no BigInt per publication, issue 10 §2; stealNs < 2^53)
+    STEAL_VIEW.setUint32(8, vcpu.stealNs % 2 ** 32, true);
+    STEAL_VIEW.setUint32(12, Math.floor(vcpu.stealNs / 2 ** 32), true);
     this.core.guestWrite(this.vmIndex, STEAL_PAGE_GPA + STEAL_RECORD_BYTES * vcpu.index, STEAL_RECORD);
   }
 

@@ -258,6 +258,10 @@ const GUEST_OPS: GuestOp[] = [
   ['w', 0x5000, 16], ['r', 0x5000, 16], ['w', 0x41_000, 64], ['w', 0x1000, 16], ['r', 0x1040, 16],
   ['w', RAM_BYTES + 0x1000, 8], ['r', RAM_BYTES - 8, 8], ['w', 0x2000, 0], ['r', 0x2000, 0],
   ['w', 0x1fc0, 64], ['r', 0x1fc0, 64], ['w', 0x3000, 4096], ['r', 0x3000, 4096],
+  // issue 10 §2: copies across a page boundary whose two pages hit (done here, 2 hits a page),
+  // one whose second page misses, and pages 0x8/0x9 not adjacent in host memory (0x9 remapped)
+  ['w', 0x1ff0, 100], ['r', 0x1fc0, 200], ['w', 0x3ff0, 64], ['w', 0x8f80, 256], ['w', 0x8f80, 256],
+  ['r', 0x8f00, 512], ['r', 0x8f00, 512],
 ];
 
 describe('guest copies that hit the TLB: no call', () => {
@@ -271,6 +275,10 @@ describe('guest copies that hit the TLB: no call', () => {
     x.vmCreate(0, BigInt(RAM_BYTES));
     core.s2Protect(0, 0x5000, 1, 1); // read-only page
     x.s2Protect(0, 0x5000n, 1, 1);
+    const hpa = core.hostAlloc(1);
+    expect(Number(x.hostAlloc(1))).toBe(hpa);
+    core.s2Map(0, 0x9000, hpa, 1, 3);
+    x.s2Map(0, 0x9000n, BigInt(hpa), 1, 3);
     calls.clear();
     GUEST_OPS.forEach(([op, gpa, len], i) => {
       const data = Uint8Array.from({ length: len }, (_, k) => (i * 31 + k) & 0xff);
