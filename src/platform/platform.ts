@@ -248,7 +248,7 @@ export class Platform implements StatefulTarget {
     const now = this.engine.now;
     for (const vm of this.vms) {
       const local = vm.clock.localNs(now);
-      this.sink.clock({ ts_ns: now, vm: vm.vmIndex, local_ns: local, offset_ns: local - now, drift_ppb: vm.clock.driftPpbAt(now), steal_ns: vm.stealNs() });
+      this.sink.clock({ ts_ns: now, vm: vm.vmIndex, local_ns: local, offset_ns: local - now, drift_ppb: vm.clock.driftPpbAt(now), steal_ns: vm.stealNs(), uptime_ns: vm.clock.uptimeNs(now) });
     }
     this.engine.after(this.scenario.clockSampleNs, this.target, CLOCK_SAMPLE);
   }

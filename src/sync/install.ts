@@ -44,6 +44,7 @@ export function installSync(o: SyncInstall): void {
     const stack = new PtpStack(
       {
         vmIndex: vm.vmIndex,
+        masterVm: (gm ?? vm).vmIndex,
         mac: macBytes(device.mac),
         clock: vm.clock,
         trueNs: () => vm.trueNs(),
@@ -78,6 +79,7 @@ function installCanTsyn(o: SyncInstall): void {
     const stack = new CanTsynStack(
       {
         vmIndex: vm.vmIndex,
+        masterVm: (master?.vm ?? vm).vmIndex,
         clock: vm.clock,
         trueNs: () => vm.trueNs(),
         timer: (delayNs, tag, arg) => vm.syncTimer(delayNs, tag, arg),

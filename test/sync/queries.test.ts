@@ -24,10 +24,10 @@ async function open(sync: SyncRow[], clock: ClockRow[] = []): Promise<QuerySessi
 const update = (ts: number, vm: number, state: SyncRow['state'], offset: number, error: number, adj: number): SyncRow => ({
   ts_ns: ts, vm, protocol: 'gptp', exchange: 'sync', seq: ts % 1000, t1_ns: ts - 10, t2_ns: ts - 5, t3_ns: null, t4_ns: null,
   correction_ns: 6800, offset_ns: offset, path_delay_ns: 2000, rate_ratio_ppb: 0, state, freq_adj_ppb: adj,
-  true_offset_ns: error, error_ns: error,
+  true_offset_ns: error, error_ns: error, uptime_ns: ts - 5, master_vm: 0,
 });
 const pdelay = (ts: number, vm: number, rateRatioPpb: number): SyncRow => ({
-  ...update(ts, vm, 'locked', 0, 0, 0), exchange: 'pdelay', offset_ns: null, t3_ns: ts - 3, t4_ns: ts - 1, rate_ratio_ppb: rateRatioPpb,
+  ...update(ts, vm, 'locked', 0, 0, 0), exchange: 'pdelay', offset_ns: null, t3_ns: ts - 3, t4_ns: ts - 1, rate_ratio_ppb: rateRatioPpb, uptime_ns: null,
 });
 const rows = [
   update(100_000_000, 1, 'unlocked', 5_000_000, 5_000_000, 0),
@@ -84,7 +84,7 @@ describe('clock sync queries', () => {
   });
 
   it('clock/drift: configured at boot, the servo on top, their sum, the last rate ratio', async () => {
-    const clock = (ts: number, vm: number, drift: number): ClockRow => ({ ts_ns: ts, vm, local_ns: ts, offset_ns: 0, drift_ppb: drift, steal_ns: 0 });
+    const clock = (ts: number, vm: number, drift: number): ClockRow => ({ ts_ns: ts, vm, local_ns: ts, offset_ns: 0, drift_ppb: drift, steal_ns: 0, uptime_ns: ts });
     const s = await open(rows, [clock(0, 0, 4000), clock(0, 1, -35_000), clock(100_000_000, 1, 4010), clock(0, 2, 12_000)]);
     const result = await s.runNamed('clock/drift');
     expect(result.rows).toEqual([
