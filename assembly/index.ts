@@ -445,3 +445,15 @@ export function frameRingColumn(c: i32): usize { return FR.frameRingColumn(c); }
 // --- CanTSyn (issue 11 §2): timestamps of a bus's time-sync frames (bus/can.ts, read with ptpStamp)
 /** Frames with canId (CAN_EFF_FLAG for 29-bit) on bus are stamped for their senders and receivers. */
 export function canTsynId(bus: i32, canId: u32): void { CAN.canTsynId(bus, canId); }
+
+// --- CanTSyn ECU slaves (issue 11): an external node's receive path for time-sync frames (bus/can.ts)
+/** External CAN node `node` keeps its bus's CanTSyn frames (its ECU is a Time Slave). */
+export function canTsynListen(node: i32): void { CAN.canTsynListen(node); }
+/** node's oldest kept CanTSyn frame: its dlc, or -1 if none; then canTsynTakenNs / canTsynTakenData. */
+export function canTsynTake(node: i32): i32 { return CAN.canTsynTake(node); }
+/** The taken frame's end of frame at the node, true ns. */
+export function canTsynTakenNs(): i64 { return CAN.canTsynTakenNs(); }
+/** The taken frame's data bytes, byte 0 the low byte. */
+export function canTsynTakenData(): u64 { return CAN.canTsynTakenData(); }
+/** Kept frames overwritten before their node took them (the ring holds 32). */
+export function canTsynLost(): i32 { return CAN.canTsynLost(); }

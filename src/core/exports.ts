@@ -129,3 +129,11 @@ export interface CoreExports {
 export interface CoreExports {
   canTsynId(bus: number, canId: number): void;
 }
+// --- CanTSyn ECU slaves (issue 11)
+export interface CoreExports {
+  canTsynListen(node: number): void;
+  canTsynTake(node: number): number;
+  canTsynTakenNs(): bigint;
+  canTsynTakenData(): bigint;
+  canTsynLost(): number;
+}

@@ -29,7 +29,7 @@ import type { StatefulTarget } from '../engine/event-target.js';
 import { checkState, count } from '../engine/state-check.js';
 import { z } from 'zod';
 import { capturePlatformState, restorePlatformState, type PlatformState, type RestoreOptions } from './state-capture.js';
-import { installSync } from '../sync/install.js';
+import { installEcuSlaves, installSync } from '../sync/install.js';
 
 const MIB = 1024 * 1024;
 
@@ -185,6 +185,7 @@ export class Platform implements StatefulTarget {
       this.faultTargets.canNodes.set(config.name, [{ node, bus: buses.get(config.bus)!, dev: -1, vm: -1 }]);
       this.ecus.push(new ExternalEcu(config, core, this.engine, node, STREAM_ECU_BASE + i));
     });
+    installEcuSlaves({ scenario: s, core, vms: this.vms, ecus: this.ecus, trueNs: () => this.engine.now, emit: (row) => this.sink.sync?.(row) }); // --- CanTSyn ECU slaves (issue 11)
   }
 
   private addConsole(vm: VmRuntime, dev: number): void {

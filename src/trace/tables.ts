@@ -333,6 +333,8 @@ export const SYNC_TABLE: TableSpec = {
     // --- the uptime behind each sync (issue 11 §3, dlt/timeline): DLT stamps with the uptime
     syncNs('uptime_ns', "sync: this VM's uptime (the clock without its steps, what DLT stamps) at the moment t2 was read; NULL for pdelay", true),
     { name: 'master_vm', kind: 'i16', nullable: false, unit: '', description: "VM index of the clock this one synchronises to (gptp: the grandmaster; cantsyn: the master; −1: the hypervisor's clock, true time, for paravirt)" },
+    // --- CanTSyn ECU slaves (issue 11): a client that is an external ECU has vm −1 and its name here
+    { name: 'ecu', kind: 'utf8', nullable: true, unit: '', description: 'the client when it is an external ECU (a CanTSyn slave, scenario ecus[].name; vm is then −1); NULL for a VM' },
   ],
 };
 

@@ -45,12 +45,12 @@ describe('clock sync queries', () => {
     const result = await s.runNamed('clock/sync');
     expect(result.columns.map((c) => c.name)).toEqual([
       'vm', 'protocol', 'updates', 'steps', 'lock_ns', 'unlocks_after_lock', 'error_rms_ns', 'error_abs_max_ns',
-      'path_delay_ns_last', 'freq_adj_ppb_last',
+      'path_delay_ns_last', 'freq_adj_ppb_last', 'ecu',
     ]);
     // vm 1 from its lock at 0.3 s: errors 6, −8, 3000 → rms sqrt((36 + 64 + 9e6) / 3)
     expect(result.rows).toEqual([
-      [1, 'gptp', 5n, 1n, 300_000_000n, 1n, Math.sqrt((36 + 64 + 9e6) / 3), 3000n, 2000n, 38_990n],
-      [2, 'gptp', 1n, 0n, null, 0n, null, null, 2000n, 0n],
+      [1, 'gptp', 5n, 1n, 300_000_000n, 1n, Math.sqrt((36 + 64 + 9e6) / 3), 3000n, 2000n, 38_990n, null],
+      [2, 'gptp', 1n, 0n, null, 0n, null, null, 2000n, 0n, null],
     ]);
   });
 
