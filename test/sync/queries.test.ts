@@ -77,9 +77,9 @@ describe('clock sync queries', () => {
     const s = await open(rows);
     const result = await s.runNamed('clock/servo');
     expect(result.rows).toEqual([
-      [1, 'gptp', 0n, 3n, (5e6 + 5e6 + 8) / 3, 5_000_000n, (5e6 + 5e6 + 6) / 3, 5_000_000n, 39_010n, 'locked'],
-      [1, 'gptp', 1_000_000_000n, 2n, (-8 + 3000) / 2, 3000n, (-8 + 3000) / 2, 3000n, 38_990n, 'unlocked'],
-      [2, 'gptp', 0n, 1n, 40, 40n, 40, 40n, 0n, 'unlocked'],
+      [1, 'gptp', 0n, 3n, (5e6 + 5e6 + 8) / 3, 5_000_000n, (5e6 + 5e6 + 6) / 3, 5_000_000n, 39_010n, 'locked', null],
+      [1, 'gptp', 1_000_000_000n, 2n, (-8 + 3000) / 2, 3000n, (-8 + 3000) / 2, 3000n, 38_990n, 'unlocked', null],
+      [2, 'gptp', 0n, 1n, 40, 40n, 40, 40n, 0n, 'unlocked', null],
     ]);
   });
 
@@ -88,8 +88,33 @@ describe('clock sync queries', () => {
     const s = await open(rows, [clock(0, 0, 4000), clock(0, 1, -35_000), clock(100_000_000, 1, 4010), clock(0, 2, 12_000)]);
     const result = await s.runNamed('clock/drift');
     expect(result.rows).toEqual([
-      [1, 'gptp', -35_000n, 38_990n, 3_990n, -3_990n],
-      [2, 'gptp', 12_000n, 0n, 12_000n, null],
+      [1, 'gptp', -35_000n, 38_990n, 3_990n, -3_990n, null],
+      [2, 'gptp', 12_000n, 0n, 12_000n, null, null],
     ]);
+  });
+
+  // --- CanTSyn ECU slaves (issue 11): external ECUs share vm −1 and are told apart by name
+  it('two ECU slaves (vm −1) stay apart by their names in clock/sync, servo, drift, sync_timeline and cantsyn', async () => {
+    const ecu = (ts: number, name: string, state: SyncRow['state'], error: number, adj: number): SyncRow => ({
+      ...update(ts, -1, state, 0, error, adj), protocol: 'cantsyn', ecu: name, correction_ns: 0, path_delay_ns: null, t3_ns: ts - 1,
+    });
+    const s = await open([
+      ecu(1_000_000_000, 'abs', 'step', 700, 0), ecu(2_000_000_000, 'abs', 'locked', -222_000, -21_000),
+      ecu(1_000_000_000, 'bcm', 'step', -50, 0), ecu(2_000_000_000, 'bcm', 'locked', -222_010, 9_000),
+    ], [{ ts_ns: 0, vm: 0, local_ns: 0, offset_ns: 0, drift_ppb: 4000, steal_ns: 0, uptime_ns: 0 }]);
+    const pick = async (name: string, cols: string[]) => {
+      const r = await s.runNamed(name);
+      return r.rows.map((row) => cols.map((c) => row[r.columns.findIndex((x) => x.name === c)]));
+    };
+    expect(await pick('clock/sync', ['vm', 'ecu', 'updates', 'lock_ns', 'error_abs_max_ns'])).toEqual([
+      [-1, 'abs', 2n, 2_000_000_000n, 222_000n], [-1, 'bcm', 2n, 2_000_000_000n, 222_010n],
+    ]);
+    expect(await pick('clock/cantsyn', ['vm', 'ecu', 'updates', 'error_ns_min'])).toEqual([[-1, 'abs', 2n, -222_000n], [-1, 'bcm', 2n, -222_010n]]);
+    expect(await pick('clock/servo', ['ecu', 'second_start_ns', 'updates'])).toEqual([
+      ['abs', 1_000_000_000n, 1n], ['abs', 2_000_000_000n, 1n], ['bcm', 1_000_000_000n, 1n], ['bcm', 2_000_000_000n, 1n],
+    ]);
+    // an ECU has no clock samples (the clock table samples VMs): nothing configured to add to
+    expect(await pick('clock/drift', ['ecu', 'drift_ppb_configured', 'freq_adj_ppb_last'])).toEqual([['abs', null, -21_000n], ['bcm', null, 9_000n]]);
+    expect((await pick('clock/sync_timeline', ['vm_name'])).map((r) => r[0])).toEqual(['abs', 'abs', 'bcm', 'bcm']);
   });
 });
