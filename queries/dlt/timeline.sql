@@ -58,7 +58,7 @@ pair AS (
     lead(uptime_ns) OVER w AS u_next, lead(t2_ns - offset_ns) OVER w AS m_next,
     row_number() OVER w AS k
   FROM sync
-  WHERE exchange = 'sync' AND uptime_ns IS NOT NULL AND offset_ns IS NOT NULL
+  WHERE exchange = 'sync' AND vm >= 0 AND uptime_ns IS NOT NULL AND offset_ns IS NOT NULL
   WINDOW w AS (PARTITION BY vm ORDER BY uptime_ns, ts_ns)
 ),
 segment AS (

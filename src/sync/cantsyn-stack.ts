@@ -265,6 +265,7 @@ export class CanTsynStack {
       error_ns: r.errorNs,
       uptime_ns: r.uptimeNs,
       master_vm: this.host.masterVm,
+      ecu: null, // an ECU slave's host names it (ecu-slave.ts)
     });
   }
 }

@@ -342,6 +342,7 @@ export class PtpStack {
       error_ns: r.errorNs ?? this.errorNs(),
       uptime_ns: r.uptimeNs ?? null,
       master_vm: this.host.masterVm,
+      ecu: null,
     });
   }
 }

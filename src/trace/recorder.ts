@@ -92,8 +92,8 @@ export interface SyncRow {
   error_ns: Int64Input;
   uptime_ns: Int64Input | null;
   master_vm: number;
-  /** --- CanTSyn ECU slaves (issue 11): the external ECU's name (vm −1); absent / null for a VM */
-  ecu?: string | null;
+  /** --- CanTSyn ECU slaves (issue 11): the external ECU's name (vm −1); null for a VM */
+  ecu: string | null;
 }
 
 export interface InputRow {

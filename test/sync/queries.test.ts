@@ -24,7 +24,7 @@ async function open(sync: SyncRow[], clock: ClockRow[] = []): Promise<QuerySessi
 const update = (ts: number, vm: number, state: SyncRow['state'], offset: number, error: number, adj: number): SyncRow => ({
   ts_ns: ts, vm, protocol: 'gptp', exchange: 'sync', seq: ts % 1000, t1_ns: ts - 10, t2_ns: ts - 5, t3_ns: null, t4_ns: null,
   correction_ns: 6800, offset_ns: offset, path_delay_ns: 2000, rate_ratio_ppb: 0, state, freq_adj_ppb: adj,
-  true_offset_ns: error, error_ns: error, uptime_ns: ts - 5, master_vm: 0,
+  true_offset_ns: error, error_ns: error, uptime_ns: ts - 5, master_vm: 0, ecu: null,
 });
 const pdelay = (ts: number, vm: number, rateRatioPpb: number): SyncRow => ({
   ...update(ts, vm, 'locked', 0, 0, 0), exchange: 'pdelay', offset_ns: null, t3_ns: ts - 3, t4_ns: ts - 1, rate_ratio_ppb: rateRatioPpb, uptime_ns: null,
