@@ -449,3 +449,15 @@ export function canTsynId(bus: i32, canId: u32): void { CAN.canTsynId(bus, canId
 // --- the PRNG without a call (issue 10 §2 step 3, corepath): the streams' xoshiro256** states
 /** Offset of the PRNG states (prng.ts: 32 bytes a stream, s0..s3 as le64), for draws done in TypeScript. */
 export function prngOffset(): usize { return L.prngBase; }
+
+// --- CanTSyn ECU slaves (issue 11): an external node's receive path for time-sync frames (bus/can.ts)
+/** External CAN node `node` keeps its bus's CanTSyn frames (its ECU is a Time Slave). */
+export function canTsynListen(node: i32): void { CAN.canTsynListen(node); }
+/** node's oldest kept CanTSyn frame: its dlc, or -1 if none; then canTsynTakenNs / canTsynTakenData. */
+export function canTsynTake(node: i32): i32 { return CAN.canTsynTake(node); }
+/** The taken frame's end of frame at the node, true ns. */
+export function canTsynTakenNs(): i64 { return CAN.canTsynTakenNs(); }
+/** The taken frame's data bytes, byte 0 the low byte. */
+export function canTsynTakenData(): u64 { return CAN.canTsynTakenData(); }
+/** Kept frames overwritten before their node took them (the ring holds 32). */
+export function canTsynLost(): i32 { return CAN.canTsynLost(); }

@@ -361,7 +361,7 @@ function canDeliver(node: i32, b: usize): void {
   const dev = nodeGet(node, N_DEV);
   traceRow(Kind.CAN_RX, vm, dev, nodeGet(node, N_BUS), <i64>canId, dlc, 0);
   store<i64>(nodeAt(node), load<i64>(nodeAt(node), 32) + 1, 32);
-  if (dev < 0) return;
+  if (dev < 0) { ecuTsynPut(node, b); return; } // --- CanTSyn ECU slaves (issue 11)
   tsynStamp(b, node, 1);
   const stage = stateBase + ST_CAN_STAGE;
   memory.fill(stage, 0, CAN_HDR_LEN + CAN_DLC_MAX);
@@ -530,3 +530,58 @@ export function canBusField(bus: i32, f: i32): i64 {
   assert(false, 'canBusField: field 0..3');
   return 0;
 }
+
+// --- CanTSyn ECU slaves (issue 11): an external node marked a listener gets its bus's time-sync
+// frames (the bus's CanTSyn id) in one small ring shared by all such nodes, with the time its
+// end of frame reached it (t2, as a VM's controller stamps it); its ECU target drains its own
+// entries (canTsynTake) in its main function. Static memory (memory.data), so a snapshot holds it.
+//  ENTRY (24 B): +0 i32 node (-1: taken or empty) | +4 i32 dlc | +8 i64 rx ns | +16 u64 sdu (LE bytes)
+const FL_TSYN_LISTEN: i32 = 4;
+const TSYN_RX_RING: i32 = 32;
+const TSYN_RX_ENTRY: usize = 24;
+const tsynRx: usize = memory.data(<i32>TSYN_RX_RING * <i32>TSYN_RX_ENTRY, 8);
+let tsynRxHead: i32 = 0; // entries written, mod TSYN_RX_RING * 2^k (the slot is head % ring)
+let tsynRxLost: i32 = 0; // entries overwritten before their node took them
+let tsynTakenNs: i64 = 0;
+let tsynTakenSdu: u64 = 0;
+
+@inline function tsynRxAt(i: i32): usize {
+  return tsynRx + <usize>i * TSYN_RX_ENTRY;
+}
+
+/** External node `node` is a CanTSyn slave: keep its bus's time-sync frames for it. */
+export function canTsynListen(node: i32): void {
+  assert(node >= 0 && node < nodesUsed, 'canTsynListen: unknown node');
+  assert(nodeGet(node, N_DEV) < 0, 'canTsynListen: a device node (its driver reads the rx queue)');
+  if (tsynRxHead == 0) for (let i = 0; i < TSYN_RX_RING; i++) store<i32>(tsynRxAt(i), -1);
+  nodeSet(node, N_FLAGS, nodeGet(node, N_FLAGS) | FL_TSYN_LISTEN);
+}
+
+function ecuTsynPut(node: i32, b: usize): void {
+  if ((nodeGet(node, N_FLAGS) & FL_TSYN_LISTEN) == 0) return;
+  const id = load<i32>(b, B_TSYN);
+  if (id == 0 || <u32>(id - 1) != load<u32>(b, 40)) return;
+  const p = tsynRxAt(tsynRxHead % TSYN_RX_RING);
+  if (load<i32>(p) >= 0) tsynRxLost++;
+  store<i32>(p, node);
+  store<i32>(p, load<i32>(b, 44), 4);
+  store<i64>(p, now(), 8);
+  store<u64>(p, load<u64>(b, 48), 16);
+  tsynRxHead = (tsynRxHead + 1) % (TSYN_RX_RING * 1024);
+}
+
+/** node's oldest waiting time-sync frame: its dlc (then canTsynTakenNs / Data), or -1 if none. */
+export function canTsynTake(node: i32): i32 {
+  for (let n = TSYN_RX_RING; n >= 1; n--) {
+    const p = tsynRxAt((tsynRxHead - n + TSYN_RX_RING * 1024) % TSYN_RX_RING);
+    if (load<i32>(p) != node) continue;
+    store<i32>(p, -1);
+    tsynTakenNs = load<i64>(p, 8);
+    tsynTakenSdu = load<u64>(p, 16);
+    return load<i32>(p, 4);
+  }
+  return -1;
+}
+export function canTsynTakenNs(): i64 { return tsynTakenNs; }
+export function canTsynTakenData(): u64 { return tsynTakenSdu; }
+export function canTsynLost(): i32 { return tsynRxLost; }

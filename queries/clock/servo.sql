@@ -14,6 +14,7 @@
 -- @column error_abs_ns_max: largest |true error| (ns)
 -- @column freq_adj_ppb_last: frequency adjustment after the bin's last update (ppb)
 -- @column state_last: servo state after the bin's last update (unlocked, step, locked)
+-- @column ecu: the external ECU's name when vm is −1 (a CanTSyn slave); NULL for a VM
 SELECT
   vm,
   protocol,
@@ -24,8 +25,9 @@ SELECT
   avg(error_ns) AS error_ns_avg,
   max(abs(error_ns)) AS error_abs_ns_max,
   arg_max(freq_adj_ppb, ts_ns) AS freq_adj_ppb_last,
-  arg_max(state, ts_ns) AS state_last
+  arg_max(state, ts_ns) AS state_last,
+  ecu
 FROM sync
 WHERE exchange = 'sync'
-GROUP BY vm, protocol, second_start_ns
-ORDER BY vm, protocol, second_start_ns
+GROUP BY vm, ecu, protocol, second_start_ns
+ORDER BY vm, ecu, protocol, second_start_ns

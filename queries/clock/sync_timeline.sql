@@ -5,7 +5,7 @@
 -- fixed one-second bins with the measured offsets, clock/servo.)
 --
 -- @column vm: VM index of the synchronised clock
--- @column vm_name: VM name from the scenario (NULL for traces without one)
+-- @column vm_name: VM name from the scenario (NULL for traces without one); an external ECU's name when vm is −1 (a CanTSyn slave)
 -- @column protocol: synchronisation protocol (gptp, cantsyn, paravirt)
 -- @column bin_start_ns: start of the time bin (ns)
 -- @column bin_ns: width of the bins (ns)
@@ -21,7 +21,7 @@ width AS (
 )
 SELECT
   vm,
-  (SELECT name FROM vms WHERE vms.vm = updates.vm) AS vm_name,
+  coalesce(ecu, (SELECT name FROM vms WHERE vms.vm = updates.vm)) AS vm_name,
   protocol,
   time_bucket_ns(ts_ns, width.ns) AS bin_start_ns,
   any_value(width.ns) AS bin_ns,
@@ -31,4 +31,4 @@ SELECT
   arg_max(state, ts_ns) AS state_last
 FROM updates, width
 GROUP BY vm, vm_name, protocol, bin_start_ns
-ORDER BY vm, protocol, bin_start_ns
+ORDER BY vm, vm_name, protocol, bin_start_ns

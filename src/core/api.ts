@@ -462,3 +462,13 @@ export interface CoreFrames {
   framesCount(): number;
 }
 export interface CoreApi extends CoreFrames {}
+// --- CanTSyn ECU slaves (issue 11): an external node's receive path for time-sync frames
+export interface CoreCanTsynRxApi {
+  /** External CAN node `node` keeps its bus's CanTSyn frames for its ECU (a Time Slave). */
+  canTsynListen(node: number): void;
+  /** node's oldest kept CanTSyn frame (its data bytes, its end of frame at the node, true ns), or null. */
+  canTsynTake(node: number): { data: Uint8Array; rxNs: number } | null;
+  /** Kept frames overwritten before their node took them. */
+  canTsynLost(): number;
+}
+export interface CoreApi extends CoreCanTsynRxApi {}

@@ -1302,6 +1302,21 @@ export class Core implements CoreApi, CoreFaultApi {
     this.x.stateDigestAll();
     return Array.from(new BigUint64Array(this.scratch.buffer, this.scratch.byteOffset, count));
   }
+  // --- CanTSyn ECU slaves (issue 11): an external node's receive path for time-sync frames
+  canTsynListen(node: number): void {
+    this.x.canTsynListen(node);
+  }
+  canTsynTake(node: number): { data: Uint8Array; rxNs: number } | null {
+    const dlc = this.x.canTsynTake(node);
+    if (dlc < 0) return null;
+    const sdu = BigInt.asUintN(64, this.x.canTsynTakenData());
+    const data = new Uint8Array(dlc);
+    for (let i = 0; i < dlc; i++) data[i] = Number((sdu >> BigInt(8 * i)) & 0xffn);
+    return { data, rxNs: Number(this.x.canTsynTakenNs()) };
+  }
+  canTsynLost(): number {
+    return this.x.canTsynLost();
+  }
 }
 
 /** A UsedBatch with room for at least `capacity` elements (its elements kept). */

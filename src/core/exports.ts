@@ -133,3 +133,11 @@ export interface CoreExports {
 export interface CoreExports {
   prngOffset(): number;
 }
+// --- CanTSyn ECU slaves (issue 11)
+export interface CoreExports {
+  canTsynListen(node: number): void;
+  canTsynTake(node: number): number;
+  canTsynTakenNs(): bigint;
+  canTsynTakenData(): bigint;
+  canTsynLost(): number;
+}

@@ -60,14 +60,36 @@ export class GuestClock {
 
   /** The guest's clock reading (ns) at a true time. */
   localNs(trueNs: number): number {
+    return this.uptimeNs(trueNs) + this.stepsNs(trueNs);
+  }
+
+  /**
+   * The guest's uptime (ns) at a true time: its CLOCK_MONOTONIC, what DLT stamps (AUTOSAR PRS
+   * Log and Trace, the standard header's timestamp: "the time since the ECU started", 0.1 ms;
+   * libdlt's dlt_uptime() reads CLOCK_MONOTONIC). It is the clock above without its steps:
+   * every drift segment (free-running drift, clock_drift faults, the servo's frequency
+   * adjustment: adjtimex ADJ_FREQUENCY slews CLOCK_MONOTONIC too) but no step, neither a
+   * servo's, nor the scenario's `clock.steps`, nor a clock_step fault: those set the wall/PTP
+   * clock (clock_settime CLOCK_REALTIME, a PHC's adjtime) and leave the monotonic clock alone.
+   * It starts at `offsetNs` (the schema's "the guest's local clock at true time 0, its boot
+   * offset"): the VM booted that long before the platform's time 0, so its uptime and its
+   * clock agree until the first step (a negative offset, a VM whose clock is behind, reads 0
+   * on the DLT header, which has no sign).
+   */
+  uptimeNs(trueNs: number): number {
     const seg = this.segmentAt(trueNs);
     const sinceNs = trueNs - seg.fromNs;
-    let local = seg.localAtFromNs + sinceNs + driftTermNs(sinceNs, seg.ppb);
+    return seg.localAtFromNs + sinceNs + driftTermNs(sinceNs, seg.ppb);
+  }
+
+  /** localNs − uptimeNs at a true time: the sum of every step taken by then (ns). */
+  stepsNs(trueNs: number): number {
+    let sum = 0;
     for (const step of this.steps) {
       if (step.atNs > trueNs) break;
-      local += step.byNs;
+      sum += step.byNs;
     }
-    return local;
+    return sum;
   }
 
   // --- seeded faults (issue 9 §5): registered before the run, in time order per clock

@@ -8,22 +8,31 @@ import { z } from 'zod';
 import type { CoreApi, CoreFaultApi } from '../core/api.js';
 import type { Engine } from '../engine/engine.js';
 import type { StatefulTarget } from '../engine/event-target.js';
-import { checkState, count } from '../engine/state-check.js';
+import { checkState, count, requireState } from '../engine/state-check.js';
+import { ECU_MAIN_FUNCTION_NS, type EcuTimeSlave } from '../sync/ecu-slave.js';
 import type { EcuConfig } from '../scenario/schema.js';
 import { CAN_EFF_FLAG } from '../core/codes.js';
 
 type FrameConfig = EcuConfig['frames'][number];
 
-/** The ECU's engine event: release k of frame a0 (a1 = k). */
+/** The ECU's engine events: release k of frame a0 (a1 = k); its CanTSyn main function (issue 11). */
 const FRAME = 0;
+const TSYN_MAIN = 1;
 
-const ecuSchema = z.strictObject({ framesSent: count, framesRefused: count });
+const ecuSchema = z.strictObject({
+  framesSent: count,
+  framesRefused: count,
+  /** --- CanTSyn ECU slaves (issue 11): clock and stack state, absent when the ECU is no slave */
+  timeSlave: z.unknown().optional(),
+});
 
 export class ExternalEcu implements StatefulTarget {
   framesSent = 0;
   /** Frames the controller could not take: mailboxes full, or bus-off (seeded faults, issue 9 §5). */
   framesRefused = 0;
   private readonly target: number;
+  /** --- CanTSyn ECU slaves (issue 11): set by installEcuSlaves when the scenario marks the ECU. */
+  private timeSlave: EcuTimeSlave | null = null;
 
   constructor(
     private readonly config: EcuConfig,
@@ -37,6 +46,19 @@ export class ExternalEcu implements StatefulTarget {
 
   start(): void {
     this.config.frames.forEach((_, i) => this.schedule(i, 0));
+    if (this.timeSlave !== null) this.engine.after(ECU_MAIN_FUNCTION_NS, this.target, TSYN_MAIN, 0, 0);
+  }
+
+  setTimeSlave(slave: EcuTimeSlave): void {
+    this.timeSlave = slave;
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  get canNode(): number {
+    return this.node;
   }
 
   private schedule(index: number, k: number): void {
@@ -46,6 +68,11 @@ export class ExternalEcu implements StatefulTarget {
   }
 
   fire(op: number, index: number, k: number): void {
+    if (op === TSYN_MAIN && this.timeSlave !== null) {
+      this.engine.after(ECU_MAIN_FUNCTION_NS, this.target, TSYN_MAIN, 0, 0);
+      this.timeSlave.mainFunction();
+      return;
+    }
     if (op !== FRAME) throw new Error(`assert: ecu event op ${op}`);
     const frame = this.config.frames[index]!;
     const id = frame.canId | (frame.extended ? CAN_EFF_FLAG : 0);
@@ -57,15 +84,21 @@ export class ExternalEcu implements StatefulTarget {
   }
 
   describe(op: number): string {
+    if (op === TSYN_MAIN) return `ecu CanTSyn main function: ${this.config.name}`;
     return op === FRAME ? `ecu frame: ${this.config.name}` : `ecu ${this.config.name} op ${op}`;
   }
 
   saveState(): z.infer<typeof ecuSchema> {
-    return { framesSent: this.framesSent, framesRefused: this.framesRefused };
+    const state: z.infer<typeof ecuSchema> = { framesSent: this.framesSent, framesRefused: this.framesRefused };
+    if (this.timeSlave !== null) state.timeSlave = this.timeSlave.saveState();
+    return state;
   }
 
   loadState(value: unknown, path: string): void {
     const state = checkState(ecuSchema, value, path);
+    const slave = this.timeSlave;
+    if (slave === null) requireState(state.timeSlave === undefined, `${path}.timeSlave`, 'CanTSyn state for an ECU that is no time slave');
+    else slave.loadState(state.timeSlave, `${path}.timeSlave`);
     this.framesSent = state.framesSent;
     this.framesRefused = state.framesRefused;
   }

@@ -29,7 +29,7 @@ import type { StatefulTarget } from '../engine/event-target.js';
 import { checkState, count } from '../engine/state-check.js';
 import { z } from 'zod';
 import { capturePlatformState, restorePlatformState, type PlatformState, type RestoreOptions } from './state-capture.js';
-import { installSync } from '../sync/install.js';
+import { installEcuSlaves, installSync } from '../sync/install.js';
 
 const MIB = 1024 * 1024;
 
@@ -185,6 +185,7 @@ export class Platform implements StatefulTarget {
       this.faultTargets.canNodes.set(config.name, [{ node, bus: buses.get(config.bus)!, dev: -1, vm: -1 }]);
       this.ecus.push(new ExternalEcu(config, core, this.engine, node, STREAM_ECU_BASE + i));
     });
+    installEcuSlaves({ scenario: s, core, vms: this.vms, ecus: this.ecus, trueNs: () => this.engine.now, emit: (row) => this.sink.sync?.(row) }); // --- CanTSyn ECU slaves (issue 11)
   }
 
   private addConsole(vm: VmRuntime, dev: number): void {
@@ -248,7 +249,7 @@ export class Platform implements StatefulTarget {
     const now = this.engine.now;
     for (const vm of this.vms) {
       const local = vm.clock.localNs(now);
-      this.sink.clock({ ts_ns: now, vm: vm.vmIndex, local_ns: local, offset_ns: local - now, drift_ppb: vm.clock.driftPpbAt(now), steal_ns: vm.stealNs() });
+      this.sink.clock({ ts_ns: now, vm: vm.vmIndex, local_ns: local, offset_ns: local - now, drift_ppb: vm.clock.driftPpbAt(now), steal_ns: vm.stealNs(), uptime_ns: vm.clock.uptimeNs(now) });
     }
     this.engine.after(this.scenario.clockSampleNs, this.target, CLOCK_SAMPLE);
   }

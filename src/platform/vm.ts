@@ -317,8 +317,9 @@ export class VmRuntime implements GuestApi, StatefulTarget {
       encodeGuestLog({
         ecu: this.ecu,
         sessionId: this.sessionId,
-        // DLT timestamps are the ECU's uptime in 0.1 ms (u32): a clock set before boot reads 0.
-        timestamp: Math.floor(Math.max(0, this.localNs()) / 100_000) % 2 ** 32,
+        // DLT timestamps are the ECU's uptime in 0.1 ms (u32), CLOCK_MONOTONIC: slewed by a
+        // servo's frequency adjustment, never stepped by it (issue 11; GuestClock.uptimeNs).
+        timestamp: Math.floor(Math.max(0, this.clock.uptimeNs(this.engine.now)) / 100_000) % 2 ** 32,
         counter,
         apid,
         ctid,

@@ -267,6 +267,18 @@ export const vmSchema = z.strictObject({
   program: programSchema.describe('the guest program'),
 });
 
+// --- CanTSyn ECU slaves (issue 11 §2: "external ECUs that the scenario marks"): the VM slave's
+// fields and names, less the role (always a slave), the master's syncPeriodNs and the bus (the
+// ECU's own: an ECU has one controller), plus the clock a VM has in vms[].clock.
+export const ecuCantsynSchema = cantsynSyncSchema
+  .omit({ protocol: true, role: true, bus: true, syncPeriodNs: true })
+  .extend({
+    clock: z.strictObject({
+      offsetNs: clockSchema.shape.offsetNs.describe("the ECU's local clock at true time 0 (its boot offset), ns; may be negative"),
+      driftPpb: clockSchema.shape.driftPpb,
+    }).prefault({}).describe("the ECU's local clock (offset and drift, as a VM's clock)"),
+  });
+
 export const ecuSchema = z.strictObject({
   name: name.describe('ECU name (unique among VMs and ECUs)'),
   bus: name.describe('a name in canBuses'),
@@ -285,6 +297,7 @@ export const ecuSchema = z.strictObject({
     .min(1)
     .max(CAN_MAILBOX_MAX)
     .describe(`periodic CAN frames this external ECU sends (at most ${CAN_MAILBOX_MAX}: its TX mailboxes)`),
+  cantsyn: ecuCantsynSchema.optional().describe('the ECU is a CanTSyn Time Slave on its bus (none: it only sends)'),
 });
 
 // --- faults (issue 9 §5): seeded fault injection. The CLI's `--fault type:key=value,…` is parsed
@@ -432,6 +445,7 @@ export type VmConfig = Scenario['vms'][number];
 export type DeviceConfig = VmConfig['devices'][number];
 export type ProgramConfig = VmConfig['program'];
 export type EcuConfig = Scenario['ecus'][number];
+export type EcuCantsynConfig = NonNullable<EcuConfig['cantsyn']>;
 export type FaultConfig = Scenario['faults'][number];
 export type SyncConfig = z.output<typeof syncSchema>;
 export type GptpSyncConfig = z.output<typeof gptpSyncSchema>;

@@ -60,4 +60,26 @@ function checkCanTsyn(s: Scenario, ctx: z.RefinementCtx): void {
       issue(i, 'timeDomain', `no master for time domain ${c.timeDomain} on bus "${c.bus}": give one VM on it clock.sync.role "master" with this timeDomain`);
     }
   }
+  checkEcuSlaves(s, ctx, masters, idOfBus, path);
+}
+
+// --- CanTSyn ECU slaves (issue 11): the same rules for an ECU's `cantsyn` (its bus is the ECU's)
+function checkEcuSlaves(
+  s: Scenario, ctx: z.RefinementCtx, masters: ReadonlyMap<string, number>,
+  idOfBus: ReadonlyMap<string, { i: number; id: string }>, vmPath: (i: number, field: string) => (string | number)[],
+): void {
+  s.ecus.forEach((ecu, i) => {
+    const c = ecu.cantsyn;
+    if (c === undefined) return;
+    const issue = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: ['ecus', i, 'cantsyn', field], message });
+    const id = `0x${c.canId.toString(16).toUpperCase()}${c.extended ? ' (extended)' : ''}`;
+    const first = idOfBus.get(ecu.bus);
+    if (first !== undefined && first.id !== id) {
+      issue('canId', `CanTSyn on bus "${ecu.bus}" uses ${first.id} (${formatPath(vmPath(first.i, 'canId'))}): the ECU listens on that id`);
+    }
+    if (c.crc && c.dataIds === undefined) issue('dataIds', 'crc is on: give the 16 DataIDs of CanTSynGlobalTimeSyncDataIDList (one per sequence counter value)');
+    if (!masters.has(`${ecu.bus}/${c.timeDomain}`)) {
+      issue('timeDomain', `no master for time domain ${c.timeDomain} on bus "${ecu.bus}": give one VM on it clock.sync.role "master" with this timeDomain`);
+    }
+  });
 }

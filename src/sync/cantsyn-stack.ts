@@ -26,6 +26,8 @@ import { NS_PER_S, OVS_MAX, decodeTsyn, encodeTsyn, type TsynFup, type TsynSync 
 /** What a CanTSyn stack needs from its VM. */
 export interface CanTsynHost {
   readonly vmIndex: number;
+  /** The master's VM index (the sync table's master_vm). */
+  readonly masterVm: number;
   readonly clock: GuestClock;
   trueNs(): number;
   /** After delayNs of true time, onTimer(tag, arg). */
@@ -205,9 +207,10 @@ export class CanTsynStack {
     const offsetNs = sync.t2 - masterAtT2; // this clock − the master's (both at t2)
     const errorBefore = this.errorNs();
     const trueOffset = t3 - this.host.trueNs();
+    const uptimeNs = this.host.clock.uptimeNs(sync.rxTrueNs);
     const state = this.correct(offsetNs, sync.t2, m.seq);
     s.updates++;
-    this.emitRow({ seq: m.seq, t1: masterAtT2, t2: sync.t2, t3, offsetNs, state, errorNs: errorBefore, trueOffsetNs: trueOffset });
+    this.emitRow({ seq: m.seq, t1: masterAtT2, t2: sync.t2, t3, offsetNs, state, errorNs: errorBefore, trueOffsetNs: trueOffset, uptimeNs });
   }
 
   private correct(offsetNs: number, t2: number, seq: number): SyncRow['state'] {
@@ -240,6 +243,7 @@ export class CanTsynStack {
 
   private emitRow(r: {
     seq: number; t1: number; t2: number; t3: number; offsetNs: number; state: SyncRow['state']; errorNs: number; trueOffsetNs: number;
+    uptimeNs: number;
   }): void {
     this.host.emit({
       ts_ns: this.host.trueNs(),
@@ -259,6 +263,9 @@ export class CanTsynStack {
       freq_adj_ppb: this.host.clock.frequencyAdjustPpb,
       true_offset_ns: r.trueOffsetNs,
       error_ns: r.errorNs,
+      uptime_ns: r.uptimeNs,
+      master_vm: this.host.masterVm,
+      ecu: null, // an ECU slave's host names it (ecu-slave.ts)
     });
   }
 }

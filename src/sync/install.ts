@@ -11,6 +11,8 @@ import { PtpStack } from './ptp-stack.js';
 import { CanTsynStack } from './cantsyn-stack.js';
 import { ParavirtStack } from './paravirt-stack.js';
 import { CAN_EFF_FLAG } from '../core/codes.js';
+import type { ExternalEcu } from '../platform/ecu.js';
+import { EcuTimeSlave } from './ecu-slave.js';
 
 export interface SyncInstall {
   scenario: Scenario;
@@ -44,6 +46,7 @@ export function installSync(o: SyncInstall): void {
     const stack = new PtpStack(
       {
         vmIndex: vm.vmIndex,
+        masterVm: (gm ?? vm).vmIndex,
         mac: macBytes(device.mac),
         clock: vm.clock,
         trueNs: () => vm.trueNs(),
@@ -78,6 +81,7 @@ function installCanTsyn(o: SyncInstall): void {
     const stack = new CanTsynStack(
       {
         vmIndex: vm.vmIndex,
+        masterVm: (master?.vm ?? vm).vmIndex,
         clock: vm.clock,
         trueNs: () => vm.trueNs(),
         timer: (delayNs, tag, arg) => vm.syncTimer(delayNs, tag, arg),
@@ -118,4 +122,34 @@ function installParavirt(o: SyncInstall): void {
     );
     vm.setClockSync(stack);
   }
+}
+
+// --- CanTSyn ECU slaves (issue 11): each ECU with `cantsyn` gets a clock and a slave stack, fed
+// by the core's receive path for external nodes; its master is the VM master of its bus and domain.
+export interface EcuSlaveInstall {
+  scenario: Scenario;
+  core: CoreApi;
+  vms: readonly VmRuntime[];
+  ecus: readonly ExternalEcu[];
+  trueNs: () => number;
+  emit: (row: SyncRow) => void;
+}
+
+export function installEcuSlaves(o: EcuSlaveInstall): void {
+  o.scenario.ecus.forEach((config, i) => {
+    const c = config.cantsyn;
+    if (c === undefined) return;
+    const master = o.vms.find((vm) => {
+      const m = o.scenario.vms[vm.vmIndex]!.clock.sync;
+      return m?.protocol === 'cantsyn' && m.role === 'master' && m.bus === config.bus && m.timeDomain === c.timeDomain;
+    });
+    const mc = master === undefined ? undefined : o.scenario.vms[master.vmIndex]!.clock.sync;
+    if (master === undefined || mc?.protocol !== 'cantsyn') throw new Error(`assert: ecu ${config.name}: no CanTSyn master (schema checks it)`);
+    const ecu = o.ecus[i]!;
+    const slave = new EcuTimeSlave({
+      ecu: { ...config, cantsyn: c }, node: ecu.canNode, core: o.core, trueNs: o.trueNs,
+      master: { vm: master.vmIndex, clock: master.clock, config: mc }, emit: o.emit,
+    });
+    ecu.setTimeSlave(slave);
+  });
 }

@@ -66,6 +66,7 @@ export class ParavirtStack {
     const localNs = this.host.clock.localNs(now);
     const offsetNs = localNs - hostNs;
     const errorBefore = localNs - now;
+    const uptimeNs = this.host.clock.uptimeNs(now);
     this.applyServo(offsetNs, localNs);
     this.state.reads++;
     this.host.emit({
@@ -73,6 +74,7 @@ export class ParavirtStack {
       t1_ns: hostNs, t2_ns: localNs, t3_ns: null, t4_ns: null, correction_ns: 0, offset_ns: offsetNs,
       path_delay_ns: null, rate_ratio_ppb: 0, state: this.state.servoState,
       freq_adj_ppb: this.host.clock.frequencyAdjustPpb, true_offset_ns: errorBefore, error_ns: errorBefore,
+      uptime_ns: uptimeNs, master_vm: -1, ecu: null, // the hypervisor's clock
     });
   }
 

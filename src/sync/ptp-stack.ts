@@ -21,6 +21,8 @@ import { meanLinkDelayNs, medianOf, neighborRateRatio } from './path-delay.js';
 /** What a PTP stack needs from its VM. */
 export interface PtpHost {
   readonly vmIndex: number;
+  /** The grandmaster's VM index (the sync table's master_vm; its own on the grandmaster). */
+  readonly masterVm: number;
   readonly mac: Uint8Array;
   readonly clock: GuestClock;
   trueNs(): number;
@@ -282,8 +284,12 @@ export class PtpStack {
     const offsetNs = sync.t2 - t1 - correctionNs - delay;
     const errorBefore = this.errorNs();
     const trueOffset = this.nowLocal() - this.host.trueNs();
+    // t2 less the steps taken by now, before the servo's: its uptime (a clock_step fault
+    // between the Sync and its Follow_Up would be counted in; none lands in those microseconds
+    // in any scenario here, and the timeline it feeds is off by that step for one interval)
+    const uptimeNs = sync.t2 - this.host.clock.stepsNs(this.host.trueNs());
     this.applyServo(offsetNs, sync.t2);
-    this.emitRow({ exchange: 'sync', seq: m.sequenceId, t1, t2: sync.t2, t3: null, t4: null, correctionNs, offsetNs, errorNs: errorBefore, trueOffsetNs: trueOffset });
+    this.emitRow({ exchange: 'sync', seq: m.sequenceId, t1, t2: sync.t2, t3: null, t4: null, correctionNs, offsetNs, errorNs: errorBefore, trueOffsetNs: trueOffset, uptimeNs });
   }
 
   /** clock.c clock_synchronize: jump = set the frequency and step by −offset; locked = set it. */
@@ -312,7 +318,7 @@ export class PtpStack {
 
   private emitRow(r: {
     exchange: 'sync' | 'pdelay'; seq: number; t1: number; t2: number; t3: number | null; t4: number | null;
-    correctionNs: number; offsetNs: number | null; errorNs?: number; trueOffsetNs?: number;
+    correctionNs: number; offsetNs: number | null; errorNs?: number; trueOffsetNs?: number; uptimeNs?: number;
   }): void {
     const now = this.host.trueNs();
     const s = this.state;
@@ -334,6 +340,9 @@ export class PtpStack {
       freq_adj_ppb: this.host.clock.frequencyAdjustPpb,
       true_offset_ns: r.trueOffsetNs ?? this.nowLocal() - now,
       error_ns: r.errorNs ?? this.errorNs(),
+      uptime_ns: r.uptimeNs ?? null,
+      master_vm: this.host.masterVm,
+      ecu: null,
     });
   }
 }

@@ -68,6 +68,7 @@ export interface ClockRow {
   offset_ns: Int64Input;
   drift_ppb: Int64Input;
   steal_ns: Int64Input;
+  uptime_ns: Int64Input;
 }
 
 // --- clock sync (issue 11): a row of the sync table (tables.ts SYNC_TABLE)
@@ -89,6 +90,10 @@ export interface SyncRow {
   freq_adj_ppb: Int64Input;
   true_offset_ns: Int64Input;
   error_ns: Int64Input;
+  uptime_ns: Int64Input | null;
+  master_vm: number;
+  /** --- CanTSyn ECU slaves (issue 11): the external ECU's name (vm −1); null for a VM */
+  ecu: string | null;
 }
 
 export interface InputRow {

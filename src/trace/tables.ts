@@ -128,7 +128,7 @@ export const DLT_TABLE: TableSpec = {
       kind: 'i64',
       nullable: false,
       unit: 'ns',
-      description: "the sender's own clock when it logged the message (the DLT header timestamp, 0.1 ms resolution)",
+      description: "the sender's uptime when it logged the message (the DLT header timestamp, 0.1 ms resolution; recorded runs: the VM's clock without its steps, clock.uptime_ns)",
     },
     { name: 'vm', kind: 'i16', nullable: false, unit: '', description: 'VM, −1 for imported logs' },
     { name: 'ecu', kind: 'utf8', nullable: false, unit: '', description: 'ECU id' },
@@ -275,6 +275,14 @@ export const CLOCK_TABLE: TableSpec = {
       unit: 'ns',
       description: "cumulative steal time of the VM's vCPUs",
     },
+    // --- the uptime DLT stamps with (issue 11): local_ns without its steps
+    {
+      name: 'uptime_ns',
+      kind: 'i64',
+      nullable: false,
+      unit: 'ns',
+      description: "the VM's uptime (CLOCK_MONOTONIC: its boot offset, drift and servo frequency adjustment, no steps), what its DLT messages are stamped with",
+    },
   ],
 };
 
@@ -322,6 +330,11 @@ export const SYNC_TABLE: TableSpec = {
     { name: 'freq_adj_ppb', kind: 'i64', nullable: false, unit: 'ppb', description: "the servo's frequency adjustment of this clock after the update" },
     syncNs('true_offset_ns', 'ground truth: this clock − true time, at ts_ns'),
     syncNs('error_ns', "ground truth: this clock − the grandmaster's (cantsyn: the master's; paravirt: true time) at ts_ns (before the update)"),
+    // --- the uptime behind each sync (issue 11 §3, dlt/timeline): DLT stamps with the uptime
+    syncNs('uptime_ns', "sync: this VM's uptime (the clock without its steps, what DLT stamps) at the moment t2 was read; NULL for pdelay", true),
+    { name: 'master_vm', kind: 'i16', nullable: false, unit: '', description: "VM index of the clock this one synchronises to (gptp: the grandmaster; cantsyn: the master; −1: the hypervisor's clock, true time, for paravirt)" },
+    // --- CanTSyn ECU slaves (issue 11): a client that is an external ECU has vm −1 and its name here
+    { name: 'ecu', kind: 'utf8', nullable: true, unit: '', description: 'the client when it is an external ECU (a CanTSyn slave, scenario ecus[].name; vm is then −1); NULL for a VM' },
   ],
 };
 

@@ -38,7 +38,7 @@ function bigTrace(): string {
       }),
     );
   }
-  rec.appendClock({ ts_ns: 1, vm: 0, local_ns: 2, offset_ns: 1, drift_ppb: 3, steal_ns: 4 });
+  rec.appendClock({ ts_ns: 1, vm: 0, local_ns: 2, offset_ns: 1, drift_ppb: 3, steal_ns: 4, uptime_ns: 2 });
   rec.appendInput({ ts_ns: 1, seq: 0, source: 'stdin', kind: 'line', data: new Uint8Array([9]) });
   rec.finish();
   return dir;
@@ -70,7 +70,7 @@ describe('loading a trace into DuckDB', () => {
     ]);
     expect(byTable('clock')).toEqual([
       'ts_ns:BIGINT', 'vm:SMALLINT', 'local_ns:BIGINT', 'offset_ns:BIGINT', 'drift_ppb:BIGINT',
-      'steal_ns:BIGINT',
+      'steal_ns:BIGINT', 'uptime_ns:BIGINT',
     ]);
     expect(byTable('inputs')).toEqual([
       'ts_ns:BIGINT', 'seq:BIGINT', 'source:VARCHAR', 'kind:VARCHAR', 'data:BLOB',

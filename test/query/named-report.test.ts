@@ -128,7 +128,7 @@ describe('report queries', () => {
 
   it('clock/offset_timeline keeps each 100 ms sample of a short run in a bin of its own', async () => {
     const clock = (ts: number, vm: number, offset: number, drift: number): ClockRow => ({
-      ts_ns: ts, vm, local_ns: ts + offset, offset_ns: offset, drift_ppb: drift, steal_ns: 0,
+      ts_ns: ts, vm, local_ns: ts + offset, offset_ns: offset, drift_ppb: drift, steal_ns: 0, uptime_ns: ts + offset,
     });
     // span 100 ms → bins of 100 µs; vm 1's two samples share the first bin
     const s = await open({ clock: [clock(0, 0, 5, 1), clock(50_000, 1, -3, 2), clock(60_000, 1, -4, 3), clock(100_000_000, 0, 7, 4)] });

@@ -131,7 +131,7 @@ describe('named queries', () => {
 
   it('clock/offset bins samples per VM and second of true time', async () => {
     const clock = (ts: number, vm: number, offset: number, drift: number): ClockRow => ({
-      ts_ns: ts, vm, local_ns: ts + offset, offset_ns: offset, drift_ppb: drift, steal_ns: 0,
+      ts_ns: ts, vm, local_ns: ts + offset, offset_ns: offset, drift_ppb: drift, steal_ns: 0, uptime_ns: ts + offset,
     });
     const s = await open({
       clock: [

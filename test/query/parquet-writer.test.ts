@@ -73,7 +73,7 @@ function sampleTrace(): string {
       }),
     );
   }
-  rec.appendClock({ ts_ns: 5, vm: 1, local_ns: 6, offset_ns: 1, drift_ppb: -3, steal_ns: 0 });
+  rec.appendClock({ ts_ns: 5, vm: 1, local_ns: 6, offset_ns: 1, drift_ppb: -3, steal_ns: 0, uptime_ns: 6 });
   rec.finish();
   return dir;
 }

@@ -227,7 +227,7 @@ describe('bad values', () => {
     const batch = encodeRecordBatch('clock', 3, [
       { nullCount: 1, validity: Uint8Array.of(0b101), values: BigInt64Array.of(1n, 0n, 3n) }, // ts_ns
       { nullCount: 0, values: Int16Array.of(0, 0, 0) },
-      ones(3), ones(3), ones(3), ones(3),
+      ones(3), ones(3), ones(3), ones(3), ones(3), // local, offset, drift, steal, uptime
     ]);
     writeStream(dir, 'clock', [concatMessage(batch)]);
     expect(outcome(dir, 'trust')).toMatch(damagedMessage('clock: batch 1 at byte \\d+: column ts_ns: 1 NULLs in a non-nullable column'));

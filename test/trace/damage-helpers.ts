@@ -26,7 +26,7 @@ export function smallTrace(variant = 0, finish = true): string {
     }));
   }
   for (let i = 0; i < 6; i++) {
-    rec.appendClock({ ts_ns: i * 10, vm: 0, local_ns: i * 10 + 1, offset_ns: 1, drift_ppb: variant, steal_ns: 0 });
+    rec.appendClock({ ts_ns: i * 10, vm: 0, local_ns: i * 10 + 1, offset_ns: 1, drift_ppb: variant, steal_ns: 0, uptime_ns: i * 10 + 1 });
   }
   rec.appendInput({ ts_ns: 3, seq: 0, source: 'net', kind: 'frame', data: Uint8Array.of(1, 2, 3) });
   if (finish) rec.finish();

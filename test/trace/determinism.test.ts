@@ -18,7 +18,7 @@ function record(tsShift: number): string {
   rec.appendDlt(dltRow({ ts_ns: 5, payload: 'hello', level: 'warn' }));
   rec.appendDlt(dltRow({ ts_ns: 6, payload: 'x', apid: null }));
   rec.appendDlt(dltRow({ ts_ns: 7, payload: 'y' }));
-  rec.appendClock({ ts_ns: 1, vm: 0, local_ns: 2, offset_ns: 1, drift_ppb: 10, steal_ns: 0 });
+  rec.appendClock({ ts_ns: 1, vm: 0, local_ns: 2, offset_ns: 1, drift_ppb: 10, steal_ns: 0, uptime_ns: 2 });
   rec.appendInput({ ts_ns: 3, seq: 0, source: 's', kind: 'k', data: new Uint8Array([1]) });
   rec.finish();
   return dir;

@@ -6,7 +6,7 @@ import { FLUSH_SPAN_NS, Recorder, scanTableFile } from '../../src/trace/index.js
 import { META, dltRow, eventColumns, tempDir } from './helpers.js';
 import { tablePath } from './damage-helpers.js';
 
-const clockRow = (ts: number) => ({ ts_ns: ts, vm: 0, local_ns: ts, offset_ns: 0, drift_ppb: 0, steal_ns: 0 });
+const clockRow = (ts: number) => ({ ts_ns: ts, vm: 0, local_ns: ts, offset_ns: 0, drift_ppb: 0, steal_ns: 0, uptime_ns: ts });
 const onDisk = (dir: string, table: 'dlt' | 'clock') => scanTableFile(table, tablePath(dir, table)).rowsRecovered;
 
 describe('flushing the buffered tables', () => {

@@ -83,14 +83,14 @@ describe('recorder → reader round trip', () => {
   it('clock and inputs round trip', () => {
     const dir = tempDir();
     const rec = Recorder.create(dir, META);
-    rec.appendClock({ ts_ns: 1000, vm: 2, local_ns: 1500, offset_ns: 500, drift_ppb: -20_000, steal_ns: 42n });
+    rec.appendClock({ ts_ns: 1000, vm: 2, local_ns: 1500, offset_ns: 500, drift_ppb: -20_000, steal_ns: 42n, uptime_ns: 1500 });
     rec.appendInput({ ts_ns: 7, seq: 0, source: 'stdin', kind: 'line', data: new Uint8Array([104, 105]) });
     rec.appendInput({ ts_ns: 9, seq: 1, source: 'sock', kind: 'frame', data: new Uint8Array(0) });
     const manifest = rec.finish();
     expect(manifest.tables.clock!.rows).toBe(1);
     expect(manifest.tables.inputs!.rows).toBe(2);
     expect(rowsOf(dir, 'clock')).toEqual([
-      { ts_ns: 1000n, vm: 2, local_ns: 1500n, offset_ns: 500n, drift_ppb: -20000n, steal_ns: 42n },
+      { ts_ns: 1000n, vm: 2, local_ns: 1500n, offset_ns: 500n, drift_ppb: -20000n, steal_ns: 42n, uptime_ns: 1500n },
     ]);
     expect(rowsOf(dir, 'inputs')).toEqual([
       { ts_ns: 7n, seq: 0n, source: 'stdin', kind: 'line', data: new Uint8Array([104, 105]) },
@@ -102,7 +102,7 @@ describe('recorder → reader round trip', () => {
     const dir = tempDir();
     const rec = Recorder.create(dir, META, { rowsPerBatch: 3 });
     for (let i = 0; i < 7; i++) {
-      rec.appendClock({ ts_ns: i, vm: 0, local_ns: i, offset_ns: 0, drift_ppb: 0, steal_ns: 0 });
+      rec.appendClock({ ts_ns: i, vm: 0, local_ns: i, offset_ns: 0, drift_ppb: 0, steal_ns: 0, uptime_ns: i });
     }
     expect(rec.rowCounts().clock).toBe(7);
     const manifest = rec.finish();
@@ -132,7 +132,7 @@ describe('recorder → reader round trip', () => {
     );
     expect(() => rec.appendDlt(dltRow({ ts_ns: 2, level: 'loud' as never }))).toThrow(/level/);
     expect(() => rec.appendDlt(dltRow({ ts_ns: 2, ecu: null as never }))).toThrow(/ecu/);
-    expect(() => rec.appendClock({ ts_ns: 2 ** 60, vm: 0, local_ns: 0, offset_ns: 0, drift_ppb: 0, steal_ns: 0 })).toThrow(/safe integer/);
+    expect(() => rec.appendClock({ ts_ns: 2 ** 60, vm: 0, local_ns: 0, offset_ns: 0, drift_ppb: 0, steal_ns: 0, uptime_ns: 0 })).toThrow(/safe integer/);
     rec.appendDlt(dltRow({ ts_ns: 3, payload: 'second' }));
     rec.finish();
     expect(rowsOf(dir, 'dlt').map((r) => r.payload)).toEqual(['first', 'second']);

@@ -33,7 +33,7 @@ describe('schema module', () => {
     ]);
     expect(types('clock')).toEqual([
       'ts_ns:Int64', 'vm:Int16', 'local_ns:Int64', 'offset_ns:Int64', 'drift_ppb:Int64',
-      'steal_ns:Int64',
+      'steal_ns:Int64', 'uptime_ns:Int64',
     ]);
     expect(types('inputs')).toEqual([
       'ts_ns:Int64', 'seq:Int64', 'source:Utf8', 'kind:Utf8', 'data:Binary',
