@@ -55,6 +55,12 @@ export interface ReplayBench {
   /** Median of the per-round ratios off-with-frames / off, CPU. */
   framesRingRatio: number;
   fileHashCpuMs: number;
+  /**
+   * The same replay with the files hashed on its own thread (hashFiles 'here') against the
+   * default (on a worker thread for files this large), in rounds of their own: the two back to
+   * back, the order swapped every round. Per-round medians of default / here.
+   */
+  hashThread: { threadMs: { min: number; median: number }; hereMs: { min: number; median: number }; wall: number; cpu: number };
 }
 
 const stats = minMedian;
@@ -94,10 +100,10 @@ function timeFileHashes(dir: string, rounds = 5): number {
   return stats(ms).median;
 }
 
-async function timeReplay(dir: string): Promise<{ ms: number; cpuMs: number }> {
+async function timeReplay(dir: string, hashFiles: 'auto' | 'here' = 'auto'): Promise<{ ms: number; cpuMs: number }> {
   const t0 = performance.now();
   const c0 = cpuMs();
-  const outcome = await replayTrace(dir);
+  const outcome = await replayTrace(dir, { hashFiles });
   const times = { ms: performance.now() - t0, cpuMs: cpuMs() - c0 };
   if (!outcome.verifier.identical) throw new Error('assert: the bench trace did not replay identical');
   return times;
@@ -162,6 +168,7 @@ export async function benchReplay(opts: { durationNs?: number; repeats?: number 
       offAgainCpu.push((await timeOff(durationNs)).cpuMs);
       if (r % 2 === 0) offFramesCpu.push(await timeOffFrames(durationNs));
     }
+    const hashThread = await timeHashThread(dir, repeats);
     const epochDigestUs = timeEpochDigest(last!);
     const batchDigestsMs = timeBatchDigests(dir);
     const epochs = Math.floor(durationNs / EPOCH_NS_DEFAULT);
@@ -186,10 +193,28 @@ export async function benchReplay(opts: { durationNs?: number; repeats?: number 
       offFramesCpuMs: stats(offFramesCpu),
       framesRingRatio: median(offFramesCpu.map((x, i) => x / offAgainCpu[i]!)),
       fileHashCpuMs: timeFileHashes(dir),
+      hashThread,
     };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** Replay hashing on a worker thread (the default here) against on its own thread, alternating. */
+async function timeHashThread(dir: string, repeats: number): Promise<ReplayBench['hashThread']> {
+  const thread: { ms: number; cpuMs: number }[] = [];
+  const here: { ms: number; cpuMs: number }[] = [];
+  for (let r = 0; r < repeats; r++) {
+    if (r % 2 === 1) here.push(await timeReplay(dir, 'here'));
+    thread.push(await timeReplay(dir));
+    if (r % 2 === 0) here.push(await timeReplay(dir, 'here'));
+  }
+  return {
+    threadMs: stats(thread.map((t) => t.ms)),
+    hereMs: stats(here.map((t) => t.ms)),
+    wall: median(thread.map((t, i) => t.ms / here[i]!.ms)),
+    cpu: median(thread.map((t, i) => t.cpuMs / here[i]!.cpuMs)),
+  };
 }
 
 export function formatReplayBench(b: ReplayBench): string {
@@ -207,5 +232,6 @@ export function formatReplayBench(b: ReplayBench): string {
     // what replay must pay beside the run (the floor under the 1.2x target)
     `  off, frames ring on (CPU) ${ms(b.offFramesCpuMs)}: ${b.framesRingRatio.toFixed(2)}× off's CPU (per-round median, rounds of their own; replay regenerates the frames)`,
     `  sha256 of the table files ${b.fileHashCpuMs.toFixed(0)} ms CPU = ${((100 * b.fileHashCpuMs) / b.offCpuMs.median).toFixed(1)} % of off's CPU median (replay checks them against the manifest)`,
+    `  hash thread              replay as above ${ms(b.hashThread.threadMs)}; hashing on its own thread ${ms(b.hashThread.hereMs)}: per round ${b.hashThread.wall.toFixed(2)}× wall, ${b.hashThread.cpu.toFixed(2)}× CPU (rounds of their own)`,
   ].join('\n');
 }
