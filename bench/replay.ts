@@ -3,7 +3,7 @@
 // run (target <= 5 %): the whole wall time of each, repeated, min and median.
 
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Platform } from '../src/platform/platform.js';
 import { recordScenario } from '../src/platform/record.js';
@@ -20,6 +20,8 @@ import { median, minMedian } from './stats.js';
 
 export interface ReplayBench {
   virtualSeconds: number;
+  /** The host's 1-minute load average at the start and at the end (the figures move with it). */
+  loadAverage: [number, number];
   repeats: number;
   offMs: { min: number; median: number };
   replayMs: { min: number; median: number };
@@ -56,9 +58,10 @@ export interface ReplayBench {
   framesRingRatio: number;
   fileHashCpuMs: number;
   /**
-   * The same replay with the files hashed on its own thread (hashFiles 'here') against the
-   * default (on a worker thread for files this large), in rounds of their own: the two back to
-   * back, the order swapped every round. Per-round medians of default / here.
+   * The same replay with the files hashed on a worker thread (hashFiles 'thread') against on
+   * its own thread ('here'), in rounds of their own: the two back to back, the order swapped
+   * every round. Per-round medians of thread / here. (The rounds above take the default,
+   * 'auto': the thread only with a core to spare, verify-run.ts hashFilesOnThread.)
    */
   hashThread: { threadMs: { min: number; median: number }; hereMs: { min: number; median: number }; wall: number; cpu: number };
 }
@@ -100,7 +103,7 @@ function timeFileHashes(dir: string, rounds = 5): number {
   return stats(ms).median;
 }
 
-async function timeReplay(dir: string, hashFiles: 'auto' | 'here' = 'auto'): Promise<{ ms: number; cpuMs: number }> {
+async function timeReplay(dir: string, hashFiles: 'auto' | 'thread' | 'here' = 'auto'): Promise<{ ms: number; cpuMs: number }> {
   const t0 = performance.now();
   const c0 = cpuMs();
   const outcome = await replayTrace(dir, { hashFiles });
@@ -137,6 +140,7 @@ export async function benchReplay(opts: { durationNs?: number; repeats?: number 
   const durationNs = opts.durationNs ?? 10_000_000_000;
   const repeats = opts.repeats ?? 9;
   const root = mkdtempSync(join(tmpdir(), 'tv-bench-replay-'));
+  const loadAtStart = loadavg()[0]!;
   try {
     const dir = join(root, 'cockpit');
     await recordScenario(loadScenario('cockpit', { durationNs }), dir);
@@ -176,6 +180,7 @@ export async function benchReplay(opts: { durationNs?: number; repeats?: number 
     const replayStats = stats(replay);
     return {
       virtualSeconds: durationNs / 1e9,
+      loadAverage: [loadAtStart, loadavg()[0]!],
       repeats,
       offMs: offStats,
       replayMs: replayStats,
@@ -200,13 +205,13 @@ export async function benchReplay(opts: { durationNs?: number; repeats?: number 
   }
 }
 
-/** Replay hashing on a worker thread (the default here) against on its own thread, alternating. */
+/** Replay hashing on a worker thread against on its own thread, alternating. */
 async function timeHashThread(dir: string, repeats: number): Promise<ReplayBench['hashThread']> {
   const thread: { ms: number; cpuMs: number }[] = [];
   const here: { ms: number; cpuMs: number }[] = [];
   for (let r = 0; r < repeats; r++) {
     if (r % 2 === 1) here.push(await timeReplay(dir, 'here'));
-    thread.push(await timeReplay(dir));
+    thread.push(await timeReplay(dir, 'thread'));
     if (r % 2 === 0) here.push(await timeReplay(dir, 'here'));
   }
   return {
@@ -220,7 +225,7 @@ async function timeHashThread(dir: string, repeats: number): Promise<ReplayBench
 export function formatReplayBench(b: ReplayBench): string {
   const ms = (s: { min: number; median: number }) => `min ${s.min.toFixed(0)} ms, median ${s.median.toFixed(0)} ms`;
   return [
-    `replay (cockpit, ${b.virtualSeconds} s virtual, ${b.repeats} repeats each, interleaved, order swapped each round)`,
+    `replay (cockpit, ${b.virtualSeconds} s virtual, ${b.repeats} repeats each, interleaved, order swapped each round; load average ${b.loadAverage.map((l) => l.toFixed(1)).join(' -> ')})`,
     `  recording off             ${ms(b.offMs)}`,
     `  replay with verification  ${ms(b.replayMs)} (whole call: hashes the files, compares every batch and epoch)`,
     `  ratio replay/off          ${b.ratioMedian.toFixed(2)}× median, ${b.ratioMin.toFixed(2)}× min (target <= 1.2×)`,
@@ -232,6 +237,6 @@ export function formatReplayBench(b: ReplayBench): string {
     // what replay must pay beside the run (the floor under the 1.2x target)
     `  off, frames ring on (CPU) ${ms(b.offFramesCpuMs)}: ${b.framesRingRatio.toFixed(2)}× off's CPU (per-round median, rounds of their own; replay regenerates the frames)`,
     `  sha256 of the table files ${b.fileHashCpuMs.toFixed(0)} ms CPU = ${((100 * b.fileHashCpuMs) / b.offCpuMs.median).toFixed(1)} % of off's CPU median (replay checks them against the manifest)`,
-    `  hash thread              replay as above ${ms(b.hashThread.threadMs)}; hashing on its own thread ${ms(b.hashThread.hereMs)}: per round ${b.hashThread.wall.toFixed(2)}× wall, ${b.hashThread.cpu.toFixed(2)}× CPU (rounds of their own)`,
+    `  files hashed on a thread  ${ms(b.hashThread.threadMs)}; on the replay's ${ms(b.hashThread.hereMs)}: per round ${b.hashThread.wall.toFixed(2)}× wall, ${b.hashThread.cpu.toFixed(2)}× CPU (rounds of their own; the default takes the thread only with a core to spare)`,
   ].join('\n');
 }
