@@ -290,6 +290,22 @@ function rowCode(names: readonly string[]): { checkRow: RowChecker; pushRow: Row
   };
 }
 
+/**
+ * One pair per table for the process, shared by every buffer of it: the functions' type
+ * feedback and optimised code outlive a recorder (a replay or a sweep seed makes new ones), as
+ * a plain method's would.
+ */
+const rowCodes = new Map<TableName, ReturnType<typeof rowCode>>();
+
+function rowCodeOf(table: TableName, names: readonly string[]): ReturnType<typeof rowCode> {
+  let code = rowCodes.get(table);
+  if (code === undefined) {
+    code = rowCode(names);
+    rowCodes.set(table, code);
+  }
+  return code;
+}
+
 export class RowBuffer {
   readonly schema: Schema;
   private readonly columns: ColumnBuffer[];
@@ -308,7 +324,7 @@ export class RowBuffer {
     this.schema = arrowSchema(table);
     const fields = this.schema.fields;
     this.columns = TABLES[table].columns.map((spec, i) => makeColumn(spec, fields[i]!.type, capacity));
-    const code = rowCode(this.columns.map((c) => c.spec.name));
+    const code = rowCodeOf(table, this.columns.map((c) => c.spec.name));
     this.checkRow = code.checkRow;
     this.pushRow = code.pushRow;
     this.structType = new Struct(fields);
