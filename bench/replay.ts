@@ -3,7 +3,7 @@
 // run (target <= 5 %): the whole wall time of each, repeated, min and median.
 
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Platform } from '../src/platform/platform.js';
 import { recordScenario } from '../src/platform/record.js';
@@ -20,6 +20,8 @@ import { median, minMedian } from './stats.js';
 
 export interface ReplayBench {
   virtualSeconds: number;
+  /** The host's 1-minute load average at the start and at the end (the figures move with it). */
+  loadAverage: [number, number];
   repeats: number;
   offMs: { min: number; median: number };
   replayMs: { min: number; median: number };
@@ -55,6 +57,13 @@ export interface ReplayBench {
   /** Median of the per-round ratios off-with-frames / off, CPU. */
   framesRingRatio: number;
   fileHashCpuMs: number;
+  /**
+   * The same replay with the files hashed on a worker thread (hashFiles 'thread') against on
+   * its own thread ('here'), in rounds of their own: the two back to back, the order swapped
+   * every round. Per-round medians of thread / here. (The rounds above take the default,
+   * 'auto': the thread only with a core to spare, verify-run.ts hashFilesOnThread.)
+   */
+  hashThread: { threadMs: { min: number; median: number }; hereMs: { min: number; median: number }; wall: number; cpu: number };
 }
 
 const stats = minMedian;
@@ -94,10 +103,10 @@ function timeFileHashes(dir: string, rounds = 5): number {
   return stats(ms).median;
 }
 
-async function timeReplay(dir: string): Promise<{ ms: number; cpuMs: number }> {
+async function timeReplay(dir: string, hashFiles: 'auto' | 'thread' | 'here' = 'auto'): Promise<{ ms: number; cpuMs: number }> {
   const t0 = performance.now();
   const c0 = cpuMs();
-  const outcome = await replayTrace(dir);
+  const outcome = await replayTrace(dir, { hashFiles });
   const times = { ms: performance.now() - t0, cpuMs: cpuMs() - c0 };
   if (!outcome.verifier.identical) throw new Error('assert: the bench trace did not replay identical');
   return times;
@@ -131,6 +140,7 @@ export async function benchReplay(opts: { durationNs?: number; repeats?: number 
   const durationNs = opts.durationNs ?? 10_000_000_000;
   const repeats = opts.repeats ?? 9;
   const root = mkdtempSync(join(tmpdir(), 'tv-bench-replay-'));
+  const loadAtStart = loadavg()[0]!;
   try {
     const dir = join(root, 'cockpit');
     await recordScenario(loadScenario('cockpit', { durationNs }), dir);
@@ -162,6 +172,7 @@ export async function benchReplay(opts: { durationNs?: number; repeats?: number 
       offAgainCpu.push((await timeOff(durationNs)).cpuMs);
       if (r % 2 === 0) offFramesCpu.push(await timeOffFrames(durationNs));
     }
+    const hashThread = await timeHashThread(dir, repeats);
     const epochDigestUs = timeEpochDigest(last!);
     const batchDigestsMs = timeBatchDigests(dir);
     const epochs = Math.floor(durationNs / EPOCH_NS_DEFAULT);
@@ -169,6 +180,7 @@ export async function benchReplay(opts: { durationNs?: number; repeats?: number 
     const replayStats = stats(replay);
     return {
       virtualSeconds: durationNs / 1e9,
+      loadAverage: [loadAtStart, loadavg()[0]!],
       repeats,
       offMs: offStats,
       replayMs: replayStats,
@@ -186,16 +198,34 @@ export async function benchReplay(opts: { durationNs?: number; repeats?: number 
       offFramesCpuMs: stats(offFramesCpu),
       framesRingRatio: median(offFramesCpu.map((x, i) => x / offAgainCpu[i]!)),
       fileHashCpuMs: timeFileHashes(dir),
+      hashThread,
     };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
 }
 
+/** Replay hashing on a worker thread against on its own thread, alternating. */
+async function timeHashThread(dir: string, repeats: number): Promise<ReplayBench['hashThread']> {
+  const thread: { ms: number; cpuMs: number }[] = [];
+  const here: { ms: number; cpuMs: number }[] = [];
+  for (let r = 0; r < repeats; r++) {
+    if (r % 2 === 1) here.push(await timeReplay(dir, 'here'));
+    thread.push(await timeReplay(dir, 'thread'));
+    if (r % 2 === 0) here.push(await timeReplay(dir, 'here'));
+  }
+  return {
+    threadMs: stats(thread.map((t) => t.ms)),
+    hereMs: stats(here.map((t) => t.ms)),
+    wall: median(thread.map((t, i) => t.ms / here[i]!.ms)),
+    cpu: median(thread.map((t, i) => t.cpuMs / here[i]!.cpuMs)),
+  };
+}
+
 export function formatReplayBench(b: ReplayBench): string {
   const ms = (s: { min: number; median: number }) => `min ${s.min.toFixed(0)} ms, median ${s.median.toFixed(0)} ms`;
   return [
-    `replay (cockpit, ${b.virtualSeconds} s virtual, ${b.repeats} repeats each, interleaved, order swapped each round)`,
+    `replay (cockpit, ${b.virtualSeconds} s virtual, ${b.repeats} repeats each, interleaved, order swapped each round; load average ${b.loadAverage.map((l) => l.toFixed(1)).join(' -> ')})`,
     `  recording off             ${ms(b.offMs)}`,
     `  replay with verification  ${ms(b.replayMs)} (whole call: hashes the files, compares every batch and epoch)`,
     `  ratio replay/off          ${b.ratioMedian.toFixed(2)}× median, ${b.ratioMin.toFixed(2)}× min (target <= 1.2×)`,
@@ -207,5 +237,6 @@ export function formatReplayBench(b: ReplayBench): string {
     // what replay must pay beside the run (the floor under the 1.2x target)
     `  off, frames ring on (CPU) ${ms(b.offFramesCpuMs)}: ${b.framesRingRatio.toFixed(2)}× off's CPU (per-round median, rounds of their own; replay regenerates the frames)`,
     `  sha256 of the table files ${b.fileHashCpuMs.toFixed(0)} ms CPU = ${((100 * b.fileHashCpuMs) / b.offCpuMs.median).toFixed(1)} % of off's CPU median (replay checks them against the manifest)`,
+    `  files hashed on a thread  ${ms(b.hashThread.threadMs)}; on the replay's ${ms(b.hashThread.hereMs)}: per round ${b.hashThread.wall.toFixed(2)}× wall, ${b.hashThread.cpu.toFixed(2)}× CPU (rounds of their own; the default takes the thread only with a core to spare)`,
   ].join('\n');
 }

@@ -3,11 +3,13 @@
 // replay's own thread, a share at every epoch end (hashedTo), so it is spread over the run and
 // an early stop (--until) does not wait for it to start.
 //
-// Why not a worker thread (as at 7b6d368): starting and ending a Node worker costs ~30-60 ms of
-// CPU (a new isolate and Node environment) for ~10 ms of sha256 over the 10 s cockpit's 14 MB
-// (SHA-NI). On the shared 2-core host that cost lands on the core the replay runs on: measured
-// side by side in one process (bench-style, 8 alternating repeats, twice), replay took 1.33x /
-// 1.11x recording off's CPU (min) with the worker against 1.14x / 0.95x hashing here.
+// Why not always a worker thread (as at 7b6d368): starting and ending a Node worker costs
+// ~35-60 ms of CPU (a new isolate and Node environment), against ~10 ms of sha256 for the 10 s
+// cockpit's 14 MB before the frames table; on the shared 2-core host that cost landed on the
+// core the replay runs on (replay 1.33x / 1.11x recording off's CPU, min, with the worker
+// against 1.14x / 0.95x hashing here). With frames the files are ~44 MB per 10 s (~35 ms of
+// sha256), so a replay now takes the worker for large files when a core is idle
+// (verify-run.ts hashFilesOnThread) and hashes here otherwise.
 
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';

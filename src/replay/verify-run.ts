@@ -4,6 +4,8 @@
 // live Platform, so a caller that stopped early (time travel: --until / --break / --state) can
 // look at the state there.
 
+import { statSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { CORE_COMPONENTS } from '../core/api.js';
 import { Platform } from '../platform/platform.js';
@@ -16,6 +18,7 @@ import type { PlatformSink } from '../platform/sink.js';
 import { parseScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 import { TraceError } from '../trace/errors.js';
+import { FileHashThread } from '../trace/file-hash-worker.js';
 import { openCheckedTrace, type CheckedTrace } from '../trace/open.js';
 import { TABLE_NAMES, type TableName } from '../trace/tables.js';
 import { Trace } from '../trace/reader.js';
@@ -45,6 +48,12 @@ export interface ReplayOptions {
   keepGoing?: boolean;
   /** Stop early: at a virtual time, or when the predicate answers true (checked after every event). */
   stop?: ReplayStop;
+  /**
+   * Where the recorded table files are hashed against the manifest: 'thread' on a worker
+   * thread while the run goes, 'here' on the replay's thread; 'auto' (default) takes the
+   * thread for files large enough and a core to spare (hashFilesOnThread).
+   */
+  hashFiles?: 'auto' | 'thread' | 'here';
 }
 
 export interface ReplayOutcome {
@@ -70,7 +79,7 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
   checkToolVersion(dir, manifest, options.force === true);
   const scenario = scenarioOf(dir, manifest);
   const digests = readDigests(dir, manifest);
-  const { recorded, files } = recordedTrace(dir, manifest, digests);
+  const { recorded, files } = recordedTrace(dir, manifest, digests, options.hashFiles ?? 'auto');
   try {
     const feed = inputFeed(manifest, recorded);
     const vmNames = scenario.vms.map((vm) => vm.name);
@@ -91,7 +100,7 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
       // The run's last events batch leaves at finish: compared before the events file is closed.
       if (ended === 'end') platform.finish();
       // A changed file is damage, whatever the run said (hashed as the run went: file-hashes.ts).
-      if (files !== null) checkFileHashes(dir, manifest, files);
+      if (files !== null) await checkFileHashes(dir, manifest, files);
       if (ended === 'end') {
         active.finish();
         verifier.finish();
@@ -123,13 +132,14 @@ export interface RunParts {
 
 /**
  * The recording's table files of a finished trace with digests, hashed while the replay runs:
- * events and frames as their batches are compared (recorded-events.ts), the others a share
- * every epoch.
+ * on a worker thread (`thread`), or here: events and frames as their batches are compared
+ * (recorded-events.ts), the others a share every epoch (`others`).
  */
 export interface RecordedFiles {
   events: RecordedTableFile;
   frames: RecordedTableFile;
-  others: FileHashes;
+  others: FileHashes | null;
+  thread: FileHashThread | null;
   close(): void;
 }
 
@@ -160,7 +170,7 @@ export async function run(platform: Platform, scenario: Scenario, parts: RunPart
     onEpoch: (epoch) => {
       verifier.onEpoch(epoch);
       parts.recorder.appendEpoch(epoch);
-      parts.files?.others.hashedTo(epoch.atNs / untilNs);
+      parts.files?.others?.hashedTo(epoch.atNs / untilNs);
     },
   });
   if (result === 'stopped') return why;
@@ -235,9 +245,11 @@ export function checkCoreVersion(dir: string, manifest: Manifest, coreVersion: n
  * hashing it, ~4-8 % of the replay). Else the checked reader's verify mode, or salvage for an
  * incomplete trace: its intact prefix.
  */
-function recordedTrace(dir: string, manifest: Manifest, digests: TraceDigests | null): { recorded: RecordedTrace; files: RecordedFiles | null } {
+function recordedTrace(
+  dir: string, manifest: Manifest, digests: TraceDigests | null, hashFiles: NonNullable<ReplayOptions['hashFiles']>,
+): { recorded: RecordedTrace; files: RecordedFiles | null } {
   if (manifest.complete && digests !== null) {
-    const files = openRecordedFiles(dir, manifest);
+    const files = openRecordedFiles(dir, manifest, hashFiles);
     const batches = Object.fromEntries(TABLE_NAMES.map((t) => [t, manifest.tables[t]!.batches])) as Record<TableName, number>;
     let checked: CheckedTrace | null = null;
     return { recorded: { complete: true, batches, open: () => (checked ??= openCheckedTrace(dir, 'verify')) }, files };
@@ -251,32 +263,79 @@ function unreadable(dir: string, error: unknown): TraceError {
   return new TraceError('trace_damaged', `${dir}: trace damaged: a table file cannot be read (${(error as Error).message})`);
 }
 
-function openRecordedFiles(dir: string, manifest: Manifest): RecordedFiles {
+/** The tables in the order their hashes are checked (events and frames first: recorded-events.ts). */
+const HASHED_TABLES: readonly TableName[] = ['events', 'frames', ...OTHER_TABLES];
+
+/**
+ * Below this many bytes of table files the replay hashes them on its own thread: sha256 runs at
+ * ~1.2 GB/s here (SHA-NI), so 32 MiB take ~28 ms, about what starting and ending a worker
+ * costs (~35-40 ms of CPU, measured: bench/replay.ts "hash thread"). The 10 s cockpit has
+ * ~44 MB (frames 30 MB), a 60 s one ~265 MB.
+ */
+export const HASH_THREAD_BYTES_MIN = 32 * 1024 * 1024;
+
+export interface HostLoad {
+  cores: number;
+  /** Runnable threads on average over the last minute (os.loadavg()[0]). */
+  loadAverage: number;
+}
+
+/**
+ * Hash on a worker: asked, or 'auto' with the files large enough and a core to spare — at
+ * least two, and the last minute's load average leaving one idle. The answer must wait for
+ * the thread, so a thread that finds no core only makes the replay later: measured on the
+ * shared 2-core host at load 9-10 (10 s cockpit, 11 rounds alternating), replay took 1.63x
+ * recording off per round with the thread against 1.35x hashing on its own thread; on an idle
+ * core the thread takes the ~35 ms of sha256 off the replay's path. Where the hashing runs
+ * changes no answer, only when it comes.
+ */
+export function hashFilesOnThread(
+  hashFiles: NonNullable<ReplayOptions['hashFiles']>,
+  totalBytes: number,
+  host: HostLoad = { cores: availableParallelism(), loadAverage: loadavg()[0]! },
+): boolean {
+  if (hashFiles !== 'auto') return hashFiles === 'thread';
+  return totalBytes >= HASH_THREAD_BYTES_MIN && host.cores >= 2 && host.loadAverage <= host.cores - 1;
+}
+
+function openRecordedFiles(dir: string, manifest: Manifest, hashFiles: NonNullable<ReplayOptions['hashFiles']>): RecordedFiles {
   const path = (table: TableName): string => join(dir, manifest.tables[table]!.file);
   let events: RecordedTableFile | null = null;
   let frames: RecordedTableFile | null = null;
+  let thread: FileHashThread | null = null;
   try {
-    events = new RecordedTableFile(path('events'), 'events');
-    frames = new RecordedTableFile(path('frames'), 'frames');
-    const others = new FileHashes(OTHER_TABLES.map(path));
-    const [e, f] = [events, frames];
-    return { events: e, frames: f, others, close: () => (e.close(), f.close(), others.close()) };
+    const onThread = hashFilesOnThread(hashFiles, HASHED_TABLES.reduce((n, t) => n + statSync(path(t)).size, 0));
+    events = new RecordedTableFile(path('events'), 'events', !onThread);
+    frames = new RecordedTableFile(path('frames'), 'frames', !onThread);
+    // The thread reads the files on its own (page-cache reads cost ~0.1 ms per MB): nothing is
+    // shared, and what it hashes is what is on disk at the end, however the replay read it.
+    thread = onThread ? new FileHashThread(HASHED_TABLES.map(path)) : null;
+    const others = onThread ? null : new FileHashes(OTHER_TABLES.map(path));
+    const [e, f, t] = [events, frames, thread];
+    return { events: e, frames: f, others, thread: t, close: () => (e.close(), f.close(), others?.close(), t?.close()) };
   } catch (error) {
     events?.close();
     frames?.close();
+    thread?.close();
     throw unreadable(dir, error);
   }
 }
 
+/** Each table file's sha256 in HASHED_TABLES order, from the thread or finished here. */
+async function fileHashes(files: RecordedFiles): Promise<(string | null)[]> {
+  const here = [files.events.finish(), files.frames.finish(), ...(files.others?.finish() ?? [])];
+  return files.thread === null ? here : files.thread.result();
+}
+
 /** Finishes hashing the table files; a file that differs from the manifest is damage. */
-function checkFileHashes(dir: string, manifest: Manifest, files: RecordedFiles): void {
+async function checkFileHashes(dir: string, manifest: Manifest, files: RecordedFiles): Promise<void> {
   let hashes: (string | null)[];
   try {
-    hashes = [files.events.finish(), files.frames.finish(), ...files.others.finish()];
+    hashes = await fileHashes(files);
   } catch (error) {
     throw unreadable(dir, error);
   }
-  const bad = ['events', 'frames', ...OTHER_TABLES].find((table, i) => hashes[i] !== manifest.tables[table]!.sha256);
+  const bad = HASHED_TABLES.find((table, i) => hashes[i] !== manifest.tables[table]!.sha256);
   if (bad !== undefined) {
     throw new TraceError('trace_damaged', `${dir}: trace damaged: ${bad}: content hash differs from the manifest; it cannot be replayed against (record it again)`);
   }

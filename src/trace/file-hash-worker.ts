@@ -1,9 +1,9 @@
 // The sha256 of several files on a worker thread: the query store's build (src/query/store.ts)
 // hashes a trace's table files this way while its verify pass walks them, so on two cores the
-// hashing is off the build's path. (Replay hashes on its own thread instead, a share per epoch:
-// src/replay/file-hashes.ts says why — a worker's ~30-60 ms start-up is large against a 10 s
-// replay, small against a store build of seconds.) The code runs as an eval'd worker so the
-// bundled CLI needs no extra file beside it.
+// hashing is off the build's path. Replay does the same when the files are large enough that
+// their sha256 costs more than a worker's ~35-40 ms start-up (src/replay/verify-run.ts
+// hashFilesOnThread); smaller ones it hashes on its own thread (src/replay/file-hashes.ts). The
+// code runs as an eval'd worker so the bundled CLI needs no extra file beside it.
 
 import { Worker } from 'node:worker_threads';
 import { fileSha256 } from '../replay/file-hashes.js';
@@ -26,6 +26,37 @@ for (const path of workerData) {
 }
 parentPort.postMessage(out);
 `;
+
+/**
+ * The files' sha256 on a worker thread started at once, as a handle: result() settles when all
+ * are done (a file that cannot be read rejects it with the worker's error); close() ends the
+ * thread if it is still hashing (a run that failed does not wait for it). The promise is
+ * observed from the start, so a failure nobody asks for is no unhandled rejection.
+ */
+export class FileHashThread {
+  private readonly worker: Worker;
+  private readonly settled: Promise<{ hashes: string[] } | { error: unknown }>;
+
+  constructor(paths: readonly string[]) {
+    this.worker = new Worker(WORKER_CODE, { eval: true, workerData: [...paths] });
+    this.settled = new Promise((resolve) => {
+      this.worker.once('message', (hashes: string[]) => resolve({ hashes }));
+      this.worker.once('error', (error) => resolve({ error }));
+      this.worker.once('exit', (code) => resolve({ error: new Error(`file hashing thread exited with code ${code} before its answer`) }));
+    });
+  }
+
+  /** Each file's sha256 (hex), in the order of the paths; throws the thread's error. */
+  async result(): Promise<string[]> {
+    const outcome = await this.settled;
+    if ('error' in outcome) throw outcome.error;
+    return outcome.hashes;
+  }
+
+  close(): void {
+    void this.worker.terminate();
+  }
+}
 
 /**
  * The files' sha256 computed on a worker thread; the promise settles when all are done. A file
