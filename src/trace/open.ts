@@ -79,6 +79,7 @@ function walkTables(
   hashing: boolean,
   visit?: BatchVisitor,
   tables: readonly TableName[] = TABLE_NAMES,
+  walked?: (table: TableName) => void,
 ): Record<TableName, TableWalk> {
   const walks = {} as Record<TableName, TableWalk>;
   for (const table of tables) {
@@ -86,6 +87,7 @@ function walkTables(
     // validated, visited and dropped: one batch in memory
     for (const batch of walkTable(walk, { hashing, reuseBodies: true })) visit?.(table, batch);
     walks[table] = walk;
+    walked?.(table);
   }
   return walks;
 }
@@ -125,15 +127,18 @@ export async function openVerifiedTrace(dir: string, visit: BatchVisitor, hashFi
  * openVerifiedTrace for some of the tables only: the manifest is complete and each listed
  * table's file matches it; the other files are not read (the query store's build leaves the
  * tables it writes on first use to that first use, deferred-tables.ts, which verifies them
- * then). Any problem is a TraceError of verify mode; returns the trace.
+ * then). Any problem is a TraceError of verify mode; returns the trace. `walked` is told when
+ * the walk has passed every batch of a table to `visit` (its hash may still be running: what
+ * was seen is trustworthy only once this returns).
  */
 export async function verifyTablesInBackground(
   dir: string,
   tables: readonly TableName[],
   visit: BatchVisitor,
   hashFiles: FileHasher,
+  walked?: (table: TableName) => void,
 ): Promise<Trace> {
-  const check = await checkInBackground(dir, tables, visit, hashFiles);
+  const check = await checkInBackground(dir, tables, visit, hashFiles, walked);
   if (check.problems.length > 0) throw damaged(dir, check.problems, VERIFY_ADVICE);
   return check.trace;
 }
@@ -143,13 +148,14 @@ async function checkInBackground(
   tables: readonly TableName[],
   visit: BatchVisitor,
   hashFiles: FileHasher,
+  walked?: (table: TableName) => void,
 ): Promise<TraceCheck> {
   const trace = Trace.open(dir);
   const hashing = hashFiles(tables.map((t) => trace.tablePath(t)));
   hashing.catch(() => {}); // awaited below; not an unhandled rejection while the walk runs
   let walks: Record<TableName, TableWalk>;
   try {
-    walks = walkTables(trace, false, visit, tables);
+    walks = walkTables(trace, false, visit, tables, walked);
   } finally {
     await hashing.catch(() => null); // never leave the hashing thread running past the call
   }
