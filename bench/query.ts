@@ -10,6 +10,8 @@
 //                      TRACEVISOR_BENCH_QUERY_REPEATS  runs of each later query (5)
 //                      TRACEVISOR_BENCH_QUERY_REF      reference runs per query (1; 0 skips it)
 //                      TRACEVISOR_BENCH_QUERY_BUILDS   store builds of each kind, alternating (5)
+//                      TRACEVISOR_BENCH_QUERY_BUILD_REF 0 skips the previous build (DuckDB
+//                                                      tables: ~150 s a build at 100 M events)
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -125,7 +127,9 @@ async function measureTrace(label: string, dir: string, events: number, windowSt
     if (m === null) throw new Error(`bench: unexpected index output: ${index.stdout}`);
     builds.push({ rowsPerSec: Number(m[1]) / Number(m[3]), seconds: Number(m[3]), run: index });
     storeMB = Number(m[2]);
+    if (envNumber('TRACEVISOR_BENCH_QUERY_BUILD_REF', 1) === 0) continue;
     const ref = timed([STORE_REF, dir, join(dir, 'store-ref.duckdb')]);
+    rmSync(join(dir, 'store-ref.duckdb'), { force: true });
     const r = /^(\d+) rows ([\d.]+) s/.exec(ref.stdout);
     if (r === null) throw new Error(`bench: unexpected store-ref output: ${ref.stdout}`);
     referenceBuilds.push({ rowsPerSec: Number(r[1]) / Number(r[2]), seconds: Number(r[2]), run: ref });
@@ -211,12 +215,13 @@ function buildLines(t: TraceFigures): string[] {
     const rates = runs.map((b) => b.rowsPerSec).sort((a, b) => a - b);
     return rates[Math.floor((rates.length - 1) / 2)]!;
   };
-  const ratio = median(t.builds) / median(t.referenceBuilds);
-  return [
+  const lines = [
     `    store builds, ${t.builds.length} of each kind alternating: rows/s min/median/max`,
     line('store build (index --force)', t.builds) + ` (${t.storeMB.toFixed(0)} MB store)`,
-    line('previous build (DuckDB tables)', t.referenceBuilds) + `  (${ratio.toFixed(1)}× median)`,
   ];
+  if (t.referenceBuilds.length === 0) return lines;
+  const ratio = median(t.builds) / median(t.referenceBuilds);
+  return [...lines, line('previous build (DuckDB tables)', t.referenceBuilds) + `  (${ratio.toFixed(1)}× median)`];
 }
 
 export function formatQueryBench(results: TraceFigures[]): string {

@@ -23,7 +23,7 @@ export async function runIndex(dir: string, force: boolean): Promise<string> {
 export function describeIndex(result: IndexResult): string {
   const what = result.built ? 'built' : 'up to date:';
   const rate = result.built && result.seconds > 0 ? `, ${(result.rows / result.seconds / 1e6).toFixed(2)} M rows/s` : '';
-  const later = result.deferred.map((d) => `; ${d.table} (${d.rows} rows) verified, stored when a query first reads it`);
+  const later = result.deferred.map((d) => `; ${d.table} (${d.rows} rows) verified and stored when a query first reads it`);
   return (
     `query store ${what} ${result.path}: ${result.rows} rows, ` +
     `${(result.bytes / 1e6).toFixed(1)} MB in ${result.seconds.toFixed(2)} s${rate}${later.join('')}\n`

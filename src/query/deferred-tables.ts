@@ -16,8 +16,10 @@
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
-import { verifyTable } from '../trace/open.js';
+import { fileSha256InBackground } from '../trace/file-hash-worker.js';
+import { verifyTablesInBackground } from '../trace/open.js';
 import { QueryError } from './errors.js';
 import { ParquetWriter } from './parquet/writer.js';
 import { parquetColumns } from './store-tables.js';
@@ -65,17 +67,30 @@ const idRecord = z.strictObject({
   table: z.string(),
   sha256: z.string(),
   file: z.string(),
+  /** Identity (size, mtime, inode) of the trace's table file it was verified from. */
+  source: z.string(),
 });
 
-/** The table's Parquet file beside the store holds the table with this sha256, as written. */
-export function deferredReady(storePath: string, table: DeferredTable, sha256: string): boolean {
+/** The trace's file of a table (`frames.arrow`), as traceFingerprint names it. */
+function sourcePath(dir: string, table: DeferredTable): string {
+  return join(dir, `${table}.arrow`);
+}
+
+/**
+ * The table's Parquet file beside the store holds the table with this sha256, as written, from
+ * the trace file that is there now: the build does not verify a deferred table, so a trace file
+ * changed since (damaged, replaced) is verified again at its next use, not answered from an
+ * earlier copy.
+ */
+export function deferredReady(dir: string, storePath: string, table: DeferredTable, sha256: string): boolean {
   try {
     const record = idRecord.parse(JSON.parse(readFileSync(deferredIdPath(storePath, table), 'utf8')));
     return (
       record.formatVersion === STORE_FORMAT_VERSION &&
       record.table === table &&
       record.sha256 === sha256 &&
-      record.file === fileIdentity(parquetPath(storePath, table))
+      record.file === fileIdentity(parquetPath(storePath, table)) &&
+      record.source === fileIdentity(sourcePath(dir, table))
     );
   } catch {
     return false; // no record, an unreadable one, or no file: write it
@@ -90,40 +105,51 @@ export interface DeferredBuild {
 
 /**
  * Verifies `table` of the trace in `dir` and writes its Parquet file beside the store at
- * `storePath` (temporary names, then renames: the file, then its record). `sha256` is the
- * table's hash the store was built for: a trace changed since is refused. A damaged file is
- * the TraceError of verify mode.
+ * `storePath` (temporary names, then renames: the file, then its record), the file hashed on a
+ * worker thread meanwhile. `sha256` is the table's hash the store was built for: a trace changed
+ * since is refused, and so is a file changed while it was read (the walk and the hashing read it
+ * separately). A damaged file is the TraceError of verify mode, naming the table.
  */
-export function buildDeferred(dir: string, storePath: string, table: DeferredTable, sha256: string): DeferredBuild {
+export async function buildDeferred(dir: string, storePath: string, table: DeferredTable, sha256: string): Promise<DeferredBuild> {
   const started = performance.now();
   removeStaleTemporaries(storePath);
   const suffix = `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const file = parquetPath(storePath, table);
   const id = deferredIdPath(storePath, table);
   const temporary = { file: `${file}${suffix}`, id: `${id}${suffix}` };
-  let rows = 0;
   try {
-    const writer = new ParquetWriter(temporary.file, parquetColumns(table));
-    let written = false;
-    try {
-      const trace = verifyTable(dir, table, (batch) => {
-        writer.writeBatch(batch, false);
-        rows += batch.numRows;
-      });
-      if (trace.manifest.tables[table]!.sha256 !== sha256) {
-        throw new QueryError('load', `${dir}: the trace changed since its query store was built; run the command again`);
-      }
-      writer.finish();
-      written = true;
-    } finally {
-      if (!written) writer.close();
+    const source = fileIdentity(sourcePath(dir, table));
+    const rows = await writeVerified(dir, table, sha256, temporary.file);
+    if (fileIdentity(sourcePath(dir, table)) !== source) {
+      throw new QueryError('load', `${dir}: ${table}.arrow changed while it was read; run the command again`);
     }
     renameSync(temporary.file, file);
-    const record = { formatVersion: STORE_FORMAT_VERSION, table, sha256, file: fileIdentity(file) };
+    const record = { formatVersion: STORE_FORMAT_VERSION, table, sha256, file: fileIdentity(file), source };
     writeFileSync(temporary.id, `${JSON.stringify(record)}\n`);
     renameSync(temporary.id, id);
     return { table, rows, seconds: (performance.now() - started) / 1000 };
   } finally {
     for (const f of Object.values(temporary)) rmSync(f, { force: true });
+  }
+}
+
+/** The verify pass over one table writing its Parquet file at `path`; its rows. */
+async function writeVerified(dir: string, table: DeferredTable, sha256: string, path: string): Promise<number> {
+  const writer = new ParquetWriter(path, parquetColumns(table));
+  let rows = 0;
+  let written = false;
+  try {
+    const trace = await verifyTablesInBackground(dir, [table], (_table, batch) => {
+      writer.writeBatch(batch, false);
+      rows += batch.numRows;
+    }, fileSha256InBackground);
+    if (trace.manifest.tables[table]!.sha256 !== sha256) {
+      throw new QueryError('load', `${dir}: the trace changed since its query store was built; run the command again`);
+    }
+    writer.finish();
+    written = true;
+    return rows;
+  } finally {
+    if (!written) writer.close();
   }
 }

@@ -18,7 +18,7 @@ export interface IndexResult {
   seconds: number;
   /** False when a matching store was there already (and `force` was not given). */
   built: boolean;
-  /** Verified tables whose Parquet file is written on first use and is not yet (deferred-tables.ts). */
+  /** Tables verified and written on first use that are not yet (deferred-tables.ts). */
   deferred: { table: string; rows: number }[];
 }
 
@@ -37,7 +37,7 @@ export async function indexTrace(dir: string, options: { force?: boolean } = {})
   }
   if (build === null) throw new QueryError('load', `${dir}: ${warnings.join('; ')}`);
   const seconds = elapsed(started);
-  return { path: build.path, rows: build.rows, bytes: build.bytes, seconds, built: true, deferred: deferredOf(build.path, Trace.open(dir)) };
+  return { path: build.path, rows: build.rows, bytes: build.bytes, seconds, built: true, deferred: deferredOf(dir, build.path, Trace.open(dir)) };
 }
 
 /** Opens a session (which builds the store when none matches) and counts what the store holds. */
@@ -51,7 +51,7 @@ async function describeStore(dir: string, started: number): Promise<IndexResult>
         '(SELECT count(*) FROM clock) + (SELECT count(*) FROM inputs) + (SELECT count(*) FROM sync)',
     );
     const rows = Number(counts.rows[0]![0]);
-    const deferred = deferredOf(path, session.trace!);
+    const deferred = deferredOf(dir, path, session.trace!);
     return { path, rows, bytes: storeBytes(path), seconds: elapsed(started), built, deferred };
   } finally {
     session.close();
@@ -59,8 +59,8 @@ async function describeStore(dir: string, started: number): Promise<IndexResult>
 }
 
 /** The deferred tables with rows whose file the store does not hold yet. */
-function deferredOf(path: string, trace: Trace): { table: string; rows: number }[] {
-  return DEFERRED_TABLES.filter((t) => !deferredReady(path, t, trace.manifest.tables[t]!.sha256))
+function deferredOf(dir: string, path: string, trace: Trace): { table: string; rows: number }[] {
+  return DEFERRED_TABLES.filter((t) => !deferredReady(dir, path, t, trace.manifest.tables[t]!.sha256))
     .map((t) => ({ table: t, rows: trace.manifest.tables[t]!.rows }))
     .filter((d) => d.rows > 0);
 }

@@ -119,30 +119,61 @@ export async function loadTable(
 export class OrderCheck {
   sorted = true;
   private first = true;
-  // The previous row's ts_ns and seq as (signed hi, unsigned lo) halves.
+  // The previous batch's last ts_ns and seq as (signed hi, unsigned lo) halves.
   private readonly last = new Float64Array(4);
 
   check(batch: RecordBatch): void {
-    if (!this.sorted) return;
+    const rows = batch.numRows;
+    if (!this.sorted || rows === 0) return;
     const ts = int32Pairs(batch, 0);
     const seq = int32Pairs(batch, 1);
     const last = this.last;
-    for (let i = 0; i < batch.numRows; i++) {
-      const th = ts[2 * i + 1]!;
-      const tl = ts[2 * i]! >>> 0;
-      const sh = seq[2 * i + 1]!;
-      const sl = seq[2 * i]! >>> 0;
-      if (!this.first && !notBefore(th, tl, sh, sl, last)) {
-        this.sorted = false;
-        return;
-      }
-      this.first = false;
-      last[0] = th;
-      last[1] = tl;
-      last[2] = sh;
-      last[3] = sl;
+    if (!this.first && !notBefore(ts[1]!, ts[0]! >>> 0, seq[1]!, seq[0]! >>> 0, last)) {
+      this.sorted = false;
+      return;
     }
+    this.first = false;
+    if (!sortedWithin(ts, seq, rows)) {
+      this.sorted = false;
+      return;
+    }
+    const end = 2 * (rows - 1);
+    last[0] = ts[end + 1]!;
+    last[1] = ts[end]! >>> 0;
+    last[2] = seq[end + 1]!;
+    last[3] = seq[end]! >>> 0;
   }
+}
+
+/**
+ * Each row's (ts, seq) >= the previous row's, row against row in the int32 halves: the common
+ * case (same high half, a larger low half) costs two loads and two compares. Storing every row
+ * into OrderCheck's fields as it went measured 0.1 s of a 600 s trace's ~19 M events (a
+ * whole-batch loop of the build's walk alone: 0.26 -> 0.35 s).
+ */
+function sortedWithin(ts: Int32Array, seq: Int32Array, rows: number): boolean {
+  for (let i = 1; i < rows; i++) {
+    const th = ts[2 * i + 1]!;
+    const ph = ts[2 * i - 1]!;
+    if (th !== ph) {
+      if (th < ph) return false;
+      continue;
+    }
+    const tl = ts[2 * i]! >>> 0;
+    const pl = ts[2 * i - 2]! >>> 0;
+    if (tl !== pl) {
+      if (tl < pl) return false;
+      continue;
+    }
+    const sh = seq[2 * i + 1]!;
+    const qh = seq[2 * i - 1]!;
+    if (sh !== qh) {
+      if (sh < qh) return false;
+      continue;
+    }
+    if (seq[2 * i]! >>> 0 < seq[2 * i - 2]! >>> 0) return false;
+  }
+  return true;
 }
 
 /** (ts, seq) >= last, comparing int64s as (hi, lo) pairs. */

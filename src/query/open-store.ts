@@ -30,12 +30,14 @@ import {
   type DeferredTable,
   type StoreBuild,
   type StoreMeta,
+  VERIFIED_AT_BUILD,
 } from './store.js';
 import { buildDeferred, deferredReady, mayRead } from './deferred-tables.js';
 import { TABLE_NAMES, type TableName } from '../trace/tables.js';
 import { storeViewSql } from './store-tables.js';
 import { TraceError } from '../trace/errors.js';
-import { openCheckedTrace, traceFingerprint, type CheckedTrace, type ReadMode } from '../trace/open.js';
+import { fileSha256InBackground } from '../trace/file-hash-worker.js';
+import { openCheckedTrace, traceFingerprint, verifyTablesInBackground, type CheckedTrace, type ReadMode } from '../trace/open.js';
 
 export interface SessionDatabase {
   instance: DuckDBInstance;
@@ -82,8 +84,10 @@ export async function openSessionDatabase(
   if (mode !== 'verify') return inMemory(openCheckedTrace(dir, mode), allowFiles);
   const same = found.find((f) => f.meta !== null && sameTables(f.meta, trace));
   if (same !== undefined) {
-    // Verification first: a changed or damaged trace is refused before any store answers.
-    openCheckedTrace(dir, 'verify');
+    // Verification first: a changed or damaged trace is refused before any store answers
+    // (the deferred tables when a statement first reads them: their record names the file
+    // they were verified from, deferred-tables.ts).
+    await verifyTablesInBackground(dir, VERIFIED_AT_BUILD, () => {}, fileSha256InBackground);
     await refreshFingerprint(same.path, fingerprint);
     return reused(await openStore(same.path, allowFiles), same.path, dir, same.meta!.sha256);
   }
@@ -149,7 +153,7 @@ function reused(
     let made = false;
     for (const t of DEFERRED_TABLES) {
       if (viewed.has(t) || !mayRead(sql, t)) continue;
-      if (!deferredReady(path, t, sha256[t])) buildDeferred(dir, path, t, sha256[t]);
+      if (!deferredReady(dir, path, t, sha256[t])) await buildDeferred(dir, path, t, sha256[t]);
       await connection.run(storeViewSql(t, parquetPath(path, t), true));
       viewed.add(t);
       made = true;

@@ -1,7 +1,8 @@
 // The persistent query store (ARCHITECTURE principle 7, issue #7.2): a trace is written once,
 // while its files are verified against the manifest (the verify pass hands each validated
 // batch on; the files' SHA-256 runs on a worker thread meanwhile), into a Parquet file for events (store.events.parquet, parquet/writer.ts)
-// — frames get theirs the first time a statement reads them (DEFERRED_TABLES, deferred-tables.ts) —
+// — frames are neither read nor verified by the build: the first statement that reads them
+// verifies their file as it writes theirs (DEFERRED_TABLES, deferred-tables.ts) —
 // and a small DuckDB file (store.duckdb: dlt, clock and inputs appended as tables, the ENUM
 // types, the lookup tables, the summaries and this metadata); later queries open the DuckDB
 // file read-only and see events as a view over its Parquet file (store-tables.ts). Measured on
@@ -42,9 +43,9 @@ import { createTraceTables, loadTable, OrderCheck, TableAppender, type BatchSour
 import { ParquetWriter } from './parquet/writer.js';
 import { buildConfig } from './settings.js';
 import { parquetColumns, storeViewSql } from './store-tables.js';
-import { createSummaries } from './summaries.js';
+import { createSummaries, createSummariesAfterEvents, VQ_LATENCY_SQL } from './summaries.js';
 import { createTopologyTables } from './topology.js';
-import { openVerifiedTrace, traceFingerprint, type CheckedTrace } from '../trace/open.js';
+import { traceFingerprint, verifyTablesInBackground, type CheckedTrace } from '../trace/open.js';
 import { fileSha256InBackground } from '../trace/file-hash-worker.js';
 import { QueryError } from './errors.js';
 
@@ -67,10 +68,12 @@ export type ParquetTable = (typeof PARQUET_TABLES)[number];
 const DUCKDB_TABLES = TABLE_NAMES.filter((t) => !(PARQUET_TABLES as readonly string[]).includes(t));
 
 /**
- * Parquet tables the build verifies but does not write: their file is written the first time a
- * statement reads the table (deferred-tables.ts). Frames are ~70 % of a trace's bytes (600 s
- * cockpit: 1.85 GB of 2.7 GB) and few queries read them; writing them made every store build
- * 2.2x slower (600 s: 7.0 -> 3.2 M rows/s) for the queries that never look at a frame.
+ * Parquet tables the build neither reads nor writes: the first statement that reads the table
+ * verifies its file against the manifest and writes its Parquet file (deferred-tables.ts).
+ * Frames are ~70 % of a trace's bytes (600 s cockpit: 1.85 GB of 2.7 GB) and few queries read
+ * them; writing them made every store build 2.2x slower (600 s: 7.0 -> 3.2 M rows/s) for the
+ * queries that never look at a frame, and walking and hashing them still cost the build
+ * about a third of its time (a CPU profile: the hashing thread's 3.5 s, 2/3 of it frames).
  */
 export const DEFERRED_TABLES = ['frames'] as const satisfies readonly ParquetTable[];
 export type DeferredTable = (typeof DEFERRED_TABLES)[number];
@@ -184,7 +187,7 @@ export async function buildStore(dir: string, path: string, fingerprint: string)
     let loads: TableLoad[];
     try {
       await createTraceTables(connection, DUCKDB_TABLES);
-      const pass = await verifyAndWrite(connection, dir, parquet);
+      const pass = await verifyAndWrite(instance, connection, dir, parquet);
       // The walk and the hashing read the files separately: a file changed during the build
       // (its size, mtime or inode) could have given the store other bytes than were hashed.
       if (traceFingerprint(dir) !== fingerprint) {
@@ -193,9 +196,10 @@ export async function buildStore(dir: string, path: string, fingerprint: string)
       loads = pass.loads;
       if (!loads.find((l) => l.table === 'events')!.sorted) await sortEventsFile(connection, parquet.events);
       for (const t of BUILT_TABLES) await connection.run(storeViewSql(t, parquet[t], true));
-      await createTopologyTables(connection, pass.checked.trace.manifest.scenario);
-      await createSummaries(connection);
-      await writeMeta(connection, pass.checked.trace, fingerprint, perBuiltTable((t) => fileIdentity(parquet[t])));
+      await createTopologyTables(connection, pass.trace.manifest.scenario);
+      if (pass.vqLatencyMade) await createSummariesAfterEvents(connection);
+      else await createSummaries(connection);
+      await writeMeta(connection, pass.trace, fingerprint, perBuiltTable((t) => fileIdentity(parquet[t])));
       await connection.run('CHECKPOINT');
     } finally {
       connection.closeSync();
@@ -257,38 +261,68 @@ interface Sink {
   close(ok: boolean): void;
 }
 
+/** The tables a store's build reads and verifies: all but the deferred ones, which their
+ *  first use verifies as it writes them (deferred-tables.ts). */
+export const VERIFIED_AT_BUILD: readonly TableName[] = TABLE_NAMES.filter((t) => !isDeferred(t));
+
 /**
- * The verify pass (openVerifiedTrace), sending every validated batch to its table's Parquet file or
- * DuckDB appender as it is read: the trace is read once (the verification result is known
- * only at the end, so a damaged trace leaves temporary files that the caller removes).
+ * The verify pass (verifyTablesInBackground) over the tables the build writes, sending every
+ * validated batch to its table's Parquet file or DuckDB appender as it is read: the trace is
+ * read once (the verification result is known only at the end, so a damaged trace leaves
+ * temporary files that the caller removes). The deferred tables' files are not read at all:
+ * no answer depends on them before a statement reads one, which verifies it first.
  */
 async function verifyAndWrite(
+  instance: DuckDBInstance,
   connection: DuckDBConnection,
   dir: string,
   parquet: Record<BuiltTable, string>,
-): Promise<{ checked: CheckedTrace; loads: TableLoad[] }> {
+): Promise<{ trace: Trace; loads: TableLoad[]; vqLatencyMade: boolean }> {
   const sinks: Partial<Record<TableName, Sink>> = {};
   const order = new OrderCheck();
   const loads = perTable((table): TableLoad => ({ table, rows: 0, batches: 0, sorted: true }));
+  const side = await instance.connect();
+  let early: Promise<unknown> | null = null;
   let ok = false;
   try {
     // events' ts_ns statistics from the order check: its first and last rows while sorted
     for (const t of BUILT_TABLES) sinks[t] = parquetSink(parquet[t], t, t === 'events' ? order : null);
-    for (const t of DEFERRED_TABLES) sinks[t] = { append: () => {}, close: () => {} }; // verified only
     for (const t of DUCKDB_TABLES) sinks[t] = await duckdbSink(connection, t);
-    // the files are hashed on a worker thread meanwhile (open.ts: openVerifiedTrace)
-    const checked = await openVerifiedTrace(dir, (table, batch) => {
+    const walked = (table: TableName): void => {
+      if (table !== 'events' || !order.sorted) return; // unsorted: summaries after the sort
+      sinks.events!.close(true);
+      sinks.events = CLOSED;
+      early = vqLatencyBeside(side, parquet.events);
+    };
+    // the files are hashed on a worker thread meanwhile (open.ts: verifyTablesInBackground)
+    const trace = await verifyTablesInBackground(dir, VERIFIED_AT_BUILD, (table, batch) => {
       if (table === 'events') order.check(batch);
       sinks[table]!.append(batch);
       loads[table].rows += batch.numRows;
       loads[table].batches += 1;
-    }, fileSha256InBackground);
+    }, fileSha256InBackground, walked);
     ok = true;
     loads.events.sorted = order.sorted;
-    return { checked, loads: TABLE_NAMES.map((t) => loads[t]) };
+    if (early !== null) await early;
+    return { trace, loads: VERIFIED_AT_BUILD.map((t) => loads[t]), vqLatencyMade: early !== null };
   } finally {
+    await (early as Promise<unknown> | null)?.catch(() => {}); // never close the instance under it
+    side.closeSync();
     closeAll(Object.values(sinks), ok);
   }
+}
+
+const CLOSED: Sink = { append: () => {}, close: () => {} };
+
+/**
+ * vq_latency (summaries.ts) from the events file just written, on a second connection: one
+ * statement text, so DuckDB runs all of it on its own threads while this thread walks the small
+ * tables (the walk is synchronous: a second statement would wait for it). Measured on the 600 s
+ * cockpit: 0.3–0.7 s that the build no longer waits for after its pass. Its answer is used only
+ * if the pass verifies the trace.
+ */
+function vqLatencyBeside(side: DuckDBConnection, eventsPath: string): Promise<unknown> {
+  return side.run(`${storeViewSql('events', eventsPath, true)};\n${VQ_LATENCY_SQL}`);
 }
 
 /** Closes every sink, even when one fails (a full disk at a footer); rethrows the first error

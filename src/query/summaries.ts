@@ -52,5 +52,11 @@ GROUP BY vm, dev, queue`;
 
 export async function createSummaries(connection: DuckDBConnection): Promise<void> {
   await connection.run(VQ_LATENCY_SQL);
+  await createSummariesAfterEvents(connection);
+}
+
+/** The summaries that do not read events (a store's build makes vq_latency as soon as events
+ *  are written, beside the rest of its pass: store.ts). */
+export async function createSummariesAfterEvents(connection: DuckDBConnection): Promise<void> {
   await createClockFit(connection); // dlt_clock_fit: each ECU lifecycle's clock (issue 11 §4)
 }

@@ -59,6 +59,7 @@ export interface TraceCheck {
 }
 
 const INCOMPLETE = 'the recording did not finish (manifest incomplete)';
+const VERIFY_ADVICE = 'use --salvage to query the intact part, or --trust to skip the hash check';
 
 /**
  * Sees each batch that passed validation, as the check reads it (before the file's hash is
@@ -73,22 +74,34 @@ export function checkTrace(dir: string, hashing: boolean, visit?: BatchVisitor):
   return reportCheck(trace, walkTables(trace, hashing, visit), hashing);
 }
 
-function walkTables(trace: Trace, hashing: boolean, visit?: BatchVisitor): Record<TableName, TableWalk> {
+function walkTables(
+  trace: Trace,
+  hashing: boolean,
+  visit?: BatchVisitor,
+  tables: readonly TableName[] = TABLE_NAMES,
+  walked?: (table: TableName) => void,
+): Record<TableName, TableWalk> {
   const walks = {} as Record<TableName, TableWalk>;
-  for (const table of TABLE_NAMES) {
+  for (const table of tables) {
     const walk = newWalk(table, trace.tablePath(table));
     // validated, visited and dropped: one batch in memory
     for (const batch of walkTable(walk, { hashing, reuseBodies: true })) visit?.(table, batch);
     walks[table] = walk;
+    walked?.(table);
   }
   return walks;
 }
 
-function reportCheck(trace: Trace, walks: Record<TableName, TableWalk>, hashed: boolean): TraceCheck {
+function reportCheck(
+  trace: Trace,
+  walks: Record<TableName, TableWalk>,
+  hashed: boolean,
+  checked: readonly TableName[] = TABLE_NAMES,
+): TraceCheck {
   const complete = trace.manifest.complete;
   const tables = {} as Record<TableName, TableReport>;
   const problems = complete ? [] : [INCOMPLETE];
-  for (const table of TABLE_NAMES) {
+  for (const table of checked) {
     tables[table] = tableReport(trace, walks[table], hashed);
     problems.push(...tables[table].problems);
   }
@@ -107,36 +120,48 @@ export type FileHasher = (paths: readonly string[]) => Promise<string[]>;
  * after (store.ts).
  */
 export async function openVerifiedTrace(dir: string, visit: BatchVisitor, hashFiles: FileHasher): Promise<CheckedTrace> {
+  return checkedFrom(dir, await checkInBackground(dir, TABLE_NAMES, visit, hashFiles), 'verify');
+}
+
+/**
+ * openVerifiedTrace for some of the tables only: the manifest is complete and each listed
+ * table's file matches it; the other files are not read (the query store's build leaves the
+ * tables it writes on first use to that first use, deferred-tables.ts, which verifies them
+ * then). Any problem is a TraceError of verify mode; returns the trace. `walked` is told when
+ * the walk has passed every batch of a table to `visit` (its hash may still be running: what
+ * was seen is trustworthy only once this returns).
+ */
+export async function verifyTablesInBackground(
+  dir: string,
+  tables: readonly TableName[],
+  visit: BatchVisitor,
+  hashFiles: FileHasher,
+  walked?: (table: TableName) => void,
+): Promise<Trace> {
+  const check = await checkInBackground(dir, tables, visit, hashFiles, walked);
+  if (check.problems.length > 0) throw damaged(dir, check.problems, VERIFY_ADVICE);
+  return check.trace;
+}
+
+async function checkInBackground(
+  dir: string,
+  tables: readonly TableName[],
+  visit: BatchVisitor,
+  hashFiles: FileHasher,
+  walked?: (table: TableName) => void,
+): Promise<TraceCheck> {
   const trace = Trace.open(dir);
-  const hashing = hashFiles(TABLE_NAMES.map((t) => trace.tablePath(t)));
+  const hashing = hashFiles(tables.map((t) => trace.tablePath(t)));
   hashing.catch(() => {}); // awaited below; not an unhandled rejection while the walk runs
   let walks: Record<TableName, TableWalk>;
   try {
-    walks = walkTables(trace, false, visit);
+    walks = walkTables(trace, false, visit, tables, walked);
   } finally {
     await hashing.catch(() => null); // never leave the hashing thread running past the call
   }
   const hashes = await hashing.catch(() => null);
-  TABLE_NAMES.forEach((t, i) => (walks[t].sha256 = hashes?.[i] ?? null));
-  return checkedFrom(dir, reportCheck(trace, walks, true), 'verify');
-}
-
-/**
- * Verify mode for one table (a table the query store builds on first use, src/query/
- * deferred-tables.ts): its file's rows, batches and sha256 against the manifest, hashed in the
- * same pass as `visit` sees each validated batch; any problem is a TraceError naming the table.
- * What `visit` saw is only trustworthy once this returns.
- */
-export function verifyTable(dir: string, table: TableName, visit: (batch: RecordBatch) => void): Trace {
-  const trace = Trace.open(dir);
-  const walk = newWalk(table, trace.tablePath(table));
-  for (const batch of walkTable(walk, { hashing: true, reuseBodies: true })) visit(batch);
-  const problems = tableProblems(trace, walk, true).map((p) => `${table}: ${p}`);
-  if (!trace.manifest.complete) problems.unshift(INCOMPLETE);
-  if (problems.length > 0) {
-    throw damaged(dir, problems, 'use --salvage to query the intact part, or --trust to skip the hash check');
-  }
-  return trace;
+  tables.forEach((t, i) => (walks[t].sha256 = hashes?.[i] ?? null));
+  return reportCheck(trace, walks, true, tables);
 }
 
 function tableReport(trace: Trace, walk: TableWalk, hashed: boolean): TableReport {
@@ -180,7 +205,7 @@ export function openCheckedTrace(dir: string, mode: ReadMode, visit?: BatchVisit
 
 function checkedFrom(dir: string, check: TraceCheck, mode: ReadMode): CheckedTrace {
   if (mode === 'verify' && check.problems.length > 0) {
-    throw damaged(dir, check.problems, 'use --salvage to query the intact part, or --trust to skip the hash check');
+    throw damaged(dir, check.problems, VERIFY_ADVICE);
   }
   if (mode === 'trust') {
     const bad = TABLE_NAMES.map((t) => check.walks[t]).find((w) => w.damage !== null);

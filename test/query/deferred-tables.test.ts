@@ -1,15 +1,17 @@
 // The frames table in the query store is written on first use (src/query/deferred-tables.ts):
-// the build verifies frames.arrow but writes no Parquet for it; the first statement that reads
-// the table verifies the file again and writes it; later sessions reuse it while its record
-// matches; a changed file or record is written anew; a statement the text check misses is
+// the build neither reads nor verifies frames.arrow; the first statement that reads the table
+// verifies the file and writes its Parquet file; later sessions reuse it while its record
+// matches (the Parquet file's identity and frames.arrow's); a changed file or record is
+// verified and written anew; a statement the text check misses is
 // prepared again after the table is made; in-memory sessions load it on first use too. Answers
 // are compared with an in-memory (--trust) session, which loads the Arrow file directly.
 
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mayRead, missingTable } from '../../src/query/deferred-tables.js';
 import { QueryError, QuerySession, indexTrace } from '../../src/query/index.js';
+import { verify } from '../../src/trace/open.js';
 import { recordScenario } from '../../src/platform/record.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import { sessionOpener } from './sessions.js';
@@ -31,6 +33,13 @@ beforeAll(async () => {
   expected = (await memory.run(BY_DIR)).rows;
   memory.close();
 }, 120_000);
+
+/** One byte inside the last batch's body changed in place (same size: only the hash tells). */
+function flipByte(path: string): void {
+  const bytes = readFileSync(path);
+  bytes[bytes.length - 64] ^= 0x01;
+  writeFileSync(path, bytes);
+}
 
 /** A copy of the recorded trace without its store. */
 function fresh(): string {
@@ -67,7 +76,7 @@ describe('mayRead: which SQL texts may read the frames table', () => {
 });
 
 describe('the frames table of the query store', () => {
-  it('is verified but not written by the build, written by the first query that reads it, then reused', async () => {
+  it('is neither read nor written by the build, written by the first query that reads it, then reused', async () => {
     const dir = fresh();
     const first = await open(dir);
     expect(first.store.built).toBe(true);
@@ -130,18 +139,54 @@ describe('the frames table of the query store', () => {
 
   it('refuses a frames file damaged after the session matched its store, naming the table', async () => {
     const dir = fresh();
-    (await open(dir)).close(); // the store: built, frames verified, not written
+    (await open(dir)).close(); // the store: built, frames neither verified nor written
     const session = await open(dir); // reused by fingerprint: nothing verified again
     expect(session.store.built).toBe(false);
-    const path = join(dir, 'frames.arrow');
-    const bytes = readFileSync(path);
-    bytes[bytes.length - 64] ^= 0x01; // inside the last batch's body
-    writeFileSync(path, bytes);
+    flipByte(join(dir, 'frames.arrow'));
     const error = await session.run(BY_DIR).then(() => null, (e: unknown) => e);
     expect(error).toBeInstanceOf(QueryError);
     expect((error as QueryError).message).toMatch(/trace damaged: frames: /);
     expect((error as QueryError).message).not.toContain('\n');
     expect(existsSync(join(dir, FRAMES_FILE))).toBe(false);
+  });
+
+  it('regression: a damaged frames.arrow does not stop the build; the first frames query names it, info --verify too', async () => {
+    const dir = fresh();
+    flipByte(join(dir, 'frames.arrow')); // same size, a byte inside the last batch: only the hash tells
+    const session = await open(dir); // the build reads no frame: it succeeds
+    expect(session.store.built).toBe(true);
+    expect(session.store.loads.map((l) => l.table)).not.toContain('frames');
+    expect((await session.run('SELECT count(*) FROM events')).rows[0]![0]).toBeGreaterThan(0n);
+    const error = await session.run(BY_DIR).then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(QueryError);
+    expect((error as QueryError).message).toMatch(/trace damaged: frames: content hash differs from the manifest; use --salvage/);
+    expect(existsSync(join(dir, FRAMES_FILE))).toBe(false);
+    // the check of every table still reads frames
+    expect(verify(dir).problems).toEqual(['frames: content hash differs from the manifest']);
+  });
+
+  it('is verified again at first use when frames.arrow changed after its Parquet file was written', async () => {
+    const dir = fresh();
+    const first = await open(dir);
+    expect((await first.run(BY_DIR)).rows).toEqual(expected);
+    first.close();
+    const id = readFileSync(join(dir, FRAMES_ID), 'utf8');
+    // the same bytes with another mtime: verified again and written again, the same answer
+    const later = new Date(Date.UTC(2030, 0, 1));
+    utimesSync(join(dir, 'frames.arrow'), later, later);
+    const touched = await open(dir);
+    expect(touched.store.built).toBe(false);
+    expect((await touched.run(BY_DIR)).rows).toEqual(expected);
+    expect(readFileSync(join(dir, FRAMES_ID), 'utf8')).not.toBe(id);
+    touched.close();
+    // a damaged file: the store (built from the verified one) answers the other tables, and the
+    // first frames query refuses, never answering from the Parquet file written before
+    flipByte(join(dir, 'frames.arrow'));
+    const damaged = await open(dir);
+    expect(damaged.store.built).toBe(false);
+    expect((await damaged.run('SELECT count(*) FROM events')).rows[0]![0]).toBeGreaterThan(0n);
+    const error = await damaged.run(BY_DIR).then(() => null, (e: unknown) => e);
+    expect((error as QueryError).message).toMatch(/trace damaged: frames: content hash differs from the manifest/);
   });
 
   it('is loaded on first use in an in-memory (trust) session', async () => {

@@ -12,6 +12,8 @@ import { DLT_LEVELS, EVENT_KINDS } from '../../src/core/codes.js';
 import { QueryError, indexTrace } from '../../src/query/index.js';
 import { createTraceTables, loadTable } from '../../src/query/load.js';
 import { ParquetWriter } from '../../src/query/parquet/writer.js';
+import { Int16Dictionary } from '../../src/query/parquet/encode.js';
+import { Int16, makeData } from 'apache-arrow';
 import { encodeStruct } from '../../src/query/parquet/thrift-compact.js';
 import { parquetColumns, storeViewSql } from '../../src/query/store-tables.js';
 import { Recorder, Trace } from '../../src/trace/index.js';
@@ -190,5 +192,30 @@ describe('the Thrift compact protocol writer', () => {
     expect([...bytes]).toEqual([
       0x15, 0x0a, 0x18, 0x02, 0x61, 0x62, 0x06, 0x28, 0x01, 0x11, 0x19, 0x35, 0x02, 0x01, 0xd8, 0x04, 0x00,
     ]);
+  });
+});
+
+describe('Int16Dictionary: a chunk of int16 values as one-byte codes', () => {
+  const encode = (values: number[]) => {
+    const data = makeData({ type: new Int16(), data: Int16Array.from(values) });
+    return new Int16Dictionary().encode(data, values.length);
+  };
+  const decoded = (e: ReturnType<typeof encode>) => Array.from(e!.codes, (c) => e!.dictionary[c]);
+
+  it('takes every int8 chunk as its own bytes (the 256-value dictionary), at both ends of int8', () => {
+    for (const values of [[-128, 127, -1, 0], [5, 5, 5], [-1, -1, 3, 127, -128]]) {
+      const e = encode(values);
+      expect(e!.dictionary).toHaveLength(256);
+      expect(decoded(e)).toEqual(values);
+    }
+  });
+
+  it('gives a chunk with one value just outside int8 its span or the values met, never wrapped bytes', () => {
+    // 128 and -129 have the low bytes of -128 and 127: taken as bytes they would read back wrong
+    for (const values of [[128, -1], [-129, 0], [0, 1, 2, 200], [-32768, 32767]]) {
+      const e = encode(values);
+      expect(e!.dictionary.length).toBeLessThan(256);
+      expect(decoded(e)).toEqual(values);
+    }
   });
 });

@@ -12,7 +12,7 @@ import { fileSha256InBackground } from '../../src/trace/file-hash-worker.js';
 import { Recorder } from '../../src/trace/index.js';
 import { TraceError } from '../../src/trace/errors.js';
 import { TABLE_NAMES } from '../../src/trace/tables.js';
-import { openCheckedTrace, openVerifiedTrace, traceFingerprint } from '../../src/trace/open.js';
+import { openCheckedTrace, openVerifiedTrace, traceFingerprint, verifyTablesInBackground } from '../../src/trace/open.js';
 import { META, eventColumns, tempDir } from '../trace/helpers.js';
 
 function threeEvents(): string {
@@ -65,6 +65,21 @@ describe('the store build verifies as it writes', () => {
       expect(TABLE_NAMES).toHaveLength(6);
       expect((error as TraceError).message).toMatch(/trace damaged: events: content hash differs from the manifest \(and 5 more\)/);
     }
+  });
+
+  it('verifyTablesInBackground reads only the tables it is given, and refuses a damaged one', async () => {
+    const dir = threeEvents();
+    writeFileSync(join(dir, 'frames.arrow'), 'not an Arrow stream'); // not read: no problem
+    const seen = new Set<string>();
+    const listed = TABLE_NAMES.filter((t) => t !== 'frames');
+    await verifyTablesInBackground(dir, listed, (table) => void seen.add(table), fileSha256InBackground);
+    expect([...seen]).toEqual(['events']); // the only table with rows
+    const garbage = await verifyTablesInBackground(dir, ['frames'], () => {}, fileSha256InBackground).then(() => null, (e: unknown) => e);
+    expect((garbage as TraceError).message).toMatch(/trace damaged: frames: /);
+    flipByte(join(dir, 'events.arrow'), 20);
+    const error = await verifyTablesInBackground(dir, listed, () => {}, fileSha256InBackground).then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(TraceError);
+    expect((error as TraceError).message).toMatch(/trace damaged: events: content hash differs from the manifest; use --salvage/);
   });
 
   it('a trace whose files changed while the store was built is not stored', async () => {

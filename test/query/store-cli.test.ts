@@ -55,11 +55,11 @@ describe('the query store from the command line', () => {
   it('tracevisor index builds, reports an up-to-date store, and --force rebuilds', () => {
     const built = tv('index', trace, '--force');
     expect(built.code).toBe(0);
-    // frames: verified by the build, written on first use (src/query/deferred-tables.ts)
+    // frames: not read by the build; verified and written on first use (src/query/deferred-tables.ts)
     const frames = tv('query', trace, '--trust', '--format', 'csv', 'SELECT count(*) FROM frames').stdout.split(/\r?\n/)[1];
     expect(built.stdout).toMatch(new RegExp(
       '^query store built .*store\\.duckdb: \\d+ rows, [\\d.]+ MB in [\\d.]+ s, [\\d.]+ M rows/s' +
-        `; frames \\(${frames} rows\\) verified, stored when a query first reads it\\n$`));
+        `; frames \\(${frames} rows\\) verified and stored when a query first reads it\\n$`));
     const again = tv('index', trace);
     expect(again.stdout).toMatch(/^query store up to date: .*store\.duckdb: \d+ rows/);
     const rows = Number(/: (\d+) rows/.exec(built.stdout)![1]);
