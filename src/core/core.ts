@@ -12,7 +12,7 @@ import type {
   BusBudgetState, CanBusState, CanMailboxState, CanNodeState, CoreTimer, LinkDirState, LinkState, QueueState,
 } from './api.js'; // time travel (issue 9)
 import { EVENT_KINDS, EXIT, FAULT_CODES } from './codes.js';
-import { CORE_COMPONENTS } from './api.js';
+import { CORE_COMPONENTS, usedBatch } from './api.js';
 import type { CoreExports } from './exports.js';
 import { coreWasmSha256, loadCoreModule, loadCoreModuleSync, type WasmMemory } from './wasm-file.js';
 import { PrngView } from './prng-view.js'; // issue 10 §2 step 3
@@ -932,59 +932,24 @@ export class Core implements CoreApi, CoreFaultApi {
     this.afterCall();
     return r;
   }
+  /** drvReclaimInto as objects, for tests and tools (the drivers use the batch form). */
   drvReclaim(q: number, max: number): UsedElem[] {
-    this.afterCall();
-    assertInt(max, 'drvReclaim max');
-    const out: UsedElem[] = [];
-    if (max === 0) return out;
-    const n = this.x.drvReclaim(q, max);
-    this.readUsed(out, 0, n);
-    this.reclaimRest(q, max, out, this.state[ST_STOP]!);
-    return out;
+    const out = usedBatch(16);
+    this.drvReclaimInto(q, max, out);
+    return usedElems(out);
   }
 
   /**
    * drvReclaim(qa) then drvReclaim(qb) (issue 10 §2): one call into the core when qa's batch
    * ended and the trace has room between them (the wrapper's drain point), else the calls of
-   * drvReclaim one by one. The same used elements, rows, batches and ring state.
+   * drvReclaim one by one. The same used elements, rows, batches and ring state. As objects:
+   * drvReclaimPairInto is the drivers' form.
    */
   drvReclaimPair(qa: number, qb: number, max: number): [UsedElem[], UsedElem[]] {
-    this.afterCall();
-    assertInt(max, 'drvReclaim max');
-    if (max === 0) return [[], []];
-    const a: UsedElem[] = [];
-    const n = this.x.drvReclaimPair(qa, qb, max);
-    const stop = this.state[ST_STOP]!;
-    const nb = this.state[ST_RECLAIM_B]!;
-    this.readUsed(a, 0, n);
-    if (nb < 0) {
-      this.reclaimRest(qa, max, a, stop);
-      return [a, this.drvReclaim(qb, max)];
-    }
-    const b: UsedElem[] = [];
-    this.readUsed(b, n, nb);
-    this.reclaimRest(qb, max, b, stop);
-    return [a, b];
-  }
-
-  /** `count` {u32 id, u32 len} pairs from scratch pair `from` on. */
-  private readUsed(out: UsedElem[], from: number, count: number): void {
-    for (let i = from; i < from + count; i++) {
-      out.push({ id: this.scratchView.getUint32(i * 8, true), len: this.scratchView.getUint32(i * 8 + 4, true) });
-    }
-  }
-
-  /** drvReclaim's loop after a call that stopped with `stop`: drain, and go on while cut short. */
-  private reclaimRest(q: number, max: number, out: UsedElem[], stop: number): void {
-    for (;;) {
-      this.afterCall();
-      if (stop === STOP_TRACE) this.drain();
-      else if (stop !== STOP_SCRATCH) return;
-      if (out.length >= max) return;
-      const n = this.x.drvReclaim(q, max - out.length);
-      stop = this.state[ST_STOP]!;
-      this.readUsed(out, 0, n);
-    }
+    const a = usedBatch(16);
+    const b = usedBatch(16);
+    this.drvReclaimPairInto(qa, qb, max, a, b);
+    return [usedElems(a), usedElems(b)];
   }
   drvFreeCount(q: number): number {
     return this.x.drvFreeCount(q);
@@ -1320,6 +1285,13 @@ export class Core implements CoreApi, CoreFaultApi {
 }
 
 /** A UsedBatch with room for at least `capacity` elements (its elements kept). */
+/** A batch's elements as objects. */
+function usedElems(batch: UsedBatch): UsedElem[] {
+  const out: UsedElem[] = [];
+  for (let i = 0; i < batch.count; i++) out.push({ id: batch.id[i]!, len: batch.len[i]! });
+  return out;
+}
+
 function growUsed(out: UsedBatch, capacity: number): void {
   const size = Math.max(capacity, 2 * out.id.length, 16);
   const id = new Uint32Array(size);
