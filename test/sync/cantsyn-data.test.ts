@@ -7,9 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recordScenario } from '../../src/platform/record.js';
 import { parseScenario } from '../../src/scenario/load.js';
-import { listSnapshots } from '../../src/snapshot/index.js';
 import { requireCli, tv } from '../executable.js';
-import { S, syncRowsOf, syncRowsRestored } from './run.js';
+import { restoredSyncRuns, S, syncRowsOf } from './run.js';
 import { master, slave, tsynScenario } from './cantsyn-run.js';
 
 const DATA_IDS = Array.from({ length: 16 }, (_, i) => 0xa0 + i);
@@ -35,15 +34,9 @@ describe('CanTSyn and paravirt as data', () => {
   }, 60_000);
 
   it('a snapshot restored mid-run runs on to exactly the sync rows of the full run', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'tv-cantsyn-snap-')), 't');
-    await recordScenario(scenario(), dir, { snapshotEveryNs: 1 * S });
-    const recorded = syncRowsOf(dir);
-    const tsOf = (row: string) => Number(JSON.parse(row).ts_ns);
-    const entries = listSnapshots(dir).filter((e) => e.timeNs > 0 && e.timeNs < 3 * S);
-    expect(entries.length).toBe(2);
-    for (const entry of entries) {
-      const rows = await syncRowsRestored(dir, entry.id, scenario(), 3 * S);
-      const expected = recorded.filter((r) => tsOf(r) > entry.timeNs);
+    const runs = await restoredSyncRuns(scenario, 3 * S, 'tv-cantsyn-snap-');
+    expect(runs.length).toBe(2);
+    for (const { rows, expected } of runs) {
       expect(expected.filter((r) => JSON.parse(r).protocol === 'cantsyn').length).toBeGreaterThanOrEqual(3);
       expect(rows).toEqual(expected);
     }

@@ -10,11 +10,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recordScenario } from '../../src/platform/record.js';
 import { parseScenario } from '../../src/scenario/load.js';
-import { listSnapshots } from '../../src/snapshot/index.js';
 import { QuerySession } from '../../src/query/index.js';
 import type { SyncRow } from '../../src/trace/recorder.js';
 import { requireCli, tv } from '../executable.js';
-import { runSync, S, syncRowsOf, syncRowsRestored } from './run.js';
+import { restoredSyncRuns, runSync, S } from './run.js';
 import { BUS_BPS, master, tsynScenario } from './cantsyn-run.js';
 
 const num = (v: unknown) => Number(v);
@@ -120,15 +119,9 @@ describe('an ECU slave as data', () => {
   }, 60_000);
 
   it('a snapshot restored mid-run (the ECU\'s clock and stack in its state) runs on to the same rows', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'tv-cantsyn-ecu-snap-')), 't');
-    await recordScenario(scenario(), dir, { snapshotEveryNs: 1 * S });
-    const recorded = syncRowsOf(dir);
-    const tsOf = (row: string) => Number(JSON.parse(row).ts_ns);
-    const entries = listSnapshots(dir).filter((e) => e.timeNs > 0 && e.timeNs < 3 * S);
-    expect(entries.length).toBe(2);
-    for (const entry of entries) {
-      const rows = await syncRowsRestored(dir, entry.id, scenario(), 3 * S);
-      const expected = recorded.filter((r) => tsOf(r) > entry.timeNs);
+    const runs = await restoredSyncRuns(scenario, 3 * S, 'tv-cantsyn-ecu-snap-');
+    expect(runs.length).toBe(2);
+    for (const { rows, expected } of runs) {
       expect(expected.length).toBeGreaterThanOrEqual(3);
       expect(rows).toEqual(expected);
     }

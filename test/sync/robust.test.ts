@@ -9,10 +9,9 @@ import type { NetDevice } from '../../src/devices/net.js';
 import type { GuestApi, GuestProgram } from '../../src/guests/guest-api.js';
 import { recordScenario } from '../../src/platform/record.js';
 import { parseScenario } from '../../src/scenario/load.js';
-import { listSnapshots } from '../../src/snapshot/index.js';
 import { MSG, clockIdentityOf, encodePtp } from '../../src/sync/ptp-messages.js';
 import type { SyncRow } from '../../src/trace/recorder.js';
-import { afterLock, maxAbs, mean, runSync, S, syncRowsOf, syncRowsRestored, syncScenario, type SyncVm } from './run.js';
+import { afterLock, maxAbs, mean, runSync, S, restoredSyncRuns, syncScenario, type SyncVm } from './run.js';
 
 const G = 8;
 const gm: SyncVm = { name: 'gm', role: 'grandmaster', offsetNs: 250_000, driftPpb: 4_000 };
@@ -99,15 +98,9 @@ describe('sync as data', () => {
   }, 60_000);
 
   it('a snapshot restored mid-sync runs on to exactly the sync rows of the full run', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'tv-sync-snap-')), 't');
-    await recordScenario(scenario(), dir, { snapshotEveryNs: 1 * S });
-    const recorded = syncRowsOf(dir);
-    const tsOf = (row: string) => Number(JSON.parse(row).ts_ns);
-    const entries = listSnapshots(dir).filter((e) => e.timeNs < 3 * S);
-    expect(entries.length).toBe(2);
-    for (const entry of entries) {
-      const rows = await syncRowsRestored(dir, entry.id, scenario(), 3 * S);
-      const expected = recorded.filter((r) => tsOf(r) > entry.timeNs);
+    const runs = await restoredSyncRuns(scenario, 3 * S, 'tv-sync-snap-');
+    expect(runs.length).toBe(2);
+    for (const { rows, expected } of runs) {
       expect(expected.length).toBeGreaterThan(10);
       expect(rows).toEqual(expected);
     }

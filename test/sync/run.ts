@@ -1,4 +1,9 @@
 // Runs a clock-sync scenario through the real platform and core, keeping the sync rows in memory.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { recordScenario } from '../../src/platform/record.js';
+import { listSnapshots } from '../../src/snapshot/index.js';
 import { Platform, type PlatformOptions, type RunSummary } from '../../src/platform/platform.js';
 import type { PlatformSink } from '../../src/platform/sink.js';
 import { parseScenario } from '../../src/scenario/load.js';
@@ -105,4 +110,22 @@ export async function syncRowsRestored(dir: string, id: string, scenario: Scenar
   await drive(platform, untilNs, { feed: recordedFeed([]) });
   platform.finish();
   return rows.map(rowText);
+}
+
+/**
+ * Records `scenario` with a snapshot every second, then restores each snapshot taken inside
+ * (0, untilNs) and runs it on to untilNs: per snapshot, the restored run's sync rows and the
+ * full run's rows after the snapshot's time, which a test expects to be equal.
+ */
+export async function restoredSyncRuns(scenario: () => Scenario, untilNs: number, prefix: string): Promise<{ rows: string[]; expected: string[] }[]> {
+  const dir = join(mkdtempSync(join(tmpdir(), prefix)), 't');
+  await recordScenario(scenario(), dir, { snapshotEveryNs: 1 * S });
+  const recorded = syncRowsOf(dir);
+  const tsOf = (row: string) => Number(JSON.parse(row).ts_ns);
+  const runs: { rows: string[]; expected: string[] }[] = [];
+  for (const entry of listSnapshots(dir).filter((e) => e.timeNs > 0 && e.timeNs < untilNs)) {
+    const rows = await syncRowsRestored(dir, entry.id, scenario(), untilNs);
+    runs.push({ rows, expected: recorded.filter((r) => tsOf(r) > entry.timeNs) });
+  }
+  return runs;
 }
