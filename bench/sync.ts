@@ -35,9 +35,13 @@ export interface SyncBench {
   cantsynCost: number;
 }
 
-/** The scenario with no VM's clock synchronised (the topology unchanged). */
-function withoutSync(s: Scenario): Scenario {
-  return { ...s, vms: s.vms.map((vm) => ({ ...vm, clock: { offsetNs: vm.clock.offsetNs, driftPpb: vm.clock.driftPpb, steps: vm.clock.steps } })) };
+/** The scenario with no clock synchronised, a VM's or an external ECU's (the topology unchanged). */
+export function withoutSync(s: Scenario): Scenario {
+  return {
+    ...s,
+    vms: s.vms.map((vm) => ({ ...vm, clock: { offsetNs: vm.clock.offsetNs, driftPpb: vm.clock.driftPpb, steps: vm.clock.steps } })),
+    ecus: s.ecus.map(({ cantsyn: _slave, ...ecu }) => ecu),
+  };
 }
 
 /** The cockpit without clock sync, and the CanTSyn variant, from the repository (bench runs from dist/bench). */
