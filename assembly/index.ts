@@ -378,7 +378,9 @@ export function stateDigestAll(): void {
 // clock, the sequence counter and the timer heap without one (layout.ts ST_NOW, ST_SEQ,
 // ST_TIMER_COUNT).
 /** run(untilNs), then on EXIT_IRQ irqTake() into scratch with the count in ST_STEP_IRQS. */
-export function step(untilNs: i64): i32 { return RUN.step(untilNs); }
+// untilNs as f64 (exact to 2^53 ns, 104 days): an i64 parameter costs the caller a BigInt per
+// call, and step is the engine's one call per core batch (issue 10: garbage per event).
+export function step(untilNs: f64): i32 { return RUN.step(<i64>untilNs); }
 /** Offset of the timer heap (entry 0, the earliest, at +0: i64 time). */
 export function timerOffset(): usize { return L.timerBase; }
 /** Offset of the translation contexts (mmu/context.ts CTX, 64 B each; ctx = vm for stage-2). */

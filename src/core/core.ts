@@ -473,9 +473,8 @@ export class Core implements CoreApi, CoreFaultApi {
       this.clockSet(untilNs);
       return EXIT.until;
     }
-    const until = BigInt(untilNs);
     for (;;) {
-      const exit = this.x.step(until);
+      const exit = this.x.step(untilNs);
       if (exit === EXIT.traceFull) {
         this.drain();
         continue;

@@ -106,7 +106,7 @@ export interface CoreExports {
   stateDigest(component: number): bigint;
   stateDigestAll(): void;
   // --- fewer crossings (issue 10 §2)
-  step(untilNs: bigint): number;
+  step(untilNs: number): number;
   timerOffset(): number;
   ctxOffset(): number;
   tlbOffset(): number;

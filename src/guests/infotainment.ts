@@ -29,6 +29,9 @@ type Burst = z.infer<typeof burstSchema>;
 export class InfotainmentProgram implements GuestProgram<z.infer<typeof stateSchema>> {
   readonly stateSchema = stateSchema;
   state: z.infer<typeof stateSchema> = { bursts: 0, framesSent: 0, decoding: [] };
+  /** The frames' payload buffers, reused from burst to burst: send() copies them into the
+   *  driver's buffers, so they are scratch, not state (issue 10: no garbage per frame). */
+  private readonly payloads: Uint8Array[] = [];
 
   constructor(private readonly config: InfotainmentConfig) {}
 
@@ -85,19 +88,33 @@ export class InfotainmentProgram implements GuestProgram<z.infer<typeof stateSch
       api.log('MEDI', 'error', 'AUD', 'audio underrun, memory stall us', Math.floor(b.stallNs / 1000), 'bytes', b.copyBytes);
     }
     if (peer !== undefined && api.net !== null) {
-      const payloads = Array.from({ length: burstFrames }, (_, i) => payload(frameBytes, b.burst, i));
+      const payloads = this.payloadsOf(b.burst, burstFrames, frameBytes);
       const sent = api.net.send(peer, payloads);
       this.state.framesSent += sent;
       if (sent < burstFrames) api.log('MEDI', 'warn', 'NET', 'tx ring full, dropped', burstFrames - sent);
     }
     api.log('MEDI', 'debug', 'NET', 'burst', b.burst, 'frames sent', this.state.framesSent, 'stall us', Math.floor(b.stallNs / 1000));
   }
+
+  /** Frame i's payload: `bytes` bytes, zero but for the burst and frame numbers (u32 LE each). */
+  private payloadsOf(burst: number, frames: number, bytes: number): Uint8Array[] {
+    const payloads = this.payloads;
+    if (payloads.length !== frames || payloads[0]?.length !== bytes) {
+      payloads.length = 0;
+      for (let i = 0; i < frames; i++) payloads.push(new Uint8Array(bytes));
+    }
+    payloads.forEach((out, i) => {
+      out.fill(0);
+      putU32le(out, 0, burst);
+      putU32le(out, 4, i);
+    });
+    return payloads;
+  }
 }
 
-function payload(bytes: number, burst: number, index: number): Uint8Array {
-  const out = new Uint8Array(bytes);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, burst, true);
-  view.setUint32(4, index, true);
-  return out;
+function putU32le(out: Uint8Array, at: number, value: number): void {
+  out[at] = value & 0xff;
+  out[at + 1] = (value >>> 8) & 0xff;
+  out[at + 2] = (value >>> 16) & 0xff;
+  out[at + 3] = value >>> 24;
 }
