@@ -18,6 +18,9 @@
 -- @column delay_ns_median: median height of a message above the fitted line: typical transport delay (ns)
 -- @column delay_ns_p95: 95th percentile of that height: the timeline's uncertainty (ns)
 -- @column delay_ns_max: largest height (ns)
-SELECT ecu, lifecycle, messages, boot_ns, rate_ppb, delay_ns_median, delay_ns_p95, delay_ns_max
+-- (the fit's figures are doubles: shown to 0.001 ppb and whole ns, the precision they carry)
+SELECT ecu, lifecycle, messages, boot_ns, round(rate_ppb, 3) AS rate_ppb,
+  round(delay_ns_median)::BIGINT AS delay_ns_median, round(delay_ns_p95)::BIGINT AS delay_ns_p95,
+  round(delay_ns_max)::BIGINT AS delay_ns_max
 FROM dlt_clock_fit
 ORDER BY ecu, lifecycle

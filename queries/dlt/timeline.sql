@@ -111,7 +111,8 @@ truth AS (
 placed AS (
   SELECT t.*,
     coalesce(o.sync_ts_ns, fi.fit_ts_ns) AS common_ts_ns,
-    CASE WHEN o.row_number IS NULL THEN fi.delay_ns_p95 ELSE o.delay_ns_p95 END AS uncertainty_ns,
+    -- the fits' percentiles are interpolated doubles; ns is the unit the timeline states
+    round(CASE WHEN o.row_number IS NULL THEN fi.delay_ns_p95 ELSE o.delay_ns_p95 END)::BIGINT AS uncertainty_ns,
     CASE WHEN o.row_number IS NULL THEN 'fit' ELSE 'sync' END AS via
   FROM timed t
   LEFT JOIN on_common o USING (row_number)

@@ -116,7 +116,7 @@ describe('one timeline for several ECUs', () => {
     const low = truths[0]! < truths[1]! ? truths[0]! : truths[1]!;
     const high = truths[0]! > truths[1]! ? truths[0]! : truths[1]!;
     const timeline = await named(trace, 'dlt/timeline');
-    const jitter = Math.max(...fits.map((f) => f.delay_ns_max as number));
+    const jitter = Math.max(...fits.map((f) => Number(f.delay_ns_max)));
     for (const f of fits) expect(f.messages as bigint, `${f.ecu} messages`).toBeGreaterThanOrEqual(30n);
     for (const r of timeline) {
       const local = r.local_ts_ns as bigint;
@@ -152,7 +152,7 @@ describe('one timeline for several ECUs', () => {
     const recordedFits = await named(run, 'dlt/clock_fit');
     const again = await named(imported, 'dlt/timeline');
     expect(again).toHaveLength(truth.length);
-    const jitter = Math.max(...recordedFits.map((f) => f.delay_ns_max as number));
+    const jitter = Math.max(...recordedFits.map((f) => Number(f.delay_ns_max)));
     // the same messages (the export keeps order; the timeline sorts both the same way, the
     // imported times floored to the storage header's µs)
     const key = (r: Row) => `${r.ecu} ${r.lifecycle} ${r.local_ts_ns} ${r.msg_counter} ${r.payload}`;

@@ -127,10 +127,10 @@ describe('dlt/clock_fit and dlt/timeline', () => {
     // ECU1: the hull is (0, 1000)–(2e9, 3000): slope 1e-6; delays sorted 0, 0, 500: median 0, p95 and max 500
     expect(one!.slice(0, 4)).toEqual(['ECU1', 1, 3n, 1000n]);
     expect(one![4]).toBeCloseTo(1000, 6);
-    expect(one!.slice(5)).toEqual([0, 500, 500]);
+    expect(one!.slice(5)).toEqual([0n, 500n, 500n]); // whole ns
     expect(two!.slice(0, 4)).toEqual(['ECU2', 1, 2n, 2_000_000n]);
     expect(two![4]).toBeCloseTo(1000, 6);
-    expect(two!.slice(5)).toEqual([0, 0, 0]);
+    expect(two!.slice(5)).toEqual([0n, 0n, 0n]);
   });
 
   it('dlt/timeline interleaves the ECUs by common time, with the uncertainty and no truth for imported logs', async () => {
@@ -146,6 +146,6 @@ describe('dlt/clock_fit and dlt/timeline', () => {
       ['a2', 2_000_003_000n],
     ]);
     expect(result.rows.map((r) => r[col('error_ns')])).toEqual([null, null, null, null, null]);
-    expect(result.rows.map((r) => r[col('uncertainty_ns')])).toEqual([500, 0, 500, 0, 500]);
+    expect(result.rows.map((r) => r[col('uncertainty_ns')])).toEqual([500n, 0n, 500n, 0n, 500n]);
   });
 });
