@@ -15,6 +15,8 @@ import type { SyncRow } from '../../src/trace/recorder.js';
 import { requireCli, tv } from '../executable.js';
 import { restoredSyncRuns, runSync, S } from './run.js';
 import { BUS_BPS, master, tsynScenario } from './cantsyn-run.js';
+import { syncLines } from '../../src/cli/info-sync.js';
+import { readManifest } from '../../src/trace/manifest.js';
 
 const num = (v: unknown) => Number(v);
 const DATA_IDS = Array.from({ length: 16 }, (_, i) => 0x30 + i);
@@ -97,6 +99,13 @@ describe('an external ECU as a CanTSyn slave', () => {
       expect(cantsyn.map((r) => [r.vm, r.ecu, r.updates, r.error_ns_min, r.error_ns_max])).toEqual([[-1, 'sensor', 5n, -222_000n, -222_000n]]);
       const sync = await named('clock/sync');
       expect(sync.map((r) => [r.vm, r.ecu, r.protocol, r.updates, r.steps, r.error_abs_max_ns])).toEqual([[-1, 'sensor', 'cantsyn', 5n, 1n, 222_000n]]);
+      // info lists the ECU with the VMs, its figures the ones clock/sync gives
+      const [ecu] = sync;
+      const locked = ecu!.lock_ns === null ? ', never locked'
+        : `, locked at ${(Number(ecu!.lock_ns) / 1e9).toFixed(3)} s, error after lock RMS ${Number(ecu!.error_rms_ns).toFixed(0)} ns, max ${ecu!.error_abs_max_ns} ns`;
+      const lines = syncLines(dir, readManifest(dir).scenario);
+      expect(lines).toContain(`  ${'sensor'.padEnd(13)} cantsyn slave${locked}`);
+      expect(lines).toContain(`  ${'gw'.padEnd(13)} cantsyn master`);
     } finally {
       session.close();
     }
