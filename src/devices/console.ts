@@ -1,7 +1,8 @@
 // virtio-console back-end, served by the hypervisor in TypeScript: the guest's log daemon writes
 // DLT messages (standard + extended header + verbose payload, as on a DLT TCP connection) into
 // the transmit queue; on notification the back-end drains the queue after a short service delay,
-// decodes each message and hands a `dlt` row to the sink. Like a DLT daemon, it stamps each
+// decodes each message (dlt-console-decoder.ts: the DLT kernel renders a drain's messages in
+// one call) and hands a `dlt` row to the sink. Like a DLT daemon, it stamps each
 // message with the time it received it (ts_ns, also the storage time).
 
 import type { CoreApi } from '../core/api.js';
