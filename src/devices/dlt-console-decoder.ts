@@ -67,8 +67,6 @@ export class DltConsoleDecoder {
       batchRows: BATCH_ROWS, regions: 1, inputs: 1, inputBytes: INPUT_BYTES,
       payloadBytes: PAYLOAD_TEXT_BYTES, rawBytes: RAW_BYTES,
     }, NO_BATCHES);
-    const marker = this.kernel.input(0);
-    marker.set(STORAGE_MARKER, 0); // (every message's storage header is written in full below)
   }
 
   /** One service's drained buffers → rows (or undecodable counts), in order. */
