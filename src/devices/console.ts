@@ -1,7 +1,8 @@
 // virtio-console back-end, served by the hypervisor in TypeScript: the guest's log daemon writes
 // DLT messages (standard + extended header + verbose payload, as on a DLT TCP connection) into
 // the transmit queue; on notification the back-end drains the queue after a short service delay,
-// decodes each message and hands a `dlt` row to the sink. Like a DLT daemon, it stamps each
+// decodes each message (dlt-console-decoder.ts: the DLT kernel renders a drain's messages in
+// one call) and hands a `dlt` row to the sink. Like a DLT daemon, it stamps each
 // message with the time it received it (ts_ns, also the storage time).
 
 import type { CoreApi } from '../core/api.js';
@@ -12,7 +13,7 @@ import { checkState, count } from '../engine/state-check.js';
 import type { GuestMemory } from '../guests/guest-memory.js';
 import { QueueDriver } from '../guests/queue-driver.js';
 import type { PlatformSink } from '../platform/sink.js';
-import { decodeGuestLog } from './dlt-channel.js';
+import { consoleDecoder, GROUP_ROWS_MAX, type ConsoleRowSink } from './dlt-console-decoder.js';
 
 /** virtio-console port 0: receiveq = 0, transmitq = 1 (VIRTIO 1.2 §5.3.2). */
 export const CONSOLE_TRANSMITQ = 1;
@@ -20,7 +21,7 @@ export const CONSOLE_QUEUE_SIZE = 256;
 export const CONSOLE_SLOT_BYTES = 512;
 /** How long the back-end takes to pick up a notification (a host thread waking). */
 export const CONSOLE_SERVICE_NS = 20_000;
-const DRAIN_MAX = 256;
+const DRAIN_MAX = GROUP_ROWS_MAX;
 /** The back-end's engine event: drain the transmit queue. */
 const SERVICE = 0;
 
@@ -41,6 +42,16 @@ export class ConsoleDevice implements StatefulTarget {
   undecodable = 0;
   private serviceArmed = false;
   private readonly target: number;
+  /** where the decoder's rows go: counted, then to the platform's sink */
+  private readonly rows: ConsoleRowSink = {
+    row: (row, wire) => {
+      this.messages++;
+      this.options.sink.dlt(row, wire);
+    },
+    undecodable: () => {
+      this.undecodable++;
+    },
+  };
 
   constructor(private readonly options: ConsoleOptions) {
     this.target = options.engine.register(`console dev ${options.dev}`, this);
@@ -90,19 +101,12 @@ export class ConsoleDevice implements StatefulTarget {
 
   private service(): void {
     this.serviceArmed = false;
-    const { core, engine, sink, vm } = this.options;
+    const { core, engine, vm } = this.options;
     const q = this.driver.q;
     for (let round = 0; round < CONSOLE_QUEUE_SIZE / DRAIN_MAX + 1; round++) {
       const chains = core.devDrain(q, DRAIN_MAX);
-      for (const chain of chains) {
-        const row = decodeGuestLog(chain.data, { tsNs: engine.now, vm });
-        if (row === null) {
-          this.undecodable++;
-          continue;
-        }
-        this.messages++;
-        sink.dlt(row, chain.data);
-      }
+      // issue 10 §2: the drained buffers rendered by the DLT kernel, one call per drain
+      consoleDecoder().decode(chains, { tsNs: engine.now, vm }, this.rows);
       if (chains.length < DRAIN_MAX) break;
     }
     core.devNotify(q);

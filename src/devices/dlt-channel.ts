@@ -3,6 +3,11 @@
 // back-end decodes the bytes it drained from the virtqueue into a `dlt` table row. Both sides
 // use the project's DLT codec (src/formats/dlt), so what lands in the trace is what a real
 // COVESA tool would have read off the wire.
+//
+// Issue 10 §2: on the recording path these two are the reference, not the hot path. A guest's
+// vm.log writes its message with DltLogArena (dlt-log-writer.ts, byte for byte encodeGuestLog's),
+// and the back-end renders plain log messages with the DLT kernel (dlt-console-decoder.ts, row
+// for row decodeGuestLog's); decodeGuestLog still decodes every other buffer a guest writes.
 
 import type { DltLevel } from '../core/codes.js';
 import { DLT_LEVELS } from '../core/codes.js';

@@ -145,6 +145,28 @@ export class QueueDriver {
     return true;
   }
 
+  /**
+   * --- the DLT console path (issue 10 §2, dltcore): stageMessage of bytes[start, end) (a
+   * guest's log arena), copied into the buffer without a view of it.
+   */
+  stageRange(bytes: Uint8Array, start: number, end: number): boolean {
+    if (end - start > this.slotBytes) {
+      throw new Error(`assert: message of ${end - start} bytes exceeds the ${this.slotBytes}-byte slot`);
+    }
+    if (this.freeTop === 0) return false;
+    const slot = this.freeSlots[--this.freeTop]!;
+    const gpa = this.slotGpa(slot);
+    if (this.core.guestWriteRange(this.vm, gpa, bytes, start, end) !== 0) throw new Error('assert: driver buffer unmapped');
+    const { stage } = this;
+    const i = stage.count++;
+    this.stageSlot[i] = slot;
+    stage.outGpa[i] = gpa;
+    stage.outLen[i] = end - start;
+    stage.inGpa[i] = -1;
+    stage.inLen[i] = 0;
+    return true;
+  }
+
   /** Posts empty device-writable buffers (receive queues). Returns how many were posted. */
   post(count: number): number {
     this.stageEmpty(count);

@@ -16,7 +16,7 @@ import { GuestMemory, STEAL_PAGE_GPA } from '../guests/guest-memory.js';
 import type { QueueDriver } from '../guests/queue-driver.js';
 import type { CanDevice } from '../devices/can.js';
 import type { NetDevice } from '../devices/net.js';
-import { encodeGuestLog } from '../devices/dlt-channel.js';
+import { DltLogArena, type GuestLogHeader } from '../devices/dlt-log-writer.js';
 import { GuestClock } from './clock.js';
 import type { Scheduler, Vcpu } from './scheduler.js';
 import type { PtpStack } from '../sync/ptp-stack.js';
@@ -105,13 +105,16 @@ export class VmRuntime implements GuestApi, StatefulTarget {
   deadlineMisses = 0;
   /** vCPUs that take unpinned work (useVcpus); all of them unless the program says fewer. */
   private vcpusUsed: number;
-  private readonly pendingLogs: Uint8Array[] = [];
+  /** this event's log calls, encoded (flushed at its end) */
+  private readonly pendingLogs = new DltLogArena();
   private readonly counters = new Map<string, number>();
   private readonly core: CoreApi;
   private readonly engine: Engine;
   private readonly scheduler: Scheduler;
   private readonly prngStream: number;
   private readonly sessionId: number;
+  /** the header fields of a log call, reused (log() sets the per-call ones) */
+  private readonly logHeader: GuestLogHeader;
   /** What the program is called in boot lines (the scenario's program type, or "custom"). */
   private programType = '';
 
@@ -125,6 +128,7 @@ export class VmRuntime implements GuestApi, StatefulTarget {
     this.scheduler = options.scheduler;
     this.prngStream = options.prngStream;
     this.sessionId = 100 + index;
+    this.logHeader = { ecu: this.ecu, sessionId: this.sessionId, timestamp: 0, counter: 0, apid: '', ctid: '', level: 'info' };
     this.target = options.engine.register(`vm ${config.name}`, this);
     this.clock = new GuestClock(config.clock);
     const ramBytes = config.ramMiB * 1024 * 1024;
@@ -313,33 +317,37 @@ export class VmRuntime implements GuestApi, StatefulTarget {
     const key = `${apid}/${ctid}`;
     const counter = this.counters.get(key) ?? 0;
     this.counters.set(key, (counter + 1) & 0xff);
-    this.pendingLogs.push(
-      encodeGuestLog({
-        ecu: this.ecu,
-        sessionId: this.sessionId,
-        // DLT timestamps are the ECU's uptime in 0.1 ms (u32), CLOCK_MONOTONIC: slewed by a
-        // servo's frequency adjustment, never stepped by it (issue 11; GuestClock.uptimeNs).
-        timestamp: Math.floor(Math.max(0, this.clock.uptimeNs(this.engine.now)) / 100_000) % 2 ** 32,
-        counter,
-        apid,
-        ctid,
-        level,
-        values,
-      }),
-    );
+    // issue 10 §2: written straight into the reused arena (dlt-log-writer.ts), no codec objects
+    const h = this.logHeader;
+    // DLT timestamps are the ECU's uptime in 0.1 ms (u32), CLOCK_MONOTONIC: slewed by a
+    // servo's frequency adjustment, never stepped by it (issue 11; GuestClock.uptimeNs).
+    h.timestamp = Math.floor(Math.max(0, this.clock.uptimeNs(this.engine.now)) / 100_000) % 2 ** 32;
+    h.counter = counter;
+    h.apid = apid;
+    h.ctid = ctid;
+    h.level = level;
+    this.pendingLogs.write(h, values);
   }
 
   private flushLogs(): void {
-    if (this.pendingLogs.length === 0) return;
-    const logs = this.pendingLogs.splice(0);
-    if (this.console === null) {
-      this.logsDropped += logs.length;
+    const logs = this.pendingLogs;
+    const count = logs.count;
+    if (count === 0) return;
+    const console = this.console;
+    if (console === null) {
+      this.logsDropped += count;
+      logs.reset();
       return;
     }
-    this.console.reclaim();
-    const queued = this.console.sendAndKick(logs);
-    this.logsDropped += logs.length - queued;
-    if (this.console.notified) this.onConsoleNotify();
+    console.reclaim();
+    // sendAndKick of the arena's messages: staged in order until the buffers run out
+    console.beginStage();
+    let staged = 0;
+    while (staged < count && console.stageRange(logs.bytes, logs.start(staged), logs.endOf(staged))) staged++;
+    logs.reset();
+    const queued = console.submitStaged(true);
+    this.logsDropped += count - queued;
+    if (console.notified) this.onConsoleNotify();
   }
 
   random(below: number): number {
@@ -389,7 +397,7 @@ export class VmRuntime implements GuestApi, StatefulTarget {
   }
 
   loadState(value: unknown, path: string): void {
-    if (this.pendingLogs.length > 0) throw new Error('assert: VM state restored mid-event');
+    if (this.pendingLogs.count > 0) throw new Error('assert: VM state restored mid-event');
     const state = checkState(vmSchema, value, path);
     requireState(state.vcpusUsed <= this.vcpus.length, `${path}.vcpusUsed`, `${state.vcpusUsed} of ${this.vcpus.length} vCPUs`);
     const program = this.program;
@@ -415,6 +423,6 @@ export class VmRuntime implements GuestApi, StatefulTarget {
 
   /** Nothing half-done: DLT messages are flushed at the end of every guest event. */
   get quiescent(): boolean {
-    return this.pendingLogs.length === 0;
+    return this.pendingLogs.count === 0;
   }
 }

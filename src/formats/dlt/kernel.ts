@@ -362,6 +362,29 @@ export class DltKernel {
     ];
   }
 
+  // --- the DLT console path (issue 10 §2, dltcore): the current batch read in place, never
+  // handed to the sink (the console back-end turns its rows into recorder rows and empties it).
+
+  /** Rows in the current batch. */
+  get batchLength(): number {
+    return this.regions[this.region]!.head[HEAD_COUNT]!;
+  }
+
+  /** Row `i` of the current batch: its payload text (the `payload` column's UTF-8, decoded). */
+  payloadText(i: number): string {
+    const v = this.regions[this.region]!;
+    const offsets = v.offsets[COL.payload]!;
+    const at = v.bytes[COL.payload]!.byteOffset;
+    return this.text.toString('utf8', at + offsets[i]!, at + offsets[i + 1]!);
+  }
+
+  /** Empties the current batch without handing it to the sink (nothing may be queued). */
+  discardBatch(): void {
+    if (this.queued !== 0) throw new Error(`assert: discardBatch with ${this.queued} rows queued`);
+    this.x.useRegion(this.region);
+    this.room = this.batchRows;
+  }
+
   /** The subtype texts (DltBatchBuilder's SUBTYPE_TEXT) into the kernel's table: length, bytes. */
   private writeSubtypes(at: number): void {
     SUBTYPE_TEXT.forEach((bytes, k) => {
