@@ -472,9 +472,3 @@ export interface CoreCanTsynRxApi {
   canTsynLost(): number;
 }
 export interface CoreApi extends CoreCanTsynRxApi {}
-// --- the DLT console path (issue 10 §2, dltcore)
-export interface CoreDltConsoleApi {
-  /** guestWrite(vm, gpa, data.subarray(start, end)) without making the view (a guest's log arena). */
-  guestWriteRange(vm: number, gpa: number, data: Uint8Array, start: number, end: number): number;
-}
-export interface CoreApi extends CoreDltConsoleApi {}

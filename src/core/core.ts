@@ -1281,20 +1281,6 @@ export class Core implements CoreApi, CoreFaultApi {
   canTsynLost(): number {
     return this.x.canTsynLost();
   }
-  // --- the DLT console path (issue 10 §2, dltcore): guestWrite of data[start, end), no view
-  guestWriteRange(vm: number, gpa: number, data: Uint8Array, start: number, end: number): number {
-    if (start === 0 && end === data.length) return this.guestWrite(vm, gpa, data);
-    this.afterCall();
-    // guestWrite's fast path (the probe counts TLB hits: probed once, whatever the outcome)
-    const pages = this.tlbHitPages(vm, gpa, end - start, true);
-    if (pages === 0) return this.guestWrite(vm, gpa, data.subarray(start, end)); // a miss: the export
-    const offset = gpa % PAGE_BYTES;
-    const adjacent = pages === 1 || this.pieceHost[1] === this.pieceHost[0]! + PAGE_BYTES;
-    const split = adjacent ? end : start + PAGE_BYTES - offset;
-    copyBytes(this.heap, this.pieceHost[0]! + offset, data, start, split);
-    if (split < end) copyBytes(this.heap, this.pieceHost[1]!, data, split, end);
-    return 0;
-  }
 }
 
 /** A UsedBatch with room for at least `capacity` elements (its elements kept). */
@@ -1386,9 +1372,4 @@ function checkLimits(l: CoreLimits): void {
   if (l.timerCapacity < timers) {
     throw new Error(`core: limits.timerCapacity ${l.timerCapacity} < ${timers} (2 x frameSlots + deviceCount + 19 x canNodeCount)`);
   }
-}
-
-/** to[at…] = from[start, end), byte by byte: no view (a guest's log message is tens of bytes). */
-function copyBytes(to: Uint8Array, at: number, from: Uint8Array, start: number, end: number): void {
-  for (let i = start, o = at; i < end; i++, o++) to[o] = from[i]!;
 }

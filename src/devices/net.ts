@@ -10,7 +10,7 @@ import { checkState, count } from '../engine/state-check.js';
 import type { GuestMemory } from '../guests/guest-memory.js';
 import type { NetPort } from '../guests/guest-api.js';
 import { QueueDriver } from '../guests/queue-driver.js';
-import { buildNetFrame, buildNetFrameInto, macBytes, macToBigInt, netPayload, NET_HDR_BYTES } from '../guests/frames.js';
+import { buildNetFrame, macBytes, writeNetFrame, macToBigInt, netPayload, NET_HDR_BYTES } from '../guests/frames.js';
 import { ETHERTYPE_PTP } from '../sync/ptp-messages.js';
 
 /** virtio-net queue indices (VIRTIO 1.2 §5.1.2): receiveq1 = 0, transmitq1 = 1. */
@@ -66,15 +66,15 @@ export class NetDevice extends StateHolder implements NetPort {
     const dst = this.destinationBytes(dstMac);
     // issue 10 §2: each frame built in one reused buffer and written into its slot at once
     this.tx.beginStage();
-    for (const p of payloads) if (!this.tx.stageMessage(this.buildFrame(dst, p))) break;
+    for (const p of payloads) if (!this.stageFrame(dst, p)) break;
     return this.tx.submitStaged(true);
   }
 
-  /** buildNetFrame into frameBuffer (a view of it: written into a slot before the next frame). */
-  private buildFrame(dst: Uint8Array, payload: Uint8Array): Uint8Array {
+  /** The frame built in frameBuffer and staged from there (no view); false when no buffer is free. */
+  private stageFrame(dst: Uint8Array, payload: Uint8Array): boolean {
     const bytes = NET_HDR_BYTES + 14 + payload.length;
-    if (bytes > NET_SLOT_BYTES) return buildNetFrame(dst, this.macBytes, payload); // the slot refuses it
-    return buildNetFrameInto(this.frameBuffer, dst, this.macBytes, payload);
+    if (bytes > NET_SLOT_BYTES) return this.tx.stageMessage(buildNetFrame(dst, this.macBytes, payload)); // the slot refuses it
+    return this.tx.stageRange(this.frameBuffer, 0, writeNetFrame(this.frameBuffer, dst, this.macBytes, payload));
   }
 
   /** A destination's MAC bytes, parsed the first time it is sent to (a guest has a few peers). */

@@ -29,14 +29,19 @@ export function buildNetFrame(dst: Uint8Array, src: Uint8Array, payload: Uint8Ar
 
 /** buildNetFrame into `buffer` (long enough); the frame is a view of its start (issue 10 §2). */
 export function buildNetFrameInto(buffer: Uint8Array, dst: Uint8Array, src: Uint8Array, payload: Uint8Array): Uint8Array {
-  const frame = buffer.subarray(0, NET_HDR_BYTES + 14 + payload.length);
-  frame.fill(0, 0, NET_HDR_BYTES); // virtio_net_hdr: no offloads
-  frame.set(dst, NET_HDR_BYTES);
-  frame.set(src, NET_HDR_BYTES + 6);
-  frame[NET_HDR_BYTES + 12] = ETHERTYPE_TELEMETRY >> 8;
-  frame[NET_HDR_BYTES + 13] = ETHERTYPE_TELEMETRY & 0xff;
-  frame.set(payload, NET_HDR_BYTES + 14);
-  return frame;
+  return buffer.subarray(0, writeNetFrame(buffer, dst, src, payload));
+}
+
+/** The frame written at the start of `buffer` (long enough); its length (no view: issue 10). */
+export function writeNetFrame(buffer: Uint8Array, dst: Uint8Array, src: Uint8Array, payload: Uint8Array): number {
+  const bytes = NET_HDR_BYTES + 14 + payload.length;
+  buffer.fill(0, 0, NET_HDR_BYTES); // virtio_net_hdr: no offloads
+  buffer.set(dst, NET_HDR_BYTES);
+  buffer.set(src, NET_HDR_BYTES + 6);
+  buffer[NET_HDR_BYTES + 12] = ETHERTYPE_TELEMETRY >> 8;
+  buffer[NET_HDR_BYTES + 13] = ETHERTYPE_TELEMETRY & 0xff;
+  buffer.set(payload, NET_HDR_BYTES + 14);
+  return bytes;
 }
 
 /** The Ethernet payload of a received buffer (virtio_net_hdr + frame), or null if too short. */

@@ -90,7 +90,7 @@ export class GatewayProgram implements GuestProgram<z.infer<typeof stateSchema>>
   /** Every CAN device bridges: frames of each bus are looked up in that bus's routes. */
   onCanFrame(api: GuestApi, port: number, frame: CanFrame): void {
     this.state.canRx++;
-    this.state.pending.push({ port, canId: frame.canId, data: Array.from(frame.data) });
+    this.state.pending.push({ port, canId: frame.canId, data: numbersOf(frame.data) });
     this.schedule(api);
   }
 
@@ -144,4 +144,11 @@ export class GatewayProgram implements GuestProgram<z.infer<typeof stateSchema>>
       }
     });
   }
+}
+
+/** The bytes as plain numbers (state is JSON data); a loop: Array.from iterates, an object per byte. */
+function numbersOf(bytes: Uint8Array): number[] {
+  const out = new Array<number>(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = bytes[i]!;
+  return out;
 }

@@ -147,7 +147,7 @@ export class QueueDriver {
 
   /**
    * --- the DLT console path (issue 10 §2, dltcore): stageMessage of bytes[start, end) (a
-   * guest's log arena), copied into the buffer without a view of it.
+   * guest's log arena, a net device's frame buffer).
    */
   stageRange(bytes: Uint8Array, start: number, end: number): boolean {
     if (end - start > this.slotBytes) {
@@ -156,7 +156,9 @@ export class QueueDriver {
     if (this.freeTop === 0) return false;
     const slot = this.freeSlots[--this.freeTop]!;
     const gpa = this.slotGpa(slot);
-    if (this.core.guestWriteRange(this.vm, gpa, bytes, start, end) !== 0) throw new Error('assert: driver buffer unmapped');
+    // one view (a byte loop without one measured 4 us for a 1200-byte frame, set() 0.1 us)
+    const data = start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end);
+    if (this.core.guestWrite(this.vm, gpa, data) !== 0) throw new Error('assert: driver buffer unmapped');
     const { stage } = this;
     const i = stage.count++;
     this.stageSlot[i] = slot;
@@ -247,7 +249,7 @@ export class QueueDriver {
   }
 
   saveState(): QueueDriverState {
-    return { freeSlots: Array.from(this.freeSlots.subarray(0, this.freeTop)), slotByHead: Array.from(this.slotByHead) };
+    return { freeSlots: numbersOf(this.freeSlots, this.freeTop), slotByHead: numbersOf(this.slotByHead, this.slotCount) };
   }
 
   /** Every slot is either free or behind exactly one in-flight head (checked before assigning). */
@@ -268,4 +270,11 @@ export class QueueDriver {
     this.freeTop = state.freeSlots.length;
     this.slotByHead.set(state.slotByHead);
   }
+}
+
+/** values[0, count) as plain numbers; a loop (Array.from iterates: an object per element). */
+function numbersOf(values: Int32Array, count: number): number[] {
+  const out = new Array<number>(count);
+  for (let i = 0; i < count; i++) out[i] = values[i]!;
+  return out;
 }
