@@ -135,9 +135,12 @@ export interface RecorderOptions {
   matchFrames?: (index: number, cols: FrameColumns, count: number) => boolean;
   /**
    * --- pipeline (issue 10): write, file-hash and digest the events and frames batches on a
-   * writer thread (column-file-writer.ts). The files are the same bytes either way. 'auto'
-   * (default): on when files are written, no onBatch needs Arrow batches, and the host has a
-   * second core (env TRACEVISOR_WRITER_THREAD=on|off overrides 'auto').
+   * writer thread (column-file-writer.ts). The files are the same bytes either way; what
+   * changes is when a batch is on disk: 'off' (the default here) writes it before appendEvents
+   * returns, with the thread up to 3 batches per table are in flight, so a killed run keeps a
+   * shorter prefix of whole batches. 'auto' (recordScenario's default): on when files are
+   * written, no onBatch needs Arrow batches, and the host has a second core; the environment's
+   * TRACEVISOR_WRITER_THREAD=on|off decides 'auto' instead (benchmarks compare the two).
    */
   writerThread?: 'auto' | 'on' | 'off';
 }
@@ -153,7 +156,7 @@ interface BatchWriter {
 /** --- pipeline (issue 10): whether events and frames go to a writer thread (RecorderOptions.writerThread). */
 function useWriterThread(dir: string | null, options: RecorderOptions): boolean {
   if (dir === null || options.onBatch !== undefined) return false;
-  const asked = options.writerThread ?? 'auto';
+  const asked = options.writerThread ?? 'off';
   if (asked !== 'auto') return asked === 'on';
   const env = process.env.TRACEVISOR_WRITER_THREAD;
   if (env === 'on' || env === 'off') return env === 'on';
