@@ -160,7 +160,10 @@ function useWriterThread(dir: string | null, options: RecorderOptions): boolean 
   if (asked !== 'auto') return asked === 'on';
   const env = process.env.TRACEVISOR_WRITER_THREAD;
   if (env === 'on' || env === 'off') return env === 'on';
-  // Measured on this 2-core box (README, Architecture): the thread pays for itself even at load.
+  // Not load-based (unlike replay's hash thread, whose answer waits at the end): the thread takes
+  // the file hash, digests and writev of events and frames off the recording thread; at load
+  // 6-10 on the shared 2-core host it neither helped nor hurt measurably (bench platform:
+  // 0.98x per round), and with the second core free it overlaps them with the run.
   return availableParallelism() >= 2;
 }
 

@@ -13,6 +13,7 @@ import { Trace } from '../../src/trace/reader.js';
 import { batchDigest } from '../../src/replay/digest.js';
 import { eventsBatch } from '../../src/trace/events-batch.js';
 import { EVENTS_TABLE } from '../../src/trace/tables.js';
+import { DigestLog } from '../../src/replay/digest-file.js';
 import { META, dltRow, eventColumns, tempDir } from './helpers.js';
 
 /** Every file under dir (relative path -> bytes), the manifest without its wall-clock fields. */
@@ -132,5 +133,31 @@ describe('the recorder with and without its writer thread', () => {
       caught = error as NodeJS.ErrnoException;
     }
     expect(caught?.code).toBe('ENOSPC');
+  });
+
+  it('DigestLog.batchLater: digests resolved out of order still give the lines in the order they were given', () => {
+    const header = { epochNs: 10, vms: ['a'], core: ['clock'] };
+    const epoch = { epoch: 1, atNs: 10, engine: 'e'.repeat(16), vms: ['v'.repeat(16)], core: ['c'.repeat(16)] };
+    const inline = tempDir('tv-dlog-');
+    const later = tempDir('tv-dlog-');
+    const a = new DigestLog(inline, header);
+    a.batch('events', 0, { rows: 3, digest: 'a'.repeat(32) });
+    a.batch('dlt', 0, { rows: 1, digest: 'b'.repeat(32) });
+    a.batch('frames', 0, { rows: 2, digest: 'c'.repeat(32) });
+    a.epoch(epoch);
+    const entryA = a.close();
+    const b = new DigestLog(later, header);
+    const events0 = b.batchLater('events', 0, 3);
+    b.batch('dlt', 0, { rows: 1, digest: 'b'.repeat(32) });
+    const frames0 = b.batchLater('frames', 0, 2);
+    b.epoch(epoch);
+    const path = join(later, 'digests.ndjson');
+    const headerOnly = readFileSync(path, 'utf8');
+    frames0('c'.repeat(32)); // the later batch first: nothing may be written past the waiting events line
+    expect(readFileSync(path, 'utf8')).toBe(headerOnly);
+    events0('a'.repeat(32));
+    const entryB = b.close();
+    expect(readFileSync(path, 'utf8')).toBe(readFileSync(join(inline, 'digests.ndjson'), 'utf8'));
+    expect(entryB).toEqual(entryA);
   });
 });
