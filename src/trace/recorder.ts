@@ -253,13 +253,22 @@ export class Recorder {
     options: RecorderOptions,
   ) {
     const writers = {} as Record<TableName, BatchWriter>;
-    this.threaded = useWriterThread(dir, options)
-      ? { events: new ColumnFileWriter(join(dir!, 'events.arrow'), 'events'), frames: new ColumnFileWriter(join(dir!, 'frames.arrow'), 'frames') }
-      : null;
-    for (const table of TABLE_NAMES) {
-      if (this.threaded !== null && (table === 'events' || table === 'frames')) writers[table] = threadedWriter(this.threaded[table]);
-      else writers[table] = dir === null ? new CountingWriter() : new TableFileWriter(join(dir, `${table}.arrow`), arrowSchema(table));
+    const threaded = useWriterThread(dir, options) ? ({} as Record<'events' | 'frames', ColumnFileWriter>) : null;
+    try {
+      for (const table of TABLE_NAMES) {
+        if (threaded !== null && (table === 'events' || table === 'frames')) {
+          threaded[table] = new ColumnFileWriter(join(dir!, `${table}.arrow`), table);
+          writers[table] = threadedWriter(threaded[table]);
+        } else {
+          writers[table] = dir === null ? new CountingWriter() : new TableFileWriter(join(dir, `${table}.arrow`), arrowSchema(table));
+        }
+      }
+    } catch (error) {
+      // --- pipeline (issue 10): a file that cannot be opened leaves no thread or descriptor behind
+      for (const writer of Object.values(writers)) writer.abandon();
+      throw error;
     }
+    this.threaded = threaded;
     this.writers = writers;
     this.onBatch = options.onBatch;
     this.matchEvents = options.matchEvents;
