@@ -16,6 +16,12 @@ export interface PlatformBench {
   onEventsPerSec: number;
   recordingCost: number; // on/off wall-time ratio
   arrowBytesPerEvent: number;
+  /**
+   * --- pipeline (issue 10): recording on with the events and frames written on the recording
+   * thread (writerThread 'off'), in the same rounds; per-round median of on / on-without-thread.
+   */
+  onNoThreadEventsPerSec: number;
+  threadRatio: number;
 }
 
 async function timeOff(durationNs: number): Promise<{ ms: number; events: number }> {
@@ -27,13 +33,13 @@ async function timeOff(durationNs: number): Promise<{ ms: number; events: number
   return { ms: performance.now() - t0, events: sink.eventRows };
 }
 
-async function timeOn(durationNs: number): Promise<{ ms: number; events: number; bytes: number }> {
+async function timeOn(durationNs: number, writerThread: 'auto' | 'off' = 'auto'): Promise<{ ms: number; events: number; bytes: number }> {
   const scenario = loadScenario('cockpit');
   scenario.durationNs = durationNs;
   const dir = mkdtempSync(join(tmpdir(), 'tv-bench-'));
   try {
     const t0 = performance.now();
-    const { manifest } = await recordScenario(scenario, join(dir, 't'));
+    const { manifest } = await recordScenario(scenario, join(dir, 't'), { writerThread });
     const ms = performance.now() - t0;
     const bytes = statSync(join(dir, 't', 'events.arrow')).size;
     return { ms, events: manifest.tables.events!.rows, bytes };
@@ -47,14 +53,19 @@ export async function benchPlatform(opts: { durationNs?: number; rounds?: number
   const rounds = opts.rounds ?? 3;
   const off: number[] = [];
   const on: number[] = [];
+  const onNoThread: number[] = [];
   let events = 0;
   let bytes = 0;
   await timeOff(1_000_000_000); // warm up JIT and the WASM tiers
   for (let r = 0; r < rounds; r++) {
     const a = await timeOff(durationNs);
+    // the thread and no thread in turns, order swapped each round
+    const c0 = r % 2 === 1 ? await timeOn(durationNs, 'off') : null;
     const b = await timeOn(durationNs);
+    const c = c0 ?? (await timeOn(durationNs, 'off'));
     off.push(a.ms);
     on.push(b.ms);
+    onNoThread.push(c.ms);
     events = b.events;
     bytes = b.bytes;
     if (a.events !== b.events) throw new Error(`assert: recording changed the run (${a.events} vs ${b.events} events)`);
@@ -69,5 +80,7 @@ export async function benchPlatform(opts: { durationNs?: number; rounds?: number
     onEventsPerSec: (events / onMs) * 1000,
     recordingCost: onMs / offMs,
     arrowBytesPerEvent: bytes / events,
+    onNoThreadEventsPerSec: (events / median(onNoThread)) * 1000,
+    threadRatio: median(on.map((x, i) => x / onNoThread[i]!)),
   };
 }

@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     console.log(`\ndefault scenario (cockpit), ${p.virtualSeconds} s virtual, ${p.events} events`);
     console.log(`  recording off             ${fmt(p.offEventsPerSec)} events/s`);
     console.log(`  recording on              ${fmt(p.onEventsPerSec)} events/s`);
+    console.log(`    writer thread off       ${fmt(p.onNoThreadEventsPerSec)} events/s; with/without ${p.threadRatio.toFixed(2)}× wall (per-round median)`); // issue 10, pipeline
     console.log(`  cost of recording         ${p.recordingCost.toFixed(2)}× wall time`);
     console.log(`  Arrow bytes per event     ${p.arrowBytesPerEvent.toFixed(1)} B`);
     console.log(formatPlatformMeasures(await benchPlatformMeasures())); // issue 10 targets

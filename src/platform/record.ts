@@ -91,7 +91,8 @@ export async function recordScenario(scenario: Scenario, dir: string, options: R
   installInputHandlers(platform, inputs);
   const meta = { scenario, seed: scenario.seed, coreVersion: platform.core.version, inputs, frames: frames ? 'on' as const : 'off' as const };
   const digests = { epochNs, vms: scenario.vms.map((vm) => vm.name), core: [...CORE_COMPONENTS] };
-  const active = Recorder.create(dir, meta, { digests, ...recorderOptions });
+  // --- pipeline (issue 10): the record path writes events and frames on a writer thread
+  const active = Recorder.create(dir, meta, { digests, writerThread: 'auto', ...recorderOptions });
   recorder = active;
   const snapshots = snapshotEveryNs > 0 ? new RunSnapshots(dir, snapshotEveryNs, (e) => active.addSnapshot(e)) : null;
   try {

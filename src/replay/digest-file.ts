@@ -43,6 +43,13 @@ export class DigestLog {
   private batchCount = 0;
   private epochCount = 0;
   private closed = false;
+  /**
+   * --- pipeline (issue 10): lines behind a batch whose digest a writer thread still computes
+   * (batchLater); null until it comes. Lines leave in the order they were given.
+   */
+  private readonly waiting: Array<string | null> = [];
+  /** Lines taken off the front of `waiting` so far (a batchLater resolver finds its place by it). */
+  private written = 0;
 
   constructor(
     dir: string,
@@ -57,6 +64,23 @@ export class DigestLog {
     this.batchCount++;
   }
 
+  /**
+   * A batch whose digest comes later: its line keeps its place (the same file as batch() at the
+   * same moment), and it and the lines after it are written once the returned function is called.
+   */
+  batchLater(table: TableName, index: number, rows: number): (digest: string) => void {
+    if (this.closed) throw new Error('assert: digest line after close');
+    const at = this.waiting.length;
+    this.waiting.push(null);
+    const base = this.written;
+    this.batchCount++;
+    return (digest) => {
+      if (this.closed) return; // abandoned: the line is lost, as a crash would lose it
+      this.waiting[at - (this.written - base)] = lineText({ table, batch: index, rows, digest });
+      this.writeReady();
+    };
+  }
+
   epoch(e: EpochDigest): void {
     this.line({ epoch: e.epoch, atNs: e.atNs, engine: e.engine, vms: e.vms, core: e.core });
     this.epochCount++;
@@ -64,6 +88,7 @@ export class DigestLog {
 
   /** The manifest's `digests` entry once every line is written. */
   close(): NonNullable<Manifest['digests']> {
+    if (this.waiting.length > 0) throw new Error(`assert: ${this.waiting.length} digest lines still waiting at close`);
     this.closed = true;
     closeSync(this.fd);
     return { file: DIGEST_FILE, sha256: this.hash.digest('hex'), batches: this.batchCount, epochs: this.epochCount, epochNs: this.header.epochNs };
@@ -77,11 +102,28 @@ export class DigestLog {
 
   private line(value: object): void {
     if (this.closed) throw new Error('assert: digest line after close');
-    const bytes = Buffer.from(`${JSON.stringify(value)}\n`);
+    if (this.waiting.length > 0) this.waiting.push(lineText(value));
+    else this.writeLine(lineText(value));
+  }
+
+  private writeReady(): void {
+    let n = 0;
+    while (n < this.waiting.length && this.waiting[n] !== null) this.writeLine(this.waiting[n++]!);
+    if (n === 0) return;
+    this.waiting.splice(0, n);
+    this.written += n;
+  }
+
+  private writeLine(text: string): void {
+    const bytes = Buffer.from(text);
     this.hash.update(bytes);
     let written = 0;
     while (written < bytes.length) written += writeSync(this.fd, bytes, written);
   }
+}
+
+function lineText(value: object): string {
+  return `${JSON.stringify(value)}\n`;
 }
 
 /**

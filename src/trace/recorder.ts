@@ -30,6 +30,9 @@ import { arrowSchema, ROWS_PER_BATCH_DEFAULT, TABLE_NAMES, type DltType, type Ta
 
 export { ROWS_PER_BATCH_DEFAULT };
 import { TableFileWriter, type TableFileSummary } from './table-writer.js';
+import { ColumnFileWriter, type ColumnRows } from './column-file-writer.js';
+import { availableParallelism } from 'node:os';
+import { EVENTS_TABLE, FRAMES_TABLE } from './tables.js';
 import { batchDigest } from '../replay/digest.js';
 import { DigestLog, type DigestHeader } from '../replay/digest-file.js';
 import type { EpochDigest } from '../replay/digest-state.js';
@@ -130,6 +133,16 @@ export interface RecorderOptions {
   matchEvents?: (index: number, cols: TraceColumns, count: number) => boolean;
   /** --- frames table (issue 12 §1): matchEvents for the frames ring's batches. */
   matchFrames?: (index: number, cols: FrameColumns, count: number) => boolean;
+  /**
+   * --- pipeline (issue 10): write, file-hash and digest the events and frames batches on a
+   * writer thread (column-file-writer.ts). The files are the same bytes either way; what
+   * changes is when a batch is on disk: 'off' (the default here) writes it before appendEvents
+   * returns, with the thread up to 3 batches per table are in flight, so a killed run keeps a
+   * shorter prefix of whole batches. 'auto' (recordScenario's default): on when files are
+   * written, no onBatch needs Arrow batches, and the host has a second core; the environment's
+   * TRACEVISOR_WRITER_THREAD=on|off decides 'auto' instead (benchmarks compare the two).
+   */
+  writerThread?: 'auto' | 'on' | 'off';
 }
 
 /** What the recorder needs of a table file; a detached recorder (replay) counts only. */
@@ -138,6 +151,43 @@ interface BatchWriter {
   summary(): TableFileSummary;
   close(): TableFileSummary;
   abandon(): void;
+}
+
+/** --- pipeline (issue 10): whether events and frames go to a writer thread (RecorderOptions.writerThread). */
+function useWriterThread(dir: string | null, options: RecorderOptions): boolean {
+  if (dir === null || options.onBatch !== undefined) return false;
+  const asked = options.writerThread ?? 'off';
+  if (asked !== 'auto') return asked === 'on';
+  const env = process.env.TRACEVISOR_WRITER_THREAD;
+  if (env === 'on' || env === 'off') return env === 'on';
+  // Not load-based (unlike replay's hash thread, whose answer waits at the end): the thread takes
+  // the file hash, digests and writev of events and frames off the recording thread; at load
+  // 6-10 on the shared 2-core host it neither helped nor hurt measurably (bench platform:
+  // 0.98x per round), and with the second core free it overlaps them with the run.
+  return availableParallelism() >= 2;
+}
+
+const EVENT_COLUMNS = EVENTS_TABLE.columns.map((c) => c.name as keyof TraceColumns);
+const FRAME_COLUMNS = FRAMES_TABLE.columns.map((c) => c.name);
+
+/** The core's events columns as rows [0, count) for ColumnFileWriter. */
+function eventRows(cols: TraceColumns, count: number): ColumnRows[] {
+  return EVENT_COLUMNS.map((name) => {
+    const column = cols[name];
+    if (column.length < count) throw new Error(`events: column ${name} holds ${column.length} rows, ${count} requested`);
+    return { values: column };
+  });
+}
+
+/** The frames ring's columns as rows [0, count); `data` is binary (offsets + bytes). */
+function frameRows(cols: FrameColumns, count: number): ColumnRows[] {
+  const byName = cols as unknown as Record<string, ArrayBufferView & { length: number }>;
+  return FRAME_COLUMNS.map((name) => {
+    if (name === 'data') return { values: cols.data, offsets: cols.offsets };
+    const column = byName[name];
+    if (column === undefined || column.length < count) throw new Error(`frames: column ${name} missing or short`);
+    return { values: column };
+  });
 }
 
 class CountingWriter implements BatchWriter {
@@ -162,6 +212,18 @@ class CountingWriter implements BatchWriter {
 }
 
 
+/** --- pipeline (issue 10): a ColumnFileWriter in the recorder's table list (written through writeColumns). */
+function threadedWriter(writer: ColumnFileWriter): BatchWriter {
+  return {
+    writeBatch: (batch) => {
+      if (batch.numRows > 0) throw new Error(`assert: ${writer.path}: Arrow batches go to the threaded writer as columns`);
+    },
+    summary: () => writer.summary(), // before the first batch only (the initial manifest)
+    close: () => writer.close(),
+    abandon: () => writer.abandon(),
+  };
+}
+
 export type BufferedTable = Exclude<TableName, 'events' | 'frames'>;
 const BUFFERED_TABLES = ['dlt', 'clock', 'inputs', 'sync'] as const;
 
@@ -170,6 +232,8 @@ export const FLUSH_SPAN_NS = 1_000_000_000;
 
 export class Recorder {
   private readonly writers: Record<TableName, BatchWriter>;
+  /** --- pipeline (issue 10): events and frames on a writer thread (else null: writers[] does them). */
+  private readonly threaded: Record<'events' | 'frames', ColumnFileWriter> | null;
   private readonly batchesWritten: Record<TableName, number> = { events: 0, dlt: 0, clock: 0, inputs: 0, sync: 0, frames: 0 };
   private readonly digestLog: DigestLog | null;
   private readonly onBatch: RecorderOptions['onBatch'];
@@ -189,9 +253,22 @@ export class Recorder {
     options: RecorderOptions,
   ) {
     const writers = {} as Record<TableName, BatchWriter>;
-    for (const table of TABLE_NAMES) {
-      writers[table] = dir === null ? new CountingWriter() : new TableFileWriter(join(dir, `${table}.arrow`), arrowSchema(table));
+    const threaded = useWriterThread(dir, options) ? ({} as Record<'events' | 'frames', ColumnFileWriter>) : null;
+    try {
+      for (const table of TABLE_NAMES) {
+        if (threaded !== null && (table === 'events' || table === 'frames')) {
+          threaded[table] = new ColumnFileWriter(join(dir!, `${table}.arrow`), table);
+          writers[table] = threadedWriter(threaded[table]);
+        } else {
+          writers[table] = dir === null ? new CountingWriter() : new TableFileWriter(join(dir, `${table}.arrow`), arrowSchema(table));
+        }
+      }
+    } catch (error) {
+      // --- pipeline (issue 10): a file that cannot be opened leaves no thread or descriptor behind
+      for (const writer of Object.values(writers)) writer.abandon();
+      throw error;
     }
+    this.threaded = threaded;
     this.writers = writers;
     this.onBatch = options.onBatch;
     this.matchEvents = options.matchEvents;
@@ -241,7 +318,9 @@ export class Recorder {
   appendEvents(cols: TraceColumns, count: number): void {
     this.assertOpen();
     if (count === 0) return;
-    if (!this.columnsMatched('events', count, (i) => this.matchEvents?.(i, cols, count) === true)) {
+    if (this.threaded !== null) {
+      this.writeColumns('events', count, eventRows(cols, count));
+    } else if (!this.columnsMatched('events', count, (i) => this.matchEvents?.(i, cols, count) === true)) {
       this.write('events', eventsBatch(cols, count));
     }
     for (const table of BUFFERED_TABLES) this.flush(table);
@@ -265,6 +344,7 @@ export class Recorder {
   appendFrames(cols: FrameColumns, count: number): void {
     this.assertOpen();
     if (count === 0) return;
+    if (this.threaded !== null) return this.writeColumns('frames', count, frameRows(cols, count));
     if (this.columnsMatched('frames', count, (i) => this.matchFrames?.(i, cols, count) === true)) return;
     this.write('frames', framesBatch(cols, count));
   }
@@ -295,7 +375,13 @@ export class Recorder {
   /** Rows written or buffered so far, per table. */
   rowCounts(): Record<TableName, number> {
     const counts = {} as Record<TableName, number>;
-    for (const table of TABLE_NAMES) counts[table] = this.writers[table].summary().rows;
+    for (const table of TABLE_NAMES) {
+      if (this.threaded === null || (table !== 'events' && table !== 'frames')) counts[table] = this.writers[table].summary().rows;
+    }
+    if (this.threaded !== null) {
+      counts.events = this.threaded.events.rows();
+      counts.frames = this.threaded.frames.rows();
+    }
     for (const table of BUFFERED_TABLES) {
       counts[table] += this.buffers[table].length;
     }
@@ -364,6 +450,14 @@ export class Recorder {
       this.onBatch?.(table, index, batch, digest);
     }
     this.writers[table].writeBatch(batch);
+  }
+
+  /** --- pipeline (issue 10): a batch to the writer thread; its digest line keeps its place. */
+  private writeColumns(table: 'events' | 'frames', count: number, rows: ColumnRows[]): void {
+    const index = this.batchesWritten[table]++;
+    const onDigest = this.digestLog?.batchLater(table, index, count);
+    this.threaded![table].append(count, rows, onDigest);
+    this.threaded![table === 'events' ? 'frames' : 'events'].poll(); // the other table's digests too
   }
 
   private tableEntries(): Record<string, ManifestTable> {

@@ -17,7 +17,9 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { packageRoot } from '../util/package-root.js';
-import { CONTROL, CONTROL_LENGTH, STATE, type WriterJob, type WriterResult } from './writer-protocol.js';
+import {
+  CONTROL, CONTROL_LENGTH, STATE, type WriterDigest, type WriterJob, type WriterResult,
+} from './writer-protocol.js';
 
 const WAIT_SLICE_MS = 1000;
 /** No sign of life from the writer thread for this long: give up (it failed to start, or hangs). */
@@ -70,9 +72,19 @@ export class ThreadedFileWriter {
   private posted = 0;
   private queued = 0;
   private state: 'open' | 'finished' | 'abandoned' = 'open';
+  /** The writer thread's final result, once it came (digests before it went to onDigest). */
+  private final: WriterResult | null = null;
 
-  /** Takes over `fd` (opened for writing by the caller) and closes it when finished or abandoned. */
-  constructor(readonly path: string, private readonly fd: number) {
+  /**
+   * Takes over `fd` (opened for writing by the caller) and closes it when finished or abandoned.
+   * onDigest receives the digest of every job written with digest parts, in job order, during
+   * a later call of this writer (write, waitWritten, finish, pollDigests).
+   */
+  constructor(
+    readonly path: string,
+    private readonly fd: number,
+    private readonly onDigest?: (ticket: number, digest: string) => void,
+  ) {
     const thread = prestarted ?? spawnWriterThread();
     prestarted = null;
     this.worker = thread.worker;
@@ -85,15 +97,28 @@ export class ThreadedFileWriter {
    * Queues the parts to be written back to back; returns the job's ticket for waitWritten().
    * Parts over a SharedArrayBuffer must stay unchanged until then; others are copied now.
    */
-  write(parts: Uint8Array[]): number {
+  write(parts: Uint8Array[], digest?: Uint8Array[]): number {
     this.assertOpen();
     this.throwIfFailed();
+    this.pollDigests();
     let length = 0;
     for (const part of parts) length += part.byteLength;
     if (length === 0) return this.posted;
-    this.post({ op: 'write', parts });
+    if (digest !== undefined && this.onDigest === undefined) throw new Error(`assert: ${this.path}: digest parts without onDigest`);
+    this.post(digest === undefined ? { op: 'write', parts } : { op: 'write', parts, digest });
     this.queued += length;
     return ++this.posted;
+  }
+
+  /** Hands the digests the writer thread has posted so far to onDigest (never blocks). */
+  pollDigests(): void {
+    while (this.final === null) {
+      const received = receiveMessageOnPort(this.results);
+      if (received === undefined) return;
+      const message = received.message as WriterDigest | WriterResult;
+      if ('ticket' in message) this.onDigest?.(message.ticket, message.digest);
+      else this.final = message;
+    }
   }
 
   /** Queues a copy of the bytes. */
@@ -104,6 +129,7 @@ export class ThreadedFileWriter {
   /** Blocks until the job `ticket` (and every one before it) is written. */
   waitWritten(ticket: number): void {
     this.waitUntil(() => Atomics.load(this.control, CONTROL.WRITTEN) >= ticket);
+    this.pollDigests();
   }
 
   /** Waits for every write, fsyncs and closes; the hash covers every byte written. */
@@ -136,6 +162,7 @@ export class ThreadedFileWriter {
     } finally {
       closeSync(this.fd);
     }
+    this.pollDigests(); // the jobs written before the stop keep their digests (a crash's prefix)
   }
 
   private post(job: WriterJob): void {
@@ -143,9 +170,9 @@ export class ThreadedFileWriter {
   }
 
   private result(): WriterResult {
-    const received = receiveMessageOnPort(this.results);
-    if (received === undefined) throw new Error(`assert: ${this.path}: writer thread ended without a result`);
-    return received.message as WriterResult;
+    this.pollDigests();
+    if (this.final === null) throw new Error(`assert: ${this.path}: writer thread ended without a result`);
+    return this.final;
   }
 
   private throwIfFailed(): void {

@@ -8,7 +8,9 @@
 // Protocol (control = Int32Array over a SharedArrayBuffer, see threaded-writer.ts):
 //   {op:'open', fd}                     the file to write (first; the thread may start before
 //                                       the file is known: prestartWriterThread)
-//   {op:'write', parts}                 hash and write the parts, then control[WRITTEN] += 1
+//   {op:'write', parts, digest?}        hash and write the parts, then control[WRITTEN] += 1;
+//                                       with digest: post {ticket, digest} (sha256 of those
+//                                       parts) first (the recorder's batch digests, issue 10)
 //   {op:'finish'}                       (after a running fdatasync) fsync, post {bytes, sha256},
 //                                       state = DONE
 //   {op:'abandon'}                      state = DONE (no sync)
@@ -72,6 +74,14 @@ function writeAll(parts: Uint8Array[]): number {
   return total;
 }
 
+/** The job's digest, posted before it counts WRITTEN (so a waiter finds it in the port). */
+function postDigest(parts: Uint8Array[]): void {
+  const digest = createHash('sha256');
+  for (const part of parts) digest.update(part);
+  const ticket = Atomics.load(control, CONTROL.WRITTEN) + 1;
+  results.postMessage({ ticket, digest: digest.digest('hex') });
+}
+
 function finish(): void {
   if (Atomics.load(control, CONTROL.STATE) !== STATE.RUNNING) return;
   try {
@@ -93,6 +103,7 @@ parentPort!.on('message', (job: WriterJob) => {
         fd = job.fd;
         break;
       case 'write': {
+        if (job.digest !== undefined) postDigest(job.digest);
         for (const part of job.parts) hash.update(part);
         const n = writeAll(job.parts);
         bytes += n;
