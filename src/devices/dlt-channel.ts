@@ -9,20 +9,14 @@
 // and the back-end renders plain log messages with the DLT kernel (dlt-console-decoder.ts, row
 // for row decodeGuestLog's); decodeGuestLog still decodes every other buffer a guest writes.
 
-import type { DltLevel } from '../core/codes.js';
 import { DLT_LEVELS } from '../core/codes.js';
 import type { LogValue } from '../guests/guest-api.js';
 import type { DltRow } from '../trace/recorder.js';
+import type { GuestLogHeader } from './dlt-log-writer.js';
 import { type DltArg, encodeMessage, parseMessage, renderPayload, DltType } from '../formats/dlt/index.js';
 
-export interface GuestLogRecord {
-  ecu: string;
-  sessionId: number;
-  timestamp: number; // 0.1 ms units of the guest's clock
-  counter: number;
-  apid: string;
-  ctid: string;
-  level: DltLevel;
+/** A log call: its header fields (dlt-log-writer.ts) and its values. */
+export interface GuestLogRecord extends GuestLogHeader {
   values: LogValue[];
 }
 

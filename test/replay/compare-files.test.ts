@@ -16,32 +16,12 @@ import { openCheckedTrace } from '../../src/trace/open.js';
 import { EVENTS_TABLE, FRAMES_TABLE } from '../../src/trace/schema.js';
 import { requireCli, tv } from '../executable.js';
 import { tempDir } from '../trace/helpers.js';
+import { columnsOf, frameColumnsOf } from './batch-columns.js';
 import { batchesOf } from '../trace/damage-helpers.js';
 
 let dir: string;
 let events: RecordBatch[];
 let frames: RecordBatch[];
-
-function columnsOf(batch: RecordBatch): TraceColumns {
-  const cols = {} as Record<string, unknown>;
-  for (const c of EVENTS_TABLE.columns) cols[c.name] = (batch.getChild(c.name)!.data[0]!.values as Int16Array).slice(0, batch.numRows);
-  return cols as unknown as TraceColumns;
-}
-
-function frameColumnsOf(batch: RecordBatch): FrameColumns {
-  const cols: Record<string, unknown> = {};
-  for (const spec of FRAMES_TABLE.columns) {
-    const data = batch.getChild(spec.name)!.data[0]!;
-    if (spec.name !== 'data') {
-      cols[spec.name] = (data.values as Int16Array).slice(0, batch.numRows);
-      continue;
-    }
-    const offsets = (data.valueOffsets as Int32Array).slice(0, batch.numRows + 1);
-    cols.offsets = offsets.map((o) => o - offsets[0]!);
-    cols.data = (data.values as Uint8Array).slice(offsets[0], offsets[batch.numRows]);
-  }
-  return cols as unknown as FrameColumns;
-}
 
 /** Feeds every recorded batch (as the replay's columns) to a 'compare' file; whether it was compared whole. */
 function comparedWhole(path: string, table: 'events' | 'frames'): boolean {

@@ -21,33 +21,11 @@ import { Recorder } from '../../src/trace/recorder.js';
 import { EVENTS_TABLE, FRAMES_TABLE } from '../../src/trace/schema.js';
 import { requireCli, tv } from '../executable.js';
 import { tempDir } from '../trace/helpers.js';
+import { columnsOf, frameColumnsOf } from './batch-columns.js';
 
 const NAMES = EVENTS_TABLE.columns.map((c) => c.name as keyof TraceColumns);
 let dir: string;
 let batches: RecordBatch[];
-
-/** A batch's columns as fresh arrays (what the core's columns hold after the same run). */
-function columnsOf(batch: RecordBatch): TraceColumns {
-  const cols = {} as Record<keyof TraceColumns, unknown>;
-  for (const name of NAMES) cols[name] = (batch.getChild(name)!.data[0]!.values as Int16Array).slice(0, batch.numRows);
-  return cols as TraceColumns;
-}
-
-/** A frames batch's columns as the core's ring holds them: typed columns, offsets from 0 and the bytes. */
-function frameColumnsOf(batch: RecordBatch): FrameColumns {
-  const cols: Record<string, unknown> = {};
-  for (const spec of FRAMES_TABLE.columns) {
-    const data = batch.getChild(spec.name)!.data[0]!;
-    if (spec.name !== 'data') {
-      cols[spec.name] = (data.values as Int16Array).slice(0, batch.numRows);
-      continue;
-    }
-    const offsets = (data.valueOffsets as Int32Array).slice(0, batch.numRows + 1);
-    cols.offsets = offsets.map((o) => o - offsets[0]!);
-    cols.data = (data.values as Uint8Array).slice(offsets[0], offsets[batch.numRows]);
-  }
-  return cols as unknown as FrameColumns;
-}
 
 const eventsPath = (): string => join(dir, 'events.arrow');
 const framesPath = (): string => join(dir, 'frames.arrow');
