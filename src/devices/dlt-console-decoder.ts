@@ -2,7 +2,7 @@
 // buffers one console service drained are rendered by the core's DLT kernel (build/dlt.wasm, the
 // one `import` uses) in one call per group of messages, and their header fields are read in
 // place by a reused DltFrame. The rows are the ones decodeGuestLog gives, field for field
-// (test/devices/dlt-console-decoder.test.ts compares the two over generated and damaged bytes).
+// (test/dlt/console-decoder.test.ts compares the two over generated and damaged bytes).
 //
 // The kernel takes only what the stream parser accepts without doubt and decodeGuestLog turns
 // into a row: a buffer that is exactly one DLT v1 message (its length field = the buffer's

@@ -1,7 +1,7 @@
 // The guest side of the DLT channel without objects (issue 10 §2): a log call is written as a DLT
 // v1 verbose message straight into one reused arena, for the argument types a guest's log call
 // maps its values to (toArg in dlt-channel.ts: string, bool, sint32, sint64, float64). The bytes
-// are exactly what encodeMessage gives for the same call (test/devices/dlt-log-writer.test.ts
+// are exactly what encodeMessage gives for the same call (test/dlt/guest-log-writer.test.ts
 // compares the two over generated calls); encodeMessage stays the general codec (export, import).
 //
 // Message layout (PRS_Dlt; protocol.ts), no storage header, as on a DLT TCP connection:

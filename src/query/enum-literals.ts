@@ -1,5 +1,5 @@
 // Catches the two ENUM-vs-text mistakes DuckDB answers silently (measured on DuckDB 1.5, pinned
-// by test/query/sql-enum.test.ts): comparing an ENUM column with a VARCHAR literal compares the
+// by test/query/sql-statements.test.ts): comparing an ENUM column with a VARCHAR literal compares the
 // column's *text*, so `level = 'warning'` (a typo) matches no row, and `level <= 'warn'` returns
 // every level ('verbose' < 'warn' alphabetically) instead of fatal, error and warn.
 //

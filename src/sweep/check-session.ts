@@ -2,7 +2,7 @@
 // the same steps a query session's store is (store.ts populateFrom: the trace tables through
 // the chunk loader, the ENUM types, vms/devices, vq_latency) with the same SQL helpers
 // (macros.ts) and the same locked-down settings (settings.ts), so a check sees exactly what
-// `tracevisor query` sees on the recorded trace. test/sweep/check-session.test.ts compares the
+// `tracevisor query` sees on the recorded trace. test/sweep/memory-sink.test.ts compares the
 // catalogs of the two.
 //
 // Why in memory rather than recording to a temp directory and opening a QuerySession: the
