@@ -93,6 +93,8 @@ export function traceColumnOffset(c: i32): usize {
 }
 /** Offset of the host RAM pool (hpa 0). */
 export function hostRamOffset(): usize { return L.hostRamBase; }
+/** Offset of the dirty-page map (a byte per host RAM page, layout.ts DIRTY). */
+export function dirtyOffset(): usize { return L.dirtyBase; }
 /** Bytes of linear memory the layout uses. */
 export function layoutBytes(): usize { return L.layoutEnd; }
 

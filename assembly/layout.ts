@@ -34,6 +34,9 @@
 //  │            frameRingRows x (ts i64 | arrival i64 | seq i64 | canId i32 | len i32 |
 //  │            link i16 | bus i16 | port i16 | vm i16 | dev i16 | flags i16 | dlc i16 |
 //  │            kind u8 | dir u8) + (frameRingRows + 1) x i32 offsets + frameRingBytes data
+//  │ DIRTY      hostRamBytes / 4096 bytes: 1 for each host RAM page written since the last
+//  │            snapshot (markDirty; src/core/snapshot.ts compares only those), after the rest
+//  │            so no other region moves; never read by the core, and not part of a snapshot
 //  end
 
 export const PAGE_SHIFT: i32 = 12;
@@ -168,6 +171,7 @@ export let faultBase: usize = 0;
 export let ptPoolBase: usize = 0;
 export let hostRamBase: usize = 0;
 export let layoutEnd: usize = 0;
+export let dirtyBase: usize = 0;
 // --- frames table (issue 12 §1): the FRING columns (trace/frames-ring.ts)
 export let frTs: usize = 0;
 export let frArrival: usize = 0;
@@ -291,6 +295,7 @@ export function layoutCompute(): void {
   ptPoolBase = take(<u64>ptPages << PAGE_SHIFT, PAGE_SIZE);
   hostRamBase = take(<u64>hostRamBytes, PAGE_SIZE);
   takeFrameRing(); // --- frames table (issue 12 §1): last, so no other region moves
+  dirtyBase = take(<u64>hostRamBytes >> PAGE_SHIFT, 64); // after it for the same reason
   layoutEnd = take(0, WASM_PAGE);
   const need = <i32>(<u64>layoutEnd >> 16);
   const have = memory.size();

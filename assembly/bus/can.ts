@@ -30,6 +30,7 @@ import {
   CAN_MAILBOX_MAX, stateBase, ST_CAN_STAGE, stGet, ST_SEG_READ, ST_SEG_WRITE,
 } from '../layout';
 import { devAt, devLive, devVm } from '../mmu/iommu';
+import { markDirty } from '../mmu/hostram';
 import { traceQueueRow,
   qLive, qDev, qGet, qSet, qFailed, Q_GEN, Q_BACKEND, Q_BACKEND_ARG, BACKEND_CAN_TX, BACKEND_CAN_RX,
 } from '../virtio/queue';
@@ -349,7 +350,9 @@ function canComplete(node: i32, b: usize): void {
   const head = load<i32>(b, 60);
   const txq = nodeGet(node, N_TXQ);
   if (head < 0 || qFailed(txq) || load<i32>(b, 64) != qGet(txq, Q_GEN)) return;
-  store<u8>(<usize>load<u32>(b, 56), 0); // virtio_can_tx_in.result = VIRTIO_CAN_RESULT_OK
+  const result = <usize>load<u32>(b, 56); // kept since the request was popped, calls ago
+  markDirty(result);
+  store<u8>(result, 0); // virtio_can_tx_in.result = VIRTIO_CAN_RESULT_OK
   if (pushElem(txq, head, 1) != 0 || publishUsed(txq) != 0) return;
   devNotify(txq);
 }

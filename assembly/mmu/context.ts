@@ -13,6 +13,7 @@ import {
 } from '../layout';
 import { ptAlloc, ptLookup, ptLeafSlot, walkLevels, INPUT_LIMIT, PTE_VALID, PTE_ADDR_MASK, PTE_R, PTE_W } from './pagetable';
 import { traceRow } from '../trace/columns';
+import { markDirty } from './hostram';
 import { Kind } from '../trace/kinds';
 import { Fault } from '../faults';
 
@@ -125,7 +126,9 @@ function tlbFill(ctx: i32, addr: i64): i64 {
   if (<u64>tagAccess == (<u64>addr >> PAGE_SHIFT) + 1) {
     const p = ctxAt(ctx);
     store<i64>(p, load<i64>(p, 16) + 1, 16);
-    return hostRamBase + <usize>load<u32>(e, TE_HPA) + (<usize><u32>addr & 0xFFF);
+    const host = hostRamBase + <usize>load<u32>(e, TE_HPA);
+    if (write) markDirty(host);
+    return host + (<usize><u32>addr & 0xFFF);
   }
   return dmaPtrSlow(ctx, addr, write);
 }
@@ -145,7 +148,9 @@ function tlbFill(ctx: i32, addr: i64): i64 {
   }
   const need: u32 = write ? <u32>(PTE_W >> 1) : <u32>(PTE_R >> 1);
   if ((load<u32>(e, TE_PERM) & need) == 0) return xlateFail(Fault.PERMISSION, addr);
-  return hostRamBase + <usize>load<u32>(e, TE_HPA) + <usize>(addr & 0xFFF);
+  const host = hostRamBase + <usize>load<u32>(e, TE_HPA);
+  if (write) markDirty(host);
+  return host + <usize>(addr & 0xFFF);
 }
 
 function dmaPtrSlow(ctx: i32, addr: i64, write: bool): usize {

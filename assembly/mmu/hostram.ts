@@ -1,6 +1,6 @@
 // The host RAM pool: guest RAM and shared regions, bump-allocated in 4 KiB pages at set-up.
 // A host physical address (hpa) is an offset into this pool; hostRamBase + hpa is linear memory.
-import { hostRamBase, hostRamBytes, PAGE_SHIFT } from '../layout';
+import { dirtyBase, hostRamBase, hostRamBytes, PAGE_SHIFT } from '../layout';
 
 let hostUsedBytes: i64 = 0;
 
@@ -20,4 +20,17 @@ export function hostUsed(): i64 {
 
 @inline export function hostPtr(hpa: i64): usize {
   return hostRamBase + <usize>hpa;
+}
+
+/**
+ * Notes that the host RAM page holding linear address `host` is written (layout.ts DIRTY): a
+ * snapshot compares only the pages marked since the one before (src/core/snapshot.ts). Every
+ * write into host RAM marks its page: dmaPtr for a write (which every copy into guest memory
+ * takes, in the same call as the write), and a write through a pointer kept from an earlier
+ * call (the CAN TX result, bus/can.ts). Marking more than is written is harmless; a write not
+ * marked would leave the page out of the next snapshot (test/snapshot/dirty-pages.test.ts
+ * checks the map against a full compare at every snapshot of every built-in scenario).
+ */
+@inline export function markDirty(host: usize): void {
+  store<u8>(dirtyBase + ((host - hostRamBase) >> <usize>PAGE_SHIFT), 1);
 }

@@ -174,6 +174,7 @@ typedef struct {
 } Ctx;
 
 static uint8_t *host_ram;     /* HOST_RAM_BYTES + 16: the descriptor stage sits at the end */
+static uint8_t *dirty;        /* a byte per host RAM page written (assembly/mmu/hostram.ts markDirty) */
 static uint8_t *desc_stage;
 static uint64_t *pt_pool;     /* PT_PAGES x 512 entries */
 static uint32_t pt_used;
@@ -297,6 +298,7 @@ static __attribute__((noinline)) uint8_t *dma_ptr_slow(int ctx, int64_t addr, in
     if (e == NULL) return xlate_fail(F_ADDR_UNMAPPED, addr);
   }
   if ((e->perm & (write ? 2u : 1u)) == 0) return xlate_fail(F_PERMISSION, addr);
+  if (write) dirty[e->host >> PAGE_SHIFT] = 1;
   return host_ram + e->host + (addr & 0xFFF);
 }
 
@@ -307,6 +309,7 @@ static inline uint8_t *dma_ptr(int ctx, int64_t addr, int write) {
   TlbEntry *e = &c->tlb[page & (TLB_ENTRIES - 1)];
   if (addr >= 0 && e->tag == page + 1 && (e->perm & (write ? 2u : 1u)) != 0) {
     c->hits++;
+    if (write) dirty[e->host >> PAGE_SHIFT] = 1;
     return host_ram + e->host + (addr & 0xFFF);
   }
   return dma_ptr_slow(ctx, addr, write);
@@ -757,6 +760,7 @@ static int out_room;
 static void setup(int64_t start_ns) {
   trace_init(TRACE_CAPACITY);
   host_ram = alloc_zero(HOST_RAM_BYTES + 16);
+  dirty = alloc_zero(HOST_RAM_BYTES >> PAGE_SHIFT);
   desc_stage = host_ram + HOST_RAM_BYTES;
   pt_pool = alloc_zero((size_t)PT_PAGES * PAGE_SIZE);
   now_ns = start_ns;

@@ -124,6 +124,10 @@ export class Core implements CoreApi, CoreFaultApi {
   private tlb32!: Uint32Array;
   private heap!: Uint8Array;
   private hostRamBase = 0;
+  /** A byte per host RAM page, 1 when written since `dirtySince` (assembly/mmu/hostram.ts markDirty). */
+  private dirty!: Uint8Array;
+  /** The snapshot the dirty map counts from: the last one this core took or was restored to. */
+  private dirtySince: CoreSnapshot | undefined;
   /** issue 10 §2 step 3: the platform's PRNG streams (0..63) drawn here, over the core's states */
   private prng!: PrngView;
   // issue 10 §2: the host offset of each page of the copy tlbHitPages found (COPY_PAGES_MAX)
@@ -188,6 +192,7 @@ export class Core implements CoreApi, CoreFaultApi {
     this.tlb32 = new Uint32Array(buf, x.tlbOffset(), limits.vmCount * TLB_ENTRIES * TLB_ENTRY_WORDS);
     this.heap = new Uint8Array(buf);
     this.hostRamBase = x.hostRamOffset();
+    this.dirty = new Uint8Array(buf, x.dirtyOffset(), limits.hostRamBytes / PAGE_BYTES);
     this.frameCols = frameRingViews(x, limits);
     this.prng = new PrngView(new Uint32Array(buf, x.prngOffset() >>> 0, PLATFORM_STREAMS * 8));
   }
@@ -234,7 +239,17 @@ export class Core implements CoreApi, CoreFaultApi {
    */
   snapshot(previous?: CoreSnapshot): CoreSnapshot {
     const build = { coreVersion: this.version, wasmSha256: coreWasmSha256() };
-    return captureCore(this.x, build, this.limits, this.seed, previous);
+    // the dirty map says which host RAM pages can differ from `previous` only when it counts from it
+    const dirty = previous !== undefined && previous === this.dirtySince ? this.dirty : null;
+    const snapshot = captureCore(this.x, build, this.limits, this.seed, previous, dirty);
+    this.dirtyFrom(snapshot);
+    return snapshot;
+  }
+
+  /** The dirty map counts from `snapshot` (taken now, or just restored). */
+  private dirtyFrom(snapshot: CoreSnapshot): void {
+    this.dirty.fill(0);
+    this.dirtySince = snapshot;
   }
 
   /**
@@ -266,6 +281,7 @@ export class Core implements CoreApi, CoreFaultApi {
     }
     restoreCore(this.x, snapshot);
     this.bindViews();
+    this.dirtyFrom(snapshot);
     this.notePhantomRows();
     this.queues.length = 0;
     for (let q = 0; q < this.x.vqCount(); q++) this.queues[q] = { size: this.x.vqStateField(q, 3) };
@@ -278,6 +294,7 @@ export class Core implements CoreApi, CoreFaultApi {
     restoreCore(x, snapshot);
     const core = new Core(limits, x); // views over the (possibly grown) memory
     core.seed = seed;
+    core.dirtyFrom(snapshot);
     core.notePhantomRows();
     // the wrapper's own state: the queue sizes vqCreate noted (the sink is the new owner's)
     for (let q = 0; q < x.vqCount(); q++) core.queues[q] = { size: x.vqStateField(q, 3) };
@@ -575,6 +592,7 @@ export class Core implements CoreApi, CoreFaultApi {
     this.afterCall();
     const pages = this.tlbHitPages(vm, gpa, data.length, true);
     if (pages > 0) {
+      for (let i = 0; i < pages; i++) this.dirty[(this.pieceHost[i]! - this.hostRamBase) / PAGE_BYTES] = 1; // as dmaPtr marks
       const start = this.pieceHost[0]! + (gpa % PAGE_BYTES);
       if (pages === 1 || this.pieceHost[1] === this.pieceHost[0]! + PAGE_BYTES) {
         this.heap.set(data, start); // pages adjacent in host memory: one copy

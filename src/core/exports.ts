@@ -17,6 +17,7 @@ export interface CoreExports {
   segOffset(): number;
   traceColumnOffset(column: number): number;
   hostRamOffset(): number;
+  dirtyOffset(): number;
   layoutBytes(): number;
 
   now(): bigint;

@@ -84,6 +84,7 @@ function deadRegions(x: CoreExports, limits: CoreLimits): [number, number][] {
     const start = x.frameRingColumn(0) >>> 0; // usize: above 2 GiB it reads negative
     out.push([start, (x.frameRingColumn(15) >>> 0) + (limits.frameRingBytes ?? 0) - start]);
   }
+  out.push([x.dirtyOffset() >>> 0, limits.hostRamBytes / SNAPSHOT_PAGE_BYTES]); // the dirty map: bookkeeping of the snapshots themselves
   return out;
 }
 
@@ -91,9 +92,16 @@ function deadRegions(x: CoreExports, limits: CoreLimits): [number, number][] {
  * Copies the memory and globals of `x` (its pending trace rows left out). Pages equal to
  * the same page of `previous` are shared with it, and only changed pages are copied: comparing is
  * a memcmp, copying 47 MB (the cockpit's memory) measured 60-100 ms.
+ *
+ * `dirty`, when given, is the core's map of the host RAM pages written since `previous` was
+ * taken (a byte per page, assembly/mmu/hostram.ts markDirty): a page it does not mark is
+ * `previous`'s page without a compare. Host RAM is 3/4 of the cockpit's memory, and comparing
+ * it (zero or not, the bytes must be read) was most of a snapshot's time on the recording's
+ * thread (README "Snapshots"); the pages it marks are compared as before, since a marked
+ * page may hold the bytes it held.
  */
 export function captureCore(
-  x: CoreExports, build: CoreBuild, limits: CoreLimits, seed: bigint, previous?: CoreSnapshot,
+  x: CoreExports, build: CoreBuild, limits: CoreLimits, seed: bigint, previous?: CoreSnapshot, dirty: Uint8Array | null = null,
 ): CoreSnapshot {
   const globals = globalsOf(x);
   if (globals.length === 0) {
@@ -105,7 +113,13 @@ export function captureCore(
   const touched = pagesTouching(dead, memory.length);
   const reuse = previous !== undefined && previous.pages.length * SNAPSHOT_PAGE_BYTES === memory.length ? previous.pages : null;
   const pages: Uint8Array[] = [];
+  const ramFirst = x.hostRamOffset() / SNAPSHOT_PAGE_BYTES;
+  const clean = reuse !== null ? dirty : null;
   for (let i = 0, at = 0; at < memory.length; i++, at += SNAPSHOT_PAGE_BYTES) {
+    if (clean !== null && i >= ramFirst && i - ramFirst < clean.length && clean[i - ramFirst] === 0) {
+      pages.push(reuse![i]!);
+      continue;
+    }
     const zeros = zeroRunPages(memory, at, i, touched, reuse);
     if (zeros > 0) {
       for (let k = 0; k < zeros; k++) pages.push(ZERO_PAGE);

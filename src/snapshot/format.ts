@@ -4,30 +4,33 @@
 //     s000001.index   deflated JSON (SnapshotIndex): what the snapshot is, its page table, its
 //                     globals and the TypeScript state; its size and sha256 are in the manifest
 //     s000001.pages   the 4 KiB pages that changed since the previous snapshot (all non-zero
-//                     pages for the first), deflated in groups of up to 16 pages (64 KiB), the
-//                     groups back to back
+//                     pages for the first), brotli-compressed in groups of up to 16 pages
+//                     (64 KiB), the groups back to back
 //     s000002.index   ...
 //     s000002.pages   only the pages that changed since s000001
 //
 // An index lists the groups it uses (in its own .pages or an earlier snapshot's): pack, offset,
-// deflated size, page count and the sha256 of the deflated bytes, so every byte a restore reads
+// compressed size, page count and the sha256 of the compressed bytes, so every byte a restore reads
 // is covered by a hash chained from the manifest. The page table maps the memory's pages in
 // order, run-length coded, to a group and slot, or to the zero page (stored nowhere). Groups,
 // not single pages: one deflateSync per page cost ~0.1 ms of zlib set-up each, and a seek
-// inflates at most 64 KiB per group it needs. Guest RAM and the core's tables change little in
-// two seconds (cockpit: ~340 of 13,424 pages, ~28 KB deflated), so later snapshots cost little.
-// Deflate because Node 20's zlib has no zstd.
+// decompresses at most 64 KiB per group it needs. Guest RAM and the core's tables change little
+// in three seconds (cockpit: ~380 of 13,424 pages, ~31 KB compressed), so later snapshots cost
+// little. Node 20's zlib has no zstd; brotli at quality 0 is its fastest here (page-store-code.ts).
 //
-// Format 2 (this one) replaced format 1's content addressing (a sha256 per page, each distinct
+// Format 3 (this one) compresses the pages with brotli where format 2 deflated them; the index
+// stays deflated JSON, so an older index is still read far enough to be refused by its version.
+//
+// Format 2 replaced format 1's content addressing (a sha256 per page, each distinct
 // page stored once, every index listing every distinct page's hash): a page unchanged since the
 // previous snapshot is still stored once, a page that changes back to an older content is stored
-// again. Format 1 snapshots are refused as foreign (re-record to seek from snapshots).
+// again. Older formats are refused as foreign (re-record to seek from snapshots).
 
 import { z } from 'zod';
 
 export const SNAPSHOT_DIR = 'snapshots';
 export const SNAPSHOT_FORMAT = 'tracevisor-snapshot';
-export const SNAPSHOT_FORMAT_VERSION = 2;
+export const SNAPSHOT_FORMAT_VERSION = 3;
 
 export function snapshotId(ordinal: number): string {
   return `s${String(ordinal).padStart(6, '0')}`;
@@ -44,12 +47,12 @@ const limits = z.strictObject({
   frameRingRows: count.optional(), frameRingBytes: count.optional(), // frames table (issue 12 §1)
 });
 
-/** Pages per deflated group in a .pages file. */
+/** Pages per compressed group in a .pages file. */
 export const GROUP_PAGES_MAX = 16;
 
 /**
- * One deflated group of pages: the snapshot whose .pages file holds it, its offset and deflated
- * size there, how many pages it holds, and the sha256 of its deflated bytes.
+ * One compressed group of pages: the snapshot whose .pages file holds it, its offset and
+ * compressed size there, how many pages it holds, and the sha256 of its compressed bytes.
  */
 const groupRef = z.tuple([
   z.string().regex(/^s\d{6}$/), count, z.number().int().positive(), z.number().int().positive().max(GROUP_PAGES_MAX), hex64,

@@ -1,13 +1,13 @@
 // Reads a snapshot back through one door (STYLE.md, rust-vmm: untrusted state becomes a checked
 // object in one place): the manifest entry, the index's size and sha256, its schema, the build it
 // names, the page table against the memory size and its groups, and every group's sha256 and
-// inflated size. Anything
+// decompressed size. Anything
 // wrong is a SnapshotError naming the snapshot, the file and what is wrong; the caller (replay's
 // seek) falls back to re-execution from the start.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inflateSync } from 'node:zlib';
+import { brotliDecompressSync, inflateSync } from 'node:zlib';
 import { Core } from '../core/core.js';
 import { SnapshotError } from '../core/snapshot-error.js';
 import { SNAPSHOT_PAGE_BYTES, WASM_PAGE_BYTES, ZERO_PAGE, checkSnapshotFits, type CoreSnapshot } from '../core/snapshot.js';
@@ -144,7 +144,7 @@ function readPages(dir: string, entries: ManifestSnapshot[], index: SnapshotInde
   return pages;
 }
 
-/** One group's pages, inflated, after its deflated bytes pass their sha256. */
+/** One group's pages, decompressed (brotli, format.ts) after its compressed bytes pass their sha256. */
 function readGroup([id, offset, zbytes, pageCount, hash]: GroupRef, pack: (id: string) => Buffer, where: string): Buffer {
   const packed = pack(id);
   const name = `group at ${offset} of ${id}.pages`;
@@ -153,9 +153,10 @@ function readGroup([id, offset, zbytes, pageCount, hash]: GroupRef, pack: (id: s
   if (sha256Hex(zipped) !== hash) damaged(`${where}: the ${name} fails its sha256`);
   let bytes: Buffer;
   try {
-    bytes = inflateSync(zipped);
+    // at most the pages it claims (a damaged group cannot make us allocate more)
+    bytes = brotliDecompressSync(zipped, { maxOutputLength: pageCount * SNAPSHOT_PAGE_BYTES });
   } catch {
-    return damaged(`${where}: the ${name} does not inflate`);
+    return damaged(`${where}: the ${name} does not decompress to ${pageCount} pages`);
   }
   if (bytes.length !== pageCount * SNAPSHOT_PAGE_BYTES) damaged(`${where}: the ${name} holds ${bytes.length} bytes, not ${pageCount} pages`);
   return bytes;

@@ -7,7 +7,7 @@ import { inflateSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Core } from '../../src/core/core.js';
 import { SnapshotError } from '../../src/core/snapshot.js';
-import type { SnapshotIndex } from '../../src/snapshot/format.js';
+import { SNAPSHOT_FORMAT_VERSION, type SnapshotIndex } from '../../src/snapshot/format.js';
 import { BackgroundSnapshotStore } from '../../src/snapshot/background-store.js';
 import { closeSnapshots, listInManifest, listSnapshots, readSnapshot, writeSnapshot } from '../../src/snapshot/index.js';
 import type { ManifestSnapshot } from '../../src/trace/manifest.js';
@@ -254,11 +254,11 @@ describe('a damaged or foreign snapshot is refused with a message naming what is
   it('a snapshot of format 1 (content-addressed pages, before this build) is refused as foreign', () => {
     const { dir } = storedTrace();
     rewriteIndex(dir, 's000002', (index) => {
-      index.formatVersion = 1;
+      index.formatVersion = 2; // the deflated pages of the build before (format.ts)
     });
     const e = refusal(dir, 's000002');
     expect(e.code).toBe('snapshot_foreign');
-    expect(e.message).toBe(`${dir}: snapshot s000002: s000002.index is snapshot format 1, this build reads format 2; re-record the trace to seek from snapshots`);
+    expect(e.message).toBe(`${dir}: snapshot s000002: s000002.index is snapshot format 2, this build reads format ${SNAPSHOT_FORMAT_VERSION}; re-record the trace to seek from snapshots`);
   });
 
   it('a pages file truncated or missing', () => {
