@@ -93,6 +93,10 @@ export function traceColumnOffset(c: i32): usize {
 }
 /** Offset of the host RAM pool (hpa 0). */
 export function hostRamOffset(): usize { return L.hostRamBase; }
+/** Offset of the queues' per-slot arrays (layout.ts QARRAYS; queue q's at q x qarrStride()). */
+export function qarrOffset(): usize { return L.qarrBase; }
+/** Bytes of one queue's per-slot arrays: time (8 B), next (2 B), length (2 B) per slot, slot-major within each. */
+export function qarrStride(): i32 { return L.QARR_STRIDE; }
 /** Offset of the dirty-page map (a byte per host RAM page, layout.ts DIRTY). */
 export function dirtyOffset(): usize { return L.dirtyBase; }
 /** Bytes of linear memory the layout uses. */

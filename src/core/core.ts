@@ -192,7 +192,7 @@ export class Core implements CoreApi, CoreFaultApi {
     this.tlb32 = new Uint32Array(buf, x.tlbOffset(), limits.vmCount * TLB_ENTRIES * TLB_ENTRY_WORDS);
     this.heap = new Uint8Array(buf);
     this.hostRamBase = x.hostRamOffset();
-    this.dirty = new Uint8Array(buf, x.dirtyOffset(), limits.hostRamBytes / PAGE_BYTES);
+    this.dirty = new Uint8Array(buf, x.dirtyOffset() >>> 0, limits.hostRamBytes / PAGE_BYTES); // usize: above 2 GiB it reads negative
     this.frameCols = frameRingViews(x, limits);
     this.prng = new PrngView(new Uint32Array(buf, x.prngOffset() >>> 0, PLATFORM_STREAMS * 8));
   }

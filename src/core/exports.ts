@@ -18,6 +18,8 @@ export interface CoreExports {
   traceColumnOffset(column: number): number;
   hostRamOffset(): number;
   dirtyOffset(): number;
+  qarrOffset(): number;
+  qarrStride(): number;
   layoutBytes(): number;
 
   now(): bigint;

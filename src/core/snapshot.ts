@@ -85,6 +85,28 @@ function deadRegions(x: CoreExports, limits: CoreLimits): [number, number][] {
     out.push([start, (x.frameRingColumn(15) >>> 0) + (limits.frameRingBytes ?? 0) - start]);
   }
   out.push([x.dirtyOffset() >>> 0, limits.hostRamBytes / SNAPSHOT_PAGE_BYTES]); // the dirty map: bookkeeping of the snapshots themselves
+  out.push(...unusedQueueSlots(x, limits));
+  return out;
+}
+
+/**
+ * The per-slot arrays of every queue past its size (all of an uncreated queue's): the core sizes
+ * them for VIRTIO's largest queue (32,768 slots) and indexes them only by a head or descriptor
+ * index it has checked against the queue's size, as the state digest relies on too
+ * (assembly/state-digest.ts hashQueueArrays). 7 MiB of the cockpit's memory, most of the core's
+ * tables: comparing them was ~0.6-1 ms of every snapshot. test/snapshot/dirty-pages.test.ts
+ * checks they stay zero.
+ */
+export function unusedQueueSlots(x: CoreExports, limits: CoreLimits): [number, number][] {
+  const stride = x.qarrStride();
+  const slots = stride / 12; // 8 + 2 + 2 bytes per slot
+  const base = x.qarrOffset() >>> 0;
+  const out: [number, number][] = [];
+  for (let q = 0; q < limits.queueCount; q++) {
+    const size = q < x.vqCount() ? x.vqStateField(q, 3) : 0;
+    const at = base + q * stride;
+    out.push([at + size * 8, (slots - size) * 8], [at + slots * 8 + size * 2, (slots - size) * 2], [at + slots * 10 + size * 2, (slots - size) * 2]);
+  }
   return out;
 }
 

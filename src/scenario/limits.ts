@@ -109,6 +109,7 @@ export function coreMemoryBytes(l: CoreLimits): number {
   for (const width of [8, 8, 8, 4, 4, 2, 2, 2, 2, 2, 2, 2, 1, 1]) take(ringRows * width);
   take((ringRows + 1) * 4);
   take(l.frameRingBytes ?? 0);
+  take(l.hostRamBytes / PAGE_BYTES); // DIRTY: a byte per host RAM page (snapshots)
   take(0, 65536);
   return cursor;
 }

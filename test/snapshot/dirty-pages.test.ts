@@ -3,10 +3,12 @@
 // A write it misses would leave a changed page out of the snapshot, silently: here, at every
 // snapshot of the built-in scenarios and of a run with every kind of seeded fault, the snapshot
 // taken with the map is checked byte for byte against one taken at the same moment by comparing
-// every page. Also: the map is used only against the snapshot it was cleared at.
+// every page. Also: the map is used only against the snapshot it was cleared at; and the queues'
+// per-slot arrays past each queue's size, which a snapshot stores as zeros, are zeros.
 import { describe, expect, it } from 'vitest';
 import { Core } from '../../src/core/core.js';
-import type { CoreSnapshot } from '../../src/core/snapshot.js';
+import type { CoreExports } from '../../src/core/exports.js';
+import { unusedQueueSlots, type CoreSnapshot } from '../../src/core/snapshot.js';
 import { Platform } from '../../src/platform/platform.js';
 import { CountingSink } from '../../src/platform/sink.js';
 import { loadScenario, parseScenario } from '../../src/scenario/load.js';
@@ -36,6 +38,17 @@ function differingPages(a: CoreSnapshot, b: CoreSnapshot): number[] {
   return out;
 }
 
+/** Offsets of the non-zero bytes in the queues' unused slots (unusedQueueSlots), at most 5. */
+function writtenUnusedSlots(core: Core): number[] {
+  const x = (core as unknown as { x: CoreExports }).x;
+  const memory = new Uint8Array(x.memory.buffer);
+  const out: number[] = [];
+  for (const [at, bytes] of unusedQueueSlots(x, core.limits)) {
+    for (let i = at; i < at + bytes && out.length < 5; i++) if (memory[i] !== 0) out.push(i);
+  }
+  return out;
+}
+
 /**
  * At every `everyNs` of `scenario`: the map's snapshot against the full compare's. Returns how
  * many snapshots, and how many host RAM pages changed between them in all (so a run that writes
@@ -53,6 +66,7 @@ async function checkRun(scenario: Scenario, everyNs: number): Promise<{ snapshot
     const withMap = core.snapshot(full); // the map counts from `full`
     const compared = core.snapshot(unrelated(full)); // the same moment, every page compared
     expect(differingPages(withMap, compared), `pages the map missed at ${t / MS} ms`).toEqual([]);
+    expect(writtenUnusedSlots(core), `queue slots past a queue's size written by ${t / MS} ms`).toEqual([]);
     changed += compared.pages.filter((p, i) => p !== full.pages[i]).length;
     snapshots++;
     full = compared;
