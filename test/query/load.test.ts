@@ -133,16 +133,18 @@ describe('loading a trace into DuckDB', () => {
     expect(sum.rows).toEqual([[1_000_000_007n * 12_497_500n, 4999n * 1_000_000_007n, 4999n]]);
   });
 
-  it('keeps text and bytes of every length across the 12-byte inline limit (load.ts copyVariable)', async () => {
+  it('keeps text, bytes and NULLs of many small batches sharing a chunk, every length across the 12-byte inline limit', async () => {
     // DuckDB stores values of <= 12 bytes inside the string_t and longer ones on a heap: the
     // loader writes the short ones itself, so lengths 0..14, multi-byte characters at the limit,
     // NULLs and bytes that differ row to row are read back, compared and grouped exactly (a
-    // limit of 13 crashes DuckDB here, reading the 13th byte as a heap pointer).
+    // limit of 13 crashes DuckDB here, reading the 13th byte as a heap pointer). Batches of 13
+    // rows: rows of several batches share a DuckDB chunk (load.ts ChunkLoader), at offsets that
+    // are not whole bytes of the validity mask.
     const texts = ['', 'a', 'ECU1', 'abcdefghijk', 'abcdefghijkl', 'abcdefghijklm', 'abcdefghijklmn',
       'éééééé', 'ééééééé', 'aé€𝄞', 'x€€€€', 'x€€€€y'];
     const dir = tempDir('tv-load-');
-    const rec = Recorder.create(dir, META);
-    const rows = 3000; // two DuckDB chunks: the second starts mid-way through the values
+    const rec = Recorder.create(dir, META, { rowsPerBatch: 13 });
+    const rows = 3000; // two DuckDB chunks, the first ends inside a batch
     for (let i = 0; i < rows; i++) {
       const text = texts[i % texts.length]!;
       rec.appendDlt(dltRow({
