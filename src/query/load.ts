@@ -1,7 +1,7 @@
-// Loads trace tables into DuckDB through the data-chunk fast path (principle 7): each Arrow
-// record batch is cut into chunks of at most the DuckDB vector size (2048 rows), and every
-// fixed-width column is copied into the chunk's vector with one native memcpy
-// (copy_data_to_vector); the appender takes whole chunks. Row-by-row appends measured ≈1 M
+// Loads trace tables into DuckDB through the data-chunk fast path (principle 7): the rows of
+// the Arrow record batches fill chunks of the DuckDB vector size (2048 rows; a big batch makes
+// several, small ones share one), and every fixed-width column of a batch is copied into the
+// chunk's vector with one native memcpy (copy_data_to_vector); the appender takes whole chunks. Row-by-row appends measured ≈1 M
 // rows/s here; the chunk path is an order of magnitude faster (bench/trace.ts measures both).
 //
 // The copy primitives are in @duckdb/node-bindings, the native layer @duckdb/node-api is built
