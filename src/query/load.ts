@@ -1,7 +1,7 @@
-// Loads trace tables into DuckDB through the data-chunk fast path (principle 7): each Arrow
-// record batch is cut into chunks of at most the DuckDB vector size (2048 rows), and every
-// fixed-width column is copied into the chunk's vector with one native memcpy
-// (copy_data_to_vector); the appender takes whole chunks. Row-by-row appends measured ≈1 M
+// Loads trace tables into DuckDB through the data-chunk fast path (principle 7): the rows of
+// the Arrow record batches fill chunks of the DuckDB vector size (2048 rows; a big batch makes
+// several, small ones share one), and every fixed-width column of a batch is copied into the
+// chunk's vector with one native memcpy (copy_data_to_vector); the appender takes whole chunks. Row-by-row appends measured ≈1 M
 // rows/s here; the chunk path is an order of magnitude faster (bench/trace.ts measures both).
 //
 // The copy primitives are in @duckdb/node-bindings, the native layer @duckdb/node-api is built
@@ -9,7 +9,9 @@
 // DuckDB vector layouts (duckdb/common/types/vector.hpp): fixed-width values contiguous,
 // ENUM of <= 256 values stored as UTINYINT codes, BOOLEAN one byte per value, validity a
 // little-endian bitmap of uint64 words (bit i = row i valid) — the same bit order as Arrow's
-// validity bitmap, so it is copied byte for byte too.
+// validity bitmap, so it is copied byte for byte too. A VARCHAR/BLOB vector holds 16-byte
+// string_t's (duckdb.h duckdb_string_t): a uint32 length, then for a value of at most 12 bytes
+// the bytes themselves, zero-padded ("inlined"), else a prefix and a pointer to the vector's heap.
 
 import duckdb from '@duckdb/node-bindings';
 import {
@@ -77,7 +79,10 @@ export class TableAppender {
     if (this.closed) return;
     this.closed = true;
     try {
-      if (flush) this.appender.flushSync();
+      if (flush) {
+        this.loader.finish();
+        this.appender.flushSync();
+      }
     } finally {
       this.appender.closeSync();
     }
@@ -104,6 +109,7 @@ export async function loadTable(
       rows += batch.numRows;
       batches += 1;
     }
+    loader.finish();
     appender.flushSync();
   } finally {
     appender.closeSync();
@@ -190,12 +196,23 @@ function int32Pairs(batch: RecordBatch, column: number): Int32Array {
   return new Int32Array(values.buffer, values.byteOffset + data.offset * 8, batch.numRows * 2);
 }
 
+/**
+ * Fills DuckDB data chunks of CHUNK_ROWS rows from Arrow batches and appends each full one;
+ * rows of consecutive batches share a chunk (finish() appends the last, partial one). The small
+ * tables come in batches of ~150 rows (600 s cockpit: dlt, clock and sync in 2055 batches):
+ * a chunk per batch made 2055 appendDataChunk calls of ~46 µs each, ~95 ms of the build.
+ */
 class ChunkLoader {
   private readonly appender: DuckDBAppender;
   private readonly chunk: DuckDBDataChunk;
-  private readonly allValid = new Uint8Array(CHUNK_ROWS / 8).fill(0xff);
   private readonly bools = new Uint8Array(CHUNK_ROWS);
+  private readonly strings = new Uint8Array(CHUNK_ROWS * STRING_T_BYTES);
+  /** Each nullable column's validity for the chunk being filled (null for the others). */
+  private readonly validity: (Uint8Array | null)[];
   private readonly checkedDictionaries = new WeakSet<object>();
+  /** Rows in the chunk being filled, and its vectors (taken when its first rows arrive). */
+  private filled = 0;
+  private vectors: duckdb.Vector[] = [];
 
   constructor(
     appender: DuckDBAppender,
@@ -207,6 +224,7 @@ class ChunkLoader {
     const types: DuckDBType[] = columns.map((_, i) => appender.columnType(i));
     this.chunk = DuckDBDataChunk.create(types);
     this.appender = appender;
+    this.validity = columns.map((c) => (c.nullable ? new Uint8Array(CHUNK_ROWS / 8) : null));
   }
 
   appendBatch(batch: RecordBatch): void {
@@ -217,56 +235,70 @@ class ChunkLoader {
       }
       return child.data[0]!;
     });
-    for (let start = 0; start < batch.numRows; start += CHUNK_ROWS) {
-      const count = Math.min(CHUNK_ROWS, batch.numRows - start);
-      this.chunk.reset();
-      const raw = this.chunk.chunk;
-      for (let c = 0; c < this.columns.length; c++) {
-        const vector = duckdb.data_chunk_get_vector(raw, c);
-        this.fillColumn(vector, this.columns[c]!, datas[c]!, start, count);
-      }
-      duckdb.data_chunk_set_size(raw, count);
-      this.appender.appendDataChunk(this.chunk);
+    for (let start = 0; start < batch.numRows; ) {
+      if (this.filled === 0) this.beginChunk();
+      const count = Math.min(CHUNK_ROWS - this.filled, batch.numRows - start);
+      for (let c = 0; c < this.columns.length; c++) this.fillColumn(c, datas[c]!, start, count);
+      this.filled += count;
+      start += count;
+      if (this.filled === CHUNK_ROWS) this.appendChunk();
     }
   }
 
-  private fillColumn(vector: duckdb.Vector, spec: ColumnSpec, data: Data, start: number, count: number): void {
+  /** Appends the rows still in the chunk being filled. */
+  finish(): void {
+    if (this.filled > 0) this.appendChunk();
+  }
+
+  private beginChunk(): void {
+    this.chunk.reset();
+    const raw = this.chunk.chunk;
+    this.vectors = this.columns.map((_, c) => duckdb.data_chunk_get_vector(raw, c));
+    for (const bits of this.validity) bits?.fill(0xff);
+  }
+
+  private appendChunk(): void {
+    const bytes = Math.ceil(this.filled / 8);
+    for (let c = 0; c < this.columns.length; c++) {
+      const bits = this.validity[c];
+      if (bits === null) continue;
+      // written for every chunk: a reset chunk may keep the previous chunk's mask
+      duckdb.vector_ensure_validity_writable(this.vectors[c]!);
+      duckdb.copy_data_to_vector_validity(this.vectors[c]!, 0, bits.buffer as ArrayBuffer, bits.byteOffset, bytes);
+    }
+    duckdb.data_chunk_set_size(this.chunk.chunk, this.filled);
+    this.appender.appendDataChunk(this.chunk);
+    this.filled = 0;
+  }
+
+  /** Rows [start, start + count) of a batch's column into the chunk from row `this.filled`. */
+  private fillColumn(c: number, data: Data, start: number, count: number): void {
+    const spec = this.columns[c]!;
+    const vector = this.vectors[c]!;
     const row = data.offset + start;
+    const at = this.filled;
     switch (spec.kind) {
       case 'i16':
       case 'i32':
       case 'i64':
-        copyFixed(vector, data.values as ArrayLike<unknown> & ArrayBufferView, row, count);
+        copyFixed(vector, at, data.values as ArrayLike<unknown> & ArrayBufferView, row, count);
         break;
       case 'enum':
         this.checkDictionary(spec, data);
         checkCodes(spec, data.values as Uint8Array | Int8Array, row, count);
-        copyFixed(vector, data.values as Uint8Array, row, count);
+        copyFixed(vector, at, data.values as Uint8Array, row, count);
         break;
       case 'bool':
         // A bool shown as an ENUM in SQL (dlt.mode): false/true are exactly its codes 0/1.
-        copyBools(vector, data.values as Uint8Array, row, count, this.bools);
+        copyBools(vector, at, data.values as Uint8Array, row, count, this.bools);
         break;
       case 'utf8':
       case 'binary':
-        copyVariable(vector, data, row, count);
+        copyVariable(vector, at, data, row, count, this.strings);
         break;
     }
-    if (spec.nullable) this.copyValidity(vector, data, row, count);
-  }
-
-  private copyValidity(vector: duckdb.Vector, data: Data, row: number, count: number): void {
-    duckdb.vector_ensure_validity_writable(vector);
-    const bytes = Math.ceil(count / 8);
-    const bitmap = data.nullBitmap;
-    if (data.nullCount === 0 || bitmap === undefined || bitmap.byteLength === 0) {
-      // A reset chunk may keep the previous chunk's mask: write all-valid explicitly.
-      duckdb.copy_data_to_vector_validity(vector, 0, this.allValid.buffer, 0, bytes);
-      return;
-    }
-    if (row % 8 !== 0) throw new Error('validity copy needs a byte-aligned row offset');
-    const at = bitmap.byteOffset + row / 8;
-    duckdb.copy_data_to_vector_validity(vector, 0, bitmap.buffer as ArrayBuffer, at, bytes);
+    const bits = this.validity[c];
+    if (bits !== null) clearNulls(bits, at, data, row, count);
   }
 
   private checkDictionary(spec: ColumnSpec, data: Data): void {
@@ -287,10 +319,21 @@ class ChunkLoader {
   }
 }
 
-function copyFixed(vector: duckdb.Vector, values: ArrayBufferView & ArrayLike<unknown>, row: number, count: number): void {
+/** Clears the bits of the NULL rows among `count` from `row` in a chunk's validity, from `at`. */
+function clearNulls(bits: Uint8Array, at: number, data: Data, row: number, count: number): void {
+  const bitmap = data.nullBitmap;
+  if (data.nullCount === 0 || bitmap === undefined || bitmap.byteLength === 0) return;
+  for (let i = 0; i < count; i++) {
+    const r = row + i;
+    if (((bitmap[r >> 3]! >> (r & 7)) & 1) === 0) bits[(at + i) >> 3]! &= ~(1 << ((at + i) & 7));
+  }
+}
+
+/** Values `row` .. `row + count` of a fixed-width column into a vector from its row `at`. */
+function copyFixed(vector: duckdb.Vector, at: number, values: ArrayBufferView & ArrayLike<unknown>, row: number, count: number): void {
   const width = (values as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
   const source = values.buffer as ArrayBuffer;
-  duckdb.copy_data_to_vector(vector, 0, source, values.byteOffset + row * width, count * width);
+  duckdb.copy_data_to_vector(vector, at * width, source, values.byteOffset + row * width, count * width);
 }
 
 /** An ENUM code outside the dictionary would be read back as garbage: refuse it on load. */
@@ -304,21 +347,53 @@ function checkCodes(spec: ColumnSpec, codes: Uint8Array | Int8Array, row: number
   }
 }
 
-function copyBools(vector: duckdb.Vector, bits: Uint8Array, row: number, count: number, into: Uint8Array): void {
+function copyBools(vector: duckdb.Vector, at: number, bits: Uint8Array, row: number, count: number, into: Uint8Array): void {
   for (let i = 0; i < count; i++) {
     const bit = row + i;
     into[i] = (bits[bit >> 3]! >> (bit & 7)) & 1;
   }
-  duckdb.copy_data_to_vector(vector, 0, into.buffer as ArrayBuffer, into.byteOffset, count);
+  duckdb.copy_data_to_vector(vector, at, into.buffer as ArrayBuffer, into.byteOffset, count);
 }
 
-function copyVariable(vector: duckdb.Vector, data: Data, row: number, count: number): void {
+/** Bytes of DuckDB's string_t, and the longest value it holds inline (string_type.hpp). */
+const STRING_T_BYTES = 16;
+const STRING_INLINE_BYTES_MAX = 12;
+
+/**
+ * Values of at most 12 bytes are written as inlined string_t's into `staging` and copied into
+ * the vector (from its row `at`) at once; longer ones are assigned one by one (DuckDB copies them to the vector's
+ * heap). One native call per value measured ~0.45 µs: dlt's ecu, apid, ctid and subtype are all
+ * short (4 of its 6 text columns, 425 k values per 600 s cockpit). NULL slots are zeroed (DuckDB
+ * does not read them). The values were validated as UTF-8 on read (trace/validate.ts).
+ */
+function copyVariable(vector: duckdb.Vector, at: number, data: Data, row: number, count: number, staging: Uint8Array): void {
   const offsets = data.valueOffsets as Int32Array;
   const bytes = data.values as Uint8Array;
   const bitmap = data.nullCount > 0 ? data.nullBitmap : undefined;
+  const strings = staging.subarray(0, count * STRING_T_BYTES);
+  strings.fill(0);
+  const lengths = new Uint32Array(strings.buffer, strings.byteOffset, strings.length / 4);
+  let inlined = 0;
   for (let i = 0; i < count; i++) {
     const r = row + i;
     if (bitmap !== undefined && ((bitmap[r >> 3]! >> (r & 7)) & 1) === 0) continue;
-    duckdb.vector_assign_string_element_len(vector, i, bytes.subarray(offsets[r]!, offsets[r + 1]!));
+    const start = offsets[r]!;
+    const length = offsets[r + 1]! - start;
+    if (length > STRING_INLINE_BYTES_MAX) continue;
+    lengths[i * (STRING_T_BYTES / 4)] = length; // native byte order, as DuckDB reads it
+    const into = i * STRING_T_BYTES + 4;
+    for (let b = 0; b < length; b++) strings[into + b] = bytes[start + b]!;
+    inlined += 1;
+  }
+  if (inlined > 0) {
+    duckdb.copy_data_to_vector(vector, at * STRING_T_BYTES, strings.buffer as ArrayBuffer, strings.byteOffset, strings.byteLength);
+  }
+  if (inlined === count) return;
+  for (let i = 0; i < count; i++) {
+    const r = row + i;
+    if (bitmap !== undefined && ((bitmap[r >> 3]! >> (r & 7)) & 1) === 0) continue;
+    const start = offsets[r]!;
+    const end = offsets[r + 1]!;
+    if (end - start > STRING_INLINE_BYTES_MAX) duckdb.vector_assign_string_element_len(vector, at + i, bytes.subarray(start, end));
   }
 }

@@ -8,11 +8,17 @@
 import { Worker } from 'node:worker_threads';
 import { fileSha256 } from '../replay/file-hashes.js';
 
+// Reads of 64 KiB: the chunk stays in the core's 512 KiB L2 between read(2)'s copy and the
+// sha256 over it. Measured on this host, sha256 of the 600 s cockpit's 866 MB events.arrow:
+// 64 KiB reads 0.16-0.18 s of system CPU, 1 MiB reads 0.38-0.60 s (the copy streams to memory
+// and the hash reads it back), the user CPU (sha256) the same, ~0.6 s.
+const CHUNK_BYTES = 64 * 1024;
+
 const WORKER_CODE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const { openSync, readSync, closeSync } = require('node:fs');
-const chunk = Buffer.allocUnsafe(1 << 20);
+const chunk = Buffer.allocUnsafe(${CHUNK_BYTES});
 const out = [];
 for (const path of workerData) {
   const hash = createHash('sha256');

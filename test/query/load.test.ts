@@ -133,6 +133,54 @@ describe('loading a trace into DuckDB', () => {
     expect(sum.rows).toEqual([[1_000_000_007n * 12_497_500n, 4999n * 1_000_000_007n, 4999n]]);
   });
 
+  it('keeps text, bytes and NULLs of many small batches sharing a chunk, every length across the 12-byte inline limit', async () => {
+    // DuckDB stores values of <= 12 bytes inside the string_t and longer ones on a heap: the
+    // loader writes the short ones itself, so lengths 0..14, multi-byte characters at the limit,
+    // NULLs and bytes that differ row to row are read back, compared and grouped exactly (a
+    // limit of 13 crashes DuckDB here, reading the 13th byte as a heap pointer). Batches of 13
+    // rows: rows of several batches share a DuckDB chunk (load.ts ChunkLoader), at offsets that
+    // are not whole bytes of the validity mask.
+    const texts = ['', 'a', 'ECU1', 'abcdefghijk', 'abcdefghijkl', 'abcdefghijklm', 'abcdefghijklmn',
+      'éééééé', 'ééééééé', 'aé€𝄞', 'x€€€€', 'x€€€€y'];
+    const dir = tempDir('tv-load-');
+    const rec = Recorder.create(dir, META, { rowsPerBatch: 13 });
+    const rows = 3000; // two DuckDB chunks, the first ends inside a batch
+    for (let i = 0; i < rows; i++) {
+      const text = texts[i % texts.length]!;
+      rec.appendDlt(dltRow({
+        ts_ns: i,
+        ecu: text,
+        apid: i % 5 === 0 ? null : text,
+        payload: text,
+        // lengths 0..14 of bytes that differ row to row: what a reused slot would keep past a value
+        payload_raw: new Uint8Array(i % 15).fill(0x80 + (i % 7)),
+      }));
+    }
+    rec.finish();
+    session = await QuerySession.open(dir);
+    const { rows: got } = await session.run('SELECT ts_ns, ecu, apid, payload, payload_raw FROM dlt ORDER BY ts_ns');
+    expect(got.length).toBe(rows);
+    for (const [ts, ecu, apid, payload, raw] of got) {
+      const i = Number(ts);
+      const text = texts[i % texts.length]!;
+      expect([ecu, apid, payload], `row ${i}`).toEqual([text, i % 5 === 0 ? null : text, text]);
+      expect(new Uint8Array(raw as Uint8Array), `row ${i}`).toEqual(new Uint8Array(i % 15).fill(0x80 + (i % 7)));
+    }
+    // Equality and grouping compare the inlined bytes, padding included.
+    const groups = await session.run(
+      "SELECT ecu, count(*), count(*) FILTER (WHERE ecu = apid) FROM dlt GROUP BY ecu ORDER BY ecu",
+    );
+    const expected = [...texts].sort().map((t) => {
+      const at = texts.indexOf(t);
+      const n = Array.from({ length: rows }, (_, i) => i).filter((i) => i % texts.length === at);
+      return [t, BigInt(n.length), BigInt(n.filter((i) => i % 5 !== 0).length)];
+    });
+    expect(groups.rows.map((r) => [...r])).toEqual(expected);
+    // ecu 'abcdefghijkl' is i % 12 = 4, a 1-byte payload_raw i % 15 = 1: i % 60 = 16, 50 rows
+    const equal = await session.run("SELECT count(*) FROM dlt WHERE ecu = 'abcdefghijkl' AND octet_length(payload_raw) = 1");
+    expect(equal.rows).toEqual([[50n]]);
+  });
+
   it('salvage mode loads the intact batches of a truncated trace and reports the cut', async () => {
     const dir = tempDir('tv-load-');
     const rec = Recorder.create(dir, META);
