@@ -14,12 +14,6 @@ export interface EpochRunOptions extends DriveOptions {
   epochNs: number;
   /** Told of each epoch's digests, at the epoch's end (virtual time k x epochNs, k >= 1). */
   onEpoch: (epoch: EpochDigest) => void;
-  /**
-   * Give the Node event loop a turn after each epoch (a replay: the recorded files' read-ahead
-   * ends on the thread pool, read-ahead.ts). A turn runs nothing of the platform's (a replay has
-   * no live feed), so the run is the same.
-   */
-  turnEventLoop?: boolean;
 }
 
 /**
@@ -27,7 +21,7 @@ export interface EpochRunOptions extends DriveOptions {
  * 'stopped' when options.stop ended it (the platform is then at the stopping event).
  */
 export async function driveEpochs(platform: Platform, untilNs: number, options: EpochRunOptions): Promise<'done' | 'stopped'> {
-  const { epochNs, onEpoch, turnEventLoop, ...driveOptions } = options;
+  const { epochNs, onEpoch, ...driveOptions } = options;
   if (!(Number.isSafeInteger(epochNs) && epochNs > 0)) throw new Error(`assert: epoch ${epochNs} ns is not a positive integer`);
   let epoch = Math.floor(platform.engine.now / epochNs);
   for (;;) {
@@ -36,6 +30,5 @@ export async function driveEpochs(platform: Platform, untilNs: number, options: 
     if ((await drive(platform, epochEndNs, driveOptions)) === 'stopped') return 'stopped';
     epoch++;
     onEpoch(epochDigest(platform, epoch));
-    if (turnEventLoop === true) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }

@@ -26,7 +26,6 @@ import { MessageHeader } from 'apache-arrow/fb/message-header';
 import { RecordBatch as FbRecordBatch } from 'apache-arrow/fb/record-batch';
 import type { FrameColumns, TraceColumns } from '../core/api.js';
 import { FileCursor, nextFrame } from '../trace/framing.js';
-import { ReadAheadCursor } from './read-ahead.js';
 import { TABLES } from '../trace/schema.js';
 
 /** The tables whose batches leave the core as columns (the others leave row buffers). */
@@ -98,8 +97,7 @@ export class RecordedTableFile {
     this.hashing = mode === 'hash';
     this.comparedSoFar = mode === 'compare';
     this.prologue = mode === 'compare' ? [encodeSchemaMessage(table), ...encodeDictionaryMessages(table)] : null;
-    // 'compare' (the default replay) reads the whole file ahead on the thread pool (read-ahead.ts)
-    this.cursor = mode === 'compare' ? new ReadAheadCursor(path) : new FileCursor(path, this.hashing);
+    this.cursor = new FileCursor(path, this.hashing);
   }
 
   /**

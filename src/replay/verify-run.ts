@@ -171,8 +171,6 @@ export async function run(platform: Platform, scenario: Scenario, parts: RunPart
     feed: parts.feed,
     ...(check !== undefined ? { stop: check } : {}),
     epochNs: parts.epochNs,
-    // the recorded files are read ahead on the thread pool (read-ahead.ts): its end is learnt at a turn
-    turnEventLoop: parts.files?.events.check === 'compare',
     onEpoch: (epoch) => {
       verifier.onEpoch(epoch);
       parts.recorder.appendEpoch(epoch);
