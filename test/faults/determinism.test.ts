@@ -9,22 +9,9 @@ import { recordScenario } from '../../src/platform/record.js';
 import { loadScenario, parseScenario } from '../../src/scenario/load.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { tempDir } from '../trace/helpers.js';
-import { MS, bridge, runFaults, type Row } from './run.js';
+import { ALL_FAULTS, MS, bridge, runFaults, type Row } from './run.js';
 
 const TABLES = ['events', 'dlt', 'clock', 'inputs'] as const;
-
-/** Every kind of fault at once, on the bridge of run.ts. */
-const ALL_FAULTS = [
-  { type: 'link_loss', ppm: 200_000 },
-  { type: 'link_corrupt', mac: '02:00:00:00:00:01', ppm: 50_000, at: '100ms' },
-  { type: 'can_error', ppm: 100_000 },
-  { type: 'can_bus_off', node: 'esc', at: '600ms', for: '50ms' },
-  { type: 'desc_corrupt', vm: 'gateway', ppm: 5_000 },
-  { type: 'clock_step', vm: 'gateway', at: '300ms', by: '-2ms' },
-  { type: 'clock_drift', vm: 'gateway', at: '400ms', ppb: 30_000 },
-  { type: 'vcpu_stall', vm: 'gateway', at: '200ms', for: '20ms' },
-  { type: 'bus_cut', vm: 'cluster', bytesPerPeriod: 500_000, at: '500ms', for: '100ms' },
-];
 
 async function recordBytes(seed: number): Promise<Map<string, Buffer>> {
   const dir = tempDir();

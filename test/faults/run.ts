@@ -76,3 +76,17 @@ export function bridge(extra: Record<string, unknown> = {}): Record<string, unkn
     ...extra,
   };
 }
+
+/** Every kind of fault at once, on the bridge above (determinism.test.ts, test/snapshot/dirty-pages.test.ts). */
+export const ALL_FAULTS = [
+  { type: 'link_loss', ppm: 200_000 },
+  { type: 'link_corrupt', mac: '02:00:00:00:00:01', ppm: 50_000, at: '100ms' },
+  { type: 'can_error', ppm: 100_000 },
+  { type: 'can_bus_off', node: 'esc', at: '600ms', for: '50ms' },
+  { type: 'desc_corrupt', vm: 'gateway', ppm: 5_000 },
+  { type: 'clock_step', vm: 'gateway', at: '300ms', by: '-2ms' },
+  { type: 'clock_drift', vm: 'gateway', at: '400ms', ppb: 30_000 },
+  { type: 'vcpu_stall', vm: 'gateway', at: '200ms', for: '20ms' },
+  { type: 'bus_cut', vm: 'cluster', bytesPerPeriod: 500_000, at: '500ms', for: '100ms' },
+];
+

@@ -13,21 +13,7 @@ import { Platform } from '../../src/platform/platform.js';
 import { CountingSink } from '../../src/platform/sink.js';
 import { loadScenario, parseScenario } from '../../src/scenario/load.js';
 import type { Scenario } from '../../src/scenario/schema.js';
-import { bridge } from '../faults/run.js';
-
-const MS = 1_000_000;
-
-/** Every kind of seeded fault (as test/faults/determinism.test.ts), on the faults' bridge. */
-const ALL_FAULTS = [
-  { type: 'link_loss', ppm: 200_000 },
-  { type: 'link_corrupt', mac: '02:00:00:00:00:01', ppm: 50_000, at: '100ms' },
-  { type: 'can_error', ppm: 100_000 },
-  { type: 'can_bus_off', node: 'esc', at: '600ms', for: '50ms' },
-  { type: 'desc_corrupt', vm: 'gateway', ppm: 5_000 },
-  { type: 'clock_step', vm: 'gateway', at: '300ms', by: '-2ms' },
-  { type: 'vcpu_stall', vm: 'gateway', at: '200ms', for: '20ms' },
-  { type: 'bus_cut', vm: 'cluster', bytesPerPeriod: 500_000, at: '500ms', for: '100ms' },
-];
+import { ALL_FAULTS, MS, bridge } from '../faults/run.js'; // every kind of seeded fault at once
 
 /** A copy of `s` that is not the object the core's map counts from: the core compares every page. */
 const unrelated = (s: CoreSnapshot): CoreSnapshot => ({ ...s });
