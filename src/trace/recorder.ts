@@ -28,7 +28,6 @@ import type { ManifestSnapshot } from './manifest-file.js';
 import { RowBuffer } from './row-buffer.js';
 import { arrowSchema, ROWS_PER_BATCH_DEFAULT, TABLE_NAMES, type DltType, type TableName } from './schema.js';
 
-export { ROWS_PER_BATCH_DEFAULT };
 import { TableFileWriter, type TableFileSummary } from './table-writer.js';
 import { ColumnFileWriter, type ColumnRows } from './column-file-writer.js';
 import { availableParallelism } from 'node:os';
@@ -36,6 +35,8 @@ import { EVENTS_TABLE, FRAMES_TABLE } from './tables.js';
 import { batchDigest } from '../replay/digest.js';
 import { DigestLog, type DigestHeader } from '../replay/digest-file.js';
 import type { EpochDigest } from '../replay/digest-state.js';
+
+export { ROWS_PER_BATCH_DEFAULT };
 
 /** 64-bit integer columns take a safe-integer number or a bigint. */
 export type Int64Input = number | bigint;
@@ -148,6 +149,8 @@ export interface RecorderOptions {
 /** What the recorder needs of a table file; a detached recorder (replay) counts only. */
 interface BatchWriter {
   writeBatch(batch: RecordBatch): void;
+  /** Rows written so far. */
+  rows(): number;
   summary(): TableFileSummary;
   close(): TableFileSummary;
   abandon(): void;
@@ -191,7 +194,7 @@ function frameRows(cols: FrameColumns, count: number): ColumnRows[] {
 }
 
 class CountingWriter implements BatchWriter {
-  private rows = 0;
+  private rowCount = 0;
   private batches = 0;
   writeBatch(batch: RecordBatch): void {
     this.count(batch.numRows);
@@ -199,11 +202,14 @@ class CountingWriter implements BatchWriter {
   /** A batch of `rows` rows that was never built (RecorderOptions.matchEvents). */
   count(rows: number): void {
     if (rows === 0) return;
-    this.rows += rows;
+    this.rowCount += rows;
     this.batches += 1;
   }
+  rows(): number {
+    return this.rowCount;
+  }
   summary(): TableFileSummary {
-    return { rows: this.rows, batches: this.batches, bytes: 0, sha256: '0'.repeat(64) };
+    return { rows: this.rowCount, batches: this.batches, bytes: 0, sha256: '0'.repeat(64) };
   }
   close(): TableFileSummary {
     return this.summary();
@@ -218,6 +224,7 @@ function threadedWriter(writer: ColumnFileWriter): BatchWriter {
     writeBatch: (batch) => {
       if (batch.numRows > 0) throw new Error(`assert: ${writer.path}: Arrow batches go to the threaded writer as columns`);
     },
+    rows: () => writer.rows(),
     summary: () => writer.summary(), // before the first batch only (the initial manifest)
     close: () => writer.close(),
     abandon: () => writer.abandon(),
@@ -375,13 +382,7 @@ export class Recorder {
   /** Rows written or buffered so far, per table. */
   rowCounts(): Record<TableName, number> {
     const counts = {} as Record<TableName, number>;
-    for (const table of TABLE_NAMES) {
-      if (this.threaded === null || (table !== 'events' && table !== 'frames')) counts[table] = this.writers[table].summary().rows;
-    }
-    if (this.threaded !== null) {
-      counts.events = this.threaded.events.rows();
-      counts.frames = this.threaded.frames.rows();
-    }
+    for (const table of TABLE_NAMES) counts[table] = this.writers[table].rows();
     for (const table of BUFFERED_TABLES) {
       counts[table] += this.buffers[table].length;
     }

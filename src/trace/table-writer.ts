@@ -75,6 +75,11 @@ export class TableFileWriter {
     this.batchCount += 1;
   }
 
+  /** Rows written so far (summary() without copying the running hash). */
+  rows(): number {
+    return this.rowCount;
+  }
+
   /** Summary of what is in the file so far (hash of the bytes written up to now). */
   summary(): TableFileSummary {
     return {
