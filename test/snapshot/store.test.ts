@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Core } from '../../src/core/core.js';
 import { SnapshotError } from '../../src/core/snapshot.js';
 import { SNAPSHOT_FORMAT_VERSION, type SnapshotIndex } from '../../src/snapshot/format.js';
-import { BackgroundSnapshotStore } from '../../src/snapshot/background-store.js';
+import { BackgroundSnapshotStore, snapshotWorker } from '../../src/snapshot/background-store.js';
 import { closeSnapshots, listInManifest, listSnapshots, readSnapshot, writeSnapshot } from '../../src/snapshot/index.js';
 import type { ManifestSnapshot } from '../../src/trace/manifest.js';
 import { COCKPIT_LIMITS, cockpitSnapshots, rewriteIndex, snapshotPath, traceDir, type Taken } from './helpers.js';
@@ -113,6 +113,28 @@ describe('writeSnapshot / listSnapshots / readSnapshot', () => {
     }
     listInManifest(other, got);
     expect(Buffer.compare(readSnapshot(other, 's000003').core.pages[5]!, taken[2]!.snapshot.pages[5]!)).toBe(0);
+  });
+
+  it('every store of a process writes through one worker thread: two at once write what one alone does', () => {
+    const { dir, entries } = storedTrace();
+    const [a, b] = [traceDir(), traceDir()];
+    const stores = [new BackgroundSnapshotStore(a), new BackgroundSnapshotStore(b)];
+    const worker = snapshotWorker();
+    expect(worker).not.toBeNull();
+    try {
+      for (const t of taken) for (const store of stores) store.write(t.snapshot, PLATFORM_STATE);
+      for (const store of stores) expect(store.flush()).toEqual(entries);
+    } finally {
+      for (const store of stores) store.close();
+    }
+    const after = new BackgroundSnapshotStore(traceDir()); // a later recording: the same thread
+    after.close();
+    expect(snapshotWorker()).toBe(worker);
+    for (const other of [a, b]) {
+      for (const name of readdirSync(snapshotPath(dir, ''))) {
+        expect(readFileSync(snapshotPath(other, name)).equals(readFileSync(snapshotPath(dir, name)))).toBe(true);
+      }
+    }
   });
 
   it('a write the worker thread fails is an error at the next take or flush, not a silent gap', () => {
