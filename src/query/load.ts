@@ -191,7 +191,7 @@ function notBefore(th: number, tl: number, sh: number, sl: number, last: Float64
 }
 
 function int32Pairs(batch: RecordBatch, column: number): Int32Array {
-  const data = batch.getChildAt(column)!.data[0]!;
+  const data = batch.data.children[column]!;
   const values = data.values as BigInt64Array;
   return new Int32Array(values.buffer, values.byteOffset + data.offset * 8, batch.numRows * 2);
 }
@@ -228,13 +228,11 @@ class ChunkLoader {
   }
 
   appendBatch(batch: RecordBatch): void {
-    const datas = this.columns.map((spec, i) => {
-      const child = batch.getChildAt(i);
-      if (child === null || child.data.length !== 1) {
-        throw new Error(`batch column ${spec.name}: expected one data chunk`);
-      }
-      return child.data[0]!;
-    });
+    // a batch's columns as its data's children: getChildAt makes a Vector of each per call
+    const datas = batch.data.children;
+    if (datas.length !== this.columns.length) {
+      throw new Error(`batch of ${datas.length} columns, table ${this.columns.length}`);
+    }
     for (let start = 0; start < batch.numRows; ) {
       if (this.filled === 0) this.beginChunk();
       const count = Math.min(CHUNK_ROWS - this.filled, batch.numRows - start);

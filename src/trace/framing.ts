@@ -20,7 +20,15 @@ export const BODY_BYTES_MAX = 2 ** 31 - 1;
 const CONTINUATION = 0xffffffff;
 const HASH_CHUNK_BYTES = 1024 * 1024;
 
-/** Reads a file front to back, optionally hashing every byte it passes (sha256). */
+/**
+ * Reads a file front to back, optionally hashing every byte it passes (sha256). With
+ * `readAheadBytes`, reads of the file fill a window of that size and small reads are served
+ * from it: a walk of the small tables read each batch's 8-byte prefix, its metadata and its
+ * body with three read(2)s (~4 µs each here), which measured 0.9 s of 2.5 s walking them 30
+ * times (600 s cockpit: 2055 batches of 0.2–27 KB bodies); a body the window holds is returned
+ * as a view of it (readReused). Every byte of the file is read from it once, in order, and
+ * hashed as it is read.
+ */
 export class FileCursor {
   readonly size: number;
   position = 0;
@@ -28,11 +36,17 @@ export class FileCursor {
   private readonly hash: Hash | null;
   private closed = false;
   private scratch = new Uint8Array(0);
+  /** The read-ahead: file bytes [windowStart, readPosition) are window[0, readPosition - windowStart). */
+  private readonly window: Uint8Array;
+  private windowStart = 0;
+  /** Where the next read(2) starts. */
+  private readPosition = 0;
 
-  constructor(path: string, hashing: boolean) {
+  constructor(path: string, hashing: boolean, readAheadBytes = 0) {
     this.fd = openSync(path, 'r');
     this.size = fstatSync(this.fd).size;
     this.hash = hashing ? createHash('sha256') : null;
+    this.window = new Uint8Array(readAheadBytes);
   }
 
   get remaining(): number {
@@ -48,11 +62,17 @@ export class FileCursor {
   }
 
   /**
-   * The next `length` bytes in a buffer reused by the next call (null when fewer remain): for
-   * a check that drops each batch before reading the next (no allocation, no GC per batch).
+   * The next `length` bytes in a buffer reused by the next read of any kind (null when fewer
+   * remain): for a check that drops each batch before reading the next (no allocation, no GC
+   * per batch). A view of the read-ahead window when it holds them at an 8-aligned place.
    */
   readReused(length: number): Uint8Array | null {
     if (length > this.remaining) return null;
+    const at = this.position - this.windowStart;
+    if (this.position + length <= this.readPosition && at % 8 === 0) {
+      this.position += length;
+      return this.window.subarray(at, at + length);
+    }
     if (this.scratch.byteLength < length) {
       this.scratch = new Uint8Array(Math.max(length, this.scratch.byteLength * 2));
     }
@@ -63,14 +83,20 @@ export class FileCursor {
 
   /** Reads the next `into.byteLength` bytes into a caller's buffer (which must fit them). */
   fill(into: Uint8Array): void {
-    let done = 0;
-    while (done < into.byteLength) {
-      const n = readSync(this.fd, into, done, into.byteLength - done, this.position + done);
-      if (n === 0) throw new Error(`file shrank while reading at byte ${this.position + done}`);
-      done += n;
+    let done = this.takeAhead(into, 0);
+    if (done === into.byteLength) return;
+    // the window is used up: reading goes on from the position (after a skip without hashing,
+    // the bytes skipped are not read)
+    this.windowStart = this.position;
+    this.readPosition = this.position;
+    if (into.byteLength - done < this.window.byteLength) {
+      this.readFile(this.window.subarray(0, Math.min(this.window.byteLength, this.remaining)));
+      done = this.takeAhead(into, done);
     }
-    this.hash?.update(into);
-    this.position += into.byteLength;
+    if (done < into.byteLength) {
+      this.readFile(into.subarray(done));
+      this.position += into.byteLength - done;
+    }
   }
 
   /** Moves past `length` bytes (reading them only when hashing). */
@@ -99,6 +125,28 @@ export class FileCursor {
     if (this.closed) return;
     this.closed = true;
     closeSync(this.fd);
+  }
+
+  /** Copies what the window holds of the next bytes into `into` from `at`; returns the new end. */
+  private takeAhead(into: Uint8Array, at: number): number {
+    const from = this.position - this.windowStart;
+    const count = Math.min(into.byteLength - at, this.readPosition - this.position);
+    if (count <= 0) return at;
+    into.set(this.window.subarray(from, from + count), at);
+    this.position += count;
+    return at + count;
+  }
+
+  /** read(2) from readPosition until `into` is full, hashing what was read. */
+  private readFile(into: Uint8Array): void {
+    let done = 0;
+    while (done < into.byteLength) {
+      const n = readSync(this.fd, into, done, into.byteLength - done, this.readPosition + done);
+      if (n === 0) throw new Error(`file shrank while reading at byte ${this.readPosition + done}`);
+      done += n;
+    }
+    this.hash?.update(into);
+    this.readPosition += into.byteLength;
   }
 }
 

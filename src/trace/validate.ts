@@ -18,8 +18,11 @@
 //   - dictionary codes are inside the table's fixed dictionary; no compression.
 
 import { isUtf8 } from 'node:buffer';
-import { Data, makeData, RecordBatch, Struct, type DataType, type Vector } from 'apache-arrow';
+import { Data, RecordBatch, Struct, type DataType, type Schema, type Vector } from 'apache-arrow';
+import { Buffer as FbBuffer } from 'apache-arrow/fb/buffer';
+import { FieldNode } from 'apache-arrow/fb/field-node';
 import type { Message as FbMessage } from 'apache-arrow/fb/message';
+import type { ByteBuffer } from 'flatbuffers';
 import { MessageHeader } from 'apache-arrow/fb/message-header';
 import { RecordBatch as FbRecordBatch } from 'apache-arrow/fb/record-batch';
 import { arrowSchema, dictionaryVector, TABLES, type ColumnSpec, type TableName } from './schema.js';
@@ -64,19 +67,60 @@ export function decodeRecordBatch(table: TableName, message: FbMessage, body: Ui
   if (header.nodesLength() !== columns.length) {
     throw new BatchInvalid(`${header.nodesLength()} field nodes for ${columns.length} columns`);
   }
-  const schema = arrowSchema(table);
+  const { schema, struct } = batchTypes(table);
   const children: Data[] = [];
+  const node = new FieldNode();
   let next = 0;
   for (let c = 0; c < columns.length; c++) {
     const spec = columns[c]!;
     const count = spec.kind === 'utf8' || spec.kind === 'binary' ? 3 : 2;
-    const nullCount = nodeNulls(header, c, rows, spec);
+    const nullCount = nodeNulls(header, c, rows, spec, node);
     const type = schema.fields[c]!.type;
-    children.push(columnData({ spec, type, rows, nullCount, body }, regions.slice(next, next + count)));
+    children.push(columnData({ spec, type, rows, nullCount, body }, regions, next));
     next += count;
   }
-  const data = makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children });
-  return new RecordBatch(schema, data);
+  // what makeData makes of a struct without NULLs (its visitStruct)
+  return recordBatch(schema, new Data(struct, 0, rows, 0, [undefined, undefined, NO_BITMAP], children));
+}
+
+const structTypes = new Map<TableName, Struct>();
+
+/** A table's Arrow schema and the Struct type of its batches' data, made once per table. */
+function batchTypes(table: TableName): { schema: Schema; struct: Struct } {
+  const schema = arrowSchema(table);
+  let struct = structTypes.get(table);
+  if (struct === undefined) {
+    struct = new Struct(schema.fields);
+    structTypes.set(table, struct);
+  }
+  return { schema, struct };
+}
+
+/**
+ * A RecordBatch over validated Data, made without its constructor: the constructor's
+ * ensureSameLengthData clones the schema and every field of it per batch (Schema.assign, with
+ * new metadata Maps), which measured a quarter of the time walking the small tables took
+ * (600 s cockpit: 2055 batches of dlt, clock and sync; ~60 µs a batch warm, more cold). What
+ * it checks, every child as long as the batch, holds here by construction (nodeNulls checks
+ * each field node's length, columnData makes each child of `rows` values), so the batch is
+ * the one it would make: the table's schema, this data, no metadata.
+ */
+function recordBatch(schema: Schema, data: Data<Struct>): RecordBatch {
+  const batch = Object.create(RecordBatch.prototype) as { schema: Schema; data: Data<Struct>; _metadata: Map<string, string> };
+  batch.schema = schema;
+  batch.data = data;
+  batch._metadata = new Map();
+  return batch as unknown as RecordBatch;
+}
+
+/**
+ * An int64 of a flatbuffer struct (a field node's or a buffer's) as a number when it is in
+ * [0, 2^32), else null: every length and offset of a valid batch is. The generated accessors
+ * return a BigInt (allocated, ~4 per column and batch): bufferRegions and nodeNulls measured
+ * another fifth of walking the small tables with them.
+ */
+function smallUint64(bb: ByteBuffer, position: number): number | null {
+  return bb.readInt32(position + 4) === 0 ? bb.readUint32(position) : null;
 }
 
 function batchRows(header: FbRecordBatch): number {
@@ -87,20 +131,20 @@ function batchRows(header: FbRecordBatch): number {
   return Number(rows);
 }
 
-function nodeNulls(header: FbRecordBatch, index: number, rows: number, spec: ColumnSpec): number {
-  const node = header.nodes(index);
+function nodeNulls(header: FbRecordBatch, index: number, rows: number, spec: ColumnSpec, scratch: FieldNode): number {
+  const node = header.nodes(index, scratch);
   if (node === null) throw new BatchInvalid(`column ${spec.name}: field node missing`);
-  if (node.length() !== BigInt(rows)) {
+  if (smallUint64(node.bb!, node.bb_pos) !== rows) {
     throw new BatchInvalid(`column ${spec.name}: ${node.length()} values in a batch of ${rows} rows`);
   }
-  const nulls = node.nullCount();
-  if (nulls < 0n || nulls > BigInt(rows)) {
-    throw new BatchInvalid(`column ${spec.name}: null count ${nulls} for ${rows} rows`);
+  const nulls = smallUint64(node.bb!, node.bb_pos + 8);
+  if (nulls === null || nulls > rows) {
+    throw new BatchInvalid(`column ${spec.name}: null count ${node.nullCount()} for ${rows} rows`);
   }
-  if (nulls > 0n && !spec.nullable) {
+  if (nulls > 0 && !spec.nullable) {
     throw new BatchInvalid(`column ${spec.name}: ${nulls} NULLs in a non-nullable column`);
   }
-  return Number(nulls);
+  return nulls;
 }
 
 function bufferRegions(header: FbRecordBatch, columns: readonly ColumnSpec[], bodyBytes: number): Region[] {
@@ -109,17 +153,18 @@ function bufferRegions(header: FbRecordBatch, columns: readonly ColumnSpec[], bo
     throw new BatchInvalid(`${header.buffersLength()} buffers for ${expected} expected`);
   }
   const regions: Region[] = [];
+  const buffer = new FbBuffer();
   let end = 0;
   for (let i = 0; i < expected; i++) {
-    const buffer = header.buffers(i)!;
-    const offset = buffer.offset();
-    const length = buffer.length();
-    if (offset < 0n || length < 0n || offset + length > BigInt(bodyBytes)) {
-      throw new BatchInvalid(`buffer ${i} (${offset}+${length}) outside the body of ${bodyBytes} bytes`);
+    header.buffers(i, buffer);
+    const offset = smallUint64(buffer.bb!, buffer.bb_pos);
+    const length = smallUint64(buffer.bb!, buffer.bb_pos + 8);
+    if (offset === null || length === null || offset + length > bodyBytes) {
+      throw new BatchInvalid(`buffer ${i} (${buffer.offset()}+${buffer.length()}) outside the body of ${bodyBytes} bytes`);
     }
-    if (offset % 8n !== 0n) throw new BatchInvalid(`buffer ${i} at ${offset} is not 8-aligned`);
-    regions.push({ offset: Number(offset), length: Number(length) });
-    end = Math.max(end, Number(offset + length));
+    if (offset % 8 !== 0) throw new BatchInvalid(`buffer ${i} at ${offset} is not 8-aligned`);
+    regions.push({ offset, length });
+    end = Math.max(end, offset + length);
   }
   if (bodyBytes !== pad8(end)) {
     throw new BatchInvalid(`body of ${bodyBytes} bytes, its buffers end at ${end}`);
@@ -142,10 +187,10 @@ interface ColumnContext {
  * rows), where decoding measured 160 µs a batch with makeData and 35-60 µs without. The
  * buffers are those makeData makes: [valueOffsets, values, validity (empty when none)].
  */
-function columnData(column: ColumnContext, regions: Region[]): Data {
+function columnData(column: ColumnContext, regions: Region[], first: number): Data {
   const { spec, type, rows, nullCount, body } = column;
-  const nullBitmap = validity(spec, rows, nullCount, regions[0]!, body) ?? NO_BITMAP;
-  const values = regions[1]!;
+  const nullBitmap = validity(spec, rows, nullCount, regions[first]!, body) ?? NO_BITMAP;
+  const values = regions[first + 1]!;
   const at = (width: number) => fixed(spec, rows, width, values, body);
   const data = (buffer: ArrayBufferView, valueOffsets?: Int32Array, dictionary?: Vector): Data =>
     new Data(type, 0, rows, nullCount, [valueOffsets, buffer, nullBitmap], [], dictionary);
@@ -162,7 +207,7 @@ function columnData(column: ColumnContext, regions: Region[]): Data {
       return data(codes(spec, rows, values, body), undefined, dictionaryVector(spec));
     case 'utf8':
     case 'binary': {
-      const { valueOffsets, data: bytes } = variable(spec, rows, values, regions[2]!, body);
+      const { valueOffsets, data: bytes } = variable(spec, rows, values, regions[first + 2]!, body);
       return data(bytes, valueOffsets);
     }
   }

@@ -85,10 +85,10 @@ export class ParquetWriter {
     if (rows === 0) return;
     const chunks: Field[][] = [];
     let bytes = 0;
+    const datas = batch.data.children; // not getChildAt, which makes a Vector per call
+    if (datas.length !== this.columns.length) throw new Error(`parquet: batch of ${datas.length} columns for ${this.columns.length}`);
     for (let c = 0; c < this.columns.length; c++) {
-      const child = batch.getChildAt(c);
-      if (child === null || child.data.length !== 1) throw new Error(`parquet: column ${c}: expected one data chunk`);
-      const meta = this.writeChunk(c, child.data[0]!, rows, ascending);
+      const meta = this.writeChunk(c, datas[c]!, rows, ascending);
       bytes += meta.bytes;
       chunks.push(columnChunk(this.columns[c]!, meta, rows));
     }
