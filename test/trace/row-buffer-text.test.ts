@@ -6,7 +6,9 @@ import { RowBuffer } from '../../src/trace/row-buffer.js';
 import type { DltRow } from '../../src/trace/recorder.js';
 
 const TEXTS = ['', 'frame 12 processed', 'grüße 日本語 €', 'car 🚗', 'x\ud800y', 'end\udc00', '\udbff', 'cut\0x',
-  'é'.repeat(40_000), '🚗'.repeat(9000) + '\ud800'];
+  'é'.repeat(40_000), '🚗'.repeat(9000) + '\ud800',
+  // around the ASCII loop (row-buffer.ts ASCII_LOOP_MAX): at and past its length, non-ASCII after an ASCII prefix
+  'a'.repeat(64), 'b'.repeat(65), 'c'.repeat(63) + 'é', 'abc\u007f', 'abc\u0080', 'ab\ud800'];
 
 function row(payload: string, i: number): DltRow {
   return {
