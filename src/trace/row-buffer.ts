@@ -3,14 +3,8 @@
 // (principle 1). Fixed-width columns never grow; variable-width bytes grow by doubling and are
 // kept across batches, so steady state allocates nothing but the Arrow Data wrappers.
 
-import {
-  Data,
-  RecordBatch,
-  Struct,
-  type DataType,
-  type Schema,
-  type Vector,
-} from 'apache-arrow';
+import { Data, type DataType, type RecordBatch, type Schema, type Vector } from 'apache-arrow';
+import { NO_BITMAP, tableBatch } from './arrow-batch.js';
 import { arrowSchema, dictionaryVector, type ColumnSpec, type TableName, TABLES } from './schema.js';
 
 // Each column class has its own check() and push(): a call site of the generated row code
@@ -58,8 +52,6 @@ abstract class ColumnBuffer {
   }
 }
 
-/** An absent validity bitmap (no NULLs), as makeData leaves it. */
-const NO_BITMAP = new Uint8Array(0);
 
 function toInteger(spec: ColumnSpec, value: unknown, min: number, max: number): number {
   if (typeof value === 'bigint') value = Number(value);
@@ -338,7 +330,6 @@ export class RowBuffer {
   /** check() of every column of a row into scratch, and push() of scratch (rowCode). */
   private readonly checkRow: RowChecker;
   private readonly pushRow: RowPusher;
-  private readonly structType: Struct;
   private readonly scratch: unknown[];
   private count = 0;
 
@@ -353,7 +344,6 @@ export class RowBuffer {
     const code = rowCodeOf(table, this.columns.map((c) => c.spec.name));
     this.checkRow = code.checkRow;
     this.pushRow = code.pushRow;
-    this.structType = new Struct(fields);
     this.scratch = new Array<unknown>(this.columns.length).fill(null);
   }
 
@@ -381,7 +371,7 @@ export class RowBuffer {
   toBatch(): RecordBatch {
     const length = this.count;
     const children = this.columns.map((c) => c.toData(length));
-    return new RecordBatch(this.schema, new Data(this.structType, 0, length, 0, [undefined, undefined, NO_BITMAP], children));
+    return tableBatch(this.table, length, children);
   }
 
   reset(): void {

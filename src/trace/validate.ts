@@ -18,13 +18,14 @@
 //   - dictionary codes are inside the table's fixed dictionary; no compression.
 
 import { isUtf8 } from 'node:buffer';
-import { Data, RecordBatch, Struct, type DataType, type Schema, type Vector } from 'apache-arrow';
+import { Data, type DataType, type RecordBatch, type Vector } from 'apache-arrow';
 import { Buffer as FbBuffer } from 'apache-arrow/fb/buffer';
 import { FieldNode } from 'apache-arrow/fb/field-node';
 import type { Message as FbMessage } from 'apache-arrow/fb/message';
 import type { ByteBuffer } from 'flatbuffers';
 import { MessageHeader } from 'apache-arrow/fb/message-header';
 import { RecordBatch as FbRecordBatch } from 'apache-arrow/fb/record-batch';
+import { NO_BITMAP, tableBatch } from './arrow-batch.js';
 import { arrowSchema, dictionaryVector, TABLES, type ColumnSpec, type TableName } from './schema.js';
 
 /** More rows than any batch we write (core columns: 64 Ki events; row buffers: 8 Ki). */
@@ -35,8 +36,6 @@ export class BatchInvalid extends Error {
   override readonly name = 'BatchInvalid';
 }
 
-/** What makeData gives a column without a validity bitmap: an empty one (never written to). */
-const NO_BITMAP = new Uint8Array(0);
 
 const pad8 = (n: number): number => Math.ceil(n / 8) * 8;
 
@@ -67,7 +66,7 @@ export function decodeRecordBatch(table: TableName, message: FbMessage, body: Ui
   if (header.nodesLength() !== columns.length) {
     throw new BatchInvalid(`${header.nodesLength()} field nodes for ${columns.length} columns`);
   }
-  const { schema, struct } = batchTypes(table);
+  const schema = arrowSchema(table);
   const children: Data[] = [];
   const node = new FieldNode();
   let next = 0;
@@ -79,38 +78,7 @@ export function decodeRecordBatch(table: TableName, message: FbMessage, body: Ui
     children.push(columnData({ spec, type, rows, nullCount, body }, regions, next));
     next += count;
   }
-  // what makeData makes of a struct without NULLs (its visitStruct)
-  return recordBatch(schema, new Data(struct, 0, rows, 0, [undefined, undefined, NO_BITMAP], children));
-}
-
-const structTypes = new Map<TableName, Struct>();
-
-/** A table's Arrow schema and the Struct type of its batches' data, made once per table. */
-function batchTypes(table: TableName): { schema: Schema; struct: Struct } {
-  const schema = arrowSchema(table);
-  let struct = structTypes.get(table);
-  if (struct === undefined) {
-    struct = new Struct(schema.fields);
-    structTypes.set(table, struct);
-  }
-  return { schema, struct };
-}
-
-/**
- * A RecordBatch over validated Data, made without its constructor: the constructor's
- * ensureSameLengthData clones the schema and every field of it per batch (Schema.assign, with
- * new metadata Maps), which measured a quarter of the time walking the small tables took
- * (600 s cockpit: 2055 batches of dlt, clock and sync; ~60 µs a batch warm, more cold). What
- * it checks, every child as long as the batch, holds here by construction (nodeNulls checks
- * each field node's length, columnData makes each child of `rows` values), so the batch is
- * the one it would make: the table's schema, this data, no metadata.
- */
-function recordBatch(schema: Schema, data: Data<Struct>): RecordBatch {
-  const batch = Object.create(RecordBatch.prototype) as { schema: Schema; data: Data<Struct>; _metadata: Map<string, string> };
-  batch.schema = schema;
-  batch.data = data;
-  batch._metadata = new Map();
-  return batch as unknown as RecordBatch;
+  return tableBatch(table, rows, children);
 }
 
 /**
