@@ -7,11 +7,14 @@
 import { statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { CORE_COMPONENTS } from '../core/api.js';
+import { CORE_COMPONENTS, type ColumnsDigester } from '../core/api.js';
 import { Platform } from '../platform/platform.js';
 import { recordedFeed, type InputFeed } from '../platform/run-loop.js';
 import { FileHashes, fileSha256 } from './file-hashes.js';
 import { RecordedTableFile } from './recorded-events.js';
+import { RecordedColumnDigests } from './recorded-digests.js';
+import { identityIntact } from '../trace/file-identity.js';
+import { columnsDigesterOf } from '../platform/record.js';
 import { inputRowsOf } from './recorded-inputs.js';
 import { installInputHandlers } from '../inputs/handlers.js';
 import type { PlatformSink } from '../platform/sink.js';
@@ -71,6 +74,13 @@ export interface ReplayOutcome {
   ended: 'end' | 'divergence' | 'stop' | 'recording_end';
   /** Virtual time the platform stands at. */
   atNs: number;
+  /**
+   * How the events and frames batches were checked: 'core digests' (the recording's digests of
+   * the core's columns, the files vouched for by identity.json: nothing read back), 'file bytes'
+   * (compared with or hashed from the table files), 'batches' (the checked reader's batches:
+   * an incomplete trace, or one without digests).
+   */
+  batchCheck?: 'core digests' | 'file bytes' | 'batches';
   /** --- replay --from (issue 10 §3): the snapshot the replay resumed from (verified from its time on). */
   resumedFrom?: ResumePoint | null;
   /** --from that could not resume (no snapshot, a refused one): why it verified from the start. */
@@ -84,6 +94,12 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
   const digests = readDigests(dir, manifest);
   // a replay that stops early reads part of the files: hashing them as they are read beats comparing then hashing
   const { recorded, files } = recordedTrace(dir, manifest, digests, options.hashFiles ?? (options.stop === undefined ? 'compare' : 'auto'));
+  // the core's batch digests (RecordedColumnDigests) come from the platform built below
+  let columnsDigest: ColumnsDigester['columnsDigest'] | null = null;
+  files?.bindDigest((table, count) => {
+    if (columnsDigest === null) throw new Error('assert: a batch digest asked before the replay platform was built');
+    return columnsDigest(table, count);
+  });
   try {
     const feed = inputFeed(manifest, recorded);
     const vmNames = scenario.vms.map((vm) => vm.name);
@@ -96,6 +112,7 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
     // the inputs come from the recorded rows).
     installInputHandlers(platform, manifest.inputs ?? []);
     checkCoreVersion(dir, manifest, platform.core.version, options.force === true);
+    columnsDigest = columnsDigesterOf(platform);
     recorder = newRecorder(manifest, scenario, epochNs, verifier, options);
     const active = recorder;
     try {
@@ -111,7 +128,8 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
       } else {
         active.abort();
       }
-      return { dir, platform, verifier, incomplete: !manifest.complete, rowByRow: digests === null, ended, atNs: platform.engine.now };
+      const batchCheck = files === null ? 'batches' : files.events instanceof RecordedColumnDigests ? 'core digests' : 'file bytes';
+      return { dir, platform, verifier, incomplete: !manifest.complete, rowByRow: digests === null, ended, atNs: platform.engine.now, batchCheck };
     } catch (error) {
       active.abort();
       throw error;
@@ -140,10 +158,12 @@ export interface RunParts {
  * (recorded-events.ts), the others a share every epoch (`others`).
  */
 export interface RecordedFiles {
-  events: RecordedTableFile;
-  frames: RecordedTableFile;
+  events: RecordedTableFile | RecordedColumnDigests;
+  frames: RecordedTableFile | RecordedColumnDigests;
   others: FileHashes | null;
   thread: FileHashThread | null;
+  /** The core digest RecordedColumnDigests asks (set once the platform exists). */
+  bindDigest(digest: ColumnsDigester['columnsDigest']): void;
   close(): void;
 }
 
@@ -253,7 +273,7 @@ function recordedTrace(
   dir: string, manifest: Manifest, digests: TraceDigests | null, hashFiles: NonNullable<ReplayOptions['hashFiles']>,
 ): { recorded: RecordedTrace; files: RecordedFiles | null } {
   if (manifest.complete && digests !== null) {
-    const files = openRecordedFiles(dir, manifest, hashFiles);
+    const files = openRecordedFiles(dir, manifest, hashFiles, digests);
     const batches = Object.fromEntries(TABLE_NAMES.map((t) => [t, manifest.tables[t]!.batches])) as Record<TableName, number>;
     let checked: CheckedTrace | null = null;
     return { recorded: { complete: true, batches, open: () => (checked ??= openCheckedTrace(dir, 'verify')) }, files };
@@ -302,8 +322,18 @@ export function hashFilesOnThread(
   return totalBytes >= HASH_THREAD_BYTES_MIN && host.cores >= 2 && host.loadAverage <= host.cores - 1;
 }
 
-function openRecordedFiles(dir: string, manifest: Manifest, hashFiles: NonNullable<ReplayOptions['hashFiles']>): RecordedFiles {
+function openRecordedFiles(dir: string, manifest: Manifest, hashFiles: NonNullable<ReplayOptions['hashFiles']>, digests: TraceDigests): RecordedFiles {
   const path = (table: TableName): string => join(dir, manifest.tables[table]!.file);
+  let digest: ColumnsDigester['columnsDigest'] | null = null;
+  const bound: ColumnsDigester['columnsDigest'] = (table, count) => digest!(table, count);
+  const bindDigest = (d: ColumnsDigester['columnsDigest']): void => void (digest = d);
+  if (coreDigestsServe(dir, manifest, hashFiles, digests)) {
+    // events and frames by the core's digests, their files by identity: neither is read
+    const events = new RecordedColumnDigests(path('events'), 'events', digests.batches.events, bound);
+    const frames = new RecordedColumnDigests(path('frames'), 'frames', digests.batches.frames, bound);
+    const others = new FileHashes(OTHER_TABLES.map(path));
+    return { events, frames, others, thread: null, bindDigest, close: () => others.close() };
+  }
   let events: RecordedTableFile | null = null;
   let frames: RecordedTableFile | null = null;
   let thread: FileHashThread | null = null;
@@ -317,7 +347,7 @@ function openRecordedFiles(dir: string, manifest: Manifest, hashFiles: NonNullab
     thread = onThread ? new FileHashThread(HASHED_TABLES.map(path)) : null;
     const others = onThread ? null : new FileHashes(OTHER_TABLES.map(path));
     const [e, f, t] = [events, frames, thread];
-    return { events: e, frames: f, others, thread: t, close: () => (e.close(), f.close(), others?.close(), t?.close()) };
+    return { events: e, frames: f, others, thread: t, bindDigest, close: () => (e.close(), f.close(), others?.close(), t?.close()) };
   } catch (error) {
     events?.close();
     frames?.close();
@@ -326,9 +356,20 @@ function openRecordedFiles(dir: string, manifest: Manifest, hashFiles: NonNullab
   }
 }
 
+/**
+ * The default checks ('compare', 'auto') take the core's batch digests when the recording
+ * has one for every events and frames batch and identity.json says both files are the
+ * recorder's (file-identity.ts); the explicit 'thread' and 'here' (the bench's) read the files.
+ */
+function coreDigestsServe(dir: string, manifest: Manifest, hashFiles: NonNullable<ReplayOptions['hashFiles']>, digests: TraceDigests): boolean {
+  if (hashFiles !== 'compare' && hashFiles !== 'auto') return false;
+  const covered = (['events', 'frames'] as const).every((t) => RecordedColumnDigests.cover(digests.batches[t], manifest.tables[t]!.batches));
+  return covered && identityIntact(dir, [manifest.tables.events!.file, manifest.tables.frames!.file]);
+}
+
 /** Each table file's sha256 in HASHED_TABLES order, from the thread or finished here. */
-async function fileHashes(files: RecordedFiles, manifest: Manifest): Promise<(string | null)[]> {
-  const here = [vouched(files.events, manifest), vouched(files.frames, manifest), ...(files.others?.finish() ?? [])];
+async function fileHashes(files: RecordedFiles, manifest: Manifest, dir: string): Promise<(string | null)[]> {
+  const here = [vouched(files.events, manifest, dir), vouched(files.frames, manifest, dir), ...(files.others?.finish() ?? [])];
   return files.thread === null ? here : files.thread.result();
 }
 
@@ -336,7 +377,11 @@ async function fileHashes(files: RecordedFiles, manifest: Manifest): Promise<(st
  * A 'compare' file equal byte for byte to the replayed run's stream is the recorded file: the
  * manifest's hash stands; else (and in the other modes) the file's own sha256, read whole.
  */
-function vouched(file: RecordedTableFile, manifest: Manifest): string | null {
+function vouched(file: RecordedTableFile | RecordedColumnDigests, manifest: Manifest, dir: string): string | null {
+  if (file instanceof RecordedColumnDigests) {
+    // unchanged since the recorder wrote it (asked again at the end: the run took a while)
+    return identityIntact(dir, [manifest.tables[file.table]!.file]) ? manifest.tables[file.table]!.sha256 : fileSha256(file.path);
+  }
   if (file.check !== 'compare') return file.finish();
   const whole = file.comparedWhole();
   file.close();
@@ -347,7 +392,7 @@ function vouched(file: RecordedTableFile, manifest: Manifest): string | null {
 async function checkFileHashes(dir: string, manifest: Manifest, files: RecordedFiles): Promise<void> {
   let hashes: (string | null)[];
   try {
-    hashes = await fileHashes(files, manifest);
+    hashes = await fileHashes(files, manifest, dir);
   } catch (error) {
     throw unreadable(dir, error);
   }
