@@ -113,7 +113,7 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
     installInputHandlers(platform, manifest.inputs ?? []);
     checkCoreVersion(dir, manifest, platform.core.version, options.force === true);
     columnsDigest = columnsDigesterOf(platform);
-    recorder = newRecorder(manifest, scenario, epochNs, verifier, options);
+    recorder = newRecorder(manifest, scenario, epochNs, verifier, options, columnsDigest);
     const active = recorder;
     try {
       const parts = { feed, epochNs, verifier, recorder: active, options, incomplete: !manifest.complete, files };
@@ -201,7 +201,10 @@ export async function run(platform: Platform, scenario: Scenario, parts: RunPart
   return untilNs < scenario.durationNs ? 'stop' : 'end';
 }
 
-export function newRecorder(manifest: Manifest, scenario: Scenario, epochNs: number, verifier: ReplayVerifier, options: ReplayOptions): Recorder {
+export function newRecorder(
+  manifest: Manifest, scenario: Scenario, epochNs: number, verifier: ReplayVerifier, options: ReplayOptions,
+  columnsDigest: ColumnsDigester['columnsDigest'] | null = null,
+): Recorder {
   const meta = {
     scenario: manifest.scenario, seed: scenario.seed, coreVersion: manifest.coreVersion, inputs: manifest.inputs ?? [],
     ...(manifest.frames !== undefined ? { frames: manifest.frames } : {}), // --- frames table (issue 12 §1)
@@ -211,7 +214,10 @@ export function newRecorder(manifest: Manifest, scenario: Scenario, epochNs: num
   const matchFrames = verifier.matchFrames.bind(verifier);
   if (options.output === undefined) return Recorder.detached(meta, { onBatch, matchEvents, matchFrames });
   const digests = { epochNs, vms: scenario.vms.map((vm) => vm.name), core: [...CORE_COMPONENTS] };
-  return Recorder.create(options.output, meta, { overwrite: options.overwrite === true, digests, onBatch });
+  // -o writes the trace a recording writes: the core's batch digests too (digests.ndjson)
+  return Recorder.create(options.output, meta, {
+    overwrite: options.overwrite === true, digests, onBatch, ...(columnsDigest !== null ? { columnsDigest } : {}),
+  });
 }
 
 /** The platform's output, to the recorder once it exists (building the platform emits events). */
