@@ -54,12 +54,15 @@ export interface ReplayOptions {
   /**
    * How the recorded table files are checked against the manifest: 'thread' sha256 on a worker
    * thread while the run goes, 'here' on the replay's thread; 'auto' takes the thread for files
-   * large enough and a core to spare (hashFilesOnThread; the default with `stop`). 'compare'
-   * (the default without; issue 9's 1.2x target): events and frames are compared byte for byte with the stream the replayed run
-   * encodes, and hashed only when that does not cover every byte (a batch that differed, an
-   * early stop: recorded-events.ts FileCheck); the small tables are hashed here.
+   * large enough and a core to spare (hashFilesOnThread; the default with `stop`). 'compare':
+   * events and frames are compared byte for byte with the stream the replayed run encodes, and
+   * hashed only when that does not cover every byte (a batch that differed, an early stop:
+   * recorded-events.ts FileCheck); the small tables are hashed here. 'digests' (the default
+   * without `stop`; issue 9's 1.2x target): events and frames by the recording's core digests
+   * while identity.json vouches for their files (recorded-digests.ts), else 'compare'; 'auto'
+   * takes the core digests the same way.
    */
-  hashFiles?: 'auto' | 'thread' | 'here' | 'compare';
+  hashFiles?: 'auto' | 'thread' | 'here' | 'compare' | 'digests';
 }
 
 export interface ReplayOutcome {
@@ -93,7 +96,7 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
   const scenario = scenarioOf(dir, manifest);
   const digests = readDigests(dir, manifest);
   // a replay that stops early reads part of the files: hashing them as they are read beats comparing then hashing
-  const { recorded, files } = recordedTrace(dir, manifest, digests, options.hashFiles ?? (options.stop === undefined ? 'compare' : 'auto'));
+  const { recorded, files } = recordedTrace(dir, manifest, digests, options.hashFiles ?? (options.stop === undefined ? 'digests' : 'auto'));
   // the core's batch digests (RecordedColumnDigests) come from the platform built below
   let columnsDigest: ColumnsDigester['columnsDigest'] | null = null;
   files?.bindDigest((table, count) => {
@@ -324,7 +327,7 @@ export function hashFilesOnThread(
   totalBytes: number,
   host: HostLoad = { cores: availableParallelism(), loadAverage: loadavg()[0]! },
 ): boolean {
-  if (hashFiles !== 'auto') return hashFiles === 'thread'; // 'compare' hashes the small tables here
+  if (hashFiles !== 'auto') return hashFiles === 'thread'; // 'compare' and 'digests' hash the small tables here
   return totalBytes >= HASH_THREAD_BYTES_MIN && host.cores >= 2 && host.loadAverage <= host.cores - 1;
 }
 
@@ -345,7 +348,7 @@ function openRecordedFiles(dir: string, manifest: Manifest, hashFiles: NonNullab
   let thread: FileHashThread | null = null;
   try {
     const onThread = hashFilesOnThread(hashFiles, HASHED_TABLES.reduce((n, t) => n + statSync(path(t)).size, 0));
-    const check = hashFiles === 'compare' ? 'compare' : onThread ? 'none' : 'hash';
+    const check = hashFiles === 'compare' || hashFiles === 'digests' ? 'compare' : onThread ? 'none' : 'hash';
     events = new RecordedTableFile(path('events'), 'events', check);
     frames = new RecordedTableFile(path('frames'), 'frames', check);
     // The thread reads the files on its own (page-cache reads cost ~0.1 ms per MB): nothing is
@@ -363,12 +366,12 @@ function openRecordedFiles(dir: string, manifest: Manifest, hashFiles: NonNullab
 }
 
 /**
- * The default checks ('compare', 'auto') take the core's batch digests when the recording
- * has one for every events and frames batch and identity.json says both files are the
- * recorder's (file-identity.ts); the explicit 'thread' and 'here' (the bench's) read the files.
+ * 'digests' and 'auto' (the defaults) take the core's batch digests when the recording has one
+ * for every events and frames batch and identity.json says both files are the recorder's
+ * (file-identity.ts); 'compare', 'thread' and 'here' read the files (the bench times each).
  */
 function coreDigestsServe(dir: string, manifest: Manifest, hashFiles: NonNullable<ReplayOptions['hashFiles']>, digests: TraceDigests): boolean {
-  if (hashFiles !== 'compare' && hashFiles !== 'auto') return false;
+  if (hashFiles !== 'digests' && hashFiles !== 'auto') return false;
   const covered = (['events', 'frames'] as const).every((t) => RecordedColumnDigests.cover(digests.batches[t], manifest.tables[t]!.batches));
   return covered && identityIntact(dir, [manifest.tables.events!.file, manifest.tables.frames!.file]);
 }
