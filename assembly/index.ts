@@ -469,3 +469,13 @@ export function canTsynTakenNs(): i64 { return CAN.canTsynTakenNs(); }
 export function canTsynTakenData(): u64 { return CAN.canTsynTakenData(); }
 /** Kept frames overwritten before their node took them (the ring holds 32). */
 export function canTsynLost(): i32 { return CAN.canTsynLost(); }
+
+// --- replay's batch digests (issue 9's 1.2x target): assembly/trace/columns-digest.ts
+import { columnsDigest as columnsDigestImpl, xxh64 } from './trace/columns-digest';
+/** Digest of rows [0, count) of the trace columns (table 0) or the frames ring (table 1). */
+export function columnsDigest(table: i32, count: i32): i64 { return <i64>columnsDigestImpl(table, count); }
+/** XXH64 of scratch bytes [0, len) with seed (tests check the hash against published values). */
+export function scratchXxh64(len: i32, seed: i64): i64 {
+  assert(len >= 0 && <usize>len <= <usize>L.scratchBytes, 'scratchXxh64: len outside scratch');
+  return <i64>xxh64(L.scratchBase, <usize>len, <u64>seed);
+}

@@ -77,6 +77,12 @@ export interface ReplayBench {
    * sha256 of them) in the same rounds as hashThread; per-round medians of default / here.
    */
   compareVsHere: { ms: { min: number; median: number }; wall: number; cpu: number };
+  /**
+   * The default (events and frames by the core's batch digests, their files by identity:
+   * recorded-digests.ts) against comparing the files' bytes ('compare'), in the same rounds;
+   * per-round medians of default / compare, and how the default checked the batches.
+   */
+  digestsVsCompare: { compareMs: { min: number; median: number }; wall: number; cpu: number; batchCheck: string };
 }
 
 const stats = minMedian;
@@ -116,12 +122,12 @@ function timeFileHashes(dir: string, rounds = 5): number {
   return stats(ms).median;
 }
 
-/** hashFiles undefined: replay's default ('compare': events and frames compared byte for byte, not hashed). */
-async function timeReplay(dir: string, hashFiles?: 'auto' | 'thread' | 'here'): Promise<{ ms: number; cpuMs: number }> {
+/** hashFiles undefined: replay's default ('digests': events and frames by the core's batch digests, else compared byte for byte). */
+async function timeReplay(dir: string, hashFiles?: 'auto' | 'thread' | 'here' | 'compare'): Promise<{ ms: number; cpuMs: number; batchCheck?: string }> {
   const t0 = performance.now();
   const c0 = cpuMs();
   const outcome = await replayTrace(dir, hashFiles === undefined ? {} : { hashFiles });
-  const times = { ms: performance.now() - t0, cpuMs: cpuMs() - c0 };
+  const times = { ms: performance.now() - t0, cpuMs: cpuMs() - c0, batchCheck: outcome.batchCheck };
   if (!outcome.verifier.identical) throw new Error('assert: the bench trace did not replay identical');
   return times;
 }
@@ -202,7 +208,7 @@ export async function benchReplay(opts: { durationNs?: number; repeats?: number 
       offAgainCpu.push((await timeOff(durationNs)).cpuMs);
       if (r % 2 === 0) offFramesCpu.push(await timeOffFrames(durationNs));
     }
-    const { hashThread, compareVsHere } = await timeHashThread(dir, repeats);
+    const { hashThread, compareVsHere, digestsVsCompare } = await timeHashThread(dir, repeats);
     const epochDigestUs = timeEpochDigest(last!);
     const inRun: { medianUs: number; totalMs: number }[] = [];
     for (let r = 0; r < repeats; r++) inRun.push(await timeEpochDigestInRun(durationNs));
@@ -237,6 +243,7 @@ export async function benchReplay(opts: { durationNs?: number; repeats?: number 
       fileHashCpuMs: timeFileHashes(dir),
       hashThread,
       compareVsHere,
+      digestsVsCompare,
     };
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -244,14 +251,16 @@ export async function benchReplay(opts: { durationNs?: number; repeats?: number 
 }
 
 /** Replay hashing on a worker thread against on its own thread, alternating. */
-async function timeHashThread(dir: string, repeats: number): Promise<Pick<ReplayBench, 'hashThread' | 'compareVsHere'>> {
+async function timeHashThread(dir: string, repeats: number): Promise<Pick<ReplayBench, 'hashThread' | 'compareVsHere' | 'digestsVsCompare'>> {
   const thread: { ms: number; cpuMs: number }[] = [];
   const here: { ms: number; cpuMs: number }[] = [];
-  const compare: { ms: number; cpuMs: number }[] = [];
+  const compare: { ms: number; cpuMs: number; batchCheck?: string }[] = [];
+  const bytes: { ms: number; cpuMs: number }[] = [];
   for (let r = 0; r < repeats; r++) {
     if (r % 2 === 1) here.push(await timeReplay(dir, 'here'));
     thread.push(await timeReplay(dir, 'thread'));
     compare.push(await timeReplay(dir));
+    bytes.push(await timeReplay(dir, 'compare'));
     if (r % 2 === 0) here.push(await timeReplay(dir, 'here'));
   }
   const hashThread = {
@@ -265,7 +274,13 @@ async function timeHashThread(dir: string, repeats: number): Promise<Pick<Replay
     wall: median(compare.map((t, i) => t.ms / here[i]!.ms)),
     cpu: median(compare.map((t, i) => t.cpuMs / here[i]!.cpuMs)),
   };
-  return { hashThread, compareVsHere };
+  const digestsVsCompare = {
+    compareMs: stats(bytes.map((t) => t.ms)),
+    wall: median(compare.map((t, i) => t.ms / bytes[i]!.ms)),
+    cpu: median(compare.map((t, i) => t.cpuMs / bytes[i]!.cpuMs)),
+    batchCheck: compare[0]?.batchCheck ?? '?',
+  };
+  return { hashThread, compareVsHere, digestsVsCompare };
 }
 
 export function formatReplayBench(b: ReplayBench): string {
@@ -285,6 +300,7 @@ export function formatReplayBench(b: ReplayBench): string {
     `  off, frames ring on (CPU) ${ms(b.offFramesCpuMs)}: ${b.framesRingRatio.toFixed(2)}× off's CPU (per-round median, rounds of their own; replay regenerates the frames)`,
     `  sha256 of the table files ${b.fileHashCpuMs.toFixed(0)} ms CPU = ${((100 * b.fileHashCpuMs) / b.offCpuMs.median).toFixed(1)} % of off's CPU median (what 'here'/'thread' pay; the default hashes only dlt, clock, inputs, sync)`,
     `  files hashed on a thread  ${ms(b.hashThread.threadMs)}; on the replay's ${ms(b.hashThread.hereMs)}: per round ${b.hashThread.wall.toFixed(2)}× wall, ${b.hashThread.cpu.toFixed(2)}× CPU (rounds of their own; 'auto' takes the thread only with a core to spare)`,
-    `  the default (compare)     ${ms(b.compareVsHere.ms)}: per round ${b.compareVsHere.wall.toFixed(2)}× wall, ${b.compareVsHere.cpu.toFixed(2)}× CPU of hashing on the replay's thread (same rounds)`,
+    `  the default (${b.digestsVsCompare.batchCheck}) ${ms(b.compareVsHere.ms)}: per round ${b.compareVsHere.wall.toFixed(2)}× wall, ${b.compareVsHere.cpu.toFixed(2)}× CPU of hashing on the replay's thread (same rounds)`,
+    `  comparing the files' bytes ${ms(b.digestsVsCompare.compareMs)}: the default per round ${b.digestsVsCompare.wall.toFixed(2)}× wall, ${b.digestsVsCompare.cpu.toFixed(2)}× CPU of it (same rounds)`,
   ].join('\n');
 }

@@ -410,6 +410,15 @@ export interface StateDigester {
   stateDigests(): bigint[];
 }
 
+/**
+ * A core that digests its own trace columns or frames ring (Core does): the 16 hex digits of
+ * rows [0, count), assembly/trace/columns-digest.ts. A recording writes one per events and
+ * frames batch (digests.ndjson `core`); a replay compares with it instead of reading the batch.
+ */
+export interface ColumnsDigester {
+  columnsDigest(table: 'events' | 'frames', count: number): string;
+}
+
 // --- gPTP (issue 11): PTP timestamps and the switch's PTP mode (assembly/bus/ptp.ts)
 /** Switch PTP modes: off (the PTP multicast is dropped as before), plain switch, time-aware bridge. */
 export const PTP_MODE = { off: 0, plain: 1, bridge: 2 } as const;

@@ -1284,6 +1284,17 @@ export class Core implements CoreApi, CoreFaultApi {
     this.x.stateDigestAll();
     return Array.from(new BigUint64Array(this.scratch.buffer, this.scratch.byteOffset, count));
   }
+  /** ColumnsDigester: the core's digest of rows [0, count) of its trace columns or frames ring. */
+  columnsDigest(table: 'events' | 'frames', count: number): string {
+    assertInt(count, 'columnsDigest count');
+    return BigInt.asUintN(64, this.x.columnsDigest(table === 'events' ? 0 : 1, count)).toString(16).padStart(16, '0');
+  }
+  /** XXH64 of `bytes` (at most the scratch region's size) with `seed`, computed by the core. */
+  scratchXxh64(bytes: Uint8Array, seed: bigint): bigint {
+    if (bytes.length > this.scratch.length) throw new Error(`scratchXxh64: ${bytes.length} bytes, scratch holds ${this.scratch.length}`);
+    this.scratch.set(bytes);
+    return BigInt.asUintN(64, this.x.scratchXxh64(bytes.length, BigInt.asIntN(64, seed)));
+  }
   // --- CanTSyn ECU slaves (issue 11): an external node's receive path for time-sync frames
   canTsynListen(node: number): void {
     this.x.canTsynListen(node);

@@ -144,3 +144,8 @@ export interface CoreExports {
   canTsynTakenData(): bigint;
   canTsynLost(): number;
 }
+// --- replay's batch digests (issue 9's 1.2x target: assembly/trace/columns-digest.ts)
+export interface CoreExports {
+  columnsDigest(table: number, count: number): bigint;
+  scratchXxh64(len: number, seed: bigint): bigint;
+}

@@ -9,7 +9,7 @@ import { installInputHandlers } from '../inputs/handlers.js';
 import type { InputFeed } from './run-loop.js';
 import { Platform, type RunSummary } from './platform.js';
 import type { PlatformSink } from './sink.js';
-import { CORE_COMPONENTS } from '../core/api.js';
+import { CORE_COMPONENTS, type ColumnsDigester } from '../core/api.js';
 import { driveEpochs, EPOCH_NS_DEFAULT } from '../replay/digest-epochs.js';
 import { RunSnapshots, SNAPSHOT_EVERY_NS_DEFAULT } from '../snapshot/platform-snapshot.js';
 
@@ -92,7 +92,10 @@ export async function recordScenario(scenario: Scenario, dir: string, options: R
   const meta = { scenario, seed: scenario.seed, coreVersion: platform.core.version, inputs, frames: frames ? 'on' as const : 'off' as const };
   const digests = { epochNs, vms: scenario.vms.map((vm) => vm.name), core: [...CORE_COMPONENTS] };
   // --- pipeline (issue 10): the record path writes events and frames on a writer thread
-  const active = Recorder.create(dir, meta, { digests, writerThread: 'auto', ...recorderOptions });
+  const columnsDigest = columnsDigesterOf(platform);
+  const active = Recorder.create(dir, meta, {
+    digests, writerThread: 'auto', ...(columnsDigest !== null ? { columnsDigest } : {}), ...recorderOptions,
+  });
   recorder = active;
   const snapshots = snapshotEveryNs > 0 ? new RunSnapshots(dir, snapshotEveryNs, (e) => active.addSnapshot(e)) : null;
   try {
@@ -120,4 +123,10 @@ export async function recordScenario(scenario: Scenario, dir: string, options: R
   } finally {
     snapshots?.close();
   }
+}
+
+/** The platform's core as a ColumnsDigester (Core is one; a test stand-in may not be): null without. */
+export function columnsDigesterOf(platform: Platform): ColumnsDigester['columnsDigest'] | null {
+  const digester = platform.core as unknown as Partial<ColumnsDigester>;
+  return typeof digester.columnsDigest === 'function' ? digester.columnsDigest.bind(digester) : null;
 }

@@ -5,7 +5,9 @@
 // reader of manifest.json (query, info, the store's fingerprint) would parse through zod.
 //
 //   {"digests":1,"epochNs":100000000,"vms":["cluster",…],"core":["clock",…]}   first line
-//   {"table":"events","batch":0,"rows":65472,"digest":"<32 hex>"}              a batch written
+//   {"table":"events","batch":0,"rows":65472,"digest":"<32 hex>","core":"<16 hex>"}  a batch written
+//   (`core`: events and frames batches only, the core's digest of its columns, columns-digest.ts;
+//   traces recorded before it have none and replay compares their files byte for byte)
 //   {"epoch":1,"atNs":100000000,"engine":"<16 hex>","vms":[…],"core":[…]}       an epoch's state
 
 import { createHash, type Hash } from 'node:crypto';
@@ -28,6 +30,8 @@ export interface DigestHeader {
 export interface BatchDigest {
   rows: number;
   digest: string;
+  /** The core's digest of the batch's columns (events and frames; assembly/trace/columns-digest.ts). */
+  core?: string;
 }
 
 export interface TraceDigests {
@@ -60,7 +64,7 @@ export class DigestLog {
   }
 
   batch(table: TableName, index: number, digest: BatchDigest): void {
-    this.line({ table, batch: index, rows: digest.rows, digest: digest.digest });
+    this.line(batchLine(table, index, digest));
     this.batchCount++;
   }
 
@@ -68,7 +72,7 @@ export class DigestLog {
    * A batch whose digest comes later: its line keeps its place (the same file as batch() at the
    * same moment), and it and the lines after it are written once the returned function is called.
    */
-  batchLater(table: TableName, index: number, rows: number): (digest: string) => void {
+  batchLater(table: TableName, index: number, rows: number, core?: string): (digest: string) => void {
     if (this.closed) throw new Error('assert: digest line after close');
     const at = this.waiting.length;
     this.waiting.push(null);
@@ -76,7 +80,7 @@ export class DigestLog {
     this.batchCount++;
     return (digest) => {
       if (this.closed) return; // abandoned: the line is lost, as a crash would lose it
-      this.waiting[at - (this.written - base)] = lineText({ table, batch: index, rows, digest });
+      this.waiting[at - (this.written - base)] = lineText(batchLine(table, index, { rows, digest, ...(core !== undefined ? { core } : {}) }));
       this.writeReady();
     };
   }
@@ -120,6 +124,10 @@ export class DigestLog {
     let written = 0;
     while (written < bytes.length) written += writeSync(this.fd, bytes, written);
   }
+}
+
+function batchLine(table: TableName, index: number, d: BatchDigest): object {
+  return { table, batch: index, rows: d.rows, digest: d.digest, ...(d.core !== undefined ? { core: d.core } : {}) };
 }
 
 function lineText(value: object): string {
@@ -168,9 +176,14 @@ function parseDigests(text: string, path: string): TraceDigests {
     if (typeof value.table === 'string') {
       const list = batches[value.table as TableName];
       if (list === undefined || value.batch !== list.length) throw bad(`batch ${String(value.batch)} of table ${value.table} out of order`);
-      list.push({ rows: Number(value.rows), digest: String(value.digest) });
+      if (value.core !== undefined && !(typeof value.core === 'string' && /^[0-9a-f]{16}$/.test(value.core))) throw bad(`batch ${list.length} of table ${value.table}: core digest is not 16 hex digits`);
+      list.push({ rows: Number(value.rows), digest: String(value.digest), ...(typeof value.core === 'string' ? { core: value.core } : {}) });
     } else if (typeof value.epoch === 'number') {
       if (value.epoch !== epochs.length + 1) throw bad(`epoch ${value.epoch} out of order`);
+      const hexes = (v: unknown): boolean => Array.isArray(v) && v.every((d) => typeof d === 'string');
+      if (typeof value.atNs !== 'number' || typeof value.engine !== 'string' || !hexes(value.vms) || !hexes(value.core)) {
+        throw bad(`epoch ${value.epoch}: expected atNs, engine, vms[] and core[] digests`);
+      }
       epochs.push(value as unknown as EpochDigest);
     } else {
       throw bad('neither a batch nor an epoch line');

@@ -7,11 +7,14 @@
 import { statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { CORE_COMPONENTS } from '../core/api.js';
+import { CORE_COMPONENTS, type ColumnsDigester } from '../core/api.js';
 import { Platform } from '../platform/platform.js';
 import { recordedFeed, type InputFeed } from '../platform/run-loop.js';
 import { FileHashes, fileSha256 } from './file-hashes.js';
 import { RecordedTableFile } from './recorded-events.js';
+import { RecordedColumnDigests } from './recorded-digests.js';
+import { identityIntact } from '../trace/file-identity.js';
+import { columnsDigesterOf } from '../platform/record.js';
 import { inputRowsOf } from './recorded-inputs.js';
 import { installInputHandlers } from '../inputs/handlers.js';
 import type { PlatformSink } from '../platform/sink.js';
@@ -51,12 +54,15 @@ export interface ReplayOptions {
   /**
    * How the recorded table files are checked against the manifest: 'thread' sha256 on a worker
    * thread while the run goes, 'here' on the replay's thread; 'auto' takes the thread for files
-   * large enough and a core to spare (hashFilesOnThread; the default with `stop`). 'compare'
-   * (the default without; issue 9's 1.2x target): events and frames are compared byte for byte with the stream the replayed run
-   * encodes, and hashed only when that does not cover every byte (a batch that differed, an
-   * early stop: recorded-events.ts FileCheck); the small tables are hashed here.
+   * large enough and a core to spare (hashFilesOnThread; the default with `stop`). 'compare':
+   * events and frames are compared byte for byte with the stream the replayed run encodes, and
+   * hashed only when that does not cover every byte (a batch that differed, an early stop:
+   * recorded-events.ts FileCheck); the small tables are hashed here. 'digests' (the default
+   * without `stop`; issue 9's 1.2x target): events and frames by the recording's core digests
+   * while identity.json vouches for their files (recorded-digests.ts), else 'compare'; 'auto'
+   * takes the core digests the same way.
    */
-  hashFiles?: 'auto' | 'thread' | 'here' | 'compare';
+  hashFiles?: 'auto' | 'thread' | 'here' | 'compare' | 'digests';
 }
 
 export interface ReplayOutcome {
@@ -71,6 +77,13 @@ export interface ReplayOutcome {
   ended: 'end' | 'divergence' | 'stop' | 'recording_end';
   /** Virtual time the platform stands at. */
   atNs: number;
+  /**
+   * How the events and frames batches were checked: 'core digests' (the recording's digests of
+   * the core's columns, the files vouched for by identity.json: nothing read back), 'file bytes'
+   * (compared with or hashed from the table files), 'batches' (the checked reader's batches:
+   * an incomplete trace, or one without digests).
+   */
+  batchCheck?: 'core digests' | 'file bytes' | 'batches';
   /** --- replay --from (issue 10 §3): the snapshot the replay resumed from (verified from its time on). */
   resumedFrom?: ResumePoint | null;
   /** --from that could not resume (no snapshot, a refused one): why it verified from the start. */
@@ -83,7 +96,13 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
   const scenario = scenarioOf(dir, manifest);
   const digests = readDigests(dir, manifest);
   // a replay that stops early reads part of the files: hashing them as they are read beats comparing then hashing
-  const { recorded, files } = recordedTrace(dir, manifest, digests, options.hashFiles ?? (options.stop === undefined ? 'compare' : 'auto'));
+  const { recorded, files } = recordedTrace(dir, manifest, digests, options.hashFiles ?? (options.stop === undefined ? 'digests' : 'auto'));
+  // the core's batch digests (RecordedColumnDigests) come from the platform built below
+  let columnsDigest: ColumnsDigester['columnsDigest'] | null = null;
+  files?.bindDigest((table, count) => {
+    if (columnsDigest === null) throw new Error('assert: a batch digest asked before the replay platform was built');
+    return columnsDigest(table, count);
+  });
   try {
     const feed = inputFeed(manifest, recorded);
     const vmNames = scenario.vms.map((vm) => vm.name);
@@ -96,7 +115,8 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
     // the inputs come from the recorded rows).
     installInputHandlers(platform, manifest.inputs ?? []);
     checkCoreVersion(dir, manifest, platform.core.version, options.force === true);
-    recorder = newRecorder(manifest, scenario, epochNs, verifier, options);
+    columnsDigest = columnsDigesterOf(platform);
+    recorder = newRecorder(manifest, scenario, epochNs, verifier, options, columnsDigest);
     const active = recorder;
     try {
       const parts = { feed, epochNs, verifier, recorder: active, options, incomplete: !manifest.complete, files };
@@ -111,7 +131,8 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
       } else {
         active.abort();
       }
-      return { dir, platform, verifier, incomplete: !manifest.complete, rowByRow: digests === null, ended, atNs: platform.engine.now };
+      const batchCheck = files === null ? 'batches' : files.events instanceof RecordedColumnDigests ? 'core digests' : 'file bytes';
+      return { dir, platform, verifier, incomplete: !manifest.complete, rowByRow: digests === null, ended, atNs: platform.engine.now, batchCheck };
     } catch (error) {
       active.abort();
       throw error;
@@ -140,10 +161,12 @@ export interface RunParts {
  * (recorded-events.ts), the others a share every epoch (`others`).
  */
 export interface RecordedFiles {
-  events: RecordedTableFile;
-  frames: RecordedTableFile;
+  events: RecordedTableFile | RecordedColumnDigests;
+  frames: RecordedTableFile | RecordedColumnDigests;
   others: FileHashes | null;
   thread: FileHashThread | null;
+  /** The core digest RecordedColumnDigests asks (set once the platform exists). */
+  bindDigest(digest: ColumnsDigester['columnsDigest']): void;
   close(): void;
 }
 
@@ -181,7 +204,10 @@ export async function run(platform: Platform, scenario: Scenario, parts: RunPart
   return untilNs < scenario.durationNs ? 'stop' : 'end';
 }
 
-export function newRecorder(manifest: Manifest, scenario: Scenario, epochNs: number, verifier: ReplayVerifier, options: ReplayOptions): Recorder {
+export function newRecorder(
+  manifest: Manifest, scenario: Scenario, epochNs: number, verifier: ReplayVerifier, options: ReplayOptions,
+  columnsDigest: ColumnsDigester['columnsDigest'] | null = null,
+): Recorder {
   const meta = {
     scenario: manifest.scenario, seed: scenario.seed, coreVersion: manifest.coreVersion, inputs: manifest.inputs ?? [],
     ...(manifest.frames !== undefined ? { frames: manifest.frames } : {}), // --- frames table (issue 12 §1)
@@ -191,7 +217,10 @@ export function newRecorder(manifest: Manifest, scenario: Scenario, epochNs: num
   const matchFrames = verifier.matchFrames.bind(verifier);
   if (options.output === undefined) return Recorder.detached(meta, { onBatch, matchEvents, matchFrames });
   const digests = { epochNs, vms: scenario.vms.map((vm) => vm.name), core: [...CORE_COMPONENTS] };
-  return Recorder.create(options.output, meta, { overwrite: options.overwrite === true, digests, onBatch });
+  // -o writes the trace a recording writes: the core's batch digests too (digests.ndjson)
+  return Recorder.create(options.output, meta, {
+    overwrite: options.overwrite === true, digests, onBatch, ...(columnsDigest !== null ? { columnsDigest } : {}),
+  });
 }
 
 /** The platform's output, to the recorder once it exists (building the platform emits events). */
@@ -253,7 +282,7 @@ function recordedTrace(
   dir: string, manifest: Manifest, digests: TraceDigests | null, hashFiles: NonNullable<ReplayOptions['hashFiles']>,
 ): { recorded: RecordedTrace; files: RecordedFiles | null } {
   if (manifest.complete && digests !== null) {
-    const files = openRecordedFiles(dir, manifest, hashFiles);
+    const files = openRecordedFiles(dir, manifest, hashFiles, digests);
     const batches = Object.fromEntries(TABLE_NAMES.map((t) => [t, manifest.tables[t]!.batches])) as Record<TableName, number>;
     let checked: CheckedTrace | null = null;
     return { recorded: { complete: true, batches, open: () => (checked ??= openCheckedTrace(dir, 'verify')) }, files };
@@ -298,18 +327,28 @@ export function hashFilesOnThread(
   totalBytes: number,
   host: HostLoad = { cores: availableParallelism(), loadAverage: loadavg()[0]! },
 ): boolean {
-  if (hashFiles !== 'auto') return hashFiles === 'thread'; // 'compare' hashes the small tables here
+  if (hashFiles !== 'auto') return hashFiles === 'thread'; // 'compare' and 'digests' hash the small tables here
   return totalBytes >= HASH_THREAD_BYTES_MIN && host.cores >= 2 && host.loadAverage <= host.cores - 1;
 }
 
-function openRecordedFiles(dir: string, manifest: Manifest, hashFiles: NonNullable<ReplayOptions['hashFiles']>): RecordedFiles {
+function openRecordedFiles(dir: string, manifest: Manifest, hashFiles: NonNullable<ReplayOptions['hashFiles']>, digests: TraceDigests): RecordedFiles {
   const path = (table: TableName): string => join(dir, manifest.tables[table]!.file);
+  let digest: ColumnsDigester['columnsDigest'] | null = null;
+  const bound: ColumnsDigester['columnsDigest'] = (table, count) => digest!(table, count);
+  const bindDigest = (d: ColumnsDigester['columnsDigest']): void => void (digest = d);
+  if (coreDigestsServe(dir, manifest, hashFiles, digests)) {
+    // events and frames by the core's digests, their files by identity: neither is read
+    const events = new RecordedColumnDigests(path('events'), 'events', digests.batches.events, bound);
+    const frames = new RecordedColumnDigests(path('frames'), 'frames', digests.batches.frames, bound);
+    const others = new FileHashes(OTHER_TABLES.map(path));
+    return { events, frames, others, thread: null, bindDigest, close: () => others.close() };
+  }
   let events: RecordedTableFile | null = null;
   let frames: RecordedTableFile | null = null;
   let thread: FileHashThread | null = null;
   try {
     const onThread = hashFilesOnThread(hashFiles, HASHED_TABLES.reduce((n, t) => n + statSync(path(t)).size, 0));
-    const check = hashFiles === 'compare' ? 'compare' : onThread ? 'none' : 'hash';
+    const check = hashFiles === 'compare' || hashFiles === 'digests' ? 'compare' : onThread ? 'none' : 'hash';
     events = new RecordedTableFile(path('events'), 'events', check);
     frames = new RecordedTableFile(path('frames'), 'frames', check);
     // The thread reads the files on its own (page-cache reads cost ~0.1 ms per MB): nothing is
@@ -317,7 +356,7 @@ function openRecordedFiles(dir: string, manifest: Manifest, hashFiles: NonNullab
     thread = onThread ? new FileHashThread(HASHED_TABLES.map(path)) : null;
     const others = onThread ? null : new FileHashes(OTHER_TABLES.map(path));
     const [e, f, t] = [events, frames, thread];
-    return { events: e, frames: f, others, thread: t, close: () => (e.close(), f.close(), others?.close(), t?.close()) };
+    return { events: e, frames: f, others, thread: t, bindDigest, close: () => (e.close(), f.close(), others?.close(), t?.close()) };
   } catch (error) {
     events?.close();
     frames?.close();
@@ -326,9 +365,20 @@ function openRecordedFiles(dir: string, manifest: Manifest, hashFiles: NonNullab
   }
 }
 
+/**
+ * 'digests' and 'auto' (the defaults) take the core's batch digests when the recording has one
+ * for every events and frames batch and identity.json says both files are the recorder's
+ * (file-identity.ts); 'compare', 'thread' and 'here' read the files (the bench times each).
+ */
+function coreDigestsServe(dir: string, manifest: Manifest, hashFiles: NonNullable<ReplayOptions['hashFiles']>, digests: TraceDigests): boolean {
+  if (hashFiles !== 'digests' && hashFiles !== 'auto') return false;
+  const covered = (['events', 'frames'] as const).every((t) => RecordedColumnDigests.cover(digests.batches[t], manifest.tables[t]!.batches));
+  return covered && identityIntact(dir, [manifest.tables.events!.file, manifest.tables.frames!.file]);
+}
+
 /** Each table file's sha256 in HASHED_TABLES order, from the thread or finished here. */
-async function fileHashes(files: RecordedFiles, manifest: Manifest): Promise<(string | null)[]> {
-  const here = [vouched(files.events, manifest), vouched(files.frames, manifest), ...(files.others?.finish() ?? [])];
+async function fileHashes(files: RecordedFiles, manifest: Manifest, dir: string): Promise<(string | null)[]> {
+  const here = [vouched(files.events, manifest, dir), vouched(files.frames, manifest, dir), ...(files.others?.finish() ?? [])];
   return files.thread === null ? here : files.thread.result();
 }
 
@@ -336,7 +386,11 @@ async function fileHashes(files: RecordedFiles, manifest: Manifest): Promise<(st
  * A 'compare' file equal byte for byte to the replayed run's stream is the recorded file: the
  * manifest's hash stands; else (and in the other modes) the file's own sha256, read whole.
  */
-function vouched(file: RecordedTableFile, manifest: Manifest): string | null {
+function vouched(file: RecordedTableFile | RecordedColumnDigests, manifest: Manifest, dir: string): string | null {
+  if (file instanceof RecordedColumnDigests) {
+    // unchanged since the recorder wrote it (asked again at the end: the run took a while)
+    return identityIntact(dir, [manifest.tables[file.table]!.file]) ? manifest.tables[file.table]!.sha256 : fileSha256(file.path);
+  }
   if (file.check !== 'compare') return file.finish();
   const whole = file.comparedWhole();
   file.close();
@@ -347,7 +401,7 @@ function vouched(file: RecordedTableFile, manifest: Manifest): string | null {
 async function checkFileHashes(dir: string, manifest: Manifest, files: RecordedFiles): Promise<void> {
   let hashes: (string | null)[];
   try {
-    hashes = await fileHashes(files, manifest);
+    hashes = await fileHashes(files, manifest, dir);
   } catch (error) {
     throw unreadable(dir, error);
   }

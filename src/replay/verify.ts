@@ -11,7 +11,16 @@ import { TABLE_NAMES, type TableName } from '../trace/tables.js';
 import { batchDigest } from './digest.js';
 import type { TraceDigests } from './digest-file.js';
 import { firstStateDifference, type EpochDigest } from './digest-state.js';
-import type { ColumnTable, CoreColumns, RecordedTableFile } from './recorded-events.js';
+import type { ColumnTable, CoreColumns } from './recorded-events.js';
+
+/**
+ * The recording's events or frames batches, in order: whether the replayed columns' first
+ * `count` rows are the next recorded batch (recorded-events.ts RecordedTableFile compares the
+ * file's bytes, recorded-digests.ts RecordedColumnDigests the core's digests).
+ */
+export interface ColumnBatchCheck {
+  matchesNext(cols: CoreColumns, count: number): boolean;
+}
 import { divergenceIn, divergenceNs, firstDifferentRow, ROWS_BEFORE, tailRows, type Divergence, type Row } from './divergence.js';
 
 export interface StateDivergence {
@@ -87,8 +96,8 @@ export class ReplayVerifier {
     private readonly digests: TraceDigests | null,
     private readonly vmNames: readonly string[],
     /** The recorded events (and frames) files, read batch by batch to compare the core's columns with. */
-    private readonly eventsFile: RecordedTableFile | null = null,
-    private readonly framesFile: RecordedTableFile | null = null,
+    private readonly eventsFile: ColumnBatchCheck | null = null,
+    private readonly framesFile: ColumnBatchCheck | null = null,
   ) {}
 
   /** Batches of a table the recording holds (usable ones, for an incomplete trace). */
@@ -123,7 +132,7 @@ export class ReplayVerifier {
 
   /**
    * An events batch straight from the core's columns (a replay without -o): true when it is the
-   * recorded batch byte for byte (recorded-events.ts), tallied here as matched; false leaves it
+   * recorded batch (ColumnBatchCheck), tallied here as matched; false leaves it
    * to onBatch, which digests it and names the first divergent row.
    */
   matchEvents(index: number, cols: TraceColumns, count: number): boolean {
@@ -135,7 +144,7 @@ export class ReplayVerifier {
     return this.matchColumns('frames', this.framesFile, index, cols, count);
   }
 
-  private matchColumns(table: ColumnTable, file: RecordedTableFile | null, index: number, cols: CoreColumns, count: number): boolean {
+  private matchColumns(table: ColumnTable, file: ColumnBatchCheck | null, index: number, cols: CoreColumns, count: number): boolean {
     if (file === null || index >= this.recordedBatches(table)) return false;
     if (!file.matchesNext(cols, count)) return false;
     this.replayedBatches[table] = index + 1;

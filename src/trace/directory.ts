@@ -16,6 +16,7 @@ const TRACE_FILES = [
   `${MANIFEST_FILE}.tmp`,
   ...TABLE_NAMES.map((t) => `${t}.arrow`),
   'digests.ndjson', // the replay digests (src/replay/digest-file.ts), named here for the same reason
+  'identity.json', // the table files' identity at finish (file-identity.ts IDENTITY_FILE)
   ...STORE_FILES,
 ];
 

@@ -11,7 +11,7 @@
 
 import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
-import type { FrameColumns, TraceColumns } from '../core/api.js';
+import type { ColumnsDigester, FrameColumns, TraceColumns } from '../core/api.js';
 import { framesBatch } from './frames-batch.js'; // frames table (issue 12 §1)
 import type { DltLevel } from '../core/codes.js';
 import { prepareDirectory } from './directory.js';
@@ -33,6 +33,7 @@ import { ColumnFileWriter, type ColumnRows } from './column-file-writer.js';
 import { availableParallelism } from 'node:os';
 import { EVENTS_TABLE, FRAMES_TABLE } from './tables.js';
 import { batchDigest } from '../replay/digest.js';
+import { writeIdentity } from './file-identity.js';
 import { DigestLog, type DigestHeader } from '../replay/digest-file.js';
 import type { EpochDigest } from '../replay/digest-state.js';
 
@@ -144,6 +145,12 @@ export interface RecorderOptions {
    * TRACEVISOR_WRITER_THREAD=on|off decides 'auto' instead (benchmarks compare the two).
    */
   writerThread?: 'auto' | 'on' | 'off';
+  /**
+   * The core's digest of the events or frames batch being appended (recordScenario passes the
+   * platform's core): written with the batch's digest line (`core`), so a replay can check a
+   * batch against it without reading the batch back (src/replay/verify-run.ts).
+   */
+  columnsDigest?: ColumnsDigester['columnsDigest'];
 }
 
 /** What the recorder needs of a table file; a detached recorder (replay) counts only. */
@@ -244,6 +251,7 @@ export class Recorder {
   private readonly batchesWritten: Record<TableName, number> = { events: 0, dlt: 0, clock: 0, inputs: 0, sync: 0, frames: 0 };
   private readonly digestLog: DigestLog | null;
   private readonly onBatch: RecorderOptions['onBatch'];
+  private readonly columnsDigest: RecorderOptions['columnsDigest'];
   private readonly matchEvents: RecorderOptions['matchEvents'];
   private readonly matchFrames: RecorderOptions['matchFrames'];
   private readonly buffers: Record<BufferedTable, RowBuffer>;
@@ -278,6 +286,7 @@ export class Recorder {
     this.threaded = threaded;
     this.writers = writers;
     this.onBatch = options.onBatch;
+    this.columnsDigest = options.columnsDigest;
     this.matchEvents = options.matchEvents;
     this.matchFrames = options.matchFrames;
     this.digestLog = dir !== null && options.digests !== undefined ? new DigestLog(dir, options.digests) : null;
@@ -326,9 +335,9 @@ export class Recorder {
     this.assertOpen();
     if (count === 0) return;
     if (this.threaded !== null) {
-      this.writeColumns('events', count, eventRows(cols, count));
+      this.writeColumns('events', count, eventRows(cols, count), this.coreDigest('events', count));
     } else if (!this.columnsMatched('events', count, (i) => this.matchEvents?.(i, cols, count) === true)) {
-      this.write('events', eventsBatch(cols, count));
+      this.write('events', eventsBatch(cols, count), this.coreDigest('events', count));
     }
     for (const table of BUFFERED_TABLES) this.flush(table);
   }
@@ -351,9 +360,9 @@ export class Recorder {
   appendFrames(cols: FrameColumns, count: number): void {
     this.assertOpen();
     if (count === 0) return;
-    if (this.threaded !== null) return this.writeColumns('frames', count, frameRows(cols, count));
+    if (this.threaded !== null) return this.writeColumns('frames', count, frameRows(cols, count), this.coreDigest('frames', count));
     if (this.columnsMatched('frames', count, (i) => this.matchFrames?.(i, cols, count) === true)) return;
-    this.write('frames', framesBatch(cols, count));
+    this.write('frames', framesBatch(cols, count), this.coreDigest('frames', count));
   }
 
   appendDlt(row: DltRow): void {
@@ -407,7 +416,10 @@ export class Recorder {
     this.manifest.tables = tables;
     this.manifest.complete = true;
     if (this.digestLog !== null) this.manifest.digests = this.digestLog.close();
-    if (this.dir !== null) writeManifest(this.dir, this.manifest);
+    if (this.dir !== null) {
+      writeManifest(this.dir, this.manifest);
+      writeIdentity(this.dir, TABLE_NAMES.map((t) => tables[t]!.file));
+    }
     return structuredClone(this.manifest);
   }
 
@@ -438,8 +450,13 @@ export class Recorder {
     buffer.reset();
   }
 
+  /** The core's digest of the batch in its columns, for the digest line (RecorderOptions.columnsDigest). */
+  private coreDigest(table: 'events' | 'frames', count: number): string | undefined {
+    return this.digestLog !== null ? this.columnsDigest?.(table, count) : undefined;
+  }
+
   /** Every batch goes out here: digested (when asked), told to onBatch, then written. */
-  private write(table: TableName, batch: RecordBatch): void {
+  private write(table: TableName, batch: RecordBatch, core?: string): void {
     if (batch.numRows === 0) {
       this.writers[table].writeBatch(batch); // nothing written (the writer still checks the schema)
       return;
@@ -447,16 +464,16 @@ export class Recorder {
     const index = this.batchesWritten[table]++;
     if (this.digestLog !== null || this.onBatch !== undefined) {
       const digest = batchDigest(batch);
-      this.digestLog?.batch(table, index, { rows: batch.numRows, digest });
+      this.digestLog?.batch(table, index, { rows: batch.numRows, digest, ...(core !== undefined ? { core } : {}) });
       this.onBatch?.(table, index, batch, digest);
     }
     this.writers[table].writeBatch(batch);
   }
 
   /** --- pipeline (issue 10): a batch to the writer thread; its digest line keeps its place. */
-  private writeColumns(table: 'events' | 'frames', count: number, rows: ColumnRows[]): void {
+  private writeColumns(table: 'events' | 'frames', count: number, rows: ColumnRows[], core: string | undefined): void {
     const index = this.batchesWritten[table]++;
-    const onDigest = this.digestLog?.batchLater(table, index, count);
+    const onDigest = this.digestLog?.batchLater(table, index, count, core);
     this.threaded![table].append(count, rows, onDigest);
     this.threaded![table === 'events' ? 'frames' : 'events'].poll(); // the other table's digests too
   }

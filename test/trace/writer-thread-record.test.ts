@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../../src/scenario/load.js';
 import { recordScenario } from '../../src/platform/record.js';
 import { Recorder, type Manifest } from '../../src/trace/index.js';
+import { IDENTITY_FILE, identityIntact } from '../../src/trace/file-identity.js';
+import { TABLE_NAMES } from '../../src/trace/tables.js';
 import { ColumnFileWriter } from '../../src/trace/column-file-writer.js';
 import { Trace } from '../../src/trace/reader.js';
 import { batchDigest } from '../../src/replay/digest.js';
@@ -42,6 +44,9 @@ function expectSameTrace(a: string, b: string): void {
   for (const [name, bytes] of filesA) {
     if (name === 'manifest.json') {
       expect(manifestWithoutHost(filesB.get(name)!), name).toEqual(manifestWithoutHost(bytes));
+    } else if (name === IDENTITY_FILE) {
+      // the files' identity (inode, times) is each directory's own; each names its own files
+      for (const dir of [a, b]) expect(identityIntact(dir, TABLE_NAMES.map((t) => `${t}.arrow`)), `${dir}/${name}`).toBe(true);
     } else {
       expect(filesB.get(name)!.equals(bytes), name).toBe(true);
     }
