@@ -35,8 +35,8 @@ export const PAGE_STORE_CONSTANTS = {
 type MakePageStore = (folder: string, constants: typeof PAGE_STORE_CONSTANTS) => PageStore;
 let makePageStore: MakePageStore | undefined;
 
-/** The page store in this thread (the same code the worker runs). */
-function pageStoreHere(folder: string): PageStore {
+/** A page store in this thread writing into `folder` (the same code the worker runs). */
+export function pageStoreHere(folder: string): PageStore {
   makePageStore ??= new Function('require', `${PAGE_STORE_CODE}\nreturn makePageStore;`)(createRequire(import.meta.url)) as MakePageStore;
   return makePageStore(folder, PAGE_STORE_CONSTANTS);
 }
