@@ -8,7 +8,7 @@
 // in a run with recording off), bytes of the snapshots next to the trace's tables, and
 // readSnapshot + Core.fromSnapshotSync (what a seek pays before running on).
 
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Core } from '../src/core/core.js';
@@ -19,7 +19,9 @@ import { CountingSink } from '../src/platform/sink.js';
 import { loadScenario } from '../src/scenario/load.js';
 import { listSnapshots, readSnapshot } from '../src/snapshot/index.js';
 import { SNAPSHOT_EVERY_NS_DEFAULT } from '../src/snapshot/platform-snapshot.js';
-import { pageJob } from '../src/snapshot/writer.js';
+import { BackgroundSnapshotStore } from '../src/snapshot/background-store.js';
+import { snapshotId } from '../src/snapshot/format.js';
+import { freshSnapshotFolder, pageJob, pageStoreHere } from '../src/snapshot/writer.js';
 import { minMedian, type MinMedian } from './stats.js';
 
 const SECOND_NS = 1_000_000_000;
@@ -44,6 +46,13 @@ export interface SnapshotBench {
   /** The recording thread's part of one snapshot, ms, and its share of recording one interval. */
   threadMs: MinMedian;
   threadShare: number;
+  /** The same on a CPU, mean per snapshot (Linux schedstat; null elsewhere): the load around left out. */
+  threadOnCpuMs: number | null;
+  /** The first snapshot's part (median over rounds), ms. */
+  firstThreadMs: number;
+  /** The writer's part of one later snapshot (deflate, sha256, files), ms: wall, and on a CPU (mean). */
+  writerMs: MinMedian;
+  writerOnCpuMs: number | null;
   /** Bytes on disk (index + new pages): the first snapshot, the median later one, all / tables. */
   firstBytes: number;
   laterBytes: number;
@@ -64,22 +73,80 @@ async function timeRecording(dir: string, durationNs: number, everyNs: number): 
   return { wall: performance.now() - t0, cpu: (cpu.user + cpu.system) / 1000 };
 }
 
-/** Recording off, stopped at every interval for the recording thread's part of a snapshot. */
-async function timeThreadPart(durationNs: number, everyNs: number): Promise<number[]> {
+/** This thread's time on a CPU so far, ms (Linux schedstat: not the time it waited for one), or null. */
+function threadOnCpuMs(): number | null {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return null;
+  }
+}
+
+interface ThreadPart {
+  /** Per snapshot after the first: wall ms; the first's. */
+  wall: number[];
+  firstWall: number;
+  /** On a CPU, ms, summed over the snapshots after the first (null: not on Linux). */
+  onCpu: number | null;
+  /** The writer's work for the same snapshots timed in this thread (PAGE_STORE_CODE), per snapshot after the first. */
+  writerWall: number[];
+  writerOnCpu: number | null;
+}
+
+/**
+ * Recording off, stopped at every interval for the recording thread's part of a snapshot, as a
+ * recording takes it (take, Core.snapshot, captureState, the store's write: pageJob and the
+ * hand-over to the writer thread). Then the writer's part for the same snapshots, run in this
+ * thread (the same code the writer thread runs) so that it can be timed on a CPU.
+ * schedstat's clock advances at the scheduler's ticks and switches: on-CPU figures are sums
+ * over a run's snapshots (a mean per snapshot), never one snapshot's.
+ */
+async function timeThreadPart(durationNs: number, everyNs: number): Promise<ThreadPart> {
   const platform = await Platform.create(loadScenario('cockpit', { durationNs }), new CountingSink());
   platform.boot();
   const core = platform.core as Core;
-  const ms: number[] = [];
-  let previous: CoreSnapshot | undefined;
-  for (let t = everyNs; t <= durationNs; t += everyNs) {
-    platform.advanceTo(t);
-    const t0 = performance.now();
-    const snap = core.snapshot(previous);
-    pageJob('s000001', snap, platform.captureState(null), previous?.pages ?? []);
-    ms.push(performance.now() - t0);
-    previous = snap;
+  const dir = mkdtempSync(join(tmpdir(), 'tv-bench-snap-part-'));
+  const store = new BackgroundSnapshotStore(dir);
+  const out: ThreadPart = { wall: [], firstWall: 0, onCpu: 0, writerWall: [], writerOnCpu: 0 };
+  const taken: { snapshot: CoreSnapshot; state: unknown }[] = [];
+  try {
+    for (let t = everyNs; t <= durationNs; t += everyNs) {
+      platform.advanceTo(t);
+      const c0 = threadOnCpuMs();
+      const t0 = performance.now();
+      store.take();
+      const snapshot = core.snapshot(taken.at(-1)?.snapshot);
+      const state = platform.captureState(null);
+      store.write(snapshot, state);
+      const wall = performance.now() - t0;
+      const c1 = threadOnCpuMs();
+      if (taken.length === 0) out.firstWall = wall;
+      else {
+        out.wall.push(wall);
+        out.onCpu = c0 === null || c1 === null || out.onCpu === null ? null : out.onCpu + c1 - c0;
+      }
+      taken.push({ snapshot, state });
+    }
+    store.flush();
+    store.close();
+    const here = pageStoreHere(freshSnapshotFolder(dir));
+    let previous: readonly Uint8Array[] = [];
+    taken.forEach(({ snapshot, state }, k) => {
+      const c0 = threadOnCpuMs();
+      const t0 = performance.now();
+      here.write(pageJob(snapshotId(k + 1), snapshot, state, previous));
+      const wall = performance.now() - t0;
+      const c1 = threadOnCpuMs();
+      previous = snapshot.pages;
+      if (k === 0) return;
+      out.writerWall.push(wall);
+      out.writerOnCpu = c0 === null || c1 === null || out.writerOnCpu === null ? null : out.writerOnCpu + c1 - c0;
+    });
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
   }
-  return ms;
+  return out;
 }
 
 function timeRestore(dir: string, id: string, limits: ReturnType<typeof coreLimitsFor>): number {
@@ -101,6 +168,7 @@ export async function benchSnapshot(opts: { durationNs?: number; rounds?: number
   const dir = mkdtempSync(join(tmpdir(), 'tv-bench-snap-'));
   const runs = { withWall: [] as number[], withoutWall: [] as number[], withCpu: [] as number[], withoutCpu: [] as number[] };
   const thread: number[] = [];
+  const parts: ThreadPart[] = [];
   const restore: number[] = [];
   try {
     let traceBytes = 0;
@@ -114,7 +182,10 @@ export async function benchSnapshot(opts: { durationNs?: number; rounds?: number
       runs.withCpu.push(withSnaps.cpu);
       restore.push(timeRestore(dir, listSnapshots(dir).at(-1)!.id, limits));
     }
-    thread.push(...(await timeThreadPart(durationNs, everyNs)).slice(1)); // the first compares against nothing
+    for (let r = 0; r < Math.min(rounds, 3); r++) parts.push(await timeThreadPart(durationNs, everyNs));
+    thread.push(...parts.flatMap((p) => p.wall)); // the first (against nothing) apart
+    const perSnapshot = (sum: (p: ThreadPart) => number | null): number | null =>
+      parts.some((p) => sum(p) === null) ? null : parts.reduce((n, p) => n + sum(p)!, 0) / thread.length;
     const entries = listSnapshots(dir);
     const bytes = entries.map((e) => e.bytes + e.pagesBytes);
     const m = (xs: number[]) => minMedian(xs);
@@ -125,6 +196,8 @@ export async function benchSnapshot(opts: { durationNs?: number; rounds?: number
       withWallMs: m(runs.withWall), withoutWallMs, withCpuMs: m(runs.withCpu), withoutCpuMs: m(runs.withoutCpu),
       costWall: pairedCost(runs.withWall, runs.withoutWall), costCpu: pairedCost(runs.withCpu, runs.withoutCpu),
       threadMs, threadShare: threadMs.median / (withoutWallMs.median * (everyNs / durationNs)),
+      threadOnCpuMs: perSnapshot((p) => p.onCpu), firstThreadMs: m(parts.map((p) => p.firstWall)).median,
+      writerMs: m(parts.flatMap((p) => p.writerWall)), writerOnCpuMs: perSnapshot((p) => p.writerOnCpu),
       firstBytes: bytes[0]!, laterBytes: m(bytes.slice(1)).median, traceBytes,
       storageShare: bytes.reduce((a, b) => a + b, 0) / traceBytes, restoreMs: m(restore),
     };
@@ -144,8 +217,11 @@ export function formatSnapshotBench(b: SnapshotBench): string {
     `  recording, with           wall ${ms(b.withWallMs)}, CPU ${ms(b.withCpuMs)}`,
     `  recording, without        wall ${ms(b.withoutWallMs)}, CPU ${ms(b.withoutCpuMs)}`,
     `  snapshot cost             ${pct(b.costWall)} of recording time, median of paired rounds by wall (target <= 5 %), CPU ${pct(b.costCpu)} (all threads)`,
-    `  on the recording thread   ${ms(b.threadMs)} per snapshot (Core.snapshot + captureState + pageJob), ` +
-      `${pct(b.threadShare)} of recording ${b.everyNs / SECOND_NS} s`,
+    `  on the recording thread   ${ms(b.threadMs)} per snapshot (take + Core.snapshot + captureState + store write), ` +
+      `${pct(b.threadShare)} of recording ${b.everyNs / SECOND_NS} s` +
+      (b.threadOnCpuMs !== null ? `; on a CPU ${b.threadOnCpuMs.toFixed(2)} ms (mean)` : '') + `; the first ${b.firstThreadMs.toFixed(1)} ms`,
+    `  the writer's part         ${ms(b.writerMs)} per snapshot (brotli, sha256, index, files; timed in this thread)` +
+      (b.writerOnCpuMs !== null ? `; on a CPU ${b.writerOnCpuMs.toFixed(2)} ms (mean)` : ''),
     `  bytes per snapshot        first ${kb(b.firstBytes)}, later ${kb(b.laterBytes)} (median)`,
     `  snapshot storage          ${pct(b.storageShare)} of the trace's ${kb(b.traceBytes)} of tables (target <= 10 %)`,
     `  read + restore one        ${ms(b.restoreMs)} (readSnapshot + Core.fromSnapshotSync)`,

@@ -19,6 +19,8 @@ import { PrngView } from './prng-view.js'; // issue 10 §2 step 3
 import { captureCore, checkSnapshotFits, restoreCore, SnapshotError, type CoreBuild, type CoreSnapshot } from './snapshot.js'; // issue 10 §3
 
 // STATE fields (assembly/layout.ts ST_*), as Int32Array indices.
+/** Core.dirtySince of a core that has taken no snapshot and was not restored (snapshot.ts captureCore). */
+const FRESH: unique symbol = Symbol('fresh core');
 const ST_TRACE_COUNT = 0;
 const ST_TRACE_SOFT = 1;
 const ST_SEG_COUNT = 3;
@@ -126,8 +128,12 @@ export class Core implements CoreApi, CoreFaultApi {
   private hostRamBase = 0;
   /** A byte per host RAM page, 1 when written since `dirtySince` (assembly/mmu/hostram.ts markDirty). */
   private dirty!: Uint8Array;
-  /** The snapshot the dirty map counts from: the last one this core took or was restored to. */
-  private dirtySince: CoreSnapshot | undefined;
+  /**
+   * The snapshot the dirty map counts from: the last one this core took or was restored to, or
+   * FRESH for a core that has taken none and was not restored (the map counts from instantiation,
+   * when linear memory, host RAM with it, was all zeros: WebAssembly.Memory starts zeroed).
+   */
+  private dirtySince: CoreSnapshot | typeof FRESH = FRESH;
   /** issue 10 §2 step 3: the platform's PRNG streams (0..63) drawn here, over the core's states */
   private prng!: PrngView;
   // issue 10 §2: the host offset of each page of the copy tlbHitPages found (COPY_PAGES_MAX)
@@ -239,8 +245,10 @@ export class Core implements CoreApi, CoreFaultApi {
    */
   snapshot(previous?: CoreSnapshot): CoreSnapshot {
     const build = { coreVersion: this.version, wasmSha256: coreWasmSha256() };
-    // the dirty map says which host RAM pages can differ from `previous` only when it counts from it
-    const dirty = previous !== undefined && previous === this.dirtySince ? this.dirty : null;
+    // the dirty map says which host RAM pages can differ from `previous` only when it counts from
+    // it, and (no `previous`) which can be other than zero when it counts from instantiation
+    const trusted = previous === undefined ? this.dirtySince === FRESH : previous === this.dirtySince;
+    const dirty = trusted ? this.dirty : null;
     const snapshot = captureCore(this.x, build, this.limits, this.seed, previous, dirty);
     this.dirtyFrom(snapshot);
     return snapshot;

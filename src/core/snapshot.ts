@@ -75,7 +75,7 @@ function globalsOf(x: CoreExports): [string, WasmGlobal][] {
  * whole trace columns: the pending rows [0, count) are not part of the snapshot (CoreSnapshot
  * .pages); restoreCore empties the columns.
  */
-function deadRegions(x: CoreExports, limits: CoreLimits): [number, number][] {
+export function deadRegions(x: CoreExports, limits: CoreLimits): [number, number][] {
   const out: [number, number][] = [[x.scratchOffset(), limits.scratchBytes]];
   for (let c = 0; c < COLUMN_COUNT; c++) out.push([x.traceColumnOffset(c), COLUMN_BYTES[c]! * limits.traceCapacity]);
   // --- frames table (issue 12 §1): the frames ring's pending rows are left out the same way
@@ -120,7 +120,10 @@ export function unusedQueueSlots(x: CoreExports, limits: CoreLimits): [number, n
  * `previous`'s page without a compare. Host RAM is 3/4 of the cockpit's memory, and comparing
  * it (zero or not, the bytes must be read) was most of a snapshot's time on the recording's
  * thread (README "Snapshots"); the pages it marks are compared as before, since a marked
- * page may hold the bytes it held.
+ * page may hold the bytes it held. Without `previous`, a `dirty` map counts from the core's
+ * instantiation (Core.snapshot passes it only for a core that took no snapshot and was not
+ * restored), when host RAM was all zeros: a page it does not mark is ZERO_PAGE without a compare.
+ * That was the first snapshot's compare of the whole host RAM (32 MB of the cockpit's 55 MB).
  */
 export function captureCore(
   x: CoreExports, build: CoreBuild, limits: CoreLimits, seed: bigint, previous?: CoreSnapshot, dirty: Uint8Array | null = null,
@@ -136,10 +139,11 @@ export function captureCore(
   const reuse = previous !== undefined && previous.pages.length * SNAPSHOT_PAGE_BYTES === memory.length ? previous.pages : null;
   const pages: Uint8Array[] = [];
   const ramFirst = x.hostRamOffset() / SNAPSHOT_PAGE_BYTES;
-  const clean = reuse !== null ? dirty : null;
+  // unmarked host RAM pages are previous's, or (a map counting from instantiation) zero
+  const clean = reuse !== null || previous === undefined ? dirty : null;
   for (let i = 0, at = 0; at < memory.length; i++, at += SNAPSHOT_PAGE_BYTES) {
     if (clean !== null && i >= ramFirst && i - ramFirst < clean.length && clean[i - ramFirst] === 0) {
-      pages.push(reuse![i]!);
+      pages.push(reuse !== null ? reuse[i]! : ZERO_PAGE);
       continue;
     }
     const zeros = zeroRunPages(memory, at, i, touched, reuse);
@@ -154,7 +158,7 @@ export function captureCore(
       continue;
     }
     if (touched[i] === PAGE_PART_DEAD) {
-      pages.push(deadPage(bytes, at, dead, reuse?.[i]));
+      pages.push(deadPage(memory, at, dead, reuse?.[i]));
       continue;
     }
     // compare in place (no view per page: 11,552 of them per cockpit snapshot showed in profiles)
@@ -215,23 +219,62 @@ function pagesTouching(dead: [number, number][], memoryBytes: number): Uint8Arra
   return out;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.compare(a, b) === 0;
+/** ZERO_PAGE as a Buffer (for Buffer#compare's ranges; never written, like ZERO_PAGE). */
+const ZERO_PAGE_BUFFER = Buffer.from(ZERO_PAGE.buffer, ZERO_PAGE.byteOffset, SNAPSHOT_PAGE_BYTES);
+
+/**
+ * The dead and live parts of the page at `at`: [from, to) offsets inside it, sorted and
+ * disjoint, that the dead regions cover and that they leave.
+ */
+function pageParts(at: number, dead: [number, number][]): { dead: number[]; live: number[] } {
+  const cut: [number, number][] = [];
+  for (const [offset, bytes] of dead) {
+    const from = Math.max(at, offset) - at;
+    const to = Math.min(at + SNAPSHOT_PAGE_BYTES, offset + bytes) - at;
+    if (from < to) cut.push([from, to]);
+  }
+  cut.sort((p, q) => p[0] - q[0]);
+  const out = { dead: [] as number[], live: [] as number[] };
+  let end = 0;
+  for (const [from, to] of cut) {
+    if (from > end) out.live.push(end, from);
+    const last = out.dead.length - 1;
+    if (last > 0 && out.dead[last]! >= from) out.dead[last] = Math.max(out.dead[last]!, to);
+    else out.dead.push(from, to);
+    end = Math.max(end, to);
+  }
+  if (end < SNAPSHOT_PAGE_BYTES) out.live.push(end, SNAPSHOT_PAGE_BYTES);
+  return out;
 }
 
-/** A page a dead region overlaps: ZERO_PAGE when wholly dead, else a copy with its dead bytes zeroed. */
-function deadPage(memory: Uint8Array, at: number, dead: [number, number][], before: Uint8Array | undefined): Uint8Array {
-  const end = at + SNAPSHOT_PAGE_BYTES;
-  const page = memory.slice(at, end);
-  for (const [offset, bytes] of dead) {
-    const from = Math.max(at, offset);
-    const to = Math.min(end, offset + bytes);
-    if (from >= to) continue;
-    if (from === at && to === end) return ZERO_PAGE;
-    page.fill(0, from - at, to - at);
+/**
+ * A page a dead region overlaps: ZERO_PAGE when wholly dead, else the page with its dead bytes
+ * zeroed — `before` when that is its content, ZERO_PAGE when all zero, else a copy. Compared in
+ * place: `before` is the zeroed page when its live bytes are memory's and its dead bytes zero
+ * (the same test as comparing a zeroed copy, which was made for each of the cockpit's 70 such
+ * pages at every snapshot); only a changed page is copied.
+ */
+function deadPage(memory: Buffer, at: number, dead: [number, number][], before: Uint8Array | undefined): Uint8Array {
+  const parts = pageParts(at, dead);
+  const { live } = parts;
+  if (live.length === 0) return ZERO_PAGE;
+  const liveSame = (other: Uint8Array): boolean => {
+    for (let k = 0; k < live.length; k += 2) {
+      if (memory.compare(other, live[k]!, live[k + 1]!, at + live[k]!, at + live[k + 1]!) !== 0) return false;
+    }
+    return true;
+  };
+  if (before !== undefined && liveSame(before)) {
+    let deadZero = true;
+    for (let k = 0; k < parts.dead.length && deadZero; k += 2) {
+      deadZero = ZERO_PAGE_BUFFER.compare(before, parts.dead[k]!, parts.dead[k + 1]!, parts.dead[k]!, parts.dead[k + 1]!) === 0;
+    }
+    if (deadZero) return before;
   }
-  if (before !== undefined && sameBytes(page, before)) return before;
-  return sameBytes(page, ZERO_PAGE) ? ZERO_PAGE : page;
+  if (liveSame(ZERO_PAGE)) return ZERO_PAGE;
+  const page = new Uint8Array(SNAPSHOT_PAGE_BYTES); // zeros: only the live bytes are copied in
+  for (let k = 0; k < live.length; k += 2) page.set(memory.subarray(at + live[k]!, at + live[k + 1]!), live[k]!);
+  return page;
 }
 
 /** Refuses a snapshot of another build or other limits (before anything is instantiated). */

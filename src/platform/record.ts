@@ -115,7 +115,7 @@ export async function recordScenario(scenario: Scenario, dir: string, options: R
       ...(pace !== undefined ? { pace } : {}),
     });
     const summary = platform.finish();
-    snapshots?.flush(); // --- snapshots (issue 10 §3): written on a worker thread; listed before the manifest
+    await snapshots?.flush(); // --- snapshots (issue 10 §3): written on a worker thread; listed before the manifest
     return { manifest: active.finish(), summary };
   } catch (err) {
     active.abort();

@@ -67,9 +67,12 @@ export class RunSnapshots {
     this.store.write(core, platform.captureState(null));
   }
 
-  /** Waits for every snapshot taken to be written, and hands over their entries. */
-  flush(): void {
-    for (const entry of this.store.flush()) this.onWritten(entry);
+  /**
+   * Waits for every snapshot taken to be written, and hands over their entries (the event loop
+   * runs meanwhile: a writer thread that dies is noticed at once, and its snapshots written here).
+   */
+  async flush(): Promise<void> {
+    for (const entry of await this.store.flushAsync()) this.onWritten(entry);
   }
 
   close(): void {

@@ -35,8 +35,8 @@ export const PAGE_STORE_CONSTANTS = {
 type MakePageStore = (folder: string, constants: typeof PAGE_STORE_CONSTANTS) => PageStore;
 let makePageStore: MakePageStore | undefined;
 
-/** The page store in this thread (the same code the worker runs). */
-function pageStoreHere(folder: string): PageStore {
+/** A page store in this thread writing into `folder` (the same code the worker runs). */
+export function pageStoreHere(folder: string): PageStore {
   makePageStore ??= new Function('require', `${PAGE_STORE_CODE}\nreturn makePageStore;`)(createRequire(import.meta.url)) as MakePageStore;
   return makePageStore(folder, PAGE_STORE_CONSTANTS);
 }
@@ -51,9 +51,13 @@ export function freshSnapshotFolder(dir: string): string {
 
 /**
  * The cheap half of writing `snapshot` as snapshot `id`: which pages are the same objects as in
- * `previous` (the pages the store saw last), which are zero, and the bytes of the others.
+ * `previous` (the pages the store saw last), which are zero, and the bytes of the others — in
+ * `spare` when it is large enough (a buffer an earlier job used, see background-store.ts), else
+ * in a new buffer.
  */
-export function pageJob(id: string, snapshot: CoreSnapshot, platform: unknown, previous: readonly Uint8Array[]): PageJob {
+export function pageJob(
+  id: string, snapshot: CoreSnapshot, platform: unknown, previous: readonly Uint8Array[], spare?: ArrayBuffer,
+): PageJob {
   const { pages } = snapshot;
   const kinds = new Uint8Array(pages.length);
   let fresh = 0;
@@ -62,7 +66,8 @@ export function pageJob(id: string, snapshot: CoreSnapshot, platform: unknown, p
     kinds[i] = page === previous[i] ? PAGE_SAME : page === ZERO_PAGE ? PAGE_ZERO : PAGE_NEW;
     if (kinds[i] === PAGE_NEW) fresh++;
   }
-  const bytes = new Uint8Array(fresh * SNAPSHOT_PAGE_BYTES);
+  const byteCount = fresh * SNAPSHOT_PAGE_BYTES;
+  const bytes = spare !== undefined && spare.byteLength >= byteCount ? new Uint8Array(spare, 0, byteCount) : new Uint8Array(byteCount);
   for (let i = 0, at = 0; i < pages.length; i++) {
     if (kinds[i] !== PAGE_NEW) continue;
     bytes.set(pages[i]!, at);

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { Core } from '../../src/core/core.js';
 import type { CoreExports } from '../../src/core/exports.js';
-import { unusedQueueSlots, type CoreSnapshot } from '../../src/core/snapshot.js';
+import { captureCore, unusedQueueSlots, ZERO_PAGE, type CoreSnapshot } from '../../src/core/snapshot.js';
 import { Platform } from '../../src/platform/platform.js';
 import { CountingSink } from '../../src/platform/sink.js';
 import { loadScenario, parseScenario } from '../../src/scenario/load.js';
@@ -22,6 +22,18 @@ function differingPages(a: CoreSnapshot, b: CoreSnapshot): number[] {
   const out: number[] = [];
   for (let i = 0; i < a.pages.length; i++) if (Buffer.compare(a.pages[i]!, b.pages[i]!) !== 0) out.push(i);
   return out;
+}
+
+/** The core's snapshot now with every page compared (no map, no previous). */
+function scanned(core: Core): CoreSnapshot {
+  const x = (core as unknown as { x: CoreExports }).x;
+  return captureCore(x, Core.build(), core.limits, (core as unknown as { seed: bigint }).seed);
+}
+
+/** How many of `s`'s host RAM pages are not ZERO_PAGE. */
+function ramPagesWritten(core: Core, s: CoreSnapshot): number {
+  const first = (core as unknown as { x: CoreExports }).x.hostRamOffset() / 4096;
+  return s.pages.slice(first, first + core.limits.hostRamBytes / 4096).filter((p) => p !== ZERO_PAGE).length;
 }
 
 /** Offsets of the non-zero bytes in the queues' unused slots (unusedQueueSlots), at most 5. */
@@ -44,7 +56,8 @@ async function checkRun(scenario: Scenario, everyNs: number): Promise<{ snapshot
   const platform = await Platform.create(scenario, new CountingSink());
   platform.boot();
   const core = platform.core as Core;
-  let full = core.snapshot();
+  let full = core.snapshot(); // a fresh core: the map counts from instantiation
+  expect(differingPages(full, scanned(core)), 'host RAM pages the map missed since instantiation').toEqual([]);
   let snapshots = 0;
   let changed = 0;
   for (let t = everyNs; t <= scenario.durationNs; t += everyNs) {
@@ -78,6 +91,28 @@ describe('the dirty-page map', () => {
     expect(snapshots).toBeGreaterThanOrEqual(10);
     expect(changed).toBeGreaterThan(0);
   }, 120_000);
+
+  it('counts from instantiation on a fresh core only: not after a snapshot, nor after a restore', async () => {
+    const scenario = loadScenario('cockpit', { durationNs: 1000 * MS });
+    const platform = await Platform.create(scenario, new CountingSink());
+    platform.boot();
+    platform.advanceTo(300 * MS);
+    const core = platform.core as Core;
+    const first = core.snapshot(); // trusted: nothing was taken yet
+    expect(differingPages(first, scanned(core))).toEqual([]);
+    expect(ramPagesWritten(core, first)).toBeGreaterThan(100); // the map marked the guests' pages
+    platform.advanceTo(600 * MS);
+    // no previous, but the map counts from `first` now: a page written before it and not since
+    // must still be in this snapshot, so every page is compared
+    const again = core.snapshot();
+    expect(differingPages(again, scanned(core))).toEqual([]);
+    expect(ramPagesWritten(core, again)).toBeGreaterThanOrEqual(ramPagesWritten(core, first));
+    // a core restored in place: its map counts from the restored snapshot, not from zeros
+    const other = await Platform.create(scenario, new CountingSink());
+    other.restoreState(platform.captureState(null), { restoreCore: () => (other.core as Core).restore(again) });
+    const restored = (other.core as Core).snapshot();
+    expect(differingPages(restored, again)).toEqual([]);
+  }, 60_000);
 
   it('is used only against the snapshot it counts from', async () => {
     const platform = await Platform.create(loadScenario('cockpit', { durationNs: 1000 * MS }), new CountingSink());

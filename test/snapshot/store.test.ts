@@ -115,6 +115,29 @@ describe('writeSnapshot / listSnapshots / readSnapshot', () => {
     expect(Buffer.compare(readSnapshot(other, 's000003').core.pages[5]!, taken[2]!.snapshot.pages[5]!)).toBe(0);
   });
 
+  it('a pages buffer the worker gave back carries a later snapshot\'s pages, never its stale bytes', () => {
+    const { dir, entries } = storedTrace();
+    const other = traceDir();
+    const store = new BackgroundSnapshotStore(other);
+    const spare = (store as unknown as { spare: ArrayBuffer[] }).spare;
+    const got: ManifestSnapshot[] = [];
+    try {
+      for (const t of taken) {
+        const had = spare.length;
+        store.write(t.snapshot, PLATFORM_STATE); // the first snapshot's buffer holds the most pages
+        expect(spare.length).toBe(Math.max(0, had - 1));
+        got.push(...store.flush()); // answered: its buffer is back
+        expect(spare.length).toBe(1);
+      }
+    } finally {
+      store.close();
+    }
+    expect(got).toEqual(entries);
+    for (const name of readdirSync(snapshotPath(dir, ''))) {
+      expect(readFileSync(snapshotPath(other, name)).equals(readFileSync(snapshotPath(dir, name)))).toBe(true);
+    }
+  });
+
   it('every store of a process writes through one worker thread: two at once write what one alone does', () => {
     const { dir, entries } = storedTrace();
     const [a, b] = [traceDir(), traceDir()];
