@@ -172,6 +172,8 @@ export let ptPoolBase: usize = 0;
 export let hostRamBase: usize = 0;
 export let layoutEnd: usize = 0;
 export let dirtyBase: usize = 0;
+/** One bit per frame slot, set while it is in use (bus/frames.ts): the state digest visits only those. */
+export let frameUseBase: usize = 0;
 // --- frames table (issue 12 §1): the FRING columns (trace/frames-ring.ts)
 export let frTs: usize = 0;
 export let frArrival: usize = 0;
@@ -296,6 +298,7 @@ export function layoutCompute(): void {
   hostRamBase = take(<u64>hostRamBytes, PAGE_SIZE);
   takeFrameRing(); // --- frames table (issue 12 §1): last, so no other region moves
   dirtyBase = take(<u64>hostRamBytes >> PAGE_SHIFT, 64); // after it for the same reason
+  frameUseBase = take(<u64>((frameSlots + 63) >> 6) << 3, 64); // last too: no region before it moves
   layoutEnd = take(0, WASM_PAGE);
   const need = <i32>(<u64>layoutEnd >> 16);
   const have = memory.size();
