@@ -70,7 +70,12 @@ class Group {
 export class VqLatencyWalk {
   /** Why the walk's table cannot be used (the build falls back to VQ_LATENCY_SQL), or null. */
   fallback: string | null = null;
-  private readonly groups = new Map<number, Group>();
+  /** Every group, in order of first sight. */
+  private readonly groups: Group[] = [];
+  /** Groups whose vm, dev and queue are all in 0..63, by (vm << 12) | (dev << 6) | queue. */
+  private readonly small: (Group | undefined)[] = new Array<Group | undefined>(1 << 18).fill(undefined);
+  /** The others (a -1 of 'not applicable', a large index), by vm:dev:queue. */
+  private readonly others = new Map<string, Group>();
   private kept = 0;
 
   constructor(private readonly capValues = VQ_LATENCY_CAP_VALUES) {}
@@ -100,12 +105,17 @@ export class VqLatencyWalk {
         this.giveUp(`a vq_used latency of ${valInts[i]} ns is not an exact double`);
         return;
       }
-      const key = ((vms[i]! & 0xffff) * 65536 + (devs[i]! & 0xffff)) * 65536 + (queues[i]! & 0xffff);
-      if (key !== lastKey || group === null) {
-        group = this.groups.get(key) ?? null;
+      const vm = vms[i]!;
+      const dev = devs[i]!;
+      const queue = queues[i]!;
+      // a small int key (no heap number per row) when all three are in 0..63, the usual case
+      const key = (vm | dev | queue) >>> 6 === 0 ? (vm << 12) | (dev << 6) | queue : -1;
+      if (key !== lastKey || key === -1 || group === null) {
+        group = key !== -1 ? (this.small[key] ?? null) : this.otherGroup(vm, dev, queue);
         if (group === null) {
-          group = new Group(vms[i]!, devs[i]!, queues[i]!);
-          this.groups.set(key, group);
+          group = new Group(vm, dev, queue);
+          this.small[key] = group;
+          this.groups.push(group);
         }
         lastKey = key;
       }
@@ -125,7 +135,7 @@ export class VqLatencyWalk {
   rows(): VqLatencyRow[] | null {
     if (this.fallback !== null) return null;
     const rows: VqLatencyRow[] = [];
-    for (const g of this.groups.values()) {
+    for (const g of this.groups) {
       const values = g.values.subarray(0, g.n);
       const [p50, p90, p99] = QUANTILES.map(([num, den]) => {
         const rank = Math.max(1, Math.ceil((g.n * num) / den)); // exact: g.n * 99 < 2^53
@@ -136,9 +146,22 @@ export class VqLatencyWalk {
     return rows.sort((a, b) => a.vm - b.vm || a.dev - b.dev || a.queue - b.queue);
   }
 
+  private otherGroup(vm: number, dev: number, queue: number): Group {
+    const name = `${vm}:${dev}:${queue}`;
+    let group = this.others.get(name);
+    if (group === undefined) {
+      group = new Group(vm, dev, queue);
+      this.others.set(name, group);
+      this.groups.push(group);
+    }
+    return group;
+  }
+
   private giveUp(reason: string): void {
     this.fallback = reason;
-    this.groups.clear(); // the memory goes back at once
+    this.groups.length = 0; // the memory goes back at once
+    this.small.fill(undefined);
+    this.others.clear();
   }
 }
 

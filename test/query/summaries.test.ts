@@ -153,6 +153,14 @@ describe('vq_latency from the store build walk', () => {
     expect(stored).toEqual(defined);
   });
 
+  it('equals quantile_disc for groups with a -1 (not applicable) or an index past 63', async () => {
+    const rows = groupRows(120, 'vq_used', (i, size) => BigInt((i * 31) % (size + 2))).map((r) => ({ ...r, vm: r.vm - 1, dev: r.dev + 60 }));
+    const { stored, defined } = await walkAndDefined(batchesOf(shuffled(rows, 5), 500));
+    expect(stored.length).toBe(120);
+    expect(stored.some((r) => Number(r[0]) === -1) && stored.some((r) => Number(r[1]) > 63)).toBe(true);
+    expect(stored).toEqual(defined);
+  });
+
   it('counts only vq_used events, and is empty without them', async () => {
     const onlyOthers = await walkAndDefined(batchesOf(groupRows(20, 'vq_avail', () => 5n), 50));
     expect(onlyOthers.stored).toEqual([]);
