@@ -45,6 +45,7 @@ import { buildConfig } from './settings.js';
 import { parquetColumns, storeViewSql } from './store-tables.js';
 import { createSummaries, createSummariesAfterEvents, VQ_LATENCY_SQL } from './summaries.js';
 import { createTopologyTables } from './topology.js';
+import { VqLatencyWalk, writeVqLatency, type VqLatencyRow } from './vq-latency-walk.js';
 import { traceFingerprint, verifyTablesInBackground, type CheckedTrace } from '../trace/open.js';
 import { fileSha256InBackground } from '../trace/file-hash-worker.js';
 import { QueryError } from './errors.js';
@@ -197,7 +198,8 @@ export async function buildStore(dir: string, path: string, fingerprint: string)
       if (!loads.find((l) => l.table === 'events')!.sorted) await sortEventsFile(connection, parquet.events);
       for (const t of BUILT_TABLES) await connection.run(storeViewSql(t, parquet[t], true));
       await createTopologyTables(connection, pass.trace.manifest.scenario);
-      if (pass.vqLatencyMade) await createSummariesAfterEvents(connection);
+      if (pass.vqLatency !== null) await writeVqLatency(connection, pass.vqLatency);
+      if (pass.vqLatency !== null || pass.vqLatencyMade) await createSummariesAfterEvents(connection);
       else await createSummaries(connection);
       await writeMeta(connection, pass.trace, fingerprint, perBuiltTable((t) => fileIdentity(parquet[t])));
       await connection.run('CHECKPOINT');
@@ -277,9 +279,10 @@ async function verifyAndWrite(
   connection: DuckDBConnection,
   dir: string,
   parquet: Record<BuiltTable, string>,
-): Promise<{ trace: Trace; loads: TableLoad[]; vqLatencyMade: boolean }> {
+): Promise<{ trace: Trace; loads: TableLoad[]; vqLatency: VqLatencyRow[] | null; vqLatencyMade: boolean }> {
   const sinks: Partial<Record<TableName, Sink>> = {};
   const order = new OrderCheck();
+  const vq = new VqLatencyWalk();
   const loads = perTable((table): TableLoad => ({ table, rows: 0, batches: 0, sorted: true }));
   const side = await instance.connect();
   let early: Promise<unknown> | null = null;
@@ -292,11 +295,15 @@ async function verifyAndWrite(
       if (table !== 'events' || !order.sorted) return; // unsorted: summaries after the sort
       sinks.events!.close(true);
       sinks.events = CLOSED;
-      early = vqLatencyBeside(side, parquet.events);
+      // the walk's own vq_latency, unless it gave up (its cap): then DuckDB's, from the file
+      if (vq.fallback !== null) early = vqLatencyBeside(side, parquet.events);
     };
     // the files are hashed on a worker thread meanwhile (open.ts: verifyTablesInBackground)
     const trace = await verifyTablesInBackground(dir, VERIFIED_AT_BUILD, (table, batch) => {
-      if (table === 'events') order.check(batch);
+      if (table === 'events') {
+        order.check(batch);
+        vq.add(batch);
+      }
       sinks[table]!.append(batch);
       loads[table].rows += batch.numRows;
       loads[table].batches += 1;
@@ -304,7 +311,8 @@ async function verifyAndWrite(
     ok = true;
     loads.events.sorted = order.sorted;
     if (early !== null) await early;
-    return { trace, loads: VERIFIED_AT_BUILD.map((t) => loads[t]), vqLatencyMade: early !== null };
+    const vqLatency = vq.rows(); // null after a fallback (its table made beside, or after the sort)
+    return { trace, loads: VERIFIED_AT_BUILD.map((t) => loads[t]), vqLatency, vqLatencyMade: early !== null };
   } finally {
     await (early as Promise<unknown> | null)?.catch(() => {}); // never close the instance under it
     side.closeSync();
