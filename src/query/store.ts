@@ -36,7 +36,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import type { Trace } from '../trace/reader.js';
+import { Trace } from '../trace/reader.js';
 import type { RecordBatch } from 'apache-arrow';
 import { duckdbCreateTableSql, TABLE_NAMES, type TableName } from '../trace/tables.js';
 import { createTraceTables, loadTable, OrderCheck, TableAppender, type BatchSource, type TableLoad } from './load.js';
@@ -47,6 +47,7 @@ import { createSummaries, createSummariesAfterEvents, VQ_LATENCY_SQL } from './s
 import { createTopologyTables } from './topology.js';
 import { traceFingerprint, verifyTablesInBackground, type CheckedTrace } from '../trace/open.js';
 import { fileSha256InBackground } from '../trace/file-hash-worker.js';
+import { recordedOrHashed } from '../trace/file-identity.js';
 import { QueryError } from './errors.js';
 
 /** Bump when the store's tables or types change: an older store is rebuilt, not misread. */
@@ -294,13 +295,15 @@ async function verifyAndWrite(
       sinks.events = CLOSED;
       early = vqLatencyBeside(side, parquet.events);
     };
-    // the files are hashed on a worker thread meanwhile (open.ts: verifyTablesInBackground)
+    // the files are hashed on a worker thread meanwhile (open.ts: verifyTablesInBackground),
+    // unless identity.json vouches for them (the recorder's files: file-identity.ts)
+    const hashFiles = recordedOrHashed(Trace.open(dir).manifest, fileSha256InBackground);
     const trace = await verifyTablesInBackground(dir, VERIFIED_AT_BUILD, (table, batch) => {
       if (table === 'events') order.check(batch);
       sinks[table]!.append(batch);
       loads[table].rows += batch.numRows;
       loads[table].batches += 1;
-    }, fileSha256InBackground, walked);
+    }, hashFiles, walked);
     ok = true;
     loads.events.sorted = order.sorted;
     if (early !== null) await early;
