@@ -38,6 +38,7 @@ import { storeViewSql } from './store-tables.js';
 import { TraceError } from '../trace/errors.js';
 import { fileSha256InBackground } from '../trace/file-hash-worker.js';
 import { openCheckedTrace, traceFingerprint, verifyTablesInBackground, type CheckedTrace, type ReadMode } from '../trace/open.js';
+import { recordedOrHashed } from '../trace/file-identity.js';
 
 export interface SessionDatabase {
   instance: DuckDBInstance;
@@ -87,7 +88,7 @@ export async function openSessionDatabase(
     // Verification first: a changed or damaged trace is refused before any store answers
     // (the deferred tables when a statement first reads them: their record names the file
     // they were verified from, deferred-tables.ts).
-    await verifyTablesInBackground(dir, VERIFIED_AT_BUILD, () => {}, fileSha256InBackground);
+    await verifyTablesInBackground(dir, VERIFIED_AT_BUILD, () => {}, recordedOrHashed(trace.manifest, fileSha256InBackground));
     await refreshFingerprint(same.path, fingerprint);
     return reused(await openStore(same.path, allowFiles), same.path, dir, same.meta!.sha256);
   }

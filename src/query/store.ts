@@ -36,7 +36,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import type { Trace } from '../trace/reader.js';
+import { Trace } from '../trace/reader.js';
 import type { RecordBatch } from 'apache-arrow';
 import { duckdbCreateTableSql, TABLE_NAMES, type TableName } from '../trace/tables.js';
 import { createTraceTables, loadTable, OrderCheck, TableAppender, type BatchSource, type TableLoad } from './load.js';
@@ -48,6 +48,7 @@ import { createTopologyTables } from './topology.js';
 import { VqLatencyWalk, writeVqLatency, type VqLatencyRow } from './vq-latency-walk.js';
 import { traceFingerprint, verifyTablesInBackground, type CheckedTrace } from '../trace/open.js';
 import { fileSha256InBackground } from '../trace/file-hash-worker.js';
+import { recordedOrHashed } from '../trace/file-identity.js';
 import { QueryError } from './errors.js';
 
 /** Bump when the store's tables or types change: an older store is rebuilt, not misread. */
@@ -298,7 +299,9 @@ async function verifyAndWrite(
       // the walk's own vq_latency, unless it gave up (its cap): then DuckDB's, from the file
       if (vq.fallback !== null) early = vqLatencyBeside(side, parquet.events);
     };
-    // the files are hashed on a worker thread meanwhile (open.ts: verifyTablesInBackground)
+    // the files are hashed on a worker thread meanwhile (open.ts: verifyTablesInBackground),
+    // unless identity.json vouches for them (the recorder's files: file-identity.ts)
+    const hashFiles = recordedOrHashed(Trace.open(dir).manifest, fileSha256InBackground);
     const trace = await verifyTablesInBackground(dir, VERIFIED_AT_BUILD, (table, batch) => {
       if (table === 'events') {
         order.check(batch);
@@ -307,7 +310,7 @@ async function verifyAndWrite(
       sinks[table]!.append(batch);
       loads[table].rows += batch.numRows;
       loads[table].batches += 1;
-    }, fileSha256InBackground, walked);
+    }, hashFiles, walked);
     ok = true;
     loads.events.sorted = order.sorted;
     if (early !== null) await early;
