@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { RecordBatch } from 'apache-arrow';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { QuerySession } from '../../src/query/index.js';
 import { createTraceTables, TableAppender } from '../../src/query/load.js';
 import { VQ_LATENCY_QUANTILE_SQL, createSummaries } from '../../src/query/summaries.js';
@@ -23,11 +24,8 @@ SELECT row_number() OVER () AS ts_ns, row_number() OVER () AS seq,
 FROM range(1, ${maxSize + 1}) s(size), LATERAL (SELECT range AS i FROM range(size))`;
 }
 
-async function bothWays(fill: string[]): Promise<{ stored: unknown[][]; defined: unknown[][] }> {
-  const connection = await memoryConnection();
-  await createTraceTables(connection);
-  for (const sql of fill) await connection.run(sql);
-  await createSummaries(connection);
+/** vq_latency as stored, and as VQ_LATENCY_QUANTILE_SQL defines it; the column types must match too. */
+async function storedAndDefined(connection: DuckDBConnection): Promise<{ stored: unknown[][]; defined: unknown[][] }> {
   const stored = (await connection.runAndReadAll('SELECT * FROM vq_latency ORDER BY ALL')).getRows();
   const defined = (await connection.runAndReadAll(`${VQ_LATENCY_QUANTILE_SQL} ORDER BY ALL`)).getRows();
   const types = await connection.runAndReadAll(
@@ -36,6 +34,14 @@ async function bothWays(fill: string[]): Promise<{ stored: unknown[][]; defined:
   );
   expect(types.getRows()[0]![0]).toBe(true);
   return { stored, defined };
+}
+
+async function bothWays(fill: string[]): Promise<{ stored: unknown[][]; defined: unknown[][] }> {
+  const connection = await memoryConnection();
+  await createTraceTables(connection);
+  for (const sql of fill) await connection.run(sql);
+  await createSummaries(connection);
+  return storedAndDefined(connection);
 }
 
 describe('vq_latency from a histogram', () => {
@@ -119,14 +125,7 @@ async function walkAndDefined(batches: readonly RecordBatch[]): Promise<{ stored
   appender.close(true);
   expect(walk.fallback).toBeNull();
   await writeVqLatency(connection, walk.rows()!);
-  const stored = (await connection.runAndReadAll('SELECT * FROM vq_latency ORDER BY ALL')).getRows();
-  const defined = (await connection.runAndReadAll(`${VQ_LATENCY_QUANTILE_SQL} ORDER BY ALL`)).getRows();
-  const types = await connection.runAndReadAll(
-    `SELECT (SELECT list(data_type ORDER BY column_index) FROM duckdb_columns() WHERE table_name = 'vq_latency')
-       = (SELECT list(column_type) FROM (DESCRIBE ${VQ_LATENCY_QUANTILE_SQL}))`,
-  );
-  expect(types.getRows()[0]![0]).toBe(true);
-  return { stored, defined };
+  return storedAndDefined(connection);
 }
 
 describe('vq_latency from the store build walk', () => {
