@@ -177,13 +177,9 @@ export class BackgroundSnapshotStore {
   flush(): ManifestSnapshot[] {
     const deadline = performance.now() + FLUSH_WAIT_MS;
     for (;;) {
-      const entries = this.take();
-      if (this.pending.length === 0) return entries;
-      this.ready.unshift(...entries);
-      const seen = Atomics.load(this.done, 0);
-      const left = deadline - performance.now();
-      if (left <= 0) throw this.stuck();
-      Atomics.wait(this.done, 0, seen, Math.min(left, WAIT_SLICE_MS));
+      const round = this.flushRound(deadline);
+      if ('entries' in round) return round.entries;
+      Atomics.wait(this.done, 0, round.seen, round.slice);
     }
   }
 
@@ -191,13 +187,9 @@ export class BackgroundSnapshotStore {
   async flushAsync(): Promise<ManifestSnapshot[]> {
     const deadline = performance.now() + FLUSH_WAIT_MS;
     for (;;) {
-      const entries = this.take();
-      if (this.pending.length === 0) return entries;
-      this.ready.unshift(...entries);
-      const seen = Atomics.load(this.done, 0);
-      const left = deadline - performance.now();
-      if (left <= 0) throw this.stuck();
-      const slice = Math.min(left, WAIT_SLICE_MS);
+      const round = this.flushRound(deadline);
+      if ('entries' in round) return round.entries;
+      const { seen, slice } = round;
       const waited = waitAsync(this.done, 0, seen, slice);
       if (!waited.async) continue;
       let timer: NodeJS.Timeout | undefined;
@@ -205,6 +197,20 @@ export class BackgroundSnapshotStore {
       await Promise.race([waited.value, new Promise<void>((resolve) => (timer = setTimeout(resolve, slice)))]);
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * One round of a flush: every entry not taken yet once nothing is pending, else the written
+   * count to wait past and for how long (a wait slice, never past the deadline: then stuck()).
+   */
+  private flushRound(deadline: number): { entries: ManifestSnapshot[] } | { seen: number; slice: number } {
+    const entries = this.take();
+    if (this.pending.length === 0) return { entries };
+    this.ready.unshift(...entries);
+    const seen = Atomics.load(this.done, 0);
+    const left = deadline - performance.now();
+    if (left <= 0) throw this.stuck();
+    return { seen, slice: Math.min(left, WAIT_SLICE_MS) };
   }
 
   /** Detaches from the worker (which stays for the process's next recording). */

@@ -21,7 +21,11 @@ const IDENTITY_VERSION = 1;
 /** Far above any sidecar the recorder writes (a line per table): a larger file is not ours. */
 const IDENTITY_BYTES_MAX = 64 * 1024;
 
-/** A file's identity: size, mtime and ctime in ns, inode, device. */
+/**
+ * A file's identity: size, mtime and ctime in ns, inode, device. (The query store's identity of
+ * its own Parquet files, store.ts fileIdentity, leaves ctime out: it is taken before the rename
+ * that places them, which moves ctime.)
+ */
 export function fileIdentity(path: string): string {
   const s = statSync(path, { bigint: true });
   return `${s.size} ${s.mtimeNs} ${s.ctimeNs} ${s.ino} ${s.dev}`;
