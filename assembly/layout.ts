@@ -13,7 +13,7 @@
 //  │ PRNG       (64 + 16) streams x 4 x u64 (xoshiro256** state; 64.. are the fault streams)
 //  │ CTX        (vmCount + deviceCount) x 64 B translation contexts (root, hits, misses)
 //  │ TLB        (vmCount + deviceCount) x 64 entries x 32 B {u32 tag=page+1, u32 tagRead, u32 tagWrite,
-//  │            u32 host, u32 perm} (mmu/context.ts)
+//  │            u32 hpa, u32 perm, u32 host, u32 dirty} (mmu/context.ts)
 //  │ VM         vmCount x 64 B (created, memory-bus token bucket)
 //  │ DEV        deviceCount x 64 B (IOMMU domain, back-end: net / CAN wiring)
 //  │ QUEUE      queueCount x 128 B (config, driver shadow, device shadow, failed state)
@@ -90,7 +90,7 @@ export const STOP_FAULT: i32 = 4; //    a fault ended the batch
 
 // Strides of the tables (bytes).
 export const CTX_STRIDE: i32 = 64;
-export const TLB_ENTRY: i32 = 32; //   mmu/context.ts: tag, read tag, write tag, hpa, perm
+export const TLB_ENTRY: i32 = 32; //   mmu/context.ts: tag, read tag, write tag, hpa, perm, host, dirty
 export const VM_STRIDE: i32 = 64;
 export const DEV_STRIDE: i32 = 64;
 export const Q_STRIDE: i32 = 128;
