@@ -62,8 +62,20 @@ function walkFail(code: i32, addr: i64, n: i32, readBytes: i32, writeBytes: i32)
   if (addr < 0 || addr >= INPUT_LIMIT) {
     return walkFail(Fault.ADDR_UNMAPPED, addr, n, readBytes, writeBytes);
   }
-  let done = 0;
   const flag: u32 = writable ? 1 : 0;
+  if (len <= PAGE_SIZE - (<i32>addr & (PAGE_SIZE - 1))) {
+    // The buffer lies in one page (the common case): one segment, no page loop (issue 10 §4: the
+    // loop's back edge and its carried values cost V8 a stack check and spills per buffer).
+    if (n >= SEG_MAX) return walkFail(Fault.CHAIN_TOO_LONG, addr, n, readBytes, writeBytes);
+    const host = dmaPtr(ctx, addr, writable);
+    if (host == 0) return walkFail(xlateFault, xlateAddr, n, readBytes, writeBytes);
+    const s = segAt(n);
+    store<u32>(s, <u32>host);
+    store<u32>(s, <u32>len, 4);
+    store<u32>(s, flag, 8);
+    return n + 1;
+  }
+  let done = 0;
   while (done < len) {
     const at = addr + done;
     const piece = min(len - done, PAGE_SIZE - <i32>(at & (PAGE_SIZE - 1)));
