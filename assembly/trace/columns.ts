@@ -4,10 +4,9 @@
 // starts below the soft limit always fits (asserted on every write).
 import {
   colTs, colSeq, colId, colVal, colLen, colVm, colVcpu, colDev, colQueue, colKind,
-  traceCapacity, stGet, stSet, ST_TRACE_COUNT, ST_TRACE_SOFT, ST_TRACE_CAP, SEG_MAX, ST_FR_STOP,
+  traceCapacity, stGet, stSet, ST_TRACE_COUNT, ST_TRACE_SOFT, ST_TRACE_CAP, SEG_MAX, ST_FR_STOP, stateBase, ST_NOW, ST_SEQ,
   scratchBytes, PAGE_SHIFT,
 } from '../layout';
-import { now, seqTake } from '../clock';
 import { Kind, KIND_LAST } from './kinds';
 
 /** Rows one step may write besides descriptor reads: buffer pages, ring fields, back-end rows. */
@@ -70,12 +69,17 @@ export function traceRowFull(
 @inline export function traceRowInline(
   kind: i32, vm: i32, vcpu: i32, dev: i32, queue: i32, id: i64, len: i32, val: i64,
 ): void {
-  const n = stGet(ST_TRACE_COUNT);
+  // STATE's base read once (issue 10 §4: V8 reloads a wasm global at every use): count, clock and
+  // sequence counter are fields of it (now(), seqTake(), stGet/stSet spelled out).
+  const st = stateBase;
+  const n = load<i32>(st + <usize>ST_TRACE_COUNT);
   assert(n < traceCapacity, 'trace: a step wrote more rows than the reserve');
   assert(kind > Kind.NONE && kind <= KIND_LAST, 'trace: unknown event kind');
   const i = <usize>n;
-  store<i64>(colTs + (i << 3), now());
-  store<i64>(colSeq + (i << 3), seqTake());
+  const seq = load<i64>(st + <usize>ST_SEQ);
+  store<i64>(st + <usize>ST_SEQ, seq + 1);
+  store<i64>(colTs + (i << 3), load<i64>(st + <usize>ST_NOW));
+  store<i64>(colSeq + (i << 3), seq);
   store<i64>(colId + (i << 3), id);
   store<i64>(colVal + (i << 3), val);
   store<i32>(colLen + (i << 2), len);
@@ -84,5 +88,5 @@ export function traceRowFull(
   store<i16>(colDev + (i << 1), <i16>dev);
   store<i16>(colQueue + (i << 1), <i16>queue);
   store<u8>(colKind + i, <u8>kind);
-  stSet(ST_TRACE_COUNT, n + 1);
+  store<i32>(st + <usize>ST_TRACE_COUNT, n + 1);
 }
