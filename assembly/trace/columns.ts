@@ -41,7 +41,9 @@ export function traceReserveFor(size: i32): bool {
  * ring: issue 12 §1, trace/frames-ring.ts; ST_FR_STOP stays 0 when frames are not recorded).
  */
 @inline export function traceRoom(): bool {
-  return stGet(ST_TRACE_COUNT) < stGet(ST_TRACE_SOFT) && stGet(ST_FR_STOP) == 0;
+  const st = stateBase; // read once (traceRowInline)
+  return load<i32>(st + <usize>ST_TRACE_COUNT) < load<i32>(st + <usize>ST_TRACE_SOFT) &&
+    load<i32>(st + <usize>ST_FR_STOP) == 0;
 }
 
 export function traceReset(): void {

@@ -21,7 +21,7 @@ import {
 import { traceQueueRow, traceQueueRowInline,
   qGet, qSet, qSize, qVm, qDev, qDescGpa, qAvailGpa, qUsedGpa, qEventIdx,
   Q_DRV_AVAIL, Q_DRV_KICKED, Q_DRV_LAST_USED, Q_DRV_FREE_HEAD, Q_DRV_FREE_COUNT,
-  drvNextGet, drvNextSet, drvLenGet, drvLenSet, availTimeSet,
+  drvNextGet, drvLenSet, availTimeSet, qarr, drvLenAt, drvNextAt, drvNextSetAt, drvLenSetAt,
 } from './queue';
 import {
   DESC_F_NEXT, DESC_F_WRITE, DESC_F_INDIRECT, USED_F_NO_NOTIFY, DESC_SIZE,
@@ -180,35 +180,19 @@ export function drvKick(q: i32): bool {
   return notify;
 }
 
-/** Return a chain's descriptors to the free list (walk bounded by the chain's length). */
-@inline function freeChain(q: i32, head: i32): void {
-  const n = drvLenGet(q, head);
+/**
+ * Return a chain's descriptors to the free list in front of `freeHead` (walk bounded by the
+ * chain's length); returns how many. The caller makes `head` the free head and adds the count:
+ * drvReclaimTo keeps both in locals for its whole loop (issue 10 §4: V8 reloaded and stored the
+ * queue's state words per chain) and writes them back once.
+ */
+@inline function freeChainAt(arr: usize, head: i32, freeHead: i32): i32 {
+  const n = drvLenAt(arr, head);
   let last = head;
-  for (let i = 1; i < n; i++) last = drvNextGet(q, last);
-  drvNextSet(q, last, qGet(q, Q_DRV_FREE_HEAD));
-  qSet(q, Q_DRV_FREE_HEAD, head);
-  qSet(q, Q_DRV_FREE_COUNT, qGet(q, Q_DRV_FREE_COUNT) + n);
-  drvLenSet(q, head, 0);
-}
-
-/** Read one used element; returns head (>= 0), -1 to skip a bogus one, or -(fault) - 1. */
-@inline function reclaimOne(q: i32, idx: i32, out: usize): i32 {
-  const size = qSize(q);
-  const at = usedSlotAt(qUsedGpa(q), size, idx);
-  const pId = dmaPtr(qVm(q), at, false);
-  if (pId == 0) return drvFault(q) - 1;
-  const pLen = (at & 0xFFF) <= 0xFF8 ? pId + 4 : dmaPtr(qVm(q), at + 4, false);
-  if (pLen == 0) return drvFault(q) - 1;
-  const id = load<u32>(pId);
-  if (id >= <u32>size || drvLenGet(q, <i32>id) == 0) {
-    // §2.7.8.3: the driver trusts nothing; a used id it never made available is refused.
-    traceQueueRow(Kind.FAULT, q, Fault.DESC_INDEX_OUT_OF_RANGE, <i32>id, at);
-    return -1;
-  }
-  freeChain(q, <i32>id);
-  store<u32>(out, id);
-  store<u32>(out, load<u32>(pLen), 4);
-  return <i32>id;
+  for (let i = 1; i < n; i++) last = drvNextAt(arr, last);
+  drvNextSetAt(arr, last, freeHead);
+  drvLenSetAt(arr, head, 0);
+  return n;
 }
 
 /**
@@ -224,22 +208,45 @@ export function drvReclaim(q: i32, max: i32): i32 {
 /** drvReclaim writing its pairs at `out` (room pairs at most). */
 export function drvReclaimTo(q: i32, max: i32, out: usize, room: i32): i32 {
   const size = qSize(q);
-  const pIdx = dmaPtr(qVm(q), usedIdxAt(qUsedGpa(q)), false);
+  const vm = qVm(q);
+  const usedGpa = qUsedGpa(q);
+  const arr = qarr(q);
+  const pIdx = dmaPtr(vm, usedIdxAt(usedGpa), false);
   stSet(ST_STOP, STOP_DONE);
   if (pIdx == 0) { drvFault(q); stSet(ST_STOP, STOP_FAULT); return 0; }
   const usedIdx = <i32>load<u16>(pIdx);
   let last = qGet(q, Q_DRV_LAST_USED);
+  let freeHead = qGet(q, Q_DRV_FREE_HEAD);
+  let freeCount = qGet(q, Q_DRV_FREE_COUNT);
   let count = 0;
   let steps = 0;
   const limit = min(max, room);
   while (last != usedIdx && count < limit && steps < size) {
     if (!traceRoom()) { stSet(ST_STOP, STOP_TRACE); break; }
-    const r = reclaimOne(q, last, out + (<usize>count << 3));
-    if (r < -1) { stSet(ST_STOP, STOP_FAULT); break; }
-    if (r >= 0) count++;
+    // One used element: its id and len (4-byte aligned: both in one page unless the element
+    // starts in the last 4 bytes of one).
+    const at = usedSlotAt(usedGpa, size, last);
+    const pId = dmaPtr(vm, at, false);
+    if (pId == 0) { drvFault(q); stSet(ST_STOP, STOP_FAULT); break; }
+    const pLen = (at & 0xFFF) <= 0xFF8 ? pId + 4 : dmaPtr(vm, at + 4, false);
+    if (pLen == 0) { drvFault(q); stSet(ST_STOP, STOP_FAULT); break; }
+    const id = load<u32>(pId);
+    if (id >= <u32>size || drvLenAt(arr, <i32>id) == 0) {
+      // §2.7.8.3: the driver trusts nothing; a used id it never made available is refused.
+      traceQueueRow(Kind.FAULT, q, Fault.DESC_INDEX_OUT_OF_RANGE, <i32>id, at);
+    } else {
+      freeCount += freeChainAt(arr, <i32>id, freeHead);
+      freeHead = <i32>id;
+      const pair = out + (<usize>count << 3);
+      store<u32>(pair, id);
+      store<u32>(pair, load<u32>(pLen), 4);
+      count++;
+    }
     last = (last + 1) & 0xFFFF;
     steps++;
   }
+  qSet(q, Q_DRV_FREE_HEAD, freeHead);
+  qSet(q, Q_DRV_FREE_COUNT, freeCount);
   if (count == limit && last != usedIdx) stSet(ST_STOP, STOP_SCRATCH);
   qSet(q, Q_DRV_LAST_USED, last);
   if (qEventIdx(q)) write16(q, usedEventAt(qAvailGpa(q), size), last);
