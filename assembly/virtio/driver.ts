@@ -39,7 +39,11 @@ function drvFault(q: i32): i32 {
 }
 
 @inline function writeDesc(q: i32, gpa: i64, addr: i64, len: u32, flags: u16, next: u16): bool {
-  const p = dmaPtr(qVm(q), gpa, true);
+  return writeDescVm(qVm(q), gpa, addr, len, flags, next);
+}
+
+@inline function writeDescVm(vm: i32, gpa: i64, addr: i64, len: u32, flags: u16, next: u16): bool {
+  const p = dmaPtr(vm, gpa, true);
   if (p == 0) return false;
   store<i64>(p, addr);
   store<u32>(p, len, 8);
@@ -69,17 +73,33 @@ function drvFault(q: i32): i32 {
 @inline function writeBuffers(q: i32, rec: usize, table: i64, first: i32): i32 {
   const outCount = <i32>load<u16>(rec);
   const n = outCount + <i32>load<u16>(rec, 2);
+  // The queue's words read once for the loop (issue 10 §4: V8 reloads them after every store).
+  const vm = qVm(q);
+  const descGpa = qDescGpa(q);
+  const arr = qarr(q);
   let d = first;
   for (let i = 0; i < n; i++) {
     const buf = rec + CHAIN_HDR + <usize>i * CHAIN_BUF;
     let flags: u16 = i + 1 < n ? DESC_F_NEXT : 0;
     if (i >= outCount) flags |= DESC_F_WRITE;
-    const next = table >= 0 ? i + 1 : drvNextGet(q, d);
-    const at = table >= 0 ? table + DESC_SIZE * i : qDescGpa(q) + DESC_SIZE * d;
-    if (!writeDesc(q, at, load<i64>(buf), load<u32>(buf, 8), flags, <u16>next)) return -1;
+    const next = table >= 0 ? i + 1 : drvNextAt(arr, d);
+    const at = table >= 0 ? table + DESC_SIZE * i : descGpa + DESC_SIZE * d;
+    if (!writeDescVm(vm, at, load<i64>(buf), load<u32>(buf, 8), flags, <u16>next)) return -1;
     if (table < 0 && i + 1 < n) d = next;
   }
   return d;
+}
+
+/**
+ * §2.7.5.3: the record's chain in its indirect table; one INDIRECT descriptor in the main table
+ * points at it. Its head or -(fault code). Not inlined: the direct chains' loop stays small.
+ */
+function placeIndirect(q: i32, rec: usize, n: i32, head: i32): i32 {
+  const table = load<i64>(rec, 8);
+  if (writeBuffers(q, rec, table, 0) < 0) return drvFault(q);
+  const at = qDescGpa(q) + DESC_SIZE * head;
+  if (!writeDesc(q, at, table, <u32>(n * 16), DESC_F_INDIRECT, 0)) return drvFault(q);
+  return head;
 }
 
 /** Place one chain; returns its head or -(fault code). The free list changes only on success. */
@@ -90,19 +110,17 @@ function drvFault(q: i32): i32 {
   let last = head;
   let used = n;
   if ((load<u32>(rec, 4) & CHAIN_F_INDIRECT) != 0) {
-    // §2.7.5.3: the table holds the chain; one INDIRECT descriptor in the main table points at it.
-    const table = load<i64>(rec, 8);
-    if (writeBuffers(q, rec, table, 0) < 0) return drvFault(q);
-    const at = qDescGpa(q) + DESC_SIZE * head;
-    if (!writeDesc(q, at, table, <u32>(n * 16), DESC_F_INDIRECT, 0)) return drvFault(q);
+    const placed = placeIndirect(q, rec, n, head);
+    if (placed < 0) return placed;
     used = 1;
   } else {
     last = writeBuffers(q, rec, -1, head);
     if (last < 0) return drvFault(q);
   }
-  qSet(q, Q_DRV_FREE_HEAD, drvNextGet(q, last));
+  const arr = qarr(q);
+  qSet(q, Q_DRV_FREE_HEAD, drvNextAt(arr, last));
   qSet(q, Q_DRV_FREE_COUNT, qGet(q, Q_DRV_FREE_COUNT) - used);
-  drvLenSet(q, head, used);
+  drvLenSetAt(arr, head, used);
   return head;
 }
 
