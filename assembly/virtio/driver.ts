@@ -39,11 +39,7 @@ function drvFault(q: i32): i32 {
 }
 
 @inline function writeDesc(q: i32, gpa: i64, addr: i64, len: u32, flags: u16, next: u16): bool {
-  return writeDescVm(qVm(q), gpa, addr, len, flags, next);
-}
-
-@inline function writeDescVm(vm: i32, gpa: i64, addr: i64, len: u32, flags: u16, next: u16): bool {
-  const p = dmaPtr(vm, gpa, true);
+  const p = dmaPtr(qVm(q), gpa, true);
   if (p == 0) return false;
   store<i64>(p, addr);
   store<u32>(p, len, 8);
@@ -79,12 +75,20 @@ function drvFault(q: i32): i32 {
   const arr = qarr(q);
   let d = first;
   for (let i = 0; i < n; i++) {
+    const at = table >= 0 ? table + DESC_SIZE * i : descGpa + DESC_SIZE * d;
+    const p = dmaPtr(vm, at, true);
+    if (p == 0) return -1;
+    // What the descriptor holds is read after the translation, so only the loop's own values
+    // live across dmaPtr's slow-path call (issue 10 §4: V8 spills every value live across a
+    // call, taken or not; the slow path writes neither scratch nor the queue's arrays).
     const buf = rec + CHAIN_HDR + <usize>i * CHAIN_BUF;
     let flags: u16 = i + 1 < n ? DESC_F_NEXT : 0;
     if (i >= outCount) flags |= DESC_F_WRITE;
     const next = table >= 0 ? i + 1 : drvNextAt(arr, d);
-    const at = table >= 0 ? table + DESC_SIZE * i : descGpa + DESC_SIZE * d;
-    if (!writeDescVm(vm, at, load<i64>(buf), load<u32>(buf, 8), flags, <u16>next)) return -1;
+    store<i64>(p, load<i64>(buf));
+    store<u32>(p, load<u32>(buf, 8), 8);
+    store<u16>(p, flags, 12);
+    store<u16>(p, <u16>next, 14);
     if (table < 0 && i + 1 < n) d = next;
   }
   return d;
