@@ -290,6 +290,7 @@ export function layoutCompute(): void {
   ctxCount = vmCount + deviceCount;
   cursor = <u64>__heap_base;
   stateBase = take(STATE_BYTES, 64);
+  assert(stateBase == stateAt(), 'layout: STATE is not where stateAt() says');
   scratchBase = take(<u64>scratchBytes, 64);
   segBase = take(<u64>SEG_MAX * SEG_ENTRY, 64);
   takeColumns(<u64>traceCapacity);
@@ -308,10 +309,20 @@ export function layoutCompute(): void {
   }
 }
 
+/**
+ * STATE's address, a constant of the build: layoutCompute takes STATE first, right after the
+ * static data, so no limit moves it (asserted there; stateBase holds the same value for
+ * TypeScript and snapshots). The core's own accesses use this instead of the global (issue 10 §4:
+ * V8 loads a wasm global at every use; a constant address is an immediate offset).
+ */
+@inline export function stateAt(): usize {
+  return (<usize>__heap_base + 63) & ~(<usize>63);
+}
+
 // STATE accessors.
 @inline export function stGet(field: i32): i32 {
-  return load<i32>(stateBase + <usize>field);
+  return load<i32>(stateAt() + <usize>field);
 }
 @inline export function stSet(field: i32, v: i32): void {
-  store<i32>(stateBase + <usize>field, v);
+  store<i32>(stateAt() + <usize>field, v);
 }

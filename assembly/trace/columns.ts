@@ -4,7 +4,7 @@
 // starts below the soft limit always fits (asserted on every write).
 import {
   colTs, colSeq, colId, colVal, colLen, colVm, colVcpu, colDev, colQueue, colKind,
-  traceCapacity, stGet, stSet, ST_TRACE_COUNT, ST_TRACE_SOFT, ST_TRACE_CAP, SEG_MAX, ST_FR_STOP, stateBase, ST_NOW, ST_SEQ,
+  traceCapacity, stGet, stSet, ST_TRACE_COUNT, ST_TRACE_SOFT, ST_TRACE_CAP, SEG_MAX, ST_FR_STOP, stateAt, ST_NOW, ST_SEQ,
   scratchBytes, PAGE_SHIFT,
 } from '../layout';
 import { Kind, KIND_LAST } from './kinds';
@@ -41,7 +41,7 @@ export function traceReserveFor(size: i32): bool {
  * ring: issue 12 §1, trace/frames-ring.ts; ST_FR_STOP stays 0 when frames are not recorded).
  */
 @inline export function traceRoom(): bool {
-  const st = stateBase; // read once (traceRowInline)
+  const st = stateAt();
   return load<i32>(st + <usize>ST_TRACE_COUNT) < load<i32>(st + <usize>ST_TRACE_SOFT) &&
     load<i32>(st + <usize>ST_FR_STOP) == 0;
 }
@@ -71,9 +71,8 @@ export function traceRowFull(
 @inline export function traceRowInline(
   kind: i32, vm: i32, vcpu: i32, dev: i32, queue: i32, id: i64, len: i32, val: i64,
 ): void {
-  // STATE's base read once (issue 10 §4: V8 reloads a wasm global at every use): count, clock and
-  // sequence counter are fields of it (now(), seqTake(), stGet/stSet spelled out).
-  const st = stateBase;
+  // Count, clock and sequence counter: now(), seqTake(), stGet/stSet spelled out.
+  const st = stateAt();
   const n = load<i32>(st + <usize>ST_TRACE_COUNT);
   assert(n < traceCapacity, 'trace: a step wrote more rows than the reserve');
   assert(kind > Kind.NONE && kind <= KIND_LAST, 'trace: unknown event kind');

@@ -10,7 +10,7 @@ import { dmaPtr, xlateFault, xlateAddr } from '../mmu/context';
 import { INPUT_LIMIT } from '../mmu/pagetable';
 import {
   segBase, SEG_MAX, SEG_ENTRY, PAGE_SIZE, stGet, stSet, ST_SEG_COUNT, ST_SEG_READ, ST_SEG_WRITE,
-  stateBase, ST_DESC_STAGE,
+  stateAt, ST_DESC_STAGE,
 } from '../layout';
 import { qSize, qDescGpa, qDevCtx } from './queue';
 import { DESC_F_NEXT, DESC_F_WRITE, DESC_F_INDIRECT, DESC_SIZE } from './spec';
@@ -121,7 +121,7 @@ function descPtrStraddling(ctx: i32, at: i64): usize {
   if (p == 0) return 0;
   const q = dmaPtr(ctx, at + inPage, false);
   if (q == 0) return 0;
-  const stage = stateBase + ST_DESC_STAGE;
+  const stage = stateAt() + ST_DESC_STAGE;
   memory.copy(stage, p, inPage);
   memory.copy(stage + <usize>inPage, q, 16 - inPage);
   return stage;
