@@ -34,6 +34,7 @@ const TE_HPA: usize = 12;
 const TE_PERM: usize = 16;
 const TE_HOST: usize = 20;
 const TE_DIRTY: usize = 24;
+assert(TE_DIRTY + 4 <= <usize>TLB_ENTRY, 'mmu: the TLB entry\'s fields do not fit TLB_ENTRY');
 const TLB_SLOT_MASK: usize = <usize>(TLB_ENTRIES - 1) << TLB_ENTRY_SHIFT;
 assert(TLB_ENTRY == 1 << TLB_ENTRY_SHIFT && TLB_ENTRIES * TLB_ENTRY == 1 << TLB_CTX_SHIFT,
   'mmu: TLB shifts do not match TLB_ENTRY and TLB_ENTRIES');

@@ -17,6 +17,7 @@ import { DESC_F_NEXT, DESC_F_WRITE, DESC_F_INDIRECT, DESC_SIZE } from './spec';
 
 /** walkChain's mode bit: walking an indirect table (the other bit is DESC_F_WRITE). */
 const WALK_INDIRECT: i32 = 1;
+assert((WALK_INDIRECT & <i32>DESC_F_WRITE) == 0, 'walk: the mode bits overlap');
 
 /** Address that made the last walk fail (recorded as the fault's val). */
 export let walkFaultAddr: i64 = 0;
