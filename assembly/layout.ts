@@ -13,7 +13,7 @@
 //  │ PRNG       (64 + 16) streams x 4 x u64 (xoshiro256** state; 64.. are the fault streams)
 //  │ CTX        (vmCount + deviceCount) x 64 B translation contexts (root, hits, misses)
 //  │ TLB        (vmCount + deviceCount) x 64 entries x 32 B {u32 tag=page+1, u32 tagRead, u32 tagWrite,
-//  │            u32 host, u32 perm} (mmu/context.ts)
+//  │            u32 hpa, u32 perm, u32 host, u32 dirty} (mmu/context.ts)
 //  │ VM         vmCount x 64 B (created, memory-bus token bucket)
 //  │ DEV        deviceCount x 64 B (IOMMU domain, back-end: net / CAN wiring)
 //  │ QUEUE      queueCount x 128 B (config, driver shadow, device shadow, failed state)
@@ -90,7 +90,7 @@ export const STOP_FAULT: i32 = 4; //    a fault ended the batch
 
 // Strides of the tables (bytes).
 export const CTX_STRIDE: i32 = 64;
-export const TLB_ENTRY: i32 = 32; //   mmu/context.ts: tag, read tag, write tag, hpa, perm
+export const TLB_ENTRY: i32 = 32; //   mmu/context.ts: tag, read tag, write tag, hpa, perm, host, dirty
 export const VM_STRIDE: i32 = 64;
 export const DEV_STRIDE: i32 = 64;
 export const Q_STRIDE: i32 = 128;
@@ -290,6 +290,7 @@ export function layoutCompute(): void {
   ctxCount = vmCount + deviceCount;
   cursor = <u64>__heap_base;
   stateBase = take(STATE_BYTES, 64);
+  assert(stateBase == stateAt(), 'layout: STATE is not where stateAt() says');
   scratchBase = take(<u64>scratchBytes, 64);
   segBase = take(<u64>SEG_MAX * SEG_ENTRY, 64);
   takeColumns(<u64>traceCapacity);
@@ -308,10 +309,20 @@ export function layoutCompute(): void {
   }
 }
 
+/**
+ * STATE's address, a constant of the build: layoutCompute takes STATE first, right after the
+ * static data, so no limit moves it (asserted there; stateBase holds the same value for
+ * TypeScript and snapshots). The core's own accesses use this instead of the global (issue 10 §4:
+ * V8 loads a wasm global at every use; a constant address is an immediate offset).
+ */
+@inline export function stateAt(): usize {
+  return (<usize>__heap_base + 63) & ~(<usize>63);
+}
+
 // STATE accessors.
 @inline export function stGet(field: i32): i32 {
-  return load<i32>(stateBase + <usize>field);
+  return load<i32>(stateAt() + <usize>field);
 }
 @inline export function stSet(field: i32, v: i32): void {
-  store<i32>(stateBase + <usize>field, v);
+  store<i32>(stateAt() + <usize>field, v);
 }

@@ -27,7 +27,7 @@ import { traceRow, traceRoom } from '../trace/columns';
 import { now } from '../clock';
 import {
   canBusBase, canNodeBase, canNodeCount, CANBUS_STRIDE, CANNODE_STRIDE, CANNODE_HDR, MAILBOX_ENTRY,
-  CAN_MAILBOX_MAX, stateBase, ST_CAN_STAGE, stGet, ST_SEG_READ, ST_SEG_WRITE,
+  CAN_MAILBOX_MAX, stateAt, ST_CAN_STAGE, stGet, ST_SEG_READ, ST_SEG_WRITE,
 } from '../layout';
 import { devAt, devLive, devVm } from '../mmu/iommu';
 import { markDirty } from '../mmu/hostram';
@@ -366,7 +366,7 @@ function canDeliver(node: i32, b: usize): void {
   store<i64>(nodeAt(node), load<i64>(nodeAt(node), 32) + 1, 32);
   if (dev < 0) { ecuTsynPut(node, b); return; } // --- CanTSyn ECU slaves (issue 11)
   tsynStamp(b, node, 1);
-  const stage = stateBase + ST_CAN_STAGE;
+  const stage = stateAt() + ST_CAN_STAGE;
   memory.fill(stage, 0, CAN_HDR_LEN + CAN_DLC_MAX);
   store<u16>(stage, CAN_MSG_RX);
   store<u32>(stage, canId, 8);
@@ -432,7 +432,7 @@ function firstWritableHost(): u32 {
 function canTxChain(node: i32, txq: i32, head: i32): void {
   const readable = stGet(ST_SEG_READ);
   const resultHost = stGet(ST_SEG_WRITE) >= 1 ? firstWritableHost() : 0;
-  const stage = stateBase + ST_CAN_STAGE;
+  const stage = stateAt() + ST_CAN_STAGE;
   let ok = readable >= CAN_HDR_LEN && readable <= CAN_HDR_LEN + CAN_DLC_MAX && resultHost != 0;
   if (ok) {
     memory.fill(stage, 0, CAN_HDR_LEN + CAN_DLC_MAX);

@@ -4,16 +4,21 @@
 //  CTX (64 B): +0 i32 live | +4 u32 root | +8 i32 vm | +12 i32 dev | +16 i64 hits | +24 i64 misses
 //  TLB entry (32 B): +0 u32 tag (page number + 1; 0 = empty; pages are < 2^27, so it fits)
 //    | +4 u32 tagRead (the tag if R is permitted, else 0) | +8 u32 tagWrite (the tag if W, else 0)
-//    | +12 u32 hpa of page | +16 u32 perm (bit 0 R, bit 1 W) | +20 pad
+//    | +12 u32 hpa of page | +16 u32 perm (bit 0 R, bit 1 W) | +20 u32 host (hostRamBase + hpa)
+//    | +24 u32 dirty (the page's byte in the dirty map, hostram.ts markDirty) | +28 pad
 //  The permission is folded into the tag the hit path compares (issue 10 §4: one load and one
 //  compare per translation instead of a tag test and a permission test); tag and perm stay for
 //  the slow path (a no-access page is a TLB hit, then a permission fault) and the state digest.
+//  host and dirty are hpa resolved once at the fill (issue 10 §4): the hit path loads the page's
+//  linear address and its dirty byte's instead of recomputing both from hpa and two layout bases
+//  on every translation. Only tlbFill() writes them, from the hpa it writes; the digest and the
+//  TypeScript fast path (Core.guestPieces) read hpa as before.
 import {
   ctxBase, ctxCount, tlbBase, hostRamBase, CTX_STRIDE, TLB_ENTRIES, TLB_ENTRY, PAGE_SHIFT,
 } from '../layout';
 import { ptAlloc, ptLookup, ptLeafSlot, walkLevels, INPUT_LIMIT, PTE_VALID, PTE_ADDR_MASK, PTE_R, PTE_W } from './pagetable';
 import { traceRow } from '../trace/columns';
-import { markDirty } from './hostram';
+import { dirtyAt } from './hostram';
 import { Kind } from '../trace/kinds';
 import { Fault } from '../faults';
 
@@ -27,6 +32,9 @@ const TE_TAG_READ: usize = 4;
 const TE_TAG_WRITE: usize = 8;
 const TE_HPA: usize = 12;
 const TE_PERM: usize = 16;
+const TE_HOST: usize = 20;
+const TE_DIRTY: usize = 24;
+assert(TE_DIRTY + 4 <= <usize>TLB_ENTRY, 'mmu: the TLB entry\'s fields do not fit TLB_ENTRY');
 const TLB_SLOT_MASK: usize = <usize>(TLB_ENTRIES - 1) << TLB_ENTRY_SHIFT;
 assert(TLB_ENTRY == 1 << TLB_ENTRY_SHIFT && TLB_ENTRIES * TLB_ENTRY == 1 << TLB_CTX_SHIFT,
   'mmu: TLB shifts do not match TLB_ENTRY and TLB_ENTRIES');
@@ -98,8 +106,11 @@ function tlbFill(ctx: i32, addr: i64): i64 {
   store<u32>(e, tag, TE_TAG);
   store<u32>(e, (pte & PTE_R) != 0 ? tag : 0, TE_TAG_READ);
   store<u32>(e, (pte & PTE_W) != 0 ? tag : 0, TE_TAG_WRITE);
-  store<u32>(e, <u32>(pte & PTE_ADDR_MASK), TE_HPA);
+  const hpa = <u32>(pte & PTE_ADDR_MASK);
+  store<u32>(e, hpa, TE_HPA);
   store<u32>(e, <u32>((pte >> 1) & 3), TE_PERM);
+  store<u32>(e, <u32>(hostRamBase + <usize>hpa), TE_HOST);
+  store<u32>(e, <u32>dirtyAt(hostRamBase + <usize>hpa), TE_DIRTY);
   return <i64>e;
 }
 
@@ -126,9 +137,8 @@ function tlbFill(ctx: i32, addr: i64): i64 {
   if (<u64>tagAccess == (<u64>addr >> PAGE_SHIFT) + 1) {
     const p = ctxAt(ctx);
     store<i64>(p, load<i64>(p, 16) + 1, 16);
-    const host = hostRamBase + <usize>load<u32>(e, TE_HPA);
-    if (write) markDirty(host);
-    return host + (<usize><u32>addr & 0xFFF);
+    if (write) store<u8>(<usize>load<u32>(e, TE_DIRTY), 1); // markDirty(host)
+    return <usize>load<u32>(e, TE_HOST) + (<usize><u32>addr & 0xFFF);
   }
   return dmaPtrSlow(ctx, addr, write);
 }
@@ -148,9 +158,8 @@ function tlbFill(ctx: i32, addr: i64): i64 {
   }
   const need: u32 = write ? <u32>(PTE_W >> 1) : <u32>(PTE_R >> 1);
   if ((load<u32>(e, TE_PERM) & need) == 0) return xlateFail(Fault.PERMISSION, addr);
-  const host = hostRamBase + <usize>load<u32>(e, TE_HPA);
-  if (write) markDirty(host);
-  return host + <usize>(addr & 0xFFF);
+  if (write) store<u8>(<usize>load<u32>(e, TE_DIRTY), 1); // markDirty(host)
+  return <usize>load<u32>(e, TE_HOST) + <usize>(addr & 0xFFF);
 }
 
 function dmaPtrSlow(ctx: i32, addr: i64, write: bool): usize {

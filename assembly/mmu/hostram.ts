@@ -32,5 +32,10 @@ export function hostUsed(): i64 {
  * checks the map against a full compare at every snapshot of every built-in scenario).
  */
 @inline export function markDirty(host: usize): void {
-  store<u8>(dirtyBase + ((host - hostRamBase) >> <usize>PAGE_SHIFT), 1);
+  store<u8>(dirtyAt(host), 1);
+}
+
+/** The dirty map's byte for the host RAM page holding linear address `host`. */
+@inline export function dirtyAt(host: usize): usize {
+  return dirtyBase + ((host - hostRamBase) >> <usize>PAGE_SHIFT);
 }

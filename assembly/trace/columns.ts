@@ -4,10 +4,9 @@
 // starts below the soft limit always fits (asserted on every write).
 import {
   colTs, colSeq, colId, colVal, colLen, colVm, colVcpu, colDev, colQueue, colKind,
-  traceCapacity, stGet, stSet, ST_TRACE_COUNT, ST_TRACE_SOFT, ST_TRACE_CAP, SEG_MAX, ST_FR_STOP,
+  traceCapacity, stGet, stSet, ST_TRACE_COUNT, ST_TRACE_SOFT, ST_TRACE_CAP, SEG_MAX, ST_FR_STOP, stateAt, ST_NOW, ST_SEQ,
   scratchBytes, PAGE_SHIFT,
 } from '../layout';
-import { now, seqTake } from '../clock';
 import { Kind, KIND_LAST } from './kinds';
 
 /** Rows one step may write besides descriptor reads: buffer pages, ring fields, back-end rows. */
@@ -42,7 +41,9 @@ export function traceReserveFor(size: i32): bool {
  * ring: issue 12 §1, trace/frames-ring.ts; ST_FR_STOP stays 0 when frames are not recorded).
  */
 @inline export function traceRoom(): bool {
-  return stGet(ST_TRACE_COUNT) < stGet(ST_TRACE_SOFT) && stGet(ST_FR_STOP) == 0;
+  const st = stateAt();
+  return load<i32>(st + <usize>ST_TRACE_COUNT) < load<i32>(st + <usize>ST_TRACE_SOFT) &&
+    load<i32>(st + <usize>ST_FR_STOP) == 0;
 }
 
 export function traceReset(): void {
@@ -70,12 +71,16 @@ export function traceRowFull(
 @inline export function traceRowInline(
   kind: i32, vm: i32, vcpu: i32, dev: i32, queue: i32, id: i64, len: i32, val: i64,
 ): void {
-  const n = stGet(ST_TRACE_COUNT);
+  // Count, clock and sequence counter: now(), seqTake(), stGet/stSet spelled out.
+  const st = stateAt();
+  const n = load<i32>(st + <usize>ST_TRACE_COUNT);
   assert(n < traceCapacity, 'trace: a step wrote more rows than the reserve');
   assert(kind > Kind.NONE && kind <= KIND_LAST, 'trace: unknown event kind');
   const i = <usize>n;
-  store<i64>(colTs + (i << 3), now());
-  store<i64>(colSeq + (i << 3), seqTake());
+  const seq = load<i64>(st + <usize>ST_SEQ);
+  store<i64>(st + <usize>ST_SEQ, seq + 1);
+  store<i64>(colTs + (i << 3), load<i64>(st + <usize>ST_NOW));
+  store<i64>(colSeq + (i << 3), seq);
   store<i64>(colId + (i << 3), id);
   store<i64>(colVal + (i << 3), val);
   store<i32>(colLen + (i << 2), len);
@@ -84,5 +89,5 @@ export function traceRowFull(
   store<i16>(colDev + (i << 1), <i16>dev);
   store<i16>(colQueue + (i << 1), <i16>queue);
   store<u8>(colKind + i, <u8>kind);
-  stSet(ST_TRACE_COUNT, n + 1);
+  store<i32>(st + <usize>ST_TRACE_COUNT, n + 1);
 }

@@ -21,7 +21,7 @@ import {
 import { traceQueueRow, traceQueueRowInline,
   qGet, qSet, qSize, qVm, qDev, qDescGpa, qAvailGpa, qUsedGpa, qEventIdx,
   Q_DRV_AVAIL, Q_DRV_KICKED, Q_DRV_LAST_USED, Q_DRV_FREE_HEAD, Q_DRV_FREE_COUNT,
-  drvNextGet, drvNextSet, drvLenGet, drvLenSet, availTimeSet,
+  drvNextGet, drvLenSet, availTimeSet, qarr, drvLenAt, drvNextAt, drvNextSetAt, drvLenSetAt,
 } from './queue';
 import {
   DESC_F_NEXT, DESC_F_WRITE, DESC_F_INDIRECT, USED_F_NO_NOTIFY, DESC_SIZE,
@@ -69,17 +69,41 @@ function drvFault(q: i32): i32 {
 @inline function writeBuffers(q: i32, rec: usize, table: i64, first: i32): i32 {
   const outCount = <i32>load<u16>(rec);
   const n = outCount + <i32>load<u16>(rec, 2);
+  // The queue's words read once for the loop (issue 10 §4: V8 reloads them after every store).
+  const vm = qVm(q);
+  const descGpa = qDescGpa(q);
+  const arr = qarr(q);
   let d = first;
   for (let i = 0; i < n; i++) {
+    const at = table >= 0 ? table + DESC_SIZE * i : descGpa + DESC_SIZE * d;
+    const p = dmaPtr(vm, at, true);
+    if (p == 0) return -1;
+    // What the descriptor holds is read after the translation, so only the loop's own values
+    // live across dmaPtr's slow-path call (issue 10 §4: V8 spills every value live across a
+    // call, taken or not; the slow path writes neither scratch nor the queue's arrays).
     const buf = rec + CHAIN_HDR + <usize>i * CHAIN_BUF;
     let flags: u16 = i + 1 < n ? DESC_F_NEXT : 0;
     if (i >= outCount) flags |= DESC_F_WRITE;
-    const next = table >= 0 ? i + 1 : drvNextGet(q, d);
-    const at = table >= 0 ? table + DESC_SIZE * i : qDescGpa(q) + DESC_SIZE * d;
-    if (!writeDesc(q, at, load<i64>(buf), load<u32>(buf, 8), flags, <u16>next)) return -1;
+    const next = table >= 0 ? i + 1 : drvNextAt(arr, d);
+    store<i64>(p, load<i64>(buf));
+    store<u32>(p, load<u32>(buf, 8), 8);
+    store<u16>(p, flags, 12);
+    store<u16>(p, <u16>next, 14);
     if (table < 0 && i + 1 < n) d = next;
   }
   return d;
+}
+
+/**
+ * §2.7.5.3: the record's chain in its indirect table; one INDIRECT descriptor in the main table
+ * points at it. Its head or -(fault code). Not inlined: the direct chains' loop stays small.
+ */
+function placeIndirect(q: i32, rec: usize, n: i32, head: i32): i32 {
+  const table = load<i64>(rec, 8);
+  if (writeBuffers(q, rec, table, 0) < 0) return drvFault(q);
+  const at = qDescGpa(q) + DESC_SIZE * head;
+  if (!writeDesc(q, at, table, <u32>(n * 16), DESC_F_INDIRECT, 0)) return drvFault(q);
+  return head;
 }
 
 /** Place one chain; returns its head or -(fault code). The free list changes only on success. */
@@ -90,19 +114,17 @@ function drvFault(q: i32): i32 {
   let last = head;
   let used = n;
   if ((load<u32>(rec, 4) & CHAIN_F_INDIRECT) != 0) {
-    // §2.7.5.3: the table holds the chain; one INDIRECT descriptor in the main table points at it.
-    const table = load<i64>(rec, 8);
-    if (writeBuffers(q, rec, table, 0) < 0) return drvFault(q);
-    const at = qDescGpa(q) + DESC_SIZE * head;
-    if (!writeDesc(q, at, table, <u32>(n * 16), DESC_F_INDIRECT, 0)) return drvFault(q);
+    const placed = placeIndirect(q, rec, n, head);
+    if (placed < 0) return placed;
     used = 1;
   } else {
     last = writeBuffers(q, rec, -1, head);
     if (last < 0) return drvFault(q);
   }
-  qSet(q, Q_DRV_FREE_HEAD, drvNextGet(q, last));
+  const arr = qarr(q);
+  qSet(q, Q_DRV_FREE_HEAD, drvNextAt(arr, last));
   qSet(q, Q_DRV_FREE_COUNT, qGet(q, Q_DRV_FREE_COUNT) - used);
-  drvLenSet(q, head, used);
+  drvLenSetAt(arr, head, used);
   return head;
 }
 
@@ -180,35 +202,19 @@ export function drvKick(q: i32): bool {
   return notify;
 }
 
-/** Return a chain's descriptors to the free list (walk bounded by the chain's length). */
-@inline function freeChain(q: i32, head: i32): void {
-  const n = drvLenGet(q, head);
+/**
+ * Return a chain's descriptors to the free list in front of `freeHead` (walk bounded by the
+ * chain's length); returns how many. The caller makes `head` the free head and adds the count:
+ * drvReclaimTo keeps both in locals for its whole loop (issue 10 §4: V8 reloaded and stored the
+ * queue's state words per chain) and writes them back once.
+ */
+@inline function freeChainAt(arr: usize, head: i32, freeHead: i32): i32 {
+  const n = drvLenAt(arr, head);
   let last = head;
-  for (let i = 1; i < n; i++) last = drvNextGet(q, last);
-  drvNextSet(q, last, qGet(q, Q_DRV_FREE_HEAD));
-  qSet(q, Q_DRV_FREE_HEAD, head);
-  qSet(q, Q_DRV_FREE_COUNT, qGet(q, Q_DRV_FREE_COUNT) + n);
-  drvLenSet(q, head, 0);
-}
-
-/** Read one used element; returns head (>= 0), -1 to skip a bogus one, or -(fault) - 1. */
-@inline function reclaimOne(q: i32, idx: i32, out: usize): i32 {
-  const size = qSize(q);
-  const at = usedSlotAt(qUsedGpa(q), size, idx);
-  const pId = dmaPtr(qVm(q), at, false);
-  if (pId == 0) return drvFault(q) - 1;
-  const pLen = (at & 0xFFF) <= 0xFF8 ? pId + 4 : dmaPtr(qVm(q), at + 4, false);
-  if (pLen == 0) return drvFault(q) - 1;
-  const id = load<u32>(pId);
-  if (id >= <u32>size || drvLenGet(q, <i32>id) == 0) {
-    // §2.7.8.3: the driver trusts nothing; a used id it never made available is refused.
-    traceQueueRow(Kind.FAULT, q, Fault.DESC_INDEX_OUT_OF_RANGE, <i32>id, at);
-    return -1;
-  }
-  freeChain(q, <i32>id);
-  store<u32>(out, id);
-  store<u32>(out, load<u32>(pLen), 4);
-  return <i32>id;
+  for (let i = 1; i < n; i++) last = drvNextAt(arr, last);
+  drvNextSetAt(arr, last, freeHead);
+  drvLenSetAt(arr, head, 0);
+  return n;
 }
 
 /**
@@ -224,22 +230,45 @@ export function drvReclaim(q: i32, max: i32): i32 {
 /** drvReclaim writing its pairs at `out` (room pairs at most). */
 export function drvReclaimTo(q: i32, max: i32, out: usize, room: i32): i32 {
   const size = qSize(q);
-  const pIdx = dmaPtr(qVm(q), usedIdxAt(qUsedGpa(q)), false);
+  const vm = qVm(q);
+  const usedGpa = qUsedGpa(q);
+  const arr = qarr(q);
+  const pIdx = dmaPtr(vm, usedIdxAt(usedGpa), false);
   stSet(ST_STOP, STOP_DONE);
   if (pIdx == 0) { drvFault(q); stSet(ST_STOP, STOP_FAULT); return 0; }
   const usedIdx = <i32>load<u16>(pIdx);
   let last = qGet(q, Q_DRV_LAST_USED);
+  let freeHead = qGet(q, Q_DRV_FREE_HEAD);
+  let freeCount = qGet(q, Q_DRV_FREE_COUNT);
   let count = 0;
   let steps = 0;
   const limit = min(max, room);
   while (last != usedIdx && count < limit && steps < size) {
     if (!traceRoom()) { stSet(ST_STOP, STOP_TRACE); break; }
-    const r = reclaimOne(q, last, out + (<usize>count << 3));
-    if (r < -1) { stSet(ST_STOP, STOP_FAULT); break; }
-    if (r >= 0) count++;
+    // One used element: its id and len (4-byte aligned: both in one page unless the element
+    // starts in the last 4 bytes of one).
+    const at = usedSlotAt(usedGpa, size, last);
+    const pId = dmaPtr(vm, at, false);
+    if (pId == 0) { drvFault(q); stSet(ST_STOP, STOP_FAULT); break; }
+    const pLen = (at & 0xFFF) <= 0xFF8 ? pId + 4 : dmaPtr(vm, at + 4, false);
+    if (pLen == 0) { drvFault(q); stSet(ST_STOP, STOP_FAULT); break; }
+    const id = load<u32>(pId);
+    if (id >= <u32>size || drvLenAt(arr, <i32>id) == 0) {
+      // §2.7.8.3: the driver trusts nothing; a used id it never made available is refused.
+      traceQueueRow(Kind.FAULT, q, Fault.DESC_INDEX_OUT_OF_RANGE, <i32>id, at);
+    } else {
+      freeCount += freeChainAt(arr, <i32>id, freeHead);
+      freeHead = <i32>id;
+      const pair = out + (<usize>count << 3);
+      store<u32>(pair, id);
+      store<u32>(pair, load<u32>(pLen), 4);
+      count++;
+    }
     last = (last + 1) & 0xFFFF;
     steps++;
   }
+  qSet(q, Q_DRV_FREE_HEAD, freeHead);
+  qSet(q, Q_DRV_FREE_COUNT, freeCount);
   if (count == limit && last != usedIdx) stSet(ST_STOP, STOP_SCRATCH);
   qSet(q, Q_DRV_LAST_USED, last);
   if (qEventIdx(q)) write16(q, usedEventAt(qAvailGpa(q), size), last);

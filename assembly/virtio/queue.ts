@@ -98,26 +98,42 @@ export const Q_GEN: usize = 88;
   return (qGet(q, Q_FLAGS) & QF_EVENT_IDX) != 0;
 }
 
-@inline function qarr(q: i32): usize {
+/** The queue's QARRAYS block; the *At accessors below take it, so a loop computes it once. */
+@inline export function qarr(q: i32): usize {
   return qarrBase + <usize>q * QARR_STRIDE;
 }
+@inline export function availTimeAt(arr: usize, head: i32): i64 {
+  return load<i64>(arr + QARR_TIME + (<usize>head << 3));
+}
+@inline export function drvNextAt(arr: usize, d: i32): i32 {
+  return <i32>load<u16>(arr + QARR_NEXT + (<usize>d << 1));
+}
+@inline export function drvNextSetAt(arr: usize, d: i32, next: i32): void {
+  store<u16>(arr + QARR_NEXT + (<usize>d << 1), <u16>next);
+}
+@inline export function drvLenAt(arr: usize, head: i32): i32 {
+  return <i32>load<u16>(arr + QARR_LEN + (<usize>head << 1));
+}
+@inline export function drvLenSetAt(arr: usize, head: i32, n: i32): void {
+  store<u16>(arr + QARR_LEN + (<usize>head << 1), <u16>n);
+}
 @inline export function availTimeGet(q: i32, head: i32): i64 {
-  return load<i64>(qarr(q) + QARR_TIME + (<usize>head << 3));
+  return availTimeAt(qarr(q), head);
 }
 @inline export function availTimeSet(q: i32, head: i32, t: i64): void {
   store<i64>(qarr(q) + QARR_TIME + (<usize>head << 3), t);
 }
 @inline export function drvNextGet(q: i32, d: i32): i32 {
-  return <i32>load<u16>(qarr(q) + QARR_NEXT + (<usize>d << 1));
+  return drvNextAt(qarr(q), d);
 }
 @inline export function drvNextSet(q: i32, d: i32, next: i32): void {
-  store<u16>(qarr(q) + QARR_NEXT + (<usize>d << 1), <u16>next);
+  drvNextSetAt(qarr(q), d, next);
 }
 @inline export function drvLenGet(q: i32, head: i32): i32 {
-  return <i32>load<u16>(qarr(q) + QARR_LEN + (<usize>head << 1));
+  return drvLenAt(qarr(q), head);
 }
 @inline export function drvLenSet(q: i32, head: i32, n: i32): void {
-  store<u16>(qarr(q) + QARR_LEN + (<usize>head << 1), <u16>n);
+  drvLenSetAt(qarr(q), head, n);
 }
 
 /** Queue index of a new queue, or -(fault code) if the configuration is refused. */

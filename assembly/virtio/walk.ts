@@ -10,10 +10,14 @@ import { dmaPtr, xlateFault, xlateAddr } from '../mmu/context';
 import { INPUT_LIMIT } from '../mmu/pagetable';
 import {
   segBase, SEG_MAX, SEG_ENTRY, PAGE_SIZE, stGet, stSet, ST_SEG_COUNT, ST_SEG_READ, ST_SEG_WRITE,
-  stateBase, ST_DESC_STAGE,
+  stateAt, ST_DESC_STAGE,
 } from '../layout';
 import { qSize, qDescGpa, qDevCtx } from './queue';
 import { DESC_F_NEXT, DESC_F_WRITE, DESC_F_INDIRECT, DESC_SIZE } from './spec';
+
+/** walkChain's mode bit: walking an indirect table (the other bit is DESC_F_WRITE). */
+const WALK_INDIRECT: i32 = 1;
+assert((WALK_INDIRECT & <i32>DESC_F_WRITE) == 0, 'walk: the mode bits overlap');
 
 /** Address that made the last walk fail (recorded as the fault's val). */
 export let walkFaultAddr: i64 = 0;
@@ -62,8 +66,20 @@ function walkFail(code: i32, addr: i64, n: i32, readBytes: i32, writeBytes: i32)
   if (addr < 0 || addr >= INPUT_LIMIT) {
     return walkFail(Fault.ADDR_UNMAPPED, addr, n, readBytes, writeBytes);
   }
-  let done = 0;
   const flag: u32 = writable ? 1 : 0;
+  if (len <= PAGE_SIZE - (<i32>addr & (PAGE_SIZE - 1))) {
+    // The buffer lies in one page (the common case): one segment, no page loop (issue 10 §4: the
+    // loop's back edge and its carried values cost V8 a stack check and spills per buffer).
+    if (n >= SEG_MAX) return walkFail(Fault.CHAIN_TOO_LONG, addr, n, readBytes, writeBytes);
+    const host = dmaPtr(ctx, addr, writable);
+    if (host == 0) return walkFail(xlateFault, xlateAddr, n, readBytes, writeBytes);
+    const s = segAt(n);
+    store<u32>(s, <u32>host);
+    store<u32>(s, <u32>len, 4);
+    store<u32>(s, flag, 8);
+    return n + 1;
+  }
+  let done = 0;
   while (done < len) {
     const at = addr + done;
     const piece = min(len - done, PAGE_SIZE - <i32>(at & (PAGE_SIZE - 1)));
@@ -106,7 +122,7 @@ function descPtrStraddling(ctx: i32, at: i64): usize {
   if (p == 0) return 0;
   const q = dmaPtr(ctx, at + inPage, false);
   if (q == 0) return 0;
-  const stage = stateBase + ST_DESC_STAGE;
+  const stage = stateAt() + ST_DESC_STAGE;
   memory.copy(stage, p, inPage);
   memory.copy(stage + <usize>inPage, q, 16 - inPage);
   return stage;
@@ -124,8 +140,10 @@ function descPtrStraddling(ctx: i32, at: i64): usize {
   let tableLen = size;
   let idx = head;
   let budget = size;
-  let inIndirect = false;
-  let seenWritable = false;
+  // WALK_INDIRECT: in the indirect table; DESC_F_WRITE: a device-writable descriptor was seen.
+  // One word for both flags (issue 10 §4: the loop's values are what V8 keeps in registers, or
+  // spills around the translations' slow-path calls).
+  let mode = 0;
   let n = 0;
   let readBytes = 0;
   let writeBytes = 0;
@@ -139,38 +157,44 @@ function descPtrStraddling(ctx: i32, at: i64): usize {
     const at = table + DESC_SIZE * idx;
     const p = descPtr(ctx, at);
     if (p == 0) return -walkFail(xlateFault, xlateAddr, n, readBytes, writeBytes);
-    const addr = load<i64>(p);
-    const len = load<u32>(p, 8);
     const flags = load<u16>(p, 12);
-    const next = <i32>load<u16>(p, 14);
     if ((flags & DESC_F_INDIRECT) != 0) {
-      const code = checkIndirect(inIndirect, flags, len, size);
+      const len = load<u32>(p, 8);
+      const code = checkIndirect((mode & WALK_INDIRECT) != 0, flags, len, size);
       if (code != 0) return -walkFail(code, at, n, readBytes, writeBytes);
-      table = addr;
+      table = load<i64>(p);
       tableLen = <i32>(len >> 4);
       budget = tableLen;
       idx = 0;
-      inIndirect = true;
+      mode |= WALK_INDIRECT;
       continue;
     }
-    const writable = (flags & DESC_F_WRITE) != 0;
+    const writable = <i32>(flags & DESC_F_WRITE);
     // §2.7.4.2: all device-writable descriptors come after the device-readable ones.
-    if (!writable && seenWritable) {
+    if (writable == 0 && (mode & DESC_F_WRITE) != 0) {
       return -walkFail(Fault.READABLE_AFTER_WRITABLE, at, n, readBytes, writeBytes);
     }
-    seenWritable = seenWritable || writable;
+    mode |= writable;
+    const addr = load<i64>(p);
+    const len = load<u32>(p, 8);
     if (len > 0x7FFFFFFF) return -walkFail(Fault.CHAIN_TOO_LONG, addr, n, readBytes, writeBytes);
-    const added = addBuffer(ctx, addr, <i32>len, writable, n, readBytes, writeBytes);
+    const added = addBuffer(ctx, addr, <i32>len, writable != 0, n, readBytes, writeBytes);
     if (added < 0) return -added;
     n = added;
-    if (writable) writeBytes += <i32>len;
-    else readBytes += <i32>len;
-    if ((flags & DESC_F_NEXT) == 0) {
+    // len, flags and next are read again from the descriptor after the buffer's translation
+    // instead of living across its slow-path call: p is guest memory or the staging area, which
+    // a translation never writes, so they read what they read above.
+    if ((load<u16>(p, 12) & DESC_F_WRITE) != 0) writeBytes += <i32>load<u32>(p, 8);
+    else readBytes += <i32>load<u32>(p, 8);
+    if ((load<u16>(p, 12) & DESC_F_NEXT) == 0) {
       segPublish(n, readBytes, writeBytes);
       return 0;
     }
     // §2.7.5.1 (device requirement): next must index the table being walked.
-    if (next >= tableLen) return -walkFail(Fault.DESC_INDEX_OUT_OF_RANGE, at, n, readBytes, writeBytes);
+    const next = <i32>load<u16>(p, 14);
+    if (next >= tableLen) {
+      return -walkFail(Fault.DESC_INDEX_OUT_OF_RANGE, table + DESC_SIZE * idx, n, readBytes, writeBytes);
+    }
     idx = next;
   }
   return 0;
