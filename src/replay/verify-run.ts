@@ -215,7 +215,8 @@ export function newRecorder(
   const onBatch = verifier.onBatch.bind(verifier);
   const matchEvents = verifier.matchEvents.bind(verifier);
   const matchFrames = verifier.matchFrames.bind(verifier);
-  if (options.output === undefined) return Recorder.detached(meta, { onBatch, matchEvents, matchFrames });
+  const matchRows = verifier.matchRows.bind(verifier);
+  if (options.output === undefined) return Recorder.detached(meta, { onBatch, matchEvents, matchFrames, matchRows });
   const digests = { epochNs, vms: scenario.vms.map((vm) => vm.name), core: [...CORE_COMPONENTS] };
   // -o writes the trace a recording writes: the core's batch digests too (digests.ndjson)
   return Recorder.create(options.output, meta, {

@@ -144,6 +144,22 @@ export class ReplayVerifier {
     return this.matchColumns('frames', this.framesFile, index, cols, count);
   }
 
+  /**
+   * A batch of a row table (dlt, clock, inputs, sync) by its digest, taken from the replay's row
+   * buffer: true when it is the recorded batch's digest (tallied here as matched); false leaves
+   * it to onBatch, which gets the batch built and names the first divergent row.
+   */
+  matchRows(table: TableName, index: number, rows: number, digest: string): boolean {
+    if (index >= this.recordedBatches(table)) return false;
+    const recorded = this.digests?.batches[table][index];
+    if (recorded === undefined || recorded.rows !== rows || recorded.digest !== digest) return false;
+    this.replayedBatches[table] = index + 1;
+    this.rowsBefore[table] += rows;
+    this.matched[table].rows += rows;
+    this.matched[table].batches++;
+    return true;
+  }
+
   private matchColumns(table: ColumnTable, file: ColumnBatchCheck | null, index: number, cols: CoreColumns, count: number): boolean {
     if (file === null || index >= this.recordedBatches(table)) return false;
     if (!file.matchesNext(cols, count)) return false;

@@ -4,6 +4,7 @@
 // kept across batches, so steady state allocates nothing but the Arrow Data wrappers.
 
 import { Data, type DataType, type RecordBatch, type Schema, type Vector } from 'apache-arrow';
+import { digestWriter, type DigestWriter } from '../replay/digest.js';
 import { NO_BITMAP, tableBatch } from './arrow-batch.js';
 import { arrowSchema, dictionaryVector, type ColumnSpec, type TableName, TABLES } from './schema.js';
 
@@ -28,6 +29,8 @@ abstract class ColumnBuffer {
   /** Stores a value returned by check() at row index (rows are appended in order). */
   abstract push(index: number, value: unknown): void;
   abstract toData(length: number): Data;
+  /** Rows [0, length) in the batch digest's encoding (digest.ts), as toData's Data would give them. */
+  abstract digestInto(writer: DigestWriter, index: number, length: number): void;
   reset(): void {
     this.nullCount = 0;
   }
@@ -127,6 +130,10 @@ class IntColumn extends ColumnBuffer {
     const values = this.values.subarray(0, length);
     return this.spec.kind === 'enum' ? this.data(length, values, undefined, dictionaryVector(this.spec)) : this.data(length, values);
   }
+  digestInto(writer: DigestWriter, index: number, length: number): void {
+    writer.column(index, length, this.nullCount, this.validity);
+    writer.bytes(this.values.subarray(0, length));
+  }
 }
 
 class Int64Column extends ColumnBuffer {
@@ -160,6 +167,10 @@ class Int64Column extends ColumnBuffer {
   toData(length: number): Data {
     return this.data(length, this.values.subarray(0, length));
   }
+  digestInto(writer: DigestWriter, index: number, length: number): void {
+    writer.column(index, length, this.nullCount, this.validity);
+    writer.bytes(this.values.subarray(0, length));
+  }
 }
 
 class BoolColumn extends ColumnBuffer {
@@ -185,6 +196,10 @@ class BoolColumn extends ColumnBuffer {
   }
   toData(length: number): Data {
     return this.data(length, this.bits.subarray(0, Math.ceil(length / 8)));
+  }
+  digestInto(writer: DigestWriter, index: number, length: number): void {
+    writer.column(index, length, this.nullCount, this.validity);
+    writer.bits(this.bits, 0, length);
   }
 }
 
@@ -268,6 +283,10 @@ class VarColumn extends ColumnBuffer {
   }
   toData(length: number): Data {
     return this.data(length, this.bytes.subarray(0, this.end), this.offsets.subarray(0, length + 1));
+  }
+  digestInto(writer: DigestWriter, index: number, length: number): void {
+    writer.column(index, length, this.nullCount, this.validity);
+    writer.variable(this.offsets.subarray(0, length + 1), this.bytes.subarray(0, this.end));
   }
 }
 
@@ -372,6 +391,17 @@ export class RowBuffer {
     const length = this.count;
     const children = this.columns.map((c) => c.toData(length));
     return tableBatch(this.table, length, children);
+  }
+
+  /**
+   * The digest of the batch toBatch() would give (digest.ts batchDigest of it), from the
+   * buffers without building it: a replay that finds the recorded digest builds no batch.
+   */
+  digest(): string {
+    const writer = digestWriter();
+    const length = this.count;
+    for (let c = 0; c < this.columns.length; c++) this.columns[c]!.digestInto(writer, c, length);
+    return writer.digest();
   }
 
   reset(): void {
