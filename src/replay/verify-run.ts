@@ -7,12 +7,12 @@
 import { statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { CORE_COMPONENTS, type ColumnsDigester } from '../core/api.js';
+import { CORE_COMPONENTS, CORE_DIGEST_VERSION, type ColumnsDigester } from '../core/api.js';
 import { Platform } from '../platform/platform.js';
 import { recordedFeed, type InputFeed } from '../platform/run-loop.js';
 import { FileHashes, fileSha256 } from './file-hashes.js';
 import { RecordedTableFile } from './recorded-events.js';
-import { RecordedColumnDigests } from './recorded-digests.js';
+import { FrameBytesNeeded, RecordedColumnDigests } from './recorded-digests.js';
 import { identityIntact } from '../trace/file-identity.js';
 import { columnsDigesterOf } from '../platform/record.js';
 import { inputRowsOf } from './recorded-inputs.js';
@@ -84,6 +84,11 @@ export interface ReplayOutcome {
    * an incomplete trace, or one without digests).
    */
   batchCheck?: 'core digests' | 'file bytes' | 'batches';
+  /**
+   * A frames batch differed while the run kept only the frames' hashes (the default with core
+   * digests and no -o): the replay ran again keeping their bytes, and this is its outcome.
+   */
+  framesRerun?: boolean;
   /** --- replay --from (issue 10 §3): the snapshot the replay resumed from (verified from its time on). */
   resumedFrom?: ResumePoint | null;
   /** --from that could not resume (no snapshot, a refused one): why it verified from the start. */
@@ -91,6 +96,22 @@ export interface ReplayOutcome {
 }
 
 export async function replayTrace(dir: string, options: ReplayOptions = {}): Promise<ReplayOutcome> {
+  try {
+    return await replayOnce(dir, options, false);
+  } catch (error) {
+    if (!(error instanceof FrameBytesNeeded)) throw error;
+    // The run is deterministic: the same replay, this time with the frames' bytes to name the row.
+    return { ...(await replayOnce(dir, options, true)), framesRerun: true };
+  }
+}
+
+/**
+ * One replay. keepFrameBytes false: when the frames batches are checked by their core digests
+ * and nothing is written (-o), the ring keeps each frame's hash instead of its bytes (~28 MB
+ * of copies per 10 s of the cockpit saved; assembly/trace/frames-ring.ts), and a batch that
+ * differs throws FrameBytesNeeded.
+ */
+async function replayOnce(dir: string, options: ReplayOptions, keepFrameBytes: boolean): Promise<ReplayOutcome> {
   const manifest = Trace.open(dir).manifest;
   checkToolVersion(dir, manifest, options.force === true);
   const scenario = scenarioOf(dir, manifest);
@@ -116,6 +137,10 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
     installInputHandlers(platform, manifest.inputs ?? []);
     checkCoreVersion(dir, manifest, platform.core.version, options.force === true);
     columnsDigest = columnsDigesterOf(platform);
+    if (!keepFrameBytes && options.output === undefined && files?.frames instanceof RecordedColumnDigests) {
+      platform.core.framesKeepBytes(false);
+      files.frames.bytesKept = false;
+    }
     recorder = newRecorder(manifest, scenario, epochNs, verifier, options, columnsDigest);
     const active = recorder;
     try {
@@ -373,6 +398,7 @@ function openRecordedFiles(dir: string, manifest: Manifest, hashFiles: NonNullab
  */
 function coreDigestsServe(dir: string, manifest: Manifest, hashFiles: NonNullable<ReplayOptions['hashFiles']>, digests: TraceDigests): boolean {
   if (hashFiles !== 'digests' && hashFiles !== 'auto') return false;
+  if (digests.header.coreDigest !== CORE_DIGEST_VERSION) return false; // another definition: the files are compared
   const covered = (['events', 'frames'] as const).every((t) => RecordedColumnDigests.cover(digests.batches[t], manifest.tables[t]!.batches));
   return covered && identityIntact(dir, [manifest.tables.events!.file, manifest.tables.frames!.file]);
 }
