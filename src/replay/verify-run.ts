@@ -209,10 +209,11 @@ export async function run(platform: Platform, scenario: Scenario, parts: RunPart
     return why !== 'end';
   };
   // The engine asks after every event (~0.5 M times in 10 s of the cockpit): a plain replay of
-  // a finished trace can only stop at a divergence, so it asks that alone (the profile's 'stop').
+  // a finished trace can only stop at a divergence, so it asks nothing and the verifier has the
+  // engine stop when it finds one (Engine.requestStop).
   const plain = userStop === undefined && !parts.incomplete;
-  const stopAtDivergence = (): boolean => verifier.divergence !== null && stop();
-  const check = plain ? (options.keepGoing === true ? undefined : stopAtDivergence) : stop;
+  if (plain && options.keepGoing !== true) verifier.onDivergence = () => platform.engine.requestStop();
+  const check = plain ? undefined : stop;
   if (parts.restored !== true) platform.boot();
   if (stop()) return why;
   const result = await driveEpochs(platform, untilNs, {
@@ -225,7 +226,10 @@ export async function run(platform: Platform, scenario: Scenario, parts: RunPart
       parts.files?.others?.hashedTo(epoch.atNs / untilNs);
     },
   });
-  if (result === 'stopped') return why;
+  if (result === 'stopped') {
+    stop(); // why it stopped (a requested stop asked nothing)
+    return why;
+  }
   return untilNs < scenario.durationNs ? 'stop' : 'end';
 }
 

@@ -88,6 +88,8 @@ export class ReplayVerifier {
   private readonly replayedBatches = Object.fromEntries(TABLE_NAMES.map((t) => [t, 0])) as Record<TableName, number>;
   private readonly recordedTables = new Map<TableName, RecordedTable>();
   private checked: CheckedTrace | null = null;
+  /** Told when the first divergence is found (a plain replay stops the engine there). */
+  onDivergence: (() => void) | null = null;
   /** Rows of each table before the batch being compared (the replay's, equal to the recording's while nothing diverged). */
   private readonly rowsBefore = Object.fromEntries(TABLE_NAMES.map((t) => [t, 0])) as Record<TableName, number>;
 
@@ -217,6 +219,7 @@ export class ReplayVerifier {
     // 1.2x target: that decoding fed only this context).
     const needsTail = index < ROWS_BEFORE && batch > 0 && batch - 1 < this.recordedBatches(table);
     this.divergence = needsTail ? divergenceIn({ ...where, tail: tailRows(this.recordedTable(table).atOrBefore(batch - 1)) }, recorded, replayed, index) : found;
+    this.onDivergence?.();
   }
 }
 
