@@ -367,11 +367,13 @@ function openRecordedFiles(dir: string, manifest: Manifest, hashFiles: NonNullab
   const bound: ColumnsDigester['columnsDigest'] = (table, count) => digest!(table, count);
   const bindDigest = (d: ColumnsDigester['columnsDigest']): void => void (digest = d);
   if (coreDigestsServe(dir, manifest, hashFiles, digests)) {
-    // events and frames by the core's digests, their files by identity: neither is read
+    // events and frames by the core's digests, their files by identity: neither is read; the
+    // small tables' files are hashed only when their identity does not hold (their batches
+    // are checked by their digests either way)
     const events = new RecordedColumnDigests(path('events'), 'events', digests.batches.events, bound);
     const frames = new RecordedColumnDigests(path('frames'), 'frames', digests.batches.frames, bound);
-    const others = new FileHashes(OTHER_TABLES.map(path));
-    return { events, frames, others, thread: null, bindDigest, close: () => others.close() };
+    const others = identityIntact(dir, OTHER_TABLES.map((t) => manifest.tables[t]!.file)) ? null : new FileHashes(OTHER_TABLES.map(path));
+    return { events, frames, others, thread: null, bindDigest, close: () => others?.close() };
   }
   let events: RecordedTableFile | null = null;
   let frames: RecordedTableFile | null = null;
@@ -409,8 +411,14 @@ function coreDigestsServe(dir: string, manifest: Manifest, hashFiles: NonNullabl
 
 /** Each table file's sha256 in HASHED_TABLES order, from the thread or finished here. */
 async function fileHashes(files: RecordedFiles, manifest: Manifest, dir: string): Promise<(string | null)[]> {
-  const here = [vouched(files.events, manifest, dir), vouched(files.frames, manifest, dir), ...(files.others?.finish() ?? [])];
-  return files.thread === null ? here : files.thread.result();
+  const columns = [vouched(files.events, manifest, dir), vouched(files.frames, manifest, dir)];
+  if (files.thread !== null) return files.thread.result();
+  return [...columns, ...(files.others?.finish() ?? vouchedOthers(manifest, dir))];
+}
+
+/** The small tables' files, not hashed because their identity held: asked again at the end. */
+function vouchedOthers(manifest: Manifest, dir: string): (string | null)[] {
+  return OTHER_TABLES.map((t) => (identityIntact(dir, [manifest.tables[t]!.file]) ? manifest.tables[t]!.sha256 : fileSha256(join(dir, manifest.tables[t]!.file))));
 }
 
 /**
