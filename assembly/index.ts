@@ -447,6 +447,8 @@ export function frameRingLimits(rows: i32, bytes: i32): void { L.setFrameRingLim
 export function frameRingEnable(on: i32): void { FR.frameRingEnable(on); }
 /** Forget the ring's rows (after TypeScript drained them). */
 export function frameRingReset(): void { FR.frameRingReset(); }
+/** 1: the ring keeps each frame's bytes (the default); 0: only its hash (frames-ring.ts frameRingKeepBytes). */
+export function frameRingKeepBytes(on: i32): void { FR.frameRingKeepBytes(on); }
 /** Offset of frames ring column c (frames-ring.ts frameRingColumn: 0 ts … 14 offsets, 15 data). */
 export function frameRingColumn(c: i32): usize { return FR.frameRingColumn(c); }
 
@@ -469,9 +471,9 @@ export function canTsynTakenNs(): i64 { return CAN.canTsynTakenNs(); }
 export function canTsynTakenData(): u64 { return CAN.canTsynTakenData(); }
 /** Kept frames overwritten before their node took them (the ring holds 32). */
 export function canTsynLost(): i32 { return CAN.canTsynLost(); }
-
 // --- replay's batch digests (issue 9's 1.2x target): assembly/trace/columns-digest.ts
-import { columnsDigest as columnsDigestImpl, xxh64 } from './trace/columns-digest';
+import { columnsDigest as columnsDigestImpl } from './trace/columns-digest';
+import { xxh64 } from './trace/xxh64';
 /** Digest of rows [0, count) of the trace columns (table 0) or the frames ring (table 1). */
 export function columnsDigest(table: i32, count: i32): i64 { return <i64>columnsDigestImpl(table, count); }
 /** XXH64 of scratch bytes [0, len) with seed (tests check the hash against published values). */

@@ -79,6 +79,7 @@ export const ST_FR_COUNT: i32 = 112; //   rows in the frames ring
 export const ST_FR_BYTES: i32 = 116; //   data bytes in the frames ring (= offsets[count])
 export const ST_FR_STOP: i32 = 120; //    1: the ring is past its soft limit, drain before more work
 export const ST_FR_ON: i32 = 124; //      1: frames are recorded (record --no-frames leaves 0)
+export const ST_FR_NO_BYTES: i32 = 176; // 1: the ring keeps each frame's hash, not its bytes (replay)
 export const STATE_BYTES: i32 = 256;
 
 // Why a batch call stopped early; TypeScript loops on STOP_TRACE after draining.
@@ -191,6 +192,9 @@ export let frKind: usize = 0;
 export let frDir: usize = 0;
 export let frOffsets: usize = 0;
 export let frData: usize = 0;
+/** Each frame row's XXH64 of its bytes (frames-ring.ts), between the offsets and the data: the
+ *  ring's span from column 0 to the data's end stays one region (snapshots leave it out). */
+export let frHash: usize = 0;
 
 /** The frames ring's size; called before init() (which lays it out), never after. */
 export function setFrameRingLimits(rows: i32, bytes: i32): void {
@@ -217,6 +221,7 @@ function takeFrameRing(): void {
   frKind = take(rows, 64);
   frDir = take(rows, 64);
   frOffsets = take((rows + 1) * 4, 64);
+  frHash = take(rows * 8, 64);
   frData = take(<u64>frameRingBytes, 64);
 }
 

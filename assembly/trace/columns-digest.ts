@@ -4,76 +4,19 @@
 // from the table file nor sha256-hashed. Not cryptographic: a divergence detector like the state
 // digests (state-digest.ts); the table files keep their sha256 in the manifest.
 //
-// Definition (fixed: recordings carry it): XXH64 (Collet's xxHash, 64-bit, its published
-// algorithm) of each column's bytes of rows [0, count) in the column order of
-// traceColumnOffset / frameRingColumn (frames: the count + 1 i32 offsets, then the data bytes
-// they span), seeded with the digest so far (the first column with the table number and the
-// count), so every column, its order and the row count are in the result.
+// Definition (fixed: recordings carry it; digests.ndjson's header names it as coreDigest 2):
+// XXH64 (Collet's xxHash, 64-bit, its published algorithm) of each column's bytes of rows
+// [0, count) in the column order of traceColumnOffset / frameRingColumn, seeded with the digest
+// so far (the first column with the table number and the count), so every column, its order and
+// the row count are in the result. Frames: the fixed-width columns, the count + 1 i32 offsets,
+// then each row's XXH64 of its bytes (seed 0, frames-ring.ts frameRowEnd: taken as the frame
+// enters the ring, its bytes still in cache) as count u64 — not the bytes themselves, so a
+// replay that keeps no frame bytes (frameRingKeepBytes) digests the same batch. (coreDigest 1,
+// the session before: the data bytes in place of the row hashes; replay compares such a
+// trace's files instead.)
 import * as L from '../layout';
-import { frameRingColumn } from './frames-ring';
-
-const P1: u64 = 0x9E3779B185EBCA87;
-const P2: u64 = 0xC2B2AE3D27D4EB4F;
-const P3: u64 = 0x165667B19E3779F9;
-const P4: u64 = 0x85EBCA77C2B2AE63;
-const P5: u64 = 0x27D4EB2F165667C5;
-
-@inline function round(acc: u64, lane: u64): u64 {
-  return rotl<u64>(acc + lane * P2, 31) * P1;
-}
-
-@inline function merge(acc: u64, v: u64): u64 {
-  return (acc ^ round(0, v)) * P1 + P4;
-}
-
-/** XXH64 of bytes [p, p + len) with `seed`. */
-export function xxh64(p: usize, len: usize, seed: u64): u64 {
-  const end = p + len;
-  let h: u64;
-  if (len >= 32) {
-    let v1 = seed + P1 + P2;
-    let v2 = seed + P2;
-    let v3 = seed;
-    let v4 = seed - P1;
-    const limit = end - 32;
-    do {
-      v1 = round(v1, load<u64>(p));
-      v2 = round(v2, load<u64>(p, 8));
-      v3 = round(v3, load<u64>(p, 16));
-      v4 = round(v4, load<u64>(p, 24));
-      p += 32;
-    } while (p <= limit);
-    h = rotl<u64>(v1, 1) + rotl<u64>(v2, 7) + rotl<u64>(v3, 12) + rotl<u64>(v4, 18);
-    h = merge(h, v1);
-    h = merge(h, v2);
-    h = merge(h, v3);
-    h = merge(h, v4);
-  } else {
-    h = seed + P5;
-  }
-  h += <u64>len;
-  while (p + 8 <= end) {
-    h ^= round(0, load<u64>(p));
-    h = rotl<u64>(h, 27) * P1 + P4;
-    p += 8;
-  }
-  if (p + 4 <= end) {
-    h ^= <u64>load<u32>(p) * P1;
-    h = rotl<u64>(h, 23) * P2 + P3;
-    p += 4;
-  }
-  while (p < end) {
-    h ^= <u64>load<u8>(p) * P5;
-    h = rotl<u64>(h, 11) * P1;
-    p++;
-  }
-  h ^= h >> 33;
-  h *= P2;
-  h ^= h >> 29;
-  h *= P3;
-  h ^= h >> 32;
-  return h;
-}
+import { frameRingColumn, frameRowHashes } from './frames-ring';
+import { xxh64 } from './xxh64';
 
 /** Bytes per row of frames ring column c < 14 (frames-ring.ts frameRowEth / frameRowCan). No
  *  array literal: the core's stub runtime never frees, so a per-call allocation would grow memory. */
@@ -109,7 +52,6 @@ export function columnsDigest(table: i32, count: i32): u64 {
   assert(count <= L.frameRingRows, 'columnsDigest: more rows than the frames ring holds');
   // fixed-width columns 0..13 (ts, arrival, seq, canId, len, link, bus, port, vm, dev, flags, dlc, kind, dir)
   for (let c = 0; c < 14; c++) h = xxh64(frameRingColumn(c), n * frameColumnWidth(c), h);
-  const offsets = frameRingColumn(14);
-  h = xxh64(offsets, (n + 1) * 4, h);
-  return xxh64(frameRingColumn(15), <usize>load<i32>(offsets + (n << 2)), h);
+  h = xxh64(frameRingColumn(14), (n + 1) * 4, h);
+  return xxh64(frameRowHashes(), n * 8, h);
 }

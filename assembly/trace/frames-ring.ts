@@ -13,10 +13,11 @@
 // start (linkTxDone starts the next frame, switchIngress forwards one), well inside the reserve.
 import {
   frTs, frArrival, frSeq, frCanId, frLen, frLink, frBus, frPort, frVm, frDev, frFlags, frDlc,
-  frKind, frDir, frOffsets, frData, frameRingRows, frameRingBytes, frameBytesMax,
-  stGet, stSet, ST_FR_COUNT, ST_FR_BYTES, ST_FR_STOP, ST_FR_ON,
+  frKind, frDir, frOffsets, frData, frHash, frameRingRows, frameRingBytes, frameBytesMax,
+  stGet, stSet, ST_FR_COUNT, ST_FR_BYTES, ST_FR_STOP, ST_FR_ON, ST_FR_NO_BYTES,
 } from '../layout';
 import { now, seqPeek } from '../clock';
+import { xxh64 } from './xxh64';
 
 export const FR_KIND_ETH: i32 = 0;
 export const FR_KIND_CAN: i32 = 1;
@@ -44,6 +45,22 @@ export function frameRingEnable(on: i32): void {
   assert(frameRingBytes >= FR_FRAMES_RESERVE * 2 * frameBytesMax || on == 0,
     'frameRingEnable: frameRingBytes below 8 x frameBytesMax');
   stSet(ST_FR_ON, on);
+}
+
+/**
+ * Keep each frame's bytes in the ring (on = 1, the default: the recorder writes them) or only
+ * its hash (0: a replay checking the batches by their core digests, which need only the
+ * hashes, columns-digest.ts; it saves copying every frame into the 4 MiB ring, ~28 MB per 10 s
+ * of the cockpit). The data column then holds no frame's bytes: the caller must not read it.
+ */
+export function frameRingKeepBytes(on: i32): void {
+  assert(on == 0 || on == 1, 'frameRingKeepBytes: 0 or 1');
+  stSet(ST_FR_NO_BYTES, 1 - on);
+}
+
+/** The rows' hashes of their bytes (u64 per row, frameRowEnd). */
+export function frameRowHashes(): usize {
+  return frHash;
 }
 
 /** Forget the rows (after TypeScript drained them, or in a core restored from a snapshot). */
@@ -117,7 +134,8 @@ function frameRowEnd(i: usize, vm: i32, dev: i32, arrivalNs: i64, src: usize, le
   store<i32>(frLen + (i << 2), len);
   store<i16>(frVm + (i << 1), <i16>vm);
   store<i16>(frDev + (i << 1), <i16>dev);
-  memory.copy(frData + <usize>bytes, src, <usize>len);
+  store<u64>(frHash + (i << 3), xxh64(src, <usize>len, 0));
+  if (stGet(ST_FR_NO_BYTES) == 0) memory.copy(frData + <usize>bytes, src, <usize>len);
   store<i32>(frOffsets + ((i + 1) << 2), bytes + len);
   const n = <i32>i + 1;
   stSet(ST_FR_COUNT, n);

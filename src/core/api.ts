@@ -419,6 +419,13 @@ export interface ColumnsDigester {
   columnsDigest(table: 'events' | 'frames', count: number): string;
 }
 
+/**
+ * Which definition of columnsDigest a trace's `core` digests follow (digests.ndjson's header
+ * `coreDigest`; assembly/trace/columns-digest.ts). 2: frames by each row's hash of its bytes;
+ * 1 (a header without it): frames by the bytes. Replay takes the core digests of this one only.
+ */
+export const CORE_DIGEST_VERSION = 2;
+
 // --- gPTP (issue 11): PTP timestamps and the switch's PTP mode (assembly/bus/ptp.ts)
 /** Switch PTP modes: off (the PTP multicast is dropped as before), plain switch, time-aware bridge. */
 export const PTP_MODE = { off: 0, plain: 1, bridge: 2 } as const;
@@ -465,6 +472,8 @@ export interface FrameColumns {
 export interface CoreFrames {
   /** Record frames into the ring from now on (needs limits.frameRingRows > 0), or stop. */
   framesEnable(on: boolean): void;
+  /** Keep each frame's bytes in the ring (default) or only its hash (a replay by core digests). */
+  framesKeepBytes(keep: boolean): void;
   /** Where drained frame rows go (none set: they are dropped when the ring is drained). */
   setFramesSink(sink: (cols: FrameColumns, count: number) => void): void;
   /** Rows in the frames ring now. */

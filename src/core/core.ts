@@ -361,6 +361,14 @@ export class Core implements CoreApi, CoreFaultApi {
   setFramesSink(sink: FramesSink): void {
     this.framesSink = sink;
   }
+  /**
+   * Keep each frame's bytes in the ring (the default) or only its hash (a replay checking the
+   * frames batches by their core digests: assembly/trace/frames-ring.ts frameRingKeepBytes). The
+   * frames sink's `data` then holds no frame's bytes.
+   */
+  framesKeepBytes(keep: boolean): void {
+    this.x.frameRingKeepBytes(keep ? 1 : 0);
+  }
   framesCount(): number {
     return this.state[ST_FR_COUNT]! - this.phantom.frames;
   }

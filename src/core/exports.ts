@@ -119,6 +119,7 @@ export interface CoreExports {
   frameRingLimits(rows: number, bytes: number): void;
   frameRingEnable(on: number): void;
   frameRingReset(): void;
+  frameRingKeepBytes(on: number): void;
   frameRingColumn(c: number): number;
 }
 // --- gPTP (issue 11)

@@ -53,6 +53,8 @@ export class Engine {
   private nowNs = 0;
   /** Engine (TypeScript) events run so far: the figure the benchmark divides by. */
   eventsRun = 0;
+  /** requestStop() was called: the next stop point ends runUntil (cleared as it does). */
+  private stopAsked = false;
 
   constructor(options: EngineOptions) {
     this.core = options.core;
@@ -117,22 +119,40 @@ export class Engine {
       // Issue 10 §2: one call into the core at most (none when no core event is due by nextNs).
       if (this.core.step(nextNs, this.onIrq) === EXIT.irq) {
         this.nowNs = this.core.now();
-        if (stop?.() === true) return true;
+        if (this.stopped(stop)) return true;
         continue;
       }
       // Time travel (issue 9): rows the core's own events wrote are seen before the next engine
       // event runs, so a --break on one stops at the end of that core.run, not one step later.
-      if (stop !== undefined && stop()) {
+      if (this.stopped(stop)) {
         this.nowNs = this.core.now();
         return true;
       }
       if (!(queue.peekTimeNs() <= untilNs)) break;
       this.fireNext();
-      if (stop?.() === true) return true;
+      if (this.stopped(stop)) return true;
     }
     this.nowNs = untilNs;
     this.core.setNow(untilNs);
     return false;
+  }
+
+  /**
+   * Ends the running runUntil at its next stop point (after the event or interrupt batch being
+   * run), or the next runUntil at its first: what a `stop` answering true there does, for a
+   * caller that learns it should stop from inside an event (a replay's verifier finding the
+   * first divergence as the core drains its rows) and so needs no question after every event.
+   */
+  requestStop(): void {
+    this.stopAsked = true;
+  }
+
+  private stopped(stop: (() => boolean) | undefined): boolean {
+    if (this.stopAsked) {
+      this.stopAsked = false;
+      return true;
+    }
+    return stop !== undefined && stop();
   }
 
   /** Pops the first event and runs it (its fields are read before it runs: the slot is reused). */

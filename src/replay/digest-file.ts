@@ -4,7 +4,8 @@
 // measured: a 600 s cockpit run has 6000 epochs of 16 digests (~2.2 MB of JSON), which every
 // reader of manifest.json (query, info, the store's fingerprint) would parse through zod.
 //
-//   {"digests":1,"epochNs":100000000,"vms":["cluster",…],"core":["clock",…]}   first line
+//   {"digests":1,"epochNs":100000000,"vms":["cluster",…],"core":["clock",…],"coreDigest":2}   first line
+//   (`coreDigest`: the definition the batches' `core` digests follow, CORE_DIGEST_VERSION)
 //   {"table":"events","batch":0,"rows":65472,"digest":"<32 hex>","core":"<16 hex>"}  a batch written
 //   (`core`: events and frames batches only, the core's digest of its columns, columns-digest.ts;
 //   traces recorded before it have none and replay compares their files byte for byte)
@@ -17,6 +18,7 @@ import { TraceError } from '../trace/errors.js';
 import type { Manifest } from '../trace/manifest-file.js';
 import { TABLE_NAMES, type TableName } from '../trace/tables.js';
 import type { EpochDigest } from './digest-state.js';
+import { CORE_DIGEST_VERSION } from '../core/api.js';
 
 export const DIGEST_FILE = 'digests.ndjson';
 export const DIGEST_FORMAT_VERSION = 1;
@@ -25,6 +27,8 @@ export interface DigestHeader {
   epochNs: number;
   vms: string[];
   core: string[];
+  /** The definition the batches' `core` digests follow (CORE_DIGEST_VERSION; 1 when the header has none). */
+  coreDigest?: number;
 }
 
 export interface BatchDigest {
@@ -60,7 +64,7 @@ export class DigestLog {
     readonly header: DigestHeader,
   ) {
     this.fd = openSync(join(dir, DIGEST_FILE), 'w');
-    this.line({ digests: DIGEST_FORMAT_VERSION, ...header });
+    this.line({ digests: DIGEST_FORMAT_VERSION, ...header, coreDigest: CORE_DIGEST_VERSION });
   }
 
   batch(table: TableName, index: number, digest: BatchDigest): void {
@@ -170,7 +174,10 @@ function parseDigests(text: string, path: string): TraceDigests {
     }
     if (i === 0) {
       if (value.digests !== DIGEST_FORMAT_VERSION) throw bad(`digest format ${String(value.digests)}, this tracevisor reads ${DIGEST_FORMAT_VERSION}`);
-      header = { epochNs: Number(value.epochNs), vms: value.vms as string[], core: value.core as string[] };
+      header = {
+        epochNs: Number(value.epochNs), vms: value.vms as string[], core: value.core as string[],
+        coreDigest: value.coreDigest === undefined ? 1 : Number(value.coreDigest),
+      };
       return;
     }
     if (typeof value.table === 'string') {

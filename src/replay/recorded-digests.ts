@@ -13,8 +13,21 @@ import type { ColumnsDigester } from '../core/api.js';
 import type { BatchDigest } from './digest-file.js';
 import type { ColumnTable } from './recorded-events.js';
 
+/**
+ * A frames batch differed while the replay's ring kept only each frame's hash (no bytes to show
+ * the row with): replayTrace runs the replay again keeping them (the run is deterministic).
+ */
+export class FrameBytesNeeded extends Error {
+  override readonly name = 'FrameBytesNeeded';
+}
+
 export class RecordedColumnDigests {
   private next = 0;
+  /**
+   * The replay's frames ring keeps the frames' bytes (Core.framesKeepBytes). False: a batch
+   * that differs cannot be shown, and matchesNext throws FrameBytesNeeded instead.
+   */
+  bytesKept = true;
 
   constructor(
     /** The table file the digests vouch for (while its identity holds: file-identity.ts). */
@@ -28,7 +41,9 @@ export class RecordedColumnDigests {
   /** The next recorded batch has `count` rows and the core's digest of the replayed columns. */
   matchesNext(_cols: unknown, count: number): boolean {
     const recorded = this.recorded[this.next++];
-    return recorded !== undefined && recorded.rows === count && recorded.core === this.digest(this.table, count);
+    const matches = recorded !== undefined && recorded.rows === count && recorded.core === this.digest(this.table, count);
+    if (!matches && !this.bytesKept) throw new FrameBytesNeeded(`frames batch ${this.next - 1} differs; its bytes were not kept`);
+    return matches;
   }
 
   /** Every batch of `batches` has a core digest (a trace recorded before them has none). */

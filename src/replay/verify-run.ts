@@ -7,12 +7,12 @@
 import { statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { CORE_COMPONENTS, type ColumnsDigester } from '../core/api.js';
+import { CORE_COMPONENTS, CORE_DIGEST_VERSION, type ColumnsDigester } from '../core/api.js';
 import { Platform } from '../platform/platform.js';
 import { recordedFeed, type InputFeed } from '../platform/run-loop.js';
 import { FileHashes, fileSha256 } from './file-hashes.js';
 import { RecordedTableFile } from './recorded-events.js';
-import { RecordedColumnDigests } from './recorded-digests.js';
+import { FrameBytesNeeded, RecordedColumnDigests } from './recorded-digests.js';
 import { identityIntact } from '../trace/file-identity.js';
 import { columnsDigesterOf } from '../platform/record.js';
 import { inputRowsOf } from './recorded-inputs.js';
@@ -84,6 +84,11 @@ export interface ReplayOutcome {
    * an incomplete trace, or one without digests).
    */
   batchCheck?: 'core digests' | 'file bytes' | 'batches';
+  /**
+   * A frames batch differed while the run kept only the frames' hashes (the default with core
+   * digests and no -o): the replay ran again keeping their bytes, and this is its outcome.
+   */
+  framesRerun?: boolean;
   /** --- replay --from (issue 10 §3): the snapshot the replay resumed from (verified from its time on). */
   resumedFrom?: ResumePoint | null;
   /** --from that could not resume (no snapshot, a refused one): why it verified from the start. */
@@ -91,6 +96,22 @@ export interface ReplayOutcome {
 }
 
 export async function replayTrace(dir: string, options: ReplayOptions = {}): Promise<ReplayOutcome> {
+  try {
+    return await replayOnce(dir, options, false);
+  } catch (error) {
+    if (!(error instanceof FrameBytesNeeded)) throw error;
+    // The run is deterministic: the same replay, this time with the frames' bytes to name the row.
+    return { ...(await replayOnce(dir, options, true)), framesRerun: true };
+  }
+}
+
+/**
+ * One replay. keepFrameBytes false: when the frames batches are checked by their core digests
+ * and nothing is written (-o), the ring keeps each frame's hash instead of its bytes (~28 MB
+ * of copies per 10 s of the cockpit saved; assembly/trace/frames-ring.ts), and a batch that
+ * differs throws FrameBytesNeeded.
+ */
+async function replayOnce(dir: string, options: ReplayOptions, keepFrameBytes: boolean): Promise<ReplayOutcome> {
   const manifest = Trace.open(dir).manifest;
   checkToolVersion(dir, manifest, options.force === true);
   const scenario = scenarioOf(dir, manifest);
@@ -116,6 +137,10 @@ export async function replayTrace(dir: string, options: ReplayOptions = {}): Pro
     installInputHandlers(platform, manifest.inputs ?? []);
     checkCoreVersion(dir, manifest, platform.core.version, options.force === true);
     columnsDigest = columnsDigesterOf(platform);
+    if (!keepFrameBytes && options.output === undefined && files?.frames instanceof RecordedColumnDigests) {
+      platform.core.framesKeepBytes(false);
+      files.frames.bytesKept = false;
+    }
     recorder = newRecorder(manifest, scenario, epochNs, verifier, options, columnsDigest);
     const active = recorder;
     try {
@@ -184,10 +209,11 @@ export async function run(platform: Platform, scenario: Scenario, parts: RunPart
     return why !== 'end';
   };
   // The engine asks after every event (~0.5 M times in 10 s of the cockpit): a plain replay of
-  // a finished trace can only stop at a divergence, so it asks that alone (the profile's 'stop').
+  // a finished trace can only stop at a divergence, so it asks nothing and the verifier has the
+  // engine stop when it finds one (Engine.requestStop).
   const plain = userStop === undefined && !parts.incomplete;
-  const stopAtDivergence = (): boolean => verifier.divergence !== null && stop();
-  const check = plain ? (options.keepGoing === true ? undefined : stopAtDivergence) : stop;
+  if (plain && options.keepGoing !== true) verifier.onDivergence = () => platform.engine.requestStop();
+  const check = plain ? undefined : stop;
   if (parts.restored !== true) platform.boot();
   if (stop()) return why;
   const result = await driveEpochs(platform, untilNs, {
@@ -200,7 +226,10 @@ export async function run(platform: Platform, scenario: Scenario, parts: RunPart
       parts.files?.others?.hashedTo(epoch.atNs / untilNs);
     },
   });
-  if (result === 'stopped') return why;
+  if (result === 'stopped') {
+    stop(); // why it stopped (a requested stop asked nothing)
+    return why;
+  }
   return untilNs < scenario.durationNs ? 'stop' : 'end';
 }
 
@@ -215,7 +244,8 @@ export function newRecorder(
   const onBatch = verifier.onBatch.bind(verifier);
   const matchEvents = verifier.matchEvents.bind(verifier);
   const matchFrames = verifier.matchFrames.bind(verifier);
-  if (options.output === undefined) return Recorder.detached(meta, { onBatch, matchEvents, matchFrames });
+  const matchRows = verifier.matchRows.bind(verifier);
+  if (options.output === undefined) return Recorder.detached(meta, { onBatch, matchEvents, matchFrames, matchRows });
   const digests = { epochNs, vms: scenario.vms.map((vm) => vm.name), core: [...CORE_COMPONENTS] };
   // -o writes the trace a recording writes: the core's batch digests too (digests.ndjson)
   return Recorder.create(options.output, meta, {
@@ -337,11 +367,13 @@ function openRecordedFiles(dir: string, manifest: Manifest, hashFiles: NonNullab
   const bound: ColumnsDigester['columnsDigest'] = (table, count) => digest!(table, count);
   const bindDigest = (d: ColumnsDigester['columnsDigest']): void => void (digest = d);
   if (coreDigestsServe(dir, manifest, hashFiles, digests)) {
-    // events and frames by the core's digests, their files by identity: neither is read
+    // events and frames by the core's digests, their files by identity: neither is read; the
+    // small tables' files are hashed only when their identity does not hold (their batches
+    // are checked by their digests either way)
     const events = new RecordedColumnDigests(path('events'), 'events', digests.batches.events, bound);
     const frames = new RecordedColumnDigests(path('frames'), 'frames', digests.batches.frames, bound);
-    const others = new FileHashes(OTHER_TABLES.map(path));
-    return { events, frames, others, thread: null, bindDigest, close: () => others.close() };
+    const others = identityIntact(dir, OTHER_TABLES.map((t) => manifest.tables[t]!.file)) ? null : new FileHashes(OTHER_TABLES.map(path));
+    return { events, frames, others, thread: null, bindDigest, close: () => others?.close() };
   }
   let events: RecordedTableFile | null = null;
   let frames: RecordedTableFile | null = null;
@@ -372,14 +404,21 @@ function openRecordedFiles(dir: string, manifest: Manifest, hashFiles: NonNullab
  */
 function coreDigestsServe(dir: string, manifest: Manifest, hashFiles: NonNullable<ReplayOptions['hashFiles']>, digests: TraceDigests): boolean {
   if (hashFiles !== 'digests' && hashFiles !== 'auto') return false;
+  if (digests.header.coreDigest !== CORE_DIGEST_VERSION) return false; // another definition: the files are compared
   const covered = (['events', 'frames'] as const).every((t) => RecordedColumnDigests.cover(digests.batches[t], manifest.tables[t]!.batches));
   return covered && identityIntact(dir, [manifest.tables.events!.file, manifest.tables.frames!.file]);
 }
 
 /** Each table file's sha256 in HASHED_TABLES order, from the thread or finished here. */
 async function fileHashes(files: RecordedFiles, manifest: Manifest, dir: string): Promise<(string | null)[]> {
-  const here = [vouched(files.events, manifest, dir), vouched(files.frames, manifest, dir), ...(files.others?.finish() ?? [])];
-  return files.thread === null ? here : files.thread.result();
+  const columns = [vouched(files.events, manifest, dir), vouched(files.frames, manifest, dir)];
+  if (files.thread !== null) return files.thread.result();
+  return [...columns, ...(files.others?.finish() ?? vouchedOthers(manifest, dir))];
+}
+
+/** The small tables' files, not hashed because their identity held: asked again at the end. */
+function vouchedOthers(manifest: Manifest, dir: string): (string | null)[] {
+  return OTHER_TABLES.map((t) => (identityIntact(dir, [manifest.tables[t]!.file]) ? manifest.tables[t]!.sha256 : fileSha256(join(dir, manifest.tables[t]!.file))));
 }
 
 /**

@@ -88,6 +88,8 @@ export class ReplayVerifier {
   private readonly replayedBatches = Object.fromEntries(TABLE_NAMES.map((t) => [t, 0])) as Record<TableName, number>;
   private readonly recordedTables = new Map<TableName, RecordedTable>();
   private checked: CheckedTrace | null = null;
+  /** Told when the first divergence is found (a plain replay stops the engine there). */
+  onDivergence: (() => void) | null = null;
   /** Rows of each table before the batch being compared (the replay's, equal to the recording's while nothing diverged). */
   private readonly rowsBefore = Object.fromEntries(TABLE_NAMES.map((t) => [t, 0])) as Record<TableName, number>;
 
@@ -142,6 +144,22 @@ export class ReplayVerifier {
   /** --- frames table (issue 12 §1): matchEvents for the frames ring's batches. */
   matchFrames(index: number, cols: FrameColumns, count: number): boolean {
     return this.matchColumns('frames', this.framesFile, index, cols, count);
+  }
+
+  /**
+   * A batch of a row table (dlt, clock, inputs, sync) by its digest, taken from the replay's row
+   * buffer: true when it is the recorded batch's digest (tallied here as matched); false leaves
+   * it to onBatch, which gets the batch built and names the first divergent row.
+   */
+  matchRows(table: TableName, index: number, rows: number, digest: string): boolean {
+    if (index >= this.recordedBatches(table)) return false;
+    const recorded = this.digests?.batches[table][index];
+    if (recorded === undefined || recorded.rows !== rows || recorded.digest !== digest) return false;
+    this.replayedBatches[table] = index + 1;
+    this.rowsBefore[table] += rows;
+    this.matched[table].rows += rows;
+    this.matched[table].batches++;
+    return true;
   }
 
   private matchColumns(table: ColumnTable, file: ColumnBatchCheck | null, index: number, cols: CoreColumns, count: number): boolean {
@@ -201,6 +219,7 @@ export class ReplayVerifier {
     // 1.2x target: that decoding fed only this context).
     const needsTail = index < ROWS_BEFORE && batch > 0 && batch - 1 < this.recordedBatches(table);
     this.divergence = needsTail ? divergenceIn({ ...where, tail: tailRows(this.recordedTable(table).atOrBefore(batch - 1)) }, recorded, replayed, index) : found;
+    this.onDivergence?.();
   }
 }
 

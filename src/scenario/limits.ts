@@ -104,10 +104,11 @@ export function coreMemoryBytes(l: CoreLimits): number {
   for (const bytes of tables) take(bytes);
   take(l.ptPages * PAGE_BYTES, PAGE_BYTES);
   take(l.hostRamBytes, PAGE_BYTES);
-  // --- frames table (issue 12 §1): FRING, 14 columns, the offsets and the bytes
+  // --- frames table (issue 12 §1): FRING, 14 columns, the offsets, the rows' hashes and the bytes
   const ringRows = l.frameRingRows ?? 0;
   for (const width of [8, 8, 8, 4, 4, 2, 2, 2, 2, 2, 2, 2, 1, 1]) take(ringRows * width);
   take((ringRows + 1) * 4);
+  take(ringRows * 8);
   take(l.frameRingBytes ?? 0);
   take(l.hostRamBytes / PAGE_BYTES); // DIRTY: a byte per host RAM page (snapshots)
   take(0, 65536);

@@ -136,6 +136,13 @@ export interface RecorderOptions {
   /** --- frames table (issue 12 §1): matchEvents for the frames ring's batches. */
   matchFrames?: (index: number, cols: FrameColumns, count: number) => boolean;
   /**
+   * A detached recorder only: offered every batch of the row tables (dlt, clock, inputs, sync)
+   * as its digest, taken from the row buffer (RowBuffer.digest, the digest batchDigest gives
+   * the batch); true means the caller matched it with the recording, so the batch is only
+   * counted: no Arrow batch is built, no onBatch. False: the batch goes the usual way.
+   */
+  matchRows?: (table: BufferedTable, index: number, rows: number, digest: string) => boolean;
+  /**
    * --- pipeline (issue 10): write, file-hash and digest the events and frames batches on a
    * writer thread (column-file-writer.ts). The files are the same bytes either way; what
    * changes is when a batch is on disk: 'off' (the default here) writes it before appendEvents
@@ -254,6 +261,7 @@ export class Recorder {
   private readonly columnsDigest: RecorderOptions['columnsDigest'];
   private readonly matchEvents: RecorderOptions['matchEvents'];
   private readonly matchFrames: RecorderOptions['matchFrames'];
+  private readonly matchRows: RecorderOptions['matchRows'];
   private readonly buffers: Record<BufferedTable, RowBuffer>;
   private readonly manifest: Manifest;
   /** ts_ns of the first buffered row of each table (meaningless while its buffer is empty). */
@@ -289,6 +297,7 @@ export class Recorder {
     this.columnsDigest = options.columnsDigest;
     this.matchEvents = options.matchEvents;
     this.matchFrames = options.matchFrames;
+    this.matchRows = options.matchRows;
     this.digestLog = dir !== null && options.digests !== undefined ? new DigestLog(dir, options.digests) : null;
     this.buffers = {
       dlt: new RowBuffer('dlt', rowsPerBatch),
@@ -446,8 +455,18 @@ export class Recorder {
   private flush(table: BufferedTable): void {
     const buffer = this.buffers[table];
     if (buffer.length === 0) return;
-    this.write(table, buffer.toBatch());
+    if (!this.rowsMatched(table, buffer)) this.write(table, buffer.toBatch());
     buffer.reset();
+  }
+
+  /** The caller matched the buffer's batch by its digest (options.matchRows): counted only. */
+  private rowsMatched(table: BufferedTable, buffer: RowBuffer): boolean {
+    const writer = this.writers[table];
+    if (this.matchRows === undefined || this.digestLog !== null || !(writer instanceof CountingWriter)) return false;
+    if (!this.matchRows(table, this.batchesWritten[table], buffer.length, buffer.digest())) return false;
+    this.batchesWritten[table]++;
+    writer.count(buffer.length);
+    return true;
   }
 
   /** The core's digest of the batch in its columns, for the digest line (RecorderOptions.columnsDigest). */

@@ -1,9 +1,10 @@
-// Row-at-a-time tables (dlt, clock, inputs) are buffered in preallocated columns and leave as
-// one record batch every `capacity` rows, so batch boundaries depend only on the row count
-// (principle 1). Fixed-width columns never grow; variable-width bytes grow by doubling and are
-// kept across batches, so steady state allocates nothing but the Arrow Data wrappers.
+// Row-at-a-time tables (dlt, clock, inputs, sync) are buffered in columns and leave as one
+// record batch every `capacity` rows, so batch boundaries depend only on the row count
+// (principle 1). The columns start small and grow by doubling up to the capacity, and are kept
+// across batches, so steady state allocates nothing but the Arrow Data wrappers.
 
 import { Data, type DataType, type RecordBatch, type Schema, type Vector } from 'apache-arrow';
+import { digestWriter, type DigestWriter } from '../replay/digest.js';
 import { NO_BITMAP, tableBatch } from './arrow-batch.js';
 import { arrowSchema, dictionaryVector, type ColumnSpec, type TableName, TABLES } from './schema.js';
 
@@ -13,14 +14,20 @@ import { arrowSchema, dictionaryVector, type ColumnSpec, type TableName, TABLES 
 // every class from one site of their own (megamorphic): measured 5.7 µs per dlt row in a replay
 // of the 10 s cockpit (issue 9's 1.2x target).
 abstract class ColumnBuffer {
-  protected readonly validity: Uint8Array;
+  protected validity: Uint8Array;
   protected nullCount = 0;
   constructor(
     readonly spec: ColumnSpec,
     readonly type: DataType,
-    protected readonly capacity: number,
+    /** Rows the buffers hold now (RowBuffer grows them up to its capacity). */
+    rows: number,
   ) {
-    this.validity = new Uint8Array(Math.ceil(capacity / 8));
+    this.validity = new Uint8Array(Math.ceil(rows / 8));
+  }
+
+  /** Room for `rows` rows, the values so far kept. */
+  grow(rows: number): void {
+    this.validity = grown(this.validity, Math.ceil(rows / 8));
   }
 
   /** Checks and normalises a value (null for a missing one); throws on a bad value. */
@@ -28,6 +35,8 @@ abstract class ColumnBuffer {
   /** Stores a value returned by check() at row index (rows are appended in order). */
   abstract push(index: number, value: unknown): void;
   abstract toData(length: number): Data;
+  /** Rows [0, length) in the batch digest's encoding (digest.ts), as toData's Data would give them. */
+  abstract digestInto(writer: DigestWriter, index: number, length: number): void;
   reset(): void {
     this.nullCount = 0;
   }
@@ -82,7 +91,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const TWO_32 = 0x1_0000_0000;
 
 class IntColumn extends ColumnBuffer {
-  private readonly values: Int16Array | Int32Array | Int8Array | Uint8Array;
+  private values: Int16Array | Int32Array | Int8Array | Uint8Array;
   private readonly min: number;
   private readonly max: number;
   private readonly codes: Map<string, number> | null;
@@ -102,6 +111,10 @@ class IntColumn extends ColumnBuffer {
     } else {
       throw new Error(`IntColumn cannot hold ${spec.kind}`);
     }
+  }
+  override grow(rows: number): void {
+    super.grow(rows);
+    this.values = grown(this.values, rows);
   }
   check(value: unknown): number | null {
     if (value === null || value === undefined) return this.missing(value);
@@ -127,15 +140,24 @@ class IntColumn extends ColumnBuffer {
     const values = this.values.subarray(0, length);
     return this.spec.kind === 'enum' ? this.data(length, values, undefined, dictionaryVector(this.spec)) : this.data(length, values);
   }
+  digestInto(writer: DigestWriter, index: number, length: number): void {
+    writer.column(index, length, this.nullCount, this.validity);
+    writer.bytes(this.values.subarray(0, length));
+  }
 }
 
 class Int64Column extends ColumnBuffer {
-  private readonly values: BigInt64Array;
+  private values: BigInt64Array;
   /** The same memory as 32-bit words: a number is stored as its two words, no bigint made. */
-  private readonly words: Int32Array;
+  private words: Int32Array;
   constructor(spec: ColumnSpec, type: DataType, capacity: number) {
     super(spec, type, capacity);
     this.values = new BigInt64Array(capacity);
+    this.words = new Int32Array(this.values.buffer);
+  }
+  override grow(rows: number): void {
+    super.grow(rows);
+    this.values = grown(this.values, rows);
     this.words = new Int32Array(this.values.buffer);
   }
   check(value: unknown): number | bigint | null {
@@ -160,13 +182,21 @@ class Int64Column extends ColumnBuffer {
   toData(length: number): Data {
     return this.data(length, this.values.subarray(0, length));
   }
+  digestInto(writer: DigestWriter, index: number, length: number): void {
+    writer.column(index, length, this.nullCount, this.validity);
+    writer.bytes(this.values.subarray(0, length));
+  }
 }
 
 class BoolColumn extends ColumnBuffer {
-  private readonly bits: Uint8Array;
+  private bits: Uint8Array;
   constructor(spec: ColumnSpec, type: DataType, capacity: number) {
     super(spec, type, capacity);
     this.bits = new Uint8Array(Math.ceil(capacity / 8));
+  }
+  override grow(rows: number): void {
+    super.grow(rows);
+    this.bits = grown(this.bits, Math.ceil(rows / 8));
   }
   check(value: unknown): boolean | null {
     if (value === null || value === undefined) return this.missing(value);
@@ -186,15 +216,36 @@ class BoolColumn extends ColumnBuffer {
   toData(length: number): Data {
     return this.data(length, this.bits.subarray(0, Math.ceil(length / 8)));
   }
+  digestInto(writer: DigestWriter, index: number, length: number): void {
+    writer.column(index, length, this.nullCount, this.validity);
+    writer.bits(this.bits, 0, length);
+  }
 }
+
+/** A copy of `array` `length` elements long (longer: the new elements are 0). */
+function grown<T extends Uint8Array | Int8Array | Int16Array | Int32Array | BigInt64Array>(array: T, length: number): T {
+  const copy = new (array.constructor as new (n: number) => T)(length);
+  copy.set(array as never);
+  return copy;
+}
+
+/**
+ * Rows a buffer holds before its first growth, and a byte column's first bytes: a replay or a
+ * sweep seed makes a detached recorder per run, and buffers of the whole capacity (8192 rows,
+ * 64 KiB per text column) were ~1 MB allocated per recorder for batches the cockpit flushes
+ * every second with ~200 rows (issue 9's 1.2x target). Growth doubles; the capacity, and so
+ * where a batch ends, is the RowBuffer's whatever it holds.
+ */
+const ROWS_INITIAL = 256;
+const VAR_BYTES_INITIAL = 8 * 1024;
 
 /** Strings up to this many UTF-16 units are written by a loop here when they are ASCII (Buffer.write is a native call each). */
 const ASCII_LOOP_MAX = 64;
 
 /** Utf8 and Binary: int32 offsets + a byte buffer. */
 class VarColumn extends ColumnBuffer {
-  private readonly offsets: Int32Array;
-  private bytes = new Uint8Array(64 * 1024);
+  private offsets: Int32Array;
+  private bytes = new Uint8Array(VAR_BYTES_INITIAL);
   /**
    * `bytes` as a Buffer (the same memory): strings are written with Buffer.write, UTF-8 as
    * TextEncoder's (lone surrogates become U+FFFD) without encodeInto's view per value (issue 10
@@ -207,6 +258,10 @@ class VarColumn extends ColumnBuffer {
     super(spec, type, capacity);
     this.offsets = new Int32Array(capacity + 1);
     this.utf8 = spec.kind === 'utf8';
+  }
+  override grow(rows: number): void {
+    super.grow(rows);
+    this.offsets = grown(this.offsets, rows + 1);
   }
   check(value: unknown): string | Uint8Array | null {
     if (value === null || value === undefined) return this.missing(value);
@@ -268,6 +323,10 @@ class VarColumn extends ColumnBuffer {
   }
   toData(length: number): Data {
     return this.data(length, this.bytes.subarray(0, this.end), this.offsets.subarray(0, length + 1));
+  }
+  digestInto(writer: DigestWriter, index: number, length: number): void {
+    writer.column(index, length, this.nullCount, this.validity);
+    writer.variable(this.offsets.subarray(0, length + 1), this.bytes.subarray(0, this.end));
   }
 }
 
@@ -332,6 +391,8 @@ export class RowBuffer {
   private readonly pushRow: RowPusher;
   private readonly scratch: unknown[];
   private count = 0;
+  /** Rows the column buffers hold now (grown by doubling up to capacity). */
+  private allocated: number;
 
   constructor(
     readonly table: TableName,
@@ -340,7 +401,8 @@ export class RowBuffer {
     if (!Number.isInteger(capacity) || capacity < 1) throw new Error('RowBuffer capacity >= 1');
     this.schema = arrowSchema(table);
     const fields = this.schema.fields;
-    this.columns = TABLES[table].columns.map((spec, i) => makeColumn(spec, fields[i]!.type, capacity));
+    this.allocated = Math.min(capacity, ROWS_INITIAL);
+    this.columns = TABLES[table].columns.map((spec, i) => makeColumn(spec, fields[i]!.type, this.allocated));
     const code = rowCodeOf(table, this.columns.map((c) => c.spec.name));
     this.checkRow = code.checkRow;
     this.pushRow = code.pushRow;
@@ -363,8 +425,14 @@ export class RowBuffer {
     const { columns, scratch } = this;
     this.checkRow(columns, scratch, row);
     const index = this.count;
+    if (index === this.allocated) this.grow();
     this.pushRow(columns, scratch, index);
     this.count = index + 1;
+  }
+
+  private grow(): void {
+    this.allocated = Math.min(this.capacity, this.allocated * 2);
+    for (const column of this.columns) column.grow(this.allocated);
   }
 
   /** The buffered rows as one record batch over the buffers (valid until reset()). */
@@ -372,6 +440,17 @@ export class RowBuffer {
     const length = this.count;
     const children = this.columns.map((c) => c.toData(length));
     return tableBatch(this.table, length, children);
+  }
+
+  /**
+   * The digest of the batch toBatch() would give (digest.ts batchDigest of it), from the
+   * buffers without building it: a replay that finds the recorded digest builds no batch.
+   */
+  digest(): string {
+    const writer = digestWriter();
+    const length = this.count;
+    for (let c = 0; c < this.columns.length; c++) this.columns[c]!.digestInto(writer, c, length);
+    return writer.digest();
   }
 
   reset(): void {

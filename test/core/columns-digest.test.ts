@@ -4,7 +4,10 @@
 // move.
 import { describe, expect, it } from 'vitest';
 import { KIND } from '../../src/core/codes.js';
-import type { TraceRow } from '../../src/core/api.js';
+import type { FrameColumns, TraceRow } from '../../src/core/api.js';
+import { Platform } from '../../src/platform/platform.js';
+import { CountingSink } from '../../src/platform/sink.js';
+import { loadScenario } from '../../src/scenario/load.js';
 import { makeCore } from './helpers.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -56,5 +59,51 @@ describe('columnsDigest (events)', () => {
     const digests = new Set([core.columnsDigest('events', 10), core.columnsDigest('events', 9), core.columnsDigest('events', 0)]);
     expect(digests.size).toBe(3);
     expect(() => core.columnsDigest('events', 1 << 20)).toThrow(/more rows than the trace columns hold/);
+  });
+});
+
+describe('columnsDigest (frames, coreDigest 2)', () => {
+  const WIDTHS = [8, 8, 8, 4, 4, 2, 2, 2, 2, 2, 2, 2, 1, 1]; // frameRingColumn 0..13
+  const COLUMNS = ['ts_ns', 'arrival_ns', 'seq', 'can_id', 'len', 'link', 'bus', 'port', 'vm', 'dev', 'can_flags', 'dlc', 'kind', 'dir'] as const;
+
+  /** Every frames batch of 3 s of the cockpit: the core's digest, and the batch's bytes (keepBytes: copied). */
+  async function frameBatches(keepBytes: boolean): Promise<{ digest: string; rows: number; cols: Record<string, Uint8Array>; payloads: Uint8Array[] }[]> {
+    const batches: { digest: string; rows: number; cols: Record<string, Uint8Array>; payloads: Uint8Array[] }[] = [];
+    let platform: Platform | null = null;
+    const sink = Object.assign(new CountingSink(), {
+      frames: (cols: FrameColumns, count: number) => {
+        const byName = cols as unknown as Record<string, ArrayBufferView>;
+        const copied: Record<string, Uint8Array> = {};
+        COLUMNS.forEach((name, c) => {
+          const v = byName[name]!;
+          copied[name] = new Uint8Array(v.buffer, v.byteOffset, count * WIDTHS[c]!).slice();
+        });
+        copied.offsets = new Uint8Array(cols.offsets.buffer, cols.offsets.byteOffset, (count + 1) * 4).slice();
+        const payloads = keepBytes ? Array.from({ length: count }, (_, i) => cols.data.slice(cols.offsets[i], cols.offsets[i + 1])) : [];
+        batches.push({ digest: platform!.core.columnsDigest('frames', count), rows: count, cols: copied, payloads });
+      },
+    });
+    platform = await Platform.create(loadScenario('cockpit', { durationNs: 3_000_000_000 }), sink);
+    platform.core.framesKeepBytes(keepBytes);
+    platform.run(3_000_000_000);
+    return batches;
+  }
+
+  it('is the same whether the ring keeps the frames\' bytes or only their hashes, and is the definition columns-digest.ts gives', async () => {
+    const kept = await frameBatches(true);
+    const hashed = await frameBatches(false);
+    expect(kept.length).toBeGreaterThan(1);
+    expect(hashed.map((b) => [b.rows, b.digest])).toEqual(kept.map((b) => [b.rows, b.digest]));
+    // the definition, from the batch's bytes, with the core's XXH64 (checked above against libxxhash)
+    const core = await makeCore({ scratchBytes: 1 << 20 });
+    for (const b of kept) {
+      let h = core.scratchXxh64(new Uint8Array(0), (1n << 32n) | BigInt(b.rows));
+      for (const name of COLUMNS) h = core.scratchXxh64(b.cols[name]!, h);
+      h = core.scratchXxh64(b.cols.offsets!, h);
+      const rowHashes = new BigUint64Array(b.rows);
+      b.payloads.forEach((p, i) => (rowHashes[i] = core.scratchXxh64(p, 0n)));
+      h = core.scratchXxh64(new Uint8Array(rowHashes.buffer), h);
+      expect(h.toString(16).padStart(16, '0')).toBe(b.digest);
+    }
   });
 });

@@ -5,7 +5,8 @@
 // the digests) sends it back to reading the files, with the same answers as before.
 import { cpSync, readFileSync, utimesSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { Core } from '../../src/core/core.js';
 import { recordScenario } from '../../src/platform/record.js';
 import { RecordedColumnDigests } from '../../src/replay/recorded-digests.js';
 import { replayTrace } from '../../src/replay/verify-run.js';
@@ -131,6 +132,42 @@ describe('replay by the core digests', () => {
     expect(outcome.verifier.matched.events.rows).toBe(readManifest(dir).tables.events!.rows);
   });
 
+  it('keeps no frame bytes in the ring while the core digests check the frames (the default without -o)', async () => {
+    const keep = vi.spyOn(Core.prototype, 'framesKeepBytes');
+    try {
+      const outcome = await replayTrace(original);
+      expect(outcome.verifier.identical).toBe(true);
+      expect(outcome.framesRerun).toBeUndefined();
+      expect(keep.mock.calls).toEqual([[false]]);
+      keep.mockClear();
+      const written = join(tempDir('tv-coredig-out-'), 'trace');
+      expect((await replayTrace(original, { output: written })).verifier.identical).toBe(true);
+      expect(keep).not.toHaveBeenCalled(); // -o writes the frames: their bytes stay
+    } finally {
+      keep.mockRestore();
+    }
+  });
+
+  it('a frames batch whose core digest differs: the replay runs again keeping the bytes, and checks it by its full digest', async () => {
+    const dir = copy();
+    editDigestLines(dir, (line) => (line.table === 'frames' && line.batch === 1 ? { ...line, core: '0123456789abcdef' } : line));
+    writeIdentity(dir, TABLE_FILES);
+    const outcome = await replayTrace(dir);
+    expect(outcome.framesRerun).toBe(true);
+    expect(outcome.batchCheck).toBe('core digests');
+    expect(outcome.verifier.identical).toBe(true);
+    expect(outcome.verifier.matched.frames.rows).toBe(readManifest(dir).tables.frames!.rows);
+  });
+
+  it('reads the files of a trace whose core digests follow the first definition (a header without coreDigest)', async () => {
+    const dir = copy();
+    editDigestLines(dir, ({ coreDigest, ...line }) => (line.digests !== undefined ? line : { ...line, coreDigest }));
+    writeIdentity(dir, TABLE_FILES);
+    const outcome = await replayTrace(dir);
+    expect(outcome.batchCheck).toBe('file bytes');
+    expect(outcome.verifier.identical).toBe(true);
+  });
+
   it('a tampered row is named after the trace is rewritten (the rewrite breaks the identity)', async () => {
     const dir = copy();
     writeIdentity(dir, TABLE_FILES);
@@ -140,6 +177,17 @@ describe('replay by the core digests', () => {
     const outcome = await replayTrace(dir);
     expect(outcome.batchCheck).toBe('file bytes');
     expect(outcome.verifier.divergence).toMatchObject({ table: 'events', row: 777 });
+  });
+
+  it('hashes no small table file while its identity holds, and finds one changed in place', async () => {
+    const fresh = await replayTrace(blessedCopy());
+    expect(fresh.verifier.identical).toBe(true);
+    const dir = blessedCopy();
+    const path = join(dir, 'dlt.arrow');
+    const bytes = readFileSync(path);
+    bytes[bytes.length >> 1] ^= 0xff; // the dlt rows are checked by their digests: only the file's hash sees this
+    writeFileSync(path, bytes);
+    await expect(replayTrace(dir)).rejects.toThrow(/trace damaged: dlt: content hash differs/);
   });
 
   it('a file changed in place after the recording is damage, as before', async () => {
