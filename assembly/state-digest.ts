@@ -5,9 +5,10 @@
 //
 // The hash is not cryptographic: it detects a divergence, it does not resist an adversary (the
 // trace files have sha256 in the manifest for that). One lane, 8 bytes per step:
-//   h = rotl(h ^ (w * K1), 31) * K2        (the xxhash64 round), then a final avalanche.
+//   h = rotl(h ^ (w * K1), 31) * K2        (the xxhash64 round), then XXH64's avalanche (trace/xxh64.ts).
 // Regions are 8-byte multiples (every stride is; bases are 64-aligned); a tail is hashed bytewise.
 import * as L from './layout';
+import { xxhAvalanche } from './trace/xxh64';
 import { now as clockNow, seqPeek as clockSeq } from './clock';
 import { timerCount } from './bus/timers';
 import * as Q from './virtio/queue';
@@ -49,15 +50,6 @@ function hashRegion(h: u64, base: usize, bytes: usize): u64 {
     p += 1;
   }
   return mix(h, <u64>bytes);
-}
-
-function avalanche(h: u64): u64 {
-  h ^= h >> 33;
-  h *= K2;
-  h ^= h >> 29;
-  h *= K3;
-  h ^= h >> 32;
-  return h;
 }
 
 /** The used part of each queue's per-slot arrays: [0, size) of time, next and length. */
@@ -132,7 +124,7 @@ function hashComponent(c: i32, h: u64): u64 {
 
 /** Digest of component c (COMP_*), seeded by its number so two equal tables differ. */
 export function stateDigestOf(c: i32): u64 {
-  return avalanche(hashComponent(c, K3 + <u64>c));
+  return xxhAvalanche(hashComponent(c, K3 + <u64>c));
 }
 
 /** Every component's digest, COMP_COUNT u64 at `out` (the scratch region): one call per epoch. */

@@ -57,6 +57,11 @@ export function xxh64(p: usize, len: usize, seed: u64): u64 {
     h = rotl<u64>(h, 11) * P1;
     p++;
   }
+  return xxhAvalanche(h);
+}
+
+/** XXH64's final avalanche (the state digests end with it too: state-digest.ts). */
+@inline export function xxhAvalanche(h: u64): u64 {
   h ^= h >> 33;
   h *= P2;
   h ^= h >> 29;

@@ -40,6 +40,14 @@ export let walkFaultAddr: i64 = 0;
 
 // Walk counters live in locals of walkChain during the walk and reach STATE once at the end
 // (issue 10 §4: as wasm globals V8 loaded and stored them on every segment).
+/** Segment i: host address, length, writable flag. */
+@inline function segPut(i: i32, host: usize, len: i32, flag: u32): void {
+  const s = segAt(i);
+  store<u32>(s, <u32>host);
+  store<u32>(s, <u32>len, 4);
+  store<u32>(s, flag, 8);
+}
+
 function segPublish(n: i32, readBytes: i32, writeBytes: i32): void {
   stSet(ST_SEG_COUNT, n);
   stSet(ST_SEG_READ, readBytes);
@@ -73,10 +81,7 @@ function walkFail(code: i32, addr: i64, n: i32, readBytes: i32, writeBytes: i32)
     if (n >= SEG_MAX) return walkFail(Fault.CHAIN_TOO_LONG, addr, n, readBytes, writeBytes);
     const host = dmaPtr(ctx, addr, writable);
     if (host == 0) return walkFail(xlateFault, xlateAddr, n, readBytes, writeBytes);
-    const s = segAt(n);
-    store<u32>(s, <u32>host);
-    store<u32>(s, <u32>len, 4);
-    store<u32>(s, flag, 8);
+    segPut(n, host, len, flag);
     return n + 1;
   }
   let done = 0;
@@ -86,10 +91,7 @@ function walkFail(code: i32, addr: i64, n: i32, readBytes: i32, writeBytes: i32)
     if (n >= SEG_MAX) return walkFail(Fault.CHAIN_TOO_LONG, at, n, readBytes, writeBytes);
     const host = dmaPtr(ctx, at, writable);
     if (host == 0) return walkFail(xlateFault, xlateAddr, n, readBytes, writeBytes);
-    const s = segAt(n);
-    store<u32>(s, <u32>host);
-    store<u32>(s, <u32>piece, 4);
-    store<u32>(s, flag, 8);
+    segPut(n, host, piece, flag);
     n++;
     done += piece;
   }

@@ -31,6 +31,11 @@ export class DigestWriter {
   private buffer = new Uint8Array(64 * 1024);
   private length = 0;
 
+  /** Forget anything written (a digest a failure cut short leaves nothing behind). */
+  reset(): void {
+    this.length = 0;
+  }
+
   /** Column `index` of `rows` rows: its number and row count, then its validity. */
   column(index: number, rows: number, nullCount: number, validity: Uint8Array | null, validityOffset = 0): void {
     this.room(9);
@@ -116,16 +121,18 @@ export class DigestWriter {
 /** One writer for the process (digests are taken one at a time, on one thread). */
 const shared = new DigestWriter();
 
-/** The digest writer for one batch: write its columns in schema order, then digest(). */
+/** The digest writer for one batch, empty: write its columns in schema order, then digest(). */
 export function digestWriter(): DigestWriter {
+  shared.reset();
   return shared;
 }
 
 /** The digest of a whole record batch (every column), as DIGEST_HEX_CHARS hex digits. */
 export function batchDigest(batch: RecordBatch): string {
+  const writer = digestWriter();
   const children = batch.data.children;
-  for (let c = 0; c < children.length; c++) writeColumn(shared, c, children[c]!);
-  return shared.digest();
+  for (let c = 0; c < children.length; c++) writeColumn(writer, c, children[c]!);
+  return writer.digest();
 }
 
 function writeColumn(writer: DigestWriter, index: number, data: Data): void {

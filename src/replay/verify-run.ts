@@ -411,14 +411,26 @@ function coreDigestsServe(dir: string, manifest: Manifest, hashFiles: NonNullabl
 
 /** Each table file's sha256 in HASHED_TABLES order, from the thread or finished here. */
 async function fileHashes(files: RecordedFiles, manifest: Manifest, dir: string): Promise<(string | null)[]> {
+  if (files.events instanceof RecordedColumnDigests && files.frames instanceof RecordedColumnDigests) {
+    // events and frames by the core digests (the small tables' files hashed as the run went,
+    // or vouched for by their identity too): asked again at the end, the run took a while
+    const byIdentity = [files.events.table, files.frames.table, ...(files.others === null ? OTHER_TABLES : [])];
+    const vouchedFor = identityHashes(dir, manifest, byIdentity);
+    return files.others === null ? vouchedFor : [...vouchedFor, ...files.others.finish()];
+  }
   const columns = [vouched(files.events, manifest, dir), vouched(files.frames, manifest, dir)];
   if (files.thread !== null) return files.thread.result();
-  return [...columns, ...(files.others?.finish() ?? vouchedOthers(manifest, dir))];
+  return [...columns, ...(files.others?.finish() ?? [])];
 }
 
-/** The small tables' files, not hashed because their identity held: asked again at the end. */
-function vouchedOthers(manifest: Manifest, dir: string): (string | null)[] {
-  return OTHER_TABLES.map((t) => (identityIntact(dir, [manifest.tables[t]!.file]) ? manifest.tables[t]!.sha256 : fileSha256(join(dir, manifest.tables[t]!.file))));
+/**
+ * The tables' files unchanged since the recorder wrote them (identity.json, one read for all):
+ * the manifest's sha256 of each; a file whose identity no longer holds is hashed.
+ */
+function identityHashes(dir: string, manifest: Manifest, tables: readonly TableName[]): string[] {
+  const files = tables.map((t) => manifest.tables[t]!.file);
+  if (identityIntact(dir, files)) return tables.map((t) => manifest.tables[t]!.sha256);
+  return tables.map((t, i) => (identityIntact(dir, [files[i]!]) ? manifest.tables[t]!.sha256 : fileSha256(join(dir, files[i]!))));
 }
 
 /**
@@ -426,10 +438,7 @@ function vouchedOthers(manifest: Manifest, dir: string): (string | null)[] {
  * manifest's hash stands; else (and in the other modes) the file's own sha256, read whole.
  */
 function vouched(file: RecordedTableFile | RecordedColumnDigests, manifest: Manifest, dir: string): string | null {
-  if (file instanceof RecordedColumnDigests) {
-    // unchanged since the recorder wrote it (asked again at the end: the run took a while)
-    return identityIntact(dir, [manifest.tables[file.table]!.file]) ? manifest.tables[file.table]!.sha256 : fileSha256(file.path);
-  }
+  if (file instanceof RecordedColumnDigests) return identityHashes(dir, manifest, [file.table])[0]!;
   if (file.check !== 'compare') return file.finish();
   const whole = file.comparedWhole();
   file.close();

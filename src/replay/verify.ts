@@ -155,20 +155,22 @@ export class ReplayVerifier {
     if (index >= this.recordedBatches(table)) return false;
     const recorded = this.digests?.batches[table][index];
     if (recorded === undefined || recorded.rows !== rows || recorded.digest !== digest) return false;
+    this.matchedUnbuilt(table, index, rows);
+    return true;
+  }
+
+  /** Batch `index` of `rows` rows matched without being built (matchRows, matchColumns). */
+  private matchedUnbuilt(table: TableName, index: number, rows: number): void {
     this.replayedBatches[table] = index + 1;
     this.rowsBefore[table] += rows;
     this.matched[table].rows += rows;
     this.matched[table].batches++;
-    return true;
   }
 
   private matchColumns(table: ColumnTable, file: ColumnBatchCheck | null, index: number, cols: CoreColumns, count: number): boolean {
     if (file === null || index >= this.recordedBatches(table)) return false;
     if (!file.matchesNext(cols, count)) return false;
-    this.replayedBatches[table] = index + 1;
-    this.rowsBefore[table] += count;
-    this.matched[table].rows += count;
-    this.matched[table].batches++;
+    this.matchedUnbuilt(table, index, count);
     return true;
   }
 

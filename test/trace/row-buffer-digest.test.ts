@@ -7,7 +7,7 @@
 // a batch after a longer one (stale bits and bytes past the rows in the reused buffers).
 import { createHash, type Hash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { batchDigest } from '../../src/replay/digest.js';
+import { batchDigest, digestWriter } from '../../src/replay/digest.js';
 import { RowBuffer } from '../../src/trace/row-buffer.js';
 import { TABLES, type ColumnSpec, type TableName } from '../../src/trace/tables.js';
 
@@ -102,6 +102,19 @@ describe('RowBuffer.digest', () => {
       }
     });
   }
+
+  it('a digest cut short (a column that threw) leaves nothing in the next one', () => {
+    const buffer = new RowBuffer('clock', 16);
+    buffer.append({ ts_ns: 5, vm: 1, local_ns: 7, offset_ns: -2, drift_ppb: 0, steal_ns: 0, uptime_ns: 9 });
+    const clean = referenceDigest(buffer);
+    const cut = digestWriter();
+    cut.column(0, 1, 0, null);
+    cut.bytes(new Uint8Array([1, 2, 3]));
+    expect(() => cut.column(1, 1, 1, null)).toThrow(/NULLs has no validity bitmap/);
+    expect(buffer.digest()).toBe(clean);
+    cut.column(0, 1, 0, null);
+    expect(batchDigest(buffer.toBatch())).toBe(clean);
+  });
 
   it('tells batches apart that differ in one value, one NULL or one row', () => {
     const digestOf = (rows: Record<string, unknown>[]): string => {
