@@ -5,18 +5,16 @@
 //
 // The hash is not cryptographic: it detects a divergence, it does not resist an adversary (the
 // trace files have sha256 in the manifest for that). One lane, 8 bytes per step:
-//   h = rotl(h ^ (w * K1), 31) * K2        (the xxhash64 round), then XXH64's avalanche (trace/xxh64.ts).
+//   h = rotl(h ^ (w * P1), 31) * P2        (the xxhash64 round: digestMix), then XXH64's avalanche (trace/xxh64.ts).
 // Regions are 8-byte multiples (every stride is; bases are 64-aligned); a tail is hashed bytewise.
 import * as L from './layout';
-import { xxhAvalanche } from './trace/xxh64';
+import { digestMix as mix, xxhAvalanche } from './trace/xxh64';
 import { now as clockNow, seqPeek as clockSeq } from './clock';
 import { timerCount } from './bus/timers';
 import * as Q from './virtio/queue';
 import { tlbDigest } from './mmu/context';
 import { frameAt, frameData, frameGet, framesFreeTop, framesInUse, framesUseWord, F_IN_USE, F_LEN } from './bus/frames';
 
-const K1: u64 = 0x9E3779B185EBCA87;
-const K2: u64 = 0xC2B2AE3D27D4EB4F;
 const K3: u64 = 0x165667B19E3779F9;
 
 // Component numbers (src/core/api.ts CORE_COMPONENTS lists the same names in this order).
@@ -32,10 +30,6 @@ export const COMP_CAN: i32 = 8; //     CAN buses, nodes and mailboxes
 export const COMP_FRAMES: i32 = 9; //  frame slots: every header, the bytes of those in flight
 export const COMP_TIMERS: i32 = 10; // the timer heap (its live entries) and pending IRQs
 export const COMP_COUNT: i32 = 11;
-
-@inline function mix(h: u64, w: u64): u64 {
-  return rotl<u64>(h ^ (w * K1), 31) * K2;
-}
 
 function hashRegion(h: u64, base: usize, bytes: usize): u64 {
   const words = bytes & ~(<usize>7);
@@ -94,7 +88,7 @@ function hashComponent(c: i32, h: u64): u64 {
     case COMP_PRNG: return hashRegion(h, L.prngBase, <usize>L.PRNG_STREAMS * 32);
     case COMP_MMU: {
       h = hashRegion(h, L.ctxBase, <usize>L.ctxCount * <usize>L.CTX_STRIDE);
-      return tlbDigest(h, mix); // the entries' old 16-byte words (mmu/context.ts, issue 10 §4)
+      return tlbDigest(h); // the entries' old 16-byte words (mmu/context.ts, issue 10 §4)
     }
     case COMP_VMS: return hashRegion(h, L.vmBase, <usize>L.vmCount * <usize>L.VM_STRIDE);
     case COMP_DEVICES: return hashRegion(h, L.devBase, <usize>L.deviceCount * <usize>L.DEV_STRIDE);

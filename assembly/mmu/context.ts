@@ -21,6 +21,7 @@ import { traceRow } from '../trace/columns';
 import { dirtyAt } from './hostram';
 import { Kind } from '../trace/kinds';
 import { Fault } from '../faults';
+import { digestMix as mix } from '../trace/xxh64';
 
 const TLB_MASK: i64 = TLB_ENTRIES - 1;
 // Shifts for the hit path's entry address: TLB_ENTRY == 1 << 5, TLB_ENTRIES * TLB_ENTRY == 1 << 11
@@ -183,7 +184,7 @@ export function translate(ctx: i32, addr: i64, write: bool): i64 {
  * u32 perm}), then that layout's byte count: the MMU state digest of a run stays what it was
  * (state-digest.ts COMP_MMU), so recordings of the same core version replay with equal digests.
  */
-export function tlbDigest(h: u64, mix: (h: u64, w: u64) => u64): u64 {
+export function tlbDigest(h: u64): u64 {
   const entries = <usize>ctxCount * <usize>TLB_ENTRIES;
   for (let i: usize = 0; i < entries; i++) {
     const e = tlbBase + i * <usize>TLB_ENTRY;

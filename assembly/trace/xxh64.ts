@@ -60,6 +60,15 @@ export function xxh64(p: usize, len: usize, seed: u64): u64 {
   return xxhAvalanche(h);
 }
 
+/**
+ * One lane of the state digests (state-digest.ts, and the TLBs' in mmu/context.ts): the xxhash64
+ * round over a word, h = rotl(h ^ (w * P1), 31) * P2. Inlined where it is called: passed as a
+ * function it cost an indirect call per TLB word (~16 us per epoch of the cockpit).
+ */
+@inline export function digestMix(h: u64, w: u64): u64 {
+  return rotl<u64>(h ^ (w * P1), 31) * P2;
+}
+
 /** XXH64's final avalanche (the state digests end with it too: state-digest.ts). */
 @inline export function xxhAvalanche(h: u64): u64 {
   h ^= h >> 33;
