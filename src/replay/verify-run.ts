@@ -418,7 +418,11 @@ async function fileHashes(files: RecordedFiles, manifest: Manifest, dir: string)
     const vouchedFor = identityHashes(dir, manifest, byIdentity);
     return files.others === null ? vouchedFor : [...vouchedFor, ...files.others.finish()];
   }
-  const columns = [vouched(files.events, manifest, dir), vouched(files.frames, manifest, dir)];
+  const { events, frames } = files;
+  if (events instanceof RecordedColumnDigests || frames instanceof RecordedColumnDigests) {
+    throw new Error('assert: events and frames are checked the same way (openRecordedFiles makes both or neither)');
+  }
+  const columns = [vouched(events, manifest), vouched(frames, manifest)];
   if (files.thread !== null) return files.thread.result();
   return [...columns, ...(files.others?.finish() ?? [])];
 }
@@ -437,8 +441,7 @@ function identityHashes(dir: string, manifest: Manifest, tables: readonly TableN
  * A 'compare' file equal byte for byte to the replayed run's stream is the recorded file: the
  * manifest's hash stands; else (and in the other modes) the file's own sha256, read whole.
  */
-function vouched(file: RecordedTableFile | RecordedColumnDigests, manifest: Manifest, dir: string): string | null {
-  if (file instanceof RecordedColumnDigests) return identityHashes(dir, manifest, [file.table])[0]!;
+function vouched(file: RecordedTableFile, manifest: Manifest): string | null {
   if (file.check !== 'compare') return file.finish();
   const whole = file.comparedWhole();
   file.close();
